@@ -1,0 +1,73 @@
+/**
+ * Events the core emits for any UI (chat panel, status bar, CLI printer).
+ * One table; the webview protocol (src/core/protocol.ts) forwards them unchanged.
+ * Add a variant here when a capability needs the UI to show something new.
+ */
+
+export interface PlanItem {
+  text: string;
+  status: 'pending' | 'in_progress' | 'done' | 'skipped';
+}
+
+export interface UsageTotals {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  costUsd: number;
+  llmCalls: number;
+}
+
+export interface BudgetState {
+  steps: number;
+  maxSteps: number;
+  tokens: number;
+  maxTokens: number;
+  costUsd: number;
+  maxCostUsd: number;
+}
+
+export interface MetricPoint {
+  step: number;
+  epoch?: number;
+  loss?: number;
+  evalLoss?: number;
+  learningRate?: number;
+  gradNorm?: number;
+  [key: string]: number | undefined;
+}
+
+export interface ProgressInfo {
+  current: number;
+  total?: number;
+  /** Seconds left, when a rate is known. */
+  etaSeconds?: number;
+  loss?: number;
+  gpuMemoryMiB?: number;
+  phase?: string;
+}
+
+export type RunState = 'starting' | 'running' | 'succeeded' | 'failed' | 'stopped' | 'waiting' | 'budget' | 'lost';
+
+export type AgentEvent =
+  | { type: 'run_started'; runId: string; title: string; folder: string }
+  | { type: 'assistant_delta'; runId: string; text: string }
+  | { type: 'assistant_message'; runId: string; text: string }
+  | { type: 'user_message'; runId: string; text: string }
+  | { type: 'tool_call'; runId: string; callId: string; name: string; args: unknown }
+  | { type: 'tool_result'; runId: string; callId: string; name: string; ok: boolean; summary: string; data?: unknown }
+  | { type: 'plan'; runId: string; items: PlanItem[] }
+  | { type: 'change_proposed'; runId: string; changeId: string; path: string; description: string; origin: string; added: number; removed: number }
+  | { type: 'change_decided'; runId: string; changeId: string; path: string; decision: 'accepted' | 'rejected'; auto: boolean; reason?: string }
+  | { type: 'process_started'; runId: string; processId: string; name: string; argv: string[]; python?: string }
+  | { type: 'process_output'; runId: string; processId: string; text: string }
+  | { type: 'process_exited'; runId: string; processId: string; code: number }
+  | { type: 'progress'; runId: string; processId: string; progress: ProgressInfo }
+  | { type: 'metrics'; runId: string; processId: string; points: MetricPoint[] }
+  | { type: 'diagnosis'; runId: string; attempt: number; category: string; summary: string; fix: string }
+  | { type: 'eval_results'; runId: string; rows: Array<{ task: string; base?: number; trained?: number }> }
+  | { type: 'usage'; runId: string; totals: UsageTotals; budget: BudgetState }
+  | { type: 'ask_user'; runId: string; question: string }
+  | { type: 'run_state'; runId: string; state: RunState; message?: string }
+  | { type: 'notice'; runId?: string; level: 'info' | 'warning' | 'error'; message: string };
+
+export type AgentEventType = AgentEvent['type'];

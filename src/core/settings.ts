@@ -1,0 +1,61 @@
+/**
+ * The user's settings as the core sees them. Hosts fill it: the VS Code layer
+ * from `mlIntern.*`, the CLI from flags and the environment.
+ */
+
+export type ProviderId = 'none' | 'openai' | 'anthropic' | 'openai-compatible' | 'vscode-lm';
+export type AutoApprovePolicy = 'never' | 'recipe' | 'all';
+
+export interface PriceOverride {
+  input: number;
+  output: number;
+  cachedInput?: number;
+  cacheWrite?: number;
+}
+
+export interface SlurmSettings {
+  partition: string;
+  gpus: number;
+  timeLimit: string;
+  extraDirectives: string[];
+}
+
+export interface McpServerConfig {
+  command: string;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export interface Settings {
+  provider: ProviderId;
+  model: string;
+  baseUrl: string;
+  maxSteps: number;
+  maxCostUsd: number;
+  maxTokens: number;
+  contextWindow: number;
+  autoApprove: AutoApprovePolicy;
+  pythonPath: string;
+  prices: Record<string, PriceOverride>;
+  executionTarget: 'local' | 'slurm';
+  slurm: SlurmSettings;
+  mcpServers: Record<string, McpServerConfig>;
+  maxRecoveryAttempts: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  provider: 'none',
+  model: '',
+  baseUrl: '',
+  maxSteps: 40,
+  maxCostUsd: 2,
+  maxTokens: 2_000_000,
+  contextWindow: 0,
+  autoApprove: 'never',
+  pythonPath: '',
+  prices: {},
+  executionTarget: 'local',
+  slurm: { partition: '', gpus: 1, timeLimit: '04:00:00', extraDirectives: [] },
+  mcpServers: {},
+  maxRecoveryAttempts: 5,
+};

@@ -1,0 +1,52 @@
+/**
+ * Secret redaction for everything that leaves the process: transcripts, logs,
+ * observations sent to the LLM, error messages. Known key shapes are always
+ * redacted; values actually stored in SecretStorage are registered at runtime.
+ */
+
+const PATTERNS: RegExp[] = [
+  /sk-ant-[A-Za-z0-9_-]{8,}/g,
+  /sk-(?:proj-)?[A-Za-z0-9_-]{16,}/g,
+  /hf_[A-Za-z0-9]{16,}/g,
+  /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi,
+  /((?:api[_-]?key|token|authorization|x-api-key)["']?\s*[:=]\s*["']?)[A-Za-z0-9._~+/=-]{12,}/gi,
+];
+
+export const REDACTED = '[REDACTED]';
+
+export class Redactor {
+  private readonly known = new Set<string>();
+
+  /** Register a value that must never appear in output (e.g. a stored key). */
+  addSecret(value: string | undefined): void {
+    if (value && value.length >= 6) this.known.add(value);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.known) {
+      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    }
+    for (const re of PATTERNS) {
+      out = out.replace(re, (match, prefix?: string) =>
+        typeof prefix === 'string' && match.startsWith(prefix) ? `${prefix}${REDACTED}` : REDACTED,
+      );
+    }
+    return out;
+  }
+
+  /** Redact every string inside a JSON-like value. */
+  redactDeep<T>(value: T): T {
+    if (typeof value === 'string') return this.redact(value) as unknown as T;
+    if (Array.isArray(value)) return value.map((v) => this.redactDeep(v)) as unknown as T;
+    if (value && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = this.redactDeep(v);
+      return out as T;
+    }
+    return value;
+  }
+}
+
+/** Process-wide redactor: the hosts register stored secrets into it at start. */
+export const redactor = new Redactor();

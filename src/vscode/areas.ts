@@ -1,0 +1,10 @@
+/**
+ * Every area of the extension registers itself here, one line each, so that
+ * capabilities slot in without touching activation.
+ */
+import { Host } from './host';
+import { registerChatView } from './chat/chatViewProvider';
+
+export function registerAreas(host: Host): void {
+  registerChatView(host);
+}

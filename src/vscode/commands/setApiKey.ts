@@ -1,0 +1,44 @@
+import * as vscode from 'vscode';
+import { SecretName } from '../../core/ports';
+import { Host, guarded } from '../host';
+
+const CHOICES: Array<{ label: string; detail: string; secret: SecretName }> = [
+  { label: 'OpenAI', detail: 'Key for api.openai.com (sk-…)', secret: 'openai' },
+  { label: 'Anthropic', detail: 'Key for api.anthropic.com (sk-ant-…)', secret: 'anthropic' },
+  { label: 'OpenAI-compatible endpoint', detail: 'Key for the endpoint in mlIntern.baseUrl (vLLM, Ollama, HF router…)', secret: 'openai-compatible' },
+  { label: 'Hugging Face token', detail: 'For gated models and pushing to the Hub (hf_…); passed to runs as HF_TOKEN', secret: 'hf' },
+];
+
+/** "ML Intern: Set API Key": asks for the provider and the key; stores it in SecretStorage only. */
+export function registerSetApiKey(host: Host): void {
+  host.context.subscriptions.push(
+    vscode.commands.registerCommand(
+      'mlIntern.setApiKey',
+      guarded(host, 'setApiKey', async (preset?: SecretName) => {
+        const pick = preset
+          ? CHOICES.find((c) => c.secret === preset)
+          : await vscode.window.showQuickPick(CHOICES, { title: 'ML Intern: which key?', ignoreFocusOut: true });
+        if (!pick) return;
+        const value = await vscode.window.showInputBox({
+          title: `ML Intern: ${pick.label}`,
+          prompt: 'Stored in VS Code SecretStorage (your OS keychain); never written to a file or a log. Leave empty to delete it.',
+          password: true,
+          ignoreFocusOut: true,
+        });
+        if (value === undefined) return;
+        if (value.trim() === '') {
+          await host.secrets.delete(pick.secret);
+          void vscode.window.showInformationMessage(`ML Intern: ${pick.label} key deleted.`);
+          return;
+        }
+        await host.secrets.set(pick.secret, value.trim());
+        const cfg = vscode.workspace.getConfiguration('mlIntern');
+        if (pick.secret !== 'hf' && cfg.get('provider') === 'none') {
+          await cfg.update('provider', pick.secret, vscode.ConfigurationTarget.Global);
+        }
+        host.logger.info(`Stored the ${pick.label} key in SecretStorage.`);
+        void vscode.window.showInformationMessage(`ML Intern: ${pick.label} key saved.`);
+      }),
+    ),
+  );
+}

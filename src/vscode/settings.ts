@@ -1,0 +1,29 @@
+import * as vscode from 'vscode';
+import { DEFAULT_SETTINGS, Settings } from '../core/settings';
+
+/** Read `mlIntern.*` into the core's Settings, falling back to the defaults. */
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration('mlIntern');
+  const d = DEFAULT_SETTINGS;
+  return {
+    provider: c.get('provider', d.provider),
+    model: c.get('model', d.model),
+    baseUrl: c.get('baseUrl', d.baseUrl),
+    maxSteps: c.get('maxSteps', d.maxSteps),
+    maxCostUsd: c.get('maxCostUsd', d.maxCostUsd),
+    maxTokens: c.get('maxTokens', d.maxTokens),
+    contextWindow: c.get('contextWindow', d.contextWindow),
+    autoApprove: c.get('autoApprove', d.autoApprove),
+    pythonPath: c.get('pythonPath', d.pythonPath),
+    prices: c.get('prices', d.prices),
+    executionTarget: c.get('execution.target', d.executionTarget),
+    slurm: {
+      partition: c.get('slurm.partition', d.slurm.partition),
+      gpus: c.get('slurm.gpus', d.slurm.gpus),
+      timeLimit: c.get('slurm.timeLimit', d.slurm.timeLimit),
+      extraDirectives: c.get('slurm.extraDirectives', d.slurm.extraDirectives),
+    },
+    mcpServers: c.get('mcpServers', d.mcpServers),
+    maxRecoveryAttempts: c.get('maxRecoveryAttempts', d.maxRecoveryAttempts),
+  };
+}

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { VERSION } from '../../src/core/version';
+import { DEFAULT_SETTINGS } from '../../src/core/settings';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+
+test('the manifest targets the VS Code the CI workbench runs', () => {
+  assert.equal(pkg.engines.vscode, '^1.100.0');
+  assert.equal(pkg.devDependencies['@types/vscode'], '~1.100.0');
+  assert.deepEqual(pkg.extensionKind, ['workspace']);
+  assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
+  assert.equal(pkg.bin['ml-intern'], 'dist/cli.js');
+  assert.equal(pkg.version, VERSION);
+});
+
+test('the user-facing commands exist under the ML Intern category', () => {
+  const byId = new Map<string, { title: string; category: string }>(pkg.contributes.commands.map((c: { command: string }) => [c.command, c]));
+  for (const [id, title] of [
+    ['mlIntern.fineTune', 'Fine-tune'],
+    ['mlIntern.openChat', 'Open Chat'],
+    ['mlIntern.setApiKey', 'Set API Key'],
+    ['mlIntern.selectModel', 'Select Model'],
+    ['mlIntern.stopRun', 'Stop Run'],
+    ['mlIntern.showRuns', 'Show Runs'],
+  ]) {
+    assert.equal(byId.get(id)?.title, title, id);
+    assert.equal(byId.get(id)?.category, 'ML Intern', id);
+  }
+});
+
+test('every setting has a description and a default that matches the core defaults', () => {
+  const props = pkg.contributes.configuration.properties as Record<string, { default: unknown; description?: string; markdownDescription?: string }>;
+  for (const [key, p] of Object.entries(props)) {
+    assert.ok(p.description || p.markdownDescription, `${key} lacks a description`);
+    assert.ok('default' in p, `${key} lacks a default`);
+  }
+  assert.equal(props['mlIntern.maxSteps'].default, DEFAULT_SETTINGS.maxSteps);
+  assert.equal(props['mlIntern.autoApprove'].default, DEFAULT_SETTINGS.autoApprove);
+  assert.equal(props['mlIntern.provider'].default, DEFAULT_SETTINGS.provider);
+  assert.deepEqual((props['mlIntern.provider'] as unknown as { enum: string[] }).enum.sort(), ['anthropic', 'none', 'openai', 'openai-compatible', 'vscode-lm']);
+});
+
+test('the chat panel is a webview view in the ML Intern container', () => {
+  assert.equal(pkg.contributes.viewsContainers.activitybar[0].title, 'ML Intern');
+  assert.equal(pkg.contributes.views.mlIntern[0].type, 'webview');
+});
