@@ -8,6 +8,7 @@ import { Logger } from '../core/ports';
 import { Settings } from '../core/settings';
 import { NodeFileStore } from '../core/util/nodeFileStore';
 import { redactor } from '../core/util/redact';
+import { EventBus } from '../core/util/eventBus';
 import { readSettings } from './settings';
 import { VsCodeSecrets } from './secrets/vscodeSecrets';
 
@@ -16,6 +17,8 @@ export interface Host {
   readonly log: vscode.LogOutputChannel;
   readonly logger: Logger;
   readonly secrets: VsCodeSecrets;
+  /** Every AgentEvent of every run; the chat panel and the status bar subscribe. */
+  readonly events: EventBus;
   settings(): Settings;
   /** The first workspace folder's local path, or undefined with no folder open. */
   workspaceRoot(): string | undefined;
@@ -44,9 +47,11 @@ export function createHost(context: vscode.ExtensionContext): Host {
     const root = workspaceRoot();
     return root ? new NodeFileStore(root) : undefined;
   };
+  const events = new EventBus();
   return {
     context,
     log,
+    events,
     logger,
     secrets,
     settings: readSettings,
