@@ -1,0 +1,268 @@
+"""Tests for python/inspect_data.py: fixtures we build and real rows of public data sets."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import tracemalloc
+import unittest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+sys.path.insert(0, os.path.join(ROOT, 'python'))
+import inspect_data  # noqa: E402
+
+FIXTURES = os.path.join(ROOT, 'test', 'fixtures', 'datasets')
+SHARED = os.path.join(ROOT, '..', 'shared', 'data', 'datasets')
+SCRIPT = os.path.join(ROOT, 'python', 'inspect_data.py')
+
+A = {'user': 'instruction', 'input': 'input', 'assistant': 'output'}
+PREF = {'chosen': 'chosen', 'rejected': 'rejected'}
+
+# file: (format, task, mapping, trainable, problem substrings)
+FIXTURE_EXPECT = {
+    'alpaca.json': ('alpaca', 'sft', A, True, []),
+    'sharegpt.jsonl': ('sharegpt', 'sft', {'messages': 'conversations'}, True, []),
+    'openai_chat.jsonl': ('messages', 'sft', {'messages': 'messages'}, True,
+                          ['1 row(s) without an assistant turn (rows 3)', '1 row(s) with an empty answer (rows 4)']),
+    'ultrafeedback_implicit.jsonl': ('preference_implicit', 'dpo', PREF, True, []),
+    'preference_explicit_messages.jsonl': ('preference_explicit', 'dpo', dict(PREF, prompt='prompt'), True, []),
+    'preference_explicit_strings.jsonl': ('preference_explicit', 'dpo', dict(PREF, prompt='prompt'), True, []),
+    'hh_rlhf.jsonl': ('preference_implicit', 'dpo', PREF, True, []),
+    'gsm8k.jsonl': ('custom_qa', 'sft', {'user': 'question', 'assistant': 'answer'}, True, []),
+    'medical_dialogue.jsonl': ('custom_qa', 'sft', {'user': 'patient_query', 'assistant': 'doctor_response'}, True, []),
+    'chinese_qa.jsonl': ('custom_qa', 'sft', {'user': '问题', 'assistant': '回答'}, True, []),
+    'kto.jsonl': ('kto', 'kto', {'prompt': 'prompt', 'completion': 'completion', 'label': 'label'}, True, []),
+    'extra_metadata.jsonl': ('messages', 'sft', {'messages': 'messages'}, True, []),
+    'duplicated_columns.jsonl': ('alpaca', 'sft', A, True, ["duplicated columns: 'response' repeats 'output'"]),
+    'duplicate_rows.jsonl': ('text', 'sft', {'text': 'text'}, True, ['2 duplicate row(s) (first at rows 3, 4)']),
+    'nested_fields.jsonl': ('unknown', None, {}, False, ["nested inside 'data'"]),
+    'turn_pairs.jsonl': ('unknown', 'sft', {'messages': 'conversation'}, False, ['list of exchanges']),
+    'heterogeneous_keys.jsonl': ('custom_qa', 'sft', {'user': 'input', 'assistant': 'output'}, True,
+                                 ['inconsistent keys across rows: 3 different key sets', 'history (1 of 3 rows)']),
+    'qa.csv': ('custom_qa', 'sft', {'user': 'question', 'assistant': 'answer'}, True, []),
+    'prompt_completion.jsonl': ('prompt_completion', 'sft', {'prompt': 'prompt', 'completion': 'completion'}, True, []),
+    'text.jsonl': ('text', 'sft', {'text': 'text'}, True, []),
+    'empty.jsonl': ('unknown', None, {}, False, ['empty file']),
+    'binary.jsonl': ('unknown', None, {}, False, ['binary file']),
+    'invalid_utf8.jsonl': ('text', 'sft', {'text': 'text'}, True, ['invalid UTF-8 on 1 line(s) (lines 2)']),
+    'half_written.jsonl': ('custom_qa', 'sft', {'user': 'question', 'assistant': 'answer'}, True,
+                           ['the last line (line 3) is cut off']),
+    'invalid_json_line.jsonl': ('prompt_completion', 'sft', {'prompt': 'prompt', 'completion': 'completion'}, False,
+                                ['1 invalid JSON line(s) (lines 2)']),
+    'long_rows.jsonl': ('prompt_completion', 'sft', {'prompt': 'prompt', 'completion': 'completion'}, True,
+                        ['1 of 2 row(s) are longer than --max-length 100 tokens']),
+    'chat.jsonl.gz': ('messages', 'sft', {'messages': 'messages'}, True, []),
+    'wrapped.json': ('custom_qa', 'sft', {'user': 'query', 'assistant': 'response'}, True, []),
+    'no_answers.jsonl': ('unknown', None, {'prompt': 'turns'}, False, ['no answer column']),
+}
+
+Q = lambda q, a: {'user': q, 'assistant': a}  # noqa: E731
+SG = {'messages': 'conversations'}
+
+# Real rows of public data sets (../shared/data/datasets, see SOURCES.tsv there). The expectation is
+# decided by reading each file: what trl needs, which columns feed it, and whether it trains as is.
+SHARED_EXPECT = {
+    'anthropic_hh-rlhf_harmless-base.jsonl': ('preference_implicit', 'dpo', PREF, True),
+    'chatdoctor_genmedgpt_5k.jsonl': ('alpaca', 'sft', A, True),
+    'chinese-vicuna_chat_parallel_lists.jsonl': ('unknown', 'sft', Q('input', 'output'), False),
+    'codealpaca_new_codealpaca_dup_columns.jsonl': ('alpaca', 'sft', A, True),
+    'fastchat_dummy_conversation.jsonl': ('sharegpt', 'sft', SG, True),
+    'fastchat_mt_bench_questions_no_answers.jsonl': ('unknown', None, {'prompt': 'turns'}, False),
+    'firefly_moss_multiturn_human_assistant.jsonl': ('unknown', 'sft', {'messages': 'conversation'}, False),
+    'gpteacher_toolformer_heterogeneous_keys.jsonl': ('alpaca', 'sft', dict(A, assistant='response'), True),
+    'huatuogpt_med_dialog_case_diagnosis.jsonl': ('custom_qa', 'sft', Q('medical_case', 'doctor_diagnosis'), True),
+    'huggingfaceh4_ultrafeedback_binarized.jsonl': ('preference_implicit', 'dpo', PREF, True),
+    'llamafactory_c4_demo.jsonl': ('text', 'sft', {'text': 'text'}, True),
+    'llamafactory_dpo_en_demo.jsonl': ('preference_explicit', 'dpo', dict(PREF, prompt='conversations'), True),
+    'llamafactory_glaive_toolcall_en_demo.jsonl': ('sharegpt', 'sft', SG, True),
+    'llamafactory_kto_en_demo.jsonl': ('kto', 'kto', {'messages': 'messages', 'label': 'label'}, True),
+    'llm-foundry_arxiv_redpajama_style.jsonl': ('text', 'sft', {'text': 'text'}, True),
+    'lvwerra_stack-exchange-paired.jsonl': ('preference_explicit', 'dpo',
+                                            {'prompt': 'question', 'chosen': 'response_j', 'rejected': 'response_k'}, True),
+    'medalpaca_medical_meadow_small.jsonl': ('alpaca', 'sft', A, True),
+    'medicalgpt_dpo_zh_500.jsonl': ('preference_explicit', 'dpo', dict(PREF, prompt='conversations'), True),
+    'medicalgpt_sharegpt_gpt4_zh.jsonl': ('sharegpt', 'sft', SG, True),
+    'metamath_gsm8k_backward_extra_cols.jsonl': ('custom_qa', 'sft', Q('question', 'answer'), True),
+    'metamath_gsm8k_test_query_response.jsonl': ('custom_qa', 'sft', Q('query', 'response'), True),
+    'mosaicml_dolly_hhrlhf.jsonl': ('prompt_completion', 'sft', {'prompt': 'prompt', 'completion': 'response'}, True),
+    'oasst_message_trees.jsonl': ('unknown', 'sft', {'messages': 'prompt'}, False),
+    'openai_cookbook_drone_function_calling.jsonl': ('messages', 'sft', {'messages': 'messages'}, True),
+    'openai_cookbook_toy_chat_fine_tuning.jsonl': ('messages', 'sft', {'messages': 'messages'}, True),
+    'openai_gsm8k.jsonl': ('custom_qa', 'sft', Q('question', 'answer'), True),
+    'sahil2801_CodeAlpaca-20k.jsonl': ('alpaca', 'sft', A, True),
+    'self-instruct_t0_prompt_completion.jsonl': ('prompt_completion', 'sft', {'prompt': 'prompt', 'completion': 'completion'}, True),
+    'stanford_alpaca_seed_tasks_nested.jsonl': ('unknown', 'sft', Q('instruction', 'instances'), False),
+    'tatsu-lab_alpaca.jsonl': ('alpaca', 'sft', A, True),
+    'partial/databricks_databricks-dolly-15k.jsonl': ('alpaca', 'sft', {'user': 'instruction', 'input': 'context', 'assistant': 'response'}, True),
+    'partial/meta-math_MetaMathQA.jsonl': ('custom_qa', 'sft', Q('query', 'response'), True),
+    'partial/open-orca_OpenOrca.jsonl': ('custom_qa', 'sft', {'system': 'system_prompt', 'user': 'question', 'assistant': 'response'}, True),
+}
+
+# Problems the real files must report (substrings).
+SHARED_PROBLEMS = {
+    'codealpaca_new_codealpaca_dup_columns.jsonl': ["duplicated columns: 'response' repeats 'output'"],
+    'gpteacher_toolformer_heterogeneous_keys.jsonl': ['inconsistent keys', 'example_input (1 of 3 rows)'],
+    'chinese-vicuna_chat_parallel_lists.jsonl': ['parallel lists of turns'],
+    'oasst_message_trees.jsonl': ['message trees'],
+    'stanford_alpaca_seed_tasks_nested.jsonl': ["'instances' is a nested list"],
+    'firefly_moss_multiturn_human_assistant.jsonl': ['list of exchanges'],
+    'fastchat_mt_bench_questions_no_answers.jsonl': ['no answer column'],
+    'self-instruct_t0_prompt_completion.jsonl': ['literal end-of-text token'],
+}
+
+
+def run(path, *args):
+    return inspect_data.inspect(path, *args)
+
+
+class FixtureTests(unittest.TestCase):
+    def test_fixtures(self):
+        for name, (fmt, task, mapping, trainable, problems) in sorted(FIXTURE_EXPECT.items()):
+            with self.subTest(name=name):
+                r = run(os.path.join(FIXTURES, name), 100)
+                self.assertEqual(r['format'], fmt)
+                self.assertEqual(r['task'], task)
+                self.assertEqual(r['mapping'], mapping)
+                self.assertEqual(r['trainable'], trainable)
+                for p in problems:
+                    self.assertTrue(any(p in x for x in r['problems']), '%r not in %r' % (p, r['problems']))
+                if not problems:
+                    self.assertEqual(r['problems'], [])
+
+    def test_every_fixture_has_an_expectation(self):
+        self.assertEqual(sorted(os.listdir(FIXTURES)), sorted(FIXTURE_EXPECT))
+
+    def test_columns_rows_samples(self):
+        r = run(os.path.join(FIXTURES, 'medical_dialogue.jsonl'), 1024, 1)
+        self.assertEqual(r['rows'], 2)
+        self.assertEqual(r['columns'], [
+            {'name': 'id', 'type': 'int', 'nonNull': 2},
+            {'name': 'department', 'type': 'string', 'nonNull': 2},
+            {'name': 'patient_query', 'type': 'string', 'nonNull': 2},
+            {'name': 'doctor_response', 'type': 'string', 'nonNull': 2},
+        ])
+        self.assertEqual(len(r['samples']), 1)
+        r = run(os.path.join(FIXTURES, 'openai_chat.jsonl'))
+        self.assertEqual(r['columns'], [{'name': 'messages', 'type': 'list<object>', 'nonNull': 4}])
+        self.assertEqual(r['messageStyle'], 'role_content')
+
+    def test_samples_truncate_long_strings(self):
+        r = run(os.path.join(FIXTURES, 'long_rows.jsonl'))
+        s = r['samples'][0]['completion']
+        self.assertLessEqual(len(s), 301)
+        self.assertTrue(s.endswith('…'))
+
+    def test_ultrafeedback_prompt_note(self):
+        r = run(os.path.join(FIXTURES, 'ultrafeedback_implicit.jsonl'))
+        self.assertTrue(any("'prompt' repeats the prompt" in n for n in r['notes']))
+
+
+@unittest.skipUnless(os.path.isdir(SHARED), 'shared data sets not present (../shared/data/datasets)')
+class RealDataTests(unittest.TestCase):
+    def test_accuracy_on_real_datasets(self):
+        files = sorted(f for f in os.listdir(SHARED) if f.endswith('.jsonl'))
+        files += sorted('partial/' + f for f in os.listdir(os.path.join(SHARED, 'partial')) if f.endswith('.jsonl'))
+        self.assertEqual(sorted(files), sorted(SHARED_EXPECT), 'expectation table out of date')
+        right, wrong = 0, []
+        for name in files:
+            fmt, task, mapping, trainable = SHARED_EXPECT[name]
+            r = run(os.path.join(SHARED, name))
+            got = (r['format'], r['task'], r['mapping'], r['trainable'])
+            if got == (fmt, task, mapping, trainable):
+                right += 1
+            else:
+                wrong.append('%s: expected %r got %r' % (name, (fmt, task, mapping, trainable), got))
+        sys.stderr.write('\ninspect_data real-data accuracy: %d/%d\n' % (right, len(files)))
+        self.assertEqual(wrong, [])
+
+    def test_problems_on_real_datasets(self):
+        for name, probs in SHARED_PROBLEMS.items():
+            with self.subTest(name=name):
+                r = run(os.path.join(SHARED, name))
+                for p in probs:
+                    self.assertTrue(any(p in x for x in r['problems']), '%r not in %r' % (p, r['problems']))
+
+    def test_clean_files_have_no_problems(self):
+        for name in ('tatsu-lab_alpaca.jsonl', 'openai_gsm8k.jsonl', 'fastchat_dummy_conversation.jsonl',
+                     'anthropic_hh-rlhf_harmless-base.jsonl', 'openai_cookbook_toy_chat_fine_tuning.jsonl',
+                     'openai_cookbook_drone_function_calling.jsonl'):
+            with self.subTest(name=name):
+                self.assertEqual(run(os.path.join(SHARED, name))['problems'], [])
+
+
+class StreamingTests(unittest.TestCase):
+    def test_large_jsonl_is_streamed(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'big.jsonl')
+            with open(path, 'w') as f:
+                for i in range(40000):
+                    f.write(json.dumps({'i': i, 'text': 'row %d ' % i + 'x' * 600}) + '\n')
+            size = os.path.getsize(path)
+            tracemalloc.start()
+            r = run(path)
+            _cur, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            self.assertEqual(r['rows'], 40000)
+            self.assertLess(peak, size / 3, 'peak %d bytes for a %d-byte file' % (peak, size))
+
+    def test_json_array_size_cap(self):
+        old = inspect_data.MAX_JSON_BYTES
+        inspect_data.MAX_JSON_BYTES = 10
+        try:
+            with self.assertRaises(inspect_data.InspectError) as cm:
+                run(os.path.join(FIXTURES, 'alpaca.json'))
+            self.assertIn('Convert it to JSON Lines', str(cm.exception))
+        finally:
+            inspect_data.MAX_JSON_BYTES = old
+
+
+class CliTests(unittest.TestCase):
+    def cli(self, *args):
+        p = subprocess.run([sys.executable, SCRIPT] + list(args), capture_output=True, text=True, cwd=ROOT)
+        return p.returncode, json.loads(p.stdout), p.stderr
+
+    def test_cli_ok(self):
+        code, out, err = self.cli('test/fixtures/datasets/gsm8k.jsonl', '--max-length', '512', '--sample', '1')
+        self.assertEqual(code, 0)
+        self.assertEqual(out['format'], 'custom_qa')
+        self.assertEqual(out['path'], 'test/fixtures/datasets/gsm8k.jsonl')
+        self.assertEqual(len(out['samples']), 1)
+        self.assertEqual(err, '')
+
+    def test_cli_errors_are_json(self):
+        for args, text in ((['missing.jsonl'], 'File not found'), ([], 'usage'),
+                           (['x.jsonl', '--max-length', 'many'], 'whole number'),
+                           (['x.jsonl', '--bogus'], "unknown option '--bogus'")):
+            with self.subTest(args=args):
+                code, out, err = self.cli(*args)
+                self.assertEqual(code, 1)
+                self.assertIn(text, out['error'])
+                self.assertNotIn('Traceback', err)
+
+    def test_hub_id_without_datasets(self):
+        try:
+            import datasets  # noqa: F401
+            self.skipTest('datasets is installed here')
+        except ImportError:
+            pass
+        code, out, _ = self.cli('tatsu-lab/alpaca')
+        self.assertEqual(code, 1)
+        self.assertIn("install the 'datasets' package", out['error'])
+
+    def test_parquet_without_pyarrow(self):
+        try:
+            import pyarrow  # noqa: F401
+            self.skipTest('pyarrow is installed here')
+        except ImportError:
+            pass
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'x.parquet')
+            with open(path, 'wb') as f:
+                f.write(b'PAR1\x00\x00PAR1')
+            code, out, _ = self.cli(path)
+            self.assertEqual(code, 1)
+            self.assertIn("'pyarrow'", out['error'])
+
+
+if __name__ == '__main__':
+    unittest.main()
