@@ -1,0 +1,30 @@
+// The mocha extension-host suite (test/vscode/suite), run inside code-server's
+// real extension host through extensionTestsPath.
+import { join } from 'node:path';
+import { openWorkbench } from '../workbench.mjs';
+
+export const flow = {
+  id: 'exthost',
+  name: 'extension-host suite (mocha, in the real extension host)',
+  async run(ctx) {
+    let resolveExit;
+    const exited = new Promise((r) => (resolveExit = r));
+    const lines = [];
+    await openWorkbench(ctx.browser, ctx.server, {
+      folder: ctx.workspace,
+      extensionTestsPath: join(ctx.repo, 'dist', 'test', 'suite', 'index.js'),
+      onExit: (code) => resolveExit(code),
+      onLog: (type, ...args) => {
+        const line = args.map(String).join(' ');
+        lines.push(line);
+        if (process.env.ML_INTERN_E2E_VERBOSE) console.log(`    [exthost] ${line}`);
+      },
+    });
+    const timeout = new Promise((r) => setTimeout(() => r('timeout'), 300000));
+    const code = await Promise.race([exited, timeout]);
+    const report = lines.join('\n').split('\n').filter((l) => /passing|failing|pending|✔|✓|\d+\)|Error|AssertionError/.test(l)).slice(-60).join('\n    ');
+    ctx.log(report);
+    if (code === 'timeout') throw new Error('the extension-host suite did not finish within 300 s');
+    if (code !== 0) throw new Error(`the extension-host suite failed (exit ${code}):\n${lines.slice(-40).join('\n')}`);
+  },
+};
