@@ -1,0 +1,243 @@
+/**
+ * The streaming log pipeline: feed it trainer output chunk by chunk (split
+ * anywhere — mid-line, mid-ANSI-sequence) and it reports MetricPoints and
+ * ProgressInfo as they appear, and keeps a bounded tail of display lines.
+ * Memory stays flat whatever the log size: one pending line (capped), a ring
+ * of recent lines, and a few numbers. The full log stays on disk.
+ */
+import { MetricPoint, ProgressInfo } from '../events';
+import { stripAnsi } from './ansi';
+import { DEFAULT_MAX_LINE_CHARS, LineSplitter, SegmentEnd } from './lineSplitter';
+import { ParsedBar, parseNotebookBar, parseTqdm } from './progress';
+import { RingBuffer } from './ringBuffer';
+import {
+  MetricKind,
+  ParsedMetrics,
+  parseDeepSpeedStep,
+  parseDictLine,
+  parseStepLossAfterBar,
+  parseStepLossLine,
+  parseTableHeader,
+  parseTableRow,
+  parseTotalSteps,
+  splitRank,
+} from './trainerLine';
+
+export type { MetricKind } from './trainerLine';
+
+export interface LogPipelineOptions {
+  onMetric?: (point: MetricPoint, kind: MetricKind) => void;
+  /** Called when the training progress changes (current, total, phase or loss). */
+  onProgress?: (progress: ProgressInfo) => void;
+  /** Lines kept in the tail ring (default 500). */
+  tailLines?: number;
+  /** Longest "line" before it is cut (default 64 KiB). */
+  maxLineChars?: number;
+  /** Longest line kept in the tail; longer ones keep head and end (default 4,000). */
+  maxTailLineChars?: number;
+}
+
+export interface LogPipelineStats {
+  lines: number;
+  segments: number;
+  trainPoints: number;
+  evalPoints: number;
+  summaryPoints: number;
+  firstLoss?: number;
+  lastLoss?: number;
+  lastEvalLoss?: number;
+  totalSteps?: number;
+}
+
+export class LogPipeline {
+  private readonly splitter: LineSplitter;
+  private readonly ring: RingBuffer<string>;
+  private readonly maxTailLineChars: number;
+  private crPending = '';
+  private tableHeader: string[] | undefined;
+  private metricsRank: number | undefined;
+  private mainBar: ParsedBar | undefined;
+  private otherBar: ParsedBar | undefined;
+  private lastStep = 0;
+  private trainDicts = 0;
+  private lastProgress: ProgressInfo | undefined;
+  private gpuMemoryMiB: number | undefined;
+  readonly stats: LogPipelineStats = { lines: 0, segments: 0, trainPoints: 0, evalPoints: 0, summaryPoints: 0 };
+
+  constructor(private readonly options: LogPipelineOptions = {}) {
+    this.splitter = new LineSplitter((t, e) => this.onSegment(t, e), options.maxLineChars ?? DEFAULT_MAX_LINE_CHARS);
+    this.ring = new RingBuffer<string>(options.tailLines ?? 500);
+    this.maxTailLineChars = options.maxTailLineChars ?? 4000;
+  }
+
+  push(chunk: string): void {
+    this.splitter.push(chunk);
+  }
+
+  /** The stream ended: flush the last unterminated line. */
+  end(): void {
+    this.splitter.end();
+    if (this.crPending) {
+      this.addTail(this.crPending);
+      this.crPending = '';
+    }
+  }
+
+  get progress(): ProgressInfo | undefined {
+    return this.lastProgress;
+  }
+
+  /** The most recent display lines (ANSI removed, tqdm redraws collapsed), oldest first. */
+  tail(): string[] {
+    return this.ring.toArray();
+  }
+
+  private addTail(line: string): void {
+    this.stats.lines++;
+    const max = this.maxTailLineChars;
+    this.ring.push(line.length > max ? `${line.slice(0, max / 2)} … ${line.slice(-max / 2)}` : line);
+  }
+
+  private onSegment(raw: string, end: SegmentEnd): void {
+    const seg = stripAnsi(raw);
+    // Display lines for the tail: a \r redraw replaces the line, the last non-empty one stays.
+    if (end === 'cr') {
+      if (seg.length > 0) this.crPending = seg;
+    } else {
+      this.addTail(seg.length > 0 ? seg : this.crPending);
+      this.crPending = '';
+    }
+    if (seg.length === 0) return;
+    this.stats.segments++;
+    this.parse(seg);
+  }
+
+  private parse(seg: string): void {
+    const { rank, text } = splitRank(seg);
+    // Metrics come from one rank only (the first that logs any): ranks repeat each other.
+    const rankOk = rank === undefined || this.metricsRank === undefined || rank === this.metricsRank;
+
+    if (this.tableHeader) {
+      const row = parseTableRow(text, this.tableHeader);
+      if (row) {
+        this.emitMetrics(row, rank);
+        return;
+      }
+      this.tableHeader = undefined;
+    }
+
+    const bar = parseTqdm(text) ?? parseNotebookBar(text);
+    if (bar && rankOk) {
+      this.onBar(bar);
+      const inline = parseStepLossAfterBar(bar.after);
+      if (inline) this.emitMetrics(inline, rank);
+    }
+
+    const dict = parseDictLine(text);
+    if (dict) {
+      if (rankOk) this.emitMetrics(dict, rank);
+      return;
+    }
+
+    const titan = parseStepLossLine(text);
+    if (titan) {
+      if (rankOk) {
+        if (titan.memoryGiB !== undefined) this.gpuMemoryMiB = Math.round(titan.memoryGiB * 1024);
+        this.emitMetrics(titan, rank);
+      }
+      return;
+    }
+    const ds = parseDeepSpeedStep(text);
+    if (ds) {
+      if (rankOk) this.emitMetrics(ds, rank);
+      return;
+    }
+    if (bar) return;
+    const total = parseTotalSteps(text);
+    if (total !== undefined) {
+      this.stats.totalSteps = total;
+      return;
+    }
+    const header = parseTableHeader(text);
+    if (header) this.tableHeader = header;
+  }
+
+  private onBar(bar: ParsedBar): void {
+    if (bar.desc) return; // "Map", "Loading checkpoint shards", …: not the training loop
+    const main = this.mainBar;
+    // Another total than the training bar's: the evaluation loop (also the final one, after
+    // training reached 100%). It becomes the training bar only if train logs follow it.
+    if (main && bar.total !== main.total) {
+      this.otherBar = bar;
+      this.setProgress({ ...this.progressBase(), phase: 'eval' });
+      return;
+    }
+    this.otherBar = undefined;
+    this.setMain(bar);
+  }
+
+  private setMain(bar: ParsedBar): void {
+    this.mainBar = bar;
+    this.stats.totalSteps = bar.total;
+    this.lastStep = bar.current;
+    this.setProgress({ ...this.progressBase(), current: bar.current, total: bar.total, etaSeconds: bar.etaSeconds, phase: 'train' });
+  }
+
+  private progressBase(): ProgressInfo {
+    const p: ProgressInfo = { current: this.lastStep, total: this.stats.totalSteps };
+    if (this.lastProgress?.etaSeconds !== undefined) p.etaSeconds = this.lastProgress.etaSeconds;
+    if (this.stats.lastLoss !== undefined) p.loss = this.stats.lastLoss;
+    if (this.gpuMemoryMiB !== undefined) p.gpuMemoryMiB = this.gpuMemoryMiB;
+    return p;
+  }
+
+  private setProgress(p: ProgressInfo): void {
+    if (p.loss === undefined && this.stats.lastLoss !== undefined) p.loss = this.stats.lastLoss;
+    if (p.gpuMemoryMiB === undefined && this.gpuMemoryMiB !== undefined) p.gpuMemoryMiB = this.gpuMemoryMiB;
+    if (p.etaSeconds === undefined) delete p.etaSeconds;
+    const prev = this.lastProgress;
+    this.lastProgress = p;
+    if (
+      prev &&
+      prev.current === p.current &&
+      prev.total === p.total &&
+      prev.phase === p.phase &&
+      prev.loss === p.loss &&
+      prev.gpuMemoryMiB === p.gpuMemoryMiB
+    ) {
+      return;
+    }
+    this.options.onProgress?.(p);
+  }
+
+  private emitMetrics(parsed: ParsedMetrics, rank: number | undefined): void {
+    if (rank !== undefined && this.metricsRank === undefined) this.metricsRank = rank;
+    if (parsed.kind === 'train' && this.otherBar && this.mainBar && this.mainBar.current >= this.mainBar.total) {
+      // Train logs after a new bar once the old one finished: a new training phase.
+      const bar = this.otherBar;
+      this.otherBar = undefined;
+      this.setMain(bar);
+    }
+    let step = parsed.step;
+    if (step === undefined) {
+      if (parsed.kind === 'train') this.trainDicts++;
+      // No step in the line: take it from the progress bar, else count the train logs.
+      step = this.mainBar ? this.lastStep : parsed.kind === 'train' ? this.trainDicts : this.lastStep;
+    }
+    if (parsed.kind === 'train' && !this.mainBar) this.lastStep = step;
+    const point: MetricPoint = { step, ...parsed.values };
+    const s = this.stats;
+    if (parsed.kind === 'train') s.trainPoints++;
+    else if (parsed.kind === 'eval') s.evalPoints++;
+    else s.summaryPoints++;
+    if (parsed.kind === 'train' && point.loss !== undefined) {
+      if (s.firstLoss === undefined) s.firstLoss = point.loss;
+      s.lastLoss = point.loss;
+    }
+    if (point.evalLoss !== undefined) s.lastEvalLoss = point.evalLoss;
+    this.options.onMetric?.(point, parsed.kind);
+    if (parsed.kind === 'train' && point.loss !== undefined) {
+      this.setProgress({ ...this.progressBase(), current: this.mainBar ? this.mainBar.current : step, phase: this.lastProgress?.phase ?? 'train' });
+    }
+  }
+}
