@@ -4,7 +4,9 @@
  */
 import { Host } from './host';
 import { registerChatView } from './chat/chatViewProvider';
+import { registerSelectModel } from './commands/selectModel';
 
 export function registerAreas(host: Host): void {
   registerChatView(host);
+  registerSelectModel(host);
 }
