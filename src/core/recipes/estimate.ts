@@ -1,0 +1,191 @@
+/**
+ * GPU memory estimate for one training process, and a batch plan that fits a given GPU.
+ * The formula and its sources are in docs/MEMORY-ESTIMATE.md. It is an estimate: real peaks vary
+ * by ±25 % with kernels, allocator fragmentation and sequence-length distribution.
+ */
+import { ModelDims, lookupModel } from './modelTable';
+import { Adapter, Method } from './spec';
+
+export const GIB = 1024 ** 3;
+
+export interface EstimateInput {
+  dims: ModelDims;
+  adapter: Adapter;
+  method?: Method;
+  maxLength: number;
+  perDeviceTrainBatchSize: number;
+  gradientCheckpointing: boolean;
+  loraR?: number;
+  /** "all-linear" (default) or explicit module names such as ["q_proj", "v_proj"]. */
+  targetModules?: string | string[];
+}
+
+export interface MemoryBreakdown {
+  weights: number;
+  gradients: number;
+  optimizer: number;
+  activations: number;
+  logits: number;
+  overhead: number;
+}
+
+export interface MemoryEstimate {
+  params: number;
+  trainableParams: number;
+  breakdownGiB: MemoryBreakdown;
+  totalGiB: number;
+}
+
+export interface BatchPlan {
+  perDeviceTrainBatchSize: number;
+  gradientAccumulationSteps: number;
+  gradientCheckpointing: boolean;
+  adapter: Adapter;
+  fits: boolean;
+  estimate: MemoryEstimate;
+  notes: string[];
+}
+
+/** Bytes of activations kept per token per layer, in units of hidden size (Korthikanti et al. 2022, 16-bit, no attention-score matrix with SDPA/flash). */
+export const ACTIVATION_BYTES_PER_TOKEN_PER_HIDDEN = 34;
+/** 4-bit NF4 with double quantization: 4 bits + ~0.127 bits of constants per parameter (Dettmers et al. 2023). */
+export const NF4_BYTES_PER_PARAM = 0.5 + 0.127 / 8;
+/** CUDA context, cuBLAS workspaces and the caching allocator's slack. */
+export const FIXED_OVERHEAD_GIB = 1.0;
+export const FRAGMENTATION = 0.08;
+
+const ALL_LINEAR = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
+
+/** Trainable LoRA parameters: r x (in + out) for every adapted linear layer. */
+export function loraParams(d: ModelDims, r: number, targetModules: string | string[] = 'all-linear'): number {
+  const q = d.numHeads * d.headDim;
+  const kv = d.numKvHeads * d.headDim;
+  const shapes: Record<string, [number, number]> = {
+    q_proj: [d.hiddenSize, q], k_proj: [d.hiddenSize, kv], v_proj: [d.hiddenSize, kv], o_proj: [q, d.hiddenSize],
+    gate_proj: [d.hiddenSize, d.intermediateSize], up_proj: [d.hiddenSize, d.intermediateSize], down_proj: [d.intermediateSize, d.hiddenSize],
+  };
+  const targets = targetModules === 'all-linear' ? ALL_LINEAR : Array.isArray(targetModules) ? targetModules : [targetModules];
+  let perLayer = 0;
+  for (const t of targets) {
+    const s = shapes[t];
+    if (s) perLayer += r * (s[0] + s[1]);
+  }
+  return perLayer * d.numLayers;
+}
+
+/** Preference methods push chosen and rejected through the model together: twice the tokens. */
+function tokenMultiplier(method?: Method): number {
+  return method === 'dpo' || method === 'orpo' || method === 'kto' ? 2 : 1;
+}
+
+export function estimateMemory(input: EstimateInput): MemoryEstimate {
+  const d = input.dims;
+  const P = d.params;
+  const embedParams = d.vocabSize * d.hiddenSize * (d.tiedEmbeddings ? 1 : 2);
+  const bodyParams = P - embedParams;
+  const tokens = input.maxLength * input.perDeviceTrainBatchSize * tokenMultiplier(input.method);
+  const b: MemoryBreakdown = { weights: 0, gradients: 0, optimizer: 0, activations: 0, logits: 0, overhead: 0 };
+  let trainable: number;
+
+  if (input.adapter === 'full') {
+    trainable = P;
+    // Mixed precision with AdamW (ZeRO paper accounting): 2 B bf16 weights + 2 B grads
+    // + 12 B fp32 master weights, momentum and variance = 16 B per parameter.
+    b.weights = 2 * P;
+    b.gradients = 2 * P;
+    b.optimizer = 12 * P;
+    // DPO and KTO keep a frozen reference copy of the whole model.
+    if (input.method === 'dpo' || input.method === 'kto') b.weights += 2 * P;
+  } else {
+    trainable = loraParams(d, input.loraR ?? 16, input.targetModules);
+    // QLoRA stores the transformer body in NF4; embeddings and the head stay 16-bit.
+    b.weights = input.adapter === 'qlora' ? bodyParams * NF4_BYTES_PER_PARAM + embedParams * 2 : 2 * P;
+    // Adapter weights are fp32 (peft upcasts them): 4 B weights, 4 B grads, 8 B Adam states.
+    b.weights += 4 * trainable;
+    b.gradients = 4 * trainable;
+    b.optimizer = 8 * trainable;
+  }
+
+  const perLayerPerToken = ACTIVATION_BYTES_PER_TOKEN_PER_HIDDEN * d.hiddenSize;
+  if (input.gradientCheckpointing) {
+    // Only each layer's input (2 B x hidden per token) is kept; one layer at a time is recomputed.
+    b.activations = tokens * (2 * d.hiddenSize * d.numLayers + perLayerPerToken);
+  } else {
+    b.activations = tokens * perLayerPerToken * d.numLayers;
+  }
+  // Logits upcast to fp32 for the loss: batch x seq x vocab x 4 B.
+  b.logits = tokens * d.vocabSize * 4;
+  const subtotal = b.weights + b.gradients + b.optimizer + b.activations + b.logits;
+  b.overhead = FIXED_OVERHEAD_GIB * GIB + FRAGMENTATION * subtotal;
+
+  const gib = (x: number): number => Math.round((x / GIB) * 100) / 100;
+  const breakdownGiB: MemoryBreakdown = {
+    weights: gib(b.weights), gradients: gib(b.gradients), optimizer: gib(b.optimizer),
+    activations: gib(b.activations), logits: gib(b.logits), overhead: gib(b.overhead),
+  };
+  return { params: P, trainableParams: trainable, breakdownGiB, totalGiB: gib(subtotal + b.overhead) };
+}
+
+export interface PlanInput {
+  baseModel?: string;
+  dims?: ModelDims;
+  adapter: Adapter;
+  method?: Method;
+  maxLength: number;
+  perDeviceTrainBatchSize: number;
+  gradientAccumulationSteps: number;
+  gradientCheckpointing?: boolean;
+  loraR?: number;
+  targetModules?: string | string[];
+}
+
+/** Room left for spikes: plan to use at most 90 % of the card. */
+export const USABLE_FRACTION = 0.9;
+
+export function resolveDims(input: { baseModel?: string; dims?: ModelDims }): ModelDims {
+  const dims = input.dims ?? (input.baseModel ? lookupModel(input.baseModel) : undefined);
+  if (!dims) {
+    throw new Error(`Unknown model ${JSON.stringify(input.baseModel)}: pass a local folder with config.json (or add it to the built-in table in src/core/recipes/modelTable.ts)`);
+  }
+  return dims;
+}
+
+/**
+ * Pick micro-batch, gradient accumulation and checkpointing so training fits `gpuMemoryMiB`,
+ * keeping the effective batch (micro-batch x accumulation). Tries the requested adapter first,
+ * then cheaper ones (full -> LoRA -> QLoRA), and says which one was needed.
+ */
+export function planBatch(spec: PlanInput, gpuMemoryMiB: number): BatchPlan {
+  const dims = resolveDims(spec);
+  const budgetGiB = (gpuMemoryMiB / 1024) * USABLE_FRACTION;
+  const effective = Math.max(1, spec.perDeviceTrainBatchSize * spec.gradientAccumulationSteps);
+  const ladder: Adapter[] = spec.adapter === 'full' ? ['full', 'lora', 'qlora'] : spec.adapter === 'lora' ? ['lora', 'qlora'] : ['qlora'];
+  const notes: string[] = [];
+  const estimateFor = (adapter: Adapter, bs: number, gc: boolean): MemoryEstimate =>
+    estimateMemory({ dims, adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: bs, gradientCheckpointing: gc, loraR: spec.loraR, targetModules: spec.targetModules });
+
+  for (const adapter of ladder) {
+    // Largest micro-batch first (better GPU use); at each size try without checkpointing (faster) first.
+    for (let bs = Math.min(spec.perDeviceTrainBatchSize, effective); bs >= 1; bs = Math.floor(bs / 2)) {
+      for (const gc of spec.gradientCheckpointing === true ? [true] : [false, true]) {
+        const est = estimateFor(adapter, bs, gc);
+        if (est.totalGiB <= budgetGiB) {
+          const gas = Math.max(1, Math.ceil(effective / bs));
+          if (adapter !== spec.adapter) {
+            notes.push(`${spec.adapter} does not fit in ${Math.round(gpuMemoryMiB / 1024)} GiB even with micro-batch 1 and gradient checkpointing; only ${adapter === 'qlora' ? 'QLoRA' : 'LoRA'} fits.`);
+          }
+          if (bs < spec.perDeviceTrainBatchSize) notes.push(`Micro-batch lowered from ${spec.perDeviceTrainBatchSize} to ${bs}; gradient accumulation raised to ${gas} to keep the effective batch of ${effective}.`);
+          if (gc && !spec.gradientCheckpointing) notes.push('Gradient checkpointing is needed to fit (about 25 % slower).');
+          return { perDeviceTrainBatchSize: bs, gradientAccumulationSteps: gas, gradientCheckpointing: gc, adapter, fits: true, estimate: est, notes };
+        }
+      }
+      if (bs === 1) break;
+    }
+  }
+  const smallest = estimateFor(ladder[ladder.length - 1], 1, true);
+  notes.push(
+    `Nothing fits in ${Math.round(gpuMemoryMiB / 1024)} GiB: even QLoRA with micro-batch 1 and gradient checkpointing needs ~${smallest.totalGiB} GiB. ` +
+      'Shorten MAX_LENGTH, pick a smaller model, or shard across GPUs (FSDP / DeepSpeed ZeRO-3).',
+  );
+  return { perDeviceTrainBatchSize: 1, gradientAccumulationSteps: effective, gradientCheckpointing: true, adapter: ladder[ladder.length - 1], fits: false, estimate: smallest, notes };
+}

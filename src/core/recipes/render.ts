@@ -1,0 +1,91 @@
+/**
+ * renderRecipe: spec (+ data inspection + environment report) -> the files to write, the commands
+ * to run and notes for the user. Deterministic: the same input gives the same bytes.
+ */
+import { resolveTargets, TargetVersions } from './libraryVersions';
+import { lookupModel, ModelDims } from './modelTable';
+import { planBatch } from './estimate';
+import { DatasetInspectionLike, EnvReportLike, RecipeSpec, resolveSpec, ResolvedSpec, TrainingMethod, TRAINING_METHODS } from './spec';
+import { renderTrainScript } from './templates/train';
+import { renderEval } from './templates/evaluate';
+import { renderMerge } from './templates/merge';
+import { modelCard, renderPush } from './templates/push';
+
+export interface RecipeFile {
+  /** Relative to the recipe's output folder. */
+  path: string;
+  content: string;
+  description: string;
+}
+
+export interface RecipeCommand {
+  argv: string[];
+  description: string;
+}
+
+export interface RenderedRecipe {
+  files: RecipeFile[];
+  commands: RecipeCommand[];
+  notes: string[];
+  spec: ResolvedSpec;
+  targets: TargetVersions;
+}
+
+export interface RenderOptions {
+  inspection?: DatasetInspectionLike;
+  env?: EnvReportLike;
+  /** GPU memory to plan the batch for (default: the environment report's first GPU). */
+  gpuMemoryMiB?: number;
+  /** Model shape when the model is not in the built-in table (e.g. from a local config.json). */
+  dims?: ModelDims;
+}
+
+export function renderRecipe(input: RecipeSpec, options: RenderOptions = {}): RenderedRecipe {
+  const raw: RecipeSpec = {
+    ...input,
+    env: options.env ?? input.env,
+    inspection: options.inspection ?? input.inspection,
+  };
+  if (!raw.datasetFormat && raw.inspection?.format) raw.datasetFormat = raw.inspection.format;
+  const notes: string[] = [];
+  const training = (TRAINING_METHODS as string[]).includes(raw.method);
+  const dims = options.dims ?? (raw.baseModel ? lookupModel(raw.baseModel) : undefined);
+
+  let spec = resolveSpec(raw);
+  const gpuMiB = options.gpuMemoryMiB ?? spec.env?.gpus?.[0]?.memoryTotalMiB;
+  if (training && gpuMiB && dims) {
+    const plan = planBatch({ ...spec, dims, gradientCheckpointing: input.gradientCheckpointing }, gpuMiB);
+    const userFixed = input.perDeviceTrainBatchSize !== undefined && input.gradientCheckpointing !== undefined;
+    if (!userFixed) {
+      spec = { ...spec, perDeviceTrainBatchSize: plan.perDeviceTrainBatchSize, gradientAccumulationSteps: plan.gradientAccumulationSteps, gradientCheckpointing: plan.gradientCheckpointing };
+    }
+    notes.push(`Memory estimate: ~${plan.estimate.totalGiB} GiB of ${Math.round(gpuMiB / 1024)} GiB with micro-batch ${plan.perDeviceTrainBatchSize}${plan.gradientCheckpointing ? ' and gradient checkpointing' : ''}.`);
+    notes.push(...plan.notes);
+    if (plan.adapter !== spec.adapter) notes.push(`Consider adapter "${plan.adapter}" for this GPU.`);
+  } else if (training && !gpuMiB) {
+    notes.push('No GPU reported: batch settings are defaults (micro-batch ' + spec.perDeviceTrainBatchSize + ', gradient checkpointing on); run the environment check for a fitted plan.');
+  }
+  if (spec.method === 'merge' && spec.mergeMethod === 'slerp' && spec.mergeLayers === undefined) {
+    const layers = (spec.models ?? []).map((m) => lookupModel(m.model)?.numLayers).find((n) => n !== undefined);
+    spec = { ...spec, mergeLayers: layers ?? 32 };
+    if (layers === undefined) notes.push('slerp layer_range assumes 32 layers: set it to your models\' num_hidden_layers in config.yaml.');
+  }
+  const targets = resolveTargets(spec.env?.packages);
+
+  const files: RecipeFile[] = [];
+  const commands: RecipeCommand[] = [];
+  if (training) {
+    const t = renderTrainScript(spec, spec.method as TrainingMethod, targets);
+    files.push({ path: 'train.py', content: t.content, description: `${spec.method.toUpperCase()} training script (${spec.adapter})` });
+    files.push({ path: 'requirements.txt', content: t.requirements.join('\n') + '\n', description: 'Python packages the script needs' });
+    if (spec.hubRepo) files.push({ path: 'README.md', content: modelCard(spec), description: `Model card pushed with the ${spec.adapter === 'full' ? 'model' : 'adapter'}` });
+    commands.push({ argv: ['python', 'train.py'], description: `Train ${spec.baseModel} (${spec.method.toUpperCase()}, ${spec.adapter})${spec.hubRepo ? ` and push to ${spec.hubRepo}` : ''}` });
+    notes.push(...t.notes);
+  } else {
+    const r = spec.method === 'eval' ? renderEval(spec) : spec.method === 'merge' ? renderMerge(spec) : renderPush(spec);
+    files.push(...r.files);
+    commands.push(...r.commands);
+    notes.push(...r.notes);
+  }
+  return { files, commands, notes, spec, targets };
+}

@@ -1,0 +1,326 @@
+/**
+ * The recipe spec: what the user (or the wizard, or the agent) asks for. `resolveSpec` checks it
+ * and fills the defaults; every problem is reported at once, each naming the field to fix.
+ * The input types for the data inspection and the environment report are declared here in the
+ * minimal shape the recipes need, structurally compatible with src/core/python/types.ts.
+ */
+import { PackagesLike } from './libraryVersions';
+
+export type Method = 'sft' | 'dpo' | 'orpo' | 'kto' | 'eval' | 'merge' | 'push';
+export type Adapter = 'lora' | 'qlora' | 'full';
+export type MergeMethod = 'slerp' | 'ties' | 'dare_ties' | 'linear' | 'task_arithmetic';
+export type TrainingMethod = 'sft' | 'dpo' | 'orpo' | 'kto';
+
+export const METHODS: Method[] = ['sft', 'dpo', 'orpo', 'kto', 'eval', 'merge', 'push'];
+export const ADAPTERS: Adapter[] = ['lora', 'qlora', 'full'];
+export const MERGE_METHODS: MergeMethod[] = ['slerp', 'ties', 'dare_ties', 'linear', 'task_arithmetic'];
+export const TRAINING_METHODS: TrainingMethod[] = ['sft', 'dpo', 'orpo', 'kto'];
+
+/** Roles a column can play. */
+export type Role =
+  | 'messages' | 'system' | 'user' | 'assistant' | 'input'
+  | 'prompt' | 'completion' | 'chosen' | 'rejected' | 'label' | 'text';
+
+export interface GpuLike {
+  name?: string;
+  memoryTotalMiB?: number;
+  memoryFreeMiB?: number;
+  computeCapability?: string | number | null;
+  bf16?: boolean;
+  flashAttention?: boolean;
+}
+
+export interface EnvReportLike {
+  gpus?: GpuLike[];
+  packages?: PackagesLike;
+}
+
+export interface DatasetInspectionLike {
+  format?: string;
+  task?: string;
+  mapping?: Partial<Record<string, string>>;
+  columns?: string[];
+  trainable?: boolean;
+  problems?: string[];
+}
+
+export interface MergeModel {
+  model: string;
+  weight?: number;
+  density?: number;
+}
+
+export interface RecipeSpec {
+  method: Method;
+  baseModel?: string;
+  dataset?: string;
+  /** Split of the source dataset to train on (default "train"). */
+  datasetSplit?: string;
+  adapter?: Adapter;
+  /** Fraction of the data held out for evaluation, 0 to 0.5 (default 0.05). */
+  evalSplit?: number;
+  hubRepo?: string;
+  hubPrivate?: boolean;
+  columnMapping?: Partial<Record<Role, string>>;
+  datasetFormat?: string;
+  systemPrompt?: string;
+  maxLength?: number;
+  maxPromptLength?: number;
+  outputDir?: string;
+  learningRate?: number;
+  epochs?: number;
+  perDeviceTrainBatchSize?: number;
+  gradientAccumulationSteps?: number;
+  gradientCheckpointing?: boolean;
+  loraR?: number;
+  loraAlpha?: number;
+  loraDropout?: number;
+  targetModules?: string | string[];
+  beta?: number;
+  warmupRatio?: number;
+  lrSchedulerType?: string;
+  seed?: number;
+  saveTotalLimit?: number;
+  saveSteps?: number;
+  evalSteps?: number;
+  loggingSteps?: number;
+  bf16?: boolean;
+  fp16?: boolean;
+  attnImplementation?: string;
+  env?: EnvReportLike;
+  inspection?: DatasetInspectionLike;
+  // eval
+  /** The trained model to evaluate or push: an adapter folder or a full model (default outputDir). */
+  modelPath?: string;
+  evalTasks?: string[];
+  evalResults?: { task: string; base?: number | null; trained?: number | null }[];
+  // merge
+  mergeMethod?: MergeMethod;
+  models?: MergeModel[];
+  t?: number;
+  /** slerp: layer count of the two models (renderRecipe fills it from the model table). */
+  mergeLayers?: number;
+}
+
+/** The spec with every default filled in. */
+export interface ResolvedSpec extends RecipeSpec {
+  adapter: Adapter;
+  evalSplit: number;
+  datasetSplit: string;
+  maxLength: number;
+  maxPromptLength: number;
+  outputDir: string;
+  learningRate: number;
+  epochs: number;
+  perDeviceTrainBatchSize: number;
+  gradientAccumulationSteps: number;
+  gradientCheckpointing: boolean;
+  loraR: number;
+  loraAlpha: number;
+  loraDropout: number;
+  targetModules: string | string[];
+  beta: number;
+  warmupRatio: number;
+  lrSchedulerType: string;
+  seed: number;
+  saveTotalLimit: number;
+  saveSteps: number;
+  evalSteps: number;
+  loggingSteps: number;
+  bf16: boolean;
+  fp16: boolean;
+  attnImplementation: string;
+  columnMapping: Partial<Record<Role, string>>;
+  evalTasks: string[];
+  hubPrivate: boolean;
+}
+
+export class SpecError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The recipe spec has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n- ${problems.join('\n- ')}`);
+  }
+}
+
+const LR: Record<TrainingMethod, { full: number; adapter: number }> = {
+  // Full fine-tuning moves every weight, so it needs a ~10x smaller step than LoRA.
+  sft: { full: 2e-5, adapter: 2e-4 },
+  // Preference methods start from a good SFT model and must not drift far from it.
+  dpo: { full: 5e-7, adapter: 5e-6 },
+  orpo: { full: 8e-6, adapter: 5e-5 },
+  kto: { full: 5e-7, adapter: 5e-6 },
+};
+
+function isNum(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function firstGpu(env?: EnvReportLike): GpuLike | undefined {
+  return env?.gpus?.[0];
+}
+
+/** True for a workspace path (or file), false for a Hub id like "org/name". */
+export function isLocalDataset(dataset: string): boolean {
+  if (/^(\.{1,2}\/|\/|~|[A-Za-z]:[\\/])/.test(dataset)) return true;
+  if (/\.(jsonl?|csv|parquet|arrow|txt)$/i.test(dataset)) return true;
+  return dataset.split('/').length > 2;
+}
+
+const HUB_ID = /^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,95}\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
+
+export function resolveSpec(input: unknown): ResolvedSpec {
+  const problems: string[] = [];
+  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new SpecError(['the spec must be a JSON object']);
+  const s = input as RecipeSpec;
+  if (!METHODS.includes(s.method)) problems.push(`method: must be one of ${METHODS.join(', ')} (got ${JSON.stringify(s.method)})`);
+  const method = s.method;
+  const training = (TRAINING_METHODS as string[]).includes(method);
+  const adapter: Adapter = s.adapter ?? 'lora';
+  if (!ADAPTERS.includes(adapter)) problems.push(`adapter: must be one of ${ADAPTERS.join(', ')} (got ${JSON.stringify(s.adapter)})`);
+
+  const needsBase = training || method === 'eval' || (method === 'merge' && s.mergeMethod !== 'linear' && s.mergeMethod !== 'slerp');
+  if (needsBase && (typeof s.baseModel !== 'string' || !s.baseModel.trim())) {
+    problems.push(`baseModel: required for ${method}${method === 'merge' ? ` with ${s.mergeMethod}` : ''} (a Hub id like "meta-llama/Meta-Llama-3-8B-Instruct" or a local folder)`);
+  }
+  if (training && (typeof s.dataset !== 'string' || !s.dataset.trim())) {
+    problems.push('dataset: required for training (a Hub dataset id or a workspace path such as "data/train.jsonl")');
+  }
+  const evalSplit = s.evalSplit ?? (training ? 0.05 : 0);
+  if (!isNum(evalSplit) || evalSplit < 0 || evalSplit > 0.5) problems.push(`evalSplit: a fraction from 0 to 0.5 (got ${JSON.stringify(s.evalSplit)}); 0.05 holds out 5 %`);
+  if (s.hubRepo !== undefined && (typeof s.hubRepo !== 'string' || !HUB_ID.test(s.hubRepo))) {
+    problems.push(`hubRepo: must look like "name" or "owner/name" (got ${JSON.stringify(s.hubRepo)})`);
+  }
+  if (method === 'push' && !s.hubRepo) problems.push('hubRepo: required for push (the Hub repository to create or update)');
+  if (s.bf16 && s.fp16) problems.push('bf16 and fp16: choose one mixed-precision mode, not both');
+  if (s.bf16 && firstGpu(s.env)?.bf16 === false) problems.push(`bf16: the GPU (${firstGpu(s.env)?.name ?? 'GPU 0'}) has no bfloat16 support; set fp16 instead`);
+
+  const positive: [keyof RecipeSpec, number | undefined][] = [
+    ['learningRate', s.learningRate], ['epochs', s.epochs], ['perDeviceTrainBatchSize', s.perDeviceTrainBatchSize],
+    ['gradientAccumulationSteps', s.gradientAccumulationSteps], ['maxLength', s.maxLength], ['loraR', s.loraR], ['loraAlpha', s.loraAlpha],
+    ['beta', s.beta], ['saveTotalLimit', s.saveTotalLimit], ['maxPromptLength', s.maxPromptLength],
+  ];
+  for (const [name, v] of positive) if (v !== undefined && (!isNum(v) || v <= 0)) problems.push(`${String(name)}: must be a positive number (got ${JSON.stringify(v)})`);
+  for (const [name, v] of [['perDeviceTrainBatchSize', s.perDeviceTrainBatchSize], ['gradientAccumulationSteps', s.gradientAccumulationSteps], ['maxLength', s.maxLength], ['loraR', s.loraR]] as const) {
+    if (isNum(v) && !Number.isInteger(v)) problems.push(`${name}: must be a whole number (got ${v})`);
+  }
+  if (s.loraDropout !== undefined && (!isNum(s.loraDropout) || s.loraDropout < 0 || s.loraDropout >= 1)) problems.push('loraDropout: a probability from 0 to <1');
+  if (adapter === 'full' && (s.loraR !== undefined || s.loraAlpha !== undefined)) problems.push('adapter "full" trains every weight: remove loraR/loraAlpha or choose adapter "lora"');
+  const maxLength = s.maxLength ?? (method === 'sft' ? 2048 : 1024);
+  const maxPromptLength = s.maxPromptLength ?? Math.floor(maxLength / 2);
+  if (s.maxPromptLength !== undefined && isNum(s.maxPromptLength) && s.maxPromptLength >= maxLength) problems.push(`maxPromptLength (${s.maxPromptLength}) must be smaller than maxLength (${maxLength})`);
+
+  if (method === 'merge') checkMerge(s, problems);
+  else if (s.models !== undefined || s.mergeMethod !== undefined) problems.push(`models/mergeMethod: only used by method "merge" (method is "${method}")`);
+
+  const mapping = { ...(s.inspection?.mapping ?? {}), ...(s.columnMapping ?? {}) } as Partial<Record<Role, string>>;
+  if (training && s.dataset) checkMapping(method as TrainingMethod, mapping, s.inspection, problems);
+
+  if (problems.length) throw new SpecError(problems);
+
+  const gpu = firstGpu(s.env);
+  const bf16 = s.bf16 ?? (s.fp16 ? false : gpu?.bf16 ?? true);
+  const fp16 = s.fp16 ?? (!bf16 && gpu !== undefined);
+  const pkgs = s.env?.packages ?? {};
+  const hasFlashPackage = Boolean(pkgs['flash_attn'] || pkgs['flash-attn']);
+  // FlashAttention-2 only when both the GPU and the package allow it; Gemma 2 wants eager
+  // attention (soft-capping); everything else gets PyTorch's built-in SDPA.
+  const defaultAttn = gpu?.flashAttention && hasFlashPackage ? 'flash_attention_2' : /gemma-2/i.test(s.baseModel ?? '') ? 'eager' : 'sdpa';
+  const flash = s.attnImplementation ?? defaultAttn;
+  const tm = training ? (method as TrainingMethod) : 'sft';
+  const lrDefault = adapter === 'full' ? LR[tm].full : LR[tm].adapter;
+  const preference = method !== 'sft';
+  const name = (s.hubRepo ?? s.baseModel ?? 'model').split('/').pop() ?? 'model';
+  return {
+    ...s,
+    adapter,
+    evalSplit,
+    datasetSplit: s.datasetSplit ?? 'train',
+    maxLength,
+    maxPromptLength,
+    outputDir: s.outputDir ?? (method === 'merge' ? 'merged' : `outputs/${name}-${training ? method : 'model'}`),
+    learningRate: s.learningRate ?? lrDefault,
+    epochs: s.epochs ?? (preference ? 1 : 3),
+    perDeviceTrainBatchSize: s.perDeviceTrainBatchSize ?? (preference ? 2 : 4),
+    gradientAccumulationSteps: s.gradientAccumulationSteps ?? (preference ? 8 : 4),
+    // Checkpointing recomputes activations in the backward pass: ~20-30 % slower, far less memory.
+    gradientCheckpointing: s.gradientCheckpointing ?? true,
+    loraR: s.loraR ?? 16,
+    loraAlpha: s.loraAlpha ?? 32,
+    loraDropout: s.loraDropout ?? 0.05,
+    targetModules: s.targetModules ?? 'all-linear',
+    beta: s.beta ?? 0.1,
+    warmupRatio: s.warmupRatio ?? (preference ? 0.1 : 0.03),
+    lrSchedulerType: s.lrSchedulerType ?? 'cosine',
+    seed: s.seed ?? 42,
+    saveTotalLimit: s.saveTotalLimit ?? 2,
+    saveSteps: s.saveSteps ?? 200,
+    evalSteps: s.evalSteps ?? 200,
+    loggingSteps: s.loggingSteps ?? 10,
+    bf16,
+    fp16,
+    attnImplementation: flash,
+    columnMapping: mapping,
+    evalTasks: s.evalTasks ?? ['mmlu', 'gsm8k'],
+    hubPrivate: s.hubPrivate ?? true,
+  };
+}
+
+function checkMerge(s: RecipeSpec, problems: string[]): void {
+  const mm = s.mergeMethod;
+  if (!mm || !MERGE_METHODS.includes(mm)) {
+    problems.push(`mergeMethod: must be one of ${MERGE_METHODS.join(', ')} (got ${JSON.stringify(mm)})`);
+    return;
+  }
+  const models = s.models;
+  if (!Array.isArray(models) || models.length === 0 || models.some((m) => !m || typeof m.model !== 'string' || !m.model)) {
+    problems.push('models: a list of {model, weight?, density?} with at least one model id');
+    return;
+  }
+  if (mm === 'slerp') {
+    if (models.length !== 2) problems.push(`models: slerp interpolates exactly 2 models (got ${models.length})`);
+    if (!isNum(s.t) || s.t < 0 || s.t > 1) problems.push('t: slerp needs t from 0 (first model) to 1 (second model), e.g. 0.5');
+    if (s.baseModel && !models.some((m) => m.model === s.baseModel)) problems.push('baseModel: for slerp it must be one of the two models');
+  } else if (s.t !== undefined) {
+    problems.push(`t: only slerp uses t (mergeMethod is ${mm})`);
+  }
+  if (mm === 'linear') {
+    models.forEach((m, i) => {
+      if (!isNum(m.weight)) problems.push(`models[${i}].weight: linear merges need a weight for every model`);
+    });
+  }
+  if (mm === 'ties' || mm === 'dare_ties') {
+    models.forEach((m, i) => {
+      if (!isNum(m.weight)) problems.push(`models[${i}].weight: ${mm} needs a weight per model`);
+      if (!isNum(m.density) || m.density <= 0 || m.density > 1) problems.push(`models[${i}].density: ${mm} needs a density in (0, 1] per model (the fraction of the delta kept)`);
+    });
+  }
+  if (mm === 'task_arithmetic') {
+    models.forEach((m, i) => {
+      if (m.weight !== undefined && !isNum(m.weight)) problems.push(`models[${i}].weight: must be a number`);
+    });
+  }
+  if ((mm === 'ties' || mm === 'dare_ties' || mm === 'task_arithmetic') && s.baseModel && models.every((m) => m.model === s.baseModel)) {
+    problems.push(`models: ${mm} merges fine-tunes of baseModel; list the fine-tuned models, not only the base`);
+  }
+}
+
+/** Which roles each method needs: one of the alternatives must be fully mapped. */
+const NEEDS: Record<TrainingMethod, Role[][]> = {
+  sft: [['messages'], ['user', 'assistant'], ['prompt', 'completion'], ['text']],
+  dpo: [['chosen', 'rejected']],
+  orpo: [['chosen', 'rejected']],
+  kto: [['completion', 'label'], ['assistant', 'label'], ['messages', 'label']],
+};
+
+function checkMapping(method: TrainingMethod, mapping: Partial<Record<Role, string>>, inspection: DatasetInspectionLike | undefined, problems: string[]): void {
+  const ok = NEEDS[method].some((alt) => alt.every((r) => typeof mapping[r] === 'string' && mapping[r]));
+  if (!ok) {
+    const alts = NEEDS[method].map((a) => a.join(' + ')).join(', or ');
+    problems.push(`columnMapping: ${method} needs columns for ${alts} (role -> column, e.g. {"user": "patient_query", "assistant": "doctor_response"}); got ${JSON.stringify(mapping)}`);
+  }
+  const cols = inspection?.columns;
+  if (cols && cols.length) {
+    for (const [role, col] of Object.entries(mapping)) {
+      if (col && !cols.includes(col)) problems.push(`columnMapping.${role}: column "${col}" is not in the dataset (columns: ${cols.join(', ')})`);
+    }
+  }
+}

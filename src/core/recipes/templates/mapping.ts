@@ -1,0 +1,151 @@
+/**
+ * The small, readable Python functions that turn one dataset row into the shape trl expects,
+ * generated from the column mapping so the user reviews exactly which column becomes which role.
+ */
+import { Role, TrainingMethod } from '../spec';
+
+const py = (s: string): string => JSON.stringify(s);
+
+/** Shared helpers: cells may hold plain text or chat messages in OpenAI or ShareGPT style. */
+export const MESSAGE_HELPERS = `ROLE_NAMES = {"human": "user", "gpt": "assistant", "bot": "assistant", "model": "assistant"}
+
+
+def normalize_message(message):
+    """{"from": "human", "value": ...} (ShareGPT) and {"role": "user", "content": ...} both become the latter."""
+    role = message.get("role") or message.get("from") or "user"
+    content = message.get("content") if "content" in message else message.get("value", "")
+    return {"role": ROLE_NAMES.get(role, role), "content": str(content)}
+
+
+def as_messages(value, role):
+    """A cell holding plain text becomes one message with the given role; a list of messages is normalized."""
+    if isinstance(value, list):
+        return [normalize_message(m) for m in value]
+    return [{"role": role, "content": str(value)}]
+
+
+def with_system(messages):
+    """Prepend SYSTEM_PROMPT unless the conversation already starts with a system message."""
+    if SYSTEM_PROMPT and (not messages or messages[0]["role"] != "system"):
+        return [{"role": "system", "content": SYSTEM_PROMPT}] + messages
+    return messages
+`;
+
+function userTurn(m: Partial<Record<Role, string>>): string[] {
+  const lines: string[] = [];
+  const userCol = m.user ?? m.prompt;
+  if (!userCol) return lines;
+  if (m.input) {
+    lines.push(`    user = str(row[${py(userCol)}])`);
+    lines.push(`    if row.get(${py(m.input)}):  # optional extra context (Alpaca's "input")`);
+    lines.push(`        user += "\\n\\n" + str(row[${py(m.input)}])`);
+  } else {
+    lines.push(`    user = str(row[${py(userCol)}])`);
+  }
+  return lines;
+}
+
+function systemLines(m: Partial<Record<Role, string>>): string[] {
+  if (!m.system) return ['    messages = []'];
+  return [
+    `    messages = []`,
+    `    if row.get(${py(m.system)}):`,
+    `        messages.append({"role": "system", "content": str(row[${py(m.system)}])})`,
+  ];
+}
+
+/** SFT: `to_messages(row)` (conversational) or `to_text(row)` for raw text. */
+export function sftRowFunctions(m: Partial<Record<Role, string>>): { fn: 'to_messages' | 'to_text'; code: string; singleTurn: boolean } {
+  if (m.messages) {
+    return {
+      fn: 'to_messages',
+      singleTurn: false,
+      code: `def to_messages(row):
+    """Column ${py(m.messages)} already holds a conversation; normalize its roles."""
+    return {"messages": with_system(as_messages(row[${py(m.messages)}], "user"))}
+`,
+    };
+  }
+  const assistantCol = m.assistant ?? m.completion;
+  if ((m.user || m.prompt) && assistantCol) {
+    return {
+      fn: 'to_messages',
+      singleTurn: true,
+      code: [
+        'def to_messages(row):',
+        `    """${m.user ?? m.prompt} -> user, ${assistantCol} -> assistant${m.system ? `, ${m.system} -> system` : ''}${m.input ? `, ${m.input} appended to the user turn` : ''}."""`,
+        ...systemLines(m),
+        ...userTurn(m),
+        '    messages.append({"role": "user", "content": user})',
+        `    messages.append({"role": "assistant", "content": str(row[${py(assistantCol)}])})`,
+        '    return {"messages": with_system(messages)}',
+        '',
+      ].join('\n'),
+    };
+  }
+  return {
+    fn: 'to_text',
+    singleTurn: false,
+    code: `def to_text(row):
+    """Plain language modelling on column ${py(m.text ?? 'text')}: no chat template involved."""
+    return {"text": str(row[${py(m.text ?? 'text')}])}
+`,
+  };
+}
+
+/** DPO / ORPO: `to_preference(row)` -> {"prompt", "chosen", "rejected"} as conversations. */
+export function preferenceFunction(m: Partial<Record<Role, string>>): string {
+  const promptCol = m.prompt ?? m.user;
+  return [
+    'def to_preference(row):',
+    `    """${promptCol ? `${promptCol} -> prompt, ` : ''}${m.chosen} -> chosen, ${m.rejected} -> rejected (conversational, so trl applies the chat template)."""`,
+    `    chosen = as_messages(row[${py(m.chosen ?? 'chosen')}], "assistant")`,
+    `    rejected = as_messages(row[${py(m.rejected ?? 'rejected')}], "assistant")`,
+    '    # When chosen/rejected are whole conversations, their shared beginning is the prompt.',
+    '    shared = 0',
+    '    while shared < min(len(chosen), len(rejected)) - 1 and chosen[shared] == rejected[shared]:',
+    '        shared += 1',
+    '    if shared:',
+    '        prompt, chosen, rejected = chosen[:shared], chosen[shared:], rejected[shared:]',
+    ...(promptCol
+      ? [
+          '    else:',
+          `        prompt = as_messages(row[${py(promptCol)}], "user")`,
+          ...(m.system
+            ? [`    if row.get(${py(m.system)}) and prompt[0]["role"] != "system":`, `        prompt = [{"role": "system", "content": str(row[${py(m.system)}])}] + prompt`]
+            : []),
+        ]
+      : ['    else:', '        raise ValueError("no prompt column is mapped and chosen/rejected share no prompt turns")']),
+    '    return {"prompt": with_system(prompt), "chosen": chosen, "rejected": rejected}',
+    '',
+  ].join('\n');
+}
+
+/** KTO: `to_unpaired(row)` -> {"prompt", "completion", "label"}. */
+export function unpairedFunction(m: Partial<Record<Role, string>>): string {
+  const completionCol = m.completion ?? m.assistant;
+  const promptCol = m.prompt ?? m.user;
+  const body = m.messages && !completionCol
+    ? [
+        `    conversation = as_messages(row[${py(m.messages)}], "user")`,
+        '    prompt, completion = conversation[:-1], conversation[-1:]',
+      ]
+    : [
+        promptCol ? `    prompt = as_messages(row[${py(promptCol)}], "user")` : '    prompt = []',
+        `    completion = as_messages(row[${py(completionCol ?? 'completion')}], "assistant")`,
+      ];
+  return [
+    'def to_unpaired(row):',
+    `    """${promptCol ? `${promptCol} -> prompt, ` : ''}${completionCol ?? m.messages} -> completion, ${m.label} -> label (True = desirable)."""`,
+    ...body,
+    `    label = row[${py(m.label ?? 'label')}]`,
+    '    if isinstance(label, str):',
+    '        label = label.strip().lower() in ("true", "1", "yes", "good", "desirable")',
+    '    return {"prompt": with_system(prompt), "completion": completion, "label": bool(label)}',
+    '',
+  ].join('\n');
+}
+
+export function rowFunctionName(method: TrainingMethod): string {
+  return method === 'kto' ? 'to_unpaired' : method === 'sft' ? 'to_messages' : 'to_preference';
+}

@@ -1,0 +1,60 @@
+/** mergekit: a YAML config for each merge method, the mergekit-yaml command and an upload step. */
+import { ResolvedSpec } from '../spec';
+import { EvalRecipe } from './evaluate';
+
+const yq = (s: string): string => (/^[A-Za-z0-9._/-]+$/.test(s) ? s : JSON.stringify(s));
+
+export function mergeYaml(spec: ResolvedSpec): string {
+  const mm = spec.mergeMethod!;
+  const models = spec.models!;
+  const dtype = spec.bf16 === false ? 'float16' : 'bfloat16';
+  const lines: string[] = [`# mergekit config: ${mm} merge, written by ML Intern. Run: mergekit-yaml config.yaml ./${spec.outputDir} --cuda`];
+  if (mm === 'slerp') {
+    // slerp walks the sphere between exactly two models; t = 0 is the first, 1 the second.
+    const base = spec.baseModel ?? models[0].model;
+    lines.push(
+      'slices:',
+      '  - sources:',
+      ...models.map((m) => `      - model: ${yq(m.model)}\n        layer_range: [0, ${'{{LAYERS}}'}]`),
+      'merge_method: slerp',
+      `base_model: ${yq(base)}`,
+      'parameters:',
+      `  t: ${spec.t}`,
+      `dtype: ${dtype}`,
+    );
+    return lines.join('\n').replace(/\{\{LAYERS\}\}/g, String(layersOf(spec))) + '\n';
+  }
+  lines.push('models:');
+  if (mm !== 'linear' && spec.baseModel && !models.some((m) => m.model === spec.baseModel)) {
+    lines.push(`  - model: ${yq(spec.baseModel)}`, '    # the base contributes no task vector of its own');
+  }
+  for (const m of models) {
+    lines.push(`  - model: ${yq(m.model)}`);
+    const params: string[] = [];
+    if (m.weight !== undefined) params.push(`      weight: ${m.weight}`);
+    if ((mm === 'ties' || mm === 'dare_ties') && m.density !== undefined) params.push(`      density: ${m.density}`);
+    if (mm === 'task_arithmetic' && m.weight === undefined) params.push('      weight: 1.0');
+    if (params.length) lines.push('    parameters:', ...params);
+  }
+  lines.push(`merge_method: ${mm}`);
+  if (mm !== 'linear') lines.push(`base_model: ${yq(spec.baseModel!)}`);
+  if (mm === 'ties' || mm === 'dare_ties') lines.push('parameters:', '  normalize: true', '  int8_mask: true');
+  lines.push(`dtype: ${dtype}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Layer count for slerp slices, from the built-in model table when known (else 32). */
+function layersOf(spec: ResolvedSpec): number {
+  return spec.mergeLayers ?? 32;
+}
+
+
+export function renderMerge(spec: ResolvedSpec): EvalRecipe {
+  const files = [{ path: 'config.yaml', content: mergeYaml(spec), description: `mergekit ${spec.mergeMethod} config` }];
+  const commands = [{ argv: ['mergekit-yaml', 'config.yaml', `./${spec.outputDir}`, '--cuda'], description: `Merge into ./${spec.outputDir} on the GPU (drop --cuda to merge on CPU)` }];
+  const notes = ['Install mergekit with pip install mergekit. The merged models must share one architecture and tokenizer.'];
+  if (spec.hubRepo) {
+    commands.push({ argv: ['huggingface-cli', 'upload', spec.hubRepo, `./${spec.outputDir}`, '.'], description: `Upload the merged model to ${spec.hubRepo} (token from HF_TOKEN or huggingface-cli login)` });
+  }
+  return { files, commands, notes };
+}

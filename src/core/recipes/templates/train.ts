@@ -1,0 +1,377 @@
+/**
+ * train.py for SFT, DPO, ORPO and KTO with trl + peft: one readable, self-contained script with a
+ * CONFIG block on top. Keyword names follow the library versions in `libraryVersions.ts`.
+ */
+import { importModule, TargetVersions, valueSupported, versionAtLeast, MIN_TRL } from '../libraryVersions';
+import { isLocalDataset, ResolvedSpec, TrainingMethod } from '../spec';
+import { ConfigLine, call, configBlock, pyStr } from './pyutil';
+import { MESSAGE_HELPERS, preferenceFunction, sftRowFunctions, unpairedFunction } from './mapping';
+
+export interface TrainScript {
+  content: string;
+  notes: string[];
+  reportTo: string;
+  requirements: string[];
+}
+
+const EXPLICIT_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
+
+const CLASS: Record<TrainingMethod, { config: string; trainer: string; title: string }> = {
+  sft: { config: 'SFTConfig', trainer: 'SFTTrainer', title: 'Supervised fine-tuning (SFT)' },
+  dpo: { config: 'DPOConfig', trainer: 'DPOTrainer', title: 'Direct Preference Optimization (DPO)' },
+  orpo: { config: 'ORPOConfig', trainer: 'ORPOTrainer', title: 'Odds Ratio Preference Optimization (ORPO)' },
+  kto: { config: 'KTOConfig', trainer: 'KTOTrainer', title: 'Kahneman-Tversky Optimization (KTO)' },
+};
+
+/** trackio > wandb > tensorboard > none, from what the environment report says is installed. */
+export function chooseReportTo(spec: ResolvedSpec, t: TargetVersions): string {
+  const p = spec.env?.packages ?? {};
+  if (p.trackio && valueSupported('transformers', 'TrainingArguments', 'report_to', 'trackio', t.transformers)) return 'trackio';
+  if (p.wandb) return 'wandb';
+  if (p.tensorboard) return 'tensorboard';
+  return 'none';
+}
+
+function datasetLoad(spec: ResolvedSpec): string {
+  const d = spec.dataset ?? '';
+  if (!isLocalDataset(d)) return 'load_dataset(DATASET, split=DATASET_SPLIT)';
+  const ext = /\.(jsonl?|csv|parquet)$/i.exec(d)?.[1]?.toLowerCase();
+  if (ext) {
+    const builder = ext.startsWith('json') ? 'json' : ext;
+    // Local files have a single split called "train" whatever DATASET_SPLIT says.
+    return `load_dataset(${pyStr(builder)}, data_files=DATASET, split="train")`;
+  }
+  return 'load_dataset(DATASET, split=DATASET_SPLIT)';
+}
+
+export function renderTrainScript(spec: ResolvedSpec, method: TrainingMethod, t: TargetVersions): TrainScript {
+  const notes: string[] = [];
+  const trl = (v: string): boolean => versionAtLeast(t.trl, v);
+  const tf = (v: string): boolean => versionAtLeast(t.transformers, v);
+  const { config: configClass, trainer: trainerClass, title } = CLASS[method];
+  const adapter = spec.adapter;
+  const peft = adapter !== 'full';
+  const qlora = adapter === 'qlora';
+  const reportTo = chooseReportTo(spec, t);
+  if (!trl(MIN_TRL)) notes.push(`trl ${t.trl} is older than ${MIN_TRL}, the oldest release these recipes support: upgrade with pip install -U trl.`);
+
+  const m = spec.columnMapping;
+  const sft = method === 'sft' ? sftRowFunctions(m) : undefined;
+  const completionOnly = Boolean(sft?.singleTurn && trl('0.17.0'));
+  const conversationalPreference = method === 'sft' || trl('0.12.0');
+  const allLinearOk = valueSupported('peft', 'LoraConfig', 'target_modules', 'all-linear', t.peft);
+  let targetModules: string | string[] = spec.targetModules;
+  if (targetModules === 'all-linear' && !allLinearOk) {
+    targetModules = EXPLICIT_TARGETS;
+    notes.push(`peft ${t.peft} predates target_modules="all-linear" (peft 0.8.0): the script lists the Llama-style projection names instead; check them against your model.`);
+  }
+  const warmupRuntime = t.guessed.transformers;
+  const warmupKeyword = tf('5.0.0') ? 'warmup_steps' : 'warmup_ratio';
+
+  // ------------------------------------------------------------------ CONFIG
+  const cfg: (ConfigLine | string)[] = [
+    { name: 'MODEL_ID', value: spec.baseModel ?? '', comment: 'base model: Hub id or local folder' },
+    { name: 'DATASET', value: spec.dataset ?? '', comment: isLocalDataset(spec.dataset ?? '') ? 'workspace file or folder' : 'Hub dataset id' },
+    { name: 'DATASET_SPLIT', value: spec.datasetSplit },
+    { name: 'EVAL_SPLIT', value: spec.evalSplit, comment: 'fraction held out to measure overfitting (0 = no evaluation)' },
+    { name: 'SEED', value: spec.seed, comment: 'same seed, same split: runs stay comparable' },
+    { name: 'OUTPUT_DIR', value: spec.outputDir, comment: 'checkpoints and the final ' + (peft ? 'adapter' : 'model') },
+    { name: 'HUB_MODEL_ID', value: spec.hubRepo ?? null, comment: 'push here when training ends (None = do not push)' },
+    { name: 'HUB_PRIVATE', value: spec.hubPrivate, comment: 'create the Hub repository as private' },
+    '',
+    { name: 'MAX_LENGTH', value: spec.maxLength, comment: 'longer examples are truncated; memory grows with it' },
+  ];
+  const usesPromptLength = (method === 'dpo' && !trl('0.29.0')) || (method === 'orpo' && !trl('0.28.0')) || (method === 'kto' && !trl('0.27.0'));
+  if (usesPromptLength) cfg.push({ name: 'MAX_PROMPT_LENGTH', value: spec.maxPromptLength, comment: 'prompt part of MAX_LENGTH' });
+  cfg.push(
+    { name: 'NUM_TRAIN_EPOCHS', value: spec.epochs, comment: method === 'sft' ? '1-3 epochs; more tends to overfit small sets' : 'one pass is usual for preference data' },
+    { name: 'LEARNING_RATE', value: spec.learningRate, comment: peft ? 'adapters tolerate ~10x the full fine-tuning rate' : 'full fine-tuning: small steps' },
+    { name: 'LR_SCHEDULER_TYPE', value: spec.lrSchedulerType },
+    { name: 'WARMUP_RATIO', value: spec.warmupRatio, comment: 'fraction of steps spent ramping the learning rate up' },
+    { name: 'PER_DEVICE_TRAIN_BATCH_SIZE', value: spec.perDeviceTrainBatchSize, comment: 'micro-batch per GPU: the first thing to lower on out-of-memory' },
+    { name: 'PER_DEVICE_EVAL_BATCH_SIZE', value: spec.perDeviceTrainBatchSize },
+    { name: 'GRADIENT_ACCUMULATION_STEPS', value: spec.gradientAccumulationSteps, comment: `effective batch = micro-batch x this x GPUs (${spec.perDeviceTrainBatchSize * spec.gradientAccumulationSteps} on one GPU)` },
+    { name: 'GRADIENT_CHECKPOINTING', value: spec.gradientCheckpointing, comment: 'recompute activations: ~25 % slower, much less memory' },
+    { name: 'BF16', value: spec.bf16, comment: 'bfloat16 mixed precision (Ampere or newer)' },
+    { name: 'FP16', value: spec.fp16, comment: 'float16 mixed precision for older GPUs (T4, V100)' },
+    { name: 'ATTN_IMPLEMENTATION', value: spec.attnImplementation, comment: '"sdpa" works everywhere; "flash_attention_2" needs flash-attn' },
+    { name: 'OPTIM', value: qlora ? 'paged_adamw_8bit' : 'adamw_torch', comment: qlora ? 'paged 8-bit AdamW: optimizer state spills to CPU instead of crashing' : 'AdamW' },
+  );
+  if (peft) {
+    cfg.push(
+      '',
+      { name: 'LORA_R', value: spec.loraR, comment: 'adapter rank: capacity of the update' },
+      { name: 'LORA_ALPHA', value: spec.loraAlpha, comment: 'scale = alpha / r; 2 x r is a common choice' },
+      { name: 'LORA_DROPOUT', value: spec.loraDropout },
+      { name: 'LORA_TARGET_MODULES', value: targetModules, comment: '"all-linear" adapts every linear layer but the output head' },
+    );
+  }
+  if (qlora) cfg.push({ name: 'LOAD_IN_4BIT', value: true, comment: 'QLoRA: frozen base weights in 4-bit NF4 (~4x less memory)' });
+  if (method !== 'sft') cfg.push({ name: 'BETA', value: spec.beta, comment: method === 'orpo' ? 'weight of the odds-ratio term (lambda in the paper)' : 'how far the policy may move from the reference (higher = closer)' });
+  cfg.push(
+    '',
+    { name: 'LOGGING_STEPS', value: spec.loggingSteps },
+    { name: 'EVAL_STEPS', value: spec.evalSteps },
+    { name: 'SAVE_STEPS', value: spec.saveSteps },
+    { name: 'SAVE_TOTAL_LIMIT', value: spec.saveTotalLimit, comment: 'keep only the newest checkpoints on disk' },
+    { name: 'REPORT_TO', value: reportTo, comment: 'metrics tracker: "trackio", "wandb", "tensorboard" or "none"' },
+    { name: 'SYSTEM_PROMPT', value: spec.systemPrompt ?? null, comment: 'optional system message for every example (None = none)' },
+  );
+  if (completionOnly) cfg.push({ name: 'COMPLETION_ONLY_LOSS', value: true, comment: 'learn the answers only, not to repeat the questions' });
+
+  // ------------------------------------------------------------------ imports
+  const imports = ['import json', 'import os', '', 'import torch', 'from datasets import load_dataset'];
+  const tfImports = ['AutoModelForCausalLM', 'AutoTokenizer'];
+  if (qlora) tfImports.push('BitsAndBytesConfig');
+  imports.push(`from transformers import ${tfImports.sort().join(', ')}`);
+  if (peft) imports.push(`from peft import LoraConfig${qlora ? ', prepare_model_for_kbit_training' : ''}`);
+  const trainerModule = importModule('trl', trainerClass, t.trl);
+  imports.push(`from ${trainerModule} import ${configClass}, ${trainerClass}`);
+  if (trainerModule !== 'trl') notes.push(`trl ${t.trl} keeps ${trainerClass} in ${trainerModule} (moved out of the top-level trl package).`);
+  if (warmupRuntime) imports.push('import transformers');
+
+  // ------------------------------------------------------------------ data functions
+  let rowFn: string;
+  let rowCode: string;
+  if (method === 'sft') {
+    rowFn = sft!.fn;
+    rowCode = sft!.code;
+    if (completionOnly) {
+      rowCode += `
+
+def to_prompt_completion(row):
+    """Everything before the answer is the prompt; trl then computes the loss on the completion only."""
+    messages = to_messages(row)["messages"]
+    return {"prompt": messages[:-1], "completion": messages[-1:]}
+`;
+    }
+  } else if (method === 'kto') {
+    rowFn = 'to_unpaired';
+    rowCode = unpairedFunction(m);
+  } else {
+    rowFn = 'to_preference';
+    rowCode = preferenceFunction(m);
+  }
+  let textWrapper = '';
+  if (method !== 'sft' && !conversationalPreference) {
+    const parts = method === 'kto' ? ['completion'] : ['chosen', 'rejected'];
+    textWrapper = `
+
+def to_text_example(row):
+    """trl ${t.trl} does not apply chat templates to ${method.toUpperCase()} data: render the conversations here."""
+    example = ${rowFn}(row)
+    prompt = tokenizer.apply_chat_template(example["prompt"], tokenize=False, add_generation_prompt=True)
+    rendered = {"prompt": prompt}
+${parts.map((p) => `    rendered[${pyStr(p)}] = tokenizer.apply_chat_template(example["prompt"] + example[${pyStr(p)}], tokenize=False)[len(prompt):]`).join('\n')}
+${method === 'kto' ? '    rendered["label"] = example["label"]\n' : ''}    return rendered
+`;
+    notes.push(`trl ${t.trl} predates conversational ${method.toUpperCase()} datasets (0.12.0): the script renders the chat template itself.`);
+  }
+  const mapFn = textWrapper ? 'to_text_example' : completionOnly ? 'to_prompt_completion if COMPLETION_ONLY_LOSS else to_messages' : rowFn;
+
+  // ------------------------------------------------------------------ model
+  const dtypeKw = tf('4.56.0') ? 'dtype' : 'torch_dtype';
+  const loadKwargs: [string, string, string?][] = [];
+  if (qlora) loadKwargs.push(['quantization_config', 'quantization_config']);
+  loadKwargs.push([dtypeKw, 'MODEL_DTYPE'], ['attn_implementation', 'ATTN_IMPLEMENTATION'], ['device_map', 'DEVICE_MAP']);
+
+  // ------------------------------------------------------------------ config class
+  const ck: [string, string, string?][] = [
+    ['output_dir', 'OUTPUT_DIR'],
+    ['num_train_epochs', 'NUM_TRAIN_EPOCHS'],
+    ['per_device_train_batch_size', 'PER_DEVICE_TRAIN_BATCH_SIZE'],
+    ['per_device_eval_batch_size', 'PER_DEVICE_EVAL_BATCH_SIZE'],
+    ['gradient_accumulation_steps', 'GRADIENT_ACCUMULATION_STEPS'],
+    ['gradient_checkpointing', 'GRADIENT_CHECKPOINTING'],
+    ['gradient_checkpointing_kwargs', '{"use_reentrant": False}', 'the non-reentrant variant works with adapters and frozen inputs'],
+    ['learning_rate', 'LEARNING_RATE'],
+    ['lr_scheduler_type', 'LR_SCHEDULER_TYPE'],
+  ];
+  if (!warmupRuntime) ck.push([warmupKeyword, 'WARMUP_RATIO', warmupKeyword === 'warmup_steps' ? 'transformers 5: a float below 1 is a ratio' : undefined]);
+  ck.push(
+    ['optim', 'OPTIM'],
+    ['bf16', 'BF16'],
+    ['fp16', 'FP16'],
+    ['logging_steps', 'LOGGING_STEPS'],
+    [tf('4.41.0') ? 'eval_strategy' : 'evaluation_strategy', '"steps" if eval_dataset is not None else "no"'],
+    ['eval_steps', 'EVAL_STEPS'],
+    ['save_strategy', '"steps"'],
+    ['save_steps', 'SAVE_STEPS'],
+    ['save_total_limit', 'SAVE_TOTAL_LIMIT'],
+    ['report_to', 'REPORT_TO'],
+    ['seed', 'SEED'],
+  );
+  if (method === 'sft') {
+    ck.push([trl('0.16.0') ? 'max_length' : 'max_seq_length', 'MAX_LENGTH']);
+    ck.push(['packing', 'False', 'packing mixes examples into one sequence: faster, but off keeps things simple']);
+    if (sft!.fn === 'to_text') ck.push(['dataset_text_field', '"text"']);
+  } else {
+    ck.push(['beta', 'BETA'], ['max_length', 'MAX_LENGTH']);
+    if (usesPromptLength) ck.push(['max_prompt_length', 'MAX_PROMPT_LENGTH']);
+  }
+  if (warmupRuntime) ck.push(['**warmup_kwargs()', '']);
+
+  // ------------------------------------------------------------------ trainer
+  const tk: [string, string, string?][] = [['model', 'model']];
+  if (method === 'dpo' || method === 'kto') {
+    tk.push(['ref_model', 'None', peft ? 'with an adapter, the frozen base (adapter disabled) is the reference' : 'None: trl copies the starting model as the frozen reference']);
+  }
+  tk.push(['args', 'training_args'], ['train_dataset', 'train_dataset'], ['eval_dataset', 'eval_dataset']);
+  tk.push([trl('0.12.0') ? 'processing_class' : 'tokenizer', 'tokenizer']);
+  if (peft) tk.push(['peft_config', 'peft_config']);
+
+  const renderCall = (name: string, kwargs: [string, string, string?][]): string =>
+    call(name, kwargs).replace(/^ {4}\*\*warmup_kwargs\(\)=,$/m, '    **warmup_kwargs(),');
+
+  const dataShape = method === 'sft'
+    ? (sft!.fn === 'to_text' ? 'plain "text" rows (no chat template)' : completionOnly ? 'conversational prompt/completion pairs (loss on the completion only)' : 'conversational "messages" lists')
+    : method === 'kto' ? 'conversational prompt/completion/label rows' : 'conversational prompt/chosen/rejected rows';
+
+  const header = `#!/usr/bin/env python3
+"""
+${title} of ${spec.baseModel} with ${adapter === 'full' ? 'full fine-tuning' : adapter === 'qlora' ? 'QLoRA (4-bit base + LoRA adapter)' : 'LoRA'}.
+
+Data: ${spec.dataset} -> ${dataShape}.
+Written by ML Intern's recipe engine for trl ${t.trl}${t.guessed.trl ? ' (assumed)' : ''}, transformers ${t.transformers}${t.guessed.transformers ? ' (assumed)' : ''}, peft ${t.peft}${t.guessed.peft ? ' (assumed)' : ''}.
+Review it, edit the CONFIG block, then run:  python train.py   (several GPUs: accelerate launch train.py)
+${spec.hubRepo ? 'Pushing needs a Hugging Face token in the environment (HF_TOKEN or `huggingface-cli login`); it is never written here.\n' : ''}"""`;
+
+  const loadModelComment = qlora
+    ? '# QLoRA: the frozen base is stored in 4-bit NF4 with double quantization; matmuls run in the\n# compute dtype (bf16 where the GPU has it, else fp16). Only the small LoRA matrices train.'
+    : peft
+      ? '# LoRA: the base stays frozen in half precision; only small low-rank matrices train.'
+      : '# Full fine-tuning: every weight trains. fp16 mixed precision needs fp32 master weights,\n# so without bf16 the model loads in fp32.';
+  const modelDtype = adapter === 'full' ? 'torch.bfloat16 if BF16 else torch.float32' : 'torch.bfloat16 if BF16 else torch.float16';
+
+  const content = `${header}
+${configBlock(cfg)}
+
+${imports.join('\n')}
+
+
+${MESSAGE_HELPERS}
+
+${rowCode}${textWrapper}
+
+def hub_token_available():
+    """True when a Hugging Face token is configured (environment or huggingface-cli login)."""
+    if os.environ.get("HF_TOKEN"):
+        return True
+    try:
+        from huggingface_hub import get_token
+    except ImportError:
+        return False
+    return get_token() is not None
+${warmupRuntime ? `
+
+def warmup_kwargs():
+    """transformers 5 folded warmup_ratio into warmup_steps (a float below 1 is a ratio; PR #41326)."""
+    if int(transformers.__version__.split(".")[0]) >= 5:
+        return {"warmup_steps": WARMUP_RATIO}
+    return {"warmup_ratio": WARMUP_RATIO}
+` : ''}
+
+def main():
+    if BF16 and FP16:
+        raise SystemExit("Set at most one of BF16 and FP16 in the CONFIG block.")
+    if HUB_MODEL_ID and not hub_token_available():
+        # Fail now rather than after hours of training.
+        raise SystemExit("HUB_MODEL_ID is set but no Hugging Face token was found: export HF_TOKEN or run huggingface-cli login.")
+
+    # ---- data
+    dataset = ${datasetLoad(spec)}
+    if EVAL_SPLIT and EVAL_SPLIT > 0:
+        # A fixed seed keeps the held-out rows identical across runs, so evaluations compare.
+        split = dataset.train_test_split(test_size=EVAL_SPLIT, seed=SEED)
+        train_dataset, eval_dataset = split["train"], split["test"]
+    else:
+        train_dataset, eval_dataset = dataset, None
+
+    # ---- tokenizer
+    global tokenizer
+    tokenizer = AutoTokenizer.from_pretrained(MODEL_ID)
+    if tokenizer.pad_token is None:
+        # Many causal LMs ship without a pad token; padding positions are masked out of the loss anyway.
+        tokenizer.pad_token = tokenizer.eos_token
+${sft?.fn === 'to_text' ? '' : `    if tokenizer.chat_template is None:
+        # Base (non-instruct) models have no chat template; give them a plain one that ends each
+        # answer with EOS so the model learns to stop.
+        tokenizer.chat_template = (
+            "{% for message in messages %}{{ '### ' + message['role'] + ':\\\\n' + message['content'] + '\\\\n' }}"
+            "{% if message['role'] == 'assistant' %}{{ eos_token }}{% endif %}{% endfor %}"
+            "{% if add_generation_prompt %}{{ '### assistant:\\\\n' }}{% endif %}"
+        )
+`}
+    # Turn rows into what trl expects; trl applies the chat template itself.
+    columns = train_dataset.column_names
+    train_dataset = train_dataset.map(${mapFn}, remove_columns=columns)
+    if eval_dataset is not None:
+        eval_dataset = eval_dataset.map(${mapFn}, remove_columns=columns)
+    print("First training example after mapping:", json.dumps(train_dataset[0], ensure_ascii=False)[:1000])
+
+    # ---- model
+${loadModelComment.split('\n').map((l) => '    ' + l).join('\n')}
+    MODEL_DTYPE = ${modelDtype}
+    # One full copy per process: under accelerate/torchrun each process owns the GPU of its LOCAL_RANK.
+    DEVICE_MAP = {"": int(os.environ.get("LOCAL_RANK", 0))} if torch.cuda.is_available() else None
+${qlora ? `    quantization_config = ${call('BitsAndBytesConfig', [
+    ['load_in_4bit', 'LOAD_IN_4BIT'],
+    ['bnb_4bit_quant_type', '"nf4"', 'NormalFloat4: the QLoRA paper\'s data type for normal-distributed weights'],
+    ['bnb_4bit_use_double_quant', 'True', 'quantize the quantization constants too (~0.4 bit/param saved)'],
+    ['bnb_4bit_compute_dtype', 'torch.bfloat16 if BF16 else torch.float16'],
+  ], '    ')}
+` : ''}    model = ${call('AutoModelForCausalLM.from_pretrained', [['pretrained_model_name_or_path', 'MODEL_ID'], ...loadKwargs], '    ').replace('pretrained_model_name_or_path=MODEL_ID', 'MODEL_ID')}
+    # The KV cache is useless in training and conflicts with gradient checkpointing.
+    model.config.use_cache = False
+${qlora ? `    # Casts norms to fp32 and readies the 4-bit model for training.
+    model = ${call('prepare_model_for_kbit_training', [['model', 'model'], ['use_gradient_checkpointing', 'GRADIENT_CHECKPOINTING'], ['gradient_checkpointing_kwargs', '{"use_reentrant": False}']], '    ').replace('model=model', 'model')}
+` : ''}${peft ? `    peft_config = ${call('LoraConfig', [
+    ['r', 'LORA_R'],
+    ['lora_alpha', 'LORA_ALPHA'],
+    ['lora_dropout', 'LORA_DROPOUT'],
+    ['target_modules', 'LORA_TARGET_MODULES'],
+    ['bias', '"none"'],
+    ['task_type', '"CAUSAL_LM"'],
+  ], '    ')}
+` : ''}
+    # ---- training
+    training_args = ${renderCall(configClass, ck).split('\n').join('\n    ')}
+    trainer = ${renderCall(trainerClass, tk).split('\n').join('\n    ')}
+${peft ? '    trainer.model.print_trainable_parameters()\n' : ''}    trainer.train()
+
+    # ---- save, evaluate, push
+    trainer.save_model(OUTPUT_DIR)
+    tokenizer.save_pretrained(OUTPUT_DIR)
+    if eval_dataset is not None:
+        metrics = trainer.evaluate()
+        trainer.save_metrics("eval", metrics)
+        print("Held-out evaluation:", metrics)
+    if HUB_MODEL_ID:
+        # The token comes from the environment, never from this file.
+        trainer.model.push_to_hub(HUB_MODEL_ID, private=HUB_PRIVATE)
+        tokenizer.push_to_hub(HUB_MODEL_ID, private=HUB_PRIVATE)
+        card = os.path.join(os.path.dirname(os.path.abspath(__file__)), "README.md")
+        if os.path.exists(card):
+            # The generated model card (base model, data, hyper-parameters) becomes the Hub page.
+            from huggingface_hub import HfApi
+            HfApi().upload_file(path_or_fileobj=card, path_in_repo="README.md", repo_id=HUB_MODEL_ID)
+        print(f"Pushed to https://huggingface.co/{HUB_MODEL_ID}")
+
+
+tokenizer = None
+
+if __name__ == "__main__":
+    main()
+`;
+
+  if (method === 'dpo' && adapter === 'full') notes.push('Full DPO keeps a second frozen copy of the model as reference: plan memory for two models (or use LoRA).');
+  if (reportTo === 'none') notes.push('No tracker (trackio, wandb, tensorboard) was reported installed: REPORT_TO = "none" (loss still prints to the console).');
+  if (/gemma/i.test(spec.baseModel ?? '') && spec.systemPrompt) notes.push('Some Gemma chat templates reject a "system" role: if the template raises, fold SYSTEM_PROMPT into the first user turn.');
+  if (warmupRuntime) notes.push('transformers version unknown: the script picks warmup_ratio (<5) or warmup_steps (>=5) at run time.');
+
+  const requirements = [`trl>=${t.trl.split('.').slice(0, 2).join('.')}`, `transformers>=${t.transformers.split('.').slice(0, 2).join('.')}`, 'datasets', 'accelerate'];
+  if (peft) requirements.push(`peft>=${t.peft.split('.').slice(0, 2).join('.')}`);
+  if (qlora) requirements.push('bitsandbytes');
+  if (reportTo !== 'none') requirements.push(reportTo);
+  return { content, notes, reportTo, requirements };
+}
