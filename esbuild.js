@@ -60,6 +60,13 @@ const targets = [
     target: 'es2022',
   },
   {
+    // The panel's stylesheet (uPlot's CSS is @imported into it).
+    ...common,
+    entryPoints: ['media/chat.css'],
+    outfile: 'dist/chat.css',
+    sourcemap: false,
+  },
+  {
     ...common,
     entryPoints: ['test/vscode/suite/index.ts'],
     outfile: 'dist/test/suite/index.js',

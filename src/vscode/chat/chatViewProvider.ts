@@ -1,13 +1,146 @@
+/**
+ * The chat side panel (webview view `mlIntern.chat`): the VS Code glue
+ * around {@link PanelController}. The webview is not kept alive when hidden
+ * (no retainContextWhenHidden): the controller replays the run's event log
+ * when the page says `ready`, and rebuilds it from the run folder after a
+ * window reload.
+ */
 import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import type { AgentEvent } from '../../core/events';
+import type { PanelConfig } from '../../core/protocol';
 import { Host } from '../host';
+import { handlers } from './handlers';
+import { CHAT_RUN, PanelController } from './panelController';
+import { listRuns, replayRun } from './runReplay';
+import { chatHtml, makeNonce } from './webviewHtml';
+import { defaultChat } from './defaultChat';
 
-/** Placeholder chat panel: the real panel replaces this file. */
-export function registerChatView(host: Host): void {
-  const provider: vscode.WebviewViewProvider = {
-    resolveWebviewView(view) {
-      view.webview.options = { enableScripts: false };
-      view.webview.html = `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none';"></head><body><p>ML Intern</p></body></html>`;
-    },
-  };
-  host.context.subscriptions.push(vscode.window.registerWebviewViewProvider('mlIntern.chat', provider));
+export const CHAT_VIEW_ID = 'mlIntern.chat';
+
+let current: ChatPanel | undefined;
+
+/** The panel, once registered (commands use it to reveal runs). */
+export function chatPanel(): ChatPanel | undefined {
+  return current;
 }
+
+export class ChatPanel implements vscode.WebviewViewProvider {
+  readonly controller: PanelController;
+  private view: vscode.WebviewView | undefined;
+
+  constructor(private readonly host: Host) {
+    this.controller = new PanelController({
+      post: (msg) => this.view?.webview.postMessage(msg) ?? false,
+      config: () => panelConfig(host),
+      listRuns: async () => {
+        const files = host.fileStore();
+        return files ? listRuns(files) : [];
+      },
+      loadRun: async (runId) => {
+        const files = host.fileStore();
+        return files ? replayRun(files, runId) : undefined;
+      },
+      chat: (text, runId) => (handlers().chat ?? defaultChat)(text, { host, runId }),
+      stop: async (runId) => {
+        await vscode.commands.executeCommand('mlIntern.stopRun', runId ?? undefined);
+      },
+      accept: (changeId) => review(host, 'accept', changeId),
+      reject: (changeId, reason) => review(host, 'reject', changeId, reason),
+      review: (changeId) => review(host, 'reveal', changeId),
+      openExternal: async (href) => {
+        await vscode.env.openExternal(vscode.Uri.parse(href, true));
+      },
+      fineTune: async () => {
+        await vscode.commands.executeCommand('mlIntern.fineTune');
+      },
+      showRuns: async () => {
+        await vscode.commands.executeCommand('mlIntern.showRuns');
+      },
+      setApiKey: async () => {
+        await vscode.commands.executeCommand('mlIntern.setApiKey');
+      },
+      log: (level, message) => host.logger[level](message),
+    });
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    const ext = this.host.context.extensionUri;
+    view.webview.options = {
+      enableScripts: true,
+      enableCommandUris: false,
+      localResourceRoots: [vscode.Uri.joinPath(ext, 'dist'), vscode.Uri.joinPath(ext, 'media')],
+    };
+    view.webview.html = chatHtml({
+      cspSource: view.webview.cspSource,
+      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(ext, 'dist', 'webview.js')).toString(),
+      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(ext, 'dist', 'chat.css')).toString(),
+      nonce: makeNonce((n) => randomBytes(n)),
+    });
+    const subs = [
+      view.webview.onDidReceiveMessage((m: unknown) => void this.controller.onMessage(m)),
+      // Hidden views lose their page; the next `ready` gets a full replay.
+      view.onDidChangeVisibility(() => {
+        if (!view.visible) this.controller.onHidden();
+      }),
+    ];
+    view.onDidDispose(() => {
+      this.controller.onHidden();
+      if (this.view === view) this.view = undefined;
+      for (const s of subs) s.dispose();
+    });
+  }
+
+  /** Reveal the panel (and optionally one run in it). */
+  async reveal(runId?: string): Promise<void> {
+    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    if (runId) await this.controller.openRun(runId);
+  }
+
+  focusInput(): void {
+    if (this.view) void this.view.webview.postMessage({ type: 'focusInput' });
+  }
+}
+
+export function panelConfig(host: Host): PanelConfig {
+  const s = host.settings();
+  return { provider: s.provider, model: s.model, trusted: host.isTrusted(), recipeMode: s.provider === 'none', hasWorkspace: !!host.workspaceRoot() };
+}
+
+/** Accept / reject / reveal through the review controller when set, else through its commands. */
+async function review(host: Host, action: 'accept' | 'reject' | 'reveal', changeId: string, reason?: string): Promise<void> {
+  const controls = handlers().review;
+  if (controls) {
+    if (action === 'accept') await controls.accept(changeId);
+    else if (action === 'reject') await controls.reject(changeId, reason);
+    else await controls.reveal(changeId);
+    return;
+  }
+  const command = action === 'accept' ? 'mlIntern.acceptChange' : action === 'reject' ? 'mlIntern.rejectChange' : 'mlIntern.reviewChange';
+  const all = await vscode.commands.getCommands(true);
+  if (!all.includes(command)) {
+    host.logger.warn(`Chat panel: ${command} is not registered.`);
+    void vscode.window.showWarningMessage('ML Intern: the diff review is not available in this window yet. Open the proposed file from the run folder to review it.');
+    return;
+  }
+  if (action === 'reject') await vscode.commands.executeCommand(command, changeId, reason);
+  else await vscode.commands.executeCommand(command, changeId);
+}
+
+export function registerChatView(host: Host): void {
+  const panel = new ChatPanel(host);
+  current = panel;
+  const c = panel.controller;
+  host.context.subscriptions.push(
+    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, panel),
+    host.events.subscribe((e: AgentEvent) => c.onEvent(e)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('mlIntern')) c.sendConfig();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => c.sendConfig()),
+    { dispose: () => c.dispose() },
+  );
+}
+
+export { CHAT_RUN };

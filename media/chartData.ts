@@ -1,0 +1,86 @@
+/**
+ * The loss / learning-rate chart's data: fixed-capacity arrays in the shape
+ * uPlot wants (x first, then one array per series, null for a gap).
+ *
+ * A run may log hundreds of thousands of steps; the arrays never grow past
+ * `capacity`: when full, every other point is dropped and from then on only
+ * every `stride`-th step is kept, so the whole history stays visible. Points
+ * carrying an eval loss are always kept (they are rare and matter).
+ */
+import type { MetricPoint } from '../src/core/events';
+
+export type AlignedData = [number[], (number | null)[], (number | null)[], (number | null)[]];
+
+export const SERIES = ['loss', 'eval loss', 'learning rate'] as const;
+
+export class ChartData {
+  readonly steps: number[] = [];
+  readonly loss: (number | null)[] = [];
+  readonly evalLoss: (number | null)[] = [];
+  readonly lr: (number | null)[] = [];
+  private stride = 1;
+  private seen = 0;
+  /** Bumped on every change; the view redraws when it moved. */
+  rev = 0;
+
+  constructor(readonly capacity = 1000) {}
+
+  get length(): number {
+    return this.steps.length;
+  }
+
+  /** Add points; returns true when anything changed. */
+  push(points: readonly MetricPoint[]): boolean {
+    let changed = false;
+    for (const p of points) {
+      if (!p || typeof p.step !== 'number' || !Number.isFinite(p.step)) continue;
+      const loss = num(p.loss);
+      const evalLoss = num(p.evalLoss);
+      const lr = num(p.learningRate);
+      if (loss === null && evalLoss === null && lr === null) continue;
+      const last = this.steps.length - 1;
+      // The trainer logs train and eval loss of one step as separate records: merge them.
+      if (last >= 0 && this.steps[last] === p.step) {
+        if (loss !== null) this.loss[last] = loss;
+        if (evalLoss !== null) this.evalLoss[last] = evalLoss;
+        if (lr !== null) this.lr[last] = lr;
+        changed = true;
+        continue;
+      }
+      if (last >= 0 && p.step < this.steps[last]) continue; // out of order (a resumed run replays): ignore
+      this.seen++;
+      if (evalLoss === null && this.stride > 1 && this.seen % this.stride !== 0) continue;
+      this.steps.push(p.step);
+      this.loss.push(loss);
+      this.evalLoss.push(evalLoss);
+      this.lr.push(lr);
+      changed = true;
+      if (this.steps.length >= this.capacity) this.decimate();
+    }
+    if (changed) this.rev++;
+    return changed;
+  }
+
+  aligned(): AlignedData {
+    return [this.steps, this.loss, this.evalLoss, this.lr];
+  }
+
+  hasEval(): boolean {
+    return this.evalLoss.some((v) => v !== null);
+  }
+
+  private decimate(): void {
+    const keep = (_: unknown, i: number) => i % 2 === 0 || this.evalLoss[i] !== null || i === this.steps.length - 1;
+    const idx = this.steps.map((_, i) => i).filter((i) => keep(null, i));
+    for (const arr of [this.steps, this.loss, this.evalLoss, this.lr] as Array<Array<number | null>>) {
+      const kept = idx.map((i) => arr[i]);
+      arr.length = 0;
+      arr.push(...kept);
+    }
+    this.stride *= 2;
+  }
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}

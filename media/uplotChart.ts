@@ -1,0 +1,49 @@
+/** The real chart renderer: uPlot on a canvas, VS Code theme colours. */
+import uPlot from 'uplot';
+import { ChartData } from './chartData';
+import { ChartFactory } from './chartView';
+
+function cssVar(el: HTMLElement, name: string, fallback: string): string {
+  const v = getComputedStyle(el).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+export const uplotFactory: ChartFactory = (container: HTMLElement, data: ChartData) => {
+  const fg = cssVar(container, '--vscode-foreground', '#ccc');
+  const grid = cssVar(container, '--vscode-editorWidget-border', 'rgba(128,128,128,0.3)');
+  const c1 = cssVar(container, '--vscode-charts-blue', '#3794ff');
+  const c2 = cssVar(container, '--vscode-charts-orange', '#d18616');
+  const c3 = cssVar(container, '--vscode-charts-green', '#89d185');
+  const width = Math.max(200, container.clientWidth || 260);
+  const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+  const opts: uPlot.Options = {
+    width,
+    height: 160,
+    scales: { x: { time: false }, lr: { auto: true } },
+    legend: { show: true },
+    cursor: { drag: { x: false, y: false } },
+    series: [
+      { label: 'step' },
+      { label: 'loss', stroke: c1, width: 1.5, spanGaps: true },
+      { label: 'eval loss', stroke: c2, width: 1.5, spanGaps: true, points: { show: true, size: 4 } },
+      { label: 'lr', stroke: c3, width: 1, scale: 'lr', spanGaps: true, value: (_u, v) => (v == null ? '–' : v.toExponential(1)) },
+    ],
+    axes: [
+      { ...axis },
+      { ...axis, size: 44 },
+      { ...axis, scale: 'lr', side: 1, size: 50, grid: { show: false }, values: (_u, vals) => vals.map((v) => (v == null ? '' : v.toExponential(0))) },
+    ],
+  };
+  const plot = new uPlot(opts, data.aligned() as uPlot.AlignedData, container);
+  const canvas = container.querySelector('canvas');
+  if (canvas) {
+    canvas.setAttribute('data-testid', 'loss-chart-canvas');
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', 'Training loss and learning rate by step');
+  }
+  return {
+    setData: (d) => plot.setData(d as uPlot.AlignedData),
+    setSize: (w) => plot.setSize({ width: Math.max(200, w), height: 160 }),
+    destroy: () => plot.destroy(),
+  };
+};

@@ -1,0 +1,246 @@
+/**
+ * Rebuild the panel's event log of a run from its folder
+ * (`.ml-intern/runs/<id>/`: status.json, transcript.jsonl, metrics.jsonl)
+ * after a window reload, best-effort: a missing file is skipped, a corrupt
+ * line is skipped, unknown entries are ignored.
+ *
+ * Uses only the FileStore port (workspace-confined), no vscode.
+ */
+import type { AgentEvent, MetricPoint, PlanItem, RunState, UsageTotals } from '../../core/events';
+import type { FileStore } from '../../core/ports';
+import type { RunSummary } from '../../core/protocol';
+
+export const RUNS_DIR = '.ml-intern/runs';
+const RUN_ID = /^[A-Za-z0-9._-]+$/;
+const STATES = new Set<RunState>(['starting', 'running', 'succeeded', 'failed', 'stopped', 'waiting', 'budget', 'lost']);
+const TERMINAL = new Set<RunState>(['succeeded', 'failed', 'stopped', 'budget', 'lost']);
+/** Tool output shown in a replayed card (the full text stays in the run folder). */
+const SUMMARY_MAX = 600;
+/** Metrics points per replayed event. */
+const METRICS_CHUNK = 500;
+
+export function isRunId(id: string): boolean {
+  return RUN_ID.test(id) && !id.startsWith('.') && id.length <= 200;
+}
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+async function readJson(files: FileStore, path: string): Promise<unknown> {
+  try {
+    const text = await files.readIfExists(path);
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function readLines(files: FileStore, path: string): Promise<unknown[]> {
+  let text: string | undefined;
+  try {
+    text = await files.readIfExists(path);
+  } catch {
+    return [];
+  }
+  if (!text) return [];
+  const out: unknown[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      // A half-written last line (the run was killed mid-write) or a corrupt one: skip it.
+    }
+  }
+  return out;
+}
+
+/** The runs in the workspace, newest first; unreadable ones are listed as 'unknown'. */
+export async function listRuns(files: FileStore, limit = 200): Promise<RunSummary[]> {
+  let entries: string[];
+  try {
+    if (!(await files.exists(RUNS_DIR))) return [];
+    entries = await files.list(RUNS_DIR, { limit: 10_000 });
+  } catch {
+    return [];
+  }
+  const out: Array<RunSummary & { created: string }> = [];
+  for (const e of entries) {
+    const id = e.replace(/\/$/, '').split('/').pop() ?? '';
+    if (!isRunId(id)) continue;
+    const status = obj(await readJson(files, `${RUNS_DIR}/${id}/status.json`));
+    if (!status && !e.endsWith('/')) continue; // a stray file, not a run folder
+    const state = str(status?.state) as RunState | undefined;
+    const updated = Date.parse(str(status?.updated) ?? '');
+    out.push({
+      runId: id,
+      title: str(status?.title) || id,
+      state: state && STATES.has(state) ? state : 'unknown',
+      updatedAt: Number.isFinite(updated) ? updated : undefined,
+      created: str(status?.created) ?? '',
+    });
+  }
+  out.sort((a, b) => b.created.localeCompare(a.created) || b.runId.localeCompare(a.runId));
+  return out.slice(0, limit).map(({ created: _c, ...r }) => r);
+}
+
+/** The events that show this run in the panel, or undefined when the folder does not exist. */
+export async function replayRun(files: FileStore, runId: string): Promise<AgentEvent[] | undefined> {
+  if (!isRunId(runId)) return undefined;
+  const folder = `${RUNS_DIR}/${runId}`;
+  try {
+    if (!(await files.exists(folder))) return undefined;
+  } catch {
+    return undefined;
+  }
+  const status = obj(await readJson(files, `${folder}/status.json`));
+  const spec = obj(await readJson(files, `${folder}/spec.json`));
+  const title = str(status?.title) || str(spec?.title) || runId;
+  const events: AgentEvent[] = [{ type: 'run_started', runId, title, folder }];
+  events.push(...transcriptEvents(runId, await readLines(files, `${folder}/transcript.jsonl`)));
+  const metrics = metricsEvents(runId, await readLines(files, `${folder}/metrics.jsonl`));
+  events.push(...metrics);
+  const state = str(status?.state) as RunState | undefined;
+  if (metrics.length && state && TERMINAL.has(state)) {
+    // The replayed training card is over when the run is.
+    events.push({ type: 'process_exited', runId, processId: 'training', code: state === 'succeeded' ? 0 : state === 'stopped' ? 130 : 1 });
+  }
+  const last = [...events].reverse().find((e) => e.type === 'run_state');
+  if (state && STATES.has(state) && (!last || last.type !== 'run_state' || last.state !== state)) {
+    // status.json is the latest word (a run killed with the window may say 'running' while nothing runs: the host decides).
+    events.push({ type: 'run_state', runId, state, message: str(status?.question) });
+  }
+  return events;
+}
+
+/** transcript.jsonl entries → panel events. */
+export function transcriptEvents(runId: string, lines: unknown[]): AgentEvent[] {
+  const events: AgentEvent[] = [];
+  const totals: UsageTotals = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, costUsd: 0, llmCalls: 0 };
+  let steps = 0;
+  let limits: { maxSteps: number; maxTokens: number; maxCostUsd: number } | undefined;
+  let sawUsage = false;
+  let changeSeq = 0;
+  for (const raw of lines) {
+    const e = obj(raw);
+    if (!e) continue;
+    switch (e.kind) {
+      case 'message': {
+        const m = obj(e.message);
+        const content = str(m?.content);
+        if (!m || content === undefined) break;
+        if (m.role === 'user') events.push({ type: 'user_message', runId, text: content });
+        else if (m.role === 'assistant' && content.trim()) events.push({ type: 'assistant_message', runId, text: content });
+        break;
+      }
+      case 'tool_call': {
+        const callId = str(e.callId);
+        const name = str(e.name);
+        if (callId && name) events.push({ type: 'tool_call', runId, callId, name, args: e.args });
+        break;
+      }
+      case 'tool_result': {
+        const callId = str(e.callId);
+        const name = str(e.name);
+        if (!callId || !name) break;
+        const output = str(e.output) ?? '';
+        events.push({ type: 'tool_result', runId, callId, name, ok: e.ok !== false, summary: output.length > SUMMARY_MAX ? `${output.slice(0, SUMMARY_MAX)}…` : output, data: e.data });
+        break;
+      }
+      case 'decision': {
+        if (e.subject !== 'change') break;
+        const path = str(e.path) ?? '';
+        const decision = e.decision === 'accepted' ? 'accepted' : e.decision === 'rejected' ? 'rejected' : undefined;
+        if (!decision) break;
+        // The transcript records decisions, not proposals: show them as decided change cards.
+        const changeId = `replayed-${++changeSeq}`;
+        events.push({ type: 'change_proposed', runId, changeId, path, description: '', origin: str(e.origin) ?? '', added: 0, removed: 0 });
+        events.push({ type: 'change_decided', runId, changeId, path, decision, auto: e.auto === true, reason: str(e.reason) });
+        break;
+      }
+      case 'usage': {
+        const u = obj(e.usage);
+        if (!u) break;
+        sawUsage = true;
+        if (e.step) steps++;
+        totals.inputTokens += (num(u.inputTokens) ?? 0) + (num(u.cacheWriteTokens) ?? 0);
+        totals.outputTokens += num(u.outputTokens) ?? 0;
+        totals.cachedInputTokens += num(u.cachedInputTokens) ?? 0;
+        totals.costUsd += num(e.costUsd) ?? 0;
+        totals.llmCalls++;
+        break;
+      }
+      case 'limits': {
+        const l = obj(e.limits);
+        if (l) limits = { maxSteps: num(l.maxSteps) ?? 0, maxTokens: num(l.maxTokens) ?? 0, maxCostUsd: num(l.maxCostUsd) ?? 0 };
+        break;
+      }
+      case 'plan':
+        if (Array.isArray(e.items)) {
+          const items: PlanItem[] = [];
+          for (const it of e.items) {
+            const o = obj(it);
+            const text = str(o?.text);
+            const st = o?.status;
+            if (text !== undefined && (st === 'pending' || st === 'in_progress' || st === 'done' || st === 'skipped')) items.push({ text, status: st });
+          }
+          events.push({ type: 'plan', runId, items });
+        }
+        break;
+      case 'state': {
+        const state = str(e.state) as RunState | undefined;
+        if (state && STATES.has(state)) events.push({ type: 'run_state', runId, state, message: str(e.message) ?? str(e.question) });
+        if (state === 'waiting' && str(e.question)) events.push({ type: 'ask_user', runId, question: str(e.question) as string });
+        break;
+      }
+      case 'note':
+        if (str(e.text)) events.push({ type: 'notice', runId, level: 'info', message: str(e.text) as string });
+        break;
+      case 'guard':
+        if (str(e.reason)) events.push({ type: 'notice', runId, level: e.level === 'stop' ? 'error' : 'warning', message: str(e.reason) as string });
+        break;
+      case 'compaction':
+        events.push({ type: 'notice', runId, level: 'info', message: 'The conversation was summarised to fit the context window.' });
+        break;
+      default:
+        break;
+    }
+  }
+  if (sawUsage) {
+    events.push({
+      type: 'usage',
+      runId,
+      totals,
+      budget: { steps, maxSteps: limits?.maxSteps ?? 0, tokens: totals.inputTokens + totals.outputTokens, maxTokens: limits?.maxTokens ?? 0, costUsd: totals.costUsd, maxCostUsd: limits?.maxCostUsd ?? 0 },
+    });
+  }
+  return events;
+}
+
+/** metrics.jsonl lines → metrics events for one replayed "training" card. */
+export function metricsEvents(runId: string, lines: unknown[], processId = 'training'): AgentEvent[] {
+  const points: MetricPoint[] = [];
+  for (const raw of lines) {
+    const o = obj(raw);
+    const step = num(o?.step);
+    if (!o || step === undefined) continue;
+    const p: MetricPoint = { step };
+    for (const [k, v] of Object.entries(o)) {
+      if (k === 'step' || k === 'kind' || k === '__proto__') continue;
+      const n = num(v);
+      if (n !== undefined) p[k] = n;
+    }
+    points.push(p);
+  }
+  if (!points.length) return [];
+  const events: AgentEvent[] = [{ type: 'process_started', runId, processId, name: 'Training (replayed from metrics.jsonl)', argv: [] }];
+  for (let i = 0; i < points.length; i += METRICS_CHUNK) events.push({ type: 'metrics', runId, processId, points: points.slice(i, i + METRICS_CHUNK) });
+  return events;
+}
