@@ -4,7 +4,13 @@
  */
 import { CliCommand } from '../command';
 import { versionCommand } from './version';
+import { inspectDataCommand } from './inspectData';
+import { envCommand } from './env';
+import { validateCommand } from './validate';
 
 export const COMMANDS: CliCommand[] = [
   versionCommand,
+  inspectDataCommand,
+  envCommand,
+  validateCommand,
 ];

@@ -1,0 +1,136 @@
+/**
+ * Result shapes of the Python helpers in python/. Field names are exactly those of the
+ * JSON the helpers print; change them on both sides together.
+ */
+
+/** Detected layout of a data set (python/inspect_data.py). */
+export type DatasetFormat =
+  | 'text'
+  | 'messages'
+  | 'sharegpt'
+  | 'alpaca'
+  | 'prompt_completion'
+  | 'preference_explicit'
+  | 'preference_implicit'
+  | 'kto'
+  | 'custom_qa'
+  | 'unknown';
+
+/** The trl trainer family the data suits; null when it cannot be told (format 'unknown'). */
+export type TrainingTask = 'sft' | 'dpo' | 'kto';
+
+/** trl roles a source column can feed. */
+export type MappingKey =
+  | 'text'
+  | 'messages'
+  | 'system'
+  | 'user'
+  | 'input'
+  | 'assistant'
+  | 'prompt'
+  | 'completion'
+  | 'chosen'
+  | 'rejected'
+  | 'label';
+
+export interface DatasetColumn {
+  name: string;
+  /** 'string', 'int', 'float', 'bool', 'null', 'object', 'list<object>', 'list<string>'…; mixed types joined by '|'. */
+  type: string;
+  nonNull: number;
+}
+
+export interface DatasetInspection {
+  /** The path or Hub id as given. */
+  path: string;
+  rows: number;
+  columns: DatasetColumn[];
+  /** The first rows, strings cut at ~300 characters. */
+  samples: Record<string, unknown>[];
+  format: DatasetFormat;
+  task: TrainingTask | null;
+  /** trl role → source column. For 'unknown' it holds the best guess, if any. */
+  mapping: Partial<Record<MappingKey, string>>;
+  trainable: boolean;
+  /** Human-readable issues (empty answers, duplicates, invalid lines…), each saying what to do. */
+  problems: string[];
+  /** Informational remarks (unused columns, which duplicate column is used…). */
+  notes: string[];
+  /** Key style of conversational columns: role/content or ShareGPT from/value. */
+  messageStyle?: 'role_content' | 'from_value';
+}
+
+export interface GpuInfo {
+  index: number | null;
+  name: string;
+  memoryTotalMiB: number | null;
+  memoryFreeMiB: number | null;
+  /** e.g. '8.0'; null when unknown. */
+  computeCapability: string | null;
+  bf16: boolean | null;
+  flashAttention: boolean | null;
+}
+
+/** Libraries whose versions env_report.py reports (null = not installed). */
+export type ReportedLibrary =
+  | 'torch'
+  | 'transformers'
+  | 'trl'
+  | 'peft'
+  | 'datasets'
+  | 'accelerate'
+  | 'bitsandbytes'
+  | 'flash_attn'
+  | 'lighteval'
+  | 'mergekit'
+  | 'huggingface_hub'
+  | 'trackio'
+  | 'wandb'
+  | 'tensorboard';
+
+export interface EnvReport {
+  gpus: GpuInfo[];
+  gpuSource: 'nvidia-smi' | 'torch' | null;
+  /** CUDA version the driver supports (nvidia-smi) or torch was built with. */
+  cudaVersion: string | null;
+  driverVersion: string | null;
+  python: { version: string; executable: string };
+  platform: string;
+  libraries: Record<ReportedLibrary, string | null>;
+  disk: { path: string; freeMiB: number | null; totalMiB: number | null };
+  /** Whether an HF token is available (never the value). */
+  hfToken: boolean;
+  cpuCount: number | null;
+  ramMiB: number | null;
+  ramAvailableMiB: number | null;
+  problems: string[];
+}
+
+export type FindingCode = 'unknown-keyword' | 'unresolved-import' | 'missing-package' | 'syntax-error';
+
+/** One finding of python/validate_script.py. line/column are 1-based; endColumn is exclusive. */
+export interface ValidationFinding {
+  line: number;
+  column: number;
+  endColumn: number;
+  severity: 'error' | 'warning';
+  code: FindingCode;
+  message: string;
+  suggestion?: string;
+}
+
+export interface ValidationReport {
+  findings: ValidationFinding[];
+  /** Calls whose keywords were checked. */
+  checked: number;
+  /** Library → installed version in the interpreter that ran the check (null = not installed). */
+  libraries: Record<string, string | null>;
+  python: string;
+}
+
+/** Script names in python/ and what each prints. */
+export interface HelperResults {
+  'inspect_data.py': DatasetInspection;
+  'env_report.py': EnvReport;
+  'validate_script.py': ValidationReport;
+}
