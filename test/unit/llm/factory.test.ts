@@ -99,3 +99,13 @@ test('hosts supply vscode-lm through extraProviders; without it the CLI gets a c
   assert.equal(e.kind, 'no_provider');
   assert.match(e.message, /ML Intern: Select Model/);
 });
+
+test('EnvSecrets (CLI) reads the variables the messages name', async () => {
+  const { EnvSecrets } = await import('../../../src/core/llm/envSecrets');
+  const s = new EnvSecrets({ OPENAI_API_KEY: ' env-openai-key-1234 ', HF_TOKEN: 'hf_x' });
+  assert.equal(await s.get('openai'), 'env-openai-key-1234');
+  assert.equal(await s.get('anthropic'), undefined);
+  assert.equal(await s.get('hf'), 'hf_x');
+  const e = await failure(createProvider(settings({ provider: 'anthropic' }), s));
+  assert.match(e.message, /ANTHROPIC_API_KEY/);
+});
