@@ -7,10 +7,12 @@ import { versionCommand } from './version';
 import { inspectDataCommand } from './inspectData';
 import { envCommand } from './env';
 import { validateCommand } from './validate';
+import { diagnoseCommand } from './diagnose';
 
 export const COMMANDS: CliCommand[] = [
   versionCommand,
   inspectDataCommand,
   envCommand,
   validateCommand,
+  diagnoseCommand,
 ];

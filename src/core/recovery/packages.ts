@@ -1,0 +1,50 @@
+/** Import names whose pip distribution is named differently (or that people often mistype). */
+const PIP_NAMES: Record<string, string> = {
+  flash_attn: 'flash-attn',
+  flash_attn_2_cuda: 'flash-attn',
+  sklearn: 'scikit-learn',
+  cv2: 'opencv-python',
+  PIL: 'pillow',
+  yaml: 'pyyaml',
+  bs4: 'beautifulsoup4',
+  google: 'protobuf',
+  sentencepiece: 'sentencepiece',
+  attr: 'attrs',
+  dotenv: 'python-dotenv',
+  huggingface_hub: 'huggingface_hub',
+  llama_cpp: 'llama-cpp-python',
+  Levenshtein: 'python-Levenshtein',
+  skimage: 'scikit-image',
+  jose: 'python-jose',
+  wandb: 'wandb',
+  deepspeed: 'deepspeed',
+  unsloth: 'unsloth',
+  liger_kernel: 'liger-kernel',
+  auto_gptq: 'auto-gptq',
+  awq: 'autoawq',
+  lm_eval: 'lm-eval',
+  mpi4py: 'mpi4py',
+  tiktoken: 'tiktoken',
+  einops: 'einops',
+  triton: 'triton',
+  xformers: 'xformers',
+  peft: 'peft',
+  trl: 'trl',
+  bitsandbytes: 'bitsandbytes',
+  accelerate: 'accelerate',
+  datasets: 'datasets',
+  transformers: 'transformers',
+  evaluate: 'evaluate',
+  torch: 'torch',
+};
+
+/** The pip distribution for an import name (`flash_attn.bert_padding` → `flash-attn`). */
+export function pipPackageFor(moduleName: string): string {
+  const top = moduleName.split('.')[0];
+  return PIP_NAMES[top] ?? top.replace(/_/g, '-');
+}
+
+/** Top-level import name. */
+export function topModule(moduleName: string): string {
+  return moduleName.split('.')[0];
+}

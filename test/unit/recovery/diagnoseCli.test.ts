@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { runCli } from '../../../src/cli/main';
+import { CliIo } from '../../../src/cli/command';
+
+function io(): CliIo & { stdout: string; stderr: string } {
+  const o = { stdout: '', stderr: '', cwd: join(__dirname, '../../..'), env: {} as NodeJS.ProcessEnv, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
+  return o;
+}
+
+test('ml-intern diagnose --json prints exactly category, summary, evidence, fix{kind, description}', async () => {
+  const o = io();
+  const code = await runCli(['diagnose', 'test/fixtures/failures/cuda_oom/torchrun_rank1_oom_childfailed.log', '--json'], o);
+  assert.equal(code, 0, o.stderr);
+  const j = JSON.parse(o.stdout);
+  assert.deepEqual(Object.keys(j), ['category', 'summary', 'evidence', 'fix']);
+  assert.deepEqual(Object.keys(j.fix), ['kind', 'description']);
+  assert.equal(j.category, 'cuda_oom');
+  assert.ok(j.evidence.length >= 1);
+});
+
+test('ml-intern diagnose prints a human report; a missing file is one clear line, exit 1', async () => {
+  const o = io();
+  assert.equal(await runCli(['diagnose', 'test/fixtures/failures/module_not_found/sklearn_metrics.log'], o), 0);
+  assert.match(o.stdout, /^module_not_found: .*scikit-learn/);
+  const e = io();
+  assert.equal(await runCli(['diagnose', 'no/such.log'], e), 1);
+  assert.match(e.stderr, /cannot read 'no\/such.log'/);
+  assert.equal(await runCli(['diagnose'], io()), 2);
+});
