@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { createHost } from './host';
 import { registerSetApiKey } from './commands/setApiKey';
 import { registerAreas } from './areas';
+import { getReviewController } from './review/register';
 
 export async function activate(context: vscode.ExtensionContext) {
   const started = Date.now();
@@ -14,7 +15,7 @@ export async function activate(context: vscode.ExtensionContext) {
   registerAreas(host);
   void host.secrets.primeRedactor();
   host.logger.info(`ML Intern activated in ${Date.now() - started} ms (trusted: ${host.isTrusted()}, remote: ${vscode.env.remoteName ?? 'none'}).`);
-  return { host };
+  return { host, review: getReviewController() };
 }
 
 export function deactivate() {

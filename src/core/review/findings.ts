@@ -7,9 +7,9 @@
 export interface Finding {
   /** 1-based line. */
   line: number;
-  /** 0-based column where the finding starts. */
+  /** 1-based column where the finding starts. */
   column: number;
-  /** 0-based column where it ends (exclusive); the end of the line when absent or not after `column`. */
+  /** 1-based column where it ends (exclusive); the end of the line when absent or not after `column`. */
   endColumn?: number;
   severity: 'error' | 'warning' | 'info' | 'hint' | string;
   code: string;
@@ -31,7 +31,7 @@ export function sanitizeFindings(raw: unknown): Finding[] {
     if (typeof r.line !== 'number' || typeof r.message !== 'string') continue;
     out.push({
       line: Math.max(1, Math.floor(r.line)),
-      column: typeof r.column === 'number' ? Math.max(0, Math.floor(r.column)) : 0,
+      column: typeof r.column === 'number' ? Math.max(1, Math.floor(r.column)) : 1,
       endColumn: typeof r.endColumn === 'number' ? Math.floor(r.endColumn) : undefined,
       severity: typeof r.severity === 'string' ? r.severity : 'warning',
       code: typeof r.code === 'string' ? r.code : '',

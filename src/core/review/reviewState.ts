@@ -137,7 +137,7 @@ export interface RebaseResult {
  */
 export function rebase(state: ReviewState, current: string | null): RebaseResult {
   const now = current ?? '';
-  if (now === state.original && (current !== null || state.isNew)) return { state, merged: true };
+  if (now === state.original && (current === null) === state.isNew) return { state, merged: true };
   if (current !== null) {
     const base = merge3(state.original, now, state.base);
     const shown = merge3(state.original, now, state.shown);

@@ -29,7 +29,7 @@ test('findings from a validator are sanitized', () => {
     sanitizeFindings([{ line: 3, column: 4, endColumn: 9, severity: 'error', code: 'E1', message: 'bad', suggestion: 'fix' }, { line: 'x' }, null, { line: 0, message: 'm' }]),
     [
       { line: 3, column: 4, endColumn: 9, severity: 'error', code: 'E1', message: 'bad', suggestion: 'fix' },
-      { line: 1, column: 0, endColumn: undefined, severity: 'warning', code: '', message: 'm', suggestion: undefined },
+      { line: 1, column: 1, endColumn: undefined, severity: 'warning', code: '', message: 'm', suggestion: undefined },
     ],
   );
 });
