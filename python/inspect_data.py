@@ -28,6 +28,7 @@ DETECT_ROWS = 500          # rows buffered to detect the format
 MAX_DUP_HASHES = 500000    # duplicate detection covers this many rows
 MAX_LINE_REPORTS = 5       # line numbers listed per problem
 STRING_CUT = 300
+HUB_MAX_ROWS = 5000     # a Hub set is inspected from its first rows only
 DEFAULT_MAX_LENGTH = 1024  # trl SFTConfig.max_length default
 WRAPPER_KEYS = ('data', 'train', 'rows', 'examples', 'records', 'items', 'dataset', 'samples', 'instances')
 DATA_EXTS = ('.jsonl', '.json', '.csv', '.tsv', '.parquet', '.jsonl.gz', '.json.gz', '.csv.gz', '.ndjson', '.txt')
@@ -50,6 +51,7 @@ class Source(object):
         self.bad_utf8 = []
         self.bad_utf8_count = 0
         self.truncated_last_line = None
+        self.total_rows = None        # known size when only part was read (Hub)
         self.problems = []
         self.notes = []
 
@@ -199,10 +201,19 @@ def iter_hub(name, src):
     except Exception as e:  # the datasets library raises many types
         raise InspectError("Could not load '%s' from the Hub: %s. Check the id, the config (id:config), "
                            "the split (id@split) and HF_TOKEN for gated sets." % (name, str(e).splitlines()[0] if str(e) else e))
-    src.notes.append("streamed split '%s' from the Hugging Face Hub" % split)
+    total = None
+    try:
+        total = ds.info.splits[split].num_examples
+    except Exception:  # info is often missing for streamed sets
+        total = None
+    src.notes.append("streamed the first %d rows of split '%s' from the Hugging Face Hub%s"
+                     % (HUB_MAX_ROWS, split, '' if total is None else ' (%d rows in all)' % total))
+    src.total_rows = total
     n = 0
     for row in ds:
         n += 1
+        if n > HUB_MAX_ROWS:
+            break
         yield (n, dict(row), None)
 
 
@@ -1004,7 +1015,7 @@ def inspect(path, max_length=DEFAULT_MAX_LENGTH, sample=3):
             checks.check(lineno, row, key or _row_key(row))
     if det is None:
         det, checks = _start_checks(buffered, stats, max_length)
-    result['rows'] = n
+    result['rows'] = src.total_rows if src.total_rows is not None else n
     result['columns'] = stats.columns()
     result['format'] = det.format
     result['task'] = det.task

@@ -249,6 +249,15 @@ class CliTests(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertIn("install the 'datasets' package", out['error'])
 
+    def test_hub_id_is_streamed_and_capped(self):
+        env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, 'test', 'fixtures', 'stubs', 'datasets_fake'))
+        p = subprocess.run([sys.executable, SCRIPT, 'tatsu-lab/alpaca'], capture_output=True, text=True, cwd=ROOT,
+                           env=env, timeout=60)
+        out = json.loads(p.stdout)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertEqual((out['format'], out['rows'], out['trainable']), ('alpaca', 52002, True))
+        self.assertIn("streamed the first %d rows" % inspect_data.HUB_MAX_ROWS, out['notes'][0])
+
     def test_parquet_without_pyarrow(self):
         try:
             import pyarrow  # noqa: F401

@@ -6,8 +6,8 @@ export function inspectData(python: string, pathOrHubId: string, opts: RunHelper
   const args = [pathOrHubId];
   if (opts.maxLength !== undefined) args.push('--max-length', String(Math.floor(opts.maxLength)));
   if (opts.sample !== undefined) args.push('--sample', String(Math.floor(opts.sample)));
-  // `--` is not needed: the helper treats only known --flags as options and a path never starts with them.
-  return runPythonHelper(python, 'inspect_data.py', args, opts);
+  // A multi-GB JSONL is streamed at roughly 15 MB/s: allow long reads unless the caller says otherwise.
+  return runPythonHelper(python, 'inspect_data.py', args, { timeoutMs: 30 * 60_000, ...opts });
 }
 
 export function envReport(python: string, opts: RunHelperOptions & { outputDir?: string } = {}): Promise<EnvReport> {
