@@ -1,0 +1,535 @@
+/**
+ * The agent loop: system prompt + the user's goal, then think → call tools →
+ * observe, until the agent calls `finish`, asks the user, hits a budget, is
+ * stopped by a guard, fails, or is cancelled. Every message, call, result,
+ * decision and usage goes to the run folder's transcript (redacted), so the
+ * run can be reopened and continued from the folder alone.
+ */
+import * as path from 'node:path';
+import { AgentEvent, PlanItem, RunState } from '../events';
+import { costOf } from '../llm/pricing';
+import { ChatMessage, LlmError, LlmProvider, LlmResponse, ToolCall } from '../llm/types';
+import { Clock, Executor, FileStore, Logger, Reviewer } from '../ports';
+import { RunHandle, RunStore } from '../runs/runStore';
+import { rebuildConversation } from '../runs/rebuild';
+import { BudgetLimits, TranscriptEntry } from '../runs/types';
+import { Settings } from '../settings';
+import { createCoreRegistry } from '../tools/coreTools';
+import { ToolRegistry } from '../tools/registry';
+import { errorMessage } from '../tools/text';
+import { ToolContext, ToolControl, ToolResult } from '../tools/types';
+import { Redactor, redactor as defaultRedactor } from '../util/redact';
+import { ApprovalGate, CommandApprover } from './approval';
+import { Budget, CostFunction } from './budget';
+import { CompactionError, compactConversation, needsCompaction } from './compaction';
+import { callSignature, DoomLoopGuard } from './doomLoop';
+import { capObservation } from './observation';
+import { defaultSystemPrompt } from './systemPrompt';
+import { executeToolCall } from './toolCall';
+
+export interface AgentDeps {
+  llm: LlmProvider;
+  files: FileStore;
+  reviewer: Reviewer;
+  executor: Executor;
+  events: { emit(event: AgentEvent): void };
+  settings: Settings;
+  /** Default: the core tools. Register custom, MCP and feature tools on it before starting. */
+  tools?: ToolRegistry;
+  /** Default: a RunStore over `files`. */
+  runs?: RunStore;
+  clock?: Pick<Clock, 'now'>;
+  logger?: Logger;
+  /** Default: prompts/persona.md + boundaries.md + the loop rules. */
+  systemPrompt?: string;
+  /** Default: the pricing table with settings.prices overrides. */
+  costOf?: CostFunction;
+  /** How the host asks before a process runs; without it, runs are refused unless the policy allows them. */
+  approveCommand?: CommandApprover;
+  /** Environment for started processes (HF_TOKEN…); never written anywhere. */
+  env?: Record<string, string>;
+  redactor?: Redactor;
+}
+
+export interface StartOptions {
+  goal: string;
+  title?: string;
+  /** Overrides of the settings' limits for this run. */
+  limits?: Partial<BudgetLimits>;
+  /** Extra fields for spec.json (e.g. the fine-tune request). */
+  spec?: Record<string, unknown>;
+}
+
+/** How a paused or stopped run goes on: an answer to its question, a new instruction, raised limits. */
+export type ContinueInput = string | { answer?: string; message?: string; raiseLimits?: Partial<BudgetLimits> | true };
+
+export interface RunOutcome {
+  state: RunState;
+  /** What happened, in one paragraph (the finish summary, the question, the error, the budget note). */
+  message: string;
+  question?: string;
+  artefacts?: string[];
+}
+
+const NOOP_LOGGER: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+
+const SERIES: Record<string, { folder: string; pattern: RegExp }> = {
+  change: { folder: 'scripts', pattern: /^(\d+)-/ },
+  snippet: { folder: 'scripts', pattern: /^snippet-(\d+)\.py$/ },
+  cmd: { folder: 'logs', pattern: /^cmd-(\d+)\.log$/ },
+  obs: { folder: 'observations', pattern: /^obs-(\d+)\.txt$/ },
+};
+
+function limitsFrom(settings: Settings, override: Partial<BudgetLimits> = {}): BudgetLimits {
+  return { maxSteps: settings.maxSteps, maxTokens: settings.maxTokens, maxCostUsd: settings.maxCostUsd, ...override };
+}
+
+function firstLine(text: string, max = 200): string {
+  const line = text.split('\n').find((l) => l.trim()) ?? '';
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}
+
+export class AgentSession {
+  private state: RunState;
+  private question: string | undefined;
+  private controller: AbortController | undefined;
+  private active: Promise<RunOutcome> | undefined;
+  private readonly guard = new DoomLoopGuard();
+  private readonly counters = new Map<string, number>();
+  private pendingNote: string | undefined;
+  private lastAssistantText: string;
+  private readonly gate: ApprovalGate;
+  private readonly registry: ToolRegistry;
+  private readonly logger: Logger;
+  private readonly redactor: Redactor;
+  private readonly costFn: CostFunction;
+
+  private constructor(
+    private readonly deps: AgentDeps,
+    readonly run: RunHandle,
+    private messages: ChatMessage[],
+    private readonly budget: Budget,
+    private plan: PlanItem[],
+    state: RunState,
+    question: string | undefined,
+    lastAssistantText: string,
+  ) {
+    this.state = state;
+    this.question = question;
+    this.lastAssistantText = lastAssistantText;
+    this.registry = deps.tools ?? createCoreRegistry();
+    this.logger = deps.logger ?? NOOP_LOGGER;
+    this.redactor = deps.redactor ?? defaultRedactor;
+    this.costFn = deps.costOf ?? ((model, usage) => costOf(model, usage, deps.settings.prices).usd);
+    this.gate = new ApprovalGate({
+      policy: () => deps.settings.autoApprove,
+      reviewer: deps.reviewer,
+      approveCommand: deps.approveCommand,
+      runId: run.id,
+      record: (entry) => this.record(entry),
+      emit: (event) => this.emit(event),
+      nextChangeNumber: () => this.nextNumber('change'),
+      saveVersion: (n, p, text, label) => run.writeFile(`scripts/${String(n).padStart(3, '0')}-${label}-${path.posix.basename(p)}`, text),
+      write: (p, text) => deps.files.write(p, text),
+      read: (p) => deps.files.readIfExists(p),
+      workspaceCwd: (cwd) => deps.files.resolve(cwd || '.'),
+    });
+  }
+
+  /** Create the run folder and the conversation (system prompt + goal). Call {@link start} or {@link continueRun} to drive it. */
+  static async create(deps: AgentDeps, options: StartOptions): Promise<AgentSession> {
+    const runs = deps.runs ?? new RunStore(deps.files, { clock: deps.clock, logger: deps.logger, redactor: deps.redactor });
+    const limits = limitsFrom(deps.settings, options.limits);
+    const handle = await runs.create({
+      goal: options.goal,
+      title: options.title,
+      provider: deps.llm.id,
+      model: deps.llm.model,
+      limits,
+      autoApprove: deps.settings.autoApprove,
+      ...options.spec,
+    });
+    const session = new AgentSession(deps, handle, [], new Budget(limits), [], 'starting', undefined, '');
+    const status = await handle.readStatus();
+    session.emit({ type: 'run_started', runId: handle.id, title: status.title, folder: handle.folder });
+    await session.record({ kind: 'limits', limits });
+    await session.push({ role: 'system', content: deps.systemPrompt ?? defaultSystemPrompt() });
+    await session.push({ role: 'user', content: options.goal });
+    session.emit({ type: 'user_message', runId: handle.id, text: session.redactor.redact(options.goal) });
+    return session;
+  }
+
+  /** Reopen a run from its folder (after a window reload): messages, budget counters and plan come from the transcript. */
+  static async reopen(deps: AgentDeps, runId: string): Promise<AgentSession> {
+    const runs = deps.runs ?? new RunStore(deps.files, { clock: deps.clock, logger: deps.logger, redactor: deps.redactor });
+    const handle = await runs.open(runId);
+    const [{ entries }, spec, status] = await Promise.all([handle.readTranscript(), handle.spec(), handle.readStatus()]);
+    const rebuilt = rebuildConversation(entries);
+    const limits = rebuilt.limits ?? spec.limits ?? limitsFrom(deps.settings);
+    const budget = new Budget(limits, rebuilt.steps, rebuilt.totals);
+    // A run left 'running' was interrupted (reload, crash): it is stopped now.
+    let state = rebuilt.state ?? status.state;
+    if (state === 'running' || state === 'starting' || state === 'lost') state = 'stopped';
+    return new AgentSession(deps, handle, rebuilt.messages, budget, rebuilt.plan, state, rebuilt.question, rebuilt.lastAssistantText);
+  }
+
+  /** Create a run and drive it until it stops; resolves with how it ended. */
+  static async startRun(deps: AgentDeps, options: StartOptions, signal?: AbortSignal): Promise<{ session: AgentSession; outcome: RunOutcome }> {
+    const session = await AgentSession.create(deps, options);
+    return { session, outcome: await session.start(signal) };
+  }
+
+  get id(): string {
+    return this.run.id;
+  }
+  get folder(): string {
+    return this.run.folder;
+  }
+  get currentState(): RunState {
+    return this.state;
+  }
+  get pendingQuestion(): string | undefined {
+    return this.question;
+  }
+  get conversation(): readonly ChatMessage[] {
+    return this.messages;
+  }
+  get currentPlan(): readonly PlanItem[] {
+    return this.plan;
+  }
+  get budgetState() {
+    return this.budget.state();
+  }
+  get limits(): BudgetLimits {
+    return { ...this.budget.limits };
+  }
+  get isRunning(): boolean {
+    return this.active !== undefined;
+  }
+
+  /** Drive a freshly created run. */
+  start(signal?: AbortSignal): Promise<RunOutcome> {
+    return this.drive(signal);
+  }
+
+  /**
+   * Go on after 'waiting' (pass the answer), 'budget' (pass raiseLimits), or
+   * 'stopped' / 'failed' / 'succeeded' (optionally with a new instruction).
+   */
+  async continueRun(input: ContinueInput = {}, signal?: AbortSignal): Promise<RunOutcome> {
+    if (this.active) throw new Error('This run is already running; stop it first or wait for it.');
+    const opts = typeof input === 'string' ? { answer: input } : input;
+    await this.repairDanglingCalls();
+    if (opts.raiseLimits) {
+      const limits = this.budget.raise(opts.raiseLimits);
+      await this.record({ kind: 'limits', limits });
+    } else if (this.state === 'budget' && this.budget.exceeded()) {
+      this.budget.raise(true);
+      await this.record({ kind: 'limits', limits: this.budget.limits });
+    }
+    const text = opts.answer ?? opts.message;
+    if (text !== undefined && text.trim()) {
+      const content = this.question && opts.answer !== undefined ? `Answer to "${firstLine(this.question, 300)}": ${text}` : text;
+      await this.push({ role: 'user', content });
+      this.emit({ type: 'user_message', runId: this.id, text: this.redactor.redact(text) });
+    } else if (this.messages[this.messages.length - 1]?.role === 'assistant') {
+      await this.push({ role: 'user', content: 'Continue.' });
+    }
+    this.question = undefined;
+    this.guard.reset();
+    return this.drive(signal);
+  }
+
+  /** Stop the run: the current LLM stream or process is cancelled; the folder stays consistent ('stopped'). */
+  cancel(reason = 'stopped by the user'): void {
+    this.controller?.abort(new Error(reason));
+  }
+
+  private drive(signal?: AbortSignal): Promise<RunOutcome> {
+    if (this.active) return Promise.reject(new Error('This run is already running.'));
+    const controller = new AbortController();
+    this.controller = controller;
+    const onAbort = () => controller.abort(signal?.reason);
+    if (signal?.aborted) controller.abort(signal.reason);
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    this.active = this.loop(controller.signal)
+      .catch((err: unknown) => this.end('failed', `Internal error: ${errorMessage(err)}`))
+      .finally(() => {
+        signal?.removeEventListener('abort', onAbort);
+        this.active = undefined;
+        this.controller = undefined;
+      });
+    return this.active;
+  }
+
+  private async loop(signal: AbortSignal): Promise<RunOutcome> {
+    await this.setState('running');
+    for (;;) {
+      if (signal.aborted) return this.end('stopped', 'Stopped by the user.');
+      const over = this.budget.exceeded();
+      if (over) return this.end('budget', this.budgetSummary(over));
+      const tools = this.registry.specs();
+      const window = this.deps.settings.contextWindow || this.deps.llm.contextWindow;
+      if (needsCompaction(this.messages, tools, window)) {
+        const failed = await this.compact(window, signal);
+        if (failed) return failed;
+      }
+      let response: LlmResponse;
+      try {
+        response = await this.callLlm(signal);
+      } catch (err) {
+        if (signal.aborted || (err instanceof LlmError && err.kind === 'cancelled')) return this.end('stopped', 'Stopped by the user.');
+        if (err instanceof LlmError && err.kind === 'context_length') {
+          const failed = await this.compact(window, signal, true);
+          if (failed) return failed;
+          try {
+            response = await this.callLlm(signal);
+          } catch (again) {
+            if (signal.aborted) return this.end('stopped', 'Stopped by the user.');
+            return this.end('failed', `The prompt is still too long for the model after compaction: ${errorMessage(again)}`);
+          }
+        } else {
+          return this.end('failed', errorMessage(err));
+        }
+      }
+      const outcome = await this.afterResponse(response, signal);
+      if (outcome) return outcome;
+    }
+  }
+
+  private async callLlm(signal: AbortSignal): Promise<LlmResponse> {
+    const response = await this.deps.llm.chat({ messages: this.messages, tools: this.registry.specs(), signal }, (event) => {
+      if (event.type === 'text' && event.delta) this.emit({ type: 'assistant_delta', runId: this.id, text: event.delta });
+    });
+    await this.account(response, true);
+    return response;
+  }
+
+  private async account(response: Pick<LlmResponse, 'usage' | 'model'>, step: boolean): Promise<void> {
+    const cost = this.costFn(response.model || this.deps.llm.model, response.usage);
+    this.budget.add(response.usage, cost, step);
+    await this.record({ kind: 'usage', usage: response.usage, costUsd: cost, model: response.model || this.deps.llm.model, step });
+    this.emit({ type: 'usage', runId: this.id, totals: { ...this.budget.totals }, budget: this.budget.state() });
+    this.pendingNote = this.budget.nearNote() ?? this.pendingNote;
+    await this.run.updateStatus({ steps: this.budget.steps, usage: { ...this.budget.totals }, costUsd: this.budget.totals.costUsd });
+  }
+
+  /** Record the answer, run its tool calls, and decide whether the run goes on (undefined) or ends. */
+  private async afterResponse(response: LlmResponse, signal: AbortSignal): Promise<RunOutcome | undefined> {
+    const calls = response.toolCalls.map((c, i) => ({ ...c, id: c.id || `call_${this.budget.steps}_${i}` }));
+    await this.push({ role: 'assistant', content: response.text, ...(calls.length ? { toolCalls: calls } : {}) });
+    if (response.text.trim()) {
+      this.lastAssistantText = response.text;
+      this.emit({ type: 'assistant_message', runId: this.id, text: this.redactor.redact(response.text) });
+    }
+    if (calls.length === 0) {
+      if (response.stopReason === 'max_tokens') {
+        await this.push({ role: 'user', content: 'Your answer was cut off at the output limit. Go on, or call a tool.' });
+        return undefined;
+      }
+      // Text without a tool call: the agent is talking to the user, so the run waits for a reply.
+      const question = response.text.trim() || 'The agent stopped without calling a tool. How should it go on?';
+      return this.end('waiting', question, question);
+    }
+    let control: ToolControl | undefined;
+    let guardStop: string | undefined;
+    let guardWarn: string | undefined;
+    for (let i = 0; i < calls.length; i++) {
+      const call = calls[i];
+      if (signal.aborted || control) {
+        const why = signal.aborted ? 'Not run: the run was stopped by the user.' : `Not run: the run ended with ${control?.kind}.`;
+        await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
+        await this.recordResult(call, { ok: false, output: why });
+        continue;
+      }
+      await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
+      this.emit({ type: 'tool_call', runId: this.id, callId: call.id, name: call.name, args: this.redactor.redactDeep(safeParse(call.arguments)) });
+      const executed = await executeToolCall(call, this.registry, this.toolContext(signal));
+      const content = await this.recordResult(call, executed.result);
+      if (executed.result.control) control = executed.result.control;
+      const verdict = this.guard.record(callSignature(call.name, executed.args, content.replace(/\n\n\[note\] [\s\S]*$/, '')), call.name);
+      if (verdict.level === 'warn') guardWarn = verdict.reason;
+      if (verdict.level === 'stop') guardStop = verdict.reason;
+    }
+    if (signal.aborted) return this.end('stopped', 'Stopped by the user.');
+    if (control?.kind === 'finish') {
+      const artefacts = control.artefacts;
+      const summary = control.summary + (artefacts.length ? `\n\nArtefacts:\n${artefacts.map((a) => `- ${a}`).join('\n')}` : '');
+      const outcome = await this.end('succeeded', summary);
+      return { ...outcome, artefacts };
+    }
+    if (control?.kind === 'ask_user') return this.end('waiting', control.question, control.question);
+    if (guardStop) {
+      await this.record({ kind: 'guard', level: 'stop', reason: guardStop });
+      const question = `I seem to be going in circles: ${guardStop}, even after a warning. How should I proceed? (e.g. a hint, a different approach, or stop here)`;
+      return this.end('waiting', question, question);
+    }
+    if (guardWarn) {
+      await this.record({ kind: 'guard', level: 'warn', reason: guardWarn });
+      await this.push({
+        role: 'user',
+        content: `[loop guard] You are repeating yourself: ${guardWarn}. Repeating it will not give a different result. Stop, re-read the last error, and try a different approach (read the relevant file or log, change the script, or ask the user).`,
+      });
+    }
+    return undefined;
+  }
+
+  /** Add a tool result to the conversation and the transcript; returns the (capped, redacted) content the model sees. */
+  private async recordResult(call: ToolCall, result: ToolResult): Promise<string> {
+    let text = this.redactor.redact(result.output || (result.ok ? 'Done.' : 'Failed.'));
+    const capped = await capObservation(text, async (full) => this.run.writeFile(`observations/obs-${await this.nextNumber('obs')}.txt`, full));
+    text = capped.text;
+    if (this.pendingNote) {
+      text += `\n\n[note] ${this.pendingNote}`;
+      this.pendingNote = undefined;
+    }
+    await this.record({
+      kind: 'tool_result',
+      callId: call.id,
+      name: call.name,
+      ok: result.ok,
+      output: text,
+      ...(result.data !== undefined ? { data: result.data } : {}),
+      ...(capped.savedAs ? { fullOutput: capped.savedAs } : {}),
+    });
+    await this.push({ role: 'tool', toolCallId: call.id, name: call.name, content: text, ...(result.ok ? {} : { isError: true }) });
+    this.emit({
+      type: 'tool_result',
+      runId: this.id,
+      callId: call.id,
+      name: call.name,
+      ok: result.ok,
+      summary: this.redactor.redact(firstLine(result.output)),
+      ...(result.data !== undefined ? { data: this.redactor.redactDeep(result.data) } : {}),
+    });
+    return text;
+  }
+
+  private toolContext(signal: AbortSignal): ToolContext {
+    const deps = this.deps;
+    return {
+      runId: this.id,
+      runFolder: this.folder,
+      files: deps.files,
+      executor: deps.executor,
+      settings: deps.settings,
+      signal,
+      logger: this.logger,
+      env: deps.env ?? {},
+      python: deps.settings.pythonPath.trim() || 'python3',
+      emit: (event) => this.emit(event),
+      proposeChange: (change) => this.gate.proposeChange({ ...change, runId: this.id }, signal),
+      approveCommand: (request) => this.gate.approveCommand(request, signal),
+      saveRunFile: (relative, text) => this.run.writeFile(relative, text),
+      nextNumber: (series) => this.nextNumber(series),
+      setPlan: (items) => {
+        this.plan = items;
+        this.emit({ type: 'plan', runId: this.id, items });
+        void this.record({ kind: 'plan', items });
+      },
+    };
+  }
+
+  /** Replace the middle of the conversation by a summary; returns an outcome when it cannot. */
+  private async compact(window: number, signal: AbortSignal, forced = false): Promise<RunOutcome | undefined> {
+    try {
+      const result = await compactConversation(this.messages, this.deps.llm, { window, tools: this.registry.specs(), signal, forced });
+      this.messages = this.redactor.redactDeep(result.messages);
+      await this.account(result, false);
+      await this.record({ kind: 'compaction', summary: result.summary, messages: this.messages, removedMessages: result.removedMessages });
+      this.emit({ type: 'notice', runId: this.id, level: 'info', message: `Compacted the conversation: ${result.removedMessages} earlier messages replaced by a summary.` });
+      return undefined;
+    } catch (err) {
+      if (signal.aborted) return this.end('stopped', 'Stopped by the user.');
+      if (err instanceof CompactionError) return this.end('failed', err.message);
+      return this.end('failed', `Could not compact the conversation: ${errorMessage(err)}`);
+    }
+  }
+
+  /** After a reload mid-step, an assistant tool call may lack results: answer them so the conversation is valid. */
+  private async repairDanglingCalls(): Promise<void> {
+    const answered = new Set(this.messages.filter((m) => m.role === 'tool').map((m) => (m as { toolCallId: string }).toolCallId));
+    const last = [...this.messages].reverse().find((m) => m.role === 'assistant');
+    if (!last || last.role !== 'assistant' || !last.toolCalls) return;
+    for (const call of last.toolCalls) {
+      if (answered.has(call.id)) continue;
+      await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
+      await this.recordResult(call, {
+        ok: false,
+        output: 'Interrupted before this call completed (the run was stopped or the window reloaded). Check its effect before repeating it.',
+      });
+    }
+  }
+
+  private budgetSummary(over: string): string {
+    const done = this.plan.filter((p) => p.status === 'done').map((p) => p.text);
+    const open = this.plan.filter((p) => p.status === 'pending' || p.status === 'in_progress').map((p) => p.text);
+    return [
+      `Stopped at the budget limit (${over}). Used ${this.budget.steps} steps, ${this.budget.tokens} tokens, $${this.budget.totals.costUsd.toFixed(4)}.`,
+      done.length ? `Done: ${done.join('; ')}.` : '',
+      open.length ? `Still open: ${open.join('; ')}.` : '',
+      this.lastAssistantText ? `Last note from the agent: ${firstLine(this.lastAssistantText, 300)}` : '',
+      'Continue the run with raised limits to go on.',
+    ]
+      .filter(Boolean)
+      .join('\n');
+  }
+
+  private async end(state: RunState, message: string, question?: string): Promise<RunOutcome> {
+    const clean = this.redactor.redact(message);
+    this.question = state === 'waiting' ? question : undefined;
+    await this.setState(state, clean, this.question);
+    if (state === 'waiting' && this.question) this.emit({ type: 'ask_user', runId: this.id, question: this.redactor.redact(this.question) });
+    return { state, message: clean, ...(this.question ? { question: this.redactor.redact(this.question) } : {}) };
+  }
+
+  private async setState(state: RunState, message?: string, question?: string): Promise<void> {
+    this.state = state;
+    await this.record({ kind: 'state', state, ...(message ? { message } : {}), ...(question ? { question } : {}) });
+    await this.run.updateStatus({
+      state,
+      steps: this.budget.steps,
+      usage: { ...this.budget.totals },
+      costUsd: this.budget.totals.costUsd,
+      lastMessage: message ?? '',
+      question,
+      pid: state === 'running' ? process.pid : undefined,
+    });
+    this.emit({ type: 'run_state', runId: this.id, state, ...(message ? { message } : {}) });
+  }
+
+  /** Add a message to the conversation (redacted) and to the transcript. */
+  private async push(message: ChatMessage): Promise<void> {
+    const clean = this.redactor.redactDeep(message);
+    this.messages.push(clean);
+    await this.record({ kind: 'message', message: clean });
+  }
+
+  private record(entry: TranscriptEntry): Promise<void> {
+    return this.run.appendTranscript(entry).catch((err: unknown) => this.logger.error(`run ${this.id}: transcript write failed: ${errorMessage(err)}`));
+  }
+
+  private emit(event: AgentEvent): void {
+    try {
+      this.deps.events.emit(event);
+    } catch (err) {
+      this.logger.warn(`event listener failed: ${errorMessage(err)}`);
+    }
+  }
+
+  private async nextNumber(series: string): Promise<number> {
+    const s = SERIES[series] ?? { folder: 'scripts', pattern: new RegExp(`^${series.replace(/[^a-z0-9_-]/gi, '')}-(\\d+)`) };
+    const fromDisk = await this.run.nextNumber(s.folder, s.pattern);
+    const next = Math.max(fromDisk, (this.counters.get(series) ?? 0) + 1);
+    this.counters.set(series, next);
+    return next;
+  }
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

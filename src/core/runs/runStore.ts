@@ -1,0 +1,189 @@
+/**
+ * The run folders: `.ml-intern/runs/<YYYYMMDD-HHMMSS>-<slug>/` holding
+ * spec.json, status.json, transcript.jsonl, scripts/, logs/, observations/,
+ * metrics.jsonl. Everything is written through the (workspace-confined)
+ * FileStore and redacted before it is written.
+ */
+import { Clock, FileStore, Logger } from '../ports';
+import { Redactor, redactor as defaultRedactor } from '../util/redact';
+import { runId } from './ids';
+import { ParsedTranscript, parseTranscript, serializeEntry } from './transcript';
+import { RunSpec, RunStatus, RunSummary, TranscriptEntry, ZERO_TOTALS } from './types';
+
+export const RUNS_DIR = '.ml-intern/runs';
+
+export interface RunStoreOptions {
+  clock?: Pick<Clock, 'now'>;
+  logger?: Logger;
+  redactor?: Redactor;
+}
+
+/** Ids handed out by any store in this process, so two runs started in the same second never share a folder. */
+const reserved = new Set<string>();
+
+export class RunStore {
+  private readonly clock: Pick<Clock, 'now'>;
+  private readonly redactor: Redactor;
+
+  constructor(
+    readonly files: FileStore,
+    private readonly options: RunStoreOptions = {},
+  ) {
+    this.clock = options.clock ?? { now: () => Date.now() };
+    this.redactor = options.redactor ?? defaultRedactor;
+  }
+
+  /** Create a run folder with its spec and a 'starting' status. */
+  async create(input: { goal: string; title?: string } & Partial<Omit<RunSpec, 'id' | 'created' | 'goal' | 'title'>>): Promise<RunHandle> {
+    const now = this.clock.now();
+    const title = (input.title ?? input.goal).split('\n')[0].slice(0, 80).trim() || 'run';
+    const base = runId(now, title);
+    let id = base;
+    for (let i = 1; ; i++) {
+      id = i === 1 ? base : `${base}-${i}`;
+      const key = `${this.files.root}|${id}`;
+      // Reserve synchronously before any await, so concurrent creates never pick the same id.
+      if (reserved.has(key)) continue;
+      reserved.add(key);
+      if (!(await this.files.exists(`${RUNS_DIR}/${id}`))) break;
+    }
+    const created = new Date(now).toISOString();
+    const spec: RunSpec = { ...input, id, title, goal: input.goal, created };
+    const handle = new RunHandle(this.files, id, this.clock, this.redactor, this.options.logger);
+    await handle.writeJson('spec.json', spec);
+    await this.files.write(`${handle.folder}/transcript.jsonl`, '');
+    await this.files.write(`${handle.folder}/metrics.jsonl`, '');
+    await handle.writeStatus({
+      state: 'starting',
+      title,
+      created,
+      updated: created,
+      steps: 0,
+      usage: { ...ZERO_TOTALS },
+      costUsd: 0,
+      lastMessage: '',
+    });
+    return handle;
+  }
+
+  /** Every run with its status, newest first. A run with an unreadable status is listed as 'lost'. */
+  async list(): Promise<RunSummary[]> {
+    if (!(await this.files.exists(RUNS_DIR))) return [];
+    const entries = await this.files.list(RUNS_DIR, { limit: 10_000 });
+    const out: RunSummary[] = [];
+    for (const e of entries) {
+      if (!e.endsWith('/')) continue;
+      const id = e.slice(0, -1).split('/').pop() as string;
+      const folder = `${RUNS_DIR}/${id}`;
+      out.push({ id, folder, status: await readStatusOrLost(this.files, folder, id) });
+    }
+    return out.sort((a, b) => (b.status.created.localeCompare(a.status.created) || b.id.localeCompare(a.id)));
+  }
+
+  async open(id: string): Promise<RunHandle> {
+    if (!/^[A-Za-z0-9._-]+$/.test(id) || id.startsWith('.')) throw new Error(`'${id}' is not a run id. List runs with 'ml-intern runs'.`);
+    if (!(await this.files.exists(`${RUNS_DIR}/${id}/spec.json`))) throw new Error(`No run '${id}' in ${this.files.root}/${RUNS_DIR}. List runs with 'ml-intern runs'.`);
+    return new RunHandle(this.files, id, this.clock, this.redactor, this.options.logger);
+  }
+}
+
+async function readStatusOrLost(files: FileStore, folder: string, id: string): Promise<RunStatus> {
+  try {
+    const text = await files.readIfExists(`${folder}/status.json`);
+    if (text) return JSON.parse(text) as RunStatus;
+  } catch {
+    // fall through: listed as lost
+  }
+  return { state: 'lost', title: id, created: '', updated: '', steps: 0, usage: { ...ZERO_TOTALS }, costUsd: 0, lastMessage: 'status.json missing or unreadable' };
+}
+
+/** One run folder. Writes are serialised so concurrent appends never interleave. */
+export class RunHandle {
+  readonly folder: string;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly files: FileStore,
+    readonly id: string,
+    private readonly clock: Pick<Clock, 'now'>,
+    private readonly redactor: Redactor,
+    private readonly logger?: Logger,
+  ) {
+    this.folder = `${RUNS_DIR}/${id}`;
+  }
+
+  private serial<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(job, job);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Workspace-relative path of a file in the run folder. */
+  path(relative: string): string {
+    return `${this.folder}/${relative}`;
+  }
+
+  async spec(): Promise<RunSpec> {
+    return JSON.parse(await this.files.read(this.path('spec.json'))) as RunSpec;
+  }
+
+  /** Append entries to transcript.jsonl, redacted, each stamped with the time. */
+  appendTranscript(...entries: TranscriptEntry[]): Promise<void> {
+    const ts = new Date(this.clock.now()).toISOString();
+    const text = entries.map((e) => serializeEntry(this.redactor.redactDeep({ ...e, ts }))).join('');
+    return this.serial(() => this.files.append(this.path('transcript.jsonl'), text));
+  }
+
+  async readTranscript(): Promise<ParsedTranscript> {
+    await this.queue;
+    const parsed = parseTranscript((await this.files.readIfExists(this.path('transcript.jsonl'))) ?? '');
+    for (const w of parsed.warnings) this.logger?.warn(`run ${this.id}: ${w}`);
+    return parsed;
+  }
+
+  async readStatus(): Promise<RunStatus> {
+    await this.queue;
+    return readStatusOrLost(this.files, this.folder, this.id);
+  }
+
+  writeStatus(status: RunStatus): Promise<void> {
+    return this.writeJson('status.json', status);
+  }
+
+  /** Merge a patch into status.json (stamping `updated`). */
+  updateStatus(patch: Partial<RunStatus>): Promise<RunStatus> {
+    return this.serial(async () => {
+      const current = await readStatusOrLost(this.files, this.folder, this.id);
+      const next: RunStatus = { ...current, ...patch, updated: new Date(this.clock.now()).toISOString() };
+      for (const k of Object.keys(patch) as (keyof RunStatus)[]) if (patch[k] === undefined) delete next[k];
+      await this.files.write(this.path('status.json'), JSON.stringify(this.redactor.redactDeep(next), null, 2) + '\n');
+      return next;
+    });
+  }
+
+  writeJson(relative: string, value: unknown): Promise<void> {
+    return this.serial(() => this.files.write(this.path(relative), JSON.stringify(this.redactor.redactDeep(value), null, 2) + '\n'));
+  }
+
+  /** Write a text file in the run folder (redacted). Returns its workspace-relative path. */
+  async writeFile(relative: string, text: string): Promise<string> {
+    const p = this.path(relative);
+    await this.serial(() => this.files.write(p, this.redactor.redact(text)));
+    return p;
+  }
+
+  appendMetrics(points: object[]): Promise<void> {
+    return this.serial(() => this.files.append(this.path('metrics.jsonl'), points.map((p) => JSON.stringify(p) + '\n').join('')));
+  }
+
+  /** Next number of a numbered series in a run subfolder (`scripts/003-…` → 4), stable across reloads. */
+  async nextNumber(subfolder: string, pattern: RegExp): Promise<number> {
+    const entries = (await this.files.exists(this.path(subfolder))) ? await this.files.list(this.path(subfolder), { limit: 100_000 }) : [];
+    let max = 0;
+    for (const e of entries) {
+      const m = pattern.exec(e.split('/').pop() ?? '');
+      if (m) max = Math.max(max, Number(m[1]));
+    }
+    return max + 1;
+  }
+}

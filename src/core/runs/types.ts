@@ -1,0 +1,67 @@
+/** What a run folder holds: spec.json, status.json and transcript.jsonl entries. */
+import { PlanItem, RunState, UsageTotals } from '../events';
+import { ChatMessage, Usage } from '../llm/types';
+
+export interface BudgetLimits {
+  maxSteps: number;
+  /** 0 = no limit. */
+  maxTokens: number;
+  /** 0 = no limit. */
+  maxCostUsd: number;
+}
+
+export interface RunSpec {
+  id: string;
+  title: string;
+  goal: string;
+  created: string;
+  provider?: string;
+  model?: string;
+  limits?: BudgetLimits;
+  autoApprove?: string;
+  [key: string]: unknown;
+}
+
+export interface RunStatus {
+  state: RunState;
+  title: string;
+  created: string;
+  updated: string;
+  steps: number;
+  usage: UsageTotals;
+  costUsd: number;
+  lastMessage: string;
+  /** The pending question while state is 'waiting'. */
+  question?: string;
+  /** Process id of the host driving the run, while it runs. */
+  pid?: number;
+}
+
+export interface RunSummary {
+  id: string;
+  /** Workspace-relative folder. */
+  folder: string;
+  status: RunStatus;
+}
+
+export type DecisionEntry =
+  | { kind: 'decision'; subject: 'change'; path: string; origin: string; decision: 'accepted' | 'rejected'; auto: boolean; edited?: boolean; reason?: string; savedAs?: string[] }
+  | { kind: 'decision'; subject: 'command'; tool: string; argv: string[]; origin: string; decision: 'approved' | 'refused'; auto: boolean; reason?: string };
+
+/** One line of transcript.jsonl (a `ts` ISO time is added on write). */
+export type TranscriptEntry = (
+  | { kind: 'message'; message: ChatMessage }
+  | { kind: 'tool_call'; callId: string; name: string; args: unknown }
+  | { kind: 'tool_result'; callId: string; name: string; ok: boolean; output: string; data?: unknown; fullOutput?: string }
+  | DecisionEntry
+  | { kind: 'usage'; usage: Usage; costUsd: number; model: string; step: boolean }
+  | { kind: 'plan'; items: PlanItem[] }
+  /** The conversation was compacted: `messages` replaces everything before. */
+  | { kind: 'compaction'; summary: string; messages: ChatMessage[]; removedMessages: number }
+  | { kind: 'state'; state: RunState; message?: string; question?: string }
+  | { kind: 'limits'; limits: BudgetLimits }
+  | { kind: 'guard'; level: 'warn' | 'stop'; reason: string }
+  | { kind: 'note'; text: string }
+) & { ts?: string };
+
+export const ZERO_TOTALS: UsageTotals = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, costUsd: 0, llmCalls: 0 };

@@ -1,0 +1,97 @@
+/**
+ * Start one approved process through the Executor port, stream its output to
+ * the UI, keep the whole output in the run folder's logs/, and hand the model
+ * an exit code plus the head and tail of the output.
+ */
+import { redactor } from '../util/redact';
+import { stripAnsi } from './text';
+import { ToolContext, ToolResult } from './types';
+
+const KEEP_IN_MEMORY = 1_000_000;
+const HEAD_CHARS = 2_000;
+const TAIL_CHARS = 5_000;
+
+export interface ProcessRequest {
+  argv: string[];
+  /** Workspace-relative working folder ('' = root). */
+  cwd: string;
+  name: string;
+  timeoutSeconds?: number;
+  /** Shown in the UI for python processes. */
+  python?: string;
+}
+
+export async function runProcess(ctx: ToolContext, req: ProcessRequest): Promise<ToolResult> {
+  const n = await ctx.nextNumber('cmd');
+  const logRel = `${ctx.runFolder}/logs/cmd-${n}.log`;
+  await ctx.files.write(logRel, '');
+  const processId = `${ctx.runId}-cmd-${n}`;
+  const started = Date.now();
+  // The log is written here, line by line and redacted, rather than by the
+  // executor: a script that prints a token must not leave it on disk.
+  let pending = '';
+  let writes: Promise<void> = Promise.resolve();
+  const flush = (all: boolean) => {
+    const cut = all ? pending.length : pending.length > 65_536 ? pending.length : pending.lastIndexOf('\n') + 1;
+    if (cut <= 0) return;
+    const text = redactor.redact(pending.slice(0, cut));
+    pending = pending.slice(cut);
+    writes = writes.then(() => ctx.files.append(logRel, text)).catch((err) => ctx.logger.warn(`log ${logRel}: ${String(err)}`));
+  };
+  const proc = await ctx.executor.start({
+    argv: req.argv,
+    cwd: ctx.files.resolve(req.cwd || '.'),
+    env: ctx.env,
+    name: req.name,
+  });
+  ctx.emit({ type: 'process_started', runId: ctx.runId, processId, name: req.name, argv: req.argv, ...(req.python ? { python: req.python } : {}) });
+  let head = '';
+  let tail = '';
+  let total = 0;
+  const off = proc.onData((chunk) => {
+    pending += chunk;
+    flush(false);
+    total += chunk.length;
+    if (head.length < HEAD_CHARS * 4) head += chunk;
+    else {
+      tail += chunk;
+      if (tail.length > KEEP_IN_MEMORY) tail = tail.slice(tail.length - KEEP_IN_MEMORY / 2);
+    }
+    ctx.emit({ type: 'process_output', runId: ctx.runId, processId, text: redactor.redact(chunk) });
+  });
+  let stopReason: string | undefined;
+  const onAbort = () => {
+    stopReason = 'cancelled';
+    void proc.stop('cancelled');
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const timer = req.timeoutSeconds && req.timeoutSeconds > 0
+    ? setTimeout(() => {
+        stopReason = `timed out after ${req.timeoutSeconds} s`;
+        void proc.stop(stopReason);
+      }, req.timeoutSeconds * 1000)
+    : undefined;
+  let exit;
+  try {
+    exit = await proc.exit;
+  } finally {
+    off();
+    ctx.signal.removeEventListener('abort', onAbort);
+    if (timer) clearTimeout(timer);
+  }
+  flush(true);
+  await writes;
+  ctx.emit({ type: 'process_exited', runId: ctx.runId, processId, code: exit.code });
+  const whole = stripAnsi(total <= head.length + tail.length ? head + tail : `${head}\n[... output cut in memory ...]\n${tail}`);
+  const shown = whole.length > HEAD_CHARS + TAIL_CHARS
+    ? `${whole.slice(0, HEAD_CHARS)}\n\n[... ${whole.length - HEAD_CHARS - TAIL_CHARS} characters omitted; full output in ${logRel} (read_file with offset/limit) ...]\n\n${whole.slice(whole.length - TAIL_CHARS)}`
+    : whole;
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const status = stopReason ? `stopped (${stopReason}), exit code ${exit.code}` : `exit code ${exit.code}`;
+  const ok = !stopReason && exit.code === 0;
+  return {
+    ok,
+    output: `$ ${req.argv.join(' ')}\n${status} after ${seconds} s. Full log: ${logRel}\n--- output ---\n${shown.trim() ? shown : '(no output)'}`,
+    data: { exitCode: exit.code, log: logRel, processId, stopped: stopReason },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Tool definitions: what the model may call. A feature adds a tool by adding a
+ * file that exports a {@link ToolDefinition} and registering it in a
+ * {@link import('./registry').ToolRegistry}.
+ */
+import { AgentEvent, PlanItem } from '../events';
+import { ChangeOrigin, Executor, FileStore, Logger, ProposedChange, ReviewDecision } from '../ports';
+import { JsonSchema } from '../llm/types';
+import { Settings } from '../settings';
+
+/** free: reading; write: changes files (through the Reviewer); run: starts a process or a foreign tool. */
+export type ApprovalClass = 'free' | 'write' | 'run';
+
+export interface ToolResult {
+  ok: boolean;
+  /** Detailed text for the model, on success and on failure. */
+  output: string;
+  /** Structured data for the UI and the transcript (never sent to the model). */
+  data?: unknown;
+  /** Set by the control tools (finish, ask_user): the loop acts on it after the observation is recorded. */
+  control?: ToolControl;
+}
+
+export type ToolControl = { kind: 'finish'; summary: string; artefacts: string[] } | { kind: 'ask_user'; question: string };
+
+export interface CommandApprovalRequest {
+  argv: string[];
+  /** Why the agent wants to run it (from the model or the recipe). */
+  reason: string;
+  origin: ChangeOrigin;
+  cwd: string;
+  /** Extra text to show with the request (e.g. the Python snippet). */
+  detail?: string;
+  /** The tool asking (run, run_python, a custom tool, an MCP tool). */
+  tool: string;
+}
+
+export interface CommandDecision {
+  approved: boolean;
+  /** The user's reason when refused. */
+  reason?: string;
+  /** True when the policy approved it without asking. */
+  auto: boolean;
+}
+
+export interface ToolContext {
+  readonly runId: string;
+  /** Workspace-relative folder of the run (`.ml-intern/runs/<id>`). */
+  readonly runFolder: string;
+  readonly files: FileStore;
+  readonly executor: Executor;
+  readonly settings: Settings;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  /** Environment for started processes (e.g. HF_TOKEN); never written anywhere. */
+  readonly env: Record<string, string>;
+  emit(event: AgentEvent): void;
+  /**
+   * Propose a file change under the approval policy: the Reviewer asks the
+   * user unless the policy allows it; the accepted text is written and every
+   * version is kept in the run folder's scripts/.
+   */
+  proposeChange(change: Omit<ProposedChange, 'runId'>): Promise<ReviewDecision & { savedAs: string[] }>;
+  /** Ask (or auto-approve, by policy) before running a process or a foreign tool. */
+  approveCommand(request: Omit<CommandApprovalRequest, 'cwd'> & { cwd?: string }): Promise<CommandDecision>;
+  /** Save a file in the run folder (e.g. a snippet, a log); returns its workspace-relative path. */
+  saveRunFile(relativePath: string, text: string): Promise<string>;
+  /** Next free number for a run-folder series (`snippet`, `cmd`, …), stable across reloads. */
+  nextNumber(series: string): Promise<number>;
+  /** Replace the plan the UI shows. */
+  setPlan(items: PlanItem[]): void;
+  /** The Python interpreter the user chose (settings.pythonPath or python3). */
+  readonly python: string;
+}
+
+export interface ToolDefinition<A = Record<string, unknown>> {
+  name: string;
+  /** For the model: what it does, when to use it, what it returns. */
+  description: string;
+  parameters: JsonSchema;
+  approval: ApprovalClass;
+  handler(args: A, ctx: ToolContext): Promise<ToolResult>;
+}
+
+/**
+ * A definition whose argument type is erased, as the registry stores it
+ * (handler is a method, so its parameter is bivariant and any ToolDefinition<A> fits).
+ */
+export type AnyToolDefinition = ToolDefinition<never>;
