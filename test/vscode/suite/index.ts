@@ -13,6 +13,7 @@ import Mocha from 'mocha';
 function loadTestModules(): void {
   // One line per test file (esbuild bundles each require lazily).
   require('./activation.test');
+  require('./review.test');
 }
 
 export function run(): Promise<void> {
