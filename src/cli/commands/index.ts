@@ -3,6 +3,8 @@
  * adding a file in this folder and one line here.
  */
 import { CliCommand } from '../command';
+import { recipeCommand } from './recipe';
+import { estimateCommand } from './estimate';
 import { versionCommand } from './version';
 import { inspectDataCommand } from './inspectData';
 import { envCommand } from './env';
@@ -15,4 +17,6 @@ export const COMMANDS: CliCommand[] = [
   envCommand,
   validateCommand,
   diagnoseCommand,
+  recipeCommand,
+  estimateCommand,
 ];

@@ -1,0 +1,65 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { CliCommand, EXIT_FAILED, EXIT_OK, flagString, printResult, UsageError } from '../command';
+import { RecipeSpec, renderRecipe, SpecError } from '../../core/recipes';
+
+/** Read and parse a JSON file given on the command line, with a clear message on failure. */
+export function readJsonFile(path: string, cwd: string, what: string): unknown {
+  const p = isAbsolute(path) ? path : resolve(cwd, path);
+  if (!existsSync(p)) throw new UsageError(`${what} ${path} does not exist`);
+  try {
+    return JSON.parse(readFileSync(p, 'utf8'));
+  } catch (e) {
+    throw new Error(`${what} ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export const recipeCommand: CliCommand = {
+  name: 'recipe',
+  summary: 'Write training/eval/merge/push scripts from a recipe spec (JSON)',
+  usage: 'ml-intern recipe <spec.json> --out <dir> [--force] [--json]\n  Writes train.py (or the eval/merge/push files) into <dir>; refuses to overwrite existing files without --force.',
+  booleanFlags: ['force'],
+  async run(args, io) {
+    const specPath = args.positional[0];
+    if (!specPath) throw new UsageError('a spec file is required');
+    const out = flagString(args, 'out');
+    if (!out) throw new UsageError('--out <dir> is required');
+    const spec = readJsonFile(specPath, io.cwd, 'spec file') as RecipeSpec;
+    let recipe;
+    try {
+      recipe = renderRecipe(spec);
+    } catch (e) {
+      if (e instanceof SpecError) {
+        io.err(e.message + '\n');
+        return EXIT_FAILED;
+      }
+      throw e;
+    }
+    const dir = isAbsolute(out) ? out : resolve(io.cwd, out);
+    const existing = recipe.files.filter((f) => existsSync(join(dir, f.path))).map((f) => f.path);
+    if (existing.length && !args.flags.force) {
+      io.err(`ml-intern recipe: ${existing.join(', ')} already exist in ${out}; pass --force to overwrite\n`);
+      return EXIT_FAILED;
+    }
+    for (const f of recipe.files) {
+      const p = join(dir, f.path);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, f.content);
+    }
+    const result = {
+      outDir: dir,
+      files: recipe.files.map((f) => ({ path: join(dir, f.path), description: f.description })),
+      commands: recipe.commands,
+      notes: recipe.notes,
+      targets: { trl: recipe.targets.trl, transformers: recipe.targets.transformers, peft: recipe.targets.peft },
+    };
+    printResult(io, args, result, (r: typeof result) => [
+      `Wrote ${r.files.length} file(s) to ${out}:`,
+      ...r.files.map((f) => `  ${f.path}  (${f.description})`),
+      'Run (from that folder):',
+      ...r.commands.map((c) => `  ${c.argv.join(' ')}    # ${c.description}`),
+      ...(r.notes.length ? ['Notes:', ...r.notes.map((n) => `  - ${n}`)] : []),
+    ].join('\n'));
+    return EXIT_OK;
+  },
+};

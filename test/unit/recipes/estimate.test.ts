@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dimsFromConfig, estimateMemory, EstimateInput, lookupModel, planBatch } from '../../../src/core/recipes';
+
+// LLaMA-Factory README "Hardware Requirement" (7B, small batch): Full bf16 AMP 120 GB, LoRA 16 GB, QLoRA 4-bit 6 GB.
+const LLAMA2_7B = lookupModel('meta-llama/Llama-2-7b-hf')!;
+const small = (adapter: EstimateInput['adapter']): EstimateInput => ({ dims: LLAMA2_7B, adapter, maxLength: 1024, perDeviceTrainBatchSize: 1, gradientCheckpointing: true });
+const GB = 1e9 / 1024 ** 3; // GiB per GB
+
+test('the table gives published parameter counts (±3 %)', () => {
+  const expect: [string, number][] = [
+    ['meta-llama/Meta-Llama-3-8B-Instruct', 8.03e9], ['meta-llama/Llama-3.1-70B', 70.6e9], ['meta-llama/Llama-3.2-1B', 1.24e9],
+    ['mistralai/Mistral-7B-v0.1', 7.24e9], ['Qwen/Qwen2.5-7B-Instruct', 7.62e9], ['Qwen/Qwen2.5-0.5B', 0.49e9], ['Qwen/Qwen2.5-72B', 72.7e9],
+    ['google/gemma-2-9b-it', 9.24e9], ['microsoft/phi-4', 14.7e9], ['HuggingFaceTB/SmolLM2-1.7B-Instruct', 1.71e9], ['Qwen/Qwen3-8B', 8.19e9],
+    ['meta-llama/Llama-2-7b-hf', 6.74e9],
+  ];
+  for (const [id, params] of expect) {
+    const d = lookupModel(id);
+    assert.ok(d, id);
+    assert.ok(Math.abs(d.params / params - 1) < 0.03, `${id}: ${d.params} vs ${params}`);
+  }
+  assert.equal(lookupModel('org/unknown-model'), undefined);
+});
+
+test('config.json gives the same shape as the table', () => {
+  const d = dimsFromConfig({ hidden_size: 4096, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 8, intermediate_size: 14336, vocab_size: 128256, tie_word_embeddings: false });
+  assert.equal(d.params, lookupModel('meta-llama/Meta-Llama-3-8B')!.params);
+  assert.throws(() => dimsFromConfig({ hidden_size: 1 }), /cannot estimate/);
+});
+
+test('7B figures match LLaMA-Factory within tolerance', () => {
+  const full = estimateMemory(small('full')).totalGiB;
+  const lora = estimateMemory(small('lora')).totalGiB;
+  const qlora = estimateMemory(small('qlora')).totalGiB;
+  assert.ok(full > 60 * GB && full < 130 * GB, `full ${full} GiB in the 60–120 GB band`);
+  assert.ok(Math.abs(lora / (16 * GB) - 1) < 0.25, `LoRA ${lora} GiB vs 16 GB`);
+  assert.ok(Math.abs(qlora / (6 * GB) - 1) < 0.35, `QLoRA ${qlora} GiB vs 6 GB`);
+});
+
+test('monotone: more tokens, bigger rank, no checkpointing, bigger model all cost more', () => {
+  const base = small('lora');
+  const t = (x: Partial<EstimateInput>) => estimateMemory({ ...base, ...x }).totalGiB;
+  assert.ok(t({ perDeviceTrainBatchSize: 2 }) > t({}));
+  assert.ok(t({ maxLength: 4096 }) > t({}));
+  assert.ok(t({ gradientCheckpointing: false }) > t({}));
+  assert.ok(t({ loraR: 64 }) > t({}));
+  assert.ok(t({ dims: lookupModel('Qwen/Qwen2.5-14B')! }) > t({}));
+  assert.ok(t({ adapter: 'full' }) > t({}) && t({}) > t({ adapter: 'qlora' }));
+  assert.ok(t({ method: 'dpo' }) > t({ method: 'sft' }));
+  const e = estimateMemory(base);
+  const sum = Object.values(e.breakdownGiB).reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(sum - e.totalGiB) < 0.05);
+  assert.ok(e.trainableParams > 1e6 && e.trainableParams < 0.01 * e.params);
+});
+
+test('planBatch keeps the effective batch and degrades gracefully', () => {
+  const spec = { baseModel: 'meta-llama/Meta-Llama-3-8B-Instruct', adapter: 'lora' as const, method: 'sft' as const, maxLength: 2048, perDeviceTrainBatchSize: 8, gradientAccumulationSteps: 2 };
+  const big = planBatch(spec, 81920);
+  assert.ok(big.fits);
+  assert.equal(big.perDeviceTrainBatchSize * big.gradientAccumulationSteps, 16);
+  const mid = planBatch(spec, 24576);
+  assert.ok(mid.fits);
+  assert.equal(mid.adapter, 'lora');
+  assert.ok(mid.perDeviceTrainBatchSize < 8 || mid.gradientCheckpointing);
+  assert.equal(mid.perDeviceTrainBatchSize * mid.gradientAccumulationSteps, 16);
+  const t4 = planBatch(spec, 15360);
+  assert.equal(t4.adapter, 'qlora');
+  assert.ok(t4.notes.some((n) => /only QLoRA fits/.test(n)));
+  const none = planBatch({ ...spec, baseModel: 'meta-llama/Llama-3.1-70B' }, 8192);
+  assert.equal(none.fits, false);
+  assert.ok(none.notes.some((n) => /Nothing fits/.test(n)));
+  assert.throws(() => planBatch({ ...spec, baseModel: 'org/unknown' }, 8192), /config\.json/);
+});
