@@ -1,0 +1,73 @@
+/**
+ * tail -f by polling a file's size: follows appends, starts over when the
+ * file is truncated or replaced, decodes UTF-8 across read boundaries.
+ */
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+
+export interface FollowOptions {
+  /** Where to start: the beginning, the current end, or a byte offset (default 'start'). */
+  from?: 'start' | 'end' | number;
+  pollMs?: number;
+}
+
+export interface Follower {
+  /** Read what is new now (also called by the timer). */
+  poll(): void;
+  stop(): void;
+}
+
+const MAX_PER_POLL = 8 * 1024 * 1024;
+
+export function followFile(file: string, onData: (chunk: string) => void, options: FollowOptions = {}): Follower {
+  let offset = 0;
+  if (options.from === 'end') {
+    try {
+      offset = statSync(file).size;
+    } catch {
+      offset = 0;
+    }
+  } else if (typeof options.from === 'number') offset = options.from;
+  let decoder = new StringDecoder('utf8');
+  let stopped = false;
+  let ino: number | undefined;
+  const buf = Buffer.alloc(256 * 1024);
+
+  const poll = () => {
+    if (stopped) return;
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      return; // not there yet
+    }
+    try {
+      const st = fstatSync(fd);
+      if ((ino !== undefined && st.ino !== ino) || st.size < offset) {
+        // Truncated or replaced: start over from its beginning.
+        offset = 0;
+        decoder = new StringDecoder('utf8');
+      }
+      ino = st.ino;
+      let budget = MAX_PER_POLL;
+      while (offset < st.size && budget > 0) {
+        const n = readSync(fd, buf, 0, Math.min(buf.length, st.size - offset), offset);
+        if (n <= 0) break;
+        offset += n;
+        budget -= n;
+        const text = decoder.write(buf.subarray(0, n));
+        if (text) onData(text);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const timer = setInterval(poll, options.pollMs ?? 200);
+  return {
+    poll,
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}
