@@ -6,9 +6,20 @@ import { Host } from './host';
 import { registerReview } from './review/register';
 import { registerChatView } from './chat/chatViewProvider';
 import { registerSelectModel } from './commands/selectModel';
+import { getReviewController } from './review/register';
+import { setReviewControls } from './chat/handlers';
+import { registerFineTuneWizard } from './wizard/fineTuneWizard';
+import { registerRunCommands } from './commands/runCommands';
+import { registerRecipeCommands } from './commands/recipeCommands';
+import { registerStatusBar } from './statusBar';
 
 export function registerAreas(host: Host): void {
   registerReview(host);
   registerChatView(host);
   registerSelectModel(host);
+  setReviewControls(getReviewController());
+  registerFineTuneWizard(host);
+  registerRunCommands(host);
+  registerRecipeCommands(host);
+  registerStatusBar(host);
 }

@@ -124,7 +124,8 @@ async function review(host: Host, action: 'accept' | 'reject' | 'reveal', change
     void vscode.window.showWarningMessage('ML Intern: the diff review is not available in this window yet. Open the proposed file from the run folder to review it.');
     return;
   }
-  if (action === 'reject') await vscode.commands.executeCommand(command, changeId, reason);
+  // An empty reason, not undefined: the command would ask again.
+  if (action === 'reject') await vscode.commands.executeCommand(command, changeId, reason ?? '');
   else await vscode.commands.executeCommand(command, changeId);
 }
 

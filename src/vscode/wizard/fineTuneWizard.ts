@@ -1,0 +1,282 @@
+/**
+ * "ML Intern: Fine-tune": the multi-step QuickPick/InputBox flow over
+ * {@link WizardMachine}. Every step takes typed text + Enter, has a Back
+ * button from step 2 on, and shows "(x/y)" in its title.
+ */
+import * as vscode from 'vscode';
+import { guarded, Host } from '../host';
+import { startFineTune } from '../session/startFineTune';
+import { environment, estimates, findDataFiles, gpuOf, inspectDataset } from './wizardServices';
+import {
+  inspectionSummary,
+  itemsFor,
+  parseSplit,
+  StepContext,
+  StepItem,
+  STEP_LABEL,
+  stepKind,
+  typedItem,
+  validateDataset,
+  validateHubRepo,
+  validateModelId,
+  WizardMachine,
+} from './wizardSteps';
+
+export const RECENT_MODELS_KEY = 'mlIntern.recentModels';
+
+type PickResult = { kind: 'value'; value: string } | { kind: 'back' } | { kind: 'cancel' } | { kind: 'browse' } | { kind: 'custom' };
+
+interface QItem extends vscode.QuickPickItem {
+  item?: StepItem;
+  invalid?: boolean;
+}
+
+function toQuick(i: StepItem): QItem {
+  return { label: i.label, description: i.description, detail: i.detail, alwaysShow: i.alwaysShow, item: i };
+}
+
+const VALIDATE: Partial<Record<string, (s: string) => string | undefined>> = {
+  model: validateModelId,
+  dataset: validateDataset,
+  split: (s) => {
+    const r = parseSplit(s);
+    return 'error' in r ? r.error : undefined;
+  },
+};
+
+function pick(m: WizardMachine, items: StepItem[], placeholder: string): Promise<PickResult> {
+  return new Promise((resolve) => {
+    const qp = vscode.window.createQuickPick<QItem>();
+    const base = items.map(toQuick);
+    qp.title = m.title();
+    qp.placeholder = placeholder;
+    qp.ignoreFocusOut = true;
+    qp.matchOnDescription = false;
+    qp.buttons = m.canGoBack ? [vscode.QuickInputButtons.Back] : [];
+    qp.items = base;
+    const picked = base.find((q) => q.item?.picked);
+    if (picked) qp.activeItems = [picked];
+    let done = false;
+    const finish = (r: PickResult) => {
+      if (done) return;
+      done = true;
+      resolve(r);
+      qp.hide();
+    };
+    const step = m.step;
+    qp.onDidChangeValue((value) => {
+      const typed = typedItem(step, value, items);
+      const error = value.trim() && !typed ? VALIDATE[step]?.(value) : undefined;
+      const matchesSome = items.some((i) => i.label.toLowerCase().includes(value.trim().toLowerCase()));
+      if (typed) qp.items = [toQuick(typed), ...base];
+      else if (error && !matchesSome) qp.items = [{ label: value.trim(), description: `⚠ ${error}`, alwaysShow: true, invalid: true }, ...base];
+      else qp.items = base;
+    });
+    qp.onDidTriggerButton((b) => {
+      if (b === vscode.QuickInputButtons.Back) finish({ kind: 'back' });
+    });
+    qp.onDidAccept(() => {
+      const sel = qp.selectedItems[0] ?? qp.activeItems[0];
+      if (sel?.invalid) return; // the row says what is wrong; keep the picker open
+      if (sel?.item?.action === 'browse') return finish({ kind: 'browse' });
+      if (sel?.item?.action === 'custom') return finish({ kind: 'custom' });
+      if (sel?.item) return finish({ kind: 'value', value: sel.item.value ?? sel.item.label });
+      const typed = qp.value.trim();
+      if (typed && !VALIDATE[step]?.(typed)) return finish({ kind: 'value', value: typed });
+    });
+    qp.onDidHide(() => {
+      finish({ kind: 'cancel' });
+      qp.dispose();
+    });
+    qp.show();
+  });
+}
+
+function input(m: WizardMachine, opts: { prompt: string; placeholder: string; value?: string; validate: (s: string) => string | undefined }): Promise<PickResult> {
+  return new Promise((resolve) => {
+    const box = vscode.window.createInputBox();
+    box.title = m.title();
+    box.prompt = opts.prompt;
+    box.placeholder = opts.placeholder;
+    box.value = opts.value ?? '';
+    box.ignoreFocusOut = true;
+    box.buttons = m.canGoBack ? [vscode.QuickInputButtons.Back] : [];
+    let done = false;
+    const finish = (r: PickResult) => {
+      if (done) return;
+      done = true;
+      resolve(r);
+      box.hide();
+    };
+    box.onDidChangeValue((v) => (box.validationMessage = opts.validate(v)));
+    box.onDidTriggerButton((b) => {
+      if (b === vscode.QuickInputButtons.Back) finish({ kind: 'back' });
+    });
+    box.onDidAccept(() => {
+      const err = opts.validate(box.value);
+      if (err) {
+        box.validationMessage = err;
+        return;
+      }
+      finish({ kind: 'value', value: box.value });
+    });
+    box.onDidHide(() => {
+      finish({ kind: 'cancel' });
+      box.dispose();
+    });
+    box.show();
+  });
+}
+
+/** A busy picker while something slow runs; resolves undefined when the user backs out (and aborts the work). */
+async function busy<T>(m: WizardMachine, message: string, work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+  const qp = vscode.window.createQuickPick();
+  qp.title = m.title();
+  qp.placeholder = message;
+  qp.busy = true;
+  qp.ignoreFocusOut = true;
+  qp.buttons = [vscode.QuickInputButtons.Back];
+  const ctrl = new AbortController();
+  const cancelled = new Promise<undefined>((resolve) => {
+    qp.onDidTriggerButton(() => {
+      ctrl.abort();
+      resolve(undefined);
+    });
+    qp.onDidHide(() => {
+      ctrl.abort();
+      resolve(undefined);
+    });
+  });
+  qp.show();
+  try {
+    return await Promise.race([work(ctrl.signal), cancelled]);
+  } finally {
+    qp.hide();
+    qp.dispose();
+  }
+}
+
+async function browse(host: Host): Promise<string | undefined> {
+  const root = host.workspaceRoot();
+  const uris = await vscode.window.showOpenDialog({
+    title: 'ML Intern: choose a data file',
+    canSelectMany: false,
+    canSelectFolders: false,
+    defaultUri: root ? vscode.Uri.file(root) : undefined,
+    filters: { 'Data files': ['jsonl', 'json', 'csv', 'parquet'], 'All files': ['*'] },
+  });
+  const u = uris?.[0];
+  if (!u) return undefined;
+  return vscode.workspace.getWorkspaceFolder(u) ? vscode.workspace.asRelativePath(u, false) : u.fsPath;
+}
+
+/** Run the wizard; resolves with the request (already handed to startFineTune) or undefined when cancelled. */
+export async function runFineTuneWizard(host: Host) {
+  if (!host.isTrusted()) {
+    void vscode.window.showWarningMessage(
+      'ML Intern: this workspace is not trusted, so fine-tuning (which writes a script and runs it) is disabled. Use "Workspaces: Manage Workspace Trust" to trust it; you can still ask questions in the chat panel.',
+    );
+    return undefined;
+  }
+  if (!host.workspaceRoot()) {
+    void vscode.window.showWarningMessage('ML Intern: open a folder first (File > Open Folder): runs live in .ml-intern/runs inside it.');
+    return undefined;
+  }
+  const m = new WizardMachine();
+  const recent = host.context.globalState.get<string[]>(RECENT_MODELS_KEY, []);
+  const files = findDataFiles();
+  const env = environment(host);
+  const ctx: StepContext = { recentModels: Array.isArray(recent) ? recent : [] };
+
+  while (!m.done) {
+    const step = m.step;
+    let r: PickResult;
+    if (stepKind(step) === 'input') {
+      r =
+        step === 'hub'
+          ? await input(m, {
+              prompt: 'Hugging Face Hub repo to push the trained adapter to (owner/name). Leave empty and press Enter to skip.',
+              placeholder: 'e.g. my-user/qwen2.5-0.5b-sft (optional)',
+              value: m.answers.hubRepo,
+              validate: validateHubRepo,
+            })
+          : await input(m, {
+              prompt: 'Anything ML Intern should know (epochs, max length, what matters). Press Enter to start; it proposes the script for your review first.',
+              placeholder: 'e.g. 2 epochs, max length 1024 (optional)',
+              value: m.answers.instructions,
+              validate: (s) => (s.length > 4000 ? 'Keep the instructions under 4,000 characters.' : undefined),
+            });
+    } else {
+      if (step === 'dataset') ctx.datasetFiles = await files;
+      if (step === 'adapter') {
+        const report = await busy(m, 'Checking the GPU…', () => Promise.race([env, new Promise<undefined>((res) => setTimeout(() => res(undefined), 20_000))]));
+        const gpu = gpuOf(report);
+        ctx.gpu = gpu ? `${gpu.name}, ${Math.round(gpu.memoryMiB / 1024)} GiB` : undefined;
+        ctx.estimates = estimates(m.answers.baseModel ?? '', m.answers.method, gpu);
+      }
+      r = await pick(m, itemsFor(step, m.answers, ctx), placeholderFor(m, ctx));
+    }
+    if (r.kind === 'cancel') return undefined;
+    if (r.kind === 'back') {
+      m.back();
+      continue;
+    }
+    let value: string | undefined;
+    if (r.kind === 'browse') value = await browse(host);
+    else if (r.kind === 'custom') {
+      const c = await input(m, {
+        prompt: 'Percentage of the rows held out for evaluation (at most 50).',
+        placeholder: 'e.g. 2, 2 % or 0.02',
+        validate: (s) => {
+          const p = parseSplit(s);
+          return 'error' in p ? p.error : undefined;
+        },
+      });
+      if (c.kind === 'cancel') return undefined;
+      value = c.kind === 'value' ? c.value : undefined;
+    } else value = r.value;
+    if (value === undefined) continue; // Browse cancelled or Back from the custom box: same step again
+    const res = m.next(value);
+    if (!res.ok) {
+      void vscode.window.showWarningMessage(`ML Intern: ${res.error}`);
+      continue;
+    }
+    if (step === 'dataset' && !m.answers.inspection && !m.answers.inspectionError) {
+      const dataset = m.answers.dataset as string;
+      const result = await busy(m, `Inspecting ${dataset}… (format, columns, problems)`, (signal) => inspectDataset(host, dataset, signal));
+      if (!result) {
+        m.back(); // backed out of the inspection: choose the dataset again
+        continue;
+      }
+      m.setInspection(result.inspection, result.error);
+    }
+  }
+
+  const request = m.request();
+  const models = [request.baseModel, ...ctx.recentModels!.filter((x) => x !== request.baseModel)].slice(0, 5);
+  await host.context.globalState.update(RECENT_MODELS_KEY, models);
+  host.logger.info(`Fine-tune wizard: ${JSON.stringify({ ...request, instructions: request.instructions ? '(given)' : undefined })}`);
+  await startFineTune(host, request);
+  return request;
+}
+
+function placeholderFor(m: WizardMachine, ctx: StepContext): string {
+  switch (m.step) {
+    case 'model':
+      return 'Pick or type a Hugging Face model id (e.g. Qwen/Qwen2.5-0.5B-Instruct) or a local folder, then Enter';
+    case 'dataset':
+      return 'Pick a workspace data file, Browse…, or type a path / Hub dataset id (e.g. trl-lib/Capybara), then Enter';
+    case 'method':
+      return inspectionSummary(m.answers) || 'Pick the training method';
+    case 'adapter':
+      return `${ctx.gpu ? `GPU: ${ctx.gpu}` : 'GPU: not detected (estimates assume batch 1)'} · memory for ${m.answers.baseModel}${ctx.estimates && Object.keys(ctx.estimates).length ? '' : ' unknown (model size not in the table)'}`;
+    case 'split':
+      return `${STEP_LABEL.split}: rows held out to measure evaluation loss`;
+    default:
+      return '';
+  }
+}
+
+export function registerFineTuneWizard(host: Host): void {
+  host.context.subscriptions.push(vscode.commands.registerCommand('mlIntern.fineTune', guarded(host, 'fineTune', () => runFineTuneWizard(host))));
+}

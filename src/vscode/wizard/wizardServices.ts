@@ -1,0 +1,99 @@
+/**
+ * The wizard's reach into other modules (python helpers, recipe estimate,
+ * workspace files), each behind a small function that never throws: a
+ * missing interpreter or an unknown model only means less information.
+ */
+import * as vscode from 'vscode';
+import { Host } from '../host';
+import { defaultPython, envReport, inspectData, PythonHelperError } from '../../core/python';
+import type { EnvReport } from '../../core/python';
+import { estimateMemory, planBatch, resolveDims } from '../../core/recipes';
+import type { AdapterKind, InspectionLike, StepContext } from './wizardSteps';
+
+export const DATA_GLOB = '**/*.{json,jsonl,csv,parquet,JSON,JSONL,CSV,PARQUET}';
+const EXCLUDE = '{**/node_modules/**,**/.git/**,**/.ml-intern/**,**/.venv/**,**/venv/**,**/.vscode/**,**/package.json,**/package-lock.json,**/tsconfig*.json,**/*.ipynb}';
+
+export function pythonFor(host: Host): string {
+  return defaultPython(process.env, host.settings().pythonPath);
+}
+
+/** Workspace-relative data files, most likely first. */
+export async function findDataFiles(limit = 60): Promise<string[]> {
+  try {
+    const uris = await vscode.workspace.findFiles(DATA_GLOB, EXCLUDE, limit);
+    return uris.map((u) => vscode.workspace.asRelativePath(u, false)).sort((a, b) => score(a) - score(b) || a.localeCompare(b));
+  } catch {
+    return [];
+  }
+}
+
+function score(p: string): number {
+  // Data folders and JSONL first; config-looking JSON last.
+  let s = p.split('/').length;
+  if (/(^|\/)(data|datasets?)\//i.test(p)) s -= 5;
+  if (/\.jsonl$/i.test(p)) s -= 2;
+  if (/(config|settings|launch|tokenizer|adapter_config)\.json$/i.test(p)) s += 10;
+  return s;
+}
+
+export async function inspectDataset(host: Host, dataset: string, signal?: AbortSignal): Promise<{ inspection?: InspectionLike; error?: string }> {
+  try {
+    const ins = await inspectData(pythonFor(host), dataset, { cwd: host.workspaceRoot(), timeoutMs: 120_000, signal });
+    return { inspection: ins as unknown as InspectionLike };
+  } catch (err) {
+    const message = err instanceof PythonHelperError || err instanceof Error ? err.message : String(err);
+    host.logger.warn(`Fine-tune wizard: inspecting ${dataset} failed: ${message}`);
+    return { error: message.split('\n')[0].slice(0, 300) };
+  }
+}
+
+let envCache: { at: number; report: Promise<EnvReport | undefined> } | undefined;
+
+/** The env report (GPUs), cached for 10 minutes; undefined when Python cannot tell. */
+export function environment(host: Host): Promise<EnvReport | undefined> {
+  if (!envCache || Date.now() - envCache.at > 10 * 60_000) {
+    envCache = {
+      at: Date.now(),
+      report: envReport(pythonFor(host), { cwd: host.workspaceRoot(), timeoutMs: 60_000 }).catch((err) => {
+        host.logger.warn(`Fine-tune wizard: env report failed: ${err instanceof Error ? err.message : String(err)}`);
+        envCache = undefined;
+        return undefined;
+      }),
+    };
+  }
+  return envCache.report;
+}
+
+export function gpuOf(report: EnvReport | undefined): { name: string; memoryMiB: number } | undefined {
+  const g = report?.gpus?.find((x) => typeof x.memoryTotalMiB === 'number' && x.memoryTotalMiB > 0);
+  return g ? { name: g.name, memoryMiB: g.memoryTotalMiB as number } : undefined;
+}
+
+/** Memory estimate per adapter for this model on this GPU (empty when the model's size is unknown). */
+export function estimates(baseModel: string, method: string | undefined, gpu: { name: string; memoryMiB: number } | undefined): StepContext['estimates'] {
+  const out: NonNullable<StepContext['estimates']> = {};
+  try {
+    resolveDims({ baseModel });
+  } catch {
+    return out;
+  }
+  const m = (method ?? 'sft') as 'sft';
+  for (const adapter of ['lora', 'qlora', 'full'] as AdapterKind[]) {
+    try {
+      const min = estimateMemory({ dims: resolveDims({ baseModel }), adapter, method: m, maxLength: 2048, perDeviceTrainBatchSize: 1, gradientCheckpointing: true });
+      if (!gpu) {
+        out[adapter] = { text: `needs ~${min.totalGiB} GiB (batch 1, 2k tokens)` };
+        continue;
+      }
+      const gib = Math.round(gpu.memoryMiB / 1024);
+      const plan = planBatch({ baseModel, adapter, method: m, maxLength: 2048, perDeviceTrainBatchSize: 4, gradientAccumulationSteps: 4 }, gpu.memoryMiB);
+      out[adapter] =
+        plan.fits && plan.adapter === adapter
+          ? { text: `~${plan.estimate.totalGiB} GiB of ${gib} GiB · fits`, fits: true }
+          : { text: `needs ~${min.totalGiB} GiB · does not fit ${gib} GiB`, fits: false };
+    } catch {
+      // Unknown to the estimate: say nothing rather than guess.
+    }
+  }
+  return out;
+}
