@@ -32,12 +32,12 @@ test('describe_tools: @tool functions (ml_intern_tool and smolagents import), sm
     },
     required: ['script_path', 'gpus'],
   });
-  const losses = byName.summarize_losses.parameters as { properties: Record<string, { type?: string; items?: unknown; description?: string }>; required: string[] };
+  const losses = byName.summarize_losses.parameters as unknown as { properties: Record<string, { type?: string; items?: unknown; description?: string }>; required: string[] };
   assert.deepEqual(losses.required, ['losses'], 'Optional and defaulted parameters are not required');
   assert.deepEqual(losses.properties.losses.items, { type: 'number' });
   assert.equal(losses.properties.verbose.type, 'boolean');
   assert.equal(losses.properties.verbose.description, 'Whether to list every value on its own line.');
-  const quota = byName.gpu_quota.parameters as { required: string[] };
+  const quota = byName.gpu_quota.parameters as unknown as { required: string[] };
   assert.deepEqual(quota.required, ['account']);
   assert.equal(found.errors.length, 1);
   assert.match(found.errors[0], /broken\.py: SyntaxError/);

@@ -21,7 +21,7 @@ test('(h) an MCP stdio server: tools listed (prefixed), called by the agent, clo
     const llm = new ScriptedLlm([
       (req) => {
         const spec = req.tools?.find((t) => t.name === 'mcp__gpu__gpu_status');
-        assert.deepEqual((spec?.parameters as { required: string[] }).required, ['index']);
+        assert.deepEqual((spec?.parameters as unknown as { required: string[] }).required, ['index']);
         return { calls: [{ name: 'mcp__gpu__gpu_status', args: { index: 0 } }] };
       },
       { calls: [{ name: 'mcp__gpu__always_fails', args: {} }] },
