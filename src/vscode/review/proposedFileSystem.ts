@@ -6,6 +6,9 @@
  */
 import * as vscode from 'vscode';
 
+/** How many decided proposals stay readable. */
+const KEEP_DECIDED = 16;
+
 export class ProposedFileSystem implements vscode.FileSystemProvider {
   private readonly files = new Map<string, { data: Uint8Array; mtime: number; ctime: number }>();
   private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
@@ -23,9 +26,17 @@ export class ProposedFileSystem implements vscode.FileSystemProvider {
     return f ? Buffer.from(f.data).toString('utf8') : undefined;
   }
 
+  /**
+   * Forget a decided proposal. The last few stay readable (no 'deleted'
+   * event): the workbench may re-read a just-closed document, which would
+   * otherwise log errors.
+   */
   remove(uri: vscode.Uri): void {
-    if (this.files.delete(uri.path)) this.emitter.fire([{ type: vscode.FileChangeType.Deleted, uri }]);
+    if (!this.files.has(uri.path)) return;
+    this.retired.push(uri.path);
+    while (this.retired.length > KEEP_DECIDED) this.files.delete(this.retired.shift()!);
   }
+  private readonly retired: string[] = [];
 
   watch(): vscode.Disposable {
     return new vscode.Disposable(() => undefined);
@@ -68,7 +79,7 @@ export class ProposedFileSystem implements vscode.FileSystemProvider {
   }
 
   delete(uri: vscode.Uri): void {
-    this.remove(uri);
+    if (this.files.delete(uri.path)) this.emitter.fire([{ type: vscode.FileChangeType.Deleted, uri }]);
   }
 
   rename(): void {

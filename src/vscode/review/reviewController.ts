@@ -229,7 +229,8 @@ export class ReviewController implements Reviewer, vscode.Disposable {
       if (after === before) return false;
       entry.state = after;
       if (verdict === 'reject') await this.showText(entry, after.shown);
-      else this.originals.set(entry.originalUri, after.base);
+      // The left side is about to close when this was the last hunk: updating it would race the close.
+      else if (!isSettled(after)) this.originals.set(entry.originalUri, after.base);
       this.changed(entry);
       if (isSettled(entry.state)) await this.settle(entry);
       return true;
@@ -363,11 +364,10 @@ export class ReviewController implements Reviewer, vscode.Disposable {
 
   /** Make the proposed side show `text`, editing only the lines that differ (the cursor and scroll stay). */
   private async showText(entry: Entry, text: string): Promise<void> {
-    const doc = this.loadedDocument(entry.proposedUri);
-    if (!doc) {
-      this.fileSystem.set(entry.proposedUri, text);
-      return;
-    }
+    // Through the document (loading it if needed), never behind its back: a
+    // model still loading would otherwise keep the old text.
+    const doc = await vscode.workspace.openTextDocument(entry.proposedUri);
+    if (doc.getText() === text) return;
     const old = splitLines(doc.getText());
     const next = splitLines(text);
     let head = 0;

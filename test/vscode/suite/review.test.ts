@@ -188,6 +188,24 @@ suite('review: reviewable diffs', () => {
     assert.equal(await readText(rel), 'a = 10\nb = 2\nc = 3\nd = 4\ne = 50\n');
   });
 
+  test('a disk change overlapping the proposal: re-proposed against the new content, the disk edit kept until the user accepts again', async () => {
+    const rel = 'review-tests/disk_conflict.py';
+    const original = 'lr = 1e-4\nepochs = 3\n';
+    await writeFile(rel, original);
+    const decision = review.propose(change(rel, original, 'lr = 2e-5\nepochs = 3\n'));
+    const p = await pendingFor(review, rel);
+    await writeFile(rel, 'lr = 5e-5\nepochs = 3\n');
+    const watched = await waitFor(() => review.get(p.id)?.notice, 'the watcher', 5000).catch(() => undefined);
+    if (!watched) assert.equal(await review.accept(p.id), false, 'the first accept only rebases');
+    assert.match(review.get(p.id)?.notice ?? '', /where the proposal also changes it/);
+    assert.equal(await readText(rel), 'lr = 5e-5\nepochs = 3\n', 'the user\'s disk edit is still there');
+    const again = review.get(p.id)!;
+    assert.equal(again.hunks.length, 1);
+    assert.equal(await review.accept(p.id), true);
+    assert.equal((await decision).kind, 'accepted');
+    assert.equal(await readText(rel), 'lr = 2e-5\nepochs = 3\n');
+  });
+
   test('refused: outside the workspace, a symlink escaping it, binary and oversized files', async () => {
     const outside = await review.propose(change('../outside.py', null, 'x = 1\n'));
     assert.equal(outside.kind, 'rejected');
