@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# A real single-node Slurm (munge + slurmctld + slurmd) in one folder, for the
+# Slurm backend's tests. Follows /work/shared/SLURM-RECIPE.md.
+#
+#   scripts/slurm-test-cluster.sh start DIR   # idempotent; prints SLURM_CONF=DIR/slurm.conf
+#   scripts/slurm-test-cluster.sh stop DIR    # cancels jobs, stops the daemons by their PID files
+#
+# Installs nothing: needs root and the Debian packages slurm-wlm and munge
+# (apt-get install -y slurm-wlm munge).
+set -euo pipefail
+
+cmd=${1:-}
+DIR=${2:-}
+if [ -z "$cmd" ] || [ -z "$DIR" ]; then
+  echo "usage: $0 start|stop DIR" >&2
+  exit 2
+fi
+DIR=$(realpath -m "$DIR")
+
+need() {
+  local missing=()
+  for b in slurmctld slurmd munged mungekey sinfo sbatch squeue scontrol scancel runuser; do
+    command -v "$b" >/dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || missing+=("$b")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "slurm-test-cluster: missing ${missing[*]}. Install them with: apt-get install -y slurm-wlm munge" >&2
+    exit 3
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "slurm-test-cluster: must run as root (slurmd and munged run as root/munge). Run the tests as root on a machine with: apt-get install -y slurm-wlm munge" >&2
+    exit 4
+  fi
+  id munge >/dev/null 2>&1 || { echo "slurm-test-cluster: no 'munge' user. Install: apt-get install -y slurm-wlm munge" >&2; exit 3; }
+}
+PATH="$PATH:/usr/sbin:/sbin"
+
+# Alive and not a zombie (a killed daemon can linger as one here).
+alive() {
+  local pid=$1
+  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+  local state
+  state=$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$pid/stat" 2>/dev/null) || return 1
+  [ "$state" != Z ] && [ "$state" != X ]
+}
+pid_of() { [ -s "$1" ] && cat "$1" || true; }
+
+start() {
+  need
+  mkdir -p "$DIR"/{munge,state,spool,run,log}
+  # munged insists that every parent of its socket is reachable.
+  chmod 755 "$DIR"
+  local p=$DIR
+  while [ "$p" != / ]; do p=$(dirname "$p"); chmod o+x "$p" 2>/dev/null || true; done
+  chown munge:munge "$DIR/munge"
+  chmod 755 "$DIR/munge"
+  local node
+  node=$(hostname -s)
+
+  if ! alive "$(pid_of "$DIR/munge/munged.pid")"; then
+    [ -s "$DIR/munge/munge.key" ] || { mungekey --create --keyfile "$DIR/munge/munge.key" --force >/dev/null 2>&1 || mungekey -c -k "$DIR/munge/munge.key"; }
+    chown munge:munge "$DIR/munge/munge.key"
+    chmod 600 "$DIR/munge/munge.key"
+    rm -f "$DIR/munge/munge.socket" "$DIR/munge/munge.socket.lock"
+    runuser -u munge -- munged --socket "$DIR/munge/munge.socket" --key-file "$DIR/munge/munge.key" \
+      --pid-file "$DIR/munge/munged.pid" --log-file "$DIR/munge/munged.log" --seed-file "$DIR/munge/munged.seed" --force
+  fi
+
+  if [ ! -s "$DIR/slurm.conf" ]; then
+    local cpus mem
+    cpus=$(nproc)
+    mem=$(awk '/MemTotal/ {printf "%d", $2/1024*0.9}' /proc/meminfo)
+    cat > "$DIR/slurm.conf" <<CONF
+ClusterName=mlintern-test
+SlurmctldHost=$node(127.0.0.1)
+SlurmUser=root
+SlurmdUser=root
+SlurmctldPort=${SLURM_TEST_CTLD_PORT:-6817}
+SlurmdPort=${SLURM_TEST_SLURMD_PORT:-6818}
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$DIR/munge/munge.socket
+StateSaveLocation=$DIR/state
+SlurmdSpoolDir=$DIR/spool
+SlurmctldPidFile=$DIR/run/slurmctld.pid
+SlurmdPidFile=$DIR/run/slurmd.pid
+SlurmctldLogFile=$DIR/log/slurmctld.log
+SlurmdLogFile=$DIR/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+SchedulerType=sched/backfill
+SchedulerParameters=batch_sched_delay=0
+SwitchType=switch/none
+MpiDefault=none
+ReturnToService=2
+KillWait=5
+MailProg=/bin/true
+MinJobAge=3600
+AccountingStorageType=accounting_storage/none
+JobAcctGatherType=jobacct_gather/none
+JobCompType=jobcomp/filetxt
+JobCompLoc=$DIR/log/jobcomp.txt
+SlurmdParameters=config_overrides
+NodeName=$node CPUs=$((cpus < 4 ? 4 : cpus)) Boards=1 SocketsPerBoard=1 CoresPerSocket=$((cpus < 4 ? 4 : cpus)) ThreadsPerCore=1 RealMemory=$mem NodeAddr=127.0.0.1 State=UNKNOWN
+PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
+CONF
+    echo "# cgroups are not used (proctrack/linuxproc, task/none)" > "$DIR/cgroup.conf"
+  fi
+  export SLURM_CONF=$DIR/slurm.conf
+
+  alive "$(pid_of "$DIR/run/slurmctld.pid")" || slurmctld -f "$DIR/slurm.conf"
+  alive "$(pid_of "$DIR/run/slurmd.pid")" || slurmd -f "$DIR/slurm.conf"
+
+  # Ready when the node is idle (or mixed/allocated from an earlier start).
+  for _ in $(seq 1 300); do
+    if sinfo -h -o '%t' 2>/dev/null | grep -Eq '^(idle|mix|alloc)'; then
+      echo "SLURM_CONF=$DIR/slurm.conf"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "slurm-test-cluster: the node did not become idle within 30 s; see $DIR/log/slurmctld.log and $DIR/log/slurmd.log" >&2
+  sinfo >&2 || true
+  exit 5
+}
+
+stop() {
+  PATH="$PATH:/usr/sbin"
+  export SLURM_CONF=$DIR/slurm.conf
+  # Jobs outlive slurmd: cancel them first.
+  if [ -s "$DIR/slurm.conf" ] && alive "$(pid_of "$DIR/run/slurmctld.pid")"; then
+    scancel --full --quiet $(squeue -h -o %i 2>/dev/null) 2>/dev/null || true
+    for _ in $(seq 1 50); do [ -z "$(squeue -h -t running,completing -o %i 2>/dev/null)" ] && break; sleep 0.1; done
+  fi
+  local f pid
+  for f in "$DIR/run/slurmd.pid" "$DIR/run/slurmctld.pid" "$DIR/munge/munged.pid"; do
+    pid=$(pid_of "$f")
+    if alive "$pid"; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.05; done
+      alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+      for _ in $(seq 1 40); do alive "$pid" || break; sleep 0.05; done
+    fi
+    if alive "$pid"; then echo "slurm-test-cluster: pid $pid ($f) would not stop" >&2; exit 6; fi
+    rm -f "$f"
+  done
+}
+
+case "$cmd" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+esac
