@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChartData } from '../../../media/chartData';
+import { ChartView } from '../../../media/chartView';
+import { dom, fakeCharts, ManualScheduler } from './helpers';
+
+test('the data arrays grow with metrics and stay aligned', () => {
+  const d = new ChartData(100);
+  d.push([{ step: 1, loss: 2.0, learningRate: 1e-4 }]);
+  d.push([{ step: 2, loss: 1.8 }, { step: 3, loss: 1.6 }]);
+  assert.equal(d.length, 3);
+  const [x, loss, ev, lr] = d.aligned();
+  assert.deepEqual(x, [1, 2, 3]);
+  assert.deepEqual(loss, [2.0, 1.8, 1.6]);
+  assert.deepEqual(ev, [null, null, null]);
+  assert.deepEqual(lr, [1e-4, null, null]);
+});
+
+test('train and eval records of the same step merge; out-of-order and empty points are ignored', () => {
+  const d = new ChartData(100);
+  d.push([{ step: 10, loss: 1.2 }]);
+  d.push([{ step: 10, evalLoss: 1.4 }]);
+  d.push([{ step: 5, loss: 9 }, { step: 11 }, { step: 12, loss: NaN }]);
+  assert.deepEqual(d.aligned(), [[10], [1.2], [1.4], [null]]);
+  assert.ok(d.hasEval());
+});
+
+test('arrays never exceed the capacity; the whole history and every eval point stay', () => {
+  const d = new ChartData(64);
+  for (let s = 1; s <= 10_000; s++) d.push([{ step: s, loss: 10 / s, evalLoss: s % 1000 === 0 ? 1 : undefined }]);
+  assert.ok(d.length < 64, `${d.length}`);
+  assert.equal(d.steps[0], 1);
+  assert.ok(d.steps[d.length - 1] > 9000);
+  const evalSteps = d.steps.filter((_, i) => d.evalLoss[i] !== null);
+  assert.deepEqual(evalSteps, [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000]);
+  for (let i = 1; i < d.length; i++) assert.ok(d.steps[i] > d.steps[i - 1]);
+});
+
+test('redraws are throttled: many updates, one draw per interval, with the latest data', () => {
+  const { document } = dom();
+  const container = document.createElement('div');
+  const data = new ChartData();
+  const charts = fakeCharts();
+  const sched = new ManualScheduler();
+  let now = 0;
+  const view = new ChartView(container, data, charts.factory, 500, sched, () => now);
+  view.update();
+  assert.equal(view.draws, 0, 'no draw without data');
+  data.push([{ step: 1, loss: 1 }]);
+  view.update();
+  assert.equal(view.draws, 1);
+  assert.equal(charts.renderers.length, 1);
+  assert.ok(container.querySelector('[data-testid="loss-chart-canvas"]'));
+  for (let s = 2; s < 50; s++) {
+    data.push([{ step: s, loss: 1 / s }]);
+    view.update();
+  }
+  assert.equal(view.draws, 1, 'throttled');
+  assert.equal(sched.queue.length, 1);
+  now = 600;
+  sched.runAll();
+  assert.equal(view.draws, 2);
+  const last = charts.renderers[0].data.at(-1)!;
+  assert.equal(last[0].length, 49);
+  view.destroy();
+  assert.ok(charts.renderers[0].destroyed);
+});
