@@ -10,6 +10,7 @@
  */
 import * as vscode from 'vscode';
 import { promises as fs } from 'node:fs';
+import * as nodePath from 'node:path';
 import { ProposedChange, ReviewDecision, Reviewer } from '../../core/ports';
 import { Hunk, countLines, normalizeProposal, splitLines, userPatch } from '../../core/review/hunks';
 import { merge3 } from '../../core/review/merge';
@@ -127,6 +128,8 @@ export class ReviewController implements Reviewer, vscode.Disposable {
     let current: string | null;
     try {
       store = this.host.requireWritableWorkspace(`write ${change.path}`);
+      // One spelling of the path from here on (absolute or './x' become workspace-relative).
+      change = { ...change, path: nodePath.relative(store.root, store.resolve(change.path)).split(nodePath.sep).join('/') };
       current = await readCurrent(store, change.path);
       const refusal = refuseContent(change.path, change.proposed, 'proposed');
       if (refusal) throw new Refusal(refusal);

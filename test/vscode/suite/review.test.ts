@@ -153,7 +153,8 @@ suite('review: reviewable diffs', () => {
   test('a new file: nothing exists until accepted, then the proposal is created', async () => {
     const rel = 'review-tests/new/accelerate_config.yaml';
     const proposed = 'compute_environment: LOCAL_MACHINE\nnum_processes: 2\n';
-    const decision = review.propose(change(rel, null, proposed));
+    // Given as an absolute path inside the workspace: reviewed under its workspace-relative name.
+    const decision = review.propose(change(abs(rel), null, proposed));
     const p = await pendingFor(review, rel);
     assert.equal(p.isNew, true);
     assert.equal(p.hunks.length, 1);
