@@ -3,6 +3,8 @@
  * adding a file in this folder and one line here.
  */
 import { CliCommand } from '../command';
+import { runCommand } from './run';
+import { runsCommand } from './runs';
 import { recipeCommand } from './recipe';
 import { estimateCommand } from './estimate';
 import { versionCommand } from './version';
@@ -12,6 +14,8 @@ import { validateCommand } from './validate';
 import { diagnoseCommand } from './diagnose';
 
 export const COMMANDS: CliCommand[] = [
+  runCommand,
+  runsCommand,
   versionCommand,
   inspectDataCommand,
   envCommand,

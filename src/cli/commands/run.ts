@@ -1,0 +1,205 @@
+/**
+ * `ml-intern run "<goal>"`: the agent, headless. Keys come from the
+ * environment (OPENAI_API_KEY / ANTHROPIC_API_KEY); HF_TOKEN reaches the
+ * processes through their environment only. Without --approve=all, writes and
+ * runs are asked on an interactive terminal (y/n) and refused otherwise.
+ */
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { createPatch } from 'diff';
+import { CliCommand, CliIo, EXIT_FAILED, EXIT_OK, ParsedArgs, UsageError, flagNumber, flagString } from '../command';
+import { AgentDeps, AgentSession, RunOutcome } from '../../core/agent/agentLoop';
+import { CommandApprover } from '../../core/agent/approval';
+import { AgentEvent } from '../../core/events';
+import { createLocalExecutor } from '../../core/exec/localExecutor';
+import { EnvSecrets } from '../../core/llm/envSecrets';
+import { createProvider } from '../../core/llm/factory';
+import { ProposedChange, ReviewDecision, Reviewer } from '../../core/ports';
+import { AutoApprovePolicy, DEFAULT_SETTINGS, ProviderId, Settings } from '../../core/settings';
+import { createCoreRegistry } from '../../core/tools/coreTools';
+import { registerCustomTools } from '../../core/tools/customTools';
+import { NodeFileStore } from '../../core/util/nodeFileStore';
+import { redactor } from '../../core/util/redact';
+
+const APPROVE: Record<string, AutoApprovePolicy> = { none: 'never', never: 'never', recipe: 'recipe', all: 'all' };
+const PROVIDERS = ['openai', 'anthropic', 'openai-compatible'];
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'Run the agent on a goal, headless (or continue a run)',
+  usage: [
+    'ml-intern run "<goal>" [--workspace DIR] [--approve=none|recipe|all] [--provider openai|anthropic|openai-compatible]',
+    '                       [--model M] [--base-url URL] [--max-steps N] [--max-cost USD] [--python P] [--json]',
+    'ml-intern run --continue RUN_ID ["<answer or instruction>"] [--raise-limits] [same options]',
+    '',
+    'Keys: OPENAI_API_KEY, ANTHROPIC_API_KEY (ML_INTERN_API_KEY for openai-compatible). HF_TOKEN is passed to processes only.',
+    'Approval: --approve=none (default) asks y/n on a terminal and refuses every write and run otherwise;',
+    '          recipe lets recipe/playbook changes through; all approves everything.',
+  ].join('\n'),
+  booleanFlags: ['raise-limits'],
+  async run(args, io) {
+    const settings = settingsFrom(args, io);
+    const root = path.resolve(io.cwd, flagString(args, 'workspace') ?? '.');
+    const continueId = flagString(args, 'continue');
+    const text = args.positional.join(' ').trim();
+    if (!continueId && !text) throw new UsageError('give a goal, e.g. ml-intern run "fine-tune Qwen2.5-0.5B on data/train.jsonl"');
+    const secrets = new EnvSecrets({ ...io.env });
+    for (const name of ['openai', 'anthropic', 'openai-compatible', 'hf'] as const) redactor.addSecret(await secrets.get(name));
+    const llm = await createProvider(settings, secrets);
+    if (!llm) throw new UsageError('choose a provider with --provider openai|anthropic|openai-compatible');
+
+    const files = new NodeFileStore(root);
+    const interactive = Boolean(process.stdin.isTTY) && !args.flags.json && !io.env.CI;
+    const refused: string[] = [];
+    const tools = createCoreRegistry();
+    if (await files.exists('.ml-intern/tools')) {
+      const found = await registerCustomTools(tools, { workspaceRoot: root, python: settings.pythonPath || 'python3' });
+      for (const e of found.errors) io.err(`custom tools: ${e}\n`);
+    }
+    const hf = await secrets.get('hf');
+    const deps: AgentDeps = {
+      llm,
+      files,
+      reviewer: cliReviewer(io, settings.autoApprove, interactive, refused),
+      approveCommand: cliApprover(io, settings.autoApprove, interactive, refused),
+      executor: createLocalExecutor({ onWarning: (m) => io.err(`${m}\n`) }),
+      events: { emit: args.flags.json ? () => undefined : printer(io) },
+      settings,
+      tools,
+      env: hf ? { HF_TOKEN: hf } : {},
+    };
+
+    const controller = new AbortController();
+    const onSigint = () => {
+      if (controller.signal.aborted) process.exit(130);
+      io.err('\nStopping the run (Ctrl+C again to quit at once)…\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    let session: AgentSession;
+    let outcome: RunOutcome;
+    try {
+      if (continueId) {
+        session = await AgentSession.reopen(deps, continueId);
+        outcome = await session.continueRun(
+          { ...(text ? (session.currentState === 'waiting' ? { answer: text } : { message: text }) : {}), ...(args.flags['raise-limits'] ? { raiseLimits: true as const } : {}) },
+          controller.signal,
+        );
+      } else {
+        ({ session, outcome } = await AgentSession.startRun(deps, { goal: text }, controller.signal));
+      }
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+    const result = { runId: session.id, folder: path.join(root, session.folder), state: outcome.state, message: outcome.message, question: outcome.question, refused, budget: session.budgetState };
+    if (args.flags.json) io.out(JSON.stringify(result, null, 2) + '\n');
+    else io.out(formatOutcome(result));
+    return outcome.state === 'succeeded' ? EXIT_OK : EXIT_FAILED;
+  },
+};
+
+function settingsFrom(args: ParsedArgs, io: CliIo): Settings {
+  const approve = flagString(args, 'approve') ?? 'none';
+  if (!APPROVE[approve]) throw new UsageError(`--approve must be none, recipe or all, got '${approve}'`);
+  const env = io.env;
+  const provider = flagString(args, 'provider') ?? (env.OPENAI_API_KEY ? 'openai' : env.ANTHROPIC_API_KEY ? 'anthropic' : undefined);
+  if (!provider) throw new UsageError('no provider: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or pass --provider openai-compatible --base-url URL --model M');
+  if (!PROVIDERS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, got '${provider}'`);
+  const maxSteps = flagNumber(args, 'max-steps');
+  const maxCost = flagNumber(args, 'max-cost');
+  if (maxSteps !== undefined && (maxSteps < 1 || !Number.isInteger(maxSteps))) throw new UsageError('--max-steps must be a whole number ≥ 1');
+  if (maxCost !== undefined && maxCost < 0) throw new UsageError('--max-cost must be ≥ 0');
+  return {
+    ...DEFAULT_SETTINGS,
+    provider: provider as ProviderId,
+    model: flagString(args, 'model') ?? '',
+    baseUrl: flagString(args, 'base-url') ?? '',
+    autoApprove: APPROVE[approve],
+    maxSteps: maxSteps ?? DEFAULT_SETTINGS.maxSteps,
+    maxCostUsd: maxCost ?? DEFAULT_SETTINGS.maxCostUsd,
+    pythonPath: flagString(args, 'python') ?? env.ML_INTERN_PYTHON ?? '',
+  };
+}
+
+function ask(io: CliIo, question: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  return new Promise((resolve) => {
+    rl.question(question, (answer) => {
+      rl.close();
+      resolve(/^y(es)?$/i.test(answer.trim()));
+    });
+  });
+}
+
+const NOT_APPROVED = 'not approved (run with --approve=all to allow writes and runs, or from an interactive terminal to answer y/n)';
+
+function cliReviewer(io: CliIo, _policy: AutoApprovePolicy, interactive: boolean, refused: string[]): Reviewer {
+  return {
+    async propose(change: ProposedChange): Promise<ReviewDecision> {
+      if (!interactive) {
+        refused.push(`change ${change.path}: ${change.description}`);
+        io.err(`✗ proposed change to ${change.path} (${change.description}): ${NOT_APPROVED}\n`);
+        return { kind: 'rejected', reason: NOT_APPROVED };
+      }
+      io.err(`\n${createPatch(change.path, change.original ?? '', change.proposed, 'current', 'proposed')}\n`);
+      if (await ask(io, `Apply this change to ${change.path} (${change.description})? [y/N] `)) return { kind: 'accepted', text: change.proposed, userPatch: '', auto: false };
+      return { kind: 'rejected', reason: 'the user answered no' };
+    },
+  };
+}
+
+function cliApprover(io: CliIo, _policy: AutoApprovePolicy, interactive: boolean, refused: string[]): CommandApprover {
+  return async (request) => {
+    if (!interactive) {
+      refused.push(`run ${request.argv.join(' ')}: ${request.reason}`);
+      io.err(`✗ ${request.tool} \`${request.argv.join(' ')}\` (${request.reason}): ${NOT_APPROVED}\n`);
+      return { approved: false, reason: NOT_APPROVED };
+    }
+    if (request.detail) io.err(`\n${request.detail}\n`);
+    const ok = await ask(io, `Run \`${request.argv.join(' ')}\` in ${request.cwd} (${request.reason})? [y/N] `);
+    return ok ? { approved: true } : { approved: false, reason: 'the user answered no' };
+  };
+}
+
+function printer(io: CliIo): (e: AgentEvent) => void {
+  let midLine = false;
+  const line = (t: string) => {
+    if (midLine) io.out('\n');
+    midLine = false;
+    io.out(`${t}\n`);
+  };
+  return (e) => {
+    switch (e.type) {
+      case 'run_started':
+        return line(`Run ${e.runId} (${e.folder})`);
+      case 'assistant_delta':
+        io.out(e.text);
+        midLine = !e.text.endsWith('\n');
+        return;
+      case 'tool_call':
+        return line(`→ ${e.name} ${JSON.stringify(e.args).slice(0, 160)}`);
+      case 'tool_result':
+        return line(`${e.ok ? '✓' : '✗'} ${e.name}: ${e.summary}`);
+      case 'process_output':
+        io.out(e.text);
+        midLine = !e.text.endsWith('\n');
+        return;
+      case 'plan':
+        return line(`Plan:\n${e.items.map((i) => `  [${i.status === 'done' ? 'x' : i.status === 'in_progress' ? '~' : ' '}] ${i.text}`).join('\n')}`);
+      case 'notice':
+        return line(`${e.level}: ${e.message}`);
+      default:
+        return;
+    }
+  };
+}
+
+function formatOutcome(r: { runId: string; folder: string; state: string; message: string; question?: string; refused: string[] }): string {
+  const lines = ['', `Run ${r.runId}: ${r.state}`, r.message];
+  if (r.refused.length) lines.push('', 'Not approved (re-run with --approve=all, or continue from a terminal):', ...r.refused.map((x) => `  - ${x}`));
+  if (r.state === 'waiting') lines.push('', `Answer with: ml-intern run --continue ${r.runId} "<your answer>"`);
+  if (r.state === 'budget') lines.push('', `Continue with: ml-intern run --continue ${r.runId} --raise-limits`);
+  if (r.state === 'failed' || r.state === 'stopped') lines.push('', `Resume with: ml-intern run --continue ${r.runId}`);
+  lines.push(`Folder: ${r.folder}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { runCli } from '../../../src/cli/main';
+import { CliIo } from '../../../src/cli/command';
+import { startFakeLlmServer } from '../../support/fakeLlmServer';
+import { tempWorkspace } from './helpers';
+
+function io(cwd: string, env: NodeJS.ProcessEnv): CliIo & { stdout: string; stderr: string } {
+  const o = { stdout: '', stderr: '', cwd, env, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
+  return o;
+}
+
+const call = (name: string, args: unknown) => ({ name, arguments: JSON.stringify(args) });
+
+test('ml-intern run (non-interactive, --approve=none): proposed changes and runs are refused with a clear reason and listed; ml-intern runs lists the run', async () => {
+  const server = await startFakeLlmServer();
+  try {
+    const root = tempWorkspace('mli-cli-');
+    writeFileSync(path.join(root, 'notes.txt'), 'hello');
+    server.script([
+      { text: 'Reading.', toolCalls: [call('read_file', { path: 'notes.txt' })] },
+      { toolCalls: [call('write_file', { path: 'train.py', content: 'print(1)\n', description: 'a script' })] },
+      { toolCalls: [call('run', { command: ['python', 'train.py'], reason: 'train' })] },
+      { toolCalls: [call('finish', { summary: 'Could not write or run: not approved.' })] },
+    ]);
+    const key = 'sk-cli-test-abcdefghijklmnopqrstuvwxyz';
+    const o = io(root, { OPENAI_API_KEY: key, HF_TOKEN: 'hf_abcdefghijklmnopqrstuvwxyz123' });
+    const code = await runCli(['run', 'write a training script', '--base-url', server.openaiBaseUrl, '--model', 'gpt-4.1', '--max-steps', '10'], o);
+    assert.equal(code, 0, o.stderr);
+    assert.match(o.stdout, /Reading\./);
+    assert.match(o.stdout, /succeeded/);
+    assert.match(o.stdout, /Not approved \(re-run with --approve=all/);
+    assert.match(o.stdout, /change train\.py: a script/);
+    assert.match(o.stdout, /run python3 train\.py: train/);
+    assert.match(o.stderr, /not approved \(run with --approve=all/);
+    assert.equal(existsSync(path.join(root, 'train.py')), false, 'nothing written');
+    // The model was told why.
+    const body = server.requests[2].body as { messages: Array<{ role: string; content: string }> };
+    assert.match(body.messages[body.messages.length - 1].content, /rejected the change to train\.py: not approved \(run with --approve=/);
+    assert.equal(server.requests[0].headers.authorization, `Bearer ${key}`);
+
+    const list = io(root, {});
+    assert.equal(await runCli(['runs', '--json'], list), 0);
+    const runs = JSON.parse(list.stdout);
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0].status.state, 'succeeded');
+    const human = io(root, {});
+    await runCli(['runs'], human);
+    assert.match(human.stdout, /succeeded\s+4 steps/);
+    const transcript = readFileSync(path.join(root, runs[0].folder, 'transcript.jsonl'), 'utf8');
+    assert.ok(!transcript.includes(key));
+  } finally {
+    await server.close();
+  }
+});
+
+test('ml-intern run --approve=all writes and runs; --json prints one result object', async () => {
+  const server = await startFakeLlmServer();
+  try {
+    const root = tempWorkspace('mli-cli-');
+    server.script([
+      { toolCalls: [call('write_file', { path: 'hello.py', content: 'print("hi from python")\n', description: 'hello' })] },
+      { toolCalls: [call('run', { command: ['python', 'hello.py'], reason: 'say hi' })] },
+      { toolCalls: [call('finish', { summary: 'said hi' })] },
+    ]);
+    const o = io(root, { OPENAI_API_KEY: 'sk-cli-test-abcdefghijklmnopqrstuvwxyz' });
+    const code = await runCli(['run', 'say hi', '--approve=all', '--base-url', server.openaiBaseUrl, '--model', 'gpt-4.1', '--json'], o);
+    assert.equal(code, 0, o.stderr);
+    const result = JSON.parse(o.stdout);
+    assert.equal(result.state, 'succeeded');
+    assert.deepEqual(result.refused, []);
+    assert.equal(readFileSync(path.join(root, 'hello.py'), 'utf8'), 'print("hi from python")\n');
+    const body = server.requests[2].body as { messages: Array<{ role: string; content: string }> };
+    assert.match(body.messages[body.messages.length - 1].content, /hi from python/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('ml-intern run: usage errors', async () => {
+  const o = io(tempWorkspace(), {});
+  assert.equal(await runCli(['run', 'x', '--approve=maybe', '--provider', 'openai'], o), 2);
+  assert.match(o.stderr, /--approve must be none, recipe or all/);
+  const o2 = io(tempWorkspace(), {});
+  assert.equal(await runCli(['run', 'x'], o2), 2);
+  assert.match(o2.stderr, /no provider/);
+});
