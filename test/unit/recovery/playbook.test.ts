@@ -1,16 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderRecipe, readConfig } from '../../../src/core/recipes';
+import { readConfig } from '../../../src/core/recipes';
+import { recipeScript } from './helpers';
 import { diagnose } from '../../../src/core/recovery/diagnose';
 import { playbook, PlaybookFix } from '../../../src/core/recovery/playbook';
 import { preflight } from '../../../src/core/recovery/preflight';
 import { findKwarg, insertKwarg, removeKwarg, renameKwarg, replaceKwargValue } from '../../../src/core/recovery/scriptEdits';
 import { Diagnosis } from '../../../src/core/recovery/types';
-
-export function recipeScript(overrides: Record<string, unknown> = {}): string {
-  const r = renderRecipe({ method: 'sft', baseModel: 'Qwen/Qwen2.5-0.5B', dataset: 'data/train.jsonl', adapter: 'lora', columnMapping: { messages: 'messages' }, perDeviceTrainBatchSize: 4, gradientCheckpointing: false, ...overrides } as never);
-  return r.files.find((f) => f.path === 'train.py')!.content;
-}
 
 const HAND = `import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainingArguments
