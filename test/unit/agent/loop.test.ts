@@ -349,3 +349,55 @@ test('runs are listed with their status (newest first)', async () => {
   assert.equal(list[0].status.state, 'succeeded');
   assert.equal(list[0].status.lastMessage, 's');
 });
+
+test('the default system prompt is prompts/persona.md plus the loop rules', async () => {
+  const { defaultSystemPrompt } = await import('../../../src/core/agent/systemPrompt');
+  const text = defaultSystemPrompt();
+  assert.match(text, /You are ML Intern/);
+  assert.match(text, /## Tools in this session/);
+  assert.match(defaultSystemPrompt(() => { throw new Error('missing'); }), /careful junior ML engineer/);
+});
+
+test('run_python saves the snippet in the run folder and runs it with the user interpreter', async () => {
+  const llm = new ScriptedLlm([
+    { calls: [{ name: 'run_python', args: { code: 'import sys\nprint(sys.version)', reason: 'check python' } }] },
+    { calls: [{ name: 'run_python', args: { code: 'print(2)', reason: 'again' } }] },
+    { calls: [{ name: 'finish', args: { summary: 's' } }] },
+  ]);
+  const exec = new FakeExecutor([{ output: '3.11.7\n', code: 0 }, { output: '2\n', code: 0 }]);
+  const details: string[] = [];
+  const deps = makeDeps(llm, { executor: exec, settings: { pythonPath: '/opt/venv/bin/python' }, approveCommand: async (r) => (details.push(r.detail ?? ''), { approved: true }) });
+  const { session } = await AgentSession.startRun(deps, { goal: 'g' });
+  assert.equal(exec.started[0].argv[0], '/opt/venv/bin/python');
+  assert.equal(exec.started[0].argv[1], path.join(deps.files.root, session.folder, 'scripts', 'snippet-1.py'));
+  assert.equal(exec.started[1].argv[1], path.join(deps.files.root, session.folder, 'scripts', 'snippet-2.py'));
+  assert.equal(readFileSync(exec.started[0].argv[1], 'utf8'), 'import sys\nprint(sys.version)');
+  assert.deepEqual(details, ['import sys\nprint(sys.version)', 'print(2)'], 'the user sees the code when asked');
+  assert.match(session.conversation.filter((m) => m.role === 'tool')[0].content, /exit code 0[\s\S]*3\.11\.7/);
+});
+
+test("recipe policy: changes from the recipe engine / playbook are auto-approved; the agent's are still asked", async () => {
+  const { createCoreRegistry } = await import('../../../src/core/tools/coreTools');
+  const registry = createCoreRegistry();
+  registry.register<{ origin: 'recipe' | 'playbook' | 'agent' }>({
+    name: 'apply_recipe',
+    description: 'test tool proposing a change with a given origin',
+    parameters: { type: 'object', properties: { origin: { type: 'string', enum: ['recipe', 'playbook', 'agent'] } }, required: ['origin'] },
+    approval: 'write',
+    async handler(args, ctx) {
+      const d = await ctx.proposeChange({ path: `${args.origin}.py`, original: null, proposed: 'x = 1\n', description: 'from recipe', origin: args.origin });
+      return { ok: d.kind === 'accepted', output: `${d.kind} auto=${d.kind === 'accepted' && d.auto}` };
+    },
+  });
+  const llm = new ScriptedLlm([
+    { calls: [{ name: 'apply_recipe', args: { origin: 'recipe' } }, { name: 'apply_recipe', args: { origin: 'playbook' } }, { name: 'apply_recipe', args: { origin: 'agent' } }] },
+    { calls: [{ name: 'finish', args: { summary: 's' } }] },
+  ]);
+  const deps = makeDeps(llm, { tools: registry, settings: { autoApprove: 'recipe' } });
+  const { session } = await AgentSession.startRun(deps, { goal: 'g' });
+  const results = session.conversation.filter((m) => m.role === 'tool').map((m) => m.content);
+  assert.deepEqual(results.slice(0, 3), ['accepted auto=true', 'accepted auto=true', 'accepted auto=false']);
+  assert.deepEqual(deps.reviewer.seen.map((c) => c.path), ['agent.py']);
+  const changed = deps.events.ofType('change_decided').map((e) => [e.path, e.auto]);
+  assert.deepEqual(changed, [['recipe.py', true], ['playbook.py', true], ['agent.py', false]]);
+});
