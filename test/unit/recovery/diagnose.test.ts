@@ -168,3 +168,17 @@ test('a 100 MB log with the error at the end: found, fast, without holding the l
   assert.equal(d.category, 'cuda_oom');
   assert.ok(ms < 30_000);
 });
+
+test('real successful runs (shared/data/logs) and the fixture trainer logs are not misdiagnosed', (t) => {
+  const shared = join(__dirname, '../../../../shared/data/logs');
+  let names: string[] = [];
+  try {
+    names = readdirSync(shared).filter((f) => f.endsWith('.log'));
+  } catch {
+    t.skip('shared/data/logs not present');
+    return;
+  }
+  for (const f of names) assert.equal(diagnose(readFileSync(join(shared, f), 'utf8')).category, 'unknown', f);
+  const trainer = join(__dirname, '../../fixtures/trainer');
+  assert.equal(diagnose(readFileSync(join(trainer, 'torchrun_oom_2ranks.log'), 'utf8')).category, 'cuda_oom');
+});
