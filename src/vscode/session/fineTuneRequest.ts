@@ -1,20 +1,2 @@
-/**
- * What the "ML Intern: Fine-tune" wizard (or the chat panel) hands to the
- * session that runs it: recipe → review → run → monitor → recover.
- */
-export interface FineTuneRequest {
-  baseModel: string;
-  /** Workspace-relative path or Hub id. */
-  dataset: string;
-  method: 'sft' | 'dpo' | 'orpo' | 'kto';
-  adapter: 'lora' | 'qlora' | 'full';
-  /** Fraction held out for evaluation, 0 for none. */
-  evalSplit: number;
-  hubRepo?: string;
-  instructions?: string;
-  /** Role → column mapping from the dataset inspection. */
-  columnMapping?: Record<string, string>;
-  /** Detected dataset format from the inspection. */
-  datasetFormat?: string;
-  maxLength?: number;
-}
+// The request type lives in the core (the session that runs it is editor-agnostic).
+export type { FineTuneRequest } from '../../core/session/types';

@@ -1,0 +1,311 @@
+/**
+ * The fine-tune session: the deterministic path from a request to a trained
+ * model, with no LLM needed.
+ *
+ *   recipe engine → preflight fixes → reviewable diffs → approval to run →
+ *   detached run watched by the log pipeline → on failure: diagnosis,
+ *   playbook (or LLM) fix as a reviewable diff, run again → summary.
+ *
+ * Everything lands in the run folder (.ml-intern/runs/<id>/): spec, transcript
+ * of decisions, every script version, logs per attempt, metrics, recovery.jsonl.
+ * Editor-agnostic: the VS Code host and tests give it ports.
+ */
+import * as path from 'node:path';
+import { AgentEvent, RunState } from '../events';
+import { EventSink, FileStore, Logger, ProposedChange, ReviewDecision, Reviewer } from '../ports';
+import { LlmProvider } from '../llm/types';
+import { Settings } from '../settings';
+import { ApprovalGate, CommandApprover } from '../agent/approval';
+import { RunHandle, RunStore } from '../runs/runStore';
+import { slugify } from '../runs/ids';
+import { TranscriptEntry } from '../runs/types';
+import { renderRecipe, RecipeSpec } from '../recipes';
+import { preflight } from '../recovery/preflight';
+import { repairLoop, RunResult } from '../recovery/repairLoop';
+import { EnvReport, DatasetInspection } from '../python/types';
+import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
+import { archiveAttemptLog, DetachedLauncher, watchRun } from './trainingRunner';
+import { DetachedRun } from '../exec/detached';
+import { FineTuneRequest, SessionOutcome } from './types';
+
+export interface SessionDeps {
+  files: FileStore;
+  reviewer: Reviewer;
+  events: EventSink;
+  runs: RunStore;
+  settings: () => Settings;
+  /** The interpreter that trains (Python extension's choice, mlIntern.pythonPath, or python3). */
+  python: string;
+  environment?: EnvReport;
+  inspection?: DatasetInspection;
+  /** Optional: repairs the playbook cannot make. */
+  llm?: LlmProvider;
+  launch: DetachedLauncher;
+  approveCommand?: CommandApprover;
+  /** Extra environment for training processes (e.g. HF_TOKEN from SecretStorage; never written anywhere). */
+  processEnv?: () => Promise<Record<string, string>>;
+  logger?: Logger;
+}
+
+/** Workspace folder the scripts of one method + model go to; re-running proposes changes to them as diffs. */
+export function scriptFolder(request: Pick<FineTuneRequest, 'method' | 'baseModel'>): string {
+  const model = request.baseModel.split('/').pop() ?? request.baseModel;
+  return `${request.method}-${slugify(model, 40)}`;
+}
+
+export function requestToSpec(request: FineTuneRequest, outputDir: string): RecipeSpec {
+  return {
+    method: request.method,
+    baseModel: request.baseModel,
+    dataset: request.dataset,
+    adapter: request.adapter,
+    evalSplit: request.evalSplit,
+    ...(request.hubRepo ? { hubRepo: request.hubRepo } : {}),
+    ...(request.columnMapping ? { columnMapping: request.columnMapping } : {}),
+    ...(request.datasetFormat ? { datasetFormat: request.datasetFormat } : {}),
+    ...(request.maxLength ? { maxLength: request.maxLength } : {}),
+    outputDir,
+  } as RecipeSpec;
+}
+
+export class FineTuneSession {
+  readonly abort = new AbortController();
+  private current: DetachedRun | undefined;
+  private attempt = 0;
+
+  private constructor(
+    readonly handle: RunHandle,
+    readonly request: FineTuneRequest,
+    private readonly deps: SessionDeps,
+    private readonly gate: ApprovalGate,
+  ) {}
+
+  get runId(): string {
+    return this.handle.id;
+  }
+
+  /** Create the run folder; `execute()` then does the work. */
+  static async create(request: FineTuneRequest, deps: SessionDeps): Promise<FineTuneSession> {
+    const title = `${request.method.toUpperCase()} ${request.baseModel} on ${request.dataset}`;
+    const handle = await deps.runs.create({ goal: describeRequest(request), title, request, kind: 'fine-tune', autoApprove: deps.settings().autoApprove });
+    const gate = gateFor(handle, deps);
+    return new FineTuneSession(handle, request, deps, gate);
+  }
+
+  /** Re-attach to a session whose run folder exists (window reload): used by resume(). */
+  static async reopen(handle: RunHandle, deps: SessionDeps): Promise<FineTuneSession> {
+    const spec = await handle.spec();
+    return new FineTuneSession(handle, spec.request as FineTuneRequest, deps, gateFor(handle, deps));
+  }
+
+  private emit(event: AgentEvent): void {
+    this.deps.events.emit(event);
+  }
+
+  private record(entry: TranscriptEntry): Promise<void> {
+    return this.handle.appendTranscript(entry);
+  }
+
+  private async setState(state: RunState, message: string, question?: string): Promise<void> {
+    this.emit({ type: 'run_state', runId: this.runId, state, message });
+    await this.handle.updateStatus({ state, lastMessage: message, question });
+    await this.record({ kind: 'state', state, message, ...(question ? { question } : {}) });
+  }
+
+  private async say(text: string): Promise<void> {
+    this.emit({ type: 'assistant_message', runId: this.runId, text });
+    await this.record({ kind: 'message', message: { role: 'assistant', content: text } });
+  }
+
+  /** Recipe → review → run → recover. Never throws: every failure ends in a state the panel shows. */
+  async execute(): Promise<SessionOutcome> {
+    try {
+      this.emit({ type: 'run_started', runId: this.runId, title: (await this.handle.readStatus()).title, folder: this.handle.folder });
+      await this.setState('running', 'Writing the training script from the recipe');
+      const accepted = await this.proposeScripts();
+      if (accepted.kind !== 'ok') return accepted.outcome;
+      return await this.runAndRecover(accepted.scriptPath);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.deps.logger?.error(`Run ${this.runId}: ${message}`);
+      await this.setState('failed', message).catch(() => undefined);
+      return { kind: 'failed', summary: message };
+    }
+  }
+
+  /** Render the recipe, apply the preflight fixes, and propose every file. */
+  private async proposeScripts(): Promise<{ kind: 'ok'; scriptPath: string } | { kind: 'stop'; outcome: SessionOutcome }> {
+    const folder = scriptFolder(this.request);
+    const spec = requestToSpec(this.request, `outputs/${this.runId}`);
+    const rendered = renderRecipe(spec, { inspection: recipeInspection(this.deps.inspection), env: recipeEnvironment(this.deps.environment) });
+    const recoveryEnv = recoveryEnvironment(this.deps.environment);
+    const plan = rendered.notes.length ? `\n\nNotes from the recipe:\n${rendered.notes.map((n) => `- ${n}`).join('\n')}` : '';
+    await this.say(`I wrote a ${this.request.method.toUpperCase()} script for **${this.request.baseModel}** (${this.request.adapter}) on \`${this.request.dataset}\` from the recipe. Review it in the diff: accept or reject it whole or hunk by hunk.${plan}`);
+    let scriptPath = '';
+    for (const file of rendered.files) {
+      const target = `${folder}/${file.path}`;
+      let content = file.content;
+      let description = file.description;
+      if (file.path.endsWith('train.py')) {
+        scriptPath = target;
+        const pre = preflight(content, recoveryEnv);
+        if (pre.fixes.length) {
+          content = pre.script;
+          description += ` — adjusted for this machine: ${pre.fixes.map((f) => f.description).join('; ')}`;
+        }
+      }
+      const original = (await this.deps.files.readIfExists(target)) ?? null;
+      if (original === content) continue;
+      const change: ProposedChange = { path: target, original, proposed: content, description, origin: 'recipe', runId: this.runId };
+      const decision = await this.gate.proposeChange(change, this.abort.signal);
+      if (decision.kind === 'rejected' && target === scriptPath) {
+        const why = decision.reason ? ` (${decision.reason})` : '';
+        await this.setState('stopped', `The training script was rejected${why}. Run "ML Intern: Fine-tune" again with other choices, or tell me what to change.`);
+        return { kind: 'stop', outcome: { kind: 'rejected', summary: `train.py rejected${why}` } };
+      }
+    }
+    if (!scriptPath) throw new Error(`The ${this.request.method} recipe produced no train.py.`);
+    await this.handle.updateStatus({ scriptPath } as never);
+    return { kind: 'ok', scriptPath };
+  }
+
+  private async runAndRecover(scriptPath: string): Promise<SessionOutcome> {
+    const argv = [this.deps.python, path.basename(scriptPath)];
+    const approval = await this.gate.approveCommand(
+      { argv, reason: `Start training with ${scriptPath}`, origin: 'recipe', tool: 'run', cwd: path.dirname(scriptPath) },
+      this.abort.signal,
+    );
+    if (!approval.approved) {
+      const message = `Training was not started${approval.reason ? ` (${approval.reason})` : ''}. The script is saved at ${scriptPath}; start it again with "ML Intern: Fine-tune" or from the chat.`;
+      await this.setState('stopped', message);
+      return { kind: 'stopped', summary: message };
+    }
+    const result = await repairLoop({
+      runId: this.runId,
+      runDir: this.handle.folder,
+      scriptPath,
+      files: this.deps.files,
+      reviewer: { propose: (change, signal) => this.gate.proposeChange(change, signal) as Promise<ReviewDecision> },
+      events: this.deps.events,
+      run: (p, o) => this.runOnce(p, o.env),
+      llm: this.deps.llm,
+      environment: recoveryEnvironment(this.deps.environment),
+      maxAttempts: this.deps.settings().maxRecoveryAttempts,
+      approveCommand: async (cmd, description) =>
+        (await this.gate.approveCommand({ argv: cmd, reason: description, origin: 'playbook', tool: 'run' }, this.abort.signal)).approved,
+      runCommand: (cmd) => this.runCommand(cmd),
+      python: this.deps.python,
+      signal: this.abort.signal,
+    });
+    return this.finish(result.outcome, result.question, result.attempts.length);
+  }
+
+  /** After a window reload: follow the run that is still going, then recover as usual. */
+  async resume(run: DetachedRun, scriptPath: string, knownStep: number): Promise<SessionOutcome> {
+    this.emit({ type: 'run_started', runId: this.runId, title: (await this.handle.readStatus()).title, folder: this.handle.folder });
+    this.emit({ type: 'run_state', runId: this.runId, state: 'running', message: 'Re-attached after a reload' });
+    const first = await this.watch(run, knownStep);
+    if (first.exitCode === 0 && !/'loss': nan/.test(first.logText)) return this.finish('succeeded', undefined, 0);
+    const result = await repairLoop({
+      runId: this.runId,
+      runDir: this.handle.folder,
+      scriptPath,
+      files: this.deps.files,
+      reviewer: { propose: (change, signal) => this.gate.proposeChange(change, signal) as Promise<ReviewDecision> },
+      events: this.deps.events,
+      run: (p, o) => this.runOnce(p, o.env),
+      llm: this.deps.llm,
+      environment: recoveryEnvironment(this.deps.environment),
+      maxAttempts: this.deps.settings().maxRecoveryAttempts,
+      firstResult: first,
+      python: this.deps.python,
+      signal: this.abort.signal,
+    });
+    return this.finish(result.outcome, result.question, result.attempts.length);
+  }
+
+  private async finish(outcome: string, question: string | undefined, attempts: number): Promise<SessionOutcome> {
+    if (outcome === 'succeeded') {
+      const status = await this.handle.readStatus();
+      const retries = attempts > 0 ? ` after ${attempts} automatic ${attempts === 1 ? 'repair' : 'repairs'}` : '';
+      const summary = `Training finished${retries}. The model is in \`${scriptFolder(this.request)}/outputs/${this.runId}\`; every script version, the logs and metrics.jsonl are in \`${this.handle.folder}\`.`;
+      await this.say(summary);
+      await this.setState('succeeded', summary);
+      void status;
+      return { kind: 'succeeded', summary };
+    }
+    if (outcome === 'cancelled' || this.abort.signal.aborted) {
+      await this.setState('stopped', 'The run was stopped.');
+      return { kind: 'stopped', summary: 'stopped' };
+    }
+    const q = question ?? 'The run needs your decision.';
+    await this.setState(outcome === 'budget_exhausted' ? 'failed' : 'waiting', q, q);
+    return outcome === 'budget_exhausted' ? { kind: 'failed', summary: q } : { kind: 'needs_user', summary: q, question: q };
+  }
+
+  /** One training attempt: start detached, watch, archive its log. */
+  private async runOnce(scriptPath: string, extraEnv?: Record<string, string>): Promise<RunResult> {
+    if (this.abort.signal.aborted) return { exitCode: 130, logText: 'stopped' };
+    this.attempt++;
+    const runDirAbs = this.deps.files.resolve(this.handle.folder);
+    const cwd = this.deps.files.resolve(path.dirname(scriptPath));
+    const argv = [this.deps.python, path.basename(scriptPath)];
+    const env = { ...(this.deps.processEnv ? await this.deps.processEnv() : {}), ...(extraEnv ?? {}), PYTHONUNBUFFERED: '1' };
+    const run = await this.deps.launch({ argv, cwd, env, runDir: runDirAbs, name: `ML Intern: ${path.basename(scriptPath)} (attempt ${this.attempt})`, python: this.deps.python });
+    await this.handle.updateStatus({ pid: run.pid, attempt: this.attempt } as never);
+    await this.record({ kind: 'note', text: `attempt ${this.attempt}: started ${argv.join(' ')} in ${path.dirname(scriptPath)} (pid ${run.pid})` });
+    this.emit({ type: 'process_started', runId: this.runId, processId: `attempt-${this.attempt}`, name: path.basename(scriptPath), argv, python: this.deps.python });
+    const result = await this.watch(run, undefined);
+    await archiveAttemptLog(runDirAbs, this.attempt);
+    await this.record({ kind: 'note', text: `attempt ${this.attempt}: exit code ${result.exitCode}` });
+    return result;
+  }
+
+  private async watch(run: DetachedRun, knownStep: number | undefined): Promise<RunResult> {
+    this.current = run;
+    try {
+      return await watchRun(run, { runId: this.runId, processId: `attempt-${this.attempt || 1}`, handle: this.handle, events: this.deps.events, knownStep });
+    } finally {
+      this.current = undefined;
+      run.dispose();
+    }
+  }
+
+  private async runCommand(argv: string[]): Promise<RunResult> {
+    const runDirAbs = this.deps.files.resolve(`${this.handle.folder}/commands/${Date.now()}`);
+    const run = await this.deps.launch({ argv, cwd: this.deps.files.root, runDir: runDirAbs, name: `ML Intern: ${argv.slice(0, 4).join(' ')}`, python: this.deps.python });
+    return this.watch(run, undefined);
+  }
+
+  /** Stop button / "ML Intern: Stop Run": SIGINT → SIGTERM → SIGKILL to the training process group. */
+  async stop(): Promise<void> {
+    this.abort.abort(new Error('stopped by the user'));
+    const run = this.current;
+    if (run) await run.stop('stopped by the user');
+  }
+}
+
+function gateFor(handle: RunHandle, deps: SessionDeps): ApprovalGate {
+  return new ApprovalGate({
+    policy: () => deps.settings().autoApprove,
+    reviewer: deps.reviewer,
+    approveCommand: deps.approveCommand,
+    runId: handle.id,
+    record: (entry) => handle.appendTranscript(entry),
+    emit: (event) => deps.events.emit(event),
+    nextChangeNumber: () => handle.nextNumber('scripts', /^(\d+)-/),
+    saveVersion: (n, p, text, label) => handle.writeFile(`scripts/${String(n).padStart(3, '0')}-${label}-${path.basename(p)}`, text),
+    write: (p, text) => deps.files.write(p, text),
+    read: (p) => deps.files.readIfExists(p),
+    workspaceCwd: (cwd) => deps.files.resolve(cwd || '.'),
+  });
+}
+
+export function describeRequest(r: FineTuneRequest): string {
+  const parts = [
+    `Fine-tune ${r.baseModel} on ${r.dataset} with ${r.method.toUpperCase()} (${r.adapter})`,
+    r.evalSplit > 0 ? `${Math.round(r.evalSplit * 1000) / 10} % validation split` : 'no validation split',
+    r.hubRepo ? `push to ${r.hubRepo}` : '',
+  ].filter(Boolean);
+  return parts.join(', ') + (r.instructions ? `.\nInstructions: ${r.instructions}` : '.');
+}

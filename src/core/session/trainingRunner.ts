@@ -1,0 +1,98 @@
+/**
+ * Runs one training attempt and watches it: the process is started detached
+ * (it survives a window reload), its log is followed through the log pipeline
+ * (progress, metrics.jsonl, chart points) and the attempt's result is what the
+ * repair loop needs: the exit code and the end of the log.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { EventSink } from '../ports';
+import { DetachedRun, DetachedSpec } from '../exec/detached';
+import { LogPipeline } from '../logs/pipeline';
+import { RunHandle } from '../runs/runStore';
+import { RunResult } from '../recovery/repairLoop';
+
+/** How to start a detached run; the VS Code host also opens a terminal on it. */
+export type DetachedLauncher = (spec: DetachedSpec) => Promise<DetachedRun>;
+
+/** Longest end of a log handed to the diagnosis (it scans the tail and error lines). */
+const LOG_TAIL_BYTES = 2 * 1024 * 1024;
+
+export interface WatchOptions {
+  runId: string;
+  processId: string;
+  handle: RunHandle;
+  events: EventSink;
+  /**
+   * Metrics up to this step are already in metrics.jsonl (a run re-attached
+   * after a reload re-reads its log from the start): they are not written or
+   * shown again.
+   */
+  knownStep?: number;
+}
+
+/** Follow a detached run to its end: progress and metrics out, the attempt's result back. */
+export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunResult> {
+  let pendingOutput = '';
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flushOutput = () => {
+    flushTimer = undefined;
+    if (!pendingOutput) return;
+    o.events.emit({ type: 'process_output', runId: o.runId, processId: o.processId, text: pendingOutput.slice(-4000) });
+    pendingOutput = '';
+  };
+  const pipeline = new LogPipeline({
+    onMetric: (point) => {
+      if (o.knownStep !== undefined && point.step <= o.knownStep) return;
+      o.events.emit({ type: 'metrics', runId: o.runId, processId: o.processId, points: [point] });
+      void o.handle.appendMetrics([point]).catch(() => undefined);
+    },
+    onProgress: (progress) => o.events.emit({ type: 'progress', runId: o.runId, processId: o.processId, progress }),
+  });
+  const stopFollowing = run.follow(
+    (chunk) => {
+      pipeline.push(chunk);
+      pendingOutput += chunk;
+      // The panel shows a short live tail; the terminal shows everything.
+      if (!flushTimer) flushTimer = setTimeout(flushOutput, 500);
+    },
+  );
+  const exit = await run.exit;
+  // Let the follower read the last bytes written before the exit was recorded.
+  await new Promise((r) => setTimeout(r, 400));
+  stopFollowing();
+  pipeline.end();
+  if (flushTimer) clearTimeout(flushTimer);
+  flushOutput();
+  o.events.emit({ type: 'process_exited', runId: o.runId, processId: o.processId, code: exit.code });
+  return { exitCode: exit.code, logText: await readTail(run.logFile) };
+}
+
+export async function readTail(file: string, maxBytes = LOG_TAIL_BYTES): Promise<string> {
+  let fh;
+  try {
+    fh = await fs.open(file, 'r');
+    const { size } = await fh.stat();
+    const start = Math.max(0, size - maxBytes);
+    const buf = Buffer.alloc(size - start);
+    await fh.read(buf, 0, buf.length, start);
+    const text = buf.toString('utf8');
+    return start > 0 ? text.slice(text.indexOf('\n') + 1) : text;
+  } catch {
+    return '';
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Keep each attempt's full log next to the live one (the launcher reuses logs/train.log). */
+export async function archiveAttemptLog(runDirAbs: string, attempt: number): Promise<string | undefined> {
+  const live = path.join(runDirAbs, 'logs', 'train.log');
+  const kept = path.join(runDirAbs, 'logs', `attempt-${attempt}.log`);
+  try {
+    await fs.copyFile(live, kept);
+    return kept;
+  } catch {
+    return undefined;
+  }
+}

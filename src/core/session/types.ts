@@ -1,0 +1,27 @@
+/**
+ * What the "Fine-tune" wizard (or the chat panel) hands to the session that
+ * runs it: recipe → review → run → monitor → recover.
+ */
+export interface FineTuneRequest {
+  baseModel: string;
+  /** Workspace-relative path or Hub id. */
+  dataset: string;
+  method: 'sft' | 'dpo' | 'orpo' | 'kto';
+  adapter: 'lora' | 'qlora' | 'full';
+  /** Fraction held out for evaluation, 0 for none. */
+  evalSplit: number;
+  hubRepo?: string;
+  instructions?: string;
+  /** Role → column mapping from the dataset inspection. */
+  columnMapping?: Record<string, string>;
+  /** Detected dataset format from the inspection. */
+  datasetFormat?: string;
+  maxLength?: number;
+}
+
+export type SessionOutcome =
+  | { kind: 'succeeded'; summary: string }
+  | { kind: 'rejected'; summary: string }
+  | { kind: 'needs_user'; summary: string; question: string }
+  | { kind: 'failed'; summary: string }
+  | { kind: 'stopped'; summary: string };

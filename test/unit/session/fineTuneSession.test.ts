@@ -1,0 +1,159 @@
+/**
+ * The deterministic fine-tune path end to end, with real processes: recipe →
+ * review → approval → detached run (the fixture trainer stands in for the GPU)
+ * → CUDA OOM → playbook fix as a reviewed diff → second run succeeds. No LLM.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
+import { RecordingEventSink, ScriptedReviewer } from '../../../src/core/testing/memoryPorts';
+import { RunStore } from '../../../src/core/runs/runStore';
+import { DEFAULT_SETTINGS } from '../../../src/core/settings';
+import { FineTuneSession, scriptFolder } from '../../../src/core/session/fineTuneSession';
+import { startDetached } from '../../../src/core/exec/detached';
+import { readConfig } from '../../../src/core/recipes/configBlock';
+import { LlmProvider } from '../../../src/core/llm/types';
+
+const FAKE_PYTHON = resolve('test/fixtures/trainer/fake-python');
+
+function workspace(): string {
+  const ws = mkdtempSync(join(tmpdir(), 'ml-intern-session-'));
+  cpSync('examples/medical-qa', ws, { recursive: true });
+  return ws;
+}
+
+const noLlm: LlmProvider = {
+  id: 'fail',
+  model: 'none',
+  contextWindow: 1000,
+  chat: async () => {
+    throw new Error('the playbook path must not call the LLM');
+  },
+};
+
+const request = {
+  baseModel: 'Qwen/Qwen2.5-0.5B-Instruct',
+  dataset: 'data/medical_qa.jsonl',
+  method: 'sft' as const,
+  adapter: 'lora' as const,
+  evalSplit: 0.05,
+  columnMapping: { user: 'patient_query', assistant: 'doctor_response' },
+  datasetFormat: 'custom_qa',
+};
+
+test('recipe → OOM → playbook diff → second run succeeds, with zero LLM calls', { timeout: 120_000 }, async () => {
+  const ws = workspace();
+  try {
+    const files = new NodeFileStore(ws);
+    const reviewer = new ScriptedReviewer();
+    const events = new RecordingEventSink();
+    const approvals: string[][] = [];
+    const session = await FineTuneSession.create(request, {
+      files,
+      reviewer,
+      events,
+      runs: new RunStore(files),
+      settings: () => DEFAULT_SETTINGS,
+      python: FAKE_PYTHON,
+      llm: noLlm,
+      launch: (spec) => startDetached(spec),
+      approveCommand: async (req) => {
+        approvals.push(req.argv);
+        return { approved: true };
+      },
+    });
+    const outcome = await session.execute();
+    assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
+
+    // The first proposal is the recipe's script; the second the playbook's OOM fix.
+    const script = `${scriptFolder(request)}/train.py`;
+    const proposals = reviewer.seen.filter((c) => c.path === script);
+    assert.equal(proposals.length, 2);
+    assert.equal(proposals[0].origin, 'recipe');
+    assert.equal(proposals[1].origin, 'playbook');
+    const before = readConfig(proposals[0].proposed);
+    const after = readConfig(readFileSync(join(ws, script), 'utf8'));
+    assert.equal(after.PER_DEVICE_TRAIN_BATCH_SIZE, (before.PER_DEVICE_TRAIN_BATCH_SIZE as number) / 2);
+    assert.equal(after.GRADIENT_ACCUMULATION_STEPS, (before.GRADIENT_ACCUMULATION_STEPS as number) * 2);
+    assert.match(proposals[0].proposed, /patient_query/);
+
+    // The run was approved once, by the user's callback, with the chosen interpreter.
+    assert.deepEqual(approvals[0], [FAKE_PYTHON, 'train.py']);
+    const diagnoses = events.ofType('diagnosis');
+    assert.equal(diagnoses.length, 1);
+    assert.equal(diagnoses[0].category, 'cuda_oom');
+    assert.ok(events.ofType('metrics').length > 0, 'loss points reached the UI');
+    assert.equal(events.ofType('run_state').at(-1)?.state, 'succeeded');
+
+    // The run folder holds everything.
+    const folder = join(ws, session.handle.folder);
+    for (const f of ['spec.json', 'status.json', 'transcript.jsonl', 'recovery.jsonl', 'logs/attempt-1.log', 'logs/attempt-2.log']) {
+      assert.ok(existsSync(join(folder, f)), `${f} exists`);
+    }
+    assert.match(readFileSync(join(folder, 'logs/attempt-1.log'), 'utf8'), /OutOfMemoryError/);
+    assert.ok(readFileSync(join(folder, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).length >= 3);
+    assert.equal(JSON.parse(readFileSync(join(folder, 'status.json'), 'utf8')).state, 'succeeded');
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('a rejected training script stops the run and starts nothing', { timeout: 60_000 }, async () => {
+  const ws = workspace();
+  try {
+    const files = new NodeFileStore(ws);
+    const events = new RecordingEventSink();
+    let launched = 0;
+    const session = await FineTuneSession.create(request, {
+      files,
+      reviewer: new ScriptedReviewer([{ kind: 'rejected', reason: 'use QLoRA instead' }]),
+      events,
+      runs: new RunStore(files),
+      settings: () => DEFAULT_SETTINGS,
+      python: FAKE_PYTHON,
+      launch: async (spec) => {
+        launched++;
+        return startDetached(spec);
+      },
+      approveCommand: async () => ({ approved: true }),
+    });
+    const outcome = await session.execute();
+    assert.equal(outcome.kind, 'rejected');
+    assert.equal(launched, 0);
+    assert.equal(existsSync(join(ws, scriptFolder(request), 'train.py')), false);
+    assert.match(events.ofType('run_state').at(-1)?.message ?? '', /use QLoRA instead/);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('training refused at the approval prompt is not started', { timeout: 60_000 }, async () => {
+  const ws = workspace();
+  try {
+    const files = new NodeFileStore(ws);
+    let launched = 0;
+    const session = await FineTuneSession.create(request, {
+      files,
+      reviewer: new ScriptedReviewer(),
+      events: new RecordingEventSink(),
+      runs: new RunStore(files),
+      settings: () => DEFAULT_SETTINGS,
+      python: FAKE_PYTHON,
+      launch: async (spec) => {
+        launched++;
+        return startDetached(spec);
+      },
+      approveCommand: async () => ({ approved: false, reason: 'not now' }),
+    });
+    const outcome = await session.execute();
+    assert.equal(outcome.kind, 'stopped');
+    assert.equal(launched, 0);
+    const transcript = readFileSync(join(ws, session.handle.folder, 'transcript.jsonl'), 'utf8');
+    assert.match(transcript, /"decision":"refused"/);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
