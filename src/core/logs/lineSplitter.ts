@@ -19,9 +19,13 @@ export class LineSplitter {
   push(chunk: string): void {
     let start = 0;
     const n = chunk.length;
+    // Next \n and \r positions, each searched once per chunk pass (not once per segment:
+    // a line of many \r redraws would make that quadratic).
+    let lf = chunk.indexOf('\n');
+    let cr = chunk.indexOf('\r');
     while (start < n) {
-      const lf = chunk.indexOf('\n', start);
-      const cr = chunk.indexOf('\r', start);
+      if (lf !== -1 && lf < start) lf = chunk.indexOf('\n', start);
+      if (cr !== -1 && cr < start) cr = chunk.indexOf('\r', start);
       let end: number;
       if (lf === -1 && cr === -1) end = -1;
       else if (lf === -1) end = cr;
@@ -31,9 +35,13 @@ export class LineSplitter {
         this.append(chunk.slice(start));
         return;
       }
-      this.append(chunk.slice(start, end));
-      const text = this.pending;
-      this.pending = '';
+      let text: string;
+      if (this.pending.length === 0 && end - start < this.maxChars) text = chunk.slice(start, end);
+      else {
+        this.append(chunk.slice(start, end));
+        text = this.pending;
+        this.pending = '';
+      }
       this.onSegment(text, chunk.charCodeAt(end) === 10 ? 'lf' : 'cr');
       start = end + 1;
     }

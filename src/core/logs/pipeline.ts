@@ -54,6 +54,7 @@ export class LogPipeline {
   private readonly ring: RingBuffer<string>;
   private readonly maxTailLineChars: number;
   private crPending = '';
+  private pendingBar: string | undefined;
   private tableHeader: string[] | undefined;
   private metricsRank: number | undefined;
   private mainBar: ParsedBar | undefined;
@@ -72,11 +73,14 @@ export class LogPipeline {
 
   push(chunk: string): void {
     this.splitter.push(chunk);
+    // Report the latest bar of this chunk now: a live run shows its progress without waiting for a line end.
+    this.flushBar();
   }
 
   /** The stream ended: flush the last unterminated line. */
   end(): void {
     this.splitter.end();
+    this.flushBar();
     if (this.crPending) {
       this.addTail(this.crPending);
       this.crPending = '';
@@ -109,7 +113,23 @@ export class LogPipeline {
     }
     if (seg.length === 0) return;
     this.stats.segments++;
+    // The hot path: a tqdm redraw (ended by \r, nothing after its "]") is only kept; the
+    // latest one is parsed when something else comes or the chunk ends. Skipped redraws
+    // change nothing but the number of progress events.
+    if (end === 'cr' && isPureBar(seg)) {
+      this.pendingBar = seg;
+      return;
+    }
+    if (isBlank(seg)) return;
+    this.flushBar();
     this.parse(seg);
+  }
+
+  private flushBar(): void {
+    const bar = this.pendingBar;
+    if (bar === undefined) return;
+    this.pendingBar = undefined;
+    this.parse(bar);
   }
 
   private parse(seg: string): void {
@@ -240,4 +260,18 @@ export class LogPipeline {
       this.setProgress({ ...this.progressBase(), current: this.mainBar ? this.mainBar.current : step, phase: this.lastProgress?.phase ?? 'train' });
     }
   }
+}
+
+function isBlank(seg: string): boolean {
+  const c = seg.charCodeAt(0);
+  if (c !== 32 && c !== 9) return false;
+  return seg.trim().length === 0;
+}
+
+/** A tqdm bar and nothing after it: last non-space character "]", a "<" in it, no dict. */
+function isPureBar(seg: string): boolean {
+  let i = seg.length - 1;
+  while (i >= 0 && seg.charCodeAt(i) === 32) i--;
+  if (i < 0 || seg.charCodeAt(i) !== 93 /* ] */) return false;
+  return seg.indexOf('<') !== -1 && seg.indexOf("{'") === -1;
 }
