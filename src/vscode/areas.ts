@@ -12,6 +12,8 @@ import { registerFineTuneWizard } from './wizard/fineTuneWizard';
 import { registerRunCommands } from './commands/runCommands';
 import { registerRecipeCommands } from './commands/recipeCommands';
 import { registerStatusBar } from './statusBar';
+import { registerSessions } from './session/sessionManager';
+import { registerChatAgent } from './session/chatAgent';
 
 export function registerAreas(host: Host): void {
   registerReview(host);
@@ -22,4 +24,6 @@ export function registerAreas(host: Host): void {
   registerRunCommands(host);
   registerRecipeCommands(host);
   registerStatusBar(host);
+  registerSessions(host);
+  registerChatAgent(host);
 }

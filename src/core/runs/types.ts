@@ -33,8 +33,11 @@ export interface RunStatus {
   lastMessage: string;
   /** The pending question while state is 'waiting'. */
   question?: string;
-  /** Process id of the host driving the run, while it runs. */
+  /** Process id of the host driving the run, or of the detached training process. */
   pid?: number;
+  /** Fine-tune runs: the workspace-relative training script and the current attempt. */
+  scriptPath?: string;
+  attempt?: number;
 }
 
 export interface RunSummary {

@@ -165,7 +165,7 @@ export class FineTuneSession {
       }
     }
     if (!scriptPath) throw new Error(`The ${this.request.method} recipe produced no train.py.`);
-    await this.handle.updateStatus({ scriptPath } as never);
+    await this.handle.updateStatus({ scriptPath });
     return { kind: 'ok', scriptPath };
   }
 
@@ -252,7 +252,7 @@ export class FineTuneSession {
     const argv = [this.deps.python, path.basename(scriptPath)];
     const env = { ...(this.deps.processEnv ? await this.deps.processEnv() : {}), ...(extraEnv ?? {}), PYTHONUNBUFFERED: '1' };
     const run = await this.deps.launch({ argv, cwd, env, runDir: runDirAbs, name: `ML Intern: ${path.basename(scriptPath)} (attempt ${this.attempt})`, python: this.deps.python });
-    await this.handle.updateStatus({ pid: run.pid, attempt: this.attempt } as never);
+    await this.handle.updateStatus({ pid: run.pid, attempt: this.attempt });
     await this.record({ kind: 'note', text: `attempt ${this.attempt}: started ${argv.join(' ')} in ${path.dirname(scriptPath)} (pid ${run.pid})` });
     this.emit({ type: 'process_started', runId: this.runId, processId: `attempt-${this.attempt}`, name: path.basename(scriptPath), argv, python: this.deps.python });
     const result = await this.watch(run, undefined);

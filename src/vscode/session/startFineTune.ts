@@ -1,13 +1,12 @@
-/**
- * PLACEHOLDER (created by the chat/wizard work so the wizard compiles).
- * The lead replaces this file with the session that runs a FineTuneRequest:
- * recipe → review → run → monitor → recover.
- */
-import { Host, UserFacingError } from '../host';
+/** What the Fine-tune wizard calls once the user answered its last step. */
+import * as vscode from 'vscode';
+import { Host } from '../host';
 import { FineTuneRequest } from './fineTuneRequest';
+import { runFineTune } from './sessionManager';
 
-export async function startFineTune(_host: Host, request: FineTuneRequest): Promise<void> {
-  throw new UserFacingError(
-    `ML Intern: fine-tuning is not wired yet in this build (the session runner is missing). Your choices were: ${request.baseModel} on ${request.dataset}, ${request.method.toUpperCase()} with ${request.adapter}.`,
-  );
+export async function startFineTune(host: Host, request: FineTuneRequest): Promise<void> {
+  const session = await runFineTune(host, request);
+  // The panel follows the run; the diff opens from the session itself.
+  void vscode.commands.executeCommand('mlIntern.chat.focus').then(undefined, () => undefined);
+  host.logger.info(`Fine-tune run folder: ${session.handle.folder}`);
 }

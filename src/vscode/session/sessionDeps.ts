@@ -1,0 +1,52 @@
+/** Builds the ports a session needs from the VS Code host. */
+import { RunStore } from '../../core/runs/runStore';
+import { SessionDeps } from '../../core/session/fineTuneSession';
+import { startDetached } from '../../core/exec/detached';
+import { Host, UserFacingError } from '../host';
+import { getReviewController } from '../review/register';
+import { showRunTerminal } from '../terminal';
+import { resolvePython } from '../python/interpreter';
+import { askToRun } from './approvals';
+import { createHostProvider } from '../llm/createHostProvider';
+import { environment } from '../wizard/wizardServices';
+
+export async function buildSessionDeps(host: Host, options: { withLlm?: boolean } = {}): Promise<SessionDeps> {
+  const files = host.requireWritableWorkspace('start a run');
+  const reviewer = getReviewController();
+  if (!reviewer) throw new UserFacingError('ML Intern: the review view is not ready yet. Try again in a moment.');
+  const python = await resolvePython(host);
+  host.logger.info(`Python for runs: ${python.path} (${python.source})`);
+  let llm;
+  if (options.withLlm !== false) {
+    try {
+      llm = await createHostProvider(host);
+    } catch (err) {
+      // Recipe mode still works; the LLM only repairs what the playbook cannot.
+      host.logger.warn(`No LLM for repairs: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return {
+    files,
+    reviewer,
+    events: host.events,
+    runs: new RunStore(files, { logger: host.logger }),
+    settings: host.settings,
+    python: python.path,
+    environment: await environment(host),
+    llm,
+    launch: launchWithTerminal,
+    approveCommand: askToRun,
+    processEnv: async (): Promise<Record<string, string>> => {
+      const token = await host.secrets.get('hf');
+      return token ? { HF_TOKEN: token } : {};
+    },
+    logger: host.logger,
+  };
+}
+
+/** Start a detached run and show it in a terminal the extension owns. */
+export const launchWithTerminal: SessionDeps['launch'] = async (spec) => {
+  const run = await startDetached(spec);
+  showRunTerminal(run, spec.name.replace(/^ML Intern: /, ''), { preserveFocus: true });
+  return run;
+};

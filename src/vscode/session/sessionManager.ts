@@ -1,0 +1,139 @@
+/**
+ * The runs this window drives: start, stop, and pick up again after a window
+ * reload or a Remote-SSH reconnect (training runs are detached processes; the
+ * run folder says where they are).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { attachDetached } from '../../core/exec/detached';
+import { FineTuneSession } from '../../core/session/fineTuneSession';
+import { FineTuneRequest } from '../../core/session/types';
+import { RunStore } from '../../core/runs/runStore';
+import { Host } from '../host';
+import { setStopHandler } from '../chat/handlers';
+import { activeRun } from '../statusBar';
+import { buildSessionDeps, launchWithTerminal } from './sessionDeps';
+import { showRunTerminal } from '../terminal';
+
+export interface Stoppable {
+  runId: string;
+  stop(): Promise<void>;
+}
+
+const active = new Map<string, Stoppable>();
+
+export function trackSession(s: Stoppable): { dispose(): void } {
+  active.set(s.runId, s);
+  return { dispose: () => void active.delete(s.runId) };
+}
+
+export async function stopRun(host: Host, runId?: string): Promise<boolean> {
+  const id = runId ?? activeRun()?.runId ?? [...active.keys()].pop();
+  const s = id ? active.get(id) : undefined;
+  if (!s) return false;
+  host.logger.info(`Stopping run ${s.runId}`);
+  await s.stop();
+  return true;
+}
+
+/** Start the deterministic fine-tune session in the background; returns once the run folder exists. */
+export async function runFineTune(host: Host, request: FineTuneRequest): Promise<FineTuneSession> {
+  const deps = await buildSessionDeps(host);
+  if (request.dataset && !request.columnMapping) {
+    host.logger.info(`No column mapping given for ${request.dataset}; the recipe maps the columns from the dataset's format.`);
+  }
+  const session = await FineTuneSession.create(request, deps);
+  const tracked = trackSession(session);
+  host.logger.info(`Run ${session.runId} started: ${request.method} ${request.baseModel} on ${request.dataset}`);
+  void session.execute().then(
+    (outcome) => {
+      tracked.dispose();
+      host.logger.info(`Run ${session.runId} ended: ${outcome.kind} — ${outcome.summary}`);
+    },
+    (err) => {
+      tracked.dispose();
+      host.logger.error(`Run ${session.runId} crashed: ${err instanceof Error ? err.stack : String(err)}`);
+    },
+  );
+  return session;
+}
+
+/** After activation: find fine-tune runs left 'running' and re-attach to them. */
+export async function resumeRuns(host: Host): Promise<void> {
+  const files = host.fileStore();
+  if (!files || !host.isTrusted()) return;
+  const runs = await new RunStore(files, { logger: host.logger }).list();
+  for (const summary of runs) {
+    if (summary.status.state !== 'running' || active.has(summary.id)) continue;
+    const status = summary.status;
+    const handle = await new RunStore(files).open(summary.id);
+    const spec = await handle.spec();
+    if (spec.kind !== 'fine-tune' || !status.scriptPath) continue;
+    const attached = await attachDetached(files.resolve(summary.folder));
+    if (!attached) continue;
+    if ('lost' in attached) {
+      await handle.updateStatus({ state: 'lost', lastMessage: attached.lost });
+      host.events.emit({ type: 'run_state', runId: summary.id, state: 'lost', message: attached.lost });
+      continue;
+    }
+    const deps = await buildSessionDeps(host);
+    const session = await FineTuneSession.reopen(handle, deps);
+    const tracked = trackSession(session);
+    const knownStep = await lastMetricStep(files.resolve(`${summary.folder}/metrics.jsonl`));
+    if ('ended' in attached) {
+      host.logger.info(`Run ${summary.id} ended while the window was away (exit ${attached.ended.code}).`);
+      void vscode.window.showInformationMessage(`ML Intern: the run "${status.title}" ended while the window was closed (exit code ${attached.ended.code}).`);
+    } else {
+      host.logger.info(`Re-attached to run ${summary.id} (pid ${attached.pid}).`);
+      showRunTerminal(attached, `${path.basename(status.scriptPath)} (re-attached)`, { preserveFocus: true });
+    }
+    const run = 'ended' in attached ? await endedRun(files.resolve(summary.folder), attached.ended.code) : attached;
+    void session.resume(run, status.scriptPath, knownStep).finally(() => tracked.dispose());
+  }
+}
+
+async function lastMetricStep(file: string): Promise<number> {
+  try {
+    const text = await (await import('node:fs/promises')).readFile(file, 'utf8');
+    let max = 0;
+    for (const line of text.split('\n')) {
+      try {
+        const step = (JSON.parse(line) as { step?: number }).step;
+        if (typeof step === 'number' && step > max) max = step;
+      } catch {
+        // a torn last line
+      }
+    }
+    return max;
+  } catch {
+    return 0;
+  }
+}
+
+/** A DetachedRun view of a run that already ended: its log can still be followed to the end. */
+async function endedRun(runDir: string, code: number) {
+  const { followFile } = await import('../../core/exec/fileFollower');
+  const logFile = path.join(runDir, 'logs', 'train.log');
+  return {
+    detached: true as const,
+    pid: 0,
+    name: 'ended run',
+    runDir,
+    logFile,
+    follow(onData: (chunk: string) => void) {
+      const f = followFile(logFile, onData, { from: 'start' });
+      f.poll();
+      return () => f.stop();
+    },
+    exit: Promise.resolve({ code }),
+    stop: async () => ({ code }),
+    interrupt: () => undefined,
+    dispose: () => undefined,
+  };
+}
+
+export function registerSessions(host: Host): void {
+  setStopHandler((h, runId) => stopRun(h, runId));
+  void resumeRuns(host).catch((err) => host.logger.error(`Resuming runs failed: ${err instanceof Error ? err.message : String(err)}`));
+  void launchWithTerminal;
+}
