@@ -253,7 +253,7 @@ export class AgentSession {
     if (signal?.aborted) controller.abort(signal.reason);
     else signal?.addEventListener('abort', onAbort, { once: true });
     this.active = this.loop(controller.signal)
-      .catch((err: unknown) => this.end('failed', `Internal error: ${errorMessage(err)}`))
+      .catch((err: unknown) => this.endAfterError(err))
       .finally(() => {
         signal?.removeEventListener('abort', onAbort);
         this.active = undefined;
@@ -473,6 +473,26 @@ export class AgentSession {
     ]
       .filter(Boolean)
       .join('\n');
+  }
+
+  /** An unexpected error (e.g. the run folder cannot be written): end 'failed' with a message that says what to do, even when recording that fails too. */
+  private async endAfterError(err: unknown): Promise<RunOutcome> {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    const message =
+      code === 'ENOSPC' || code === 'EDQUOT'
+        ? `The disk is full: ML Intern could not write the run folder ${this.folder} (${errorMessage(err)}). Free some disk space, then continue the run.`
+        : `Internal error: ${errorMessage(err)}`;
+    try {
+      return await this.end('failed', message);
+    } catch (again) {
+      // The folder keeps its last complete status; reopening it later shows the run as stopped.
+      this.logger.error(`run ${this.id}: could not record the failure: ${errorMessage(again)}`);
+      this.state = 'failed';
+      this.question = undefined;
+      const clean = this.redactor.redact(message);
+      this.emit({ type: 'run_state', runId: this.id, state: 'failed', message: clean });
+      return { state: 'failed', message: clean };
+    }
   }
 
   private async end(state: RunState, message: string, question?: string): Promise<RunOutcome> {

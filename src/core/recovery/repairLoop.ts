@@ -83,7 +83,17 @@ export interface RepairResult {
 function failedDiagnosis(r: RunResult): Diagnosis | undefined {
   const d = diagnose(r.logText);
   if (r.exitCode === 0 && d.category !== 'nan_loss') return undefined;
+  // Killed by a signal with nothing in the log to explain it (SIGKILL from the kernel's OOM killer, a scheduler, a user): say so.
+  if (d.category === 'unknown' && r.exitCode > 128 && r.exitCode < 160) return { ...d, summary: `${killedSummary(r.exitCode)} ${d.summary}` };
   return d;
+}
+
+function killedSummary(code: number): string {
+  const signal = code - 128;
+  if (signal === 9) {
+    return `The training process was killed (exit ${code}, SIGKILL): usually the machine ran out of RAM (the kernel's OOM killer; check \`dmesg\`) or a scheduler or user stopped it.`;
+  }
+  return `The training process was killed by signal ${signal} (exit ${code}).`;
 }
 
 export async function repairLoop(o: RepairLoopOptions): Promise<RepairResult> {
