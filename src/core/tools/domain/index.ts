@@ -1,0 +1,30 @@
+/**
+ * The ML domain tools: inspect data, check the machine, write a recipe as
+ * reviewable changes, estimate memory, validate a script, diagnose a log.
+ */
+import { coreTools } from '../coreTools';
+import { ToolRegistry } from '../registry';
+import { AnyToolDefinition } from '../types';
+import { diagnoseLogTool } from './diagnoseLog';
+import { environmentTool } from './environment';
+import { estimateMemoryTool } from './estimateMemory';
+import { inspectDataTool } from './inspectData';
+import { validateScriptTool } from './validateScript';
+import { writeRecipeTool } from './writeRecipe';
+
+export { diagnoseLogTool, environmentTool, estimateMemoryTool, inspectDataTool, validateScriptTool, writeRecipeTool };
+export { summarizeInspection } from './inspectData';
+export { summarizeEnvironment } from './environment';
+export { defaultRecipeFolder } from './writeRecipe';
+
+export function domainTools(): AnyToolDefinition[] {
+  return [inspectDataTool, environmentTool, writeRecipeTool, estimateMemoryTool, validateScriptTool, diagnoseLogTool] as AnyToolDefinition[];
+}
+
+/**
+ * The core tools plus the domain tools: the registry an ML Intern agent run should get
+ * (pass it as AgentDeps.tools). Not yet the default of createCoreRegistry(), see the report.
+ */
+export function createAgentRegistry(): ToolRegistry {
+  return new ToolRegistry([...coreTools(), ...domainTools()]);
+}

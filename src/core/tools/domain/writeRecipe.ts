@@ -1,0 +1,211 @@
+/**
+ * write_recipe: the recipe engine as a tool. A spec (method, model, data,
+ * adapter…) becomes version-correct scripts for the user's libraries and GPU,
+ * each PROPOSED as a reviewable change (origin 'recipe'), and the answer says
+ * what the user decided per file and which commands run the recipe.
+ */
+import { DatasetInspection, EnvReport, inspectData } from '../../python';
+import { ADAPTERS, isLocalDataset, MERGE_METHODS, METHODS, RecipeSpec, RenderedRecipe, renderRecipe, SpecError, TRAINING_METHODS } from '../../recipes';
+import { preflight } from '../../recovery';
+import { slugify } from '../../runs/ids';
+import { recipeEnvironment, recipeInspection, recoveryEnvironment } from '../../session/envAdapters';
+import { errorMessage } from '../text';
+import { ToolContext, ToolDefinition } from '../types';
+import { modelDims } from './modelShape';
+import { cachedEnvReport, clip, existsInWorkspace, helperOptions, knownInspection, rememberInspection } from './shared';
+
+type WriteRecipeArgs = RecipeSpec & { folder?: string };
+
+/** Spec fields the tool passes through to the recipe engine (anything else the model sends is ignored). */
+const SPEC_FIELDS = [
+  'method', 'baseModel', 'dataset', 'datasetSplit', 'adapter', 'evalSplit', 'hubRepo', 'hubPrivate', 'columnMapping', 'datasetFormat', 'systemPrompt',
+  'maxLength', 'maxPromptLength', 'outputDir', 'learningRate', 'epochs', 'perDeviceTrainBatchSize', 'gradientAccumulationSteps', 'gradientCheckpointing',
+  'loraR', 'loraAlpha', 'loraDropout', 'targetModules', 'beta', 'seed', 'bf16', 'fp16', 'attnImplementation', 'modelPath', 'evalTasks', 'mergeMethod', 'models', 't',
+] as const;
+
+export function defaultRecipeFolder(spec: RecipeSpec): string {
+  const model = spec.baseModel ?? spec.hubRepo ?? spec.models?.[0]?.model ?? spec.modelPath ?? 'model';
+  const name = model.replace(/\/+$/, '').split('/').pop() ?? model;
+  return `${spec.method}-${slugify(name, 40)}`;
+}
+
+interface FileOutcome {
+  path: string;
+  decision: 'accepted' | 'rejected' | 'unchanged';
+  auto?: boolean;
+  edited?: boolean;
+  reason?: string;
+  line: string;
+}
+
+async function environmentFor(ctx: ToolContext, notes: string[]): Promise<EnvReport | undefined> {
+  try {
+    return await cachedEnvReport(ctx);
+  } catch (err) {
+    notes.push(`No environment report (${errorMessage(err)}): precision, attention and batch are defaults, not fitted to the GPU.`);
+    return undefined;
+  }
+}
+
+async function inspectionFor(ctx: ToolContext, spec: RecipeSpec, notes: string[]): Promise<DatasetInspection | undefined> {
+  if (!spec.dataset || !(TRAINING_METHODS as string[]).includes(spec.method)) return undefined;
+  const known = knownInspection(ctx, spec.dataset);
+  if (known) return known;
+  try {
+    if (!(await existsInWorkspace(ctx, spec.dataset))) {
+      if (isLocalDataset(spec.dataset)) notes.push(`${spec.dataset} is not in the workspace: check the path (list_files).`);
+      else notes.push(`${spec.dataset} was not inspected (a Hub dataset): the column mapping is as given; call inspect_data first when unsure.`);
+      return undefined;
+    }
+    const r = await inspectData(ctx.python, ctx.files.resolve(spec.dataset), helperOptions(ctx, 5 * 60_000));
+    const inspection = { ...r, path: spec.dataset };
+    rememberInspection(ctx, spec.dataset, inspection);
+    return inspection;
+  } catch (err) {
+    notes.push(`The data set could not be inspected (${errorMessage(err)}): the column mapping is as given.`);
+    return undefined;
+  }
+}
+
+async function proposeFile(ctx: ToolContext, path: string, content: string, description: string): Promise<FileOutcome> {
+  const original = (await ctx.files.readIfExists(path)) ?? null;
+  if (original === content) return { path, decision: 'unchanged', line: `- ${path}: unchanged (already exactly this content)` };
+  const d = await ctx.proposeChange({ path, original, proposed: content, description, origin: 'recipe' });
+  if (d.kind === 'rejected') {
+    return { path, decision: 'rejected', reason: d.reason, line: `- ${path}: REJECTED by the user${d.reason ? `: ${d.reason}` : ' (no reason given)'}; the file is unchanged` };
+  }
+  const how = d.auto ? 'auto-approved by the mlIntern.autoApprove policy' : 'accepted by the user';
+  const lines = d.text.split('\n').length;
+  const edited = d.userPatch !== '';
+  const line = edited
+    ? `- ${path}: ${how} WITH THE USER'S OWN EDITS (${lines} lines; the file on disk is the source of truth):\n${clip(d.userPatch, 3000)}`
+    : `- ${path}: ${how} as proposed (${lines} lines)`;
+  return { path, decision: 'accepted', auto: d.auto, edited, line };
+}
+
+function commandLines(rendered: RenderedRecipe, folder: string): string[] {
+  return rendered.commands.map((c, i) => `${i + 1}. ${c.argv.map((a) => (/^[\w@%+=:,./|-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')} — ${c.description}`).concat(
+    rendered.commands.length ? [`Run them in order with the run tool, cwd "${folder}" (each needs the user's approval; "python" means the user's interpreter).`] : [],
+  );
+}
+
+export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
+  name: 'write_recipe',
+  description:
+    'Generate scripts from the recipe engine and PROPOSE them to the user for review (each file is shown as a diff; the user accepts, edits or rejects it). ' +
+    'Methods: sft/dpo/orpo/kto write train.py (trl + peft, LoRA/QLoRA/full, versions matched to the installed libraries, batch fitted to the GPU) and requirements.txt; ' +
+    'eval writes a LightEval base-vs-trained comparison (merge_adapter.py, compare_results.py -> results/comparison.json); merge writes a mergekit config.yaml ' +
+    '(slerp/ties/dare_ties/linear/task_arithmetic over `models`); push writes push_to_hub.py and a model card. Files go to `folder` (default "<method>-<model>"). ' +
+    'Uses the environment report and the data inspection automatically. Returns the decision per file, the commands that run the recipe (ask with the run tool) and notes. ' +
+    'Prefer it over writing training scripts by hand.',
+  parameters: {
+    type: 'object',
+    properties: {
+      method: { type: 'string', enum: METHODS, description: 'sft, dpo, orpo, kto (training), eval, merge or push.' },
+      baseModel: { type: 'string', description: 'Hub id or workspace folder of the base model (required for training and eval).' },
+      dataset: { type: 'string', description: 'Training data: workspace path or Hub dataset id (required for training).' },
+      datasetSplit: { type: 'string', description: 'Split to train on (default "train").' },
+      adapter: { type: 'string', enum: ADAPTERS, description: 'lora (default), qlora or full.' },
+      evalSplit: { type: 'number', description: 'Fraction held out for validation, 0 to 0.5 (default 0.05 for training).' },
+      columnMapping: { type: 'object', description: 'trl role -> column, e.g. {"user": "patient_query", "assistant": "doctor_response"} (from inspect_data).' },
+      datasetFormat: { type: 'string', description: 'Format from inspect_data (messages, alpaca, custom_qa, preference_explicit…).' },
+      systemPrompt: { type: 'string', description: 'Optional system message added to every example.' },
+      maxLength: { type: 'integer', description: 'Max tokens per example.' },
+      maxPromptLength: { type: 'integer', description: 'Preference methods: max prompt tokens.' },
+      learningRate: { type: 'number', description: 'Default depends on method and adapter (e.g. 2e-4 for SFT LoRA).' },
+      epochs: { type: 'number', description: 'Default 3 for SFT, 1 for preference methods.' },
+      perDeviceTrainBatchSize: { type: 'integer', description: 'Micro-batch (default: planned for the GPU).' },
+      gradientAccumulationSteps: { type: 'integer', description: 'Gradient accumulation (default: planned for the GPU).' },
+      gradientCheckpointing: { type: 'boolean', description: 'Default: planned for the GPU.' },
+      loraR: { type: 'integer', description: 'LoRA rank (default 16).' },
+      loraAlpha: { type: 'integer', description: 'LoRA alpha (default 32).' },
+      loraDropout: { type: 'number', description: 'LoRA dropout (default 0.05).' },
+      targetModules: { type: 'array', items: { type: 'string' }, description: 'LoRA target modules (default all linear layers).' },
+      beta: { type: 'number', description: 'DPO/ORPO/KTO beta (default 0.1).' },
+      seed: { type: 'integer', description: 'Seed (default 42).' },
+      bf16: { type: 'boolean', description: 'Default: from the GPU.' },
+      fp16: { type: 'boolean', description: 'Default: from the GPU.' },
+      attnImplementation: { type: 'string', description: '"sdpa", "flash_attention_2" or "eager" (default from the GPU and libraries).' },
+      outputDir: { type: 'string', description: 'Where the trained model / merged model goes, relative to the folder.' },
+      hubRepo: { type: 'string', description: 'owner/name to push to (required for push; optional for training and merge).' },
+      hubPrivate: { type: 'boolean', description: 'Push as a private repo (default true).' },
+      modelPath: { type: 'string', description: 'eval/push: the trained adapter or model folder, relative to the recipe folder (e.g. "../sft-qwen/outputs/run").' },
+      evalTasks: { type: 'array', items: { type: 'string' }, description: 'eval: LightEval tasks (default ["mmlu", "gsm8k"]).' },
+      mergeMethod: { type: 'string', enum: MERGE_METHODS, description: 'merge: the mergekit method.' },
+      models: {
+        type: 'array',
+        items: { type: 'object', properties: { model: { type: 'string' }, weight: { type: 'number' }, density: { type: 'number' } }, required: ['model'] },
+        description: 'merge: the models to merge with their weight (and density for ties/dare_ties).',
+      },
+      t: { type: 'number', description: 'merge (slerp): 0 = first model, 1 = second.' },
+      folder: { type: 'string', description: 'Workspace folder for the files (default "<method>-<model>"). An existing file there is proposed as a diff.' },
+    },
+    required: ['method'],
+  },
+  approval: 'write',
+  async handler(args, ctx) {
+    const spec = {} as Record<string, unknown>;
+    for (const k of SPEC_FIELDS) if (args[k] !== undefined) spec[k] = args[k];
+    const raw = spec as unknown as RecipeSpec;
+    const folder = (args.folder ?? defaultRecipeFolder(raw)).replace(/^\.\/+/, '').replace(/\/+$/, '') || defaultRecipeFolder(raw);
+    try {
+      ctx.files.resolve(folder);
+    } catch (err) {
+      return { ok: false, output: `${errorMessage(err)} Choose a folder inside the workspace.` };
+    }
+    const notes: string[] = [];
+    const env = await environmentFor(ctx, notes);
+    const inspection = await inspectionFor(ctx, raw, notes);
+    let rendered: RenderedRecipe;
+    try {
+      const dims = raw.baseModel ? await modelDims(ctx, raw.baseModel).catch(() => undefined) : undefined;
+      rendered = renderRecipe(raw, { env: recipeEnvironment(env), inspection: recipeInspection(inspection), ...(dims ? { dims } : {}) });
+    } catch (err) {
+      if (err instanceof SpecError) {
+        return { ok: false, output: `${err.message}\nNothing was written. Fix these fields and call write_recipe again${inspection ? '' : ' (inspect_data shows the columns)'}.`, data: { problems: err.problems } };
+      }
+      return { ok: false, output: `The recipe could not be rendered: ${errorMessage(err)}. Nothing was written.` };
+    }
+    const recoveryEnv = recoveryEnvironment(env);
+    const outcomes: FileOutcome[] = [];
+    for (const file of rendered.files) {
+      if (ctx.signal.aborted) break;
+      let content = file.content;
+      let description = file.description;
+      if (file.path === 'train.py' && recoveryEnv) {
+        const pre = preflight(content, recoveryEnv);
+        if (pre.fixes.length) {
+          content = pre.script;
+          description += ` — adjusted for this machine: ${pre.fixes.map((f) => f.description).join('; ')}`;
+        }
+      }
+      try {
+        outcomes.push(await proposeFile(ctx, `${folder}/${file.path}`, content, description));
+      } catch (err) {
+        outcomes.push({ path: `${folder}/${file.path}`, decision: 'rejected', reason: errorMessage(err), line: `- ${folder}/${file.path}: could not be proposed: ${errorMessage(err)}` });
+      }
+    }
+    const rejected = outcomes.filter((o) => o.decision === 'rejected');
+    const s = rendered.spec;
+    const what = `${s.method.toUpperCase()} recipe${s.baseModel ? ` for ${s.baseModel}` : ''}${s.dataset ? ` on ${s.dataset}` : ''}${s.method === 'sft' || s.method === 'dpo' || s.method === 'orpo' || s.method === 'kto' ? ` (${s.adapter})` : ''}`;
+    const lines = [`${what} -> folder ${folder}/ (${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}):`, ...outcomes.map((o) => o.line)];
+    if (rendered.commands.length) lines.push('Commands:', ...commandLines(rendered, folder));
+    const allNotes = [...notes, ...rendered.notes];
+    if (allNotes.length) lines.push('Notes:', ...allNotes.map((n) => `- ${n}`));
+    if (rejected.length) lines.push(`${rejected.length} file${rejected.length === 1 ? ' was' : 's were'} not written. Adjust the spec to the user's reason and call write_recipe again, or ask the user.`);
+    const { env: _env, inspection: _insp, ...specShown } = s;
+    void _env;
+    void _insp;
+    return {
+      ok: rejected.length === 0,
+      output: lines.join('\n'),
+      data: {
+        folder,
+        files: outcomes.map(({ line: _line, ...o }) => o),
+        commands: rendered.commands.map((c) => ({ ...c, cwd: folder })),
+        notes: allNotes,
+        spec: specShown,
+      },
+    };
+  },
+};
