@@ -251,7 +251,8 @@ def open_rows(path, src):
     if base.endswith('.tsv'):
         return iter_csv(path, src, '\t')
     first = head.lstrip(codecs.BOM_UTF8).lstrip()[:1]
-    if first == b'[':
+    # A .jsonl whose first row happens to be an array is still JSON Lines (that row is reported).
+    if first == b'[' and not base.endswith(('.jsonl', '.ndjson')):
         return iter_json_document(path, src)
     if first == b'{' and base.endswith('.json') and _is_single_document(path, head):
         return iter_json_document(path, src)
@@ -1044,7 +1045,8 @@ def inspect(path, max_length=DEFAULT_MAX_LENGTH, sample=3):
     result['notes'] = src.notes + det.notes
     if det.message_style:
         result['messageStyle'] = det.message_style
-    fatal = n == 0 or bool(src.invalid_json_count) or bool(src.non_object_count and src.non_object_count >= n)
+    # A row that is not an object (or a CSV row with extra fields) stops `datasets` loading the file, like invalid JSON.
+    fatal = n == 0 or bool(src.invalid_json_count) or bool(src.non_object_count)
     result['trainable'] = bool(det.trainable and det.format != 'unknown' and not fatal)
     return result
 
