@@ -1,0 +1,445 @@
+/**
+ * Evaluate / Merge / Push: the deterministic path for what comes after training,
+ * with no LLM needed.
+ *
+ *   request → recipe (eval | merge | push) → reviewable diffs → approval of each
+ *   command → the commands run detached, in order, watched by the log pipeline →
+ *   the first failure stops with a diagnosis; an evaluation ends with the
+ *   base-vs-trained table (results/comparison.json → an `eval_results` event).
+ *
+ * "Merge" from the command palette merges a LoRA adapter into its base model:
+ * the recipe engine's merge method is mergekit (several full models), so that
+ * request uses the eval recipe's merge_adapter.py (peft merge_and_unload) with
+ * MERGED_DIR pointed at the chosen output. A mergekit merge is the 'merge' kind.
+ *
+ * Scripts go to a workspace folder and run from it; workspace paths in the request
+ * are rewritten relative to that folder. Everything lands in the run folder:
+ * spec, transcript of decisions, every script version, one log per command.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { AgentEvent, RunState } from '../events';
+import { ProposedChange } from '../ports';
+import { ApprovalGate } from '../agent/approval';
+import { RunHandle } from '../runs/runStore';
+import { slugify } from '../runs/ids';
+import { TranscriptEntry } from '../runs/types';
+import { RecipeCommand, RecipeFile, RecipeSpec, renderRecipe, setConfig, SpecError } from '../recipes';
+import { diagnose } from '../recovery';
+import { DetachedRun } from '../exec/detached';
+import { recipeEnvironment } from './envAdapters';
+import { SessionDeps } from './fineTuneSession';
+import { watchRun } from './trainingRunner';
+import { SessionOutcome } from './types';
+
+export type ArtifactRequest =
+  /** Score a trained model (adapter folder, model folder or Hub id) and its base on benchmarks. */
+  | { kind: 'eval'; model: string; baseModel?: string; tasks: string[]; limit?: number }
+  /** Merge a LoRA adapter into its base model (peft merge_and_unload) and save it to `output`. */
+  | { kind: 'merge-adapter'; baseModel: string; adapter: string; output: string }
+  /** A mergekit merge of several models (spec.method 'merge'). */
+  | { kind: 'merge'; spec: RecipeSpec }
+  /** Upload a workspace folder (adapter or model) to the Hub with a model card. */
+  | { kind: 'push'; folder: string; repo: string; private: boolean };
+
+/** What the session needs: the fine-tune session's ports (its LLM and inspection are not used). */
+export type ArtifactDeps = Omit<SessionDeps, 'llm' | 'inspection'>;
+
+export interface ArtifactPlan {
+  /** Workspace folder the files go to and the commands run from. */
+  folder: string;
+  files: RecipeFile[];
+  commands: RecipeCommand[];
+  notes: string[];
+  /** Workspace-relative file the eval recipe writes its table to. */
+  comparisonFile?: string;
+}
+
+export interface EvalRow {
+  task: string;
+  base?: number;
+  trained?: number;
+}
+
+const RECIPE_OF: Record<ArtifactRequest['kind'], 'eval' | 'merge' | 'push'> = { eval: 'eval', 'merge-adapter': 'merge', merge: 'merge', push: 'push' };
+
+export function describeArtifact(r: ArtifactRequest): { title: string; goal: string } {
+  switch (r.kind) {
+    case 'eval': {
+      const title = `Evaluate ${r.model} on ${r.tasks.join(', ')}`;
+      return { title, goal: `${title}${r.baseModel ? ` against ${r.baseModel}` : ''}${r.limit ? ` (${r.limit} samples per task)` : ''}.` };
+    }
+    case 'merge-adapter':
+      return { title: `Merge ${r.adapter} into ${r.baseModel}`, goal: `Merge the LoRA adapter ${r.adapter} into ${r.baseModel} and save the model to ${r.output}.` };
+    case 'merge': {
+      const models = (r.spec.models ?? []).map((m) => m.model).join(', ');
+      return { title: `Merge ${models} (${r.spec.mergeMethod})`, goal: `Merge ${models} with mergekit ${r.spec.mergeMethod}${r.spec.outputDir ? ` into ${r.spec.outputDir}` : ''}.` };
+    }
+    case 'push':
+      return { title: `Push ${r.folder} to ${r.repo}`, goal: `Upload ${r.folder} to the Hugging Face Hub as ${r.repo} (${r.private ? 'private' : 'public'}).` };
+  }
+}
+
+/** The workspace folder for a request's scripts, e.g. "eval-run1", "merge-adapter", "push-qwen-medical". */
+export function artifactFolder(r: ArtifactRequest): string {
+  const name = (s: string) => slugify(s.replace(/\/+$/, '').split('/').pop() ?? s, 40);
+  switch (r.kind) {
+    case 'eval':
+      return `eval-${name(r.model)}`;
+    case 'merge-adapter':
+      return `merge-${name(r.adapter)}`;
+    case 'merge':
+      return `merge-${name(r.spec.models?.[0]?.model ?? r.spec.baseModel ?? 'models')}`;
+    case 'push':
+      return `push-${name(r.repo)}`;
+  }
+}
+
+/** An error the user fixes by changing the request; shown as the run's failure message. */
+export class ArtifactRequestError extends Error {}
+
+/** Reads what the plan needs from the workspace (adapter configs, whether a path exists). */
+export interface WorkspaceView {
+  exists(p: string): Promise<boolean>;
+  readIfExists(p: string): Promise<string | undefined>;
+}
+
+async function adapterBase(ws: WorkspaceView, folder: string): Promise<{ isAdapter: boolean; base?: string }> {
+  const text = await ws.readIfExists(`${folder.replace(/\/+$/, '')}/adapter_config.json`).catch(() => undefined);
+  if (text === undefined) return { isAdapter: false };
+  try {
+    const cfg = JSON.parse(text) as { base_model_name_or_path?: unknown };
+    return { isAdapter: true, base: typeof cfg.base_model_name_or_path === 'string' ? cfg.base_model_name_or_path : undefined };
+  } catch {
+    return { isAdapter: true };
+  }
+}
+
+/** A workspace path as the scripts in `folder` see it (they run from there); Hub ids and absolute paths stay. */
+function fromFolder(folder: string, p: string): string {
+  if (path.isAbsolute(p)) return p;
+  const rel = path.posix.relative(folder, p.replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+$/, ''));
+  return rel.startsWith('.') ? rel : `./${rel}`;
+}
+
+/** Render the request's recipe: files, commands and notes, paths rewritten for the folder. */
+export async function planArtifact(r: ArtifactRequest, ws: WorkspaceView, deps: Pick<ArtifactDeps, 'environment'>, folder = artifactFolder(r)): Promise<ArtifactPlan> {
+  const env = recipeEnvironment(deps.environment);
+  switch (r.kind) {
+    case 'eval': {
+      const local = await ws.exists(r.model).catch(() => false);
+      const info = local ? await adapterBase(ws, r.model) : { isAdapter: false };
+      const baseModel = r.baseModel?.trim() || info.base;
+      if (!baseModel) {
+        throw new ArtifactRequestError(`No base model to compare ${r.model} with: ${local && info.isAdapter ? 'its adapter_config.json names none' : 'it is not an adapter folder'}. Run "ML Intern: Evaluate" again and type the base model.`);
+      }
+      const rendered = renderRecipe({ method: 'eval', baseModel, modelPath: local ? fromFolder(folder, r.model) : r.model, adapter: info.isAdapter ? 'lora' : 'full', evalTasks: r.tasks }, { env });
+      const limit = r.limit && r.limit > 0 ? Math.floor(r.limit) : undefined;
+      const commands = rendered.commands.map((c) => (limit && c.argv[0] === 'lighteval' ? { argv: [...c.argv, '--max-samples', String(limit)], description: `${c.description} (${limit} samples per task)` } : c));
+      const notes = [...rendered.notes];
+      if (limit) notes.push(`Scores on ${limit} samples per task are a quick estimate, not the published benchmark numbers.`);
+      return { folder, files: rendered.files, commands, notes, comparisonFile: `${folder}/results/comparison.json` };
+    }
+    case 'merge-adapter': {
+      const info = await adapterBase(ws, r.adapter);
+      if (!info.isAdapter) throw new ArtifactRequestError(`${r.adapter} has no adapter_config.json, so it is not a LoRA adapter folder. Pick the folder the training wrote the adapter to.`);
+      const adapterDir = fromFolder(folder, r.adapter);
+      const mergedDir = fromFolder(folder, r.output);
+      const rendered = renderRecipe({ method: 'eval', baseModel: r.baseModel, modelPath: adapterDir, adapter: 'lora' }, { env });
+      const file = rendered.files.find((f) => f.path === 'merge_adapter.py');
+      if (!file) throw new Error('The eval recipe produced no merge_adapter.py.');
+      const notes = [`Merging loads ${r.baseModel} in 16-bit: it needs about 2 bytes per parameter of RAM or GPU memory.`];
+      if (info.base && info.base !== r.baseModel) notes.push(`The adapter config names ${info.base} as its base, not ${r.baseModel}: merging into another base gives a broken model.`);
+      return {
+        folder,
+        files: [{ path: 'merge_adapter.py', content: setConfig(file.content, 'MERGED_DIR', mergedDir), description: `Merges the LoRA adapter ${r.adapter} into ${r.baseModel} (peft merge_and_unload) and saves it to ${r.output}` }],
+        commands: [{ argv: ['python', 'merge_adapter.py'], description: `Merge ${r.adapter} into ${r.baseModel} and save the model to ${r.output}` }],
+        notes,
+      };
+    }
+    case 'merge': {
+      const rendered = renderRecipe({ ...r.spec, method: 'merge' }, { env });
+      return { folder, files: rendered.files, commands: rendered.commands, notes: rendered.notes };
+    }
+    case 'push': {
+      if (!(await ws.exists(r.folder).catch(() => false))) throw new ArtifactRequestError(`${r.folder} does not exist in the workspace: train or merge first, or pick another folder.`);
+      const info = await adapterBase(ws, r.folder);
+      const rendered = renderRecipe(
+        { method: 'push', hubRepo: r.repo, hubPrivate: r.private, modelPath: fromFolder(folder, r.folder), adapter: info.isAdapter ? 'lora' : 'full', ...(info.base ? { baseModel: info.base } : {}) },
+        { env },
+      );
+      return { folder, files: rendered.files, commands: rendered.commands, notes: rendered.notes };
+    }
+  }
+}
+
+/** Rows of results/comparison.json ({task, base, trained}, nulls for missing scores). */
+export function parseComparison(text: string): EvalRow[] {
+  const raw = JSON.parse(text) as unknown;
+  if (!Array.isArray(raw)) throw new Error('comparison.json is not a list of rows');
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  return raw
+    .filter((r): r is Record<string, unknown> => !!r && typeof r === 'object' && typeof (r as { task?: unknown }).task === 'string')
+    .map((r) => ({ task: r.task as string, ...(num(r.base) !== undefined ? { base: num(r.base) } : {}), ...(num(r.trained) !== undefined ? { trained: num(r.trained) } : {}) }));
+}
+
+function evalTable(rows: EvalRow[]): string {
+  const f = (v?: number) => (v === undefined ? '–' : v.toFixed(4));
+  const d = (r: EvalRow) => (r.base === undefined || r.trained === undefined ? '–' : `${r.trained - r.base >= 0 ? '+' : ''}${(r.trained - r.base).toFixed(4)}`);
+  return ['| task | base | trained | Δ |', '|---|---:|---:|---:|', ...rows.map((r) => `| ${r.task} | ${f(r.base)} | ${f(r.trained)} | ${d(r)} |`)].join('\n');
+}
+
+/** `python` is the chosen interpreter; a console script (lighteval, mergekit-yaml…) is taken from its bin/ when it is there. */
+export function resolveProgram(argv0: string, python: string): string {
+  if (argv0 === 'python' || argv0 === 'python3') return python;
+  if (python.includes('/') || python.includes('\\')) {
+    const sibling = path.join(path.dirname(python), argv0);
+    if (existsSync(sibling)) return sibling;
+  }
+  return argv0;
+}
+
+export class ArtifactSession {
+  readonly abort = new AbortController();
+  private current: DetachedRun | undefined;
+
+  private constructor(
+    readonly handle: RunHandle,
+    readonly request: ArtifactRequest,
+    private readonly deps: ArtifactDeps,
+    private readonly gate: ApprovalGate,
+  ) {}
+
+  get runId(): string {
+    return this.handle.id;
+  }
+
+  /** Create the run folder; `execute()` then does the work. */
+  static async create(request: ArtifactRequest, deps: ArtifactDeps): Promise<ArtifactSession> {
+    const { title, goal } = describeArtifact(request);
+    const handle = await deps.runs.create({ goal, title, request, kind: RECIPE_OF[request.kind], autoApprove: deps.settings().autoApprove });
+    return new ArtifactSession(handle, request, deps, gateFor(handle, deps));
+  }
+
+  private emit(event: AgentEvent): void {
+    this.deps.events.emit(event);
+  }
+
+  private record(entry: TranscriptEntry): Promise<void> {
+    return this.handle.appendTranscript(entry);
+  }
+
+  private async setState(state: RunState, message: string): Promise<void> {
+    this.emit({ type: 'run_state', runId: this.runId, state, message });
+    await this.handle.updateStatus({ state, lastMessage: message });
+    await this.record({ kind: 'state', state, message });
+  }
+
+  private async say(text: string): Promise<void> {
+    this.emit({ type: 'assistant_message', runId: this.runId, text });
+    await this.record({ kind: 'message', message: { role: 'assistant', content: text } });
+  }
+
+  /** Recipe → review → approval → run each command → results. Never throws: every end is a state the panel shows. */
+  async execute(): Promise<SessionOutcome> {
+    try {
+      this.emit({ type: 'run_started', runId: this.runId, title: (await this.handle.readStatus()).title, folder: this.handle.folder });
+      await this.setState('running', 'Writing the scripts from the recipe');
+      let plan: ArtifactPlan;
+      try {
+        plan = await planArtifact(this.request, this.deps.files, this.deps);
+      } catch (err) {
+        if (err instanceof SpecError || err instanceof ArtifactRequestError) {
+          const message = err.message;
+          await this.setState('failed', message);
+          return { kind: 'failed', summary: message };
+        }
+        throw err;
+      }
+      await this.handle.writeFile('plan.json', JSON.stringify({ folder: plan.folder, commands: plan.commands, notes: plan.notes }, null, 2));
+      const notes = plan.notes.length ? `\n\nNotes from the recipe:\n${plan.notes.map((n) => `- ${n}`).join('\n')}` : '';
+      await this.say(`${describeArtifact(this.request).goal} I wrote ${plan.files.map((f) => `\`${plan.folder}/${f.path}\``).join(', ')} from the recipe; review them in the diff.${notes}`);
+
+      const rejected = await this.proposeFiles(plan);
+      if (rejected) return rejected;
+      const refused = await this.approveAll(plan);
+      if (refused) return refused;
+      for (let i = 0; i < plan.commands.length; i++) {
+        const failed = await this.runStep(plan, i);
+        if (failed) return failed;
+      }
+      return await this.finish(plan);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.deps.logger?.error(`Run ${this.runId}: ${message}`);
+      await this.setState('failed', message).catch(() => undefined);
+      return { kind: 'failed', summary: message };
+    }
+  }
+
+  /** Propose every file (origin 'recipe'); any rejection stops: the commands need all of them. */
+  private async proposeFiles(plan: ArtifactPlan): Promise<SessionOutcome | undefined> {
+    for (const file of plan.files) {
+      const target = `${plan.folder}/${file.path}`;
+      const original = (await this.deps.files.readIfExists(target)) ?? null;
+      if (original === file.content) continue;
+      const change: ProposedChange = { path: target, original, proposed: file.content, description: file.description, origin: 'recipe', runId: this.runId };
+      const decision = await this.gate.proposeChange(change, this.abort.signal);
+      if (decision.kind === 'rejected') {
+        const why = decision.reason ? ` (${decision.reason})` : '';
+        const message = `${target} was rejected${why}, so nothing was run. Run the command again with other choices, or edit the file and run it yourself.`;
+        await this.setState('stopped', message);
+        return { kind: 'rejected', summary: `${file.path} rejected${why}` };
+      }
+    }
+    return undefined;
+  }
+
+  private argv(command: RecipeCommand): string[] {
+    return [resolveProgram(command.argv[0], this.deps.python), ...command.argv.slice(1)];
+  }
+
+  /** Ask for every command before the first one starts: a refusal never leaves a half-done sequence. */
+  private async approveAll(plan: ArtifactPlan): Promise<SessionOutcome | undefined> {
+    for (const [i, command] of plan.commands.entries()) {
+      const steps = plan.commands.length > 1 ? ` (step ${i + 1} of ${plan.commands.length})` : '';
+      const decision = await this.gate.approveCommand(
+        { argv: this.argv(command), reason: `${command.description}${steps}`, origin: 'recipe', tool: 'run', cwd: plan.folder, ...(i === 0 && plan.commands.length > 1 ? { detail: `Then:\n${plan.commands.slice(1).map((c) => `- ${c.argv.join(' ')}`).join('\n')}` } : {}) },
+        this.abort.signal,
+      );
+      if (!decision.approved) {
+        const message = `Not started: \`${command.argv.join(' ')}\` was not approved${decision.reason ? ` (${decision.reason})` : ''}. The scripts are saved in ${plan.folder}/.`;
+        await this.setState('stopped', message);
+        return { kind: 'stopped', summary: message };
+      }
+    }
+    return undefined;
+  }
+
+  /** One command, detached from the folder; on failure: a diagnosis and the failed state. */
+  private async runStep(plan: ArtifactPlan, i: number): Promise<SessionOutcome | undefined> {
+    if (this.abort.signal.aborted) {
+      await this.setState('stopped', 'The run was stopped.');
+      return { kind: 'stopped', summary: 'stopped' };
+    }
+    const command = plan.commands[i];
+    const step = i + 1;
+    const argv = this.argv(command);
+    const runDirAbs = this.deps.files.resolve(this.handle.folder);
+    const env = { ...(this.deps.processEnv ? await this.deps.processEnv() : {}), PYTHONUNBUFFERED: '1' };
+    await this.setState('running', `Step ${step} of ${plan.commands.length}: ${command.description}`);
+    let run: DetachedRun;
+    try {
+      run = await this.deps.launch({ argv, cwd: this.deps.files.resolve(plan.folder), env, runDir: runDirAbs, name: `ML Intern: ${command.argv.slice(0, 2).join(' ')}`, python: this.deps.python });
+    } catch (err) {
+      // The launcher could not start the program at all (not installed, not executable).
+      const text = err instanceof Error ? err.message : String(err);
+      if (!/could not start/.test(text)) throw err;
+      await fs.copyFile(path.join(runDirAbs, 'logs', 'train.log'), path.join(runDirAbs, 'logs', `step-${step}.log`)).catch(() => undefined);
+      return this.failStep(plan, i, 127, this.notInstalled(command), text);
+    }
+    await this.handle.updateStatus({ pid: run.pid, step } as never);
+    await this.record({ kind: 'note', text: `step ${step}: started ${argv.join(' ')} in ${plan.folder} (pid ${run.pid})` });
+    const processId = `step-${step}`;
+    this.emit({ type: 'process_started', runId: this.runId, processId, name: command.argv.slice(0, 2).join(' '), argv, python: this.deps.python });
+    this.current = run;
+    let result;
+    try {
+      result = await watchRun(run, { runId: this.runId, processId, handle: this.handle, events: this.deps.events });
+    } finally {
+      this.current = undefined;
+      run.dispose();
+    }
+    const kept = path.join(runDirAbs, 'logs', `step-${step}.log`);
+    await fs.copyFile(run.logFile, kept).catch(() => undefined);
+    await this.record({ kind: 'note', text: `step ${step}: exit code ${result.exitCode}` });
+    if (result.exitCode === 0) return undefined;
+    if (this.abort.signal.aborted) {
+      await this.setState('stopped', 'The run was stopped.');
+      return { kind: 'stopped', summary: 'stopped' };
+    }
+    if (result.exitCode === 127 && /could not start/.test(result.logText)) return this.failStep(plan, i, 127, this.notInstalled(command), result.logText);
+    const d = diagnose(result.logText);
+    await this.record({ kind: 'note', text: `step ${step} diagnosis: ${d.category}: ${d.summary}` });
+    return this.failStep(plan, i, result.exitCode, { category: d.category, summary: d.summary, fix: d.fix.description });
+  }
+
+  private notInstalled(command: RecipeCommand): { category: string; summary: string; fix: string } {
+    const program = command.argv[0];
+    const pkg = program === 'mergekit-yaml' ? 'mergekit' : program === 'huggingface-cli' ? 'huggingface_hub' : program;
+    return {
+      category: 'module_not_found',
+      summary: `\`${program}\` is not installed next to ${this.deps.python} (pip install ${pkg}).`,
+      fix: `Install it in that interpreter's environment (${this.deps.python} -m pip install ${pkg}), or set mlIntern.pythonPath to the environment that has it.`,
+    };
+  }
+
+  /** The failed state with the diagnosis, in the panel and the run folder. */
+  private async failStep(plan: ArtifactPlan, i: number, exitCode: number, d: { category: string; summary: string; fix: string }, detail?: string): Promise<SessionOutcome> {
+    const step = i + 1;
+    const command = plan.commands[i];
+    if (detail) await this.record({ kind: 'note', text: `step ${step}: ${detail.trim().slice(0, 500)}` });
+    this.emit({ type: 'diagnosis', runId: this.runId, attempt: step, category: d.category, summary: d.summary, fix: d.fix });
+    const logRel = `${this.handle.folder}/logs/step-${step}.log`;
+    const message = `Step ${step} of ${plan.commands.length} (${command.description}) failed with exit code ${exitCode}: ${d.summary} Fix: ${d.fix} Log: ${logRel}.`;
+    await this.setState('failed', message);
+    return { kind: 'failed', summary: message };
+  }
+
+  private async finish(plan: ArtifactPlan): Promise<SessionOutcome> {
+    let summary: string;
+    const r = this.request;
+    if (r.kind === 'eval' && plan.comparisonFile) {
+      const text = await this.deps.files.readIfExists(plan.comparisonFile);
+      if (text === undefined) {
+        summary = `The evaluation finished but ${plan.comparisonFile} was not written; the LightEval results are under ${plan.folder}/results/.`;
+      } else {
+        let rows: EvalRow[];
+        try {
+          rows = parseComparison(text);
+        } catch (err) {
+          rows = [];
+          this.deps.logger?.warn(`${plan.comparisonFile}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        await this.handle.writeFile('results/comparison.json', text);
+        if (rows.length) this.emit({ type: 'eval_results', runId: this.runId, rows });
+        summary = rows.length
+          ? `Evaluation finished: ${r.model} against its base.\n\n${evalTable(rows)}\n\nThe table is in \`${plan.comparisonFile}\`; LightEval's details are under \`${plan.folder}/results/\`.`
+          : `The evaluation finished but ${plan.comparisonFile} holds no rows.`;
+      }
+    } else if (r.kind === 'merge-adapter') {
+      summary = `Merged ${r.adapter} into ${r.baseModel}: the model is in \`${r.output}\`. Evaluate it or push it to the Hub next.`;
+    } else if (r.kind === 'push') {
+      summary = `Pushed ${r.folder} to https://huggingface.co/${r.repo} (${r.private ? 'private' : 'public'}).`;
+    } else {
+      summary = `The merge finished; the scripts and logs are in \`${plan.folder}\` and \`${this.handle.folder}\`.`;
+    }
+    await this.say(summary);
+    await this.setState('succeeded', summary.split('\n')[0]);
+    return { kind: 'succeeded', summary };
+  }
+
+  /** Stop button / "ML Intern: Stop Run": stops the running command's process group. */
+  async stop(): Promise<void> {
+    this.abort.abort(new Error('stopped by the user'));
+    const run = this.current;
+    if (run) await run.stop('stopped by the user');
+  }
+}
+
+/** The same gate the fine-tune session uses: policy, reviewer, every version kept in scripts/. */
+function gateFor(handle: RunHandle, deps: ArtifactDeps): ApprovalGate {
+  return new ApprovalGate({
+    policy: () => deps.settings().autoApprove,
+    reviewer: deps.reviewer,
+    approveCommand: deps.approveCommand,
+    runId: handle.id,
+    record: (entry) => handle.appendTranscript(entry),
+    emit: (event) => deps.events.emit(event),
+    nextChangeNumber: () => handle.nextNumber('scripts', /^(\d+)-/),
+    saveVersion: (n, p, text, label) => handle.writeFile(`scripts/${String(n).padStart(3, '0')}-${label}-${path.basename(p)}`, text),
+    write: (p, text) => deps.files.write(p, text),
+    read: (p) => deps.files.readIfExists(p),
+    workspaceCwd: (cwd) => deps.files.resolve(cwd || '.'),
+  });
+}
