@@ -19,7 +19,7 @@ async function loadFlows() {
     const mod = await import(join(dir, f));
     for (const flow of mod.flows ?? [mod.flow]) if (flow) flows.push(flow);
   }
-  return only.length ? flows.filter((f) => only.some((o) => f.name.includes(o))) : flows;
+  return only.length ? flows.filter((f) => only.some((o) => f.id === o || f.name.toLowerCase().includes(o.toLowerCase()))) : flows;
 }
 
 function freshWorkspace(name) {

@@ -9,8 +9,14 @@ const PATTERNS: RegExp[] = [
   /sk-(?:proj-)?[A-Za-z0-9_-]{16,}/g,
   /hf_[A-Za-z0-9]{16,}/g,
   /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi,
-  /((?:api[_-]?key|token|authorization|x-api-key)["']?\s*[:=]\s*["']?)[A-Za-z0-9._~+/=-]{12,}/gi,
 ];
+
+/**
+ * `api_key = "…"`, `token: …`: only a value that looks like a secret (16+
+ * characters of key alphabet with a digit, no dots) — so code such as
+ * `tokenizer.pad_token = tokenizer.eos_token` stays intact.
+ */
+const ASSIGNED_SECRET = /((?:api[_-]?key|token|authorization|x-api-key)["']?\s*[:=]\s*["']?)([A-Za-z0-9_~+/=-]{16,})/gi;
 
 export const REDACTED = '[REDACTED]';
 
@@ -27,6 +33,7 @@ export class Redactor {
     for (const secret of this.known) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
+    out = out.replace(ASSIGNED_SECRET, (match, prefix: string, value: string) => (/\d/.test(value) ? `${prefix}${REDACTED}` : match));
     for (const re of PATTERNS) {
       out = out.replace(re, (match, prefix?: string) =>
         typeof prefix === 'string' && match.startsWith(prefix) ? `${prefix}${REDACTED}` : REDACTED,

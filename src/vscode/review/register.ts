@@ -74,15 +74,11 @@ export function registerReview(host: Host, validator: Validator | undefined = py
     ),
     vscode.commands.registerCommand(
       'mlIntern.acceptHunk',
-      guarded(host, 'acceptHunk', (changeId: unknown, hunkId: unknown) =>
-        typeof changeId === 'string' && typeof hunkId === 'string' ? c.decideHunk(changeId, hunkId, 'accept') : false,
-      ),
+      guarded(host, 'acceptHunk', (changeId: unknown, hunkId: unknown) => decideHunkCommand(c, changeId, hunkId, 'accept')),
     ),
     vscode.commands.registerCommand(
       'mlIntern.rejectHunk',
-      guarded(host, 'rejectHunk', (changeId: unknown, hunkId: unknown) =>
-        typeof changeId === 'string' && typeof hunkId === 'string' ? c.decideHunk(changeId, hunkId, 'reject') : false,
-      ),
+      guarded(host, 'rejectHunk', (changeId: unknown, hunkId: unknown) => decideHunkCommand(c, changeId, hunkId, 'reject')),
     ),
     vscode.commands.registerCommand(
       'mlIntern.review.showNext',
@@ -94,4 +90,24 @@ export function registerReview(host: Host, validator: Validator | undefined = py
   );
   c.updateContextKey();
   return c;
+}
+
+/**
+ * From a CodeLens the change and hunk ids come as arguments; from the keyboard
+ * (palette, keybinding) the hunk is the one at the cursor in the proposed side,
+ * or the next one below it.
+ */
+function decideHunkCommand(c: ReviewController, changeId: unknown, hunkId: unknown, verdict: 'accept' | 'reject'): Promise<boolean> | boolean {
+  if (typeof changeId === 'string' && typeof hunkId === 'string') return c.decideHunk(changeId, hunkId, verdict);
+  const id = c.activeChangeId();
+  const change = id ? c.get(id) : undefined;
+  if (!id || !change || change.hunks.length === 0) {
+    void vscode.window.showInformationMessage('No ML Intern change is open for review. Pending changes are listed in the ML Intern chat panel.');
+    return false;
+  }
+  const editor = vscode.window.activeTextEditor;
+  const cursor = editor && editor.document.uri.toString() === change.proposedUri ? editor.selection.active.line + 1 : 1;
+  const spans = change.hunks.map((h) => ({ id: h.id, from: h.line, to: h.line + Math.max(h.added, 1) - 1 }));
+  const hunk = spans.find((h) => cursor >= h.from && cursor <= h.to) ?? spans.find((h) => h.from >= cursor) ?? spans[0];
+  return c.decideHunk(id, hunk.id, verdict);
 }

@@ -1,0 +1,100 @@
+// Shared steps of the E2E flows: the wizard, the review, dialogs, the panel, the terminal.
+import { readFileSync, readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor, openWorkbench, waitForExtension, runCommand } from './workbench.mjs';
+
+export const FAKE_PYTHON = new URL('../fixtures/trainer/fake-python', import.meta.url).pathname;
+
+export function writeWorkspaceSettings(ws, settings) {
+  mkdirSync(join(ws, '.vscode'), { recursive: true });
+  writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'mlIntern.pythonPath': FAKE_PYTHON, ...settings }, null, 2));
+}
+
+export async function openReady(ctx) {
+  const page = await openWorkbench(ctx.browser, ctx.server, { folder: ctx.workspace });
+  await waitForExtension(page);
+  return page;
+}
+
+/** Answer the Fine-tune wizard's 7 steps with typed text + Enter. */
+export async function fineTuneWizard(page, answers) {
+  await runCommand(page, 'ML Intern: Fine-tune');
+  const input = page.locator('.quick-input-widget input');
+  const steps = [answers.model, answers.dataset, answers.method, answers.adapter, answers.split, answers.hubRepo ?? '', answers.instructions ?? ''];
+  const title = () => page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => '');
+  for (let i = 0; i < steps.length; i++) {
+    const here = `(${i + 1}/7)`;
+    await waitFor(`wizard step ${i + 1}/7`, async () => {
+      const busy = await page.locator('.quick-input-widget .quick-input-progress-bar .progress-bit').isVisible().catch(() => false);
+      return ((await title()) ?? '').includes(here) && !busy && (await input.isEditable());
+    }, { timeoutMs: 90000 });
+    // Type, check the text stuck (a picker may re-render its items), press Enter, and
+    // make sure the wizard moved on — retrying when a re-render swallowed the keys.
+    await waitFor(`wizard step ${i + 1}/7 to accept '${steps[i]}'`, async () => {
+      if (!((await title()) ?? '').includes(here)) return true;
+      await input.fill(steps[i]);
+      if ((await input.inputValue()) !== steps[i]) return false;
+      await page.keyboard.press('Enter');
+      await waitFor('the next wizard step', async () => !((await title()) ?? '').includes(here) || !(await page.locator('.quick-input-widget').isVisible()), { timeoutMs: 3000 }).catch(() => undefined);
+      return !((await title()) ?? '').includes(here) || !(await page.locator('.quick-input-widget').isVisible());
+    }, { timeoutMs: 60000, intervalMs: 500 });
+  }
+}
+
+export function diffTitle(page, file) {
+  return page.locator('.tabs-container .tab', { hasText: `${file}` }).filter({ hasText: 'ML Intern proposal' });
+}
+
+export async function waitForDiff(page, file) {
+  await waitFor(`the review diff of ${file}`, async () => (await diffTitle(page, file).count()) > 0 && (await page.locator('.monaco-diff-editor').count()) > 0, { timeoutMs: 90000 });
+  // The CodeLens line shows once the diff is laid out.
+  await waitFor(`the CodeLens of the ${file} review`, async () => (await page.locator('.codelens-decoration a', { hasText: 'Accept hunk' }).count()) > 0, { timeoutMs: 60000 });
+}
+
+export async function clickLens(page, text, index = 0) {
+  const lens = page.locator('.codelens-decoration a', { hasText: text }).nth(index);
+  await lens.click();
+}
+
+export async function lensCount(page, text) {
+  return page.locator('.codelens-decoration a', { hasText: text }).count();
+}
+
+/** The modal dialog (window.dialogStyle custom → DOM dialog) asking to run; click a button. */
+export async function answerRunDialog(page, button) {
+  const dialog = page.locator('.monaco-dialog-box');
+  await waitFor('the "ML Intern wants to run a command" dialog', async () => (await dialog.filter({ hasText: 'ML Intern wants to run a command' }).count()) > 0, { timeoutMs: 90000 });
+  await dialog.locator('a.monaco-button, button', { hasText: new RegExp(`^${button}$`) }).first().click();
+  await waitFor('the dialog to close', async () => (await dialog.count()) === 0, { timeoutMs: 20000 });
+}
+
+export function panel(page) {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+export async function terminalText(page) {
+  const rows = await page.locator('.terminal-wrapper .xterm-rows > div').allTextContents();
+  return rows.join('\n');
+}
+
+export function runFolders(ws) {
+  const dir = join(ws, '.ml-intern', 'runs');
+  return existsSync(dir) ? readdirSync(dir).sort().map((d) => join(dir, d)) : [];
+}
+
+export function readStatus(folder) {
+  try {
+    return JSON.parse(readFileSync(join(folder, 'status.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function waitForRunState(ws, state, timeoutMs = 120000) {
+  return waitFor(`a run in state '${state}' (status.json)`, async () => {
+    const folders = runFolders(ws);
+    const last = folders[folders.length - 1];
+    const s = last && readStatus(last);
+    return s?.state === state ? last : undefined;
+  }, { timeoutMs });
+}
