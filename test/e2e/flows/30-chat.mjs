@@ -1,0 +1,72 @@
+// Flow 3: chat with an LLM (a fake OpenAI-compatible server over HTTP, through the
+// real openai SDK in the extension host): type a request → the streamed answer appears
+// → the agent proposes a script → reject it with a reason → the agent revises → accept.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { waitFor, runCommand } from '../workbench.mjs';
+import { openReady, waitForDiff, writeWorkspaceSettings, panel } from '../lib.mjs';
+
+const V1 = 'EPOCHS = 3\nprint("training for", EPOCHS, "epochs")\n';
+const V2 = 'EPOCHS = 2\nprint("training for", EPOCHS, "epochs")\n';
+const call = (id, name, args) => ({ id, name, arguments: JSON.stringify(args) });
+
+const TURNS = [
+  { text: "I'll start with a first draft of the training script for your medical QA data.", chunkSize: 12, toolCalls: [call('c1', 'write_file', { path: 'chat_train.py', content: V1, description: 'first draft of the training script' })] },
+  { text: 'Understood — two epochs it is.', toolCalls: [call('c2', 'write_file', { path: 'chat_train.py', content: V2, description: 'train for 2 epochs as asked' })] },
+  { toolCalls: [call('c3', 'finish', { summary: 'Wrote chat_train.py (2 epochs), as you asked.' })] },
+];
+
+async function startFakeLlm(repo, dir) {
+  const script = join(dir, 'turns.json');
+  const record = join(dir, 'requests.json');
+  writeFileSync(script, JSON.stringify({ turns: TURNS, whenEmpty: { text: 'Nothing more to do.' } }));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'test/support/fakeLlmServerMain.ts'), '--script', script, '--record', record], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the fake LLM server exited with ${code}`)));
+  });
+  return { url, record, stop: () => child.kill('SIGTERM') };
+}
+
+export const flow = {
+  id: 'chat',
+  name: 'Chat: streamed answer → proposed script → rejected with a reason → revised → accepted',
+  async run(ctx) {
+    const llm = await startFakeLlm(ctx.repo, mkdtempSync(join(tmpdir(), 'ml-intern-fake-llm-')));
+    ctx.cleanup = async () => llm.stop();
+    writeWorkspaceSettings(ctx.workspace, { 'mlIntern.provider': 'openai-compatible', 'mlIntern.baseUrl': `${llm.url}/v1`, 'mlIntern.model': 'fake-model' });
+    const page = await openReady(ctx);
+    await runCommand(page, 'ML Intern: Open Chat');
+    const chat = panel(page);
+    await chat.locator('[data-testid="chat-input"]').fill('Write a minimal SFT script for data/medical_qa.jsonl');
+    await chat.locator('[data-testid="send-button"]').click();
+
+    await waitFor('the streamed answer in the panel', async () => /first draft of the training script for your medical QA data/.test((await chat.locator('[data-testid="assistant-message"]').allTextContents()).join('\n')), { timeoutMs: 60000 });
+    await waitForDiff(page, 'chat_train.py');
+    await ctx.screenshot(page, '1-streamed-answer-and-proposal');
+    await runCommand(page, 'ML Intern: Reject Change');
+    const reason = page.locator('.quick-input-widget input');
+    await reason.waitFor({ state: 'visible' });
+    await reason.fill('use 2 epochs');
+    await page.keyboard.press('Enter');
+
+    await waitFor('the revised proposal (2 epochs)', async () => {
+      if (!existsSync(llm.record)) return false;
+      const requests = JSON.parse(readFileSync(llm.record, 'utf8'));
+      return requests.length >= 2;
+    }, { timeoutMs: 60000 });
+    await waitForDiff(page, 'chat_train.py');
+    await runCommand(page, 'ML Intern: Accept Change');
+    await waitFor('chat_train.py on disk to be the accepted revision', async () => existsSync(join(ctx.workspace, 'chat_train.py')) && readFileSync(join(ctx.workspace, 'chat_train.py'), 'utf8') === V2, { timeoutMs: 30000 });
+    await waitFor("the agent's finish summary in the panel", async () => /Wrote chat_train\.py \(2 epochs\)/.test(await chat.locator('[data-testid="timeline"]').textContent()), { timeoutMs: 60000 });
+
+    const requests = JSON.parse(readFileSync(llm.record, 'utf8'));
+    const second = JSON.stringify(requests[1].body.messages);
+    if (!second.includes('use 2 epochs')) throw new Error('the rejection reason did not reach the model in the next request');
+    if (requests.length !== 3) throw new Error(`expected 3 LLM calls, the fake server saw ${requests.length}`);
+    await ctx.screenshot(page, '2-after-accept');
+  },
+};
