@@ -14,6 +14,7 @@ import { registerRecipeCommands } from './commands/recipeCommands';
 import { registerStatusBar } from './statusBar';
 import { registerSessions } from './session/sessionManager';
 import { registerChatAgent } from './session/chatAgent';
+import { registerRecipeHandlers } from './session/recipeHandlers';
 
 export function registerAreas(host: Host): void {
   registerReview(host);
@@ -26,4 +27,5 @@ export function registerAreas(host: Host): void {
   registerStatusBar(host);
   registerSessions(host);
   registerChatAgent(host);
+  registerRecipeHandlers(host);
 }
