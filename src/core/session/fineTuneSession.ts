@@ -204,7 +204,8 @@ export class FineTuneSession {
   async resume(run: DetachedRun, scriptPath: string, knownStep: number): Promise<SessionOutcome> {
     this.emit({ type: 'run_started', runId: this.runId, title: (await this.handle.readStatus()).title, folder: this.handle.folder });
     this.emit({ type: 'run_state', runId: this.runId, state: 'running', message: 'Re-attached after a reload' });
-    const first = await this.watch(run, knownStep);
+    // 'training' is the card the panel rebuilt from metrics.jsonl after the reload: keep drawing on it.
+    const first = await this.watch(run, knownStep, 'training');
     if (first.exitCode === 0 && !/'loss': nan/.test(first.logText)) return this.finish('succeeded', undefined, 0);
     const result = await repairLoop({
       runId: this.runId,
@@ -261,10 +262,10 @@ export class FineTuneSession {
     return result;
   }
 
-  private async watch(run: DetachedRun, knownStep: number | undefined): Promise<RunResult> {
+  private async watch(run: DetachedRun, knownStep: number | undefined, processId = `attempt-${this.attempt || 1}`): Promise<RunResult> {
     this.current = run;
     try {
-      return await watchRun(run, { runId: this.runId, processId: `attempt-${this.attempt || 1}`, handle: this.handle, events: this.deps.events, knownStep });
+      return await watchRun(run, { runId: this.runId, processId, handle: this.handle, events: this.deps.events, knownStep });
     } finally {
       this.current = undefined;
       run.dispose();

@@ -71,7 +71,8 @@ export async function resumeRuns(host: Host): Promise<void> {
     if (spec.kind !== 'fine-tune' || !status.scriptPath) continue;
     const attached = await attachDetached(files.resolve(summary.folder));
     if (!attached) continue;
-    if ('lost' in attached) {
+    const live = 'detached' in attached && attached.detached === true ? attached : undefined;
+    if (!live && 'lost' in attached) {
       await handle.updateStatus({ state: 'lost', lastMessage: attached.lost });
       host.events.emit({ type: 'run_state', runId: summary.id, state: 'lost', message: attached.lost });
       continue;
@@ -80,14 +81,16 @@ export async function resumeRuns(host: Host): Promise<void> {
     const session = await FineTuneSession.reopen(handle, deps);
     const tracked = trackSession(session);
     const knownStep = await lastMetricStep(files.resolve(`${summary.folder}/metrics.jsonl`));
-    if ('ended' in attached) {
+    let run;
+    if (live) {
+      host.logger.info(`Re-attached to run ${summary.id} (pid ${live.pid}).`);
+      showRunTerminal(live, `${path.basename(status.scriptPath)} (re-attached)`, { preserveFocus: true });
+      run = live;
+    } else if ('ended' in attached) {
       host.logger.info(`Run ${summary.id} ended while the window was away (exit ${attached.ended.code}).`);
       void vscode.window.showInformationMessage(`ML Intern: the run "${status.title}" ended while the window was closed (exit code ${attached.ended.code}).`);
-    } else {
-      host.logger.info(`Re-attached to run ${summary.id} (pid ${attached.pid}).`);
-      showRunTerminal(attached, `${path.basename(status.scriptPath)} (re-attached)`, { preserveFocus: true });
-    }
-    const run = 'ended' in attached ? await endedRun(files.resolve(summary.folder), attached.ended.code) : attached;
+      run = await endedRun(files.resolve(summary.folder), attached.ended.code);
+    } else continue;
     void session.resume(run, status.scriptPath, knownStep).finally(() => tracked.dispose());
   }
 }
