@@ -16,7 +16,7 @@ import { EnvSecrets } from '../../core/llm/envSecrets';
 import { createProvider } from '../../core/llm/factory';
 import { ProposedChange, ReviewDecision, Reviewer } from '../../core/ports';
 import { AutoApprovePolicy, DEFAULT_SETTINGS, ProviderId, Settings } from '../../core/settings';
-import { createCoreRegistry } from '../../core/tools/coreTools';
+import { createAgentRegistry } from '../../core/tools/domain';
 import { registerCustomTools } from '../../core/tools/customTools';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
@@ -51,7 +51,7 @@ export const runCommand: CliCommand = {
     const files = new NodeFileStore(root);
     const interactive = Boolean(process.stdin.isTTY) && !args.flags.json && !io.env.CI;
     const refused: string[] = [];
-    const tools = createCoreRegistry();
+    const tools = createAgentRegistry();
     if (await files.exists('.ml-intern/tools')) {
       const found = await registerCustomTools(tools, { workspaceRoot: root, python: settings.pythonPath || 'python3' });
       for (const e of found.errors) io.err(`custom tools: ${e}\n`);

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { AgentDeps, AgentSession } from '../../core/agent/agentLoop';
-import { createCoreRegistry } from '../../core/tools/coreTools';
+import { createAgentRegistry } from '../../core/tools/domain';
 import { registerCustomTools } from '../../core/tools/customTools';
 import { registerMcpServers } from '../../core/mcp/mcpTools';
 import { RunStore } from '../../core/runs/runStore';
@@ -29,7 +29,7 @@ async function agentDeps(host: Host): Promise<{ deps: AgentDeps; dispose: () => 
   const reviewer = getReviewController();
   if (!reviewer) throw new Error('The review view is not ready yet.');
   const settings = { ...host.settings(), pythonPath: (await resolvePython(host)).path };
-  const tools = createCoreRegistry();
+  const tools = createAgentRegistry();
   const custom = await registerCustomTools(tools, { workspaceRoot: files.root, python: settings.pythonPath });
   for (const e of custom.errors) host.logger.warn(`Custom tool: ${e}`);
   const mcp = Object.keys(settings.mcpServers).length ? await registerMcpServers(tools, settings.mcpServers, { cwd: files.root, logger: host.logger }) : undefined;
