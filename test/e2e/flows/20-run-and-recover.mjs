@@ -39,7 +39,7 @@ export const flow = {
     if (!/"category":"cuda_oom"/.test(recovery) || !/"outcome":"fixed"/.test(recovery)) throw new Error(`recovery.jsonl does not record the fixed OOM: ${recovery.slice(0, 400)}`);
 
     await chat.locator('[data-testid="loss-chart-canvas"]').first().waitFor({ state: 'visible', timeout: 30000 });
-    await chat.locator('[data-testid="loss-chart"]').first().scrollIntoViewIfNeeded();
+    await chat.locator('[data-testid="loss-chart-canvas"]:visible').last().scrollIntoViewIfNeeded();
     await waitFor('the summary in the chat panel', async () => /Training finished after 1 automatic repair/.test((await chat.locator('[data-testid="assistant-message"]').allTextContents()).join('\n')), { timeoutMs: 30000 });
     await ctx.screenshot(page, '3-panel-chart-and-summary');
   },
