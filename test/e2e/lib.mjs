@@ -17,7 +17,7 @@ export async function openReady(ctx) {
 }
 
 /** Answer the Fine-tune wizard's 7 steps with typed text + Enter. */
-export async function fineTuneWizard(page, answers) {
+export async function fineTuneWizard(page, answers, onStep) {
   await runCommand(page, 'ML Intern: Fine-tune');
   const input = page.locator('.quick-input-widget input');
   const steps = [answers.model, answers.dataset, answers.method, answers.adapter, answers.split, answers.hubRepo ?? '', answers.instructions ?? ''];
@@ -28,6 +28,7 @@ export async function fineTuneWizard(page, answers) {
       const busy = await page.locator('.quick-input-widget .quick-input-progress-bar .progress-bit').isVisible().catch(() => false);
       return ((await title()) ?? '').includes(here) && !busy && (await input.isEditable());
     }, { timeoutMs: 90000 });
+    await onStep?.(i + 1);
     // Type, check the text stuck (a picker may re-render its items), press Enter, and
     // make sure the wizard moved on — retrying when a re-render swallowed the keys.
     await waitFor(`wizard step ${i + 1}/7 to accept '${steps[i]}'`, async () => {
