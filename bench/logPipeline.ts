@@ -1,8 +1,10 @@
 /**
  * Log pipeline throughput and memory: a 1 GB realistic trainer log (generated
- * once into bench/.data/, git-ignored), streamed through LogPipeline with
- * fs.createReadStream; throughput as a ratio to `wc -l` on the same file in
- * the same run; peak RSS sampled while it runs. Goal: ≥ 30 % of wc -l, flat memory.
+ * once into bench/.data/, git-ignored), streamed through LogPipeline.pushBytes
+ * with fs.createReadStream Buffers (what the file follower delivers to watchRun);
+ * throughput as a ratio to `wc -l` on the same file in the same run; peak RSS
+ * sampled while it runs. The string path (push() of decoded chunks) is reported
+ * too, and both must give the same figures. Goal: ≥ 30 % of wc -l, flat memory.
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, openSync, closeSync, statSync, writeSync } from 'node:fs';
@@ -78,7 +80,18 @@ async function timeDecodeOnly(file: string): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-async function timePipeline(file: string): Promise<{ seconds: number; peakRss: number; rssAfterWarmup: number; points: number; progress: number }> {
+interface PipelineRun {
+  seconds: number;
+  peakRss: number;
+  rssAfterWarmup: number;
+  points: number;
+  progress: number;
+  lines: number;
+  segments: number;
+  lastLoss?: number;
+}
+
+async function timePipeline(file: string, mode: 'bytes' | 'string'): Promise<PipelineRun> {
   let points = 0;
   let progress = 0;
   const p = new LogPipeline({ onMetric: () => points++, onProgress: () => progress++ });
@@ -87,17 +100,36 @@ async function timePipeline(file: string): Promise<{ seconds: number; peakRss: n
   let bytes = 0;
   const size = statSync(file).size;
   const t0 = process.hrtime.bigint();
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1024 * 1024 });
-  for await (const chunk of stream) {
-    p.push(chunk as string);
-    bytes += (chunk as string).length;
-    const rss = process.memoryUsage.rss();
-    if (rss > peak) peak = rss;
-    if (!afterWarmup && bytes > size / 10) afterWarmup = rss;
+  if (mode === 'bytes') {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+      const buf = chunk as Buffer;
+      p.pushBytes(buf);
+      bytes += buf.length;
+      const rss = process.memoryUsage.rss();
+      if (rss > peak) peak = rss;
+      if (!afterWarmup && bytes > size / 10) afterWarmup = rss;
+    }
+  } else {
+    for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1024 * 1024 })) {
+      p.push(chunk as string);
+      bytes += (chunk as string).length;
+      const rss = process.memoryUsage.rss();
+      if (rss > peak) peak = rss;
+      if (!afterWarmup && bytes > size / 10) afterWarmup = rss;
+    }
   }
   p.end();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { seconds, peakRss: peak, rssAfterWarmup: afterWarmup, points, progress };
+  return { seconds, peakRss: peak, rssAfterWarmup: afterWarmup, points, progress, lines: p.stats.lines, segments: p.stats.segments, lastLoss: p.stats.lastLoss };
+}
+
+/** Reading the file as Buffers and doing nothing: the ceiling of this harness (Node streams). */
+async function timeReadOnly(file: string): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  let n = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) n += (chunk as Buffer).length;
+  if (n < 0) throw new Error('unreachable');
+  return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
 export default async function logPipelineBench(): Promise<BenchResult> {
@@ -105,22 +137,33 @@ export default async function logPipelineBench(): Promise<BenchResult> {
   const bytes = statSync(file).size;
   timeWc(file); // warm the page cache
   const wc = Math.min(timeWc(file), timeWc(file));
+  const read = Math.min(await timeReadOnly(file), await timeReadOnly(file));
   const decode = await timeDecodeOnly(file);
-  const run = await timePipeline(file);
+  const str = await timePipeline(file, 'string');
+  // Best of two for the byte path (the figure the goal is about); the first also warms the JIT.
+  const a = await timePipeline(file, 'bytes');
+  const b = await timePipeline(file, 'bytes');
+  const run = a.seconds <= b.seconds ? a : b;
+  const same = (['points', 'progress', 'lines', 'segments', 'lastLoss'] as const).every((k) => run[k] === str[k]);
   const mb = bytes / 1024 ** 2;
   const ratio = wc / run.seconds;
+  const rate = (s: number) => `${s.toFixed(2)} s (${(mb / s).toFixed(0)} MiB/s, ${((wc / s) * 100).toFixed(1)} % of wc -l)`;
   return {
     name: 'log pipeline (1 GB trainer log, streamed)',
     goal: '≥ 30 % of wc -l throughput; flat memory',
-    ok: ratio >= 0.3,
+    ok: ratio >= 0.3 && same && run.peakRss < run.rssAfterWarmup * 1.5,
     figures: {
       'file size': `${mb.toFixed(0)} MiB`,
       'wc -l': `${wc.toFixed(2)} s (${(mb / wc).toFixed(0)} MiB/s)`,
-      pipeline: `${run.seconds.toFixed(2)} s (${(mb / run.seconds).toFixed(0)} MiB/s)`,
+      'pipeline, pushBytes (Buffers from fs.createReadStream, 1 MiB chunks; best of 2)': rate(run.seconds),
       'throughput vs wc -l': `${(ratio * 100).toFixed(1)} %`,
-      'UTF-8 streaming alone (ceiling of a string pipeline)': `${decode.toFixed(2)} s (${(mb / decode).toFixed(0)} MiB/s, ${((wc / decode) * 100).toFixed(1)} % of wc -l)`,
-      'metric points / progress updates': `${run.points} / ${run.progress}`,
-      'RSS after 10 % / peak': `${(run.rssAfterWarmup / 1024 ** 2).toFixed(0)} MiB / ${(run.peakRss / 1024 ** 2).toFixed(0)} MiB`,
+      'pipeline, push(string) (utf8 stream)': rate(str.seconds),
+      'reading the Buffers alone (ceiling of this harness)': rate(read),
+      'UTF-8 streaming alone (ceiling of a string pipeline)': rate(decode),
+      'metric points / progress updates / lines (pushBytes)': `${run.points} / ${run.progress} / ${run.lines}`,
+      'same results on both paths': same ? 'yes' : `NO (string path: ${str.points} / ${str.progress} / ${str.lines})`,
+      'RSS after 10 % / peak (pushBytes)': `${(run.rssAfterWarmup / 1024 ** 2).toFixed(0)} MiB / ${(run.peakRss / 1024 ** 2).toFixed(0)} MiB`,
+      'RSS after 10 % / peak (push(string))': `${(str.rssAfterWarmup / 1024 ** 2).toFixed(0)} MiB / ${(str.peakRss / 1024 ** 2).toFixed(0)} MiB`,
     },
   };
 }

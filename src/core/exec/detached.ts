@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ProcessExit } from '../ports';
-import { followFile, FollowOptions } from './fileFollower';
+import { Follower, followFile, FollowOptions } from './fileFollower';
 import { LAUNCHER_MARK, LAUNCHER_PY } from './launcherScript';
 import { DEFAULT_STOP, killGroup, raceTimeout, runEnv, StopOptions } from './processBase';
 import { cmdline, pidAlive, sameProcess } from './procInfo';
@@ -53,6 +53,11 @@ export interface DetachedRun {
   readonly logFile: string;
   /** Follow the log (tail -f); returns the function that stops following. */
   follow(onData: (chunk: string) => void, options?: Pick<FollowOptions, 'from'>): () => void;
+  /**
+   * The same with the bytes as read, undecoded (each Buffer is only valid during the call):
+   * for LogPipeline.pushBytes. Optional, so other DetachedRun views need not offer it.
+   */
+  followBytes?(onData: (chunk: Buffer) => void, options?: Pick<FollowOptions, 'from'>): () => void;
   /** Resolves when the run ends (code -1 with `lost` when its end could not be recorded). */
   readonly exit: Promise<DetachedExit>;
   /** SIGINT, then SIGTERM, then SIGKILL to the run's process group, with a note in the log at each step. */
@@ -164,7 +169,14 @@ class Detached implements DetachedRun {
   }
 
   follow(onData: (chunk: string) => void, options: Pick<FollowOptions, 'from'> = {}): () => void {
-    const f = followFile(this.logFile, onData, { from: options.from ?? 'start', pollMs: this.options.pollMs ?? 250 });
+    return this.addFollower(followFile(this.logFile, onData, { from: options.from ?? 'start', pollMs: this.options.pollMs ?? 250 }));
+  }
+
+  followBytes(onData: (chunk: Buffer) => void, options: Pick<FollowOptions, 'from'> = {}): () => void {
+    return this.addFollower(followFile(this.logFile, onData, { from: options.from ?? 'start', pollMs: this.options.pollMs ?? 250, raw: true }));
+  }
+
+  private addFollower(f: Follower): () => void {
     f.poll();
     if (this.ended) {
       f.stop();

@@ -1,6 +1,8 @@
 /**
  * tail -f by polling a file's size: follows appends, starts over when the
- * file is truncated or replaced, decodes UTF-8 across read boundaries.
+ * file is truncated or replaced, decodes UTF-8 across read boundaries — or,
+ * with `raw`, hands over the bytes as read (LogPipeline.pushBytes decodes
+ * only what it needs).
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
@@ -11,6 +13,13 @@ export interface FollowOptions {
   pollMs?: number;
 }
 
+export interface RawFollowOptions extends FollowOptions {
+  /** Deliver Buffers as read instead of decoded text. The Buffer is only valid during the call (it is reused). */
+  raw: true;
+  /** Called when the file was truncated or replaced and is read again from its start. */
+  onRestart?: () => void;
+}
+
 export interface Follower {
   /** Read what is new now (also called by the timer). */
   poll(): void;
@@ -19,7 +28,10 @@ export interface Follower {
 
 const MAX_PER_POLL = 8 * 1024 * 1024;
 
-export function followFile(file: string, onData: (chunk: string) => void, options: FollowOptions = {}): Follower {
+export function followFile(file: string, onData: (chunk: string) => void, options?: FollowOptions): Follower;
+export function followFile(file: string, onData: (chunk: Buffer) => void, options: RawFollowOptions): Follower;
+export function followFile(file: string, onData: ((chunk: string) => void) | ((chunk: Buffer) => void), options: FollowOptions | RawFollowOptions = {}): Follower {
+  const raw = 'raw' in options && options.raw === true;
   let offset = 0;
   if (options.from === 'end') {
     try {
@@ -47,6 +59,7 @@ export function followFile(file: string, onData: (chunk: string) => void, option
         // Truncated or replaced: start over from its beginning.
         offset = 0;
         decoder = new StringDecoder('utf8');
+        if (raw && ino !== undefined) (options as RawFollowOptions).onRestart?.();
       }
       ino = st.ino;
       let budget = MAX_PER_POLL;
@@ -55,8 +68,12 @@ export function followFile(file: string, onData: (chunk: string) => void, option
         if (n <= 0) break;
         offset += n;
         budget -= n;
+        if (raw) {
+          (onData as (chunk: Buffer) => void)(buf.subarray(0, n));
+          continue;
+        }
         const text = decoder.write(buf.subarray(0, n));
-        if (text) onData(text);
+        if (text) (onData as (chunk: string) => void)(text);
       }
     } finally {
       closeSync(fd);

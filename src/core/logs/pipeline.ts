@@ -5,8 +5,10 @@
  * Memory stays flat whatever the log size: one pending line (capped), a ring
  * of recent lines, and a few numbers. The full log stays on disk.
  */
+import { StringDecoder } from 'node:string_decoder';
 import { MetricPoint, ProgressInfo } from '../events';
 import { stripAnsi } from './ansi';
+import { ByteScan, isPureBarBytes } from './byteScan';
 import { DEFAULT_MAX_LINE_CHARS, LineSplitter, SegmentEnd } from './lineSplitter';
 import { ParsedBar, parseNotebookBar, parseTqdm } from './progress';
 import { RingBuffer } from './ringBuffer';
@@ -55,6 +57,19 @@ export class LogPipeline {
   private readonly maxTailLineChars: number;
   private crPending = '';
   private pendingBar: string | undefined;
+  // pushBytes: the chunk being scanned, and the display line / tqdm redraw still held as a byte
+  // range of it (decoded only if they are needed: a later empty line, or the end of the chunk).
+  private cur: Buffer | undefined;
+  private crStart = -1;
+  private crEnd = 0;
+  private barStart = -1;
+  private barEnd = 0;
+  /** Bytes of an unterminated segment carried to the next pushBytes chunk (shorter than the cap). */
+  private carry: Buffer[] = [];
+  private carryBytes = 0;
+  /** Set while a segment of ≥ maxLineChars bytes goes through the string splitter (so it is cut exactly as push() cuts it). */
+  private longDecoder: StringDecoder | undefined;
+  private readonly maxLineChars: number;
   private tableHeader: string[] | undefined;
   private metricsRank: number | undefined;
   private mainBar: ParsedBar | undefined;
@@ -66,7 +81,8 @@ export class LogPipeline {
   readonly stats: LogPipelineStats = { lines: 0, segments: 0, trainPoints: 0, evalPoints: 0, summaryPoints: 0 };
 
   constructor(private readonly options: LogPipelineOptions = {}) {
-    this.splitter = new LineSplitter((t, e) => this.onSegment(t, e), options.maxLineChars ?? DEFAULT_MAX_LINE_CHARS);
+    this.maxLineChars = options.maxLineChars ?? DEFAULT_MAX_LINE_CHARS;
+    this.splitter = new LineSplitter((t, e) => this.onSegment(t, e), this.maxLineChars);
     this.ring = new RingBuffer<string>(options.tailLines ?? 500);
     this.maxTailLineChars = options.maxTailLineChars ?? 4000;
   }
@@ -77,8 +93,126 @@ export class LogPipeline {
     this.flushBar();
   }
 
+  /**
+   * The same as `push(decoder.write(buf))` with a streaming UTF-8 decoder, without decoding
+   * what cannot change the result: \r-redraws of a tqdm bar are recognised on the bytes and
+   * only the last one of a chunk is decoded and parsed; other segments are decoded one by one.
+   * Feed one stream through either push() or pushBytes(), not both. The buffer may be reused
+   * by the caller once this returns.
+   */
+  pushBytes(buf: Buffer): void {
+    let pos = 0;
+    const n = buf.length;
+    if (this.longDecoder) {
+      // Inside a long segment: the string splitter has it (and cuts it at the cap).
+      const t = firstTerminator(buf, 0);
+      if (t === -1) {
+        this.splitter.push(this.longDecoder.write(buf));
+        this.flushBar();
+        return;
+      }
+      this.splitter.push(this.longDecoder.write(buf.subarray(0, t + 1)));
+      this.longDecoder = undefined;
+      pos = t + 1;
+    }
+    this.cur = buf;
+    const scan = new ByteScan(buf);
+    if (this.carryBytes > 0 && pos < n) {
+      // The segment begun in an earlier chunk: join it with its end (segments rarely cross chunks).
+      const t = scan.nextTerminator(pos);
+      if (t === -1) {
+        this.addCarry(buf.subarray(pos));
+        pos = n;
+      } else {
+        this.carry.push(buf.subarray(pos, t + 1));
+        const whole = Buffer.concat(this.carry);
+        this.carry = [];
+        this.carryBytes = 0;
+        this.bytesSegment(whole, 0, whole.length - 1, undefined);
+        pos = t + 1;
+      }
+    }
+    while (pos < n) {
+      const t = scan.nextTerminator(pos);
+      if (t === -1) {
+        this.addCarry(buf.subarray(pos));
+        break;
+      }
+      this.bytesSegment(buf, pos, t, scan);
+      pos = t + 1;
+    }
+    // The chunk's buffer may be reused: decode what is still held as a range of it.
+    this.materialize();
+    this.cur = undefined;
+    this.flushBar();
+  }
+
+  /** One segment buf[start, end) ended by the \n or \r at buf[end]. */
+  private bytesSegment(buf: Buffer, start: number, end: number, scan: ByteScan | undefined): void {
+    const cr = buf[end] === 13;
+    if (start === end) {
+      this.onSegment('', cr ? 'cr' : 'lf');
+      return;
+    }
+    if (end - start >= this.maxLineChars) {
+      // Maybe longer than the cap in characters: the string splitter cuts it exactly as push() does.
+      this.splitter.push(buf.toString('utf8', start, end + 1));
+      return;
+    }
+    if (cr && scan && isPureBarBytes(buf, start, end, scan)) {
+      // A tqdm redraw: it becomes the display line being redrawn and the bar to parse, both kept as ranges.
+      this.stats.segments++;
+      this.crStart = start;
+      this.crEnd = end;
+      this.barStart = start;
+      this.barEnd = end;
+      this.pendingBar = undefined;
+      return;
+    }
+    this.onSegment(buf.toString('utf8', start, end), cr ? 'cr' : 'lf');
+  }
+
+  private addCarry(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.carry.push(Buffer.from(bytes)); // a copy: the caller may reuse its buffer
+    this.carryBytes += bytes.length;
+    if (this.carryBytes >= this.maxLineChars) {
+      // A long unterminated run: hand it to the string splitter, which cuts it at the cap.
+      this.longDecoder = new StringDecoder('utf8');
+      const whole = Buffer.concat(this.carry);
+      this.carry = [];
+      this.carryBytes = 0;
+      this.splitter.push(this.longDecoder.write(whole));
+    }
+  }
+
+  private materialize(): void {
+    this.takeCrPending();
+    if (this.barStart >= 0 && this.cur) {
+      this.pendingBar = this.cur.toString('utf8', this.barStart, this.barEnd);
+      this.barStart = -1;
+    }
+  }
+
+  private takeCrPending(): string {
+    if (this.crStart >= 0 && this.cur) {
+      this.crPending = this.cur.toString('utf8', this.crStart, this.crEnd);
+      this.crStart = -1;
+    }
+    return this.crPending;
+  }
+
   /** The stream ended: flush the last unterminated line. */
   end(): void {
+    if (this.longDecoder) {
+      this.splitter.push(this.longDecoder.end());
+      this.longDecoder = undefined;
+    } else if (this.carryBytes > 0) {
+      const whole = Buffer.concat(this.carry);
+      this.carry = [];
+      this.carryBytes = 0;
+      this.splitter.push(whole.toString('utf8'));
+    }
     this.splitter.end();
     this.flushBar();
     if (this.crPending) {
@@ -106,10 +240,14 @@ export class LogPipeline {
     const seg = stripAnsi(raw);
     // Display lines for the tail: a \r redraw replaces the line, the last non-empty one stays.
     if (end === 'cr') {
-      if (seg.length > 0) this.crPending = seg;
+      if (seg.length > 0) {
+        this.crPending = seg;
+        this.crStart = -1;
+      }
     } else {
-      this.addTail(seg.length > 0 ? seg : this.crPending);
+      this.addTail(seg.length > 0 ? seg : this.takeCrPending());
       this.crPending = '';
+      this.crStart = -1;
     }
     if (seg.length === 0) return;
     this.stats.segments++;
@@ -118,6 +256,7 @@ export class LogPipeline {
     // change nothing but the number of progress events.
     if (end === 'cr' && isPureBar(seg)) {
       this.pendingBar = seg;
+      this.barStart = -1;
       return;
     }
     if (isBlank(seg)) return;
@@ -126,6 +265,10 @@ export class LogPipeline {
   }
 
   private flushBar(): void {
+    if (this.barStart >= 0 && this.cur) {
+      this.pendingBar = this.cur.toString('utf8', this.barStart, this.barEnd);
+      this.barStart = -1;
+    }
     const bar = this.pendingBar;
     if (bar === undefined) return;
     this.pendingBar = undefined;
@@ -260,6 +403,14 @@ export class LogPipeline {
       this.setProgress({ ...this.progressBase(), current: this.mainBar ? this.mainBar.current : step, phase: this.lastProgress?.phase ?? 'train' });
     }
   }
+}
+
+function firstTerminator(buf: Buffer, from: number): number {
+  const lf = buf.indexOf(10, from);
+  const cr = buf.indexOf(13, from);
+  if (lf === -1) return cr;
+  if (cr === -1) return lf;
+  return lf < cr ? lf : cr;
 }
 
 function isBlank(seg: string): boolean {

@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { EventSink } from '../ports';
 import { DetachedRun, DetachedSpec } from '../exec/detached';
 import { LogPipeline } from '../logs/pipeline';
@@ -14,6 +15,9 @@ import { RunResult } from '../recovery/repairLoop';
 
 /** How to start a detached run; the VS Code host also opens a terminal on it. */
 export type DetachedLauncher = (spec: DetachedSpec) => Promise<DetachedRun>;
+
+/** The panel's live output shows the last 4,000 characters; at most this many bytes of a chunk are decoded for it. */
+const OUTPUT_TAIL_BYTES = 16 * 1024;
 
 /** Longest end of a log handed to the diagnosis (it scans the tail and error lines). */
 const LOG_TAIL_BYTES = 2 * 1024 * 1024;
@@ -49,14 +53,32 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
     },
     onProgress: (progress) => o.events.emit({ type: 'progress', runId: o.runId, processId: o.processId, progress }),
   });
-  const stopFollowing = run.follow(
-    (chunk) => {
-      pipeline.push(chunk);
-      pendingOutput += chunk;
-      // The panel shows a short live tail; the terminal shows everything.
-      if (!flushTimer) flushTimer = setTimeout(flushOutput, 500);
-    },
-  );
+  // The log comes as bytes: the pipeline decodes only what it parses, and only the end of each
+  // chunk is decoded for the panel's short live tail (the terminal shows everything).
+  let outDecoder = new StringDecoder('utf8');
+  const outputText = (buf: Buffer): string => {
+    if (buf.length <= OUTPUT_TAIL_BYTES) return outDecoder.write(buf);
+    let start = buf.length - OUTPUT_TAIL_BYTES;
+    while (start < buf.length && (buf[start] & 0xc0) === 0x80) start++; // not inside a UTF-8 character
+    outDecoder = new StringDecoder('utf8');
+    return outDecoder.write(buf.subarray(start));
+  };
+  const onOutput = () => {
+    if (pendingOutput.length > 16000) pendingOutput = pendingOutput.slice(-4000);
+    if (!flushTimer) flushTimer = setTimeout(flushOutput, 500);
+  };
+  // A DetachedRun view without followBytes (an ended run's, a test double) hands over text.
+  const stopFollowing = run.followBytes
+    ? run.followBytes((chunk) => {
+        pipeline.pushBytes(chunk);
+        pendingOutput += outputText(chunk);
+        onOutput();
+      })
+    : run.follow((chunk) => {
+        pipeline.push(chunk);
+        pendingOutput += chunk;
+        onOutput();
+      });
   const exit = await run.exit;
   // Let the follower read the last bytes written before the exit was recorded.
   await new Promise((r) => setTimeout(r, 400));
