@@ -1,6 +1,7 @@
 // Bundles the extension host, the CLI and the webview, in the style of the
 // official vscode-extension-samples esbuild sample.
 const esbuild = require('esbuild');
+const path = require('path');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -31,16 +32,39 @@ const common = {
   plugins: [esbuildProblemMatcherPlugin],
 };
 
-const targets = [
-  {
-    ...common,
-    entryPoints: ['src/vscode/extension.ts'],
-    outfile: 'dist/extension.js',
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    external: ['vscode', 'node-pty'],
+/**
+ * The sibling bundles (dist/llm.js, dist/mcp.js) take the modules whose identity matters
+ * (LlmError, the redactor) from dist/extension.js instead of bundling their own copy: see
+ * src/vscode/lazy/loader.ts, which must list the same paths.
+ */
+const SHARED_MODULE_PATHS = ['src/core/llm/types', 'src/core/util/redact'];
+const sharedFromExtensionPlugin = {
+  name: 'shared-from-extension',
+  setup(build) {
+    const root = __dirname;
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const rel = path.relative(root, path.resolve(args.resolveDir, args.path)).replace(/\\/g, '/').replace(/\.ts$/, '');
+      return SHARED_MODULE_PATHS.includes(rel) ? { path: rel, namespace: 'mli-shared' } : undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'mli-shared' }, (args) => ({
+      contents: `module.exports = globalThis[Symbol.for('ml-intern.shared-modules')][${JSON.stringify(args.path)}];`,
+      loader: 'js',
+    }));
   },
+};
+
+/** dist/extension.js and the bundles it loads on first use (outdir: where the files go). */
+function extensionTargets(outdir, options = {}) {
+  const base = { ...common, ...options, absWorkingDir: __dirname, format: 'cjs', platform: 'node', target: 'node20', external: ['vscode', 'node-pty'] };
+  return [
+    { ...base, entryPoints: ['src/vscode/extension.ts'], outfile: path.join(outdir, 'extension.js'), define: { __BUNDLED__: 'true' } },
+    { ...base, entryPoints: ['src/vscode/lazy/llmBundle.ts'], outfile: path.join(outdir, 'llm.js'), plugins: [...(base.plugins ?? []), sharedFromExtensionPlugin] },
+    { ...base, entryPoints: ['src/vscode/lazy/mcpBundle.ts'], outfile: path.join(outdir, 'mcp.js'), plugins: [...(base.plugins ?? []), sharedFromExtensionPlugin] },
+  ];
+}
+
+const targets = [
+  ...extensionTargets('dist'),
   {
     ...common,
     entryPoints: ['src/cli/main.ts'],
@@ -74,6 +98,8 @@ const targets = [
     platform: 'node',
     target: 'node20',
     external: ['vscode', 'node-pty', 'mocha'],
+    // The suite bundles the sources it imports, the lazy ones included.
+    define: { __BUNDLED__: 'false' },
   },
 ];
 
@@ -88,7 +114,11 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+module.exports = { extensionTargets };
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

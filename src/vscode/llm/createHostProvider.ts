@@ -5,14 +5,18 @@
  * (no key, no base URL, no model available).
  */
 import * as vscode from 'vscode';
-import { createProvider, ProviderDeps } from '../../core/llm/factory';
+import type { ProviderDeps } from '../../core/llm/factory';
 import { LlmProvider } from '../../core/llm/types';
 import { Host } from '../host';
-import { selectVsCodeModel } from './vscodeLmProvider';
+import { loadLlm } from '../lazy/loader';
 
 export async function createHostProvider(host: Host, deps: Omit<ProviderDeps, 'extraProviders'> = {}): Promise<LlmProvider | undefined> {
-  return createProvider(host.settings(), host.secrets, {
+  const settings = host.settings();
+  // Recipe mode loads no SDK at all; otherwise the provider bundle (dist/llm.js) is loaded now, once.
+  if (settings.provider === 'none') return undefined;
+  const { createProvider, selectVsCodeModel } = loadLlm();
+  return createProvider(settings, host.secrets, {
     ...deps,
-    extraProviders: { 'vscode-lm': (settings) => selectVsCodeModel(vscode, settings.model, settings.contextWindow) },
+    extraProviders: { 'vscode-lm': (s) => selectVsCodeModel(vscode, s.model, s.contextWindow) },
   });
 }

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { AgentDeps, AgentSession } from '../../core/agent/agentLoop';
 import { createAgentRegistry } from '../../core/tools/domain';
 import { registerCustomTools } from '../../core/tools/customTools';
-import { registerMcpServers } from '../../core/mcp/mcpTools';
+import { loadMcp } from '../lazy/loader';
 import { RunStore } from '../../core/runs/runStore';
 import { Host } from '../host';
 import { ChatContext, setChatHandler } from '../chat/handlers';
@@ -32,7 +32,7 @@ async function agentDeps(host: Host): Promise<{ deps: AgentDeps; dispose: () => 
   const tools = createAgentRegistry();
   const custom = await registerCustomTools(tools, { workspaceRoot: files.root, python: settings.pythonPath });
   for (const e of custom.errors) host.logger.warn(`Custom tool: ${e}`);
-  const mcp = Object.keys(settings.mcpServers).length ? await registerMcpServers(tools, settings.mcpServers, { cwd: files.root, logger: host.logger }) : undefined;
+  const mcp = Object.keys(settings.mcpServers).length ? await loadMcp().registerMcpServers(tools, settings.mcpServers, { cwd: files.root, logger: host.logger }) : undefined;
   const token = await host.secrets.get('hf');
   return {
     deps: {
