@@ -1,6 +1,7 @@
 // The mocha extension-host suite (test/vscode/suite), run inside code-server's
 // real extension host through extensionTestsPath.
 import { join } from 'node:path';
+import { format } from 'node:util';
 import { openWorkbench } from '../workbench.mjs';
 
 export const flow = {
@@ -15,7 +16,8 @@ export const flow = {
       extensionTestsPath: join(ctx.repo, 'dist', 'test', 'suite', 'index.js'),
       onExit: (code) => resolveExit(code),
       onLog: (type, ...args) => {
-        const line = args.map(String).join(' ');
+        // Mocha's reporter logs printf-style ("%s (%dms)", title, ms): format it as the console would.
+        const line = format(...args);
         lines.push(line);
         if (process.env.ML_INTERN_E2E_VERBOSE) console.log(`    [exthost] ${line}`);
       },
