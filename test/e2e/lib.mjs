@@ -24,10 +24,14 @@ export async function fineTuneWizard(page, answers, onStep) {
   const title = () => page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => '');
   for (let i = 0; i < steps.length; i++) {
     const here = `(${i + 1}/7)`;
-    await waitFor(`wizard step ${i + 1}/7`, async () => {
+    const seen = await waitFor(`wizard step ${i + 1}/7`, async () => {
+      // A broken build: VS Code says the command does not exist. Say so at once.
+      const toasts = (await page.locator('.notifications-toasts, .monaco-dialog-box').allTextContents()).join(' ');
+      if (/command 'mlIntern\.\w+' not found/.test(toasts)) return `VS Code reports: ${toasts.match(/command 'mlIntern\.\w+' not found/)[0]}`;
       const busy = await page.locator('.quick-input-widget .quick-input-progress-bar .progress-bit').isVisible().catch(() => false);
       return ((await title()) ?? '').includes(here) && !busy && (await input.isEditable());
     }, { timeoutMs: 90000 });
+    if (typeof seen === 'string') throw new Error(`The Fine-tune wizard did not open. ${seen}`);
     await onStep?.(i + 1);
     // Type, check the text stuck (a picker may re-render its items), press Enter, and
     // make sure the wizard moved on — retrying when a re-render swallowed the keys.
