@@ -26,7 +26,10 @@ import { EnvReport, DatasetInspection } from '../python/types';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
 import { archiveAttemptLog, DetachedLauncher, watchRun } from './trainingRunner';
 import { DetachedRun } from '../exec/detached';
+import { isSlurmExit, endsWithoutRepair, SlurmRun, submitSlurmJob } from '../exec/slurmRun';
 import { FineTuneRequest, SessionOutcome } from './types';
+import { defaultPlan, describeSlurm, LaunchPlan, planLaunch, sbatchOutput } from './launchPlan';
+import { archiveJobOutput, defaultSlurmDeps, jobStatusPatch, SessionEndError, SlurmDeps } from './slurmJobs';
 
 export interface SessionDeps {
   files: FileStore;
@@ -45,6 +48,10 @@ export interface SessionDeps {
   /** Extra environment for training processes (e.g. HF_TOKEN from SecretStorage; never written anywhere). */
   processEnv?: () => Promise<Record<string, string>>;
   logger?: Logger;
+  /** mlIntern.execution.target 'slurm': the backend (default: sbatch & co. from the PATH). */
+  slurm?: SlurmDeps;
+  /** Shows a run the session started itself (a Slurm job) in a terminal; `launch` does that for local runs. */
+  showRun?: (run: DetachedRun, name: string) => void;
 }
 
 /** Workspace folder the scripts of one method + model go to; re-running proposes changes to them as diffs. */
@@ -72,6 +79,8 @@ export class FineTuneSession {
   readonly abort = new AbortController();
   private current: DetachedRun | undefined;
   private attempt = 0;
+  /** How the run starts (local or Slurm, argv, sbatch script); kept in the run folder as launch.json. */
+  private plan: LaunchPlan | undefined;
 
   private constructor(
     readonly handle: RunHandle,
@@ -95,7 +104,12 @@ export class FineTuneSession {
   /** Re-attach to a session whose run folder exists (window reload): used by resume(). */
   static async reopen(handle: RunHandle, deps: SessionDeps): Promise<FineTuneSession> {
     const spec = await handle.spec();
-    return new FineTuneSession(handle, spec.request as FineTuneRequest, deps, gateFor(handle, deps));
+    const session = new FineTuneSession(handle, spec.request as FineTuneRequest, deps, gateFor(handle, deps));
+    const status = await handle.readStatus();
+    session.attempt = status.attempt ?? 0;
+    const saved = await deps.files.readIfExists(handle.path('launch.json')).catch(() => undefined);
+    if (saved) session.plan = JSON.parse(saved) as LaunchPlan;
+    return session;
   }
 
   private emit(event: AgentEvent): void {
@@ -126,11 +140,17 @@ export class FineTuneSession {
       if (accepted.kind !== 'ok') return accepted.outcome;
       return await this.runAndRecover(accepted.scriptPath);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.deps.logger?.error(`Run ${this.runId}: ${message}`);
-      await this.setState('failed', message).catch(() => undefined);
-      return { kind: 'failed', summary: message };
+      return this.failed(err);
     }
+  }
+
+  /** A session that cannot go on: its state says why (a Slurm time limit, an outside cancel, an error). */
+  private async failed(err: unknown): Promise<SessionOutcome> {
+    const message = err instanceof Error ? err.message : String(err);
+    const state = err instanceof SessionEndError ? err.state : 'failed';
+    this.deps.logger?.error(`Run ${this.runId}: ${message}`);
+    await this.setState(state, message).catch(() => undefined);
+    return { kind: state, summary: message };
   }
 
   /** Render the recipe, apply the preflight fixes, and propose every file. */
@@ -165,16 +185,62 @@ export class FineTuneSession {
       }
     }
     if (!scriptPath) throw new Error(`The ${this.request.method} recipe produced no train.py.`);
+    const launch = await this.proposeLaunchFiles(scriptPath);
+    if (launch) return launch;
     await this.handle.updateStatus({ scriptPath });
     return { kind: 'ok', scriptPath };
   }
 
+  /** Several GPUs: the accelerate config; Slurm target: the sbatch script. Proposed like train.py. */
+  private async proposeLaunchFiles(scriptPath: string): Promise<{ kind: 'stop'; outcome: SessionOutcome } | undefined> {
+    const folder = path.dirname(scriptPath);
+    const { plan, files } = planLaunch({
+      request: this.request,
+      settings: this.deps.settings(),
+      environment: this.deps.environment,
+      python: this.deps.python,
+      script: path.basename(scriptPath),
+      folder,
+      folderAbs: this.deps.files.resolve(folder),
+      runId: this.runId,
+      runDirAbs: this.deps.files.resolve(this.handle.folder),
+    });
+    for (const file of files) {
+      const target = `${folder}/${file.name}`;
+      const original = (await this.deps.files.readIfExists(target)) ?? null;
+      if (original === file.content) continue;
+      const change: ProposedChange = { path: target, original, proposed: file.content, description: file.description, origin: 'recipe', runId: this.runId };
+      const decision = await this.gate.proposeChange(change, this.abort.signal);
+      if (decision.kind === 'rejected') {
+        const why = decision.reason ? ` (${decision.reason})` : '';
+        const what = plan.sbatchPath === target ? 'The Slurm batch script' : 'The multi-GPU accelerate config';
+        const how = plan.sbatchPath === target ? 'Change the mlIntern.slurm.* settings (or set mlIntern.execution.target to local)' : 'Edit the config when it is proposed';
+        await this.setState('stopped', `${what} was rejected${why}. ${how} and run "ML Intern: Fine-tune" again.`);
+        return { kind: 'stop', outcome: { kind: 'rejected', summary: `${file.name} rejected${why}` } };
+      }
+    }
+    if (plan.sbatchPath) {
+      // Follow the output file the reviewed script names (its --output may have been edited).
+      const reviewed = await this.deps.files.readIfExists(plan.sbatchPath);
+      if (reviewed) plan.outputPattern = sbatchOutput(reviewed, this.deps.files.resolve(folder));
+    }
+    this.plan = plan;
+    await this.handle.writeJson('launch.json', plan);
+    return undefined;
+  }
+
+  private launchPlan(scriptPath: string): LaunchPlan {
+    return this.plan ?? defaultPlan(this.deps.python, path.basename(scriptPath));
+  }
+
   private async runAndRecover(scriptPath: string): Promise<SessionOutcome> {
-    const argv = [this.deps.python, path.basename(scriptPath)];
-    const approval = await this.gate.approveCommand(
-      { argv, reason: `Start training with ${scriptPath}`, origin: 'recipe', tool: 'run', cwd: path.dirname(scriptPath) },
-      this.abort.signal,
-    );
+    const plan = this.launchPlan(scriptPath);
+    const slurm = plan.target === 'slurm' && plan.sbatchPath;
+    const argv = slurm ? ['sbatch', path.basename(plan.sbatchPath!)] : plan.argv;
+    const reason = slurm
+      ? `Submit ${plan.sbatchPath} to Slurm (${describeSlurm(this.deps.settings(), plan.gpus)}); it runs ${plan.argv.join(' ')}`
+      : `Start training with ${scriptPath}${plan.gpus > 1 ? ` on ${plan.gpus} GPUs (accelerate, ${plan.configFile})` : ''}`;
+    const approval = await this.gate.approveCommand({ argv, reason, origin: 'recipe', tool: 'run', cwd: path.dirname(scriptPath) }, this.abort.signal);
     if (!approval.approved) {
       const message = `Training was not started${approval.reason ? ` (${approval.reason})` : ''}. The script is saved at ${scriptPath}; start it again with "ML Intern: Fine-tune" or from the chat.`;
       await this.setState('stopped', message);
@@ -202,10 +268,19 @@ export class FineTuneSession {
 
   /** After a window reload: follow the run that is still going, then recover as usual. */
   async resume(run: DetachedRun, scriptPath: string, knownStep: number): Promise<SessionOutcome> {
+    try {
+      return await this.resumeWatching(run, scriptPath, knownStep);
+    } catch (err) {
+      return this.failed(err);
+    }
+  }
+
+  private async resumeWatching(run: DetachedRun, scriptPath: string, knownStep: number): Promise<SessionOutcome> {
     this.emit({ type: 'run_started', runId: this.runId, title: (await this.handle.readStatus()).title, folder: this.handle.folder });
     this.emit({ type: 'run_state', runId: this.runId, state: 'running', message: 'Re-attached after a reload' });
     // 'training' is the card the panel rebuilt from metrics.jsonl after the reload: keep drawing on it.
     const first = await this.watch(run, knownStep, 'training');
+    if (run instanceof SlurmRun) await this.afterJob(run, Math.max(1, this.attempt));
     if (first.exitCode === 0 && !/'loss': nan/.test(first.logText)) return this.finish('succeeded', undefined, 0);
     const result = await repairLoop({
       runId: this.runId,
@@ -250,8 +325,10 @@ export class FineTuneSession {
     this.attempt++;
     const runDirAbs = this.deps.files.resolve(this.handle.folder);
     const cwd = this.deps.files.resolve(path.dirname(scriptPath));
-    const argv = [this.deps.python, path.basename(scriptPath)];
+    const plan = this.launchPlan(scriptPath);
+    const argv = plan.argv;
     const env = { ...(this.deps.processEnv ? await this.deps.processEnv() : {}), ...(extraEnv ?? {}), PYTHONUNBUFFERED: '1' };
+    if (plan.target === 'slurm' && plan.sbatchPath && plan.outputPattern) return this.submitOnce(plan, env);
     const run = await this.deps.launch({ argv, cwd, env, runDir: runDirAbs, name: `ML Intern: ${path.basename(scriptPath)} (attempt ${this.attempt})`, python: this.deps.python });
     await this.handle.updateStatus({ pid: run.pid, attempt: this.attempt });
     await this.record({ kind: 'note', text: `attempt ${this.attempt}: started ${argv.join(' ')} in ${path.dirname(scriptPath)} (pid ${run.pid})` });
@@ -260,6 +337,52 @@ export class FineTuneSession {
     await archiveAttemptLog(runDirAbs, this.attempt);
     await this.record({ kind: 'note', text: `attempt ${this.attempt}: exit code ${result.exitCode}` });
     return result;
+  }
+
+  /** One attempt on the Slurm target: sbatch the reviewed script, follow the job, keep its output. */
+  private async submitOnce(plan: LaunchPlan, env: Record<string, string>): Promise<RunResult> {
+    const slurm = this.deps.slurm ?? defaultSlurmDeps;
+    const runDirAbs = this.deps.files.resolve(this.handle.folder);
+    const name = `ML Intern: ${path.basename(plan.sbatchPath!)} (attempt ${this.attempt})`;
+    let run: SlurmRun;
+    try {
+      run = await submitSlurmJob(
+        slurm.backend(env),
+        { scriptPath: this.deps.files.resolve(plan.sbatchPath!), runDir: runDirAbs, name, outputPattern: plan.outputPattern! },
+        {
+          ...(slurm.pollMs ? { pollMs: slurm.pollMs } : {}),
+          ...(plan.timeLimit ? { timeLimit: plan.timeLimit } : {}),
+          onState: (s) => {
+            const message = `Slurm job ${run?.jobId ?? ''}: ${s.state}${s.reason ? ` (${s.reason})` : ''}`;
+            this.emit({ type: 'run_state', runId: this.runId, state: 'running', message });
+            void this.handle.updateStatus({ lastMessage: message }).catch(() => undefined);
+          },
+        },
+      );
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(`Submitting ${plan.sbatchPath} to Slurm failed: ${why}. Check the mlIntern.slurm.* settings (partition, GPUs, time limit, extra directives) or try \`sbatch ${plan.sbatchPath}\` in a terminal.`);
+    }
+    await this.handle.updateStatus(jobStatusPatch(await this.handle.readStatus(), run.jobId, this.attempt));
+    await this.record({ kind: 'note', text: `attempt ${this.attempt}: submitted ${plan.sbatchPath} as Slurm job ${run.jobId} (runs ${plan.argv.join(' ')}; output ${run.logFile})` });
+    this.emit({ type: 'process_started', runId: this.runId, processId: `attempt-${this.attempt}`, name: `Slurm job ${run.jobId}`, argv: ['sbatch', plan.sbatchPath!], python: this.deps.python });
+    // Stopped while sbatch ran: the job must not go on without anyone watching it.
+    if (this.abort.signal.aborted) void run.stop('stopped by the user');
+    this.deps.showRun?.(run, `${path.basename(plan.sbatchPath!)} — Slurm job ${run.jobId} (attempt ${this.attempt})`);
+    const result = await this.watch(run, undefined);
+    await this.afterJob(run, this.attempt);
+    return result;
+  }
+
+  /** Record how the job ended and keep its output; an end no script change fixes ends the session. */
+  private async afterJob(run: SlurmRun, attempt: number): Promise<void> {
+    const exit = await run.exit;
+    await archiveJobOutput(this.deps.files.resolve(this.handle.folder), attempt, run.logFile);
+    const state = isSlurmExit(exit) ? exit.state : 'UNKNOWN';
+    await this.record({ kind: 'note', text: `attempt ${attempt}: Slurm job ${run.jobId} ended ${state} (exit code ${exit.code})` });
+    if (this.abort.signal.aborted) return;
+    if (exit.lost) throw new SessionEndError(exit.lost, 'failed');
+    if (isSlurmExit(exit) && endsWithoutRepair(exit)) throw new SessionEndError(exit.message, exit.state === 'CANCELLED' ? 'stopped' : 'failed');
   }
 
   private async watch(run: DetachedRun, knownStep: number | undefined, processId = `attempt-${this.attempt || 1}`): Promise<RunResult> {

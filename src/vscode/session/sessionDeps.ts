@@ -35,6 +35,8 @@ export async function buildSessionDeps(host: Host, options: { withLlm?: boolean 
     environment: await environment(host),
     llm,
     launch: launchWithTerminal,
+    // Slurm jobs are submitted by the session itself; this shows them like local runs.
+    showRun: (run, name) => void showRunTerminal(run, name, { preserveFocus: true }),
     approveCommand: askToRun,
     processEnv: async (): Promise<Record<string, string>> => {
       const token = await host.secrets.get('hf');

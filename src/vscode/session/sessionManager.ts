@@ -6,6 +6,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { attachDetached } from '../../core/exec/detached';
+import { attachSlurmRun, slurmBackendFor } from '../../core/exec/slurmRun';
+import { slurmJobIdOf } from '../../core/session/slurmJobs';
 import { FineTuneSession } from '../../core/session/fineTuneSession';
 import { FineTuneRequest } from '../../core/session/types';
 import { RunStore } from '../../core/runs/runStore';
@@ -69,7 +71,8 @@ export async function resumeRuns(host: Host): Promise<void> {
     const handle = await new RunStore(files).open(summary.id);
     const spec = await handle.spec();
     if (spec.kind !== 'fine-tune' || !status.scriptPath) continue;
-    const attached = await attachDetached(files.resolve(summary.folder));
+    // A run on the Slurm target is found again from its job id (logs/slurm.json), a local one from its launcher files.
+    const attached = slurmJobIdOf(status) ? await attachSlurmRun(files.resolve(summary.folder), slurmBackendFor()) : await attachDetached(files.resolve(summary.folder));
     if (!attached) continue;
     const live = 'detached' in attached && attached.detached === true ? attached : undefined;
     if (!live && 'lost' in attached) {

@@ -1,0 +1,56 @@
+// A real single-node Slurm for session tests, started the way test/unit/slurm/slurm.test.ts
+// does it (scripts/slurm-test-cluster.sh in a temp folder, random ports so test files can run
+// side by side). Needs root and `apt-get install -y slurm-wlm munge`: without them the
+// tests FAIL with that message (they do not skip).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+const SCRIPT = path.resolve(__dirname, '../../../scripts/slurm-test-cluster.sh');
+
+export interface TestCluster {
+  dir: string;
+  /** The environment Slurm's commands need (SLURM_CONF, /usr/sbin on the PATH). */
+  env: NodeJS.ProcessEnv;
+  /** Stop the daemons; returns the pids still alive (zombies count as stopped). */
+  stop(): { status: number | null; stderr: string; left: number[] };
+}
+
+function aliveNotZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+export function startTestCluster(): TestCluster {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mli-slurm-session-'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const r = spawnSync('bash', [SCRIPT, 'start', dir], {
+    encoding: 'utf8',
+    env: { ...process.env, SLURM_TEST_CTLD_PORT: String(port), SLURM_TEST_SLURMD_PORT: String(port + 1) },
+  });
+  if (r.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`Could not start the test Slurm cluster (exit ${r.status}): ${r.stderr.trim()}\nThe Slurm session tests need root and: apt-get install -y slurm-wlm munge`);
+  }
+  const env = { ...process.env, SLURM_CONF: path.join(dir, 'slurm.conf'), PATH: `${process.env.PATH}:/usr/sbin` };
+  return {
+    dir,
+    env,
+    stop() {
+      const pids = ['run/slurmd.pid', 'run/slurmctld.pid', 'munge/munged.pid']
+        .map((f) => path.join(dir, f))
+        .filter((f) => existsSync(f))
+        .map((f) => Number(readFileSync(f, 'utf8').trim()));
+      const s = spawnSync('bash', [SCRIPT, 'stop', dir], { encoding: 'utf8' });
+      const left = pids.filter(aliveNotZombie);
+      rmSync(dir, { recursive: true, force: true });
+      return { status: s.status, stderr: s.stderr, left };
+    },
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * The fine-tune session on the Slurm target, against a REAL single-node Slurm
+ * (scripts/slurm-test-cluster.sh): the sbatch script is proposed and approved
+ * like train.py, the job runs the fixture trainer, its CUDA OOM goes through the
+ * playbook fix, the resubmitted job succeeds; Stop cancels the job (scancel);
+ * the job is found again from the run folder. Needs root and slurm-wlm + munge:
+ * without them this FAILS (it does not skip).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
+import { RecordingEventSink, ScriptedReviewer } from '../../../src/core/testing/memoryPorts';
+import { RunStore } from '../../../src/core/runs/runStore';
+import { DEFAULT_SETTINGS, Settings } from '../../../src/core/settings';
+import { FineTuneSession, scriptFolder } from '../../../src/core/session/fineTuneSession';
+import { SlurmBackend } from '../../../src/core/exec/slurm';
+import { attachSlurmRun, slurmExit, SlurmRun } from '../../../src/core/exec/slurmRun';
+import { DetachedRun, startDetached } from '../../../src/core/exec/detached';
+import { readConfig } from '../../../src/core/recipes/configBlock';
+import { LlmProvider } from '../../../src/core/llm/types';
+import { startTestCluster, TestCluster } from './slurmCluster';
+
+const FAKE_PYTHON = resolve('test/fixtures/trainer/fake-python');
+let cluster: TestCluster;
+
+before(() => {
+  cluster = startTestCluster();
+});
+
+after(() => {
+  if (!cluster) return;
+  const r = cluster.stop();
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.left, [], 'every daemon stopped');
+});
+
+const request = {
+  baseModel: 'Qwen/Qwen2.5-0.5B-Instruct',
+  dataset: 'data/medical_qa.jsonl',
+  method: 'sft' as const,
+  adapter: 'lora' as const,
+  evalSplit: 0.05,
+  columnMapping: { user: 'patient_query', assistant: 'doctor_response' },
+  datasetFormat: 'custom_qa',
+};
+
+const settings: Settings = {
+  ...DEFAULT_SETTINGS,
+  executionTarget: 'slurm',
+  // The test node has no GPU (no gres): 0 asks for none.
+  slurm: { partition: 'debug', gpus: 0, timeLimit: '00:10:00', extraDirectives: ['--cpus-per-task=1', '--comment=ml-intern-session-test'] },
+};
+
+const noLlm: LlmProvider = {
+  id: 'fail',
+  model: 'none',
+  contextWindow: 1000,
+  chat: async () => {
+    throw new Error('the playbook path must not call the LLM');
+  },
+};
+
+function workspace(): string {
+  const ws = mkdtempSync(join(tmpdir(), 'ml-intern-slurm-session-'));
+  cpSync('examples/medical-qa', ws, { recursive: true });
+  return ws;
+}
+
+/** The cluster's backend; `jobEnv` reaches the job through sbatch's exported environment. */
+function slurmDeps(jobEnv: Record<string, string>) {
+  return { backend: (extra: Record<string, string> = {}) => new SlurmBackend({ env: { ...cluster.env, ...jobEnv, ...extra }, pollMs: 200 }), pollMs: 200 };
+}
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== null && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('Slurm target: sbatch script reviewed → job OOMs → playbook fix → resubmitted job succeeds', { timeout: 90_000 }, async () => {
+  const ws = workspace();
+  try {
+    const files = new NodeFileStore(ws);
+    const reviewer = new ScriptedReviewer();
+    const events = new RecordingEventSink();
+    const approvals: string[][] = [];
+    const shown: DetachedRun[] = [];
+    let launchedLocally = 0;
+    const session = await FineTuneSession.create(request, {
+      files,
+      reviewer,
+      events,
+      runs: new RunStore(files),
+      settings: () => settings,
+      python: FAKE_PYTHON,
+      llm: noLlm,
+      launch: async (spec) => {
+        launchedLocally++;
+        return startDetached(spec);
+      },
+      approveCommand: async (req) => {
+        approvals.push(req.argv);
+        return { approved: true };
+      },
+      processEnv: async () => ({ HF_TOKEN: 'hf_sessiontestsecret0123456789' }),
+      slurm: slurmDeps({ FAKE_OOM_ABOVE: '1' }),
+      showRun: (run) => shown.push(run),
+    });
+    const outcome = await session.execute();
+    assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
+    assert.equal(launchedLocally, 0, 'nothing ran on this machine');
+
+    const folder = scriptFolder(request);
+    const runDir = join(ws, session.handle.folder);
+    // The sbatch script was proposed through the same gate as train.py, after it, from the recipe.
+    const sbatch = reviewer.seen.find((c) => c.path === `${folder}/train.sbatch`);
+    assert.ok(sbatch, 'the sbatch script was proposed');
+    assert.equal(sbatch.origin, 'recipe');
+    assert.ok(reviewer.seen.findIndex((c) => c.path === `${folder}/train.py`) < reviewer.seen.indexOf(sbatch));
+    const text = readFileSync(join(ws, folder, 'train.sbatch'), 'utf8');
+    assert.equal(text, sbatch.proposed);
+    assert.match(text, new RegExp(`^#SBATCH --job-name=ml-intern-${session.runId}$`, 'm'));
+    assert.match(text, /^#SBATCH --partition=debug$/m);
+    assert.match(text, /^#SBATCH --time=00:10:00$/m);
+    assert.match(text, /^#SBATCH --comment=ml-intern-session-test$/m);
+    assert.doesNotMatch(text, /--gres/);
+    assert.ok(text.includes(`#SBATCH --output=${runDir}/logs/slurm-%j.out\n`), text);
+    assert.ok(text.includes(`#SBATCH --chdir=${join(ws, folder)}\n`), text);
+    assert.ok(text.includes(`\n${FAKE_PYTHON} train.py\n`), text);
+    assert.doesNotMatch(text, /hf_sessiontestsecret/, 'secrets go through the environment, never into the script');
+
+    // Submission was approved once, as `sbatch train.sbatch`; the repair's resubmission reuses that approval.
+    assert.deepEqual(approvals, [['sbatch', 'train.sbatch']]);
+    const transcript = readFileSync(join(runDir, 'transcript.jsonl'), 'utf8');
+    assert.match(transcript, /"subject":"change","path":"[^"]*train\.sbatch","origin":"recipe","decision":"accepted"/);
+    assert.match(transcript, /"subject":"command","tool":"run","argv":\["sbatch","train.sbatch"\],"origin":"recipe","decision":"approved"/);
+
+    // Two jobs, both recorded in status.json and the transcript.
+    const status = JSON.parse(readFileSync(join(runDir, 'status.json'), 'utf8'));
+    assert.equal(status.state, 'succeeded');
+    assert.equal(status.slurmJobIds.length, 2, JSON.stringify(status));
+    const [first, second] = status.slurmJobIds as string[];
+    assert.notEqual(first, second);
+    assert.equal(status.slurmJobId, second);
+    assert.equal(status.pid, undefined);
+    for (const id of [first, second]) assert.match(transcript, new RegExp(`as Slurm job ${id} `));
+    assert.match(transcript, new RegExp(`Slurm job ${first} ended FAILED \\(exit code 1\\)`));
+    assert.match(transcript, new RegExp(`Slurm job ${second} ended COMPLETED \\(exit code 0\\)`));
+    const backend = new SlurmBackend({ env: cluster.env });
+    assert.equal((await backend.state(first)).state, 'FAILED');
+    assert.equal((await backend.state(second)).state, 'COMPLETED');
+
+    // The first job's CUDA OOM went through the playbook: a reviewed diff of train.py.
+    const scriptProposals = reviewer.seen.filter((c) => c.path === `${folder}/train.py`);
+    assert.deepEqual(scriptProposals.map((c) => c.origin), ['recipe', 'playbook']);
+    const beforeFix = readConfig(scriptProposals[0].proposed);
+    const afterFix = readConfig(readFileSync(join(ws, folder, 'train.py'), 'utf8'));
+    assert.equal(afterFix.PER_DEVICE_TRAIN_BATCH_SIZE, (beforeFix.PER_DEVICE_TRAIN_BATCH_SIZE as number) / 2);
+    assert.deepEqual(events.ofType('diagnosis').map((d) => d.category), ['cuda_oom']);
+
+    // Outputs in the run folder: each job's output, kept per attempt, and the metrics from the log pipeline.
+    assert.match(readFileSync(join(runDir, `logs/slurm-${first}.out`), 'utf8'), /OutOfMemoryError/);
+    assert.match(readFileSync(join(runDir, 'logs/attempt-1.log'), 'utf8'), /OutOfMemoryError/);
+    assert.match(readFileSync(join(runDir, 'logs/attempt-1.log'), 'utf8'), new RegExp(`ML Intern: Slurm job ${first} failed`));
+    assert.ok(existsSync(join(runDir, `logs/slurm-${second}.out`)));
+    assert.ok(existsSync(join(runDir, 'logs/attempt-2.log')));
+    assert.ok(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).length >= 3, 'metrics.jsonl filled from the job output');
+    assert.ok(events.ofType('metrics').length > 0, 'loss points reached the UI');
+    assert.ok(events.ofType('run_state').some((e) => new RegExp(`^Slurm job ${first}: RUNNING`).test(e.message ?? '')), 'job states reached the panel');
+    assert.deepEqual(shown.map((r) => (r as SlurmRun).jobId), [first, second], 'each job was shown in a terminal');
+    assert.equal(JSON.parse(readFileSync(join(runDir, 'launch.json'), 'utf8')).target, 'slurm');
+
+    // After a reload: the run folder alone finds the (ended) job again, with its output and end.
+    const again = await attachSlurmRun(runDir, backend, { pollMs: 200 });
+    assert.ok(again instanceof SlurmRun);
+    assert.equal(again.jobId, second);
+    let replayed = '';
+    again.follow((c) => (replayed += c));
+    const exit = await again.exit;
+    assert.equal(exit.code, 0);
+    assert.equal(exit.state, 'COMPLETED');
+    assert.match(replayed, /train_runtime|'loss'/);
+    again.dispose();
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('Slurm target: Stop cancels the job (scancel); the run is stopped; a reload finds the running job', { timeout: 60_000 }, async () => {
+  const ws = workspace();
+  try {
+    const files = new NodeFileStore(ws);
+    const events = new RecordingEventSink();
+    const session = await FineTuneSession.create(request, {
+      files,
+      reviewer: new ScriptedReviewer(),
+      events,
+      runs: new RunStore(files),
+      settings: () => ({ ...settings, autoApprove: 'recipe' }),
+      python: FAKE_PYTHON,
+      launch: (spec) => startDetached(spec),
+      slurm: slurmDeps({ FAKE_OOM_ABOVE: '64', FAKE_STEPS: '100000', FAKE_DELAY_MS: '50' }),
+    });
+    const outcome = session.execute();
+    const runDir = join(ws, session.handle.folder);
+    // Running, and its output already followed into the log pipeline.
+    await until('the first loss point', () => events.ofType('metrics').length > 0);
+    const jobId = JSON.parse(readFileSync(join(runDir, 'status.json'), 'utf8')).slurmJobId as string;
+    assert.match(jobId, /^\d+$/);
+
+    // What a window reload does: find the job from the run folder, still running.
+    const backend = new SlurmBackend({ env: cluster.env });
+    const attached = await attachSlurmRun(runDir, backend, { pollMs: 200 });
+    assert.ok(attached instanceof SlurmRun);
+    assert.equal(attached.jobId, jobId);
+    await until('the attached view to see RUNNING', () => attached.state === 'RUNNING');
+
+    await session.stop();
+    const result = await outcome;
+    assert.equal(result.kind, 'stopped', JSON.stringify(result));
+    assert.equal((await backend.state(jobId)).state, 'CANCELLED');
+    const status = JSON.parse(readFileSync(join(runDir, 'status.json'), 'utf8'));
+    assert.equal(status.state, 'stopped');
+    const transcript = readFileSync(join(runDir, 'transcript.jsonl'), 'utf8');
+    assert.match(transcript, new RegExp(`Slurm job ${jobId} ended CANCELLED \\(exit code 130\\)`));
+    assert.equal(events.ofType('diagnosis').length, 0, 'a stop is not diagnosed');
+    const out = readFileSync(join(runDir, `logs/slurm-${jobId}.out`), 'utf8');
+    assert.match(out, new RegExp(`ML Intern: Slurm job ${jobId} was cancelled \\(scancel ${jobId}\\) from ML Intern`));
+
+    // The other view (the reloaded window's) hears the end too: cancelled, not by itself.
+    const seen = await attached.exit;
+    assert.equal(seen.code, 130);
+    assert.equal(seen.state, 'CANCELLED');
+    assert.equal(seen.cancelledHere, undefined);
+    attached.dispose();
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('a job Slurm no longer knows is lost; a folder without a job is not a Slurm run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mli-slurm-attach-'));
+  try {
+    const backend = new SlurmBackend({ env: cluster.env });
+    assert.equal(await attachSlurmRun(dir, backend), undefined);
+    mkdirSync(join(dir, 'logs'));
+    writeFileSync(join(dir, 'logs', 'slurm.json'), JSON.stringify({ jobId: '999999', outputFile: join(dir, 'logs', 'slurm-999999.out'), scriptPath: '/x', name: 'x', submittedAt: '' }));
+    const r = await attachSlurmRun(dir, backend);
+    assert.ok(r && 'lost' in r && !(r instanceof SlurmRun));
+    assert.match(r.lost, /no longer knows job 999999/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('how a job ended: exit codes and what to tell the user', () => {
+  const timeout = slurmExit('7', { state: 'TIMEOUT', exitCode: 0, signal: 15 }, { timeLimit: '04:00:00' });
+  assert.equal(timeout.code, 124);
+  assert.match(timeout.message, /time limit \(04:00:00\).*mlIntern\.slurm\.timeLimit/);
+  assert.equal(slurmExit('7', { state: 'CANCELLED', exitCode: 0, signal: 15 }).code, 130);
+  assert.match(slurmExit('7', { state: 'CANCELLED' }).message, /cancelled outside ML Intern/);
+  assert.equal(slurmExit('7', { state: 'FAILED', exitCode: 3, signal: 0 }).code, 3);
+  assert.equal(slurmExit('7', { state: 'FAILED', exitCode: 0, signal: 9 }).code, 137);
+  assert.equal(slurmExit('7', { state: 'COMPLETED', exitCode: 0, signal: 0 }).code, 0);
+  assert.match(slurmExit('7', { state: 'OUT_OF_MEMORY', exitCode: 0, signal: 9 }).message, /--mem=.*mlIntern\.slurm\.extraDirectives/);
+  assert.match(slurmExit('7', { state: 'NODE_FAIL', reason: 'NodeDown' }).message, /NODE_FAIL \(NodeDown\)/);
+});
