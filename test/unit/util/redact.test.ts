@@ -7,7 +7,7 @@ test('known key shapes and registered values are redacted', () => {
   r.addSecret('my-own-secret-value');
   const text = [
     'OPENAI sk-proj-abcdefghijklmnopqrstuvwxyz012345',
-    'ANTHROPIC sk-ant-api03-abcdefghijklmnop_qrstuv',
+    'ANTHROPIC sk-ant-' + 'api03-abcdefghijklmnop_qrstuv',
     'HF hf_abcdefghijklmnopqrstuvwxyz12',
     'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig',
     'api_key = "A1b2C3d4E5f6G7h8I9j0"',
