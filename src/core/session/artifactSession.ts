@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { AgentEvent, RunState } from '../events';
 import { ProposedChange } from '../ports';
 import { ApprovalGate } from '../agent/approval';
+import { gateFor } from './runGate';
 import { RunHandle } from '../runs/runStore';
 import { slugify } from '../runs/ids';
 import { TranscriptEntry } from '../runs/types';
@@ -427,19 +428,3 @@ export class ArtifactSession {
   }
 }
 
-/** The same gate the fine-tune session uses: policy, reviewer, every version kept in scripts/. */
-function gateFor(handle: RunHandle, deps: ArtifactDeps): ApprovalGate {
-  return new ApprovalGate({
-    policy: () => deps.settings().autoApprove,
-    reviewer: deps.reviewer,
-    approveCommand: deps.approveCommand,
-    runId: handle.id,
-    record: (entry) => handle.appendTranscript(entry),
-    emit: (event) => deps.events.emit(event),
-    nextChangeNumber: () => handle.nextNumber('scripts', /^(\d+)-/),
-    saveVersion: (n, p, text, label) => handle.writeFile(`scripts/${String(n).padStart(3, '0')}-${label}-${path.basename(p)}`, text),
-    write: (p, text) => deps.files.write(p, text),
-    read: (p) => deps.files.readIfExists(p),
-    workspaceCwd: (cwd) => deps.files.resolve(cwd || '.'),
-  });
-}

@@ -16,6 +16,7 @@ import { EventSink, FileStore, Logger, ProposedChange, ReviewDecision, Reviewer 
 import { LlmProvider } from '../llm/types';
 import { Settings } from '../settings';
 import { ApprovalGate, CommandApprover } from '../agent/approval';
+import { gateFor } from './runGate';
 import { RunHandle, RunStore } from '../runs/runStore';
 import { slugify } from '../runs/ids';
 import { TranscriptEntry } from '../runs/types';
@@ -246,6 +247,11 @@ export class FineTuneSession {
       await this.setState('stopped', message);
       return { kind: 'stopped', summary: message };
     }
+    return this.repair(scriptPath);
+  }
+
+  /** The repair loop over this session's runs: diagnose, fix as a reviewed diff, run again. */
+  private async repair(scriptPath: string, firstResult?: RunResult): Promise<SessionOutcome> {
     const result = await repairLoop({
       runId: this.runId,
       runDir: this.handle.folder,
@@ -261,6 +267,7 @@ export class FineTuneSession {
         (await this.gate.approveCommand({ argv: cmd, reason: description, origin: 'playbook', tool: 'run' }, this.abort.signal)).approved,
       runCommand: (cmd) => this.runCommand(cmd),
       python: this.deps.python,
+      ...(firstResult ? { firstResult } : {}),
       signal: this.abort.signal,
     });
     return this.finish(result.outcome, result.question, result.attempts.length);
@@ -282,32 +289,15 @@ export class FineTuneSession {
     const first = await this.watch(run, knownStep, 'training');
     if (run instanceof SlurmRun) await this.afterJob(run, Math.max(1, this.attempt));
     if (first.exitCode === 0 && !/'loss': nan/.test(first.logText)) return this.finish('succeeded', undefined, 0);
-    const result = await repairLoop({
-      runId: this.runId,
-      runDir: this.handle.folder,
-      scriptPath,
-      files: this.deps.files,
-      reviewer: { propose: (change, signal) => this.gate.proposeChange(change, signal) as Promise<ReviewDecision> },
-      events: this.deps.events,
-      run: (p, o) => this.runOnce(p, o.env),
-      llm: this.deps.llm,
-      environment: recoveryEnvironment(this.deps.environment),
-      maxAttempts: this.deps.settings().maxRecoveryAttempts,
-      firstResult: first,
-      python: this.deps.python,
-      signal: this.abort.signal,
-    });
-    return this.finish(result.outcome, result.question, result.attempts.length);
+    return this.repair(scriptPath, first);
   }
 
   private async finish(outcome: string, question: string | undefined, attempts: number): Promise<SessionOutcome> {
     if (outcome === 'succeeded') {
-      const status = await this.handle.readStatus();
       const retries = attempts > 0 ? ` after ${attempts} automatic ${attempts === 1 ? 'repair' : 'repairs'}` : '';
       const summary = `Training finished${retries}. The model is in \`${scriptFolder(this.request)}/outputs/${this.runId}\`; every script version, the logs and metrics.jsonl are in \`${this.handle.folder}\`.`;
       await this.say(summary);
       await this.setState('succeeded', summary);
-      void status;
       return { kind: 'succeeded', summary };
     }
     if (outcome === 'cancelled' || this.abort.signal.aborted) {
@@ -409,21 +399,6 @@ export class FineTuneSession {
   }
 }
 
-function gateFor(handle: RunHandle, deps: SessionDeps): ApprovalGate {
-  return new ApprovalGate({
-    policy: () => deps.settings().autoApprove,
-    reviewer: deps.reviewer,
-    approveCommand: deps.approveCommand,
-    runId: handle.id,
-    record: (entry) => handle.appendTranscript(entry),
-    emit: (event) => deps.events.emit(event),
-    nextChangeNumber: () => handle.nextNumber('scripts', /^(\d+)-/),
-    saveVersion: (n, p, text, label) => handle.writeFile(`scripts/${String(n).padStart(3, '0')}-${label}-${path.basename(p)}`, text),
-    write: (p, text) => deps.files.write(p, text),
-    read: (p) => deps.files.readIfExists(p),
-    workspaceCwd: (cwd) => deps.files.resolve(cwd || '.'),
-  });
-}
 
 export function describeRequest(r: FineTuneRequest): string {
   const parts = [
