@@ -76,7 +76,15 @@ export class LogPipeline {
   private otherBar: ParsedBar | undefined;
   private lastStep = 0;
   private trainDicts = 0;
-  private lastProgress: ProgressInfo | undefined;
+  // The progress state (see setProgress).
+  private pHas = false;
+  private pCurrent = 0;
+  private pTotal: number | undefined;
+  private pEta: number | undefined;
+  private pPhase: string | undefined;
+  private pLoss: number | undefined;
+  private pGpu: number | undefined;
+  private pObj: ProgressInfo | undefined;
   private gpuMemoryMiB: number | undefined;
   readonly stats: LogPipelineStats = { lines: 0, segments: 0, trainPoints: 0, evalPoints: 0, summaryPoints: 0 };
 
@@ -222,7 +230,7 @@ export class LogPipeline {
   }
 
   get progress(): ProgressInfo | undefined {
-    return this.lastProgress;
+    return this.pHas ? this.progressObject() : undefined;
   }
 
   /** The most recent display lines (ANSI removed, tqdm redraws collapsed), oldest first. */
@@ -332,7 +340,7 @@ export class LogPipeline {
     // training reached 100%). It becomes the training bar only if train logs follow it.
     if (main && bar.total !== main.total) {
       this.otherBar = bar;
-      this.setProgress({ ...this.progressBase(), phase: 'eval' });
+      this.setProgress(this.lastStep, this.stats.totalSteps, this.pEta, 'eval');
       return;
     }
     this.otherBar = undefined;
@@ -343,34 +351,48 @@ export class LogPipeline {
     this.mainBar = bar;
     this.stats.totalSteps = bar.total;
     this.lastStep = bar.current;
-    this.setProgress({ ...this.progressBase(), current: bar.current, total: bar.total, etaSeconds: bar.etaSeconds, phase: 'train' });
+    this.setProgress(bar.current, bar.total, bar.etaSeconds, 'train');
   }
 
-  private progressBase(): ProgressInfo {
-    const p: ProgressInfo = { current: this.lastStep, total: this.stats.totalSteps };
-    if (this.lastProgress?.etaSeconds !== undefined) p.etaSeconds = this.lastProgress.etaSeconds;
-    if (this.stats.lastLoss !== undefined) p.loss = this.stats.lastLoss;
-    if (this.gpuMemoryMiB !== undefined) p.gpuMemoryMiB = this.gpuMemoryMiB;
+  /**
+   * The progress state is kept as scalars; the ProgressInfo object is built only when a
+   * listener sees a change (current, total, phase, loss or GPU memory) or `progress` is read.
+   * Loss and GPU memory are always the latest known.
+   */
+  private setProgress(current: number, total: number | undefined, eta: number | undefined, phase: string): void {
+    const loss = this.stats.lastLoss;
+    const gpu = this.gpuMemoryMiB;
+    const changed =
+      !this.pHas ||
+      this.pCurrent !== current ||
+      this.pTotal !== total ||
+      this.pPhase !== phase ||
+      this.pLoss !== loss ||
+      this.pGpu !== gpu;
+    if (!changed && this.pEta === eta) return;
+    this.pHas = true;
+    this.pCurrent = current;
+    this.pTotal = total;
+    this.pEta = eta;
+    this.pPhase = phase;
+    this.pLoss = loss;
+    this.pGpu = gpu;
+    this.pObj = undefined;
+    if (!changed) return;
+    const listener = this.options.onProgress;
+    if (listener) listener(this.progressObject());
+  }
+
+  private progressObject(): ProgressInfo {
+    let p = this.pObj;
+    if (p) return p;
+    p = { current: this.pCurrent, total: this.pTotal };
+    if (this.pEta !== undefined) p.etaSeconds = this.pEta;
+    if (this.pLoss !== undefined) p.loss = this.pLoss;
+    if (this.pGpu !== undefined) p.gpuMemoryMiB = this.pGpu;
+    p.phase = this.pPhase;
+    this.pObj = p;
     return p;
-  }
-
-  private setProgress(p: ProgressInfo): void {
-    if (p.loss === undefined && this.stats.lastLoss !== undefined) p.loss = this.stats.lastLoss;
-    if (p.gpuMemoryMiB === undefined && this.gpuMemoryMiB !== undefined) p.gpuMemoryMiB = this.gpuMemoryMiB;
-    if (p.etaSeconds === undefined) delete p.etaSeconds;
-    const prev = this.lastProgress;
-    this.lastProgress = p;
-    if (
-      prev &&
-      prev.current === p.current &&
-      prev.total === p.total &&
-      prev.phase === p.phase &&
-      prev.loss === p.loss &&
-      prev.gpuMemoryMiB === p.gpuMemoryMiB
-    ) {
-      return;
-    }
-    this.options.onProgress?.(p);
   }
 
   private emitMetrics(parsed: ParsedMetrics, rank: number | undefined): void {
@@ -400,7 +422,7 @@ export class LogPipeline {
     if (point.evalLoss !== undefined) s.lastEvalLoss = point.evalLoss;
     this.options.onMetric?.(point, parsed.kind);
     if (parsed.kind === 'train' && point.loss !== undefined) {
-      this.setProgress({ ...this.progressBase(), current: this.mainBar ? this.mainBar.current : step, phase: this.lastProgress?.phase ?? 'train' });
+      this.setProgress(this.mainBar ? this.mainBar.current : step, this.stats.totalSteps, this.pEta, this.pPhase ?? 'train');
     }
   }
 }
