@@ -8,6 +8,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { MetricPoint, ProgressInfo } from '../events';
 import { stripAnsi } from './ansi';
+import { parseBarBytes } from './barBytes';
 import { ByteScan, isPureBarBytes } from './byteScan';
 import { DEFAULT_MAX_LINE_CHARS, LineSplitter, SegmentEnd } from './lineSplitter';
 import { ParsedBar, parseNotebookBar, parseTqdm } from './progress';
@@ -177,6 +178,19 @@ export class LogPipeline {
       this.pendingBar = undefined;
       return;
     }
+    if (!cr && scan && isPureBarBytes(buf, start, end, scan)) {
+      // A bar ended by \n (a log line printed after it): what onSegment does, with the bar parsed from the bytes.
+      const seg = buf.toString('utf8', start, end); // no ESC in it: stripAnsi would not change it
+      this.addTail(seg);
+      this.crPending = '';
+      this.crStart = -1;
+      this.stats.segments++;
+      this.flushBar();
+      const bar = this.tableHeader === undefined ? barAt(buf, start, end) : undefined;
+      if (bar) this.onBar(bar);
+      else this.parse(seg);
+      return;
+    }
     this.onSegment(buf.toString('utf8', start, end), cr ? 'cr' : 'lf');
   }
 
@@ -274,6 +288,16 @@ export class LogPipeline {
 
   private flushBar(): void {
     if (this.barStart >= 0 && this.cur) {
+      // The common shape is parsed from the bytes (exactly as parseTqdm would); else decode it.
+      if (this.tableHeader === undefined) {
+        const bar = barAt(this.cur, this.barStart, this.barEnd);
+        if (bar) {
+          this.barStart = -1;
+          this.pendingBar = undefined;
+          this.onBar(bar);
+          return;
+        }
+      }
       this.pendingBar = this.cur.toString('utf8', this.barStart, this.barEnd);
       this.barStart = -1;
     }
@@ -425,6 +449,13 @@ export class LogPipeline {
       this.setProgress(this.mainBar ? this.mainBar.current : step, this.stats.totalSteps, this.pEta, this.pPhase ?? 'train');
     }
   }
+}
+
+/** parseBarBytes on a pure bar buf[start, end) (its last non-space byte is "]"). */
+function barAt(buf: Buffer, start: number, end: number): ParsedBar | undefined {
+  let close = end - 1;
+  while (buf[close] === 32) close--;
+  return parseBarBytes(buf, start, end, close);
 }
 
 function firstTerminator(buf: Buffer, from: number): number {
