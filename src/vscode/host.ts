@@ -19,6 +19,8 @@ export interface Host {
   readonly secrets: VsCodeSecrets;
   /** Every AgentEvent of every run; the chat panel and the status bar subscribe. */
   readonly events: EventBus;
+  /** Errors logged since activation (the extension-host suite asserts a clean start). */
+  readonly loggedErrors: string[];
   settings(): Settings;
   /** The first workspace folder's local path, or undefined with no folder open. */
   workspaceRoot(): string | undefined;
@@ -32,10 +34,15 @@ export interface Host {
 export function createHost(context: vscode.ExtensionContext): Host {
   const log = vscode.window.createOutputChannel('ML Intern', { log: true });
   context.subscriptions.push(log);
+  const loggedErrors: string[] = [];
   const logger: Logger = {
     info: (m) => log.info(redactor.redact(m)),
     warn: (m) => log.warn(redactor.redact(m)),
-    error: (m) => log.error(redactor.redact(m)),
+    error: (m) => {
+      const text = redactor.redact(m);
+      if (loggedErrors.length < 100) loggedErrors.push(text);
+      log.error(text);
+    },
     debug: (m) => log.debug(redactor.redact(m)),
   };
   const secrets = new VsCodeSecrets(context.secrets);
@@ -52,6 +59,7 @@ export function createHost(context: vscode.ExtensionContext): Host {
     context,
     log,
     events,
+    loggedErrors,
     logger,
     secrets,
     settings: readSettings,

@@ -297,7 +297,7 @@ export class FineTuneSession {
       const retries = attempts > 0 ? ` after ${attempts} automatic ${attempts === 1 ? 'repair' : 'repairs'}` : '';
       const summary = `Training finished${retries}. The model is in \`${scriptFolder(this.request)}/outputs/${this.runId}\`; every script version, the logs and metrics.jsonl are in \`${this.handle.folder}\`.`;
       await this.say(summary);
-      await this.setState('succeeded', summary);
+      await this.setState('succeeded', retries ? `Training finished${retries}.` : 'Training finished.');
       return { kind: 'succeeded', summary };
     }
     if (outcome === 'cancelled' || this.abort.signal.aborted) {

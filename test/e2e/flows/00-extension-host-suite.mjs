@@ -15,8 +15,10 @@ export const flow = {
       folder: ctx.workspace,
       extensionTestsPath: join(ctx.repo, 'dist', 'test', 'suite', 'index.js'),
       onExit: (code) => resolveExit(code),
-      onLog: (type, ...args) => {
-        // Mocha's reporter logs printf-style ("%s (%dms)", title, ms): format it as the console would.
+      onLog: (type, ...rest) => {
+        // The workbench passes the console call's arguments as one array; mocha's reporter logs
+        // printf-style ("%s (%dms)", title, ms): format it as the console would.
+        const args = rest.length === 1 && Array.isArray(rest[0]) ? rest[0] : rest;
         const line = format(...args);
         lines.push(line);
         if (process.env.ML_INTERN_E2E_VERBOSE) console.log(`    [exthost] ${line}`);

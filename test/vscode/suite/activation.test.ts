@@ -13,6 +13,14 @@ suite('activation', () => {
     }
   });
 
+  test('activation logs no errors in the "ML Intern" log', async () => {
+    const ext = vscode.extensions.getExtension<{ host: { loggedErrors: string[] } }>('ml-intern.ml-intern');
+    const api = await ext!.activate();
+    // Resuming runs and priming secrets run after activate() returns: give them their turn.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(api.host.loggedErrors, []);
+  });
+
   test('the extension runs on the workspace side (Remote-SSH ready)', () => {
     const ext = vscode.extensions.getExtension('ml-intern.ml-intern');
     assert.equal(ext?.extensionKind, vscode.ExtensionKind.Workspace);
