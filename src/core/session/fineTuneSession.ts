@@ -17,6 +17,7 @@ import { LlmProvider } from '../llm/types';
 import { Settings } from '../settings';
 import { ApprovalGate, CommandApprover } from '../agent/approval';
 import { gateFor } from './runGate';
+import { adaptToInstructions } from './adaptScript';
 import { RunHandle, RunStore } from '../runs/runStore';
 import { slugify } from '../runs/ids';
 import { TranscriptEntry } from '../runs/types';
@@ -186,6 +187,7 @@ export class FineTuneSession {
       }
     }
     if (!scriptPath) throw new Error(`The ${this.request.method} recipe produced no train.py.`);
+    await this.adaptToInstructions(scriptPath);
     const launch = await this.proposeLaunchFiles(scriptPath);
     if (launch) return launch;
     await this.handle.updateStatus({ scriptPath });
@@ -232,6 +234,35 @@ export class FineTuneSession {
 
   private launchPlan(scriptPath: string): LaunchPlan {
     return this.plan ?? defaultPlan(this.deps.python, path.basename(scriptPath));
+  }
+
+  /**
+   * With free-text instructions and an LLM, the LLM adapts the accepted recipe script to
+   * them, as a second reviewable change. Any failure here only means the recipe script
+   * stays as it is: the run goes on.
+   */
+  private async adaptToInstructions(scriptPath: string): Promise<void> {
+    const instructions = this.request.instructions?.trim();
+    const llm = this.deps.llm;
+    if (!instructions || !llm) return;
+    const script = await this.deps.files.readIfExists(scriptPath);
+    if (script === undefined) return;
+    try {
+      const adapted = await adaptToInstructions({ llm, script, scriptPath, goal: describeRequest(this.request), instructions, signal: this.abort.signal });
+      await this.record({ kind: 'note', text: `adapting ${scriptPath} to the instructions: ${adapted.ok ? adapted.description : adapted.reason} (${adapted.calls} LLM call${adapted.calls === 1 ? '' : 's'})` });
+      if (!adapted.ok) {
+        this.emit({ type: 'notice', runId: this.runId, level: 'warning', message: `The LLM could not adapt the script to your instructions (${adapted.reason}); the recipe's script is used as it is.` });
+        return;
+      }
+      await this.gate.proposeChange(
+        { path: scriptPath, original: script, proposed: adapted.script, description: `Adapted to your instructions: ${adapted.description}`, origin: 'agent', runId: this.runId },
+        this.abort.signal,
+      );
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.deps.logger?.warn(`Run ${this.runId}: adapting to the instructions failed: ${message}`);
+      this.emit({ type: 'notice', runId: this.runId, level: 'warning', message: `Adapting the script to your instructions failed: ${message}. The recipe's script is used as it is.` });
+    }
   }
 
   private async runAndRecover(scriptPath: string): Promise<SessionOutcome> {

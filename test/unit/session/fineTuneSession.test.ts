@@ -157,3 +157,67 @@ test('training refused at the approval prompt is not started', { timeout: 60_000
     rmSync(ws, { recursive: true, force: true });
   }
 });
+
+test('with instructions and an LLM, the recipe script is adapted as a second reviewed change', { timeout: 60_000 }, async () => {
+  const { startFakeLlmServer } = await import('../../support/fakeLlmServer');
+  const { OpenAiProvider } = await import('../../../src/core/llm/openaiProvider');
+  const server = await startFakeLlmServer();
+  const ws = workspace();
+  try {
+    server.script([{ text: 'FIX: one epoch, as asked\n<<<<<<< SEARCH\nNUM_TRAIN_EPOCHS = 3\n=======\nNUM_TRAIN_EPOCHS = 1\n>>>>>>> REPLACE\n' }]);
+    const files = new NodeFileStore(ws);
+    const reviewer = new ScriptedReviewer();
+    const session = await FineTuneSession.create(
+      { ...request, instructions: 'Train for a single epoch.' },
+      {
+        files,
+        reviewer,
+        events: new RecordingEventSink(),
+        runs: new RunStore(files),
+        settings: () => DEFAULT_SETTINGS,
+        python: FAKE_PYTHON,
+        llm: new OpenAiProvider({ apiKey: 'test-key', model: 'fake-model', baseUrl: server.openaiBaseUrl }),
+        launch: (spec) => startDetached(spec),
+        // Stop before training: this test is about the script.
+        approveCommand: async () => ({ approved: false, reason: 'not now' }),
+      },
+    );
+    await session.execute();
+    const script = `${scriptFolder(request)}/train.py`;
+    const changes = reviewer.seen.filter((c) => c.path === script);
+    assert.deepEqual(changes.map((c) => c.origin), ['recipe', 'agent']);
+    assert.match(changes[1].description, /one epoch, as asked/);
+    assert.equal(readConfig(readFileSync(join(ws, script), 'utf8')).NUM_TRAIN_EPOCHS, 1);
+    assert.equal(server.requests.length, 1);
+    assert.match(JSON.stringify(server.requests[0].body), /Train for a single epoch/);
+  } finally {
+    await server.close();
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('without instructions the LLM is not called before the run', { timeout: 60_000 }, async () => {
+  const { startFakeLlmServer } = await import('../../support/fakeLlmServer');
+  const { OpenAiProvider } = await import('../../../src/core/llm/openaiProvider');
+  const server = await startFakeLlmServer();
+  const ws = workspace();
+  try {
+    const files = new NodeFileStore(ws);
+    const session = await FineTuneSession.create(request, {
+      files,
+      reviewer: new ScriptedReviewer(),
+      events: new RecordingEventSink(),
+      runs: new RunStore(files),
+      settings: () => DEFAULT_SETTINGS,
+      python: FAKE_PYTHON,
+      llm: new OpenAiProvider({ apiKey: 'test-key', model: 'fake-model', baseUrl: server.openaiBaseUrl }),
+      launch: (spec) => startDetached(spec),
+      approveCommand: async () => ({ approved: false }),
+    });
+    await session.execute();
+    assert.equal(server.requests.length, 0);
+  } finally {
+    await server.close();
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
