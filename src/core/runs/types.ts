@@ -38,6 +38,9 @@ export interface RunStatus {
   /** Fine-tune runs: the workspace-relative training script and the current attempt. */
   scriptPath?: string;
   attempt?: number;
+  /** Slurm target: the current job and every job submitted for the run. */
+  slurmJobId?: string;
+  slurmJobIds?: string[];
 }
 
 export interface RunSummary {

@@ -23,19 +23,15 @@ export interface SlurmDeps {
 
 export const defaultSlurmDeps: SlurmDeps = { backend: (extraEnv) => slurmBackendFor(extraEnv) };
 
-/** status.json of a run on the Slurm target: the current job and every job submitted for it. */
-export type SlurmRunStatus = RunStatus & { slurmJobId?: string; slurmJobIds?: string[] };
-
 export function slurmJobIdOf(status: RunStatus): string | undefined {
-  const id = (status as SlurmRunStatus).slurmJobId;
+  const id = status.slurmJobId;
   return typeof id === 'string' && id ? id : undefined;
 }
 
 /** The status patch recording a newly submitted job. */
 export function jobStatusPatch(status: RunStatus, jobId: string, attempt: number): Partial<RunStatus> {
-  const ids = (status as SlurmRunStatus).slurmJobIds ?? [];
-  const patch: Partial<SlurmRunStatus> = { slurmJobId: jobId, slurmJobIds: [...ids, jobId], attempt, pid: undefined };
-  return patch as Partial<RunStatus>;
+  const ids = status.slurmJobIds ?? [];
+  return { slurmJobId: jobId, slurmJobIds: [...ids, jobId], attempt, pid: undefined };
 }
 
 /** An end the session reports as is (time limit, outside cancel, node failure): no script change fixes it. */
