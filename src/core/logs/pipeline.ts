@@ -9,6 +9,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { MetricPoint, ProgressInfo } from '../events';
 import { stripAnsi } from './ansi';
 import { parseBarBytes } from './barBytes';
+import { parseDictBytes } from './dictBytes';
 import { ByteScan, isPureBarBytes } from './byteScan';
 import { DEFAULT_MAX_LINE_CHARS, LineSplitter, SegmentEnd } from './lineSplitter';
 import { ParsedBar, parseNotebookBar, parseTqdm } from './progress';
@@ -17,6 +18,7 @@ import {
   MetricKind,
   ParsedMetrics,
   parseDeepSpeedStep,
+  dictMetrics,
   parseDictLine,
   parseStepLossAfterBar,
   parseStepLossLine,
@@ -189,6 +191,29 @@ export class LogPipeline {
       const bar = this.tableHeader === undefined ? barAt(buf, start, end) : undefined;
       if (bar) this.onBar(bar);
       else this.parse(seg);
+      return;
+    }
+    if (scan && buf[start] === 123 /* { */ && buf[start + 1] === 39 /* ' */ && !hasByte(scan, start, end)) {
+      // A metric dict (no ESC, no "<"): what onSegment and parse do, with the dict parsed from the bytes.
+      const seg = buf.toString('utf8', start, end);
+      if (cr) {
+        this.crPending = seg;
+      } else {
+        this.addTail(seg);
+        this.crPending = '';
+      }
+      this.crStart = -1;
+      this.stats.segments++;
+      this.flushBar();
+      if (this.tableHeader === undefined) {
+        const dict = parseDictBytes(buf, start, end);
+        const metrics = dict && dictMetrics(dict);
+        if (metrics) {
+          this.emitMetrics(metrics, undefined);
+          return;
+        }
+      }
+      this.parse(seg);
       return;
     }
     this.onSegment(buf.toString('utf8', start, end), cr ? 'cr' : 'lf');
@@ -456,6 +481,14 @@ function barAt(buf: Buffer, start: number, end: number): ParsedBar | undefined {
   let close = end - 1;
   while (buf[close] === 32) close--;
   return parseBarBytes(buf, start, end, close);
+}
+
+/** An ESC or "<" in buf[start, end). */
+function hasByte(scan: ByteScan, start: number, end: number): boolean {
+  const esc = scan.nextEsc(start);
+  if (esc !== -1 && esc < end) return true;
+  const lt = scan.nextLt(start);
+  return lt !== -1 && lt < end;
 }
 
 function firstTerminator(buf: Buffer, from: number): number {

@@ -6,7 +6,7 @@
  */
 
 /** Keys that make a dict a training log (so a stray config dict in a message is not taken). */
-function looksLikeTrainingLog(keys: string[]): boolean {
+export function looksLikeTrainingLog(keys: string[]): boolean {
   for (const k of keys) {
     if (k === 'loss' || k === 'epoch' || k === 'learning_rate' || k === 'lr' || k === 'grad_norm' || k === 'step') return true;
     if (k.startsWith('eval_') || k.startsWith('train_') || k.startsWith('reward') || k.startsWith('objective/') || k.startsWith('loss/')) return true;

@@ -58,6 +58,11 @@ export function parseDictLine(text: string): ParsedMetrics | undefined {
   if (text.indexOf("{'") === -1) return undefined;
   const dict = parseMetricDict(text);
   if (!dict) return undefined;
+  return dictMetrics(dict);
+}
+
+/** parseDictLine's answer for the dict parseMetricDict gave. */
+export function dictMetrics(dict: Record<string, number>): ParsedMetrics | undefined {
   const keys = Object.keys(dict);
   if (keys.length === 0) return undefined;
   let kind: MetricKind = 'train';
