@@ -7,6 +7,7 @@
  * IEEE rounds correctly, so it equals Number(text)); others go through Number(text).
  */
 import { looksLikeTrainingLog } from './pyDict';
+import { MetricKind, ParsedMetrics, metricName } from './trainerLine';
 
 const POW10: number[] = [];
 for (let i = 0, p = 1; i <= 22; i++, p *= 10) POW10.push(p);
@@ -19,56 +20,113 @@ const QUOTE = 39;
 const COLON = 58;
 const CLOSE_BRACE = 125;
 
-/** Keys seen before, by their bytes: the same few keys come on every log line. */
-const keyCache = new Map<number, { bytes: Buffer; key: string }[]>();
+// The key ranges and values of the dict being parsed (reused: the parser is not re-entrant).
+const keyStart: number[] = [];
+const keyEnd: number[] = [];
+const vals: number[] = [];
 
-function keyAt(buf: Buffer, a: number, b: number): string {
-  const len = b - a;
-  const h = len * 31 + buf[a] * 7 + buf[b - 1] + (len > 2 ? buf[a + (len >> 1)] * 131 : 0);
-  let list = keyCache.get(h);
-  if (list) {
-    for (let n = 0; n < list.length; n++) {
-      const e = list[n];
-      const bytes = e.bytes;
-      if (bytes.length !== len) continue;
-      let j = 0;
-      while (j < len && bytes[j] === buf[a + j]) j++;
-      if (j === len) return e.key;
-    }
-  } else {
-    if (keyCache.size > 256) keyCache.clear();
-    list = [];
-    keyCache.set(h, list);
+/** A dict's keys as the last line had them: the same few keys come on every log line. */
+interface Shape {
+  bytes: Buffer[];
+  keys: string[];
+  /** undefined: not a shape the fast path takes (the caller uses the reference parser). */
+  names: string[] | undefined;
+  kind: MetricKind;
+}
+let lastShape: Shape | undefined;
+
+function sameKeys(shape: Shape, buf: Buffer, count: number): boolean {
+  const bytes = shape.bytes;
+  if (bytes.length !== count) return false;
+  for (let n = 0; n < count; n++) {
+    const b = bytes[n];
+    const a = keyStart[n];
+    const len = keyEnd[n] - a;
+    if (b.length !== len) return false;
+    for (let j = 0; j < len; j++) if (b[j] !== buf[a + j]) return false;
   }
-  const key = buf.toString('latin1', a, b);
-  if (list.length < 8) list.push({ bytes: Buffer.from(buf.subarray(a, b)), key });
-  return key;
+  return true;
 }
 
+function makeShape(buf: Buffer, count: number): Shape {
+  const bytes: Buffer[] = [];
+  const keys: string[] = [];
+  for (let n = 0; n < count; n++) {
+    bytes.push(Buffer.from(buf.subarray(keyStart[n], keyEnd[n])));
+    keys.push(buf.toString('latin1', keyStart[n], keyEnd[n]));
+  }
+  let kind: MetricKind = 'train';
+  if (keys.some((k) => k.startsWith('eval_'))) kind = 'eval';
+  else if (keys.includes('train_runtime') || keys.includes('train_loss')) kind = 'summary';
+  // Simple keys only: distinct, not array indices (objects order those first), nothing Object.prototype has.
+  const simple =
+    new Set(keys).size === keys.length &&
+    keys.every((k) => !(k.charCodeAt(0) >= 48 && k.charCodeAt(0) <= 57) && !(k in Object.prototype)) &&
+    looksLikeTrainingLog(keys);
+  return { bytes, keys, names: simple ? keys.map(metricName) : undefined, kind };
+}
+
+/**
+ * parseDictLine (trainerLine.ts) of a segment buf[start, end) that starts with `{'`, for the
+ * common shape; undefined when the caller must decode it and run parseDictLine.
+ */
+export function parseDictMetricsBytes(buf: Buffer, start: number, end: number): ParsedMetrics | undefined {
+  const count = scanDict(buf, start, end);
+  if (count <= 0) return undefined;
+  let shape = lastShape;
+  if (!shape || !sameKeys(shape, buf, count)) {
+    shape = makeShape(buf, count);
+    lastShape = shape;
+  }
+  const names = shape.names;
+  if (!names) return undefined;
+  const values: Record<string, number> = {};
+  let step: number | undefined;
+  for (let n = 0; n < count; n++) {
+    const name = names[n];
+    if (name === 'step') step = vals[n];
+    else values[name] = vals[n];
+  }
+  return { kind: shape.kind, values, step };
+}
+
+/** parseMetricDict on the bytes (for tests and the rare caller that wants the raw dict). */
 export function parseDictBytes(buf: Buffer, start: number, end: number): Record<string, number> | undefined {
+  const count = scanDict(buf, start, end);
+  if (count <= 0) return undefined;
+  const keys: string[] = [];
+  const out: Record<string, number> = {};
+  for (let n = 0; n < count; n++) {
+    const key = buf.toString('latin1', keyStart[n], keyEnd[n]);
+    keys.push(key);
+    out[key] = vals[n];
+  }
+  return looksLikeTrainingLog(keys) ? out : undefined;
+}
+
+/** The keys and values into keyStart/keyEnd/vals; their count, or -1 when not the common shape. */
+function scanDict(buf: Buffer, start: number, end: number): number {
   let close = end - 1;
   while (close > start && (buf[close] === SPACE || buf[close] === TAB)) close--;
-  if (buf[close] !== CLOSE_BRACE) return undefined;
-  const out: Record<string, number> = {};
-  const keys: string[] = [];
+  if (buf[close] !== CLOSE_BRACE) return -1;
+  let count = 0;
   let i = start + 1;
   while (i < close) {
     let c = buf[i];
     while (i < close && (c === SPACE || c === COMMA)) c = buf[++i];
     if (i >= close) break;
-    if (c !== QUOTE) return undefined;
+    if (c !== QUOTE) return -1;
     const k0 = i + 1;
     let k = k0;
     for (; k < close; k++) {
       const kc = buf[k];
       if (kc === QUOTE) break;
-      if (kc <= SPACE || kc >= 0x7f || kc === 92 /* \ */ || kc === 34 /* " */) return undefined;
+      if (kc <= SPACE || kc >= 0x7f || kc === 92 /* \ */ || kc === 34 /* " */) return -1;
     }
-    if (k >= close) return undefined;
-    const key = keyAt(buf, k0, k);
+    if (k >= close) return -1;
     i = k + 1;
     while (i < close && buf[i] === SPACE) i++;
-    if (buf[i] !== COLON) return undefined;
+    if (buf[i] !== COLON) return -1;
     i++;
     while (i < close && buf[i] === SPACE) i++;
     // A number literal: [+-] digits [. digits] [e [+-] digits]
@@ -96,7 +154,7 @@ export function parseDictBytes(buf: Buffer, start: number, end: number): Record<
         c = buf[++i];
       }
     }
-    if (digits === 0) return undefined;
+    if (digits === 0) return -1;
     let exp = 0;
     if (c === 101 || c === 69) {
       c = buf[++i];
@@ -111,22 +169,23 @@ export function parseDictBytes(buf: Buffer, start: number, end: number): Record<
         ed++;
         c = buf[++i];
       }
-      if (ed === 0) return undefined;
+      if (ed === 0) return -1;
       if (ed > 4) exp = 9999; // out of the fast path's range: Number() below
       if (eneg) exp = -exp;
     }
     const v1 = i;
     while (i < close && buf[i] === SPACE) i++;
-    if (i < close && buf[i] !== COMMA) return undefined;
+    if (i < close && buf[i] !== COMMA) return -1;
     let value: number;
     const e10 = exp - frac;
     if (mant < MAX_EXACT && digits <= 16 && e10 >= -22 && e10 <= 22) {
       value = e10 < 0 ? mant / POW10[-e10] : mant * POW10[e10];
       if (neg) value = -value;
     } else value = Number(buf.toString('latin1', v0, v1));
-    keys.push(key);
-    out[key] = value;
+    keyStart[count] = k0;
+    keyEnd[count] = k;
+    vals[count] = value;
+    count++;
   }
-  if (keys.length === 0 || !looksLikeTrainingLog(keys)) return undefined;
-  return out;
+  return count;
 }

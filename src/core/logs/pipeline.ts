@@ -9,7 +9,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { MetricPoint, ProgressInfo } from '../events';
 import { stripAnsi } from './ansi';
 import { parseBarBytes } from './barBytes';
-import { parseDictBytes } from './dictBytes';
+import { parseDictMetricsBytes } from './dictBytes';
 import { ByteScan, isPureBarBytes } from './byteScan';
 import { DEFAULT_MAX_LINE_CHARS, LineSplitter, SegmentEnd } from './lineSplitter';
 import { ParsedBar, parseNotebookBar, parseTqdm } from './progress';
@@ -18,7 +18,6 @@ import {
   MetricKind,
   ParsedMetrics,
   parseDeepSpeedStep,
-  dictMetrics,
   parseDictLine,
   parseStepLossAfterBar,
   parseStepLossLine,
@@ -206,8 +205,7 @@ export class LogPipeline {
       this.stats.segments++;
       this.flushBar();
       if (this.tableHeader === undefined) {
-        const dict = parseDictBytes(buf, start, end);
-        const metrics = dict && dictMetrics(dict);
+        const metrics = parseDictMetricsBytes(buf, start, end);
         if (metrics) {
           this.emitMetrics(metrics, undefined);
           return;

@@ -48,6 +48,11 @@ export interface ParsedMetrics {
   step?: number;
 }
 
+/** The MetricPoint name of a dict key (keys not inherited from Object.prototype). */
+export function metricName(key: string): string {
+  return KEY_MAP[key] ?? key;
+}
+
 export function renameKeys(dict: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of Object.keys(dict)) out[KEY_MAP[k] ?? k] = dict[k];

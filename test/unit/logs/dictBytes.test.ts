@@ -3,12 +3,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseDictBytes } from '../../../src/core/logs/dictBytes';
+import { parseDictBytes, parseDictMetricsBytes } from '../../../src/core/logs/dictBytes';
 import { parseMetricDict } from '../../../src/core/logs/pyDict';
+import { parseDictLine } from '../../../src/core/logs/trainerLine';
 
 function viaBytes(seg: string): Record<string, number> | undefined {
   const buf = Buffer.from(`xx\n${seg}\nyy`, 'utf8');
-  return parseDictBytes(buf, 3, buf.length - 3);
+  const dict = parseDictBytes(buf, 3, buf.length - 3);
+  // parseDictMetricsBytes, twice (the second time from its cache of the keys): parseDictLine's answer when it answers.
+  for (let i = 0; i < 2; i++) {
+    const metrics = parseDictMetricsBytes(buf, 3, buf.length - 3);
+    if (metrics) assert.deepEqual(metrics, parseDictLine(seg), seg);
+  }
+  return dict;
 }
 
 test('parseDictBytes: trainer dicts, same as parseMetricDict', () => {
@@ -21,6 +28,9 @@ test('parseDictBytes: trainer dicts, same as parseMetricDict', () => {
     const b = viaBytes(c);
     assert.ok(b, c);
     assert.deepEqual(b, parseMetricDict(c), c);
+    const buf = Buffer.from(c);
+    assert.deepEqual(parseDictMetricsBytes(buf, 0, buf.length), parseDictLine(c), c);
+    assert.ok(parseDictMetricsBytes(buf, 0, buf.length), c);
   }
 });
 
