@@ -25,7 +25,7 @@ const keyStart: number[] = [];
 const keyEnd: number[] = [];
 const vals: number[] = [];
 
-/** A dict's keys as the last line had them: the same few keys come on every log line. */
+/** A dict's keys as a recent line had them: the same few key sets come on every log line. */
 interface Shape {
   bytes: Buffer[];
   keys: string[];
@@ -33,7 +33,9 @@ interface Shape {
   names: string[] | undefined;
   kind: MetricKind;
 }
-let lastShape: Shape | undefined;
+/** The shapes seen last (train logs, eval logs, …), newest first. */
+const shapes: Shape[] = [];
+const MAX_SHAPES = 4;
 
 function sameKeys(shape: Shape, buf: Buffer, count: number): boolean {
   const bytes = shape.bytes;
@@ -73,10 +75,17 @@ function makeShape(buf: Buffer, count: number): Shape {
 export function parseDictMetricsBytes(buf: Buffer, start: number, end: number): ParsedMetrics | undefined {
   const count = scanDict(buf, start, end);
   if (count <= 0) return undefined;
-  let shape = lastShape;
-  if (!shape || !sameKeys(shape, buf, count)) {
+  let shape: Shape | undefined;
+  for (let n = 0; n < shapes.length; n++) {
+    if (sameKeys(shapes[n], buf, count)) {
+      shape = shapes[n];
+      break;
+    }
+  }
+  if (!shape) {
     shape = makeShape(buf, count);
-    lastShape = shape;
+    if (shapes.length >= MAX_SHAPES) shapes.pop();
+    shapes.unshift(shape);
   }
   const names = shape.names;
   if (!names) return undefined;
