@@ -68,6 +68,8 @@ export class LogPipeline {
   private barEnd = 0;
   /** Bytes of an unterminated segment carried to the next pushBytes chunk (shorter than the cap). */
   private carry: Buffer[] = [];
+  /** Display lines of the chunk not decoded yet: start, end pairs (see addTailRange). */
+  private readonly tailRanges: number[] = [];
   private carryBytes = 0;
   /** Set while a segment of ≥ maxLineChars bytes goes through the string splitter (so it is cut exactly as push() cuts it). */
   private longDecoder: StringDecoder | undefined;
@@ -181,24 +183,22 @@ export class LogPipeline {
     }
     if (!cr && scan && isPureBarBytes(buf, start, end, scan)) {
       // A bar ended by \n (a log line printed after it): what onSegment does, with the bar parsed from the bytes.
-      const seg = buf.toString('utf8', start, end); // no ESC in it: stripAnsi would not change it
-      this.addTail(seg);
+      this.addTailRange(start, end); // no ESC in it: stripAnsi would not change it
       this.crPending = '';
       this.crStart = -1;
       this.stats.segments++;
       this.flushBar();
       const bar = this.tableHeader === undefined ? barAt(buf, start, end) : undefined;
       if (bar) this.onBar(bar);
-      else this.parse(seg);
+      else this.parse(buf.toString('utf8', start, end));
       return;
     }
     if (scan && buf[start] === 123 /* { */ && buf[start + 1] === 39 /* ' */ && !hasByte(scan, start, end)) {
       // A metric dict (no ESC, no "<"): what onSegment and parse do, with the dict parsed from the bytes.
-      const seg = buf.toString('utf8', start, end);
       if (cr) {
-        this.crPending = seg;
+        this.crPending = buf.toString('utf8', start, end);
       } else {
-        this.addTail(seg);
+        this.addTailRange(start, end);
         this.crPending = '';
       }
       this.crStart = -1;
@@ -211,7 +211,7 @@ export class LogPipeline {
           return;
         }
       }
-      this.parse(seg);
+      this.parse(buf.toString('utf8', start, end));
       return;
     }
     this.onSegment(buf.toString('utf8', start, end), cr ? 'cr' : 'lf');
@@ -232,6 +232,7 @@ export class LogPipeline {
   }
 
   private materialize(): void {
+    this.flushTailRanges();
     this.takeCrPending();
     if (this.barStart >= 0 && this.cur) {
       this.pendingBar = this.cur.toString('utf8', this.barStart, this.barEnd);
@@ -275,8 +276,31 @@ export class LogPipeline {
     return this.ring.toArray();
   }
 
-  private addTail(line: string): void {
+  /** A display line held as a range of the chunk: decoded at the chunk's end if it is still in the tail then. */
+  private addTailRange(start: number, end: number): void {
     this.stats.lines++;
+    this.tailRanges.push(start, end);
+  }
+
+  private flushTailRanges(): void {
+    const r = this.tailRanges;
+    if (r.length === 0) return;
+    const buf = this.cur;
+    if (buf) {
+      // Only the last `capacity` lines can still be in the ring: the others would be pushed out.
+      const from = Math.max(0, r.length - 2 * this.ring.capacity);
+      for (let i = from; i < r.length; i += 2) this.pushTail(buf.toString('utf8', r[i], r[i + 1]));
+    }
+    r.length = 0;
+  }
+
+  private addTail(line: string): void {
+    this.flushTailRanges();
+    this.stats.lines++;
+    this.pushTail(line);
+  }
+
+  private pushTail(line: string): void {
     const max = this.maxTailLineChars;
     this.ring.push(line.length > max ? `${line.slice(0, max / 2)} … ${line.slice(-max / 2)}` : line);
   }
