@@ -181,6 +181,13 @@ export class LogPipeline {
       this.pendingBar = undefined;
       return;
     }
+    if (cr && scan && isSpaces(buf, start, end)) {
+      // A blank redraw (spaces that clear the line): it becomes the display line being redrawn, kept as a range.
+      this.stats.segments++;
+      this.crStart = start;
+      this.crEnd = end;
+      return;
+    }
     if (!cr && scan && isPureBarBytes(buf, start, end, scan)) {
       // A bar ended by \n (a log line printed after it): what onSegment does, with the bar parsed from the bytes.
       this.addTailRange(start, end); // no ESC in it: stripAnsi would not change it
@@ -503,6 +510,12 @@ function barAt(buf: Buffer, start: number, end: number): ParsedBar | undefined {
   let close = end - 1;
   while (buf[close] === 32) close--;
   return parseBarBytes(buf, start, end, close);
+}
+
+/** buf[start, end) (not empty) is spaces and tabs only: isBlank, and stripAnsi changes nothing. */
+function isSpaces(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] !== 32 && buf[i] !== 9) return false;
+  return true;
 }
 
 /** An ESC or "<" in buf[start, end). */

@@ -19,6 +19,7 @@ function log(steps: number, total: number): Buffer {
     if (step % 9 === 0) s += `\n\r{'eval_loss': 0.44, 'eval_runtime': 1.5, 'epoch': ${(step / total).toFixed(2)}}\n\r${bar}`;
     if (step % 11 === 0) s += `\n\x1b[33mUserWarning: something\x1b[0m\n`;
     if (step % 13 === 0) s += `\n[rank0]: step: ${step}  loss:  6.2250  memory:  1.41GiB(1.79%)\n`;
+    if (step % 5 === 0) s += `\r${' '.repeat(30 + (step % 7))}\r\n`;
     if (step % 17 === 0) s += `\n{'step': ${step}, 'loss': 1.25, 'lr': 1e-5}\r`;
   }
   return Buffer.from(s + '\n', 'utf8');
