@@ -89,14 +89,15 @@ export function parseDictMetricsBytes(buf: Buffer, start: number, end: number): 
   }
   const names = shape.names;
   if (!names) return undefined;
-  const values: Record<string, number> = {};
+  // The MetricPoint itself, its step filled in by the pipeline (see ParsedMetrics.asPoint).
+  const values: Record<string, number> = { step: 0 };
   let step: number | undefined;
   for (let n = 0; n < count; n++) {
     const name = names[n];
     if (name === 'step') step = vals[n];
     else values[name] = vals[n];
   }
-  return { kind: shape.kind, values, step };
+  return { kind: shape.kind, values, step, asPoint: true };
 }
 
 /** parseMetricDict on the bytes (for tests and the rare caller that wants the raw dict). */

@@ -488,7 +488,11 @@ export class LogPipeline {
       step = this.mainBar ? this.lastStep : parsed.kind === 'train' ? this.trainDicts : this.lastStep;
     }
     if (parsed.kind === 'train' && !this.mainBar) this.lastStep = step;
-    const point: MetricPoint = { step, ...parsed.values };
+    let point: MetricPoint;
+    if (parsed.asPoint) {
+      point = parsed.values as MetricPoint;
+      point.step = step;
+    } else point = { step, ...parsed.values };
     const s = this.stats;
     if (parsed.kind === 'train') s.trainPoints++;
     else if (parsed.kind === 'eval') s.evalPoints++;

@@ -46,6 +46,11 @@ export interface ParsedMetrics {
   values: Record<string, number>;
   /** The step the line names itself, when it does. */
   step?: number;
+  /**
+   * Set by the byte parser: `values` laid out as the MetricPoint already ({ step: 0, ...values },
+   * keys in the same order), so the pipeline only fills in the step instead of copying it.
+   */
+  asPoint?: boolean;
 }
 
 /** The MetricPoint name of a dict key (keys not inherited from Object.prototype). */
