@@ -188,7 +188,7 @@ function scanDict(buf: Buffer, start: number, end: number): number {
     if (i < close && buf[i] !== COMMA) return -1;
     let value: number;
     const e10 = exp - frac;
-    if (mant < MAX_EXACT && digits <= 16 && e10 >= -22 && e10 <= 22) {
+    if (mant < MAX_EXACT && e10 >= -22 && e10 <= 22) {
       value = e10 < 0 ? mant / POW10[-e10] : mant * POW10[e10];
       if (neg) value = -value;
     } else value = Number(buf.toString('latin1', v0, v1));

@@ -70,6 +70,8 @@ export class LogPipeline {
   private carry: Buffer[] = [];
   /** Display lines of the chunk not decoded yet: start, end pairs (see addTailRange). */
   private readonly tailRanges: number[] = [];
+  /** The lines that came as strings between them (undefined where a range is). */
+  private readonly tailStrings: (string | undefined)[] = [];
   private carryBytes = 0;
   /** Set while a segment of ≥ maxLineChars bytes goes through the string splitter (so it is cut exactly as push() cuts it). */
   private longDecoder: StringDecoder | undefined;
@@ -287,24 +289,31 @@ export class LogPipeline {
   private addTailRange(start: number, end: number): void {
     this.stats.lines++;
     this.tailRanges.push(start, end);
+    this.tailStrings.push(undefined);
   }
 
   private flushTailRanges(): void {
     const r = this.tailRanges;
     if (r.length === 0) return;
+    const strings = this.tailStrings;
     const buf = this.cur;
-    if (buf) {
-      // Only the last `capacity` lines can still be in the ring: the others would be pushed out.
-      const from = Math.max(0, r.length - 2 * this.ring.capacity);
-      for (let i = from; i < r.length; i += 2) this.pushTail(buf.toString('utf8', r[i], r[i + 1]));
+    // Only the last `capacity` lines can still be in the ring: the others would be pushed out.
+    for (let i = Math.max(0, strings.length - this.ring.capacity); i < strings.length; i++) {
+      const line = strings[i];
+      if (line !== undefined) this.pushTail(line);
+      else if (buf) this.pushTail(buf.toString('utf8', r[2 * i], r[2 * i + 1]));
     }
     r.length = 0;
+    strings.length = 0;
   }
 
   private addTail(line: string): void {
-    this.flushTailRanges();
     this.stats.lines++;
-    this.pushTail(line);
+    if (this.tailRanges.length > 0) {
+      // Behind lines still held as ranges: keep the order.
+      this.tailRanges.push(-1, -1);
+      this.tailStrings.push(line);
+    } else this.pushTail(line);
   }
 
   private pushTail(line: string): void {
