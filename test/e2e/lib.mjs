@@ -103,3 +103,18 @@ export async function waitForRunState(ws, state, timeoutMs = 120000) {
     return s?.state === state ? last : undefined;
   }, { timeoutMs });
 }
+
+/** Answer one quick input (picker or input box) whose title contains `title`: type, check, Enter. */
+export async function answerQuickInput(page, title, text) {
+  const input = page.locator('.quick-input-widget input');
+  const titleText = () => page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => '');
+  await waitFor(`the quick input "${title}"`, async () => ((await titleText()) ?? '').includes(title) && (await input.isEditable()), { timeoutMs: 60000 });
+  await waitFor(`"${title}" to accept '${text}'`, async () => {
+    if (!((await titleText()) ?? '').includes(title)) return true;
+    await input.fill(text);
+    if ((await input.inputValue()) !== text) return false;
+    await page.keyboard.press('Enter');
+    await waitFor('the next step', async () => !((await titleText()) ?? '').includes(title) || !(await page.locator('.quick-input-widget').isVisible()), { timeoutMs: 3000 }).catch(() => undefined);
+    return !((await titleText()) ?? '').includes(title) || !(await page.locator('.quick-input-widget').isVisible());
+  }, { timeoutMs: 60000, intervalMs: 500 });
+}

@@ -81,7 +81,7 @@ export async function evaluate(host: Host): Promise<EvaluateRequest | undefined>
   });
   if (baseModel === undefined) return undefined;
   const tasks = await vscode.window.showQuickPick(
-    EVAL_TASKS.map((t) => ({ label: t.id, description: t.detail, picked: t.id === 'hellaswag' || t.id === 'arc_easy' })),
+    EVAL_TASKS.map((t) => ({ label: t.id, description: t.detail, picked: t.id === 'mmlu' || t.id === 'gsm8k' })),
     { title: 'ML Intern: Evaluate (3/4) — benchmarks', canPickMany: true, ignoreFocusOut: true, placeHolder: 'Pick the tasks (lighteval)' },
   );
   if (!tasks || !tasks.length) return undefined;
