@@ -90,6 +90,9 @@ export class ApprovalGate {
       auto: decision.kind === 'accepted' ? decision.auto : false,
       ...(decision.kind === 'accepted' ? { edited: decision.userPatch !== '' } : { reason: decision.reason ?? '' }),
       savedAs,
+      // What the panel needs to show the change card again after a reload.
+      description: change.description,
+      ...delta,
     });
     return { ...decision, savedAs };
   }

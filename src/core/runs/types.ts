@@ -51,7 +51,7 @@ export interface RunSummary {
 }
 
 export type DecisionEntry =
-  | { kind: 'decision'; subject: 'change'; path: string; origin: string; decision: 'accepted' | 'rejected'; auto: boolean; edited?: boolean; reason?: string; savedAs?: string[] }
+  | { kind: 'decision'; subject: 'change'; path: string; origin: string; decision: 'accepted' | 'rejected'; auto: boolean; edited?: boolean; reason?: string; savedAs?: string[]; description?: string; added?: number; removed?: number }
   | { kind: 'decision'; subject: 'command'; tool: string; argv: string[]; origin: string; decision: 'approved' | 'refused'; auto: boolean; reason?: string };
 
 /** One line of transcript.jsonl (a `ts` ISO time is added on write). */

@@ -161,7 +161,8 @@ export function transcriptEvents(runId: string, lines: unknown[]): AgentEvent[] 
         if (!decision) break;
         // The transcript records decisions, not proposals: show them as decided change cards.
         const changeId = `replayed-${++changeSeq}`;
-        events.push({ type: 'change_proposed', runId, changeId, path, description: '', origin: str(e.origin) ?? '', added: 0, removed: 0 });
+        const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
+        events.push({ type: 'change_proposed', runId, changeId, path, description: str(e.description) ?? '', origin: str(e.origin) ?? '', added: count(e.added), removed: count(e.removed) });
         events.push({ type: 'change_decided', runId, changeId, path, decision, auto: e.auto === true, reason: str(e.reason) });
         break;
       }

@@ -212,7 +212,7 @@ test('runReplay: rebuilds a run from status.json, transcript.jsonl (corrupt line
     { kind: 'message', message: { role: 'assistant', content: 'On it.' } },
     { kind: 'tool_call', callId: 'c1', name: 'inspect_data', args: { path: 'd.jsonl' } },
     { kind: 'tool_result', callId: 'c1', name: 'inspect_data', ok: true, output: 'x'.repeat(2000), data: { format: 'alpaca' } },
-    { kind: 'decision', subject: 'change', path: 'train.py', origin: 'recipe', decision: 'accepted', auto: true },
+    { kind: 'decision', subject: 'change', path: 'train.py', origin: 'recipe', description: 'SFT training script (lora)', added: 235, removed: 0, decision: 'accepted', auto: true },
     { kind: 'usage', usage: { inputTokens: 100, outputTokens: 20, cachedInputTokens: 50, cacheWriteTokens: 10 }, costUsd: 0.002, model: 'x', step: true },
     { kind: 'state', state: 'failed', message: 'gave up' },
   ]
@@ -234,6 +234,9 @@ test('runReplay: rebuilds a run from status.json, transcript.jsonl (corrupt line
   const types = events.map((e) => e.type);
   assert.equal(types[0], 'run_started');
   assert.ok(types.includes('user_message') && types.includes('assistant_message') && types.includes('tool_result') && types.includes('change_decided') && types.includes('usage') && types.includes('metrics'));
+  // The change card comes back with its description and size, not +0/−0.
+  const proposed = events.find((e) => e.type === 'change_proposed');
+  assert.ok(proposed && proposed.type === 'change_proposed' && proposed.added === 235 && proposed.description === 'SFT training script (lora)');
   const plan = events.find((e) => e.type === 'plan');
   assert.ok(plan && plan.type === 'plan' && plan.items.length === 1);
   const usage = events.find((e) => e.type === 'usage');
