@@ -18,6 +18,8 @@ import { ProposedChange, ReviewDecision, Reviewer } from '../../core/ports';
 import { AutoApprovePolicy, DEFAULT_SETTINGS, ProviderId, Settings } from '../../core/settings';
 import { createAgentRegistry } from '../../core/tools/domain';
 import { registerCustomTools } from '../../core/tools/customTools';
+import { McpHub, registerMcpServers } from '../../core/mcp/mcpTools';
+import { readFileSync } from 'node:fs';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
 
@@ -29,10 +31,12 @@ export const runCommand: CliCommand = {
   summary: 'Run the agent on a goal, headless (or continue a run)',
   usage: [
     'ml-intern run "<goal>" [--workspace DIR] [--approve=none|recipe|all] [--provider openai|anthropic|openai-compatible]',
-    '                       [--model M] [--base-url URL] [--max-steps N] [--max-cost USD] [--python P] [--json]',
+    '                       [--model M] [--base-url URL] [--max-steps N] [--max-cost USD] [--python P]',
+    '                       [--mcp-config FILE] [--json]',
     'ml-intern run --continue RUN_ID ["<answer or instruction>"] [--raise-limits] [same options]',
     '',
     'Keys: OPENAI_API_KEY, ANTHROPIC_API_KEY (ML_INTERN_API_KEY for openai-compatible). HF_TOKEN is passed to processes only.',
+    'MCP: --mcp-config FILE is a JSON object like the mlIntern.mcpServers setting: {"name": {"command": "…", "args": […]}}.',
     'Approval: --approve=none (default) asks y/n on a terminal and refuses every write and run otherwise;',
     '          recipe lets recipe/playbook changes through; all approves everything.',
   ].join('\n'),
@@ -56,6 +60,7 @@ export const runCommand: CliCommand = {
       const found = await registerCustomTools(tools, { workspaceRoot: root, python: settings.pythonPath || 'python3' });
       for (const e of found.errors) io.err(`custom tools: ${e}\n`);
     }
+    const mcp = await startMcp(args, io, root, tools);
     const hf = await secrets.get('hf');
     const deps: AgentDeps = {
       llm,
@@ -90,6 +95,7 @@ export const runCommand: CliCommand = {
       }
     } finally {
       process.off('SIGINT', onSigint);
+      await mcp?.dispose();
     }
     const result = { runId: session.id, folder: path.join(root, session.folder), state: outcome.state, message: outcome.message, question: outcome.question, refused, budget: session.budgetState };
     if (args.flags.json) io.out(JSON.stringify(result, null, 2) + '\n');
@@ -97,6 +103,22 @@ export const runCommand: CliCommand = {
     return outcome.state === 'succeeded' ? EXIT_OK : EXIT_FAILED;
   },
 };
+
+/** MCP servers from --mcp-config (the same shape as the mlIntern.mcpServers setting); their tools need approval like `run`. */
+async function startMcp(args: ParsedArgs, io: CliIo, root: string, tools: ReturnType<typeof createAgentRegistry>): Promise<McpHub | undefined> {
+  const file = flagString(args, 'mcp-config');
+  if (!file) return undefined;
+  let servers: unknown;
+  try {
+    servers = JSON.parse(readFileSync(path.resolve(io.cwd, file), 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--mcp-config ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!servers || typeof servers !== 'object' || Array.isArray(servers)) throw new UsageError(`--mcp-config ${file} must hold an object: {"name": {"command": "…", "args": […]}}`);
+  const hub = await registerMcpServers(tools, servers as Settings['mcpServers'], { cwd: root });
+  for (const e of hub.errors) io.err(`MCP: ${e}\n`);
+  return hub;
+}
 
 function settingsFrom(args: ParsedArgs, io: CliIo): Settings {
   const approve = flagString(args, 'approve') ?? 'none';

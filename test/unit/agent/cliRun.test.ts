@@ -87,3 +87,33 @@ test('ml-intern run: usage errors', async () => {
   assert.equal(await runCli(['run', 'x'], o2), 2);
   assert.match(o2.stderr, /no provider/);
 });
+
+test('ml-intern run --mcp-config: the MCP server’s tools are offered, called after approval, and its result reaches the model', async () => {
+  const server = await startFakeLlmServer();
+  try {
+    const root = tempWorkspace('mli-cli-mcp-');
+    const mcpServer = path.resolve(__dirname, '../../fixtures/mcp/server.mjs');
+    writeFileSync(path.join(root, 'mcp.json'), JSON.stringify({ gpu: { command: process.execPath, args: [mcpServer], env: { FIXTURE_TAG: 'cli' } } }));
+    server.script([
+      { toolCalls: [call('mcp__gpu__gpu_status', { index: 0 })] },
+      { toolCalls: [call('finish', { summary: 'GPU checked.' })] },
+    ]);
+    const o = io(root, { OPENAI_API_KEY: 'test-key' });
+    const code = await runCli(['run', 'check the GPU', '--base-url', server.openaiBaseUrl, '--model', 'gpt-4.1', '--approve=all', '--mcp-config', 'mcp.json'], o);
+    assert.equal(code, 0, o.stderr);
+    const offered = (server.requests[0].body as { tools: Array<{ function: { name: string } }> }).tools.map((t) => t.function.name);
+    assert.ok(offered.includes('mcp__gpu__gpu_status'), offered.join(','));
+    assert.match(JSON.stringify(server.requests[1].body), /GPU 0: 79\.1 GiB free of 80 GiB \(cli\)/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('ml-intern run --mcp-config with a broken file is a usage error (exit 2) that names the file', async () => {
+  const root = tempWorkspace('mli-cli-mcp-bad-');
+  writeFileSync(path.join(root, 'mcp.json'), '[1, 2');
+  const o = io(root, { OPENAI_API_KEY: 'test-key' });
+  const code = await runCli(['run', 'x', '--base-url', 'http://127.0.0.1:9/v1', '--model', 'gpt-4.1', '--mcp-config', 'mcp.json'], o);
+  assert.equal(code, 2);
+  assert.match(o.stderr, /--mcp-config mcp\.json/);
+});
