@@ -14,10 +14,10 @@ import { CallPolicyOptions } from '../../../src/core/llm/retry';
 import { LlmProvider } from '../../../src/core/llm/types';
 import { rebuildConversation, RebuiltConversation } from '../../../src/core/runs/rebuild';
 import { RunStatus, TranscriptEntry } from '../../../src/core/runs/types';
-import { DEFAULT_SETTINGS, Settings } from '../../../src/core/settings';
+import { Settings } from '../../../src/core/settings';
 import { ManualClock, RecordingEventSink, ScriptedReviewer } from '../../../src/core/testing/memoryPorts';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
-import { FakeExecutor } from '../agent/helpers';
+import { FakeExecutor, makeDeps } from '../agent/helpers';
 import { FakeLlmServer, FakeToolCall } from '../../support/fakeLlmServer';
 
 export { FakeExecutor };
@@ -60,20 +60,9 @@ export interface HardDeps extends AgentDeps {
   executor: FakeExecutor;
 }
 
+/** The agent suite's makeDeps, in a hardening temp folder, typed with the doubles the hardening tests read. */
 export function agentDeps(llm: LlmProvider, overrides: Partial<Omit<AgentDeps, 'settings'>> & { settings?: Partial<Settings>; root?: string } = {}): HardDeps {
-  const { settings, root, ...rest } = overrides;
-  return {
-    llm,
-    files: new NodeFileStore(root ?? tempDir()),
-    reviewer: new ScriptedReviewer(),
-    executor: new FakeExecutor(),
-    events: new RecordingEventSink(),
-    settings: { ...DEFAULT_SETTINGS, ...settings },
-    systemPrompt: 'You are a test agent.',
-    costOf: () => 0,
-    approveCommand: async () => ({ approved: true }),
-    ...rest,
-  } as HardDeps;
+  return makeDeps(llm, { ...overrides, root: overrides.root ?? tempDir() }) as HardDeps;
 }
 
 export interface FolderState {
