@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ProcessExit } from '../ports';
-import { Follower, followFile, FollowOptions } from './fileFollower';
+import { Follower, FollowerSet, followFile, FollowOptions } from './fileFollower';
 import { LAUNCHER_MARK, LAUNCHER_PY } from './launcherScript';
 import { DEFAULT_STOP, killGroup, raceTimeout, runEnv, StopOptions } from './processBase';
 import { cmdline, pidAlive, sameProcess } from './procInfo';
@@ -118,7 +118,7 @@ class Detached implements DetachedRun {
   readonly exit: Promise<DetachedExit>;
   private resolveExit!: (e: DetachedExit) => void;
   private ended: DetachedExit | undefined;
-  private readonly followers = new Set<{ poll(): void; stop(): void }>();
+  private readonly followers = new FollowerSet();
   private readonly timer: NodeJS.Timeout;
   private readonly stopOptions: StopOptions;
   private stopping: Promise<DetachedExit> | undefined;
@@ -160,11 +160,7 @@ class Detached implements DetachedRun {
     this.ended = exit;
     clearInterval(this.timer);
     // Followers read the last bytes before anyone hears of the end.
-    for (const f of [...this.followers]) {
-      f.poll();
-      f.stop();
-    }
-    this.followers.clear();
+    this.followers.drainAndClose();
     this.resolveExit(exit);
   }
 
@@ -177,17 +173,9 @@ class Detached implements DetachedRun {
   }
 
   private addFollower(f: Follower): () => void {
-    f.poll();
-    if (this.ended) {
-      f.stop();
-      return () => undefined;
-    }
-    this.followers.add(f);
-    return () => {
-      f.stop();
-      this.followers.delete(f);
-    };
+    return this.followers.add(f);
   }
+
 
   private note(text: string): void {
     try {
@@ -230,8 +218,7 @@ class Detached implements DetachedRun {
 
   dispose(): void {
     clearInterval(this.timer);
-    for (const f of this.followers) f.stop();
-    this.followers.clear();
+    this.followers.stopAll();
   }
 }
 

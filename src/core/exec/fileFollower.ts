@@ -88,3 +88,43 @@ export function followFile(file: string, onData: ((chunk: string) => void) | ((c
     },
   };
 }
+
+/**
+ * The followers of one run's log (a detached process or a Slurm job): a new
+ * follower reads what is there at once; at the run's end every follower reads
+ * the last bytes before it stops, so nobody hears of the end before the output.
+ */
+export class FollowerSet {
+  private readonly followers = new Set<Follower>();
+  private closed = false;
+
+  /** Start tracking a follower; returns the function that stops it. */
+  add(f: Follower): () => void {
+    f.poll();
+    if (this.closed) {
+      f.stop();
+      return () => undefined;
+    }
+    this.followers.add(f);
+    return () => {
+      f.stop();
+      this.followers.delete(f);
+    };
+  }
+
+  /** The run ended: a last read for each follower, then stop them all (later ones read once and stop). */
+  drainAndClose(): void {
+    this.closed = true;
+    for (const f of [...this.followers]) {
+      f.poll();
+      f.stop();
+    }
+    this.followers.clear();
+  }
+
+  /** Stop watching without a last read (the run goes on). */
+  stopAll(): void {
+    for (const f of this.followers) f.stop();
+    this.followers.clear();
+  }
+}

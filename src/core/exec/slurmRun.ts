@@ -14,7 +14,7 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DetachedExit, DetachedRun, logsDir } from './detached';
-import { followFile, Follower, FollowOptions } from './fileFollower';
+import { followFile, FollowerSet, FollowOptions } from './fileFollower';
 import { isFinalState, JobStatus, SlurmBackend, SlurmError, SlurmState } from './slurm';
 
 /** What logs/slurm.json holds. */
@@ -117,7 +117,7 @@ export class SlurmRun implements DetachedRun {
   readonly exit: Promise<SlurmExit>;
   private resolveExit!: (e: SlurmExit) => void;
   private finished: SlurmExit | undefined;
-  private readonly followers = new Set<Follower>();
+  private readonly followers = new FollowerSet();
   private timer: NodeJS.Timeout | undefined;
   private lastState: SlurmState | undefined;
   private cancelling: Promise<SlurmExit> | undefined;
@@ -198,11 +198,7 @@ export class SlurmRun implements DetachedRun {
     this.finished = exit;
     if (this.timer) clearTimeout(this.timer);
     // Followers read the last bytes before anyone hears of the end.
-    for (const f of [...this.followers]) {
-      f.poll();
-      f.stop();
-    }
-    this.followers.clear();
+    this.followers.drainAndClose();
     this.resolveExit(exit);
   }
 
@@ -214,16 +210,7 @@ export class SlurmRun implements DetachedRun {
     const f = options.raw
       ? followFile(this.logFile, onData as (chunk: Buffer) => void, { ...base, raw: true })
       : followFile(this.logFile, onData as (chunk: string) => void, base);
-    f.poll();
-    if (this.finished) {
-      f.stop();
-      return () => undefined;
-    }
-    this.followers.add(f);
-    return () => {
-      f.stop();
-      this.followers.delete(f);
-    };
+    return this.followers.add(f);
   }
 
   /** Ctrl+C in its terminal: a batch job has no terminal to interrupt, so it is cancelled. */
@@ -265,8 +252,7 @@ export class SlurmRun implements DetachedRun {
    * and closing the terminal must not leave the session without the job's end.
    */
   dispose(): void {
-    for (const f of this.followers) f.stop();
-    this.followers.clear();
+    this.followers.stopAll();
   }
 }
 
