@@ -12,7 +12,7 @@ import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
 import { RecordingEventSink, ScriptedReviewer } from '../../../src/core/testing/memoryPorts';
 import { RunStore } from '../../../src/core/runs/runStore';
 import { DEFAULT_SETTINGS } from '../../../src/core/settings';
-import { FineTuneSession, scriptFolder } from '../../../src/core/session/fineTuneSession';
+import { FineTuneSession, SessionDeps, scriptFolder } from '../../../src/core/session/fineTuneSession';
 import { startDetached } from '../../../src/core/exec/detached';
 import { readConfig } from '../../../src/core/recipes/configBlock';
 import { LlmProvider } from '../../../src/core/llm/types';
@@ -23,6 +23,19 @@ function workspace(): string {
   const ws = mkdtempSync(join(tmpdir(), 'ml-intern-session-'));
   cpSync('examples/medical-qa', ws, { recursive: true });
   return ws;
+}
+
+/** The session's ports over a real workspace folder; each test overrides what it watches. */
+function deps(ws: string, overrides: Partial<SessionDeps> & Pick<SessionDeps, 'reviewer' | 'events'>): SessionDeps {
+  const files = new NodeFileStore(ws);
+  return {
+    files,
+    runs: new RunStore(files),
+    settings: () => DEFAULT_SETTINGS,
+    python: FAKE_PYTHON,
+    launch: (spec) => startDetached(spec),
+    ...overrides,
+  };
 }
 
 const noLlm: LlmProvider = {
@@ -47,24 +60,18 @@ const request = {
 test('recipe → OOM → playbook diff → second run succeeds, with zero LLM calls', { timeout: 120_000 }, async () => {
   const ws = workspace();
   try {
-    const files = new NodeFileStore(ws);
     const reviewer = new ScriptedReviewer();
     const events = new RecordingEventSink();
     const approvals: string[][] = [];
-    const session = await FineTuneSession.create(request, {
-      files,
+    const session = await FineTuneSession.create(request, deps(ws, {
       reviewer,
       events,
-      runs: new RunStore(files),
-      settings: () => DEFAULT_SETTINGS,
-      python: FAKE_PYTHON,
       llm: noLlm,
-      launch: (spec) => startDetached(spec),
       approveCommand: async (req) => {
         approvals.push(req.argv);
         return { approved: true };
       },
-    });
+    }));
     const outcome = await session.execute();
     assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
 
@@ -104,22 +111,17 @@ test('recipe → OOM → playbook diff → second run succeeds, with zero LLM ca
 test('a rejected training script stops the run and starts nothing', { timeout: 60_000 }, async () => {
   const ws = workspace();
   try {
-    const files = new NodeFileStore(ws);
     const events = new RecordingEventSink();
     let launched = 0;
-    const session = await FineTuneSession.create(request, {
-      files,
+    const session = await FineTuneSession.create(request, deps(ws, {
       reviewer: new ScriptedReviewer([{ kind: 'rejected', reason: 'use QLoRA instead' }]),
       events,
-      runs: new RunStore(files),
-      settings: () => DEFAULT_SETTINGS,
-      python: FAKE_PYTHON,
       launch: async (spec) => {
         launched++;
         return startDetached(spec);
       },
       approveCommand: async () => ({ approved: true }),
-    });
+    }));
     const outcome = await session.execute();
     assert.equal(outcome.kind, 'rejected');
     assert.equal(launched, 0);
@@ -133,21 +135,16 @@ test('a rejected training script stops the run and starts nothing', { timeout: 6
 test('training refused at the approval prompt is not started', { timeout: 60_000 }, async () => {
   const ws = workspace();
   try {
-    const files = new NodeFileStore(ws);
     let launched = 0;
-    const session = await FineTuneSession.create(request, {
-      files,
+    const session = await FineTuneSession.create(request, deps(ws, {
       reviewer: new ScriptedReviewer(),
       events: new RecordingEventSink(),
-      runs: new RunStore(files),
-      settings: () => DEFAULT_SETTINGS,
-      python: FAKE_PYTHON,
       launch: async (spec) => {
         launched++;
         return startDetached(spec);
       },
       approveCommand: async () => ({ approved: false, reason: 'not now' }),
-    });
+    }));
     const outcome = await session.execute();
     assert.equal(outcome.kind, 'stopped');
     assert.equal(launched, 0);
@@ -165,22 +162,16 @@ test('with instructions and an LLM, the recipe script is adapted as a second rev
   const ws = workspace();
   try {
     server.script([{ text: 'FIX: one epoch, as asked\n<<<<<<< SEARCH\nNUM_TRAIN_EPOCHS = 3\n=======\nNUM_TRAIN_EPOCHS = 1\n>>>>>>> REPLACE\n' }]);
-    const files = new NodeFileStore(ws);
     const reviewer = new ScriptedReviewer();
     const session = await FineTuneSession.create(
       { ...request, instructions: 'Train for a single epoch.' },
-      {
-        files,
+      deps(ws, {
         reviewer,
         events: new RecordingEventSink(),
-        runs: new RunStore(files),
-        settings: () => DEFAULT_SETTINGS,
-        python: FAKE_PYTHON,
-        llm: new OpenAiProvider({ apiKey: 'test-key', model: 'fake-model', baseUrl: server.openaiBaseUrl }),
-        launch: (spec) => startDetached(spec),
-        // Stop before training: this test is about the script.
+              llm: new OpenAiProvider({ apiKey: 'test-key', model: 'fake-model', baseUrl: server.openaiBaseUrl }),
+          // Stop before training: this test is about the script.
         approveCommand: async () => ({ approved: false, reason: 'not now' }),
-      },
+      }),
     );
     await session.execute();
     const script = `${scriptFolder(request)}/train.py`;
@@ -202,18 +193,12 @@ test('without instructions the LLM is not called before the run', { timeout: 60_
   const server = await startFakeLlmServer();
   const ws = workspace();
   try {
-    const files = new NodeFileStore(ws);
-    const session = await FineTuneSession.create(request, {
-      files,
+    const session = await FineTuneSession.create(request, deps(ws, {
       reviewer: new ScriptedReviewer(),
       events: new RecordingEventSink(),
-      runs: new RunStore(files),
-      settings: () => DEFAULT_SETTINGS,
-      python: FAKE_PYTHON,
       llm: new OpenAiProvider({ apiKey: 'test-key', model: 'fake-model', baseUrl: server.openaiBaseUrl }),
-      launch: (spec) => startDetached(spec),
       approveCommand: async () => ({ approved: false }),
-    });
+    }));
     await session.execute();
     assert.equal(server.requests.length, 0);
   } finally {
