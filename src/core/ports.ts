@@ -23,6 +23,12 @@ export interface FileStore {
   write(path: string, text: string): Promise<void>;
   append(path: string, text: string): Promise<void>;
   exists(path: string): Promise<boolean>;
+  /**
+   * Create one folder (its parents as needed). True when this call created it,
+   * false when it already existed: of several processes creating the same
+   * folder at once, exactly one gets true, so it can serve as a reservation.
+   */
+  createDir(path: string): Promise<boolean>;
   /** Workspace-relative paths of the entries directly under (or, with recursive, below) a folder. */
   list(dir: string, options?: { recursive?: boolean; limit?: number }): Promise<string[]>;
 }

@@ -18,9 +18,6 @@ export interface RunStoreOptions {
   redactor?: Redactor;
 }
 
-/** Ids handed out by any store in this process, so two runs started in the same second never share a folder. */
-const reserved = new Set<string>();
-
 export class RunStore {
   private readonly clock: Pick<Clock, 'now'>;
   private readonly redactor: Redactor;
@@ -38,15 +35,11 @@ export class RunStore {
     const now = this.clock.now();
     const title = (input.title ?? input.goal).split('\n')[0].slice(0, 80).trim() || 'run';
     const base = runId(now, title);
+    // The folder is the reservation: creating it is atomic across processes (the
+    // extension and the CLI may start a run with the same title in the same second),
+    // so whoever finds it taken moves on to the next suffix.
     let id = base;
-    for (let i = 1; ; i++) {
-      id = i === 1 ? base : `${base}-${i}`;
-      const key = `${this.files.root}|${id}`;
-      // Reserve synchronously before any await, so concurrent creates never pick the same id.
-      if (reserved.has(key)) continue;
-      reserved.add(key);
-      if (!(await this.files.exists(`${RUNS_DIR}/${id}`))) break;
-    }
+    for (let i = 2; !(await this.files.createDir(`${RUNS_DIR}/${id}`)); i++) id = `${base}-${i}`;
     const created = new Date(now).toISOString();
     const spec: RunSpec = { ...input, id, title, goal: input.goal, created };
     const handle = new RunHandle(this.files, id, this.clock, this.redactor, this.options.logger);

@@ -18,6 +18,8 @@ import {
 
 export class MemoryFileStore implements FileStore {
   readonly files = new Map<string, string>();
+  /** Folders made with createDir (the others exist because files are in them). */
+  readonly dirs = new Set<string>();
   constructor(readonly root = '/workspace', initial: Record<string, string> = {}) {
     for (const [k, v] of Object.entries(initial)) this.files.set(this.key(k), v);
   }
@@ -45,9 +47,19 @@ export class MemoryFileStore implements FileStore {
     const k = this.key(p);
     this.files.set(k, (this.files.get(k) ?? '') + text);
   }
-  async exists(p: string): Promise<boolean> {
+  async createDir(p: string): Promise<boolean> {
+    // Checked and set with no await in between: concurrent calls see each other.
     const k = this.key(p);
-    return this.files.has(k) || [...this.files.keys()].some((f) => f.startsWith(`${k}/`));
+    if (this.has(k)) return false;
+    this.dirs.add(k);
+    return true;
+  }
+  async exists(p: string): Promise<boolean> {
+    return this.has(this.key(p));
+  }
+  private has(k: string): boolean {
+    const inside = (f: string) => f === k || f.startsWith(`${k}/`);
+    return [...this.files.keys(), ...this.dirs].some(inside);
   }
   async list(dir: string, options: { recursive?: boolean; limit?: number } = {}): Promise<string[]> {
     const k = this.key(dir);
@@ -61,6 +73,11 @@ export class MemoryFileStore implements FileStore {
         const first = rest.split('/')[0];
         out.add(rest.includes('/') ? `${prefix}${first}/` : `${prefix}${first}`);
       }
+    }
+    // Empty folders made with createDir are listed like NodeFileStore lists them.
+    for (const d of [...this.dirs].sort()) {
+      if (!d.startsWith(prefix) || d === k) continue;
+      out.add(options.recursive ? `${d}/` : `${prefix}${d.slice(prefix.length).split('/')[0]}/`);
     }
     return [...out].slice(0, options.limit ?? 2000);
   }

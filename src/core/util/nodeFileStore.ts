@@ -58,6 +58,20 @@ export class NodeFileStore implements FileStore {
     await fs.appendFile(abs, text, 'utf8');
   }
 
+  async createDir(p: string): Promise<boolean> {
+    const abs = this.resolve(p);
+    await fs.mkdir(path.dirname(abs), { recursive: true });
+    // Not recursive: mkdir(2) either creates the folder or fails with EEXIST,
+    // atomically across processes (a recursive mkdir succeeds on an existing one).
+    try {
+      await fs.mkdir(abs);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+  }
+
   async exists(p: string): Promise<boolean> {
     try {
       await fs.stat(this.resolve(p));

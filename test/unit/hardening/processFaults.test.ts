@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { AgentSession } from '../../../src/core/agent/agentLoop';
 import { startDetached } from '../../../src/core/exec/detached';
 import { buildFailureObservation } from '../../../src/core/logs/observation';
-import { FileStore, Logger } from '../../../src/core/ports';
+import { Logger } from '../../../src/core/ports';
 import { diagnose } from '../../../src/core/recovery/diagnose';
 import { RunStore } from '../../../src/core/runs/runStore';
 import { parseTranscript } from '../../../src/core/runs/transcript';
@@ -20,6 +20,7 @@ import { FineTuneSession } from '../../../src/core/session/fineTuneSession';
 import { RecordingEventSink, ScriptedReviewer } from '../../../src/core/testing/memoryPorts';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
 import { ScriptedLlm, ScriptedTurn } from '../agent/helpers';
+import { FullDiskStore } from '../../support/fullDiskStore';
 import { agentDeps, assertConsistentFolder, tempDir, waitFor } from './helpers';
 
 const FAKE_PYTHON = path.resolve('test/fixtures/trainer/fake-python');
@@ -95,41 +96,6 @@ test('two runs at once in one workspace: distinct folders, no interleaved transc
   }
   assert.equal((await new RunStore(new NodeFileStore(root)).list()).length, 2);
 });
-
-/** A FileStore whose writes start failing with ENOSPC once `armed` is set. */
-class FullDiskStore implements FileStore {
-  armed = false;
-  constructor(private readonly inner: NodeFileStore) {}
-  get root() {
-    return this.inner.root;
-  }
-  private fail(p: string): never {
-    throw Object.assign(new Error(`ENOSPC: no space left on device, write '${this.inner.resolve(p)}'`), { code: 'ENOSPC', errno: -28, syscall: 'write' });
-  }
-  resolve(p: string) {
-    return this.inner.resolve(p);
-  }
-  read(p: string) {
-    return this.inner.read(p);
-  }
-  readIfExists(p: string) {
-    return this.inner.readIfExists(p);
-  }
-  async write(p: string, t: string) {
-    if (this.armed) this.fail(p);
-    return this.inner.write(p, t);
-  }
-  async append(p: string, t: string) {
-    if (this.armed) this.fail(p);
-    return this.inner.append(p, t);
-  }
-  exists(p: string) {
-    return this.inner.exists(p);
-  }
-  list(d: string, o?: { recursive?: boolean; limit?: number }) {
-    return this.inner.list(d, o);
-  }
-}
 
 test('full disk while the run folder is written: the run ends with a clear message, the folder stays readable', async () => {
   const store = new FullDiskStore(new NodeFileStore(tempDir('mli-enospc-')));
