@@ -31,6 +31,21 @@ DATASETS_MISSING = (2, 1, 'warning', 'missing-package', 'datasets is not install
 
 
 class ValidateTests(unittest.TestCase):
+    def test_config_with_its_own_init_under_a_dataclass_mixin(self):
+        # transformers' BitsAndBytesConfig writes its own __init__ below the dataclass QuantizationConfigMixin;
+        # reading the mixin's fields flagged every 4-bit keyword on transformers 5.17 (seen on a real GPU machine).
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'qlora.py')
+            with open(path, 'w') as f:
+                f.write('import torch\nfrom transformers import BitsAndBytesConfig\n'
+                        'q = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,\n'
+                        '                       bnb_4bit_compute_dtype=torch.bfloat16)\n'
+                        'from transformers import TrainingArguments\nTrainingArguments(output_dir="o", evaluation_strategy="no")\n')
+            code, r, err = validate(path, ['trl_new', 'common'])
+        self.assertEqual(code, 0, err)
+        found = [(f['line'], f['code'], f['message'].split(' (')[0]) for f in r['findings'] if f['code'] != 'missing-package']
+        self.assertEqual(found, [(6, 'unknown-keyword', "TrainingArguments() got an unexpected keyword 'evaluation_strategy'")])
+
     def test_old_trl(self):
         code, r, err = validate(TRAIN, ['trl_old', 'common'])
         self.assertEqual(code, 0, err)
