@@ -139,10 +139,12 @@ function scanDict(buf: Buffer, start: number, end: number): number {
     if (buf[i] !== COLON) return -1;
     i++;
     while (i < close && buf[i] === SPACE) i++;
-    // A number literal: [+-] digits [. digits] [e [+-] digits]
+    // A number literal: [+-] digits [. digits] [e [+-] digits], maybe in quotes (transformers 5 prints '10.43').
+    c = buf[i];
+    const quoted = c === QUOTE;
+    if (quoted) c = buf[++i];
     const v0 = i;
     let neg = false;
-    c = buf[i];
     if (c === 45 || c === 43) {
       neg = c === 45;
       c = buf[++i];
@@ -184,6 +186,10 @@ function scanDict(buf: Buffer, start: number, end: number): number {
       if (eneg) exp = -exp;
     }
     const v1 = i;
+    if (quoted) {
+      if (c !== QUOTE) return -1;
+      i++;
+    }
     while (i < close && buf[i] === SPACE) i++;
     if (i < close && buf[i] !== COMMA) return -1;
     let value: number;

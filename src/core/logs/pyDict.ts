@@ -2,7 +2,8 @@
  * Parses the Python dict reprs that HF Trainer / trl print for logs, e.g.
  * `{'loss': 1.2, 'grad_norm': 0.5, 'learning_rate': 2e-05, 'epoch': 0.1}`,
  * including values like `tensor(0.31, device='cuda:0')`, `np.float64(0.5)`,
- * `nan` and `inf`. Non-numeric values are skipped, not fatal.
+ * `nan`, `inf` and numbers in quotes (transformers 5: `{'loss': '1.2'}`). Non-numeric
+ * values are skipped, not fatal.
  */
 
 /** Keys that make a dict a training log (so a stray config dict in a message is not taken). */
@@ -16,6 +17,13 @@ export function looksLikeTrainingLog(keys: string[]): boolean {
 
 export function parsePythonNumber(raw: string): number | undefined {
   let v = raw.trim();
+  // transformers 5 prints every value as a string of 4 significant digits: {'loss': '10.43', 'epoch': '0.5'}.
+  const q = v.charCodeAt(0);
+  if ((q === 39 || q === 34) && v.length >= 2 && v.charCodeAt(v.length - 1) === q) {
+    const inner = v.slice(1, -1).trim();
+    const n = parsePythonNumber(inner);
+    return n !== undefined && inner.indexOf('(') === -1 ? n : undefined;
+  }
   // tensor(0.31, device='cuda:0'), np.float64(0.5), array(0.5, dtype=float32), torch.tensor(…)
   const open = v.indexOf('(');
   if (open > 0 && v.charCodeAt(v.length - 1) === 41 /* ) */) {

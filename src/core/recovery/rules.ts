@@ -249,8 +249,9 @@ export const RULES: Rule[] = [
       /returned nan values in its \d+\w* output/i,
     ],
     weak: [
-      /['"]loss['"]: (?:nan|-?inf)\b/i,
-      /['"](?:grad_norm|train_loss)['"]: (?:nan|-?inf)\b/i,
+      // transformers 5 quotes the values: {'loss': 'nan', 'grad_norm': 'inf'}
+      /['"]loss['"]: ['"]?(?:nan|-?inf)\b/i,
+      /['"](?:grad_norm|train_loss)['"]: ['"]?(?:nan|-?inf)\b/i,
       /\bloss[=:]\s*(?:nan|-?inf)\b/i,
       /\bgrad[_ ]norm[=:]\s*(?:nan|-?inf)\b/i,
       /^\|?\s*\d+\s*\|?\s+nan\b/i,
