@@ -27,10 +27,10 @@ export const estimateCommand: CliCommand = {
     const spec = resolveSpec(raw);
     if (!spec.baseModel) throw new UsageError('the spec needs a baseModel to estimate');
     const dims = modelDims(spec.baseModel, io.cwd);
-    const input = { dims, adapter: spec.adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: spec.perDeviceTrainBatchSize, gradientCheckpointing: spec.gradientCheckpointing, loraR: spec.loraR, targetModules: spec.targetModules };
+    const input = { dims, adapter: spec.adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: spec.perDeviceTrainBatchSize, gradientCheckpointing: spec.gradientCheckpointing, loraR: spec.loraR, targetModules: spec.targetModules, loraDropout: spec.loraDropout, precision: spec.bf16 ? ('bf16' as const) : ('fp32' as const) };
     const est = estimateMemory(input);
     const gpu = gpuFlag ?? spec.env?.gpus?.[0]?.memoryTotalMiB;
-    const plan = gpu ? planBatch({ ...spec, dims, gradientCheckpointing: raw.gradientCheckpointing }, gpu) : undefined;
+    const plan = gpu ? planBatch({ ...spec, dims, gradientCheckpointing: raw.gradientCheckpointing, precision: input.precision }, gpu) : undefined;
     const result = {
       model: spec.baseModel,
       params: est.params,

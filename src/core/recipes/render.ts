@@ -54,7 +54,7 @@ export function renderRecipe(input: RecipeSpec, options: RenderOptions = {}): Re
   let spec = resolveSpec(raw);
   const gpuMiB = options.gpuMemoryMiB ?? spec.env?.gpus?.[0]?.memoryTotalMiB;
   if (training && gpuMiB && dims) {
-    const plan = planBatch({ ...spec, dims, gradientCheckpointing: input.gradientCheckpointing }, gpuMiB);
+    const plan = planBatch({ ...spec, dims, gradientCheckpointing: input.gradientCheckpointing, precision: spec.bf16 ? 'bf16' : 'fp32' }, gpuMiB);
     const userFixed = input.perDeviceTrainBatchSize !== undefined && input.gradientCheckpointing !== undefined;
     if (!userFixed) {
       spec = { ...spec, perDeviceTrainBatchSize: plan.perDeviceTrainBatchSize, gradientAccumulationSteps: plan.gradientAccumulationSteps, gradientCheckpointing: plan.gradientCheckpointing };

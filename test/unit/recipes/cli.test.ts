@@ -55,7 +55,7 @@ test('recipe reports spec problems and usage errors', async () => {
 test('estimate prints the breakdown and a plan as JSON', async () => {
   const dir = workspace(SEED);
   const o = io(dir);
-  assert.equal(await runCli(['estimate', 'spec.json', '--gpu-memory', '24576', '--json'], o, COMMANDS), 0, o.stderr);
+  assert.equal(await runCli(['estimate', 'spec.json', '--gpu-memory', '32768', '--json'], o, COMMANDS), 0, o.stderr);
   const r = JSON.parse(o.stdout);
   assert.ok(r.params > 8e9 && r.params < 8.1e9);
   for (const k of ['weights', 'gradients', 'optimizer', 'activations', 'logits', 'overhead']) assert.equal(typeof r.breakdownGiB[k], 'number');
