@@ -5,6 +5,8 @@
  * (`failFrom`): once full, the disk stays full, so every later write and
  * append fails too. Reads always work.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { FileStore } from '../../src/core/ports';
 
 export function enospc(): NodeJS.ErrnoException {
@@ -23,8 +25,14 @@ export class FullDiskStore implements FileStore {
   constructor(
     private readonly inner: FileStore,
     /** The 1-based write (or append) that finds the disk full; undefined: only `armed` fails. */
-    private readonly failFrom?: number,
+    private failFrom?: number,
   ) {}
+
+  /** Space was freed: writes work again. */
+  free(): void {
+    this.armed = false;
+    this.failFrom = undefined;
+  }
 
   get root(): string {
     return this.inner.root;
@@ -65,4 +73,23 @@ export class FullDiskStore implements FileStore {
   list(d: string, o?: { recursive?: boolean; limit?: number }): Promise<string[]> {
     return this.inner.list(d, o);
   }
+}
+
+/**
+ * The text of every file under `dirs` (workspace-relative) of `root`, by
+ * workspace-relative path, skipping paths that match `skip`: what was written
+ * before a disk filled up, to compare with what is there afterwards.
+ */
+export function snapshotFiles(root: string, dirs: string[], skip?: RegExp): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (rel: string): void => {
+    for (const e of readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const child = `${rel}/${e.name}`;
+      if (skip?.test(child)) continue;
+      if (e.isDirectory()) walk(child);
+      else out.set(child, readFileSync(path.join(root, child), 'utf8'));
+    }
+  };
+  for (const d of dirs) if (existsSync(path.join(root, d))) walk(d);
+  return out;
 }

@@ -18,6 +18,7 @@ import { createCoreRegistry } from '../tools/coreTools';
 import { ToolRegistry } from '../tools/registry';
 import { errorMessage } from '../tools/text';
 import { ToolContext, ToolControl, ToolResult } from '../tools/types';
+import { diskFullMessage } from '../util/diskErrors';
 import { Redactor, redactor as defaultRedactor } from '../util/redact';
 import { ApprovalGate, CommandApprover } from './approval';
 import { Budget, CostFunction } from './budget';
@@ -477,11 +478,9 @@ export class AgentSession {
 
   /** An unexpected error (e.g. the run folder cannot be written): end 'failed' with a message that says what to do, even when recording that fails too. */
   private async endAfterError(err: unknown): Promise<RunOutcome> {
-    const code = (err as NodeJS.ErrnoException | undefined)?.code;
     const message =
-      code === 'ENOSPC' || code === 'EDQUOT'
-        ? `The disk is full: ML Intern could not write the run folder ${this.folder} (${errorMessage(err)}). Free some disk space, then continue the run.`
-        : `Internal error: ${errorMessage(err)}`;
+      diskFullMessage(err, { what: `the run folder ${this.folder}`, resume: 'Then continue the run: it picks up from its transcript, which is kept as it was.' }) ??
+      `Internal error: ${errorMessage(err)}`;
     try {
       return await this.end('failed', message);
     } catch (again) {

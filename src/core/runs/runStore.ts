@@ -5,6 +5,7 @@
  * FileStore and redacted before it is written.
  */
 import { Clock, FileStore, Logger } from '../ports';
+import { namingDiskFull } from '../util/diskErrors';
 import { Redactor, redactor as defaultRedactor } from '../util/redact';
 import { runId } from './ids';
 import { ParsedTranscript, parseTranscript, serializeEntry } from './transcript';
@@ -19,13 +20,16 @@ export interface RunStoreOptions {
 }
 
 export class RunStore {
+  /** The store given, with a full disk reported as a DiskFullError naming the run file. */
+  readonly files: FileStore;
   private readonly clock: Pick<Clock, 'now'>;
   private readonly redactor: Redactor;
 
   constructor(
-    readonly files: FileStore,
+    files: FileStore,
     private readonly options: RunStoreOptions = {},
   ) {
+    this.files = namingDiskFull(files);
     this.clock = options.clock ?? { now: () => Date.now() };
     this.redactor = options.redactor ?? defaultRedactor;
   }

@@ -32,6 +32,7 @@ import { recipeEnvironment } from './envAdapters';
 import { SessionDeps } from './fineTuneSession';
 import { watchRun } from './trainingRunner';
 import { SessionOutcome } from './types';
+import { diskFullMessage, namingDiskFull } from '../util/diskErrors';
 
 export type ArtifactRequest =
   /** Score a trained model (adapter folder, model folder or Hub id) and its base on benchmarks. */
@@ -218,6 +219,8 @@ export class ArtifactSession {
   /** Create the run folder; `execute()` then does the work. */
   static async create(request: ArtifactRequest, deps: ArtifactDeps): Promise<ArtifactSession> {
     const { title, goal } = describeArtifact(request);
+    // Workspace writes (the accepted scripts) name their file on a full disk, as run-folder writes do.
+    deps = { ...deps, files: namingDiskFull(deps.files) };
     const handle = await deps.runs.create({ goal, title, request, kind: RECIPE_OF[request.kind], autoApprove: deps.settings().autoApprove });
     return new ArtifactSession(handle, request, deps, gateFor(handle, deps));
   }
@@ -271,11 +274,18 @@ export class ArtifactSession {
       }
       return await this.finish(plan);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.deps.logger?.error(`Run ${this.runId}: ${message}`);
+      const raw = err instanceof Error ? err.message : String(err);
+      this.deps.logger?.error(`Run ${this.runId}: ${raw}`);
+      const message = diskFullMessage(err, { what: `the run folder ${this.handle.folder}`, resume: this.resumeHint() }) ?? raw;
       await this.setState('failed', message).catch(() => undefined);
       return { kind: 'failed', summary: message };
     }
+  }
+
+  /** How to go on after a full disk: the same command again reuses the scripts already accepted. */
+  private resumeHint(): string {
+    const command = { eval: 'Evaluate', 'merge-adapter': 'Merge Models', merge: 'Merge Models', push: 'Push to Hub' }[this.request.kind];
+    return `Then run "ML Intern: ${command}" again with the same choices: the scripts you accepted in ${artifactFolder(this.request)}/ are kept, so only what differs is proposed again.`;
   }
 
   /** Propose every file (origin 'recipe'); any rejection stops: the commands need all of them. */

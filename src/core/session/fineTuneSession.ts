@@ -30,6 +30,7 @@ import { archiveAttemptLog, DetachedLauncher, watchRun } from './trainingRunner'
 import { DetachedRun } from '../exec/detached';
 import { isSlurmExit, endsWithoutRepair, SlurmRun, submitSlurmJob } from '../exec/slurmRun';
 import { FineTuneRequest, SessionOutcome } from './types';
+import { diskFullMessage, namingDiskFull } from '../util/diskErrors';
 import { defaultPlan, describeSlurm, LaunchPlan, planLaunch, sbatchOutput } from './launchPlan';
 import { archiveJobOutput, defaultSlurmDeps, jobStatusPatch, SessionEndError, SlurmDeps } from './slurmJobs';
 
@@ -98,6 +99,8 @@ export class FineTuneSession {
   /** Create the run folder; `execute()` then does the work. */
   static async create(request: FineTuneRequest, deps: SessionDeps): Promise<FineTuneSession> {
     const title = `${request.method.toUpperCase()} ${request.baseModel} on ${request.dataset}`;
+    // Workspace writes (accepted scripts, repairs) name their file on a full disk, as run-folder writes do.
+    deps = { ...deps, files: namingDiskFull(deps.files) };
     const handle = await deps.runs.create({ goal: describeRequest(request), title, request, kind: 'fine-tune', autoApprove: deps.settings().autoApprove });
     const gate = gateFor(handle, deps);
     return new FineTuneSession(handle, request, deps, gate);
@@ -105,6 +108,7 @@ export class FineTuneSession {
 
   /** Re-attach to a session whose run folder exists (window reload): used by resume(). */
   static async reopen(handle: RunHandle, deps: SessionDeps): Promise<FineTuneSession> {
+    deps = { ...deps, files: namingDiskFull(deps.files) };
     const spec = await handle.spec();
     const session = new FineTuneSession(handle, spec.request as FineTuneRequest, deps, gateFor(handle, deps));
     const status = await handle.readStatus();
@@ -148,9 +152,15 @@ export class FineTuneSession {
 
   /** A session that cannot go on: its state says why (a Slurm time limit, an outside cancel, an error). */
   private async failed(err: unknown): Promise<SessionOutcome> {
-    const message = err instanceof Error ? err.message : String(err);
+    const raw = err instanceof Error ? err.message : String(err);
+    const folder = scriptFolder(this.request);
+    const message =
+      diskFullMessage(err, {
+        what: `the run folder ${this.handle.folder}`,
+        resume: `Then run "ML Intern: Fine-tune" again with the same choices: the scripts you accepted in ${folder}/ are kept, so only what differs is proposed again.`,
+      }) ?? raw;
     const state = err instanceof SessionEndError ? err.state : 'failed';
-    this.deps.logger?.error(`Run ${this.runId}: ${message}`);
+    this.deps.logger?.error(`Run ${this.runId}: ${raw}`);
     await this.setState(state, message).catch(() => undefined);
     return { kind: state, summary: message };
   }

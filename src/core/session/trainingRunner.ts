@@ -12,6 +12,7 @@ import { DetachedRun, DetachedSpec } from '../exec/detached';
 import { LogPipeline } from '../logs/pipeline';
 import { RunHandle } from '../runs/runStore';
 import { RunResult } from '../recovery/repairLoop';
+import { diskFullMessage } from '../util/diskErrors';
 
 /** How to start a detached run; the VS Code host also opens a terminal on it. */
 export type DetachedLauncher = (spec: DetachedSpec) => Promise<DetachedRun>;
@@ -35,9 +36,20 @@ export interface WatchOptions {
   knownStep?: number;
 }
 
+const METRICS_RESUME = 'The training is still followed and its chart still drawn, but points are missing from metrics.jsonl until there is room.';
+
 /** Follow a detached run to its end: progress and metrics out, the attempt's result back. */
 export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunResult> {
   let pendingOutput = '';
+  // A metrics point that cannot be written must not stop the watch (the panel still gets it);
+  // a full disk is said once, since the training itself is about to hit it too.
+  let toldDiskFull = false;
+  const onMetricsWriteFailed = (err: unknown) => {
+    const message = toldDiskFull ? undefined : diskFullMessage(err, { what: o.handle.path('metrics.jsonl'), resume: METRICS_RESUME });
+    if (!message) return;
+    toldDiskFull = true;
+    o.events.emit({ type: 'notice', runId: o.runId, level: 'warning', message });
+  };
   let flushTimer: NodeJS.Timeout | undefined;
   const flushOutput = () => {
     flushTimer = undefined;
@@ -49,7 +61,7 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
     onMetric: (point) => {
       if (o.knownStep !== undefined && point.step <= o.knownStep) return;
       o.events.emit({ type: 'metrics', runId: o.runId, processId: o.processId, points: [point] });
-      void o.handle.appendMetrics([point]).catch(() => undefined);
+      void o.handle.appendMetrics([point]).catch(onMetricsWriteFailed);
     },
     onProgress: (progress) => o.events.emit({ type: 'progress', runId: o.runId, processId: o.processId, progress }),
   });

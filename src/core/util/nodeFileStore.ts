@@ -1,6 +1,7 @@
 import { promises as fs, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { FileStore, OutsideWorkspaceError } from '../ports';
+import { isDiskFull } from './diskErrors';
 
 /**
  * A FileStore on the local disk, confined to `root`.
@@ -55,7 +56,15 @@ export class NodeFileStore implements FileStore {
   async append(p: string, text: string): Promise<void> {
     const abs = this.resolve(p);
     await fs.mkdir(path.dirname(abs), { recursive: true });
-    await fs.appendFile(abs, text, 'utf8');
+    const before = await fs.stat(abs).then((s) => s.size, () => 0);
+    try {
+      await fs.appendFile(abs, text, 'utf8');
+    } catch (err) {
+      // A full disk can cut an append short: cut the file back to where it was, so a
+      // JSONL file never keeps half a line that the next append would run into.
+      if (isDiskFull(err)) await fs.truncate(abs, before).catch(() => undefined);
+      throw err;
+    }
   }
 
   async createDir(p: string): Promise<boolean> {

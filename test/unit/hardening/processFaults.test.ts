@@ -116,6 +116,8 @@ test('full disk while the run folder is written: the run ends with a clear messa
   assert.match(outcome.message, /disk is full|no space left/i);
   assert.match(outcome.message, /free (some )?(disk )?space/i, `says what to do: ${outcome.message}`);
   assert.doesNotMatch(outcome.message, /\n\s+at /, 'no stack trace');
+  assert.match(outcome.message, new RegExp(`could not write ${session.folder}/status\\.json\\. .*Then continue the run`), 'names the file, as the sessions do');
+  assert.doesNotMatch(outcome.message, /ENOSPC: no space left on device/, 'not the raw error');
   // Whatever was written before the disk filled is whole.
   const s = assertConsistentFolder(store.root, session.folder);
   assert.equal(s.status.state, 'running', 'status.json keeps its last complete version');

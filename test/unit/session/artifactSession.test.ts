@@ -18,6 +18,7 @@ import { ArtifactDeps, ArtifactRequest, ArtifactSession, parseComparison, resolv
 import { startDetached } from '../../../src/core/exec/detached';
 import { readConfig } from '../../../src/core/recipes/configBlock';
 import { CommandApprovalRequest } from '../../../src/core/tools/types';
+import { FullDiskStore, snapshotFiles } from '../../support/fullDiskStore';
 
 const FAKE_PYTHON = resolve('test/fixtures/eval/fake-python');
 const ADAPTER = 'sft-qwen/outputs/run1';
@@ -232,5 +233,37 @@ test('a console script missing next to the interpreter fails with what to instal
   } finally {
     rmSync(ws, { recursive: true, force: true });
     rmSync(bin, { recursive: true, force: true });
+  }
+});
+
+test('disk full while the accepted script is written: failed with what was not written and what to do; earlier files are whole', { timeout: 60_000 }, async () => {
+  const ws = workspace();
+  try {
+    const h = harness(ws);
+    // Writes 1-9: the run folder, plan.json, the transcript, scripts/001-proposed-…; the 10th is the accepted script itself.
+    const store = new FullDiskStore(new NodeFileStore(ws), 10);
+    let before = new Map<string, string>();
+    let runFolder = '';
+    store.onFull = () => (before = snapshotFiles(ws, [runFolder, 'merge-run1']));
+    const request: ArtifactRequest = { kind: 'merge-adapter', baseModel: BASE, adapter: ADAPTER, output: 'merged' };
+    const session = await ArtifactSession.create(request, { ...h.deps, files: store, runs: new RunStore(store) });
+    runFolder = session.handle.folder;
+    const outcome = await session.execute();
+
+    assert.equal(outcome.kind, 'failed');
+    assert.deepEqual(store.refused.slice(0, 1), ['merge-run1/merge_adapter.py']);
+    assert.equal(
+      outcome.summary,
+      'The disk is full (no space left on device): ML Intern could not write merge-run1/merge_adapter.py. Free some disk space or move the workspace to a disk with room. ' +
+        'Then run "ML Intern: Merge Models" again with the same choices: the scripts you accepted in merge-run1/ are kept, so only what differs is proposed again.',
+    );
+    assert.equal(h.events.ofType('run_state').at(-1)?.message, outcome.summary);
+    assert.equal(h.launched.length, 0, 'nothing ran');
+    const after = snapshotFiles(ws, [runFolder, 'merge-run1']);
+    assert.ok(after.has(`${runFolder}/plan.json`) && after.has(`${runFolder}/scripts/001-proposed-merge_adapter.py`), [...after.keys()].join(', '));
+    assert.deepEqual(after, before, 'nothing written before the disk filled up changed, and no temp file is left');
+    assert.equal(JSON.parse(after.get(`${runFolder}/status.json`) ?? '').state, 'running');
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
   }
 });

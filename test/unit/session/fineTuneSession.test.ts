@@ -16,6 +16,8 @@ import { FineTuneSession, SessionDeps, scriptFolder } from '../../../src/core/se
 import { startDetached } from '../../../src/core/exec/detached';
 import { readConfig } from '../../../src/core/recipes/configBlock';
 import { LlmProvider } from '../../../src/core/llm/types';
+import { parseTranscript } from '../../../src/core/runs/transcript';
+import { FullDiskStore, snapshotFiles } from '../../support/fullDiskStore';
 
 const FAKE_PYTHON = resolve('test/fixtures/trainer/fake-python');
 
@@ -206,3 +208,86 @@ test('without instructions the LLM is not called before the run', { timeout: 60_
     rmSync(ws, { recursive: true, force: true });
   }
 });
+
+/**
+ * The disk fills up at the Nth write (or append) of a session that would succeed
+ * in one attempt, and stays full. Each case is a different file the session was
+ * writing: `named` is the file the message must name.
+ */
+const FULL_DISK_AT: { n: number; named: RegExp; resume?: boolean }[] = [
+  { n: 6, named: /\/transcript\.jsonl$/ },
+  { n: 9, named: new RegExp(`^${scriptFolder(request)}/train\\.py$`) },
+  { n: 10, named: /\/scripts\/001-accepted-train\.py$/ },
+  { n: 17, named: /\/status\.json$/, resume: true },
+  // The first metrics point, while training: a warning; the session fails at its next transcript line.
+  { n: 21, named: /\/transcript\.jsonl$/ },
+];
+
+for (const c of FULL_DISK_AT) {
+  test(`disk full at write ${c.n}: the session fails with what was not written and what to do; earlier files are whole`, { timeout: 60_000 }, async () => {
+    const ws = workspace();
+    try {
+      const store = new FullDiskStore(new NodeFileStore(ws), c.n);
+      let before = new Map<string, string>();
+      let runFolder = '';
+      // What the disk held when it filled up; the training's own logs and outputs are not the session's writes.
+      store.onFull = () => (before = snapshotFiles(ws, [runFolder, scriptFolder(request)], /\/(logs|outputs)$/));
+      const events = new RecordingEventSink();
+      const session = await FineTuneSession.create(request, deps(ws, {
+        files: store,
+        runs: new RunStore(store),
+        reviewer: new ScriptedReviewer(),
+        events,
+        approveCommand: async () => ({ approved: true }),
+        processEnv: async () => ({ FAKE_OOM_ABOVE: '100000' }),
+      }));
+      runFolder = session.handle.folder;
+      const outcome = await session.execute();
+
+      assert.equal(outcome.kind, 'failed');
+      const message = outcome.summary;
+      const named = store.refused.find((p) => !p.endsWith('metrics.jsonl')) ?? '';
+      assert.match(named, c.named, `refused: ${store.refused.join(', ')}`);
+      assert.ok(message.startsWith(`The disk is full (no space left on device): ML Intern could not write ${named}. `), message);
+      assert.match(message, /Free some disk space or move the workspace to a disk with room\./);
+      assert.match(message, new RegExp(`Then run "ML Intern: Fine-tune" again with the same choices: the scripts you accepted in ${scriptFolder(request)}/ are kept`));
+      assert.doesNotMatch(message, /ENOSPC: no space left on device, write|\n\s+at /, 'not the raw error, no stack');
+      const last = events.ofType('run_state').at(-1);
+      assert.equal(last?.state, 'failed');
+      assert.equal(last?.message, message, 'the panel shows the same message');
+      if (c.n === 21) {
+        const notices = events.ofType('notice').filter((e) => e.level === 'warning');
+        assert.equal(notices.length, 1, 'the metrics warning is given once');
+        assert.match(notices[0].message, new RegExp(`^The disk is full \\(no space left on device\\): ML Intern could not write ${runFolder}/metrics\\.jsonl\\. .*points are missing from metrics\\.jsonl`));
+      }
+
+      // Nothing written before the disk filled up is lost or changed, and no temp file is left.
+      assert.ok(before.size >= 4, [...before.keys()].join(', '));
+      const after = snapshotFiles(ws, [runFolder, scriptFolder(request)], /\/(logs|outputs)$/);
+      assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort());
+      for (const [file, text] of before) assert.equal(after.get(file), text, `${file} is unchanged`);
+      assert.equal(JSON.parse(after.get(`${runFolder}/spec.json`) ?? '').id, session.runId);
+      assert.notEqual(JSON.parse(after.get(`${runFolder}/status.json`) ?? '').state, 'failed', 'status.json keeps its last complete version');
+      assert.deepEqual(parseTranscript(after.get(`${runFolder}/transcript.jsonl`) ?? '').warnings, []);
+      for (const line of (after.get(`${runFolder}/metrics.jsonl`) ?? '').split('\n').filter(Boolean)) JSON.parse(line);
+
+      if (c.resume) {
+        // As the message says: with room again, the same choices reuse the accepted scripts.
+        store.free();
+        const reviewer = new ScriptedReviewer();
+        const again = await FineTuneSession.create(request, deps(ws, { files: store, runs: new RunStore(store), reviewer, events: new RecordingEventSink(), approveCommand: async () => ({ approved: true }), processEnv: async () => ({ FAKE_OOM_ABOVE: '100000' }) }));
+        assert.equal((await again.execute()).kind, 'succeeded');
+        // train.py differs only in the new run's output folder; requirements.txt not at all.
+        assert.deepEqual(reviewer.seen.map((ch) => ch.path), [`${scriptFolder(request)}/train.py`]);
+        const [{ original, proposed }] = reviewer.seen;
+        // Compared without the CONFIG block's column alignment, which a longer value shifts.
+        const lines = (text: string) => text.split('\n').map((line) => line.replace(/\s+/g, ' '));
+        const changed = lines(proposed).filter((line, i) => line !== lines(original ?? '')[i]);
+        assert.equal(changed.length, 1, changed.join('\n'));
+        assert.match(changed[0], new RegExp(`outputs/${again.runId}`));
+      }
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
+    }
+  });
+}
