@@ -204,7 +204,8 @@ export function resolveSpec(input: unknown): ResolvedSpec {
   }
   if (s.loraDropout !== undefined && (!isNum(s.loraDropout) || s.loraDropout < 0 || s.loraDropout >= 1)) problems.push('loraDropout: a probability from 0 to <1');
   if (adapter === 'full' && (s.loraR !== undefined || s.loraAlpha !== undefined)) problems.push('adapter "full" trains every weight: remove loraR/loraAlpha or choose adapter "lora"');
-  const maxLength = s.maxLength ?? (method === 'sft' ? 2048 : 1024);
+  // A non-number maxLength is already a problem above; the default keeps the arithmetic below from throwing.
+  const maxLength = isNum(s.maxLength) ? s.maxLength : method === 'sft' ? 2048 : 1024;
   const maxPromptLength = s.maxPromptLength ?? Math.floor(maxLength / 2);
   if (s.maxPromptLength !== undefined && isNum(s.maxPromptLength) && s.maxPromptLength >= maxLength) problems.push(`maxPromptLength (${s.maxPromptLength}) must be smaller than maxLength (${maxLength})`);
 

@@ -53,14 +53,21 @@ test('resolveSpec: missing and contradictory fields are named, each with what to
 
 test('resolveSpec never throws anything but a SpecError on random objects', () => {
   fc.assert(
-    fc.property(fc.dictionary(fc.constantFrom('method', 'baseModel', 'dataset', 'adapter', 'evalSplit', 'bf16', 'fp16', 'maxLength', 'loraR', 'hubRepo', 'epochs'), fc.jsonValue()), (spec) => {
-      try {
-        resolveSpec(spec);
-      } catch (err) {
-        assert.ok(err instanceof SpecError, String(err));
-      }
-    }),
-    { numRuns: 300 },
+    fc.property(
+      fc.dictionary(
+        fc.constantFrom('method', 'baseModel', 'dataset', 'adapter', 'evalSplit', 'bf16', 'fp16', 'maxLength', 'maxPromptLength', 'loraR', 'loraDropout', 'hubRepo', 'epochs', 'perDeviceTrainBatchSize', 'learningRate'),
+        fc.jsonValue(),
+      ),
+      (spec) => {
+        try {
+          resolveSpec(spec);
+        } catch (err) {
+          assert.ok(err instanceof SpecError, String(err));
+        }
+      },
+    ),
+    // The first once threw a TypeError ("Cannot convert object to primitive value") from maxLength / 2.
+    { numRuns: 300, examples: [[{ method: 'sft', maxLength: { toString: 0 } }], [{ method: 'dpo', maxPromptLength: { valueOf: [] } }]] },
   );
 });
 
