@@ -57,16 +57,6 @@ REMOVED = {
 
 
 
-def _init_is_generated(cls):
-    """True when cls.__init__ is the one @dataclass wrote, so the fields are its keywords. A subclass of
-    a dataclass may write its own __init__ (transformers' BitsAndBytesConfig over the dataclass
-    QuantizationConfigMixin): then the fields say nothing and the signature is the truth."""
-    for klass in cls.__mro__:
-        if '__init__' in vars(klass):
-            params = vars(klass).get('__dataclass_params__')
-            return params is not None and params.init
-    return False
-
 class Finding(object):
     def __init__(self, node, severity, code, message, suggestion=None, lines=None, end_node=None):
         self.line = getattr(node, 'lineno', 1) or 1
@@ -288,11 +278,13 @@ class Validator(object):
     def _accepted(self, obj):
         """(accepted keyword names, accepts **kwargs, short name) or (None, ...) if unknown."""
         owner = getattr(obj, '__name__', type(obj).__name__)
-        if inspect.isclass(obj) and dataclasses.is_dataclass(obj) and _init_is_generated(obj):
-            return set(f.name for f in dataclasses.fields(obj) if f.init), False, owner
         try:
+            # The signature of the __init__ that actually runs: @dataclass keeps an __init__ the class
+            # writes itself (transformers 5's BitsAndBytesConfig), so its fields say nothing then.
             sig = inspect.signature(obj)
         except (TypeError, ValueError):
+            if inspect.isclass(obj) and dataclasses.is_dataclass(obj):
+                return set(f.name for f in dataclasses.fields(obj) if f.init), False, owner
             return None, False, owner
         names = set()
         var_kw = False
