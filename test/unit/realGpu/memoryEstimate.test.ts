@@ -16,8 +16,8 @@ const measured = readFileSync(path.resolve(__dirname, '../../fixtures/real-gpu/m
   .split('\n')
   .map((l) => JSON.parse(l));
 
-test('seven measured configurations are in the fixture', () => {
-  assert.equal(measured.filter((m) => m.peakReservedGiB > 0).length, 7);
+test('nine measured configurations are in the fixture', () => {
+  assert.equal(measured.filter((m) => m.peakReservedGiB > 0).length, 9);
 });
 
 for (const m of measured) {
