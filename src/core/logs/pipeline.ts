@@ -92,6 +92,11 @@ export class LogPipeline {
   private pGpu: number | undefined;
   private pObj: ProgressInfo | undefined;
   private gpuMemoryMiB: number | undefined;
+  // A train log printed by tqdm.write waits for the bar tqdm redraws right after it (see beginSegment).
+  private deferred: { parsed: ParsedMetrics; rank: number | undefined; step: number } | undefined;
+  /** The last non-empty segment was a blank \r redraw (tqdm.write clearing the bar). */
+  private lastWasClear = false;
+  private clearedBefore = false;
   readonly stats: LogPipelineStats = { lines: 0, segments: 0, trainPoints: 0, evalPoints: 0, summaryPoints: 0 };
 
   constructor(private readonly options: LogPipelineOptions = {}) {
@@ -175,6 +180,8 @@ export class LogPipeline {
     }
     if (cr && scan && isPureBarBytes(buf, start, end, scan)) {
       // A tqdm redraw: it becomes the display line being redrawn and the bar to parse, both kept as ranges.
+      if (this.deferred) this.resolveDeferred(barAt(buf, start, end) ?? parseTqdm(buf.toString('utf8', start, end)));
+      this.noteSegment(false);
       this.stats.segments++;
       this.crStart = start;
       this.crEnd = end;
@@ -185,6 +192,8 @@ export class LogPipeline {
     }
     if (cr && scan && isSpaces(buf, start, end)) {
       // A blank redraw (spaces that clear the line): it becomes the display line being redrawn, kept as a range.
+      this.resolveDeferred(undefined);
+      this.noteSegment(true);
       this.stats.segments++;
       this.crStart = start;
       this.crEnd = end;
@@ -192,6 +201,8 @@ export class LogPipeline {
     }
     if (!cr && scan && isPureBarBytes(buf, start, end, scan)) {
       // A bar ended by \n (a log line printed after it): what onSegment does, with the bar parsed from the bytes.
+      if (this.deferred) this.resolveDeferred(barAt(buf, start, end) ?? parseTqdm(buf.toString('utf8', start, end)));
+      this.noteSegment(false);
       this.addTailRange(start, end); // no ESC in it: stripAnsi would not change it
       this.crPending = '';
       this.crStart = -1;
@@ -204,6 +215,8 @@ export class LogPipeline {
     }
     if (scan && buf[start] === 123 /* { */ && buf[start + 1] === 39 /* ' */ && !hasByte(scan, start, end)) {
       // A metric dict (no ESC, no "<"): what onSegment and parse do, with the dict parsed from the bytes.
+      this.resolveDeferred(undefined);
+      this.noteSegment(false);
       if (cr) {
         this.crPending = buf.toString('utf8', start, end);
       } else {
@@ -269,6 +282,7 @@ export class LogPipeline {
       this.splitter.push(whole.toString('utf8'));
     }
     this.splitter.end();
+    this.resolveDeferred(undefined);
     this.flushBar();
     if (this.crPending) {
       this.addTail(this.crPending);
@@ -335,6 +349,9 @@ export class LogPipeline {
       this.crStart = -1;
     }
     if (seg.length === 0) return;
+    // At the start of every non-empty segment (each fast path of bytesSegment does the same).
+    if (this.deferred) this.resolveDeferred(isPureBar(seg) ? parseTqdm(seg) : undefined);
+    this.noteSegment(end === 'cr' && isBlank(seg));
     this.stats.segments++;
     // The hot path: a tqdm redraw (ended by \r, nothing after its "]") is only kept; the
     // latest one is parsed when something else comes or the chunk ends. Skipped redraws
@@ -495,7 +512,37 @@ export class LogPipeline {
       if (parsed.kind === 'train') this.trainDicts++;
       // No step in the line: take it from the progress bar, else count the train logs.
       step = this.mainBar ? this.lastStep : parsed.kind === 'train' ? this.trainDicts : this.lastStep;
+      if (parsed.kind === 'train' && this.mainBar && this.clearedBefore) {
+        // Printed by tqdm.write (the bar was cleared first): tqdm redraws the bar right after it with
+        // the step the log belongs to, while the bar shown before may lag (tqdm redraws at most every
+        // 0.1 s). Wait for that redraw; `step` is the answer if another line comes first.
+        this.deferred = { parsed, rank, step };
+        return;
+      }
     }
+    this.emitPoint(parsed, rank, step);
+  }
+
+  /** Remembers whether this non-empty segment is a blank \r redraw (and whether the one before was). */
+  private noteSegment(blankRedraw: boolean): void {
+    this.clearedBefore = this.lastWasClear;
+    this.lastWasClear = blankRedraw;
+  }
+
+  /**
+   * Settles a deferred train log when the next non-empty segment comes: with that segment's bar
+   * when it is the training bar redrawn, else with the step the log had.
+   */
+  private resolveDeferred(bar: ParsedBar | undefined): void {
+    const d = this.deferred;
+    if (!d) return;
+    this.deferred = undefined;
+    const main = this.mainBar;
+    const fromBar = bar && !bar.desc && main && bar.total === main.total && bar.current >= d.step;
+    this.emitPoint(d.parsed, d.rank, fromBar ? bar.current : d.step);
+  }
+
+  private emitPoint(parsed: ParsedMetrics, rank: number | undefined, step: number): void {
     if (parsed.kind === 'train' && !this.mainBar) this.lastStep = step;
     let point: MetricPoint;
     if (parsed.asPoint) {

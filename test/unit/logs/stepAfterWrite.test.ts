@@ -1,0 +1,53 @@
+// Which step a train log without a "step" key gets. HF/trl print logs with tqdm.write, which clears
+// the bar (a blank \r redraw), prints the dict and redraws the bar with the current step; the bar
+// drawn before the dict may lag on fast runs (real example: test/fixtures/real-gpu). Both byte and
+// string paths, every chunking, give the same answer.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LogPipeline } from '../../../src/core/logs/pipeline';
+
+const bar = (n: number, total = 90) => ` ${String(Math.floor((100 * n) / total)).padStart(2)}%|█         | ${n}/${total} [00:01<00:10,  9.00it/s]`;
+const clear = ' '.repeat(40);
+
+function steps(text: string): Array<[string, number]> {
+  const results: Array<Array<[string, number]>> = [];
+  for (const bytes of [false, true]) {
+    for (const size of [text.length, 7, 1]) {
+      const out: Array<[string, number]> = [];
+      const p = new LogPipeline({ onMetric: (pt, kind) => out.push([kind, pt.step]) });
+      for (let i = 0; i < text.length; i += size) {
+        const chunk = text.slice(i, i + size);
+        if (bytes) p.pushBytes(Buffer.from(chunk));
+        else p.push(chunk);
+      }
+      p.end();
+      results.push(out);
+    }
+  }
+  for (const r of results) assert.deepEqual(r, results[0]);
+  return results[0];
+}
+
+test('tqdm.write: the bar redrawn right after the dict gives its step (the one before lags)', () => {
+  const log = `\r${bar(5)}\r${bar(9)}\r${clear}\r{'loss': '1.5', 'epoch': '0.11'}\n\r${bar(10)}\r${bar(12)}`;
+  assert.deepEqual(steps(log), [['train', 10]]);
+});
+
+test('a dict printed over the bar without clearing it (print()) takes the bar before it', () => {
+  const log = `\r${bar(8)}\r${bar(9)}{'loss': 1.5, 'epoch': 0.1}\n\r${bar(10)}\r${bar(11)}`;
+  assert.deepEqual(steps(log), [['train', 9]]);
+});
+
+test('another line before the redraw, an evaluation bar, or the end of the log: the bar before it', () => {
+  const warning = `\r${bar(9)}\r${clear}\r{'loss': 1.5}\nUserWarning: something\n\r${bar(10)}`;
+  assert.deepEqual(steps(warning), [['train', 9]]);
+  const evalBar = `\r${bar(9)}\r${clear}\r{'loss': 1.5}\n\r${bar(1, 4)}\r${bar(10)}`;
+  assert.deepEqual(steps(evalBar), [['train', 9]]);
+  const ended = `\r${bar(9)}\r${clear}\r{'loss': 1.5}\n`;
+  assert.deepEqual(steps(ended), [['train', 9]]);
+});
+
+test('a log with its own step key keeps it; eval logs are not held', () => {
+  const log = `\r${bar(9)}\r${clear}\r{'loss': 1.5, 'step': 7}\n\r${clear}\r{'eval_loss': 1.2}\n\r${bar(10)}`;
+  assert.deepEqual(steps(log), [['train', 7], ['eval', 9]]);
+});
