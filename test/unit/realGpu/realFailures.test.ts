@@ -1,0 +1,62 @@
+// Failure texts produced by the real libraries (transformers 5.17.0, peft 0.21.0, torch 2.11.0 on the
+// H200 machine; scripts/gpu-check/failures.py, one case per process, stdout+stderr as the terminal
+// shows them): each is diagnosed as what it is, and the playbook's fix is the expected one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { LogPipeline } from '../../../src/core/logs/pipeline';
+import { diagnose } from '../../../src/core/recovery/diagnose';
+import { playbook } from '../../../src/core/recovery/playbook';
+
+const DIR = path.resolve(__dirname, '../../fixtures/real-gpu/failures');
+const read = (name: string) => readFileSync(path.join(DIR, `${name}.log`), 'utf8');
+
+const EXPECTED: Record<string, string> = {
+  renamed_kwarg: 'unexpected_kwarg',
+  lora_typo: 'unexpected_kwarg',
+  flash_attn_missing: 'flash_attn_missing',
+  offline_hub: 'network_timeout',
+  missing_pad_token: 'missing_pad_token',
+  missing_chat_template: 'missing_chat_template',
+  missing_module: 'module_not_found',
+  nan_loss: 'nan_loss',
+};
+
+for (const [name, category] of Object.entries(EXPECTED)) {
+  test(`real ${name} output is diagnosed as ${category}`, () => {
+    assert.equal(diagnose(read(name)).category, category);
+  });
+}
+
+test('the renamed TrainingArguments keyword is renamed by the playbook; a typo is left to the LLM', () => {
+  const renamed = diagnose(read('renamed_kwarg'));
+  assert.deepEqual(renamed.details, { kwarg: 'evaluation_strategy', className: 'TrainingArguments' });
+  const script = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="out", evaluation_strategy="steps")\n';
+  const fix = playbook({ diagnosis: renamed, script });
+  assert.equal(fix.kind, 'edit');
+  if (fix.kind === 'edit') assert.match(fix.script, /TrainingArguments\(output_dir="out", eval_strategy="steps"\)/);
+
+  const typo = diagnose(read('lora_typo'));
+  assert.deepEqual(typo.details, { kwarg: 'target_module', className: 'LoraConfig' });
+  // Not a rename the table knows: the LLM repairs it (and validate_script's "did you mean 'target_modules'?"
+  // catches it before the run).
+  const lora = playbook({ diagnosis: typo, script: 'from peft import LoraConfig\nLoraConfig(r=16, target_module=["q_proj"])\n' });
+  assert.deepEqual(lora, { kind: 'llm', reason: "no known rename for 'target_module'" });
+});
+
+test('the missing module becomes a pip install to approve', () => {
+  const fix = playbook({ diagnosis: diagnose(read('missing_module')), script: 'import trl\n' });
+  assert.equal(fix.kind, 'command');
+  if (fix.kind === 'command') assert.deepEqual(fix.argv.slice(-2), ['install', 'trl']);
+});
+
+test('the diverged run (transformers 5 prints {\'grad_norm\': \'nan\'}): NaN on the chart, loss 0 after it', () => {
+  const points: Array<{ loss?: number; gradNorm?: number }> = [];
+  const p = new LogPipeline({ onMetric: (pt, kind) => kind === 'train' && points.push({ loss: pt.loss, gradNorm: pt.gradNorm }) });
+  p.pushBytes(Buffer.from(read('nan_loss')));
+  p.end();
+  assert.equal(points.length, 6);
+  assert.ok(points.every((pt) => Number.isNaN(pt.gradNorm)));
+  assert.deepEqual(points.slice(1).map((pt) => pt.loss), [0, 0, 0, 0, 0]);
+});
