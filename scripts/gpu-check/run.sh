@@ -28,6 +28,12 @@ for cfg in "llama-3.2-1b lora 1 4 1024" "llama-3.2-1b lora 0 4 1024" "llama-3.2-
            "llama-3.1-8b lora 1 4 1024" "llama-3.1-8b lora 0 4 1024" "llama-3.1-8b lora 1 8 2048"; do
   (cd "$HERE" && timeout 150 "$PY" measure_memory.py $cfg) >> "$OUT/memory.jsonl" 2>> "$OUT/memory.err" || echo "{\"failed\": \"$cfg\"}" >> "$OUT/memory.jsonl"
 done
+step failures
+mkdir -p "$OUT/failures"
+for c in renamed_kwarg lora_typo flash_attn_missing offline_hub missing_pad_token missing_chat_template missing_module nan_loss; do
+  (cd "$HERE" && timeout 90 "$PY" failures.py $c) > "$OUT/failures/$c.log" 2>&1
+done
+
 step validate
 for f in "$@"; do
   timeout 120 "$PY" python/validate_script.py "$f" --json > "$OUT/validate/$(basename "$f" .py).json" 2>&1
