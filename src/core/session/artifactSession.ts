@@ -31,6 +31,8 @@ import { DetachedRun } from '../exec/detached';
 import { recipeEnvironment } from './envAdapters';
 import { SessionDeps } from './fineTuneSession';
 import { watchRun } from './trainingRunner';
+import { RunResult } from '../recovery/repairLoop';
+import { followAfterFailure } from './followAfterFailure';
 import { SessionOutcome } from './types';
 import { diskFullMessage, namingDiskFull } from '../util/diskErrors';
 
@@ -201,9 +203,17 @@ export function resolveProgram(argv0: string, python: string): string {
   return argv0;
 }
 
+/** A command's process the session follows, and which step of the plan it is. */
+interface RunningStep {
+  run: DetachedRun;
+  step: number;
+  plan: ArtifactPlan;
+}
+
 export class ArtifactSession {
   readonly abort = new AbortController();
-  private current: DetachedRun | undefined;
+  /** The command's process from its start until it is seen to end: Stop reaches it, and a failure keeps following it. */
+  private current: RunningStep | undefined;
 
   private constructor(
     readonly handle: RunHandle,
@@ -277,9 +287,30 @@ export class ArtifactSession {
       const raw = err instanceof Error ? err.message : String(err);
       this.deps.logger?.error(`Run ${this.runId}: ${raw}`);
       const message = diskFullMessage(err, { what: `the run folder ${this.handle.folder}`, resume: this.resumeHint() }) ?? raw;
+      if (this.current) return this.followAfterFailure(this.current, message);
       await this.setState('failed', message).catch(() => undefined);
       return { kind: 'failed', summary: message };
     }
+  }
+
+  /** Failed with a command's process still running: keep following it (Stop still works), then say how it ended. */
+  private async followAfterFailure(live: RunningStep, failure: string): Promise<SessionOutcome> {
+    const { run, step, plan } = live;
+    const message = await followAfterFailure({
+      run,
+      failure,
+      what: `Step ${step} of ${plan.commands.length} (${plan.commands[step - 1].description}, pid ${run.pid})`,
+      log: `${this.handle.folder}/logs/train.log`,
+      tell: async (text) => {
+        this.emit({ type: 'notice', runId: this.runId, level: 'error', message: text });
+        await this.setState('running', text);
+      },
+      watch: (r) => this.watch(r, step, plan),
+      stopped: () => this.abort.signal.aborted,
+    });
+    const end = this.abort.signal.aborted ? 'stopped' : 'failed';
+    await this.setState(end, message).catch(() => undefined);
+    return { kind: end, summary: message };
   }
 
   /** How to go on after a full disk: the same command again reuses the scripts already accepted. */
@@ -349,18 +380,14 @@ export class ArtifactSession {
       await fs.copyFile(path.join(runDirAbs, 'logs', 'train.log'), path.join(runDirAbs, 'logs', `step-${step}.log`)).catch(() => undefined);
       return this.failStep(plan, i, 127, this.notInstalled(command), text);
     }
+    // From here on Stop reaches it and a failure keeps following it, even before the lines below are written (they may fail).
+    this.current = { run, step, plan };
+    // Stopped while it was starting: it must not go on without anyone watching it.
+    if (this.abort.signal.aborted) void run.stop('stopped by the user');
+    this.emit({ type: 'process_started', runId: this.runId, processId: `step-${step}`, name: command.argv.slice(0, 2).join(' '), argv, python: this.deps.python });
     await this.handle.updateStatus({ pid: run.pid, step } as never);
     await this.record({ kind: 'note', text: `step ${step}: started ${argv.join(' ')} in ${plan.folder} (pid ${run.pid})` });
-    const processId = `step-${step}`;
-    this.emit({ type: 'process_started', runId: this.runId, processId, name: command.argv.slice(0, 2).join(' '), argv, python: this.deps.python });
-    this.current = run;
-    let result;
-    try {
-      result = await watchRun(run, { runId: this.runId, processId, handle: this.handle, events: this.deps.events });
-    } finally {
-      this.current = undefined;
-      run.dispose();
-    }
+    const result = await this.watch(run, step, plan);
     const kept = path.join(runDirAbs, 'logs', `step-${step}.log`);
     await fs.copyFile(run.logFile, kept).catch(() => undefined);
     await this.record({ kind: 'note', text: `step ${step}: exit code ${result.exitCode}` });
@@ -373,6 +400,17 @@ export class ArtifactSession {
     const d = diagnose(result.logText);
     await this.record({ kind: 'note', text: `step ${step} diagnosis: ${d.category}: ${d.summary}` });
     return this.failStep(plan, i, result.exitCode, { category: d.category, summary: d.summary, fix: d.fix.description });
+  }
+
+  /** Follow one command's process to its end (output, progress, metrics to the panel). */
+  private async watch(run: DetachedRun, step: number, plan: ArtifactPlan): Promise<RunResult> {
+    this.current = { run, step, plan };
+    try {
+      return await watchRun(run, { runId: this.runId, processId: `step-${step}`, handle: this.handle, events: this.deps.events });
+    } finally {
+      this.current = undefined;
+      run.dispose();
+    }
   }
 
   private notInstalled(command: RecipeCommand): { category: string; summary: string; fix: string } {
@@ -433,7 +471,7 @@ export class ArtifactSession {
   /** Stop button / "ML Intern: Stop Run": stops the running command's process group. */
   async stop(): Promise<void> {
     this.abort.abort(new Error('stopped by the user'));
-    const run = this.current;
+    const run = this.current?.run;
     if (run) await run.stop('stopped by the user');
   }
 }

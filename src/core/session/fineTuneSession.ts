@@ -27,6 +27,7 @@ import { repairLoop, RunResult } from '../recovery/repairLoop';
 import { EnvReport, DatasetInspection } from '../python/types';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
 import { archiveAttemptLog, DetachedLauncher, watchRun } from './trainingRunner';
+import { followAfterFailure } from './followAfterFailure';
 import { DetachedRun } from '../exec/detached';
 import { isSlurmExit, endsWithoutRepair, SlurmRun, submitSlurmJob } from '../exec/slurmRun';
 import { FineTuneRequest, SessionOutcome } from './types';
@@ -80,7 +81,11 @@ export function requestToSpec(request: FineTuneRequest, outputDir: string): Reci
 
 export class FineTuneSession {
   readonly abort = new AbortController();
-  private current: DetachedRun | undefined;
+  /**
+   * The process this session started (or re-attached to) and has not seen end, with how the
+   * panel shows it: Stop reaches it, and a failure keeps following it on the same card.
+   */
+  private current: Following | undefined;
   private attempt = 0;
   /** How the run starts (local or Slurm, argv, sbatch script); kept in the run folder as launch.json. */
   private plan: LaunchPlan | undefined;
@@ -161,8 +166,31 @@ export class FineTuneSession {
       }) ?? raw;
     const state = err instanceof SessionEndError ? err.state : 'failed';
     this.deps.logger?.error(`Run ${this.runId}: ${raw}`);
+    const live = this.current;
+    if (live) return this.followAfterFailure(live, state, message);
     await this.setState(state, message).catch(() => undefined);
     return { kind: state, summary: message };
+  }
+
+  /** Failed with a training process still running: keep following it (Stop still works), then say how it ended. */
+  private async followAfterFailure(live: Following, state: 'failed' | 'stopped', failure: string): Promise<SessionOutcome> {
+    const { run } = live;
+    const what = run instanceof SlurmRun ? `Training (Slurm job ${run.jobId})` : `Training (attempt ${Math.max(1, this.attempt)}, pid ${run.pid})`;
+    const message = await followAfterFailure({
+      run,
+      failure,
+      what,
+      log: run instanceof SlurmRun ? run.logFile : `${this.handle.folder}/logs/train.log`,
+      tell: async (text) => {
+        this.emit({ type: 'notice', runId: this.runId, level: 'error', message: text });
+        await this.setState('running', text);
+      },
+      watch: (r) => this.watch(r, live.knownStep, live.processId),
+      stopped: () => this.abort.signal.aborted,
+    });
+    const end = this.abort.signal.aborted ? 'stopped' : state;
+    await this.setState(end, message).catch(() => undefined);
+    return { kind: end, summary: message };
   }
 
   /** Render the recipe, apply the preflight fixes, and propose every file. */
@@ -316,6 +344,7 @@ export class FineTuneSession {
 
   /** After a window reload: follow the run that is still going, then recover as usual. */
   async resume(run: DetachedRun, scriptPath: string, knownStep: number): Promise<SessionOutcome> {
+    this.current = { run, processId: 'training', knownStep };
     try {
       return await this.resumeWatching(run, scriptPath, knownStep);
     } catch (err) {
@@ -361,9 +390,10 @@ export class FineTuneSession {
     const env = { ...(this.deps.processEnv ? await this.deps.processEnv() : {}), ...(extraEnv ?? {}), PYTHONUNBUFFERED: '1' };
     if (plan.target === 'slurm' && plan.sbatchPath && plan.outputPattern) return this.submitOnce(plan, env);
     const run = await this.deps.launch({ argv, cwd, env, runDir: runDirAbs, name: `ML Intern: ${path.basename(scriptPath)} (attempt ${this.attempt})`, python: this.deps.python });
+    this.started(run);
+    this.emit({ type: 'process_started', runId: this.runId, processId: `attempt-${this.attempt}`, name: path.basename(scriptPath), argv, python: this.deps.python });
     await this.handle.updateStatus({ pid: run.pid, attempt: this.attempt });
     await this.record({ kind: 'note', text: `attempt ${this.attempt}: started ${argv.join(' ')} in ${path.dirname(scriptPath)} (pid ${run.pid})` });
-    this.emit({ type: 'process_started', runId: this.runId, processId: `attempt-${this.attempt}`, name: path.basename(scriptPath), argv, python: this.deps.python });
     const result = await this.watch(run, undefined);
     await archiveAttemptLog(runDirAbs, this.attempt);
     await this.record({ kind: 'note', text: `attempt ${this.attempt}: exit code ${result.exitCode}` });
@@ -394,12 +424,11 @@ export class FineTuneSession {
       const why = err instanceof Error ? err.message : String(err);
       throw new Error(`Submitting ${plan.sbatchPath} to Slurm failed: ${why}. Check the mlIntern.slurm.* settings (partition, GPUs, time limit, extra directives) or try \`sbatch ${plan.sbatchPath}\` in a terminal.`);
     }
+    this.started(run);
+    this.emit({ type: 'process_started', runId: this.runId, processId: `attempt-${this.attempt}`, name: `Slurm job ${run.jobId}`, argv: ['sbatch', plan.sbatchPath!], python: this.deps.python });
+    this.deps.showRun?.(run, `${path.basename(plan.sbatchPath!)} — Slurm job ${run.jobId} (attempt ${this.attempt})`);
     await this.handle.updateStatus(jobStatusPatch(await this.handle.readStatus(), run.jobId, this.attempt));
     await this.record({ kind: 'note', text: `attempt ${this.attempt}: submitted ${plan.sbatchPath} as Slurm job ${run.jobId} (runs ${plan.argv.join(' ')}; output ${run.logFile})` });
-    this.emit({ type: 'process_started', runId: this.runId, processId: `attempt-${this.attempt}`, name: `Slurm job ${run.jobId}`, argv: ['sbatch', plan.sbatchPath!], python: this.deps.python });
-    // Stopped while sbatch ran: the job must not go on without anyone watching it.
-    if (this.abort.signal.aborted) void run.stop('stopped by the user');
-    this.deps.showRun?.(run, `${path.basename(plan.sbatchPath!)} — Slurm job ${run.jobId} (attempt ${this.attempt})`);
     const result = await this.watch(run, undefined);
     await this.afterJob(run, this.attempt);
     return result;
@@ -416,8 +445,18 @@ export class FineTuneSession {
     if (isSlurmExit(exit) && endsWithoutRepair(exit)) throw new SessionEndError(exit.message, exit.state === 'CANCELLED' ? 'stopped' : 'failed');
   }
 
+  /**
+   * A process was just started: from here on Stop reaches it and a failure keeps following it,
+   * even before its first status.json and transcript lines are written (they may fail).
+   */
+  private started(run: DetachedRun): void {
+    this.current = { run, processId: `attempt-${this.attempt || 1}` };
+    // Stopped while it was starting: it must not go on without anyone watching it.
+    if (this.abort.signal.aborted) void run.stop('stopped by the user');
+  }
+
   private async watch(run: DetachedRun, knownStep: number | undefined, processId = `attempt-${this.attempt || 1}`): Promise<RunResult> {
-    this.current = run;
+    this.current = { run, processId, knownStep };
     try {
       return await watchRun(run, { runId: this.runId, processId, handle: this.handle, events: this.deps.events, knownStep });
     } finally {
@@ -429,15 +468,23 @@ export class FineTuneSession {
   private async runCommand(argv: string[]): Promise<RunResult> {
     const runDirAbs = this.deps.files.resolve(`${this.handle.folder}/commands/${Date.now()}`);
     const run = await this.deps.launch({ argv, cwd: this.deps.files.root, runDir: runDirAbs, name: `ML Intern: ${argv.slice(0, 4).join(' ')}`, python: this.deps.python });
+    this.started(run);
     return this.watch(run, undefined);
   }
 
   /** Stop button / "ML Intern: Stop Run": SIGINT → SIGTERM → SIGKILL to the training process group. */
   async stop(): Promise<void> {
     this.abort.abort(new Error('stopped by the user'));
-    const run = this.current;
+    const run = this.current?.run;
     if (run) await run.stop('stopped by the user');
   }
+}
+
+/** A process the session follows: the run, the panel card it draws on, and the metrics already recorded. */
+interface Following {
+  run: DetachedRun;
+  processId: string;
+  knownStep?: number;
 }
 
 
