@@ -60,10 +60,15 @@ export const MODELS: Record<string, ModelInfo> = {
   'o3-mini': oa(1.1, 0.55, 4.4, 200_000, 100_000, 'reasoning'),
   'o4-mini': oa(1.1, 0.275, 4.4, 200_000, 100_000, 'reasoning, cheap'),
   o1: oa(15, 7.5, 60, 200_000, 100_000, 'reasoning, expensive'),
-  'claude-opus-4-5': an(5, 25, 200_000, 64_000, 'strongest'),
+  // Sonnet 5 / 5.5: $2 in, $10 out, cache read $0.20, 5-minute cache write $2.50 per million tokens.
+  // Context window and output limit: the 4.x figures until Anthropic's model page is checked (a
+  // smaller window only compacts earlier).
+  'claude-sonnet-5-5': an(2, 10, 200_000, 64_000, 'good default for agents'),
+  'claude-sonnet-5': an(2, 10, 200_000, 64_000),
+  'claude-opus-4-5': an(5, 25, 200_000, 64_000, 'deprecated: end of life 2027-01-22'),
   'claude-opus-4-1': an(15, 75, 200_000, 32_000, 'expensive'),
   'claude-opus-4': an(15, 75, 200_000, 32_000, 'expensive'),
-  'claude-sonnet-4-5': an(3, 15, 200_000, 64_000, 'good default for agents'),
+  'claude-sonnet-4-5': an(3, 15, 200_000, 64_000, 'deprecated: end of life 2026-11-30'),
   'claude-sonnet-4': an(3, 15, 200_000, 64_000),
   'claude-3-7-sonnet': an(3, 15, 200_000, 64_000),
   'claude-3-5-sonnet': an(3, 15, 200_000, 8_192),
@@ -73,7 +78,7 @@ export const MODELS: Record<string, ModelInfo> = {
 };
 
 /** Default model per provider when mlIntern.model is empty. */
-export const DEFAULT_MODEL: Record<string, string> = { openai: 'gpt-4.1', anthropic: 'claude-sonnet-4-5' };
+export const DEFAULT_MODEL: Record<string, string> = { openai: 'gpt-4.1', anthropic: 'claude-sonnet-5-5' };
 
 export const DEFAULT_CONTEXT_WINDOW = 128_000;
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { contextWindowOf, costOf, knownModels, maxOutputOf, priceOf } from '../../../src/core/llm/pricing';
+import * as path from 'node:path';
+import { DEFAULT_MODEL, MODELS, contextWindowOf, costOf, knownModels, maxOutputOf, priceOf } from '../../../src/core/llm/pricing';
 
 const U = { inputTokens: 1_000_000, outputTokens: 1_000_000, cachedInputTokens: 1_000_000, cacheWriteTokens: 1_000_000 };
 
@@ -48,4 +49,19 @@ test('knownModels lists each provider’s table entries', () => {
   assert.ok(knownModels('openai').includes('gpt-4.1'));
   assert.ok(knownModels('anthropic').includes('claude-sonnet-4-5'));
   assert.ok(!knownModels('openai').some((m) => m.startsWith('claude')));
+});
+
+test('the default Anthropic model is not one the installed SDK calls deprecated', () => {
+  // The SDK warns on every request with a deprecated id, and the model stops working at its end of life.
+  // Not an exported subpath of the package: read the file from the installed package's folder.
+  const sdk = path.resolve(__dirname, '../../../node_modules/@anthropic-ai/sdk');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { DEPRECATED_MODELS } = require(path.join(sdk, 'internal/data/deprecated-models.js')) as { DEPRECATED_MODELS: Record<string, string> };
+  assert.ok(Object.keys(DEPRECATED_MODELS).length > 0);
+  assert.equal(DEPRECATED_MODELS[DEFAULT_MODEL.anthropic], undefined, `${DEFAULT_MODEL.anthropic} is deprecated`);
+  for (const id of Object.keys(DEPRECATED_MODELS)) {
+    const note = MODELS[id]?.note ?? '';
+    if (MODELS[id]) assert.match(note, /deprecated/, `${id} is deprecated by the SDK; the picker should say so`);
+  }
+  assert.equal(priceOf('claude-sonnet-5-5')?.input, 2);
 });
