@@ -34,9 +34,9 @@ export class Budget {
     this.totals.llmCalls++;
   }
 
-  private ratios(): Array<{ key: string; label: string; used: number; max: number }> {
+  private ratios(): Array<{ key: 'steps' | 'tokens' | 'cost'; label: string; used: number; max: number }> {
     const l = this.limits;
-    const out = [{ key: 'steps', label: `steps ${this.steps}/${l.maxSteps}`, used: this.steps, max: l.maxSteps }];
+    const out: Array<{ key: 'steps' | 'tokens' | 'cost'; label: string; used: number; max: number }> = [{ key: 'steps', label: `steps ${this.steps}/${l.maxSteps}`, used: this.steps, max: l.maxSteps }];
     if (l.maxTokens > 0) out.push({ key: 'tokens', label: `tokens ${this.tokens}/${l.maxTokens}`, used: this.tokens, max: l.maxTokens });
     if (l.maxCostUsd > 0) out.push({ key: 'cost', label: `cost $${this.totals.costUsd.toFixed(4)}/$${l.maxCostUsd}`, used: this.totals.costUsd, max: l.maxCostUsd });
     return out;
@@ -44,8 +44,15 @@ export class Budget {
 
   /** The limits already reached (a reason to stop before the next LLM call), or undefined. */
   exceeded(): string | undefined {
-    const hit = this.ratios().filter((r) => r.max > 0 && r.used >= r.max);
+    const hit = this.reached();
     return hit.length ? hit.map((r) => r.label).join(', ') : undefined;
+  }
+
+  /** Each limit already reached: which one, so a message can name its setting, and how far ("cost $2.0100/$2"). */
+  reached(): Array<{ key: 'steps' | 'tokens' | 'cost'; label: string }> {
+    return this.ratios()
+      .filter((r) => r.max > 0 && r.used >= r.max)
+      .map((r) => ({ key: r.key, label: r.label }));
   }
 
   /** A note for the next observation when a limit passed 80 % for the first time. */

@@ -86,7 +86,8 @@ export type LlmErrorKind =
   | 'not_found' // unknown model or wrong endpoint path
   | 'bad_request'
   | 'cancelled'
-  | 'no_provider';
+  | 'no_provider'
+  | 'budget'; // the run's mlIntern.maxCostUsd / mlIntern.maxTokens is spent: the call was not made
 
 /** An error the user can act on: `message` says what happened and which setting or command fixes it. */
 export class LlmError extends Error {

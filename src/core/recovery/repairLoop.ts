@@ -11,7 +11,7 @@
  */
 import { createTwoFilesPatch } from 'diff';
 import { EventSink, FileStore, Reviewer } from '../ports';
-import { LlmProvider } from '../llm/types';
+import { LlmError, LlmProvider } from '../llm/types';
 import { DEFAULT_SETTINGS } from '../settings';
 import { diagnose } from './diagnose';
 import { proposeLlmFix } from './llmFix';
@@ -136,12 +136,18 @@ export async function repairLoop(o: RepairLoopOptions): Promise<RepairResult> {
       if (!o.llm) {
         fix = { kind: 'user', id: 'llm:none', question: `${d.summary} No playbook rule fixes '${d.category}' and no LLM provider is set (setting mlIntern.provider). How should the script change?` };
       } else {
-        const r = await proposeLlmFix({ llm: o.llm, diagnosis: d, script, scriptPath: o.scriptPath, logText: result.logText, exitCode: result.exitCode, signal: o.signal });
-        llmCalls = r.calls;
-        if (r.ok) {
-          fix = { kind: 'edit', id: `llm:${d.category}`, script: r.script, description: r.description };
-          origin = 'agent';
-        } else fix = { kind: 'user', id: 'llm:malformed', question: `${d.summary} The LLM's fix could not be applied (${r.reason}). How should the script change?` };
+        try {
+          const r = await proposeLlmFix({ llm: o.llm, diagnosis: d, script, scriptPath: o.scriptPath, logText: result.logText, exitCode: result.exitCode, signal: o.signal });
+          llmCalls = r.calls;
+          if (r.ok) {
+            fix = { kind: 'edit', id: `llm:${d.category}`, script: r.script, description: r.description };
+            origin = 'agent';
+          } else fix = { kind: 'user', id: 'llm:malformed', question: `${d.summary} The LLM's fix could not be applied (${r.reason}). How should the script change?` };
+        } catch (err) {
+          // The run's LLM budget is spent: the user decides, as when no LLM is set (the message names the setting to raise).
+          if (!(err instanceof LlmError && err.kind === 'budget')) throw err;
+          fix = { kind: 'user', id: 'llm:budget', question: `${d.summary} No playbook rule fixes '${d.category}'. ${err.message} How should the script change?` };
+        }
       }
     }
 

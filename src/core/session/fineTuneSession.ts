@@ -28,6 +28,7 @@ import { EnvReport, DatasetInspection } from '../python/types';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
 import { archiveAttemptLog, DetachedLauncher, watchRun } from './trainingRunner';
 import { followAfterFailure } from './followAfterFailure';
+import { meterLlm } from './llmMeter';
 import { DetachedRun } from '../exec/detached';
 import { isSlurmExit, endsWithoutRepair, SlurmRun, submitSlurmJob } from '../exec/slurmRun';
 import { FineTuneRequest, SessionOutcome } from './types';
@@ -107,16 +108,19 @@ export class FineTuneSession {
     // Workspace writes (accepted scripts, repairs) name their file on a full disk, as run-folder writes do.
     deps = { ...deps, files: namingDiskFull(deps.files) };
     const handle = await deps.runs.create({ goal: describeRequest(request), title, request, kind: 'fine-tune', autoApprove: deps.settings().autoApprove });
+    // Its LLM calls are counted on the run and bounded by the budget settings, like an agent's.
+    deps = { ...deps, llm: meterLlm(deps.llm, { handle, events: deps.events, settings: deps.settings }) };
     const gate = gateFor(handle, deps);
     return new FineTuneSession(handle, request, deps, gate);
   }
 
   /** Re-attach to a session whose run folder exists (window reload): used by resume(). */
   static async reopen(handle: RunHandle, deps: SessionDeps): Promise<FineTuneSession> {
-    deps = { ...deps, files: namingDiskFull(deps.files) };
     const spec = await handle.spec();
-    const session = new FineTuneSession(handle, spec.request as FineTuneRequest, deps, gateFor(handle, deps));
     const status = await handle.readStatus();
+    // What the run's LLM calls used before the reload still counts against its budget.
+    deps = { ...deps, files: namingDiskFull(deps.files), llm: meterLlm(deps.llm, { handle, events: deps.events, settings: deps.settings, totals: status.usage }) };
+    const session = new FineTuneSession(handle, spec.request as FineTuneRequest, deps, gateFor(handle, deps));
     session.attempt = status.attempt ?? 0;
     const saved = await deps.files.readIfExists(handle.path('launch.json')).catch(() => undefined);
     if (saved) session.plan = JSON.parse(saved) as LaunchPlan;
@@ -297,7 +301,7 @@ export class FineTuneSession {
         this.abort.signal,
       );
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = (err instanceof Error ? err.message : String(err)).replace(/\.$/, '');
       this.deps.logger?.warn(`Run ${this.runId}: adapting to the instructions failed: ${message}`);
       this.emit({ type: 'notice', runId: this.runId, level: 'warning', message: `Adapting the script to your instructions failed: ${message}. The recipe's script is used as it is.` });
     }
