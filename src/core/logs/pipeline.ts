@@ -96,6 +96,8 @@ export class LogPipeline {
   private deferred: { parsed: ParsedMetrics; rank: number | undefined; step: number } | undefined;
   /** The last non-empty segment was a blank \r redraw (tqdm.write clearing the bar). */
   private lastWasClear = false;
+  /** The label (text before its first digit, spaces trimmed) of the pending tqdm redraw. */
+  private pendingLabel = '';
   private clearedBefore = false;
   readonly stats: LogPipelineStats = { lines: 0, segments: 0, trainPoints: 0, evalPoints: 0, summaryPoints: 0 };
 
@@ -185,6 +187,7 @@ export class LogPipeline {
       this.stats.segments++;
       this.crStart = start;
       this.crEnd = end;
+      this.holdBar(labelOfBytes(buf, start, end));
       this.barStart = start;
       this.barEnd = end;
       this.pendingBar = undefined;
@@ -357,6 +360,7 @@ export class LogPipeline {
     // latest one is parsed when something else comes or the chunk ends. Skipped redraws
     // change nothing but the number of progress events.
     if (end === 'cr' && isPureBar(seg)) {
+      this.holdBar(labelOf(seg));
       this.pendingBar = seg;
       this.barStart = -1;
       return;
@@ -364,6 +368,16 @@ export class LogPipeline {
     if (isBlank(seg)) return;
     this.flushBar();
     this.parse(seg);
+  }
+
+  /**
+   * A new redraw is about to be held as the pending bar. Redraws of the same bar replace one
+   * another unparsed; a redraw of another bar (another label: "Map", an eval bar's description)
+   * first has the held one parsed, so what is learned from it never depends on where chunks end.
+   */
+  private holdBar(label: string): void {
+    if ((this.barStart >= 0 || this.pendingBar !== undefined) && label !== this.pendingLabel) this.flushBar();
+    this.pendingLabel = label;
   }
 
   private flushBar(): void {
@@ -592,6 +606,30 @@ function firstTerminator(buf: Buffer, from: number): number {
   if (lf === -1) return cr;
   if (cr === -1) return lf;
   return lf < cr ? lf : cr;
+}
+
+/** A bar's label: its text before the first digit, without leading and trailing spaces ("" for the Trainer's bar). */
+function labelOf(seg: string): string {
+  let i = 0;
+  while (i < seg.length) {
+    const c = seg.charCodeAt(i);
+    if (c >= 48 && c <= 57) break;
+    i++;
+  }
+  let a = 0;
+  while (a < i && seg.charCodeAt(a) === 32) a++;
+  while (i > a && seg.charCodeAt(i - 1) === 32) i--;
+  return a === 0 && i === seg.length ? seg : seg.slice(a, i);
+}
+
+/** labelOf on the bytes buf[start, end) (digits are ASCII: the label's bytes decode to the same text). */
+function labelOfBytes(buf: Buffer, start: number, end: number): string {
+  let i = start;
+  while (i < end && !(buf[i] >= 48 && buf[i] <= 57)) i++;
+  let a = start;
+  while (a < i && buf[a] === 32) a++;
+  while (i > a && buf[i - 1] === 32) i--;
+  return a === i ? '' : buf.toString('utf8', a, i);
 }
 
 function isBlank(seg: string): boolean {

@@ -51,3 +51,10 @@ test('a log with its own step key keeps it; eval logs are not held', () => {
   const log = `\r${bar(9)}\r${clear}\r{'loss': 1.5, 'step': 7}\n\r${clear}\r{'eval_loss': 1.2}\n\r${bar(10)}`;
   assert.deepEqual(steps(log), [['train', 7], ['eval', 9]]);
 });
+
+test('a redraw of another bar (another label) does not hide the training bar before it, whatever the chunking', () => {
+  // Found by the chunking property (seed 1523753981): the training bar was parsed only when a chunk ended after it.
+  const training = ' 42%|████▏     | 42/100 [00:10<00:14,  4.1it/s]\r';
+  assert.deepEqual(steps(`${training}!${training}{'loss': 1.2345, 'epoch': 0.1}\n`), [['train', 42]]);
+  assert.deepEqual(steps(`${training}Map: ${training.slice(1)}{'loss': 1.2345}\n`), [['train', 42]]);
+});
