@@ -28,6 +28,7 @@ import { EnvReport, DatasetInspection } from '../python/types';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
 import { archiveAttemptLog, DetachedLauncher, watchRun } from './trainingRunner';
 import { followAfterFailure } from './followAfterFailure';
+import { missingRequirements, pipInstallArgv } from './missingPackages';
 import { meterLlm } from './llmMeter';
 import { DetachedRun } from '../exec/detached';
 import { isSlurmExit, endsWithoutRepair, SlurmRun, submitSlurmJob } from '../exec/slurmRun';
@@ -314,6 +315,10 @@ export class FineTuneSession {
     const reason = slurm
       ? `Submit ${plan.sbatchPath} to Slurm (${describeSlurm(this.deps.settings(), plan.gpus)}); it runs ${plan.argv.join(' ')}`
       : `Start training with ${scriptPath}${plan.gpus > 1 ? ` on ${plan.gpus} GPUs (accelerate, ${plan.configFile})` : ''}`;
+    if (!slurm) {
+      const stop = await this.installMissing(scriptPath);
+      if (stop) return stop;
+    }
     const approval = await this.gate.approveCommand({ argv, reason, origin: 'recipe', tool: 'run', cwd: path.dirname(scriptPath) }, this.abort.signal);
     if (!approval.approved) {
       const message = `Training was not started${approval.reason ? ` (${approval.reason})` : ''}. The script is saved at ${scriptPath}; start it again with "ML Intern: Fine-tune" or from the chat.`;
@@ -321,6 +326,34 @@ export class FineTuneSession {
       return { kind: 'stopped', summary: message };
     }
     return this.repair(scriptPath);
+  }
+
+  /**
+   * Before the first local run: the requirements the environment check found missing in the training
+   * interpreter (often trl and datasets on a fresh GPU box), installed with one approved pip command
+   * instead of one failed start per missing package. Declined: training starts anyway (a "No module
+   * named" failure proposes the install again). A Slurm job's nodes may have another environment, so
+   * jobs are left to the playbook.
+   */
+  private async installMissing(scriptPath: string): Promise<SessionOutcome | undefined> {
+    const requirements = await this.deps.files.readIfExists(`${path.dirname(scriptPath)}/requirements.txt`);
+    const missing = requirements ? missingRequirements(requirements.split('\n'), this.deps.environment) : [];
+    if (!missing.length) return undefined;
+    const argv = pipInstallArgv(this.deps.python, missing);
+    const reason = `Install what ${path.basename(scriptPath)} needs and the environment check found missing in ${this.deps.python}: ${missing.join(', ')}`;
+    const approval = await this.gate.approveCommand({ argv, reason, origin: 'recipe', tool: 'run', cwd: this.deps.files.root }, this.abort.signal);
+    if (!approval.approved) {
+      await this.say(`Not installing ${missing.join(', ')}: training starts without them. If it stops with "No module named …", the fix proposes the install again.`);
+      return undefined;
+    }
+    const result = await this.runCommand(argv);
+    await this.record({ kind: 'note', text: `installed the missing requirements (${missing.join(' ')}): exit code ${result.exitCode}` });
+    if (result.exitCode === 0) return undefined;
+    const message =
+      `Installing ${missing.join(', ')} into ${this.deps.python} failed (exit code ${result.exitCode}; the terminal shows pip's error). ` +
+      'Without a package index on this machine, install them another way (a wheel, a mirror, or PIP_INDEX_URL), or choose an interpreter that has them (mlIntern.pythonPath); then run "ML Intern: Fine-tune" again: the accepted scripts are kept.';
+    await this.setState('failed', message);
+    return { kind: 'failed', summary: message };
   }
 
   /** The repair loop over this session's runs: diagnose, fix as a reviewed diff, run again. */

@@ -18,6 +18,7 @@ import { readConfig } from '../../../src/core/recipes/configBlock';
 import { LlmProvider } from '../../../src/core/llm/types';
 import { parseTranscript } from '../../../src/core/runs/transcript';
 import { FullDiskStore, snapshotFiles } from '../../support/fullDiskStore';
+import { EnvReport } from '../../../src/core/python/types';
 
 const FAKE_PYTHON = resolve('test/fixtures/trainer/fake-python');
 
@@ -291,3 +292,94 @@ for (const c of FULL_DISK_AT) {
     }
   });
 }
+
+/** An environment report like the real H200 one (test/fixtures/real-gpu): no trl, no datasets. */
+function envWithout(...missing: string[]): EnvReport {
+  const real = JSON.parse(readFileSync('test/fixtures/real-gpu/env-report-h200.json', 'utf8')) as EnvReport;
+  const libraries = { ...real.libraries, trl: '1.2.0', datasets: '4.1.0' } as Record<string, string | null>;
+  for (const m of missing) libraries[m] = null;
+  return { ...real, libraries } as EnvReport;
+}
+
+test('packages the environment check found missing are installed with one approved pip command before the first run', { timeout: 120_000 }, async () => {
+  const ws = workspace();
+  const pipLog = join(ws, 'pip.log');
+  process.env.FAKE_PIP_LOG = pipLog;
+  try {
+    const approvals: string[][] = [];
+    const session = await FineTuneSession.create(request, deps(ws, {
+      reviewer: new ScriptedReviewer(),
+      events: new RecordingEventSink(),
+      llm: noLlm,
+      environment: envWithout('trl', 'datasets'),
+      approveCommand: async (req) => {
+        approvals.push(req.argv);
+        return { approved: true };
+      },
+    }));
+    process.env.FAKE_OOM_ABOVE = '64'; // no OOM: this test is about the install
+    const outcome = await session.execute();
+    assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
+    // First the install (trl with the bound the recipe wrote for the installed versions), then training.
+    assert.equal(approvals.length, 2);
+    assert.deepEqual(approvals[0].slice(0, 4), [FAKE_PYTHON, '-m', 'pip', 'install']);
+    assert.deepEqual(approvals[0].slice(4).map((r) => r.replace(/[<>=].*/, '')), ['trl', 'datasets']);
+    assert.deepEqual(approvals[1], [FAKE_PYTHON, 'train.py']);
+    assert.equal(readFileSync(pipLog, 'utf8').trim(), `install ${approvals[0].slice(4).join(' ')}`);
+  } finally {
+    delete process.env.FAKE_PIP_LOG;
+    delete process.env.FAKE_OOM_ABOVE;
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('a failed install stops before training with what to do; nothing is installed when nothing is missing', { timeout: 120_000 }, async () => {
+  const ws = workspace();
+  const pipLog = join(ws, 'pip.log');
+  process.env.FAKE_PIP_LOG = pipLog;
+  process.env.FAKE_PIP_EXIT = '1';
+  try {
+    const approvals: string[][] = [];
+    const session = await FineTuneSession.create(request, deps(ws, {
+      reviewer: new ScriptedReviewer(),
+      events: new RecordingEventSink(),
+      llm: noLlm,
+      environment: envWithout('datasets'),
+      approveCommand: async (req) => {
+        approvals.push(req.argv);
+        return { approved: true };
+      },
+    }));
+    const outcome = await session.execute();
+    assert.equal(outcome.kind, 'failed');
+    assert.match(outcome.summary, /Installing datasets into .*fake-python failed \(exit code 1/);
+    assert.match(outcome.summary, /mlIntern\.pythonPath/);
+    assert.equal(approvals.length, 1, 'training was not proposed after the failed install');
+    assert.equal(existsSync(join(ws, scriptFolder(request), 'train.py')), true, 'the accepted script is kept');
+
+    const ws2 = workspace();
+    try {
+      const approvals2: string[][] = [];
+      process.env.FAKE_OOM_ABOVE = '64';
+      const again = await FineTuneSession.create(request, deps(ws2, {
+        reviewer: new ScriptedReviewer(),
+        events: new RecordingEventSink(),
+        llm: noLlm,
+        environment: envWithout(),
+        approveCommand: async (req) => {
+          approvals2.push(req.argv);
+          return { approved: true };
+        },
+      }));
+      assert.equal((await again.execute()).kind, 'succeeded');
+      assert.deepEqual(approvals2, [[FAKE_PYTHON, 'train.py']]);
+    } finally {
+      rmSync(ws2, { recursive: true, force: true });
+    }
+  } finally {
+    delete process.env.FAKE_PIP_LOG;
+    delete process.env.FAKE_PIP_EXIT;
+    delete process.env.FAKE_OOM_ABOVE;
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
