@@ -262,7 +262,14 @@ export async function startDetached(spec: DetachedSpec, options: DetachedOptions
       const tb = readFileSync(path.join(logs, 'launcher_error.txt'), 'utf8').trim().split('\n').pop();
       throw new Error(`The launcher failed: ${tb}`);
     }
-    if (Date.now() > deadline) throw new Error(`The launcher did not report the run's pid within ${(options.startTimeoutMs ?? 20000) / 1000} s (see ${logs}).`);
+    if (Date.now() > deadline) {
+      // Given up on: stop the launcher, and the run if it started meanwhile, so nothing goes on unseen.
+      if (child.pid) killGroup(child.pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 100));
+      const late = existsSync(path.join(logs, 'pid')) ? readInfo(logs) : undefined;
+      if (late) killGroup(late.pid, 'SIGKILL');
+      throw new Error(`The launcher did not report the run's pid within ${(options.startTimeoutMs ?? 20000) / 1000} s, so ML Intern stopped it${late ? ` and the run it had just started (pid ${late.pid})` : ''}: nothing runs unseen (see ${logs}).`);
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
 }

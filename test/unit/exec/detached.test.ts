@@ -161,3 +161,24 @@ test('the follower handles appends, UTF-8 split across reads, and truncation', a
     cleanup();
   }
 });
+
+test('a launcher that does not report in time is stopped, and nothing it would start runs unseen', { timeout: 30_000 }, async () => {
+  const { dir, cleanup } = tempDir('mli-det-slow-');
+  try {
+    // An interpreter that takes 2 s to start (a loaded box, a slow network home): the wait gives up first.
+    const slow = path.join(dir, 'slow-python');
+    writeFileSync(slow, '#!/bin/sh\necho $$ > "$(dirname "$0")/slow.pid"\nsleep 2\nexec python3 "$@"\n', { mode: 0o755 });
+    const marker = path.join(dir, 'trained');
+    const runDir = path.join(dir, 'run');
+    await assert.rejects(
+      startDetached({ argv: ['python3', '-c', `open(${JSON.stringify(marker)}, 'w').write('ran')`], cwd: dir, runDir, name: 'slow', python: slow }, { ...opts, startTimeoutMs: 500 }),
+      /did not report the run's pid within 0\.5 s, so ML Intern stopped it/,
+    );
+    const launcherPid = Number(readFileSync(path.join(dir, 'slow.pid'), 'utf8'));
+    await waitFor(() => !isAlive(launcherPid), 'the launcher to be gone');
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(existsSync(marker), false, 'the command never ran');
+  } finally {
+    cleanup();
+  }
+});
