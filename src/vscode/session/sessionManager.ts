@@ -12,6 +12,7 @@ import { FineTuneSession } from '../../core/session/fineTuneSession';
 import { FineTuneRequest } from '../../core/session/types';
 import { RunStore } from '../../core/runs/runStore';
 import { Host } from '../host';
+import { forgetEnvironment } from '../wizard/wizardServices';
 import { setStopHandler } from '../chat/handlers';
 import { activeRun } from '../statusBar';
 import { buildSessionDeps, launchWithTerminal } from './sessionDeps';
@@ -50,6 +51,8 @@ export async function runFineTune(host: Host, request: FineTuneRequest): Promise
   void session.execute().then(
     (outcome) => {
       tracked.dispose();
+      // The session may have pip-installed missing requirements: the next run checks the machine again.
+      forgetEnvironment();
       host.logger.info(`Run ${session.runId} ended: ${outcome.kind} — ${outcome.summary}`);
     },
     (err) => {

@@ -64,6 +64,11 @@ export function environment(host: Host): Promise<EnvReport | undefined> {
   return envCache.report;
 }
 
+/** Forget the cached report: packages may have been installed (a session's pip install) or removed. */
+export function forgetEnvironment(): void {
+  envCache = undefined;
+}
+
 export function gpuOf(report: EnvReport | undefined): { name: string; memoryMiB: number } | undefined {
   const g = report?.gpus?.find((x) => typeof x.memoryTotalMiB === 'number' && x.memoryTotalMiB > 0);
   return g ? { name: g.name, memoryMiB: g.memoryTotalMiB as number } : undefined;
