@@ -272,7 +272,10 @@ export class ChatView {
     el.appendChild(
       meter(this.doc, 'Cost', `$${totals.costUsd.toFixed(totals.costUsd < 1 ? 3 : 2)}${budget.maxCostUsd ? ` / $${budget.maxCostUsd.toFixed(2)}` : ''}`, budget.maxCostUsd ? totals.costUsd / budget.maxCostUsd : undefined, 'usage-cost'),
     );
-    el.appendChild(meter(this.doc, 'Steps', `${budget.steps}${budget.maxSteps ? ` / ${budget.maxSteps}` : ''}`, budget.maxSteps ? budget.steps / budget.maxSteps : undefined, 'usage-steps'));
+    // Fine-tune sessions take no agent steps (and have no step limit): no Steps meter for them.
+    if (budget.steps > 0 || budget.maxSteps > 0) {
+      el.appendChild(meter(this.doc, 'Steps', `${budget.steps}${budget.maxSteps ? ` / ${budget.maxSteps}` : ''}`, budget.maxSteps ? budget.steps / budget.maxSteps : undefined, 'usage-steps'));
+    }
   }
 
   private renderConfig(): void {

@@ -211,6 +211,15 @@ test('plan and token/cost meter follow the agent', () => {
   assert.match($(meter, 'usage-cost')!.textContent ?? '', /\$0\.457 \/ \$2\.00/);
   assert.equal($(meter, 'usage-cost')!.querySelector('[role="meter"]')!.getAttribute('aria-valuenow'), '23');
   assert.match($(meter, 'usage-steps')!.textContent ?? '', /5 \/ 40/);
+  // A fine-tune session's LLM spend: no agent steps, no step limit, so no Steps meter.
+  apply({
+    type: 'usage',
+    runId: RUN,
+    totals: { inputTokens: 1_000, outputTokens: 200, cachedInputTokens: 0, costUsd: 0.01, llmCalls: 1 },
+    budget: { steps: 0, maxSteps: 0, tokens: 1_200, maxTokens: 2_000_000, costUsd: 0.01, maxCostUsd: 2 },
+  });
+  assert.match($(root, 'usage-tokens')!.textContent ?? '', /1\.2k/);
+  assert.equal($(root, 'usage-steps'), null);
 });
 
 test('runs list: items open their run; the Runs button asks the host for the list', () => {
