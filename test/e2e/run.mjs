@@ -45,7 +45,7 @@ async function main() {
       let ctx;
       console.log(`\n▶ ${flow.name}`);
       try {
-        server = await startCodeServer({ codeServer, workspace, userSettings: flow.userSettings ?? {}, env: flow.env ?? {} });
+        server = await startCodeServer({ codeServer, workspace, userSettings: flow.userSettings ?? {}, env: flow.env ?? {}, extensions: (flow.extensions ?? []).map((e) => join(REPO, e)) });
         ctx = { server, workspace, browser: browser.context, repo: REPO, screenshot: (page, n) => screenshot(page, `${flow.id}-${n}`), log: (m) => console.log(`  ${m}`) };
         await flow.run(ctx);
         results.push({ name: flow.name, ok: true, seconds: (Date.now() - started) / 1000 });

@@ -3,10 +3,10 @@
 // Every process started here is stopped by process group; every directory
 // code-server or chromium writes to is a fresh temporary one.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const REPO = resolve(new URL('../..', import.meta.url).pathname);
@@ -39,13 +39,15 @@ export async function waitFor(what, fn, { timeoutMs = 60000, intervalMs = 250 } 
   }
 }
 
-export async function startCodeServer({ codeServer, workspace, userSettings = {}, env = {} }) {
+export async function startCodeServer({ codeServer, workspace, userSettings = {}, env = {}, extensions = [] }) {
   const base = mkdtempSync(join(tmpdir(), 'ml-intern-e2e-'));
   const dirs = {};
   for (const d of ['home', 'tmp', 'config', 'data', 'cache', 'user-data', 'extensions']) {
     dirs[d] = join(base, d);
     mkdirSync(dirs[d], { recursive: true });
   }
+  // Extra extensions for this workbench (folders named publisher.name-version, e.g. a stand-in for the Python extension).
+  for (const ext of extensions) cpSync(ext, join(dirs.extensions, basename(ext)), { recursive: true });
   const settingsDir = join(dirs['user-data'], 'User');
   mkdirSync(settingsDir, { recursive: true });
   writeFileSync(

@@ -8,7 +8,8 @@ const repo = resolve(new URL('../..', import.meta.url).pathname);
 try {
   await runTests({
     version: '1.100.3',
-    extensionDevelopmentPath: repo,
+    // With the stand-in for the Python extension that test/vscode/suite/python.test.ts needs.
+    extensionDevelopmentPath: [repo, resolve(repo, 'test/fixtures/extensions/ms-python.python-2099.0.0')],
     extensionTestsPath: resolve(repo, 'dist/test/suite/index.js'),
     launchArgs: [resolve(repo, 'examples/medical-qa'), '--disable-extensions'],
   });

@@ -7,6 +7,8 @@ import { openWorkbench } from '../workbench.mjs';
 export const flow = {
   id: 'exthost',
   name: 'extension-host suite (mocha, in the real extension host)',
+  // A stand-in for the Python extension, so the interpreter it selects is tested in the real host.
+  extensions: ['test/fixtures/extensions/ms-python.python-2099.0.0'],
   async run(ctx) {
     let resolveExit;
     const exited = new Promise((r) => (resolveExit = r));

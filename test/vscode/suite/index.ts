@@ -14,6 +14,7 @@ function loadTestModules(): void {
   // One line per test file (esbuild bundles each require lazily).
   require('./activation.test');
   require('./review.test');
+  require('./python.test');
 }
 
 export function run(): Promise<void> {
