@@ -20,16 +20,9 @@ import { ArtifactSession } from '../../../src/core/session/artifactSession';
 import { DetachedSpec, startDetached } from '../../../src/core/exec/detached';
 import { pidAlive } from '../../../src/core/exec/procInfo';
 import { FullDiskStore } from '../../support/fullDiskStore';
+import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
 
-const request = {
-  baseModel: 'Qwen/Qwen2.5-0.5B-Instruct',
-  dataset: 'data/medical_qa.jsonl',
-  method: 'sft' as const,
-  adapter: 'lora' as const,
-  evalSplit: 0.05,
-  columnMapping: { user: 'patient_query', assistant: 'doctor_response' },
-  datasetFormat: 'custom_qa',
-};
+const request = MEDICAL_QA_REQUEST;
 
 const DISK_FULL = /^The disk is full \(no space left on device\): ML Intern could not write \S+\/status\.json\. /;
 const STILL_RUNNING = /Training \(attempt 1, pid (\d+)\) is still running: ML Intern keeps following it until it ends.*press Stop in the ML Intern panel or run "ML Intern: Stop Run"/;

@@ -19,6 +19,7 @@ import { LlmProvider } from '../../../src/core/llm/types';
 import { parseTranscript } from '../../../src/core/runs/transcript';
 import { FullDiskStore, snapshotFiles } from '../../support/fullDiskStore';
 import { EnvReport } from '../../../src/core/python/types';
+import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
 
 const FAKE_PYTHON = resolve('test/fixtures/trainer/fake-python');
 
@@ -50,15 +51,7 @@ const noLlm: LlmProvider = {
   },
 };
 
-const request = {
-  baseModel: 'Qwen/Qwen2.5-0.5B-Instruct',
-  dataset: 'data/medical_qa.jsonl',
-  method: 'sft' as const,
-  adapter: 'lora' as const,
-  evalSplit: 0.05,
-  columnMapping: { user: 'patient_query', assistant: 'doctor_response' },
-  datasetFormat: 'custom_qa',
-};
+const request = MEDICAL_QA_REQUEST;
 
 test('recipe → OOM → playbook diff → second run succeeds, with zero LLM calls', { timeout: 120_000 }, async () => {
   const ws = workspace();

@@ -21,17 +21,9 @@ import { startDetached } from '../../../src/core/exec/detached';
 import { OpenAiProvider } from '../../../src/core/llm/openaiProvider';
 import { readConfig } from '../../../src/core/recipes/configBlock';
 import { FakeLlmServer, startFakeLlmServer } from '../../support/fakeLlmServer';
+import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
 
-const request = {
-  baseModel: 'Qwen/Qwen2.5-0.5B-Instruct',
-  dataset: 'data/medical_qa.jsonl',
-  method: 'sft' as const,
-  adapter: 'lora' as const,
-  evalSplit: 0.05,
-  columnMapping: { user: 'patient_query', assistant: 'doctor_response' },
-  datasetFormat: 'custom_qa',
-  instructions: 'Train for a single epoch.',
-};
+const request = { ...MEDICAL_QA_REQUEST, instructions: 'Train for a single epoch.' };
 const script = `${scriptFolder(request)}/train.py`;
 
 /** USD per million tokens for the fake server's model, through the same setting users override prices with. */

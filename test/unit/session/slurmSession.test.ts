@@ -22,6 +22,7 @@ import { DetachedRun, startDetached } from '../../../src/core/exec/detached';
 import { readConfig } from '../../../src/core/recipes/configBlock';
 import { LlmProvider } from '../../../src/core/llm/types';
 import { startTestCluster, TestCluster } from './slurmCluster';
+import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
 
 const FAKE_PYTHON = resolve('test/fixtures/trainer/fake-python');
 let cluster: TestCluster;
@@ -37,15 +38,7 @@ after(() => {
   assert.deepEqual(r.left, [], 'every daemon stopped');
 });
 
-const request = {
-  baseModel: 'Qwen/Qwen2.5-0.5B-Instruct',
-  dataset: 'data/medical_qa.jsonl',
-  method: 'sft' as const,
-  adapter: 'lora' as const,
-  evalSplit: 0.05,
-  columnMapping: { user: 'patient_query', assistant: 'doctor_response' },
-  datasetFormat: 'custom_qa',
-};
+const request = MEDICAL_QA_REQUEST;
 
 const settings: Settings = {
   ...DEFAULT_SETTINGS,
