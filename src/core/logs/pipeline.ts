@@ -92,13 +92,14 @@ export class LogPipeline {
   private pGpu: number | undefined;
   private pObj: ProgressInfo | undefined;
   private gpuMemoryMiB: number | undefined;
-  // A train log printed by tqdm.write waits for the bar tqdm redraws right after it (see beginSegment).
+  // A train log printed by tqdm.write waits for the bar tqdm redraws right after it (see emitMetrics, resolveDeferred).
   private deferred: { parsed: ParsedMetrics; rank: number | undefined; step: number } | undefined;
-  /** The last non-empty segment was a blank \r redraw (tqdm.write clearing the bar). */
+  /** The last non-empty segment was a blank \r redraw (tqdm.write clearing the bar)… */
   private lastWasClear = false;
+  /** …and the one before the current segment was (see noteSegment). */
+  private clearedBefore = false;
   /** The label (text before its first digit, spaces trimmed) of the pending tqdm redraw. */
   private pendingLabel = '';
-  private clearedBefore = false;
   readonly stats: LogPipelineStats = { lines: 0, segments: 0, trainPoints: 0, evalPoints: 0, summaryPoints: 0 };
 
   constructor(private readonly options: LogPipelineOptions = {}) {
