@@ -8,8 +8,10 @@ import { guarded, Host } from '../host';
 import { startFineTune } from '../session/startFineTune';
 import { environment, estimates, findDataFiles, gpuOf, inspectDataset } from './wizardServices';
 import {
+  adapterPlaceholder,
   inspectionSummary,
   itemsFor,
+  missingTrainingPackages,
   parseSplit,
   StepContext,
   StepItem,
@@ -213,6 +215,7 @@ export async function runFineTuneWizard(host: Host) {
         const gpu = gpuOf(report);
         ctx.gpu = gpu ? `${gpu.name}, ${Math.round(gpu.memoryMiB / 1024)} GiB` : undefined;
         ctx.estimates = estimates(m.answers.baseModel ?? '', m.answers.method, gpu);
+        ctx.missing = missingTrainingPackages(report?.libraries);
       }
       r = await pick(m, itemsFor(step, m.answers, ctx), placeholderFor(m, ctx));
     }
@@ -269,7 +272,7 @@ function placeholderFor(m: WizardMachine, ctx: StepContext): string {
     case 'method':
       return inspectionSummary(m.answers) || 'Pick the training method';
     case 'adapter':
-      return `${ctx.gpu ? `GPU: ${ctx.gpu}` : 'GPU: not detected (estimates assume batch 1)'} · memory for ${m.answers.baseModel}${ctx.estimates && Object.keys(ctx.estimates).length ? '' : ' unknown (model size not in the table)'}`;
+      return adapterPlaceholder(ctx, m.answers.baseModel);
     case 'split':
       return `${STEP_LABEL.split}: rows held out to measure evaluation loss`;
     default:

@@ -96,6 +96,26 @@ export interface StepContext {
   estimates?: Partial<Record<AdapterKind, { text: string; fits?: boolean }>>;
   /** "NVIDIA A10G, 24 GiB" when known. */
   gpu?: string;
+  /** Packages the environment check found missing in the training interpreter (trl, datasets, bitsandbytes, …). */
+  missing?: string[];
+}
+
+/** The packages every training recipe imports; QLoRA also needs bitsandbytes. */
+const TRAINING_PACKAGES = ['torch', 'transformers', 'trl', 'peft', 'datasets', 'accelerate'];
+
+/** Which training packages an environment report's libraries (null = checked and absent) lack. */
+export function missingTrainingPackages(libraries: Record<string, string | null> | undefined): string[] {
+  if (!libraries) return [];
+  return [...TRAINING_PACKAGES, 'bitsandbytes'].filter((p) => p in libraries && libraries[p] === null);
+}
+
+/** The adapter step's placeholder: the GPU, whether memory could be estimated, and what must be installed first. */
+export function adapterPlaceholder(ctx: StepContext, baseModel: string | undefined): string {
+  const gpu = ctx.gpu ? `GPU: ${ctx.gpu}` : 'GPU: not detected (estimates assume batch 1)';
+  const memory = `memory for ${baseModel}${ctx.estimates && Object.keys(ctx.estimates).length ? '' : ' unknown (model size not in the table)'}`;
+  const missing = (ctx.missing ?? []).filter((p) => p !== 'bitsandbytes');
+  const install = missing.length ? ` · not installed: ${missing.join(', ')} (you will be asked to install them before the run)` : '';
+  return `${gpu} · ${memory}${install}`;
 }
 
 export type StepKind = 'pick' | 'input';
@@ -238,7 +258,14 @@ export function itemsFor(step: StepId, a: WizardAnswers, ctx: StepContext): Step
     }
     case 'adapter': {
       const def = a.adapter ?? defaultAdapter(ctx);
-      return ADAPTERS.map((x) => ({ label: x.label, value: x.id, description: ctx.estimates?.[x.id]?.text, detail: x.detail, picked: x.id === def }));
+      const noBnb = ctx.missing?.includes('bitsandbytes');
+      return ADAPTERS.map((x) => ({
+        label: x.label,
+        value: x.id,
+        description: ctx.estimates?.[x.id]?.text,
+        detail: x.id === 'qlora' && noBnb ? `${x.detail} · bitsandbytes is not installed (you will be asked to install it)` : x.detail,
+        picked: x.id === def,
+      }));
     }
     case 'split':
       return SPLITS.map((s) => ({

@@ -1,5 +1,5 @@
 // Flow 7: a fresh GPU box without trl/datasets/peft (the fixture interpreter with FAKE_BARE_BOX) →
-// after the script is accepted, ML Intern asks once to pip-install what the environment check found
+// the wizard's adapter step names what is missing → after the script is accepted, ML Intern asks once to pip-install what the environment check found
 // missing (the dialog names the command) → Run → pip's output in the integrated terminal → then it
 // asks to start training. pip is the fixture's stand-in (FAKE_PIP_LOG: this machine has no index).
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,7 +17,12 @@ export const flow = {
   async run(ctx) {
     writeWorkspaceSettings(ctx.workspace, {});
     const page = await openReady(ctx);
-    await fineTuneWizard(page, { model: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/medical_qa.jsonl', method: 'SFT', adapter: 'LoRA', split: '5 %' });
+    let adapterStep = '';
+    await fineTuneWizard(page, { model: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/medical_qa.jsonl', method: 'SFT', adapter: 'LoRA', split: '5 %' }, async (step) => {
+      if (step === 4) adapterStep = await page.locator('.quick-input-widget input').getAttribute('placeholder') ?? '';
+    });
+    // The wizard already says what is missing, before anything is written.
+    if (!/not installed: .*trl.*datasets.*you will be asked to install them/.test(adapterStep)) throw new Error(`the adapter step does not name the missing packages: ${adapterStep}`);
     await waitForDiff(page, 'train.py');
     await runCommand(page, 'ML Intern: Accept Change');
     await waitForDiff(page, 'requirements.txt');

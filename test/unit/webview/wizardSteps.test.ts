@@ -2,9 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  adapterPlaceholder,
   defaultMethod,
   inspectionSummary,
   itemsFor,
+  missingTrainingPackages,
   parseSplit,
   STEPS,
   typedItem,
@@ -186,4 +188,21 @@ test('fuzz: the machine never throws and stays within its steps', () => {
     }),
     { numRuns: 300 },
   );
+});
+
+test('adapter step: what the environment check found missing is said before the run, bitsandbytes on QLoRA', () => {
+  // Libraries as env_report.py gives them (null = checked and absent), like the real H200 box.
+  const missing = missingTrainingPackages({ torch: '2.11.0', transformers: '5.17.0', trl: null, peft: '0.21.0', datasets: null, accelerate: '1.15.0', bitsandbytes: null, wandb: null });
+  assert.deepEqual(missing, ['trl', 'datasets', 'bitsandbytes']);
+  const ctx = { gpu: 'NVIDIA H200, 140 GiB', missing };
+  assert.equal(
+    adapterPlaceholder(ctx, 'meta-llama/Llama-3.1-8B'),
+    'GPU: NVIDIA H200, 140 GiB · memory for meta-llama/Llama-3.1-8B unknown (model size not in the table) · not installed: trl, datasets (you will be asked to install them before the run)',
+  );
+  const items = itemsFor('adapter', {}, ctx);
+  assert.match(items.find((i) => i.value === 'qlora')!.detail ?? '', /bitsandbytes is not installed/);
+  assert.doesNotMatch(items.find((i) => i.value === 'lora')!.detail ?? '', /bitsandbytes/);
+  // Nothing missing (or no report): nothing said.
+  assert.deepEqual(missingTrainingPackages(undefined), []);
+  assert.doesNotMatch(adapterPlaceholder({ missing: [] }, 'x'), /not installed/);
 });
