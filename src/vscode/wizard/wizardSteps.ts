@@ -113,9 +113,11 @@ export function missingTrainingPackages(libraries: Record<string, string | null>
 export function adapterPlaceholder(ctx: StepContext, baseModel: string | undefined): string {
   const gpu = ctx.gpu ? `GPU: ${ctx.gpu}` : 'GPU: not detected (estimates assume batch 1)';
   const memory = `memory for ${baseModel}${ctx.estimates && Object.keys(ctx.estimates).length ? '' : ' unknown (model size not in the table)'}`;
-  const missing = (ctx.missing ?? []).filter((p) => p !== 'bitsandbytes');
+  // torch is not in the recipe's requirements.txt: its build depends on the CUDA version, so the user installs it.
+  const missing = (ctx.missing ?? []).filter((p) => p !== 'bitsandbytes' && p !== 'torch');
   const install = missing.length ? ` · not installed: ${missing.join(', ')} (you will be asked to install them before the run)` : '';
-  return `${gpu} · ${memory}${install}`;
+  const torch = ctx.missing?.includes('torch') ? ' · torch is not installed: install the build for your CUDA version (pytorch.org)' : '';
+  return `${gpu} · ${memory}${install}${torch}`;
 }
 
 export type StepKind = 'pick' | 'input';

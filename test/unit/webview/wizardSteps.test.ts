@@ -205,4 +205,6 @@ test('adapter step: what the environment check found missing is said before the 
   // Nothing missing (or no report): nothing said.
   assert.deepEqual(missingTrainingPackages(undefined), []);
   assert.doesNotMatch(adapterPlaceholder({ missing: [] }, 'x'), /not installed/);
+  // torch is not pip-installed by ML Intern (its build depends on CUDA): said apart.
+  assert.match(adapterPlaceholder({ missing: ['torch', 'trl'] }, 'x'), /not installed: trl \(you will be asked.*\) · torch is not installed: install the build for your CUDA version/);
 });
