@@ -350,6 +350,25 @@ test('a failed install stops before training with what to do; nothing is install
     assert.equal(approvals.length, 1, 'training was not proposed after the failed install');
     assert.equal(existsSync(join(ws, scriptFolder(request), 'train.py')), true, 'the accepted script is kept');
 
+    // Debian's own python3 (PEP 668) refuses: the message says to make a virtual environment.
+    process.env.FAKE_PIP_STDERR = 'error: externally-managed-environment\n\n× This environment is externally managed\n╰─> To install Python packages system-wide, try apt install\n    python3-xyz, where xyz is the package you are trying to\n    install.';
+    const ws3 = workspace();
+    try {
+      const managed = await FineTuneSession.create(request, deps(ws3, {
+        reviewer: new ScriptedReviewer(),
+        events: new RecordingEventSink(),
+        llm: noLlm,
+        environment: envWithout('datasets'),
+        approveCommand: async () => ({ approved: true }),
+      }));
+      const out = await managed.execute();
+      assert.equal(out.kind, 'failed');
+      assert.match(out.summary, /managed by the operating system: create a virtual environment \(.*fake-python -m venv \.venv\)/);
+    } finally {
+      delete process.env.FAKE_PIP_STDERR;
+      rmSync(ws3, { recursive: true, force: true });
+    }
+
     const ws2 = workspace();
     try {
       const approvals2: string[][] = [];
@@ -372,6 +391,7 @@ test('a failed install stops before training with what to do; nothing is install
   } finally {
     delete process.env.FAKE_PIP_LOG;
     delete process.env.FAKE_PIP_EXIT;
+    delete process.env.FAKE_PIP_STDERR;
     delete process.env.FAKE_OOM_ABOVE;
     rmSync(ws, { recursive: true, force: true });
   }
