@@ -48,3 +48,15 @@ export function pipPackageFor(moduleName: string): string {
 export function topModule(moduleName: string): string {
   return moduleName.split('.')[0];
 }
+
+/**
+ * What to do when `python -m pip install …` failed, from pip's output: an OS-managed Python
+ * (PEP 668: Debian/Ubuntu's python3 refuses system-wide installs) needs a virtual environment;
+ * otherwise the index could not be reached or has no such version.
+ */
+export function pipFailureAdvice(pipOutput: string, python: string): string {
+  if (/externally-managed-environment/.test(pipOutput)) {
+    return `That Python is managed by the operating system: create a virtual environment (${python} -m venv .venv), select it in the Python extension or set mlIntern.pythonPath to .venv/bin/python.`;
+  }
+  return 'Without a package index on this machine, install them another way (a wheel, a mirror, or PIP_INDEX_URL), or choose an interpreter that has them (mlIntern.pythonPath).';
+}

@@ -14,6 +14,7 @@ import { EventSink, FileStore, Reviewer } from '../ports';
 import { LlmError, LlmProvider } from '../llm/types';
 import { DEFAULT_SETTINGS } from '../settings';
 import { diagnose } from './diagnose';
+import { pipFailureAdvice } from './packages';
 import { proposeLlmFix } from './llmFix';
 import { AttemptSummary, PlaybookFix, playbook } from './playbook';
 import { Diagnosis, RecoveryEnvironment } from './types';
@@ -211,7 +212,8 @@ export async function repairLoop(o: RepairLoopOptions): Promise<RepairResult> {
           attempt.outcome = 'command_failed';
           attempt.exitCode = r.exitCode;
           await record(attempt);
-          return stop('needs_user', `'${fix.argv.join(' ')}' failed (exit ${r.exitCode}). ${lastLine(r.logText)}`, d);
+          const advice = fix.argv.includes('pip') ? ` ${pipFailureAdvice(r.logText, fix.argv[0])}` : '';
+          return stop('needs_user', `'${fix.argv.join(' ')}' failed (exit ${r.exitCode}). ${lastLine(r.logText)}${advice}`, d);
         }
         break;
       }

@@ -29,6 +29,7 @@ import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envA
 import { archiveAttemptLog, DetachedLauncher, watchRun } from './trainingRunner';
 import { followAfterFailure } from './followAfterFailure';
 import { missingRequirements, pipInstallArgv } from './missingPackages';
+import { pipFailureAdvice } from '../recovery/packages';
 import { meterLlm } from './llmMeter';
 import { DetachedRun } from '../exec/detached';
 import { isSlurmExit, endsWithoutRepair, SlurmRun, submitSlurmJob } from '../exec/slurmRun';
@@ -349,13 +350,9 @@ export class FineTuneSession {
     const result = await this.runCommand(argv);
     await this.record({ kind: 'note', text: `installed the missing requirements (${missing.join(' ')}): exit code ${result.exitCode}` });
     if (result.exitCode === 0) return undefined;
-    // PEP 668: Debian/Ubuntu's own python3 refuses pip installs; a virtual environment is the way.
-    const managed = /externally-managed-environment/.test(result.logText);
     const message =
       `Installing ${missing.join(', ')} into ${this.deps.python} failed (exit code ${result.exitCode}; the terminal shows pip's error). ` +
-      (managed
-        ? `That Python is managed by the operating system: create a virtual environment (${this.deps.python} -m venv .venv), select it in the Python extension or set mlIntern.pythonPath to .venv/bin/python, then run "ML Intern: Fine-tune" again: the accepted scripts are kept.`
-        : 'Without a package index on this machine, install them another way (a wheel, a mirror, or PIP_INDEX_URL), or choose an interpreter that has them (mlIntern.pythonPath); then run "ML Intern: Fine-tune" again: the accepted scripts are kept.');
+      `${pipFailureAdvice(result.logText, this.deps.python)} Then run "ML Intern: Fine-tune" again: the accepted scripts are kept.`;
     await this.setState('failed', message);
     return { kind: 'failed', summary: message };
   }

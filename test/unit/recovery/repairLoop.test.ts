@@ -224,4 +224,16 @@ test('budget, rejection, network retry with env, and pip commands through approv
   res = await repairLoop({ runId: 'r10', runDir: RUN_DIR, scriptPath: SCRIPT, files, reviewer: new ScriptedReviewer(), events: new RecordingEventSink(), run: async () => ({ exitCode: 1, logText: "ModuleNotFoundError: No module named 'peft'\n" }) });
   assert.equal(res.outcome, 'needs_user');
   assert.match(res.question ?? '', /pip install peft/);
+  // The install refused by an OS-managed Python (PEP 668): the question says to make a virtual environment.
+  res = await repairLoop({
+    runId: 'r11', runDir: RUN_DIR, scriptPath: SCRIPT, files, reviewer: new ScriptedReviewer(), events: new RecordingEventSink(),
+    run: async () => ({ exitCode: 1, logText: "ModuleNotFoundError: No module named 'peft'\n" }),
+    approveCommand: async () => true,
+    runCommand: async () => ({
+      exitCode: 1,
+      logText: 'error: externally-managed-environment\n\n× This environment is externally managed\n╰─> To install Python packages system-wide, try apt install\n    python3-xyz, where xyz is the package you are trying to\n    install.\n\nhint: See PEP 668 for the detailed specification.\n',
+    }),
+  });
+  assert.equal(res.outcome, 'needs_user');
+  assert.match(res.question ?? '', /'python3 -m pip install peft' failed \(exit 1\)\. hint: See PEP 668.*managed by the operating system: create a virtual environment \(python3 -m venv \.venv\)/);
 });
