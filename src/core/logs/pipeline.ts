@@ -39,6 +39,11 @@ export interface LogPipelineOptions {
   maxLineChars?: number;
   /** Longest line kept in the tail; longer ones keep head and end (default 4,000). */
   maxTailLineChars?: number;
+  /**
+   * The script's logging interval (its LOGGING_STEPS): with no progress bar to read (disable_tqdm)
+   * and no "step" key, the n-th train log is at step n × this rather than n.
+   */
+  loggingSteps?: number;
 }
 
 export interface LogPipelineStats {
@@ -526,7 +531,7 @@ export class LogPipeline {
     if (step === undefined) {
       if (parsed.kind === 'train') this.trainDicts++;
       // No step in the line: take it from the progress bar, else count the train logs.
-      step = this.mainBar ? this.lastStep : parsed.kind === 'train' ? this.trainDicts : this.lastStep;
+      step = this.mainBar ? this.lastStep : parsed.kind === 'train' ? this.trainDicts * (this.options.loggingSteps ?? 1) : this.lastStep;
       if (parsed.kind === 'train' && this.mainBar && this.clearedBefore) {
         // Printed by tqdm.write (the bar was cleared first): tqdm redraws the bar right after it with
         // the step the log belongs to, while the bar shown before may lag (tqdm redraws at most every

@@ -80,8 +80,8 @@ export interface RepairResult {
   script: string;
 }
 
-/** A run "succeeds" when it exits 0 without NaN losses (a NaN run exits 0 too). */
-function failedDiagnosis(r: RunResult): Diagnosis | undefined {
+/** A run "succeeds" when it exits 0 without NaN losses (a NaN run exits 0 too); else what went wrong. */
+export function failedDiagnosis(r: RunResult): Diagnosis | undefined {
   const d = diagnose(r.logText);
   if (r.exitCode === 0 && d.category !== 'nan_loss') return undefined;
   // Killed by a signal with nothing in the log to explain it (SIGKILL from the kernel's OOM killer, a scheduler, a user): say so.

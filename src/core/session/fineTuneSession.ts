@@ -22,8 +22,9 @@ import { RunHandle, RunStore } from '../runs/runStore';
 import { slugify } from '../runs/ids';
 import { TranscriptEntry } from '../runs/types';
 import { renderRecipe, RecipeSpec } from '../recipes';
+import { readConfig } from '../recipes/configBlock';
 import { preflight } from '../recovery/preflight';
-import { repairLoop, RunResult } from '../recovery/repairLoop';
+import { failedDiagnosis, repairLoop, RunResult } from '../recovery/repairLoop';
 import { EnvReport, DatasetInspection } from '../python/types';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
 import { archiveAttemptLog, DetachedLauncher, watchRun } from './trainingRunner';
@@ -90,6 +91,7 @@ export class FineTuneSession {
    */
   private current: Following | undefined;
   private attempt = 0;
+  private loggingSteps: number | undefined;
   /** How the run starts (local or Slurm, argv, sbatch script); kept in the run folder as launch.json. */
   private plan: LaunchPlan | undefined;
 
@@ -393,10 +395,12 @@ export class FineTuneSession {
   private async resumeWatching(run: DetachedRun, scriptPath: string, knownStep: number): Promise<SessionOutcome> {
     this.emit({ type: 'run_started', runId: this.runId, title: (await this.handle.readStatus()).title, folder: this.handle.folder });
     this.emit({ type: 'run_state', runId: this.runId, state: 'running', message: 'Re-attached after a reload' });
+    await this.readLoggingSteps(scriptPath);
     // 'training' is the card the panel rebuilt from metrics.jsonl after the reload: keep drawing on it.
     const first = await this.watch(run, knownStep, 'training');
     if (run instanceof SlurmRun) await this.afterJob(run, Math.max(1, this.attempt));
-    if (first.exitCode === 0 && !/'loss': nan/.test(first.logText)) return this.finish('succeeded', undefined, 0);
+    // Exit 0 is not enough: a diverged run (NaN losses, also as transformers 5 prints them) exits 0 too.
+    if (!failedDiagnosis(first)) return this.finish('succeeded', undefined, 0);
     return this.repair(scriptPath, first);
   }
 
@@ -421,6 +425,7 @@ export class FineTuneSession {
   private async runOnce(scriptPath: string, extraEnv?: Record<string, string>): Promise<RunResult> {
     if (this.abort.signal.aborted) return { exitCode: 130, logText: 'stopped' };
     this.attempt++;
+    await this.readLoggingSteps(scriptPath);
     const runDirAbs = this.deps.files.resolve(this.handle.folder);
     const cwd = this.deps.files.resolve(path.dirname(scriptPath));
     const plan = this.launchPlan(scriptPath);
@@ -493,10 +498,17 @@ export class FineTuneSession {
     if (this.abort.signal.aborted) void run.stop('stopped by the user');
   }
 
+  /** The accepted script's LOGGING_STEPS (a repair may have changed the script), for steps of logs without a bar. */
+  private async readLoggingSteps(scriptPath: string): Promise<void> {
+    const script = await this.deps.files.readIfExists(scriptPath).catch(() => undefined);
+    const value = script ? readConfig(script).LOGGING_STEPS : undefined;
+    this.loggingSteps = typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+  }
+
   private async watch(run: DetachedRun, knownStep: number | undefined, processId = `attempt-${this.attempt || 1}`): Promise<RunResult> {
     this.current = { run, processId, knownStep };
     try {
-      return await watchRun(run, { runId: this.runId, processId, handle: this.handle, events: this.deps.events, knownStep });
+      return await watchRun(run, { runId: this.runId, processId, handle: this.handle, events: this.deps.events, knownStep, loggingSteps: this.loggingSteps });
     } finally {
       this.current = undefined;
       run.dispose();

@@ -34,6 +34,8 @@ export interface WatchOptions {
    * shown again.
    */
   knownStep?: number;
+  /** The script's LOGGING_STEPS, for logs that carry no step and have no progress bar (see LogPipelineOptions). */
+  loggingSteps?: number;
 }
 
 const METRICS_RESUME = 'The training is still followed and its chart still drawn, but points are missing from metrics.jsonl until there is room.';
@@ -58,6 +60,7 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
     pendingOutput = '';
   };
   const pipeline = new LogPipeline({
+    loggingSteps: o.loggingSteps,
     onMetric: (point) => {
       if (o.knownStep !== undefined && point.step <= o.knownStep) return;
       o.events.emit({ type: 'metrics', runId: o.runId, processId: o.processId, points: [point] });

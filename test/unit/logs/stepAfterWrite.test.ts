@@ -58,3 +58,16 @@ test('a redraw of another bar (another label) does not hide the training bar bef
   assert.deepEqual(steps(`${training}!${training}{'loss': 1.2345, 'epoch': 0.1}\n`), [['train', 42]]);
   assert.deepEqual(steps(`${training}Map: ${training.slice(1)}{'loss': 1.2345}\n`), [['train', 42]]);
 });
+
+test("without a progress bar (disable_tqdm) the n-th train log is at n × the script's LOGGING_STEPS", () => {
+  const log = "{'loss': '2.1', 'epoch': '0.1'}\n{'loss': '1.9', 'epoch': '0.2'}\n{'eval_loss': '1.95', 'epoch': '0.2'}\n{'loss': '1.7', 'epoch': '0.3'}\n";
+  const stepsWith = (loggingSteps?: number) => {
+    const out: Array<[string, number]> = [];
+    const p = new LogPipeline({ loggingSteps, onMetric: (pt, kind) => out.push([kind, pt.step]) });
+    p.pushBytes(Buffer.from(log));
+    p.end();
+    return out;
+  };
+  assert.deepEqual(stepsWith(10), [['train', 10], ['train', 20], ['eval', 20], ['train', 30]]);
+  assert.deepEqual(stepsWith(), [['train', 1], ['train', 2], ['eval', 2], ['train', 3]]);
+});

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { LogPipeline } from '../../../src/core/logs/pipeline';
 import { diagnose } from '../../../src/core/recovery/diagnose';
 import { playbook } from '../../../src/core/recovery/playbook';
+import { failedDiagnosis } from '../../../src/core/recovery/repairLoop';
 
 const DIR = path.resolve(__dirname, '../../fixtures/real-gpu/failures');
 const read = (name: string) => readFileSync(path.join(DIR, `${name}.log`), 'utf8');
@@ -59,4 +60,10 @@ test('the diverged run (transformers 5 prints {\'grad_norm\': \'nan\'}): NaN on 
   assert.equal(points.length, 6);
   assert.ok(points.every((pt) => Number.isNaN(pt.gradNorm)));
   assert.deepEqual(points.slice(1).map((pt) => pt.loss), [0, 0, 0, 0, 0]);
+});
+
+test('the diverged run exited 0 on the real machine: it still counts as failed (nan_loss), not as finished', () => {
+  // What a re-attached session and the repair loop both decide from (exit code 0 was the real one).
+  assert.equal(failedDiagnosis({ exitCode: 0, logText: read('nan_loss') })?.category, 'nan_loss');
+  assert.equal(failedDiagnosis({ exitCode: 0, logText: readFileSync(path.resolve(__dirname, '../../fixtures/real-gpu/transformers-5.17-trainer.log'), 'utf8') }), undefined);
 });
