@@ -18,7 +18,8 @@ function metricSteps(folder) {
 export const flow = {
   id: 'reload',
   name: 'Reload mid-run: the run is re-attached, terminal and chart continue, nothing lost',
-  env: { FAKE_OOM_ABOVE: '100', FAKE_STEPS: '150', FAKE_DELAY_MS: '120' },
+  // The trainer prints its logs as transformers 5 does ({'loss': '1.234'}), as seen on a real GPU machine.
+  env: { FAKE_OOM_ABOVE: '100', FAKE_STEPS: '150', FAKE_DELAY_MS: '120', FAKE_TRAINER_ARGS: '--transformers5' },
   async run(ctx) {
     // Recipe changes and runs are auto-approved here (the user's opt-in), so the run starts at once.
     writeWorkspaceSettings(ctx.workspace, { 'mlIntern.autoApprove': 'recipe' });
