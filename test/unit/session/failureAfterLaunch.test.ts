@@ -17,7 +17,7 @@ import { RunStore } from '../../../src/core/runs/runStore';
 import { DEFAULT_SETTINGS } from '../../../src/core/settings';
 import { FineTuneSession } from '../../../src/core/session/fineTuneSession';
 import { ArtifactSession } from '../../../src/core/session/artifactSession';
-import { DetachedSpec, startDetached } from '../../../src/core/exec/detached';
+import { DetachedRun, DetachedSpec, startDetached } from '../../../src/core/exec/detached';
 import { pidAlive } from '../../../src/core/exec/procInfo';
 import { FullDiskStore } from '../../support/fullDiskStore';
 import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
@@ -45,6 +45,21 @@ function fullAfterLaunch(ws: string, pids: number[]) {
   return { store, launch };
 }
 
+/** A fine-tune session over the store that fills up after launch, every command approved. */
+function fineTuneOver(store: FullDiskStore, launch: (spec: DetachedSpec) => Promise<DetachedRun>, events: RecordingEventSink, env: Record<string, string>): Promise<FineTuneSession> {
+  return FineTuneSession.create(request, {
+    files: store,
+    runs: new RunStore(store),
+    settings: () => DEFAULT_SETTINGS,
+    python: resolve('test/fixtures/trainer/fake-python'),
+    launch,
+    reviewer: new ScriptedReviewer(),
+    events,
+    approveCommand: async () => ({ approved: true }),
+    processEnv: async () => env,
+  });
+}
+
 async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!ok()) {
@@ -66,17 +81,7 @@ test('disk full right after training started: the session keeps following it to 
   try {
     const { store, launch } = fullAfterLaunch(ws, pids);
     const events = new RecordingEventSink();
-    const session = await FineTuneSession.create(request, {
-      files: store,
-      runs: new RunStore(store),
-      settings: () => DEFAULT_SETTINGS,
-      python: resolve('test/fixtures/trainer/fake-python'),
-      launch,
-      reviewer: new ScriptedReviewer(),
-      events,
-      approveCommand: async () => ({ approved: true }),
-      processEnv: async () => ({ FAKE_OOM_ABOVE: '100000', FAKE_STEPS: '30', FAKE_DELAY_MS: '60' }),
-    });
+    const session = await fineTuneOver(store, launch, events, { FAKE_OOM_ABOVE: '100000', FAKE_STEPS: '30', FAKE_DELAY_MS: '60' });
     const outcome = await session.execute();
 
     assert.equal(pids.length, 1, 'one training process was started');
@@ -113,18 +118,8 @@ test('Stop still ends a training run its failed session follows', { timeout: 60_
   try {
     const { store, launch } = fullAfterLaunch(ws, pids);
     const events = new RecordingEventSink();
-    const session = await FineTuneSession.create(request, {
-      files: store,
-      runs: new RunStore(store),
-      settings: () => DEFAULT_SETTINGS,
-      python: resolve('test/fixtures/trainer/fake-python'),
-      launch,
-      reviewer: new ScriptedReviewer(),
-      events,
-      approveCommand: async () => ({ approved: true }),
-      // Long enough that only Stop ends it within the test.
-      processEnv: async () => ({ FAKE_OOM_ABOVE: '100000', FAKE_STEPS: '3000', FAKE_DELAY_MS: '50' }),
-    });
+    // Long enough that only Stop ends it within the test.
+    const session = await fineTuneOver(store, launch, events, { FAKE_OOM_ABOVE: '100000', FAKE_STEPS: '3000', FAKE_DELAY_MS: '50' });
     const done = session.execute();
     await until('the still-running notice', () => events.ofType('notice').some((e) => STILL_RUNNING.test(e.message)));
     assert.equal(pidAlive(pids[0]), true, 'the training is still running while followed');

@@ -294,22 +294,27 @@ function envWithout(...missing: string[]): EnvReport {
   return { ...real, libraries } as EnvReport;
 }
 
+/** A session on a box whose report lacks `missing`, every command approved and recorded in `approvals`. */
+function sessionOnBox(ws: string, approvals: string[][], ...missing: string[]): Promise<FineTuneSession> {
+  return FineTuneSession.create(request, deps(ws, {
+    reviewer: new ScriptedReviewer(),
+    events: new RecordingEventSink(),
+    llm: noLlm,
+    environment: envWithout(...missing),
+    approveCommand: async (req) => {
+      approvals.push(req.argv);
+      return { approved: true };
+    },
+  }));
+}
+
 test('packages the environment check found missing are installed with one approved pip command before the first run', { timeout: 120_000 }, async () => {
   const ws = workspace();
   const pipLog = join(ws, 'pip.log');
   process.env.FAKE_PIP_LOG = pipLog;
   try {
     const approvals: string[][] = [];
-    const session = await FineTuneSession.create(request, deps(ws, {
-      reviewer: new ScriptedReviewer(),
-      events: new RecordingEventSink(),
-      llm: noLlm,
-      environment: envWithout('trl', 'datasets'),
-      approveCommand: async (req) => {
-        approvals.push(req.argv);
-        return { approved: true };
-      },
-    }));
+    const session = await sessionOnBox(ws, approvals, 'trl', 'datasets');
     process.env.FAKE_OOM_ABOVE = '64'; // no OOM: this test is about the install
     const outcome = await session.execute();
     assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
@@ -333,16 +338,7 @@ test('a failed install stops before training with what to do; nothing is install
   process.env.FAKE_PIP_EXIT = '1';
   try {
     const approvals: string[][] = [];
-    const session = await FineTuneSession.create(request, deps(ws, {
-      reviewer: new ScriptedReviewer(),
-      events: new RecordingEventSink(),
-      llm: noLlm,
-      environment: envWithout('datasets'),
-      approveCommand: async (req) => {
-        approvals.push(req.argv);
-        return { approved: true };
-      },
-    }));
+    const session = await sessionOnBox(ws, approvals, 'datasets');
     const outcome = await session.execute();
     assert.equal(outcome.kind, 'failed');
     assert.match(outcome.summary, /Installing datasets into .*fake-python failed \(exit code 1/);
@@ -354,13 +350,7 @@ test('a failed install stops before training with what to do; nothing is install
     process.env.FAKE_PIP_STDERR = 'error: externally-managed-environment\n\n× This environment is externally managed\n╰─> To install Python packages system-wide, try apt install\n    python3-xyz, where xyz is the package you are trying to\n    install.';
     const ws3 = workspace();
     try {
-      const managed = await FineTuneSession.create(request, deps(ws3, {
-        reviewer: new ScriptedReviewer(),
-        events: new RecordingEventSink(),
-        llm: noLlm,
-        environment: envWithout('datasets'),
-        approveCommand: async () => ({ approved: true }),
-      }));
+      const managed = await sessionOnBox(ws3, [], 'datasets');
       const out = await managed.execute();
       assert.equal(out.kind, 'failed');
       assert.match(out.summary, /managed by the operating system: create a virtual environment \(.*fake-python -m venv \.venv\)/);
@@ -373,16 +363,7 @@ test('a failed install stops before training with what to do; nothing is install
     try {
       const approvals2: string[][] = [];
       process.env.FAKE_OOM_ABOVE = '64';
-      const again = await FineTuneSession.create(request, deps(ws2, {
-        reviewer: new ScriptedReviewer(),
-        events: new RecordingEventSink(),
-        llm: noLlm,
-        environment: envWithout(),
-        approveCommand: async (req) => {
-          approvals2.push(req.argv);
-          return { approved: true };
-        },
-      }));
+      const again = await sessionOnBox(ws2, approvals2);
       assert.equal((await again.execute()).kind, 'succeeded');
       assert.deepEqual(approvals2, [[FAKE_PYTHON, 'train.py']]);
     } finally {
