@@ -51,6 +51,7 @@ class Source(object):
         self.bad_utf8 = []
         self.bad_utf8_count = 0
         self.truncated_last_line = None
+        self.json_field = None        # top-level key holding the rows of a wrapped JSON document
         self.total_rows = None        # known size when only part was read (Hub)
         self.problems = []
         self.notes = []
@@ -138,6 +139,7 @@ def iter_json_document(path, src):
         lists = [(k, v) for k, v in doc.items() if isinstance(v, list) and v and isinstance(v[0], dict)]
         if len(lists) == 1 and lists[0][0].lower() in WRAPPER_KEYS:
             src.notes.append("rows read from the top-level key '%s' of the JSON object" % lists[0][0])
+            src.json_field = lists[0][0]
             rows = lists[0][1]
         else:
             rows = [doc]
@@ -1030,7 +1032,7 @@ def inspect(path, max_length=DEFAULT_MAX_LENGTH, sample=3):
                         % (src.invalid_json_count, _lines(src.invalid_json, src.invalid_json_count)))
     if src.truncated_last_line:
         problems.append('the last line (line %d) is cut off mid-record: the file is incomplete (still being written or '
-                        'truncated); re-export it or drop that line' % src.truncated_last_line)
+                        'truncated); loaders stop there: re-export it or drop that line' % src.truncated_last_line)
     if src.non_object_count:
         problems.append('%d record(s) are not JSON objects or have extra fields (rows %s): every row must be an object of columns'
                         % (src.non_object_count, _lines(src.non_object, src.non_object_count)))
@@ -1045,8 +1047,12 @@ def inspect(path, max_length=DEFAULT_MAX_LENGTH, sample=3):
     result['notes'] = src.notes + det.notes
     if det.message_style:
         result['messageStyle'] = det.message_style
-    # A row that is not an object (or a CSV row with extra fields) stops `datasets` loading the file, like invalid JSON.
-    fatal = n == 0 or bool(src.invalid_json_count) or bool(src.non_object_count)
+    if src.json_field:
+        # load_dataset("json") needs field=<key> for such a file; the recipes pass it.
+        result['jsonField'] = src.json_field
+    # A row that is not an object (or a CSV row with extra fields) stops `datasets` loading the file, like invalid
+    # JSON; so does a last line cut off mid-record (its JSON reader fails, and so does its pandas fallback).
+    fatal = n == 0 or bool(src.invalid_json_count) or bool(src.non_object_count) or bool(src.truncated_last_line)
     result['trainable'] = bool(det.trainable and det.format != 'unknown' and not fatal)
     return result
 

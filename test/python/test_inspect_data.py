@@ -45,7 +45,7 @@ FIXTURE_EXPECT = {
     'empty.jsonl': ('unknown', None, {}, False, ['empty file']),
     'binary.jsonl': ('unknown', None, {}, False, ['binary file']),
     'invalid_utf8.jsonl': ('text', 'sft', {'text': 'text'}, True, ['invalid UTF-8 on 1 line(s) (lines 2)']),
-    'half_written.jsonl': ('custom_qa', 'sft', {'user': 'question', 'assistant': 'answer'}, True,
+    'half_written.jsonl': ('custom_qa', 'sft', {'user': 'question', 'assistant': 'answer'}, False,
                            ['the last line (line 3) is cut off']),
     'invalid_json_line.jsonl': ('prompt_completion', 'sft', {'prompt': 'prompt', 'completion': 'completion'}, False,
                                 ['1 invalid JSON line(s) (lines 2)']),

@@ -5,7 +5,7 @@
 // from ../shared/data, repeated so a run has several optimizer steps).
 // Usage (repository root, after npm run build): node scripts/gpu-check/trl-e2e/cases.mjs [shared-data-dir]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve('.');
@@ -33,23 +33,34 @@ const cases = [
   { name: 'dpo-lora-sharegpt', data: join(shared, 'llamafactory_dpo_en_demo.jsonl'), repeat: 16, spec: { method: 'dpo', adapter: 'lora', baseModel: CHAT } },
   { name: 'dpo-full-implicit', data: join(shared, 'huggingfaceh4_ultrafeedback_binarized.jsonl'), repeat: 12, spec: { method: 'dpo', adapter: 'full' } },
   { name: 'orpo-lora', data: join(shared, 'huggingfaceh4_ultrafeedback_binarized.jsonl'), repeat: 12, spec: { method: 'orpo', adapter: 'lora' } },
+  { name: 'dpo-lora-hh-rlhf', data: join(shared, 'anthropic_hh-rlhf_harmless-base.jsonl'), repeat: 12, spec: { method: 'dpo', adapter: 'lora', baseModel: CHAT } },
+  { name: 'sft-lora-toolcall', data: join(shared, 'llamafactory_glaive_toolcall_en_demo.jsonl'), repeat: 12, spec: { method: 'sft', adapter: 'lora', baseModel: CHAT } },
+  { name: 'sft-lora-wrapped-json', data: join(root, 'test/fixtures/datasets/wrapped.json'), file: 'train.json', spec: { method: 'sft', adapter: 'lora' } },
   { name: 'kto-lora', data: join(shared, 'llamafactory_kto_en_demo.jsonl'), repeat: 10, spec: { method: 'kto', adapter: 'lora', baseModel: CHAT } },
   // Runs after sft-lora-custom-qa: merges its adapter into the base (the step before LightEval).
   { name: 'eval-merge', after: 'sft-lora-custom-qa', spec: { method: 'eval', adapter: 'lora', modelPath: '../sft-lora-custom-qa/outputs/llama-sft', evalTasks: ['gsm8k'] } },
 ];
 
+// CASES="a b" renders only those (and what runs after them).
+const only = (process.env.CASES ?? '').split(/\s+/).filter(Boolean);
 rmSync(out, { recursive: true, force: true });
 for (const c of cases) {
+  if (only.length && !only.includes(c.name) && !(c.after && only.includes(c.after))) continue;
   const dir = join(out, c.name);
   mkdirSync(join(dir, 'data'), { recursive: true });
   const spec = { baseModel: BASE, env, ...(c.data ? small : {}), ...c.spec };
   if (c.data) {
-    const rows = readFileSync(c.data, 'utf8').split('\n').filter((l) => l.trim());
-    writeFileSync(join(dir, 'data', 'train.jsonl'), Array.from({ length: c.repeat }, () => rows.join('\n')).join('\n') + '\n');
-    spec.dataset = 'data/train.jsonl';
-    const inspection = JSON.parse(execFileSync('node', [cli, 'inspect-data', join(dir, 'data', 'train.jsonl'), '--json'], { encoding: 'utf8' }));
+    const file = c.file ?? 'train.jsonl';
+    if (c.repeat) {
+      const rows = readFileSync(c.data, 'utf8').split('\n').filter((l) => l.trim());
+      writeFileSync(join(dir, 'data', file), Array.from({ length: c.repeat }, () => rows.join('\n')).join('\n') + '\n');
+    } else {
+      copyFileSync(c.data, join(dir, 'data', file));
+    }
+    spec.dataset = `data/${file}`;
+    const inspection = JSON.parse(execFileSync('node', [cli, 'inspect-data', join(dir, 'data', file), '--json'], { encoding: 'utf8' }));
     if (!inspection.trainable) throw new Error(`${c.name}: the data is not trainable as is: ${inspection.problems.join('; ')}`);
-    spec.inspection = { format: inspection.format, task: inspection.task, mapping: inspection.mapping, columns: inspection.columns.map((x) => x.name), trainable: inspection.trainable };
+    spec.inspection = { format: inspection.format, task: inspection.task, mapping: inspection.mapping, columns: inspection.columns.map((x) => x.name), trainable: inspection.trainable, ...(inspection.jsonField ? { jsonField: inspection.jsonField } : {}) };
   }
   writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec, null, 2) + '\n');
   const result = JSON.parse(execFileSync('node', [cli, 'recipe', join(dir, 'spec.json'), '--out', dir, '--force', '--json'], { encoding: 'utf8' }));

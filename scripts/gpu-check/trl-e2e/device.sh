@@ -2,7 +2,8 @@
 # On a lent GPU machine: run every case cases.mjs rendered, as a user would (python train.py in
 # the case folder), with the machine's own torch/transformers/peft/accelerate and, for what it
 # lacks, the packages vendor.sh provides. Results (logs, exit codes, trainer_state.json, what was
-# saved) go under $OUT. Usage (repository root): OUT=/some/dir bash scripts/gpu-check/trl-e2e/device.sh
+# saved) go under $OUT, and all of it into $OUT/results.tgz.
+# Usage (repository root): OUT=/some/dir [VALIDATE=0] [CASE_TIMEOUT=300] bash scripts/gpu-check/trl-e2e/device.sh
 set -u
 OUT=${OUT:?set OUT to a folder for the results}
 PY=${PYTHON:-python3}
@@ -43,8 +44,11 @@ step tiny models
 step env report
 timeout 120 "$PY" python/env_report.py > "$OUT/env_report.json" 2> "$OUT/env_report.err"
 
+step load checks
+timeout 120 "$PY" "$HERE/load_checks.py" "$ROOT/test/fixtures/datasets" > "$OUT/load-checks.jsonl" 2> "$OUT/load-checks.err"
+
 step validate
-for d in "$CASES"/*/; do
+[ "${VALIDATE:-1}" = 1 ] && for d in "$CASES"/*/; do
   n=$(basename "$d")
   for f in "$d"*.py; do timeout 120 "$PY" python/validate_script.py "$f" --json > "$OUT/validate/$n-$(basename "$f" .py).json" 2>&1; done
 done
@@ -68,6 +72,7 @@ wait
 for f in "$OUT"/cases/*.exit; do n=$(basename "$f" .exit); echo "$n: exit $(cat "$f")"; [ "$(cat "$f")" = 0 ] || tail -15 "$OUT/cases/$n.log"; done
 
 step eval-merge
+if [ -d "$CASES/eval-merge" ]; then
 run_case eval-merge merge_adapter.py
 cat > /tmp/mli-generate.py <<'PY'
 import sys, torch
@@ -81,4 +86,7 @@ print("generated", out.shape[1] - ids["input_ids"].shape[1], "tokens from", path
 PY
 (cd "$CASES/eval-merge" && timeout 120 "$PY" /tmp/mli-generate.py ../sft-lora-custom-qa/outputs/llama-sft-merged) > "$OUT/cases/eval-merge-generate.log" 2>&1
 echo "eval-merge: exit $(cat "$OUT/cases/eval-merge.exit"), generate: $(tail -1 "$OUT/cases/eval-merge-generate.log")"
+fi
 step done
+# The device tool brings back a limited number of files: everything also goes into one archive.
+tar -czf /tmp/mli-results.tgz -C "$OUT" . && mv /tmp/mli-results.tgz "$OUT/results.tgz"

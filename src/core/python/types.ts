@@ -58,6 +58,8 @@ export interface DatasetInspection {
   notes: string[];
   /** Key style of conversational columns: role/content or ShareGPT from/value. */
   messageStyle?: 'role_content' | 'from_value';
+  /** A JSON document whose rows sit under one top-level key ({"data": [...]}): that key. */
+  jsonField?: string;
 }
 
 export interface GpuInfo {

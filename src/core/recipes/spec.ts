@@ -42,6 +42,8 @@ export interface DatasetInspectionLike {
   columns?: string[];
   trainable?: boolean;
   problems?: string[];
+  /** Rows under one top-level key of a JSON document: load_dataset needs field=<it>. */
+  jsonField?: string;
 }
 
 export interface MergeModel {

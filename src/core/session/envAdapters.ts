@@ -46,5 +46,6 @@ export function recipeInspection(inspection: DatasetInspection | undefined): Dat
     columns: inspection.columns.map((c) => c.name),
     trainable: inspection.trainable,
     problems: inspection.problems,
+    ...(inspection.jsonField ? { jsonField: inspection.jsonField } : {}),
   };
 }

@@ -7,7 +7,12 @@ import { Role, TrainingMethod } from '../spec';
 const py = (s: string): string => JSON.stringify(s);
 
 /** Shared helpers: cells may hold plain text or chat messages in OpenAI or ShareGPT style. */
-export const MESSAGE_HELPERS = `ROLE_NAMES = {"human": "user", "gpt": "assistant", "bot": "assistant", "model": "assistant"}
+export const MESSAGE_HELPERS = `ROLE_NAMES = {
+    "human": "user", "gpt": "assistant", "bot": "assistant", "model": "assistant",
+    # LLaMA-Factory's tool-calling ShareGPT: the call is the assistant's turn, its result a tool turn.
+    "function_call": "assistant", "observation": "tool",
+}
+TRANSCRIPT_TURN = re.compile(r"\\n\\n(Human|Assistant): ?")
 
 
 def normalize_message(message):
@@ -17,11 +22,22 @@ def normalize_message(message):
     return {"role": ROLE_NAMES.get(role, role), "content": str(content)}
 
 
+def transcript_messages(text):
+    """Anthropic HH-RLHF style text ("\\n\\nHuman: ...\\n\\nAssistant: ...") becomes messages; other text gives None."""
+    if not text.lstrip().startswith("Human:") or "\\n\\nAssistant:" not in text:
+        return None
+    parts = TRANSCRIPT_TURN.split("\\n\\n" + text.lstrip())
+    return [{"role": "user" if who == "Human" else "assistant", "content": body.strip()} for who, body in zip(parts[1::2], parts[2::2])]
+
+
 def as_messages(value, role):
-    """A cell holding plain text becomes one message with the given role; a list of messages is normalized."""
+    """A cell becomes a list of messages: a list is normalized, one message object (LLaMA-Factory's
+    chosen/rejected) is wrapped, a Human:/Assistant: transcript is split, other text gets the given role."""
     if isinstance(value, list):
         return [normalize_message(m) for m in value]
-    return [{"role": role, "content": str(value)}]
+    if isinstance(value, dict):
+        return [normalize_message(value)]
+    return transcript_messages(str(value)) or [{"role": role, "content": str(value)}]
 
 
 def with_system(messages):

@@ -38,8 +38,10 @@ function datasetLoad(spec: ResolvedSpec): string {
   const ext = /\.(jsonl?|csv|parquet)$/i.exec(d)?.[1]?.toLowerCase();
   if (ext) {
     const builder = ext.startsWith('json') ? 'json' : ext;
+    // {"data": [...]}: without field= the json loader reads the whole document as one row.
+    const field = builder === 'json' && spec.inspection?.jsonField ? `, field=${pyStr(spec.inspection.jsonField)}` : '';
     // Local files have a single split called "train" whatever DATASET_SPLIT says.
-    return `load_dataset(${pyStr(builder)}, data_files=DATASET, split="train")`;
+    return `load_dataset(${pyStr(builder)}, data_files=DATASET${field}, split="train")`;
   }
   return 'load_dataset(DATASET, split=DATASET_SPLIT)';
 }
@@ -120,7 +122,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: TrainingMethod, t:
   if (completionOnly) cfg.push({ name: 'COMPLETION_ONLY_LOSS', value: true, comment: 'learn the answers only, not to repeat the questions' });
 
   // ------------------------------------------------------------------ imports
-  const imports = ['import json', 'import os', '', 'import torch', 'from datasets import load_dataset'];
+  const imports = ['import json', 'import os', 'import re', '', 'import torch', 'from datasets import load_dataset'];
   const tfImports = ['AutoModelForCausalLM', 'AutoTokenizer'];
   if (qlora) tfImports.push('BitsAndBytesConfig');
   imports.push(`from transformers import ${tfImports.sort().join(', ')}`);
