@@ -88,7 +88,7 @@ const TRAINING_ARGUMENTS_STABLE = [
   'gradient_accumulation_steps', 'gradient_checkpointing', 'gradient_checkpointing_kwargs', 'learning_rate',
   'lr_scheduler_type', 'warmup_steps', 'weight_decay', 'optim', 'bf16', 'fp16', 'logging_steps', 'eval_steps',
   'save_strategy', 'save_steps', 'save_total_limit', 'report_to', 'seed', 'push_to_hub', 'hub_model_id',
-  'load_best_model_at_end', 'metric_for_best_model', 'run_name', 'max_grad_norm',
+  'load_best_model_at_end', 'metric_for_best_model', 'run_name', 'max_grad_norm', 'remove_unused_columns',
 ];
 
 const TRAINERS = ['SFTTrainer', 'DPOTrainer', 'ORPOTrainer', 'KTOTrainer'];

@@ -110,6 +110,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: TrainingMethod, t:
   }
   if (qlora) cfg.push({ name: 'LOAD_IN_4BIT', value: true, comment: 'QLoRA: frozen base weights in 4-bit NF4 (~4x less memory)' });
   if (method !== 'sft') cfg.push({ name: 'BETA', value: spec.beta, comment: method === 'orpo' ? 'weight of the odds-ratio term (lambda in the paper)' : 'how far the policy may move from the reference (higher = closer)' });
+  if (method === 'kto') cfg.push({ name: 'DESIRABLE_WEIGHT', value: null, comment: 'None = balance desirable vs undesirable rows (KTO paper, Eq. 8)' });
   cfg.push(
     '',
     { name: 'LOGGING_STEPS', value: spec.loggingSteps },
@@ -211,6 +212,9 @@ ${method === 'kto' ? '    rendered["label"] = example["label"]\n' : ''}    retur
     ck.push(['beta', 'BETA'], ['max_length', 'MAX_LENGTH']);
     if (usesPromptLength) ck.push(['max_prompt_length', 'MAX_PROMPT_LENGTH']);
   }
+  if (method === 'kto') ck.push(['desirable_weight', 'desirable_weight']);
+  // ORPO's collator needs the raw prompt/chosen/rejected columns; trl turns this off itself with a warning otherwise.
+  if (method === 'orpo') ck.push(['remove_unused_columns', 'False']);
   if (warmupRuntime) ck.push(['**warmup_kwargs()', '']);
 
   // ------------------------------------------------------------------ trainer
@@ -264,7 +268,19 @@ def hub_token_available():
     except ImportError:
         return False
     return get_token() is not None
-${warmupRuntime ? `
+${method === 'kto' ? `
+
+def balanced_desirable_weight(labels):
+    """KTO wants desirable_weight x desirable rows / undesirable rows in [1, 4/3] (Eq. 8 of the KTO
+    paper): aim for the middle, so unbalanced data neither drowns nor overweights the good answers."""
+    desirable = sum(1 for label in labels if label)
+    undesirable = len(labels) - desirable
+    if not desirable or not undesirable:
+        raise SystemExit(f"KTO needs both desirable and undesirable rows; the training split has {desirable} and {undesirable}.")
+    weight = round(1.15 * undesirable / desirable, 3)
+    print(f"KTO: {desirable} desirable and {undesirable} undesirable rows: desirable_weight = {weight} balances them")
+    return weight
+` : ''}${warmupRuntime ? `
 
 def warmup_kwargs():
     """transformers 5 folded warmup_ratio into warmup_steps (a float below 1 is a ratio; PR #41326)."""
@@ -310,7 +326,8 @@ ${sft?.fn === 'to_text' ? '' : `    if tokenizer.chat_template is None:
     if eval_dataset is not None:
         eval_dataset = eval_dataset.map(${mapFn}, remove_columns=columns)
     print("First training example after mapping:", json.dumps(train_dataset[0], ensure_ascii=False)[:1000])
-
+${method === 'kto' ? `    desirable_weight = DESIRABLE_WEIGHT if DESIRABLE_WEIGHT is not None else balanced_desirable_weight(train_dataset["label"])
+` : ''}
     # ---- model
 ${loadModelComment.split('\n').map((l) => '    ' + l).join('\n')}
     MODEL_DTYPE = ${modelDtype}
