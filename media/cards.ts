@@ -238,6 +238,7 @@ export interface ProcessCardParts {
   bar: HTMLElement;
   fill: HTMLElement;
   stats: HTMLElement;
+  figures: HTMLElement;
   gpu: HTMLElement;
   chart: HTMLElement;
   output: HTMLElement;
@@ -248,6 +249,7 @@ export function createProcessCard(doc: Document, e: EntryOf<'process'>): Process
   const fill = h(doc, 'div', { class: 'fill' });
   const bar = h(doc, 'div', { class: 'progress', testid: 'run-progress', attrs: { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-label': 'Training progress' } }, fill);
   const stats = h(doc, 'div', { class: 'stats', testid: 'run-stats' });
+  const figures = h(doc, 'div', { class: 'figures', testid: 'run-figures' });
   const gpu = h(doc, 'div', { class: 'gpu', testid: 'run-gpu' });
   const chart = h(doc, 'div', { class: 'chart', testid: 'loss-chart', attrs: { 'aria-label': 'Loss and learning rate chart' } });
   const output = h(doc, 'pre', { class: 'output', testid: 'run-output', attrs: { tabindex: 0 } });
@@ -258,11 +260,12 @@ export function createProcessCard(doc: Document, e: EntryOf<'process'>): Process
     h(doc, 'div', { class: 'card-title' }, h(doc, 'span', { class: 'name', text: e.name }), ' ', status),
     bar,
     stats,
+    figures,
     gpu,
     chart,
     h(doc, 'details', { class: 'output-wrap' }, h(doc, 'summary', { text: 'Output' }), output),
   );
-  return { root, status, bar, fill, stats, gpu, chart, output };
+  return { root, status, bar, fill, stats, figures, gpu, chart, output };
 }
 
 export function updateProcessCard(parts: ProcessCardParts, e: EntryOf<'process'>): void {
@@ -291,6 +294,8 @@ export function updateProcessCard(parts: ProcessCardParts, e: EntryOf<'process'>
     if (p.loss !== undefined) bits.push(`loss ${formatNumber(p.loss)}`);
   }
   parts.stats.textContent = bits.join(' · ');
+  parts.figures.textContent = e.figures.text();
+  parts.figures.hidden = parts.figures.textContent === '';
   parts.gpu.textContent = e.gpuMemoryMiB !== undefined ? `GPU memory ${(e.gpuMemoryMiB / 1024).toFixed(1)} GiB` : '';
   parts.gpu.hidden = e.gpuMemoryMiB === undefined;
   parts.chart.hidden = e.chart.length === 0;

@@ -8,6 +8,7 @@
  */
 import type { AgentEvent, BudgetState, PlanItem, ProgressInfo, RunState, UsageTotals } from '../src/core/events';
 import { ChartData } from './chartData';
+import { LatestFigures } from './figures';
 
 export const OUTPUT_TAIL_LINES = 40;
 
@@ -53,6 +54,7 @@ export type Entry = Base &
         gpuMemoryMiB?: number;
         output: string[];
         chart: ChartData;
+        figures: LatestFigures;
       }
     | { kind: 'recovery'; attempts: RecoveryAttempt[] }
     | { kind: 'eval'; rows: Array<{ task: string; base?: number; trained?: number }> }
@@ -210,7 +212,8 @@ export class ChatModel {
       }
       case 'metrics': {
         const p = this.proc(e.processId);
-        if (p.chart.push(e.points)) p.rev++;
+        const charted = p.chart.push(e.points);
+        if (p.figures.push(e.points) || charted) p.rev++;
         return;
       }
       case 'diagnosis': {
@@ -261,7 +264,7 @@ export class ChatModel {
   }
 
   private proc(processId: string, name = processId): EntryOf<'process'> {
-    return this.upsert(`proc:${processId}`, () => ({ kind: 'process', processId, name, argv: [], output: [], chart: new ChartData(this.chartCapacity) })) as EntryOf<'process'>;
+    return this.upsert(`proc:${processId}`, () => ({ kind: 'process', processId, name, argv: [], output: [], chart: new ChartData(this.chartCapacity), figures: new LatestFigures() })) as EntryOf<'process'>;
   }
 
   private upsert(id: string, make: () => DistributiveOmit<Entry, 'id' | 'rev'>): Entry {
