@@ -205,7 +205,9 @@ export class FineTuneSession {
   private async proposeScripts(): Promise<{ kind: 'ok'; scriptPath: string } | { kind: 'stop'; outcome: SessionOutcome }> {
     const folder = scriptFolder(this.request);
     const spec = requestToSpec(this.request, `outputs/${this.runId}`);
-    const rendered = renderRecipe(spec, { inspection: recipeInspection(this.deps.inspection), env: recipeEnvironment(this.deps.environment) });
+    // Without the whole inspection (the wizard hands over only what it asked), the request still says where a wrapped JSON file keeps its rows.
+    const inspection = recipeInspection(this.deps.inspection) ?? (this.request.jsonField ? { jsonField: this.request.jsonField } : undefined);
+    const rendered = renderRecipe(spec, { inspection, env: recipeEnvironment(this.deps.environment) });
     const recoveryEnv = recoveryEnvironment(this.deps.environment);
     const plan = rendered.notes.length ? `\n\nNotes from the recipe:\n${rendered.notes.map((n) => `- ${n}`).join('\n')}` : '';
     await this.say(`I wrote a ${this.request.method.toUpperCase()} script for **${this.request.baseModel}** (${this.request.adapter}) on \`${this.request.dataset}\` from the recipe. Review it in the diff: accept or reject it whole or hunk by hunk.${plan}`);

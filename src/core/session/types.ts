@@ -16,6 +16,8 @@ export interface FineTuneRequest {
   columnMapping?: Record<string, string>;
   /** Detected dataset format from the inspection. */
   datasetFormat?: string;
+  /** The dataset is one JSON document with its rows under this key ({"data": [...]}). */
+  jsonField?: string;
   maxLength?: number;
 }
 

@@ -60,6 +60,7 @@ export interface InspectionLike {
   mapping?: Record<string, string | undefined>;
   problems?: string[];
   columns?: Array<{ name: string; type?: string }>;
+  jsonField?: string;
 }
 
 export interface WizardAnswers {
@@ -411,6 +412,7 @@ export class WizardMachine {
     if (a.instructions) r.instructions = a.instructions;
     if (Object.keys(mapping).length) r.columnMapping = mapping;
     if (a.inspection?.format) r.datasetFormat = a.inspection.format;
+    if (a.inspection?.jsonField) r.jsonField = a.inspection.jsonField;
     return r;
   }
 }

@@ -128,6 +128,19 @@ test('a rejected training script stops the run and starts nothing', { timeout: 6
   }
 });
 
+test('a request for a wrapped JSON file ({"data": [...]}) gets a script that loads its rows with field=', { timeout: 60_000 }, async () => {
+  const ws = workspace();
+  try {
+    const wrapped = { ...request, dataset: 'data/train.json', jsonField: 'data' };
+    const reviewer = new ScriptedReviewer([{ kind: 'rejected', reason: 'only looking' }]);
+    const session = await FineTuneSession.create(wrapped, deps(ws, { reviewer, events: new RecordingEventSink() }));
+    await session.execute();
+    assert.match(reviewer.seen[0].proposed, /load_dataset\("json", data_files=DATASET, field="data", split="train"\)/);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
 test('training refused at the approval prompt is not started', { timeout: 60_000 }, async () => {
   const ws = workspace();
   try {

@@ -49,6 +49,16 @@ test('next/back walk the seven steps with "(x/y)" titles; a full pass yields a F
   });
 });
 
+test('a wrapped JSON file ({"data": [...]}) hands its rows key on to the session', () => {
+  const m = new WizardMachine();
+  m.next('Qwen/Qwen2.5-0.5B-Instruct');
+  m.next('data/train.json');
+  m.setInspection({ format: 'custom_qa', task: 'sft', rows: 2, mapping: { user: 'query', assistant: 'response' }, problems: [], jsonField: 'data' });
+  for (const answer of ['SFT', 'lora', '0', '', '']) m.next(answer);
+  assert.ok(m.done);
+  assert.equal(m.request().jsonField, 'data');
+});
+
 test('going back keeps earlier answers as the pre-selected items', () => {
   const m = new WizardMachine();
   m.next('meta-llama/Llama-3.2-1B-Instruct');
