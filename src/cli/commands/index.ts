@@ -12,8 +12,10 @@ import { inspectDataCommand } from './inspectData';
 import { envCommand } from './env';
 import { validateCommand } from './validate';
 import { diagnoseCommand } from './diagnose';
+import { fineTuneCommand } from './fineTune';
 
 export const COMMANDS: CliCommand[] = [
+  fineTuneCommand,
   runCommand,
   runsCommand,
   versionCommand,

@@ -5,17 +5,13 @@
  * runs are asked on an interactive terminal (y/n) and refused otherwise.
  */
 import * as path from 'node:path';
-import * as readline from 'node:readline';
-import { createPatch } from 'diff';
 import { CliCommand, CliIo, EXIT_FAILED, EXIT_OK, ParsedArgs, UsageError, flagNumber, flagString } from '../command';
 import { AgentDeps, AgentSession, RunOutcome } from '../../core/agent/agentLoop';
-import { CommandApprover } from '../../core/agent/approval';
-import { AgentEvent } from '../../core/events';
 import { createLocalExecutor } from '../../core/exec/localExecutor';
 import { EnvSecrets } from '../../core/llm/envSecrets';
 import { createProvider } from '../../core/llm/factory';
-import { ProposedChange, ReviewDecision, Reviewer } from '../../core/ports';
-import { AutoApprovePolicy, DEFAULT_SETTINGS, ProviderId, Settings } from '../../core/settings';
+import { DEFAULT_SETTINGS, ProviderId, Settings } from '../../core/settings';
+import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer } from '../interaction';
 import { createAgentRegistry } from '../../core/tools/domain';
 import { registerCustomTools } from '../../core/tools/customTools';
 import { McpHub, registerMcpServers } from '../../core/mcp/mcpTools';
@@ -23,8 +19,6 @@ import { readFileSync } from 'node:fs';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
 
-const APPROVE: Record<string, AutoApprovePolicy> = { none: 'never', never: 'never', recipe: 'recipe', all: 'all' };
-const PROVIDERS = ['openai', 'anthropic', 'openai-compatible'];
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -140,79 +134,6 @@ function settingsFrom(args: ParsedArgs, io: CliIo): Settings {
     maxSteps: maxSteps ?? DEFAULT_SETTINGS.maxSteps,
     maxCostUsd: maxCost ?? DEFAULT_SETTINGS.maxCostUsd,
     pythonPath: flagString(args, 'python') ?? env.ML_INTERN_PYTHON ?? '',
-  };
-}
-
-function ask(io: CliIo, question: string): Promise<boolean> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  return new Promise((resolve) => {
-    rl.question(question, (answer) => {
-      rl.close();
-      resolve(/^y(es)?$/i.test(answer.trim()));
-    });
-  });
-}
-
-const NOT_APPROVED = 'not approved (run with --approve=all to allow writes and runs, or from an interactive terminal to answer y/n)';
-
-function cliReviewer(io: CliIo, _policy: AutoApprovePolicy, interactive: boolean, refused: string[]): Reviewer {
-  return {
-    async propose(change: ProposedChange): Promise<ReviewDecision> {
-      if (!interactive) {
-        refused.push(`change ${change.path}: ${change.description}`);
-        io.err(`✗ proposed change to ${change.path} (${change.description}): ${NOT_APPROVED}\n`);
-        return { kind: 'rejected', reason: NOT_APPROVED };
-      }
-      io.err(`\n${createPatch(change.path, change.original ?? '', change.proposed, 'current', 'proposed')}\n`);
-      if (await ask(io, `Apply this change to ${change.path} (${change.description})? [y/N] `)) return { kind: 'accepted', text: change.proposed, userPatch: '', auto: false };
-      return { kind: 'rejected', reason: 'the user answered no' };
-    },
-  };
-}
-
-function cliApprover(io: CliIo, _policy: AutoApprovePolicy, interactive: boolean, refused: string[]): CommandApprover {
-  return async (request) => {
-    if (!interactive) {
-      refused.push(`run ${request.argv.join(' ')}: ${request.reason}`);
-      io.err(`✗ ${request.tool} \`${request.argv.join(' ')}\` (${request.reason}): ${NOT_APPROVED}\n`);
-      return { approved: false, reason: NOT_APPROVED };
-    }
-    if (request.detail) io.err(`\n${request.detail}\n`);
-    const ok = await ask(io, `Run \`${request.argv.join(' ')}\` in ${request.cwd} (${request.reason})? [y/N] `);
-    return ok ? { approved: true } : { approved: false, reason: 'the user answered no' };
-  };
-}
-
-function printer(io: CliIo): (e: AgentEvent) => void {
-  let midLine = false;
-  const line = (t: string) => {
-    if (midLine) io.out('\n');
-    midLine = false;
-    io.out(`${t}\n`);
-  };
-  return (e) => {
-    switch (e.type) {
-      case 'run_started':
-        return line(`Run ${e.runId} (${e.folder})`);
-      case 'assistant_delta':
-        io.out(e.text);
-        midLine = !e.text.endsWith('\n');
-        return;
-      case 'tool_call':
-        return line(`→ ${e.name} ${JSON.stringify(e.args).slice(0, 160)}`);
-      case 'tool_result':
-        return line(`${e.ok ? '✓' : '✗'} ${e.name}: ${e.summary}`);
-      case 'process_output':
-        io.out(e.text);
-        midLine = !e.text.endsWith('\n');
-        return;
-      case 'plan':
-        return line(`Plan:\n${e.items.map((i) => `  [${i.status === 'done' ? 'x' : i.status === 'in_progress' ? '~' : ' '}] ${i.text}`).join('\n')}`);
-      case 'notice':
-        return line(`${e.level}: ${e.message}`);
-      default:
-        return;
-    }
   };
 }
 

@@ -1,0 +1,166 @@
+/**
+ * `ml-intern fine-tune --model M --data D`: the deterministic fine-tune session, headless and with
+ * no API key — the same path as the extension's Fine-tune command: inspect the data and the
+ * machine, write the recipe's scripts (asked y/n as diffs, or auto-approved), install what is
+ * missing, run, follow the log, and repair the well-known failures with the playbook. An API key
+ * in the environment only adds LLM repairs for what the playbook cannot fix.
+ */
+import * as path from 'node:path';
+import { CliCommand, EXIT_FAILED, EXIT_OK, ParsedArgs, UsageError, flagNumber, flagString } from '../command';
+import { defaultPython, envReport, inspectData } from '../../core/python';
+import { DatasetInspection, EnvReport } from '../../core/python/types';
+import { EnvSecrets } from '../../core/llm/envSecrets';
+import { createProvider } from '../../core/llm/factory';
+import { LlmProvider } from '../../core/llm/types';
+import { DEFAULT_SETTINGS, ProviderId, Settings } from '../../core/settings';
+import { RunStore } from '../../core/runs/runStore';
+import { FineTuneSession } from '../../core/session/fineTuneSession';
+import { FineTuneRequest } from '../../core/session/types';
+import { startDetached } from '../../core/exec/detached';
+import { NodeFileStore } from '../../core/util/nodeFileStore';
+import { redactor } from '../../core/util/redact';
+import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer } from '../interaction';
+
+const METHODS = ['sft', 'dpo', 'orpo', 'kto'] as const;
+const ADAPTERS = ['lora', 'qlora', 'full'] as const;
+
+export const fineTuneCommand: CliCommand = {
+  name: 'fine-tune',
+  summary: 'Fine-tune a model on a dataset with the recipe engine and the playbook (no API key needed)',
+  usage: [
+    'ml-intern fine-tune --model <hub-id|folder> --data <workspace file|hub-id> [--method sft|dpo|orpo|kto] [--adapter lora|qlora|full]',
+    '                    [--eval-split F] [--max-length N] [--hub-repo owner/name] [--instructions "..."]',
+    '                    [--workspace DIR] [--approve=none|recipe|all] [--python P] [--json]',
+    '',
+    'The method defaults to what the data is for (preference pairs: dpo; labelled single answers: kto; else sft).',
+    'Approval: --approve=none (default) asks y/n on a terminal and refuses otherwise; recipe lets the recipe\'s and',
+    '          the playbook\'s changes through; all also runs without asking.',
+    'Keys (optional, for repairs the playbook cannot make): OPENAI_API_KEY, ANTHROPIC_API_KEY. HF_TOKEN reaches the run only.',
+  ].join('\n'),
+  async run(args, io) {
+    if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}' (use --model and --data)`);
+    const baseModel = flagString(args, 'model');
+    const dataset = flagString(args, 'data');
+    if (!baseModel || !dataset) throw new UsageError('--model and --data are required, e.g. --model Qwen/Qwen2.5-0.5B-Instruct --data data/train.jsonl');
+    const settings = settingsFrom(args, io);
+    const root = path.resolve(io.cwd, flagString(args, 'workspace') ?? '.');
+    const python = defaultPython(io.env, flagString(args, 'python'));
+    const helperOpts = { cwd: root, env: { ...process.env, ...io.env } };
+
+    const inspection = await inspectData(python, dataset, helperOpts).catch((err: unknown) => {
+      throw new Error(`could not inspect ${dataset}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    if (!inspection.trainable) {
+      io.err(`ml-intern fine-tune: ${dataset} cannot be trained on as it is (${inspection.format}):\n${inspection.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      return EXIT_FAILED;
+    }
+    const request = requestFrom(args, baseModel, dataset, inspection);
+    let environment: EnvReport | undefined;
+    try {
+      environment = await envReport(python, helperOpts);
+    } catch (err) {
+      io.err(`warning: no environment report (${err instanceof Error ? err.message : String(err)}); the recipe assumes current library versions\n`);
+    }
+
+    const secrets = new EnvSecrets({ ...io.env });
+    for (const name of ['openai', 'anthropic', 'openai-compatible', 'hf'] as const) redactor.addSecret(await secrets.get(name));
+    let llm: LlmProvider | undefined;
+    if (settings.provider !== 'none') {
+      llm = await createProvider(settings, secrets).catch((err: unknown) => {
+        io.err(`warning: no LLM for repairs (${err instanceof Error ? err.message : String(err)}); the playbook still repairs the well-known failures\n`);
+        return undefined;
+      });
+    }
+    const hf = await secrets.get('hf');
+
+    const files = new NodeFileStore(root);
+    const interactive = Boolean(process.stdin.isTTY) && !args.flags.json && !io.env.CI;
+    const refused: string[] = [];
+    const show = args.flags.json ? () => undefined : printer(io);
+    if (!args.flags.json) {
+      io.out(`${describe(request, inspection)}\n${llm ? `LLM for repairs: ${llm.id} ${llm.model}` : 'No API key: recipe mode (the playbook repairs the well-known failures).'}\n`);
+    }
+    const session = await FineTuneSession.create(request, {
+      files,
+      reviewer: cliReviewer(io, settings.autoApprove, interactive, refused),
+      approveCommand: cliApprover(io, settings.autoApprove, interactive, refused),
+      events: { emit: show },
+      runs: new RunStore(files),
+      settings: () => settings,
+      python,
+      environment,
+      inspection,
+      llm,
+      launch: (spec) => startDetached(spec),
+      processEnv: async (): Promise<Record<string, string>> => (hf ? { HF_TOKEN: hf } : {}),
+    });
+    const onSigint = () => {
+      if (session.abort.signal.aborted) process.exit(130);
+      io.err('\nStopping the training run (Ctrl+C again to quit at once)…\n');
+      void session.stop();
+    };
+    process.on('SIGINT', onSigint);
+    let outcome;
+    try {
+      outcome = await session.execute();
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+    const folder = path.join(root, session.handle.folder);
+    const result = { runId: session.runId, folder, outcome: outcome.kind, summary: outcome.summary, refused };
+    if (args.flags.json) io.out(JSON.stringify(result, null, 2) + '\n');
+    else {
+      const lines = ['', `Run ${result.runId}: ${outcome.kind}`, outcome.summary];
+      if (refused.length) lines.push('', 'Not approved (re-run with --approve=all, or from a terminal to answer y/n):', ...refused.map((x) => `  - ${x}`));
+      lines.push(`Folder: ${folder}`);
+      io.out(lines.join('\n') + '\n');
+    }
+    return outcome.kind === 'succeeded' ? EXIT_OK : EXIT_FAILED;
+  },
+};
+
+function requestFrom(args: ParsedArgs, baseModel: string, dataset: string, inspection: DatasetInspection): FineTuneRequest {
+  const method = flagString(args, 'method') ?? (inspection.task && (METHODS as readonly string[]).includes(inspection.task) ? inspection.task : 'sft');
+  if (!(METHODS as readonly string[]).includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}, got '${method}'`);
+  const adapter = flagString(args, 'adapter') ?? 'lora';
+  if (!(ADAPTERS as readonly string[]).includes(adapter)) throw new UsageError(`--adapter must be one of ${ADAPTERS.join(', ')}, got '${adapter}'`);
+  const evalSplit = flagNumber(args, 'eval-split') ?? 0.05;
+  if (!(evalSplit >= 0 && evalSplit <= 0.5)) throw new UsageError('--eval-split must be a fraction from 0 to 0.5');
+  const maxLength = flagNumber(args, 'max-length');
+  if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength > 0)) throw new UsageError('--max-length must be a whole number of tokens');
+  const mapping = Object.fromEntries(Object.entries(inspection.mapping ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const request: FineTuneRequest = { baseModel, dataset, method: method as FineTuneRequest['method'], adapter: adapter as FineTuneRequest['adapter'], evalSplit };
+  if (Object.keys(mapping).length) request.columnMapping = mapping;
+  request.datasetFormat = inspection.format;
+  if (inspection.jsonField) request.jsonField = inspection.jsonField;
+  if (maxLength) request.maxLength = maxLength;
+  const hubRepo = flagString(args, 'hub-repo');
+  if (hubRepo) request.hubRepo = hubRepo;
+  const instructions = flagString(args, 'instructions');
+  if (instructions) request.instructions = instructions;
+  return request;
+}
+
+function describe(r: FineTuneRequest, ins: DatasetInspection): string {
+  const mapping = Object.entries(r.columnMapping ?? {}).map(([role, col]) => `${col} → ${role}`).join(', ');
+  const lines = [`${r.method.toUpperCase()} (${r.adapter}) of ${r.baseModel} on ${r.dataset}: ${ins.rows} rows, ${ins.format}${mapping ? ` (${mapping})` : ''}`];
+  if (ins.problems.length) lines.push(...ins.problems.map((p) => `  note: ${p}`));
+  return lines.join('\n');
+}
+
+function settingsFrom(args: ParsedArgs, io: { env: NodeJS.ProcessEnv }): Settings {
+  const approve = flagString(args, 'approve') ?? 'none';
+  if (!APPROVE[approve]) throw new UsageError(`--approve must be none, recipe or all, got '${approve}'`);
+  const env = io.env;
+  // An LLM is optional here: only for repairs the playbook cannot make.
+  const provider = flagString(args, 'provider') ?? (env.OPENAI_API_KEY ? 'openai' : env.ANTHROPIC_API_KEY ? 'anthropic' : undefined);
+  if (provider && !PROVIDERS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, got '${provider}'`);
+  return {
+    ...DEFAULT_SETTINGS,
+    ...(provider ? { provider: provider as ProviderId } : {}),
+    model: flagString(args, 'llm-model') ?? '',
+    baseUrl: flagString(args, 'base-url') ?? '',
+    autoApprove: APPROVE[approve],
+    pythonPath: flagString(args, 'python') ?? env.ML_INTERN_PYTHON ?? '',
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * What the headless commands (`run`, `fine-tune`) share with the user at a terminal: the approval
+ * policy flag, y/n questions for changes and commands (refused, and listed, when nobody can
+ * answer), and the event printer.
+ */
+import * as readline from 'node:readline';
+import { createPatch } from 'diff';
+import { CliIo } from './command';
+import { CommandApprover } from '../core/agent/approval';
+import { AgentEvent } from '../core/events';
+import { ProposedChange, ReviewDecision, Reviewer } from '../core/ports';
+import { AutoApprovePolicy } from '../core/settings';
+
+export const APPROVE: Record<string, AutoApprovePolicy> = { none: 'never', never: 'never', recipe: 'recipe', all: 'all' };
+export const PROVIDERS = ['openai', 'anthropic', 'openai-compatible'];
+
+function ask(io: CliIo, question: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  return new Promise((resolve) => {
+    rl.question(question, (answer) => {
+      rl.close();
+      resolve(/^y(es)?$/i.test(answer.trim()));
+    });
+  });
+}
+
+const NOT_APPROVED = 'not approved (run with --approve=all to allow writes and runs, or from an interactive terminal to answer y/n)';
+
+export function cliReviewer(io: CliIo, _policy: AutoApprovePolicy, interactive: boolean, refused: string[]): Reviewer {
+  return {
+    async propose(change: ProposedChange): Promise<ReviewDecision> {
+      if (!interactive) {
+        refused.push(`change ${change.path}: ${change.description}`);
+        io.err(`✗ proposed change to ${change.path} (${change.description}): ${NOT_APPROVED}\n`);
+        return { kind: 'rejected', reason: NOT_APPROVED };
+      }
+      io.err(`\n${createPatch(change.path, change.original ?? '', change.proposed, 'current', 'proposed')}\n`);
+      if (await ask(io, `Apply this change to ${change.path} (${change.description})? [y/N] `)) return { kind: 'accepted', text: change.proposed, userPatch: '', auto: false };
+      return { kind: 'rejected', reason: 'the user answered no' };
+    },
+  };
+}
+
+export function cliApprover(io: CliIo, _policy: AutoApprovePolicy, interactive: boolean, refused: string[]): CommandApprover {
+  return async (request) => {
+    if (!interactive) {
+      refused.push(`run ${request.argv.join(' ')}: ${request.reason}`);
+      io.err(`✗ ${request.tool} \`${request.argv.join(' ')}\` (${request.reason}): ${NOT_APPROVED}\n`);
+      return { approved: false, reason: NOT_APPROVED };
+    }
+    if (request.detail) io.err(`\n${request.detail}\n`);
+    const ok = await ask(io, `Run \`${request.argv.join(' ')}\` in ${request.cwd} (${request.reason})? [y/N] `);
+    return ok ? { approved: true } : { approved: false, reason: 'the user answered no' };
+  };
+}
+
+export function printer(io: CliIo): (e: AgentEvent) => void {
+  let midLine = false;
+  const line = (t: string) => {
+    if (midLine) io.out('\n');
+    midLine = false;
+    io.out(`${t}\n`);
+  };
+  return (e) => {
+    switch (e.type) {
+      case 'run_started':
+        return line(`Run ${e.runId} (${e.folder})`);
+      case 'assistant_delta':
+        io.out(e.text);
+        midLine = !e.text.endsWith('\n');
+        return;
+      case 'tool_call':
+        return line(`→ ${e.name} ${JSON.stringify(e.args).slice(0, 160)}`);
+      case 'tool_result':
+        return line(`${e.ok ? '✓' : '✗'} ${e.name}: ${e.summary}`);
+      case 'process_output':
+        io.out(e.text);
+        midLine = !e.text.endsWith('\n');
+        return;
+      case 'plan':
+        return line(`Plan:\n${e.items.map((i) => `  [${i.status === 'done' ? 'x' : i.status === 'in_progress' ? '~' : ' '}] ${i.text}`).join('\n')}`);
+      case 'notice':
+        return line(`${e.level}: ${e.message}`);
+      // The fine-tune session's steps (the agent's come as tool calls).
+      case 'change_proposed':
+        return line(`→ change ${e.path}: ${e.description} (+${e.added} −${e.removed})`);
+      case 'change_decided':
+        return line(`${e.decision === 'accepted' ? '✓' : '✗'} ${e.path} ${e.decision}${e.auto ? ' (auto-approved)' : ''}${e.reason ? `: ${e.reason}` : ''}`);
+      case 'process_started':
+        return line(`▶ ${e.argv.join(' ')}`);
+      case 'diagnosis':
+        return line(`✗ attempt ${e.attempt} failed: ${e.category} — ${e.summary}${e.fix ? `\n  fix: ${e.fix}` : ''}`);
+      default:
+        return;
+    }
+  };
+}
