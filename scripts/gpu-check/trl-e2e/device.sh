@@ -9,28 +9,13 @@ OUT=${OUT:?set OUT to a folder for the results}
 PY=${PYTHON:-python3}
 ROOT=$(pwd)
 HERE=$ROOT/scripts/gpu-check/trl-e2e
-VENDOR=$ROOT/.gpu-e2e/vendor
 CASES=/tmp/mli-cases
-SITE=/tmp/mli-site
-rm -rf "$SITE" "$CASES" && mkdir -p "$SITE" "$OUT/cases" "$OUT/validate"
+rm -rf "$CASES" && mkdir -p "$OUT/cases" "$OUT/validate"
 cp -r "$ROOT/.gpu-e2e/cases" "$CASES"
 step() { echo "== $(date +%T) $*" >&2; }
 
 step packages
-# Leaf packages first, so that the datasets check sees them.
-for pair in dill:dill multiprocess:multiprocess fsspec:fsspec xxhash:xxhash-shim datasets:datasets trl:trl; do
-  mod=${pair%%:*} dir=${pair#*:}
-  if PYTHONPATH=$SITE "$PY" -c "import $mod" 2>/dev/null; then
-    echo "$mod: the machine's own" >> "$OUT/packages.txt"
-  else
-    cp -r "$VENDOR/$dir" "$SITE/" 2>/dev/null || cp -r "$VENDOR/$dir/$mod" "$SITE/"
-    [ "$mod" = multiprocess ] && cp -r "$VENDOR/_multiprocess" "$SITE/"
-    cp -r "$VENDOR/$mod"-*.dist-info "$SITE/" 2>/dev/null
-    echo "$mod: vendored ($(ls -d "$VENDOR/$mod"-*.dist-info 2>/dev/null | sed 's/.*\///'))" >> "$OUT/packages.txt"
-  fi
-done
-[ -d "$SITE/xxhash-shim" ] && mv "$SITE/xxhash-shim/xxhash" "$SITE/" && rmdir "$SITE/xxhash-shim"
-export PYTHONPATH=$SITE HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false HF_HOME=/tmp/mli-hf
+source "$HERE/site.sh"
 { nvidia-smi -L; "$PY" --version; "$PY" -c "
 import importlib.metadata as m
 for p in ['torch','transformers','trl','peft','datasets','accelerate','pyarrow','pandas','dill','multiprocess','fsspec','xxhash','tokenizers','huggingface_hub','jinja2']:
