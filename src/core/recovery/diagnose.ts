@@ -198,6 +198,10 @@ function summarise(category: FailureCategory, ev: string[], d: DiagnosisDetails 
     case 'gated_or_auth':
       return `Downloading ${d?.repoId ? `'${d.repoId}'` : 'the model'} was refused: it is gated or private, or the Hugging Face token is missing or invalid.`;
     case 'dataset_schema': {
+      const missing = grab(/Unable to find ['"]([^'"]+)['"]/) ?? grab(/No such file or directory: ['"]([^'"]+)['"]/);
+      if (missing) {
+        return `The data file '${missing}' does not exist: the script looks for DATASET from the folder it runs in; set DATASET in the CONFIG block to the file's path from there (or an absolute path).`;
+      }
       const col = grab(/KeyError: ['"]([^'"]+)['"]/) ?? grab(/Column(?:s)? \[?['"]?([\w-]+)/);
       return `The dataset does not have the columns or format the trainer expects${col ? ` (missing '${col}')` : ''}.`;
     }

@@ -9,6 +9,7 @@ import { LogPipeline } from '../../../src/core/logs/pipeline';
 import { diagnose } from '../../../src/core/recovery/diagnose';
 import { playbook } from '../../../src/core/recovery/playbook';
 import { failedDiagnosis } from '../../../src/core/recovery/repairLoop';
+import { datasetFromScriptFolder } from '../../../src/core/session/fineTuneSession';
 
 const DIR = path.resolve(__dirname, '../../fixtures/real-gpu/failures');
 const read = (name: string) => readFileSync(path.join(DIR, `${name}.log`), 'utf8');
@@ -66,4 +67,21 @@ test('the diverged run exited 0 on the real machine: it still counts as failed (
   // What a re-attached session and the repair loop both decide from (exit code 0 was the real one).
   assert.equal(failedDiagnosis({ exitCode: 0, logText: read('nan_loss') })?.category, 'nan_loss');
   assert.equal(failedDiagnosis({ exitCode: 0, logText: readFileSync(path.resolve(__dirname, '../../fixtures/real-gpu/transformers-5.17-trainer.log'), 'utf8') }), undefined);
+});
+
+test('the real run of `ml-intern fine-tune` on a GPU that looked for its data inside the script folder: the diagnosis names the file and what to set', () => {
+  // Before the session wrote DATASET relative to the script's folder, the script looked for
+  // data/train.jsonl inside sft-llama-chat/ (test/fixtures/real-gpu/cli, datasets 5.0.1).
+  const text = readFileSync(path.resolve(__dirname, '../../fixtures/real-gpu/cli/sft-attempt-1-data-not-found.log'), 'utf8');
+  const d = diagnose(text);
+  assert.equal(d.category, 'dataset_schema');
+  assert.equal(d.summary, "The data file '/tmp/mli-cli-ws/sft/sft-llama-chat/data/train.jsonl' does not exist: the script looks for DATASET from the folder it runs in; set DATASET in the CONFIG block to the file's path from there (or an absolute path).");
+});
+
+test('the session writes a workspace data file as seen from the script folder; Hub ids and absolute paths stay', () => {
+  assert.equal(datasetFromScriptFolder('data/train.jsonl', 'sft-llama-chat'), '../data/train.jsonl');
+  assert.equal(datasetFromScriptFolder('./data/a.csv', 'sft-x'), '../data/a.csv');
+  assert.equal(datasetFromScriptFolder('sft-x/local.jsonl', 'sft-x'), 'local.jsonl');
+  assert.equal(datasetFromScriptFolder('HuggingFaceH4/ultrafeedback_binarized', 'dpo-x'), 'HuggingFaceH4/ultrafeedback_binarized');
+  assert.equal(datasetFromScriptFolder('/data/train.jsonl', 'sft-x'), '/data/train.jsonl');
 });

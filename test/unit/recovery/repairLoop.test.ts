@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readConfig } from '../../../src/core/recipes';
@@ -16,14 +16,16 @@ const FAKE_TRAINER = join(__dirname, '../../fixtures/trainer/fake_trainer.py');
 const SCRIPT = 'train.py';
 const RUN_DIR = '.ml-intern/runs/r1';
 
-/** Runs the fixture trainer (a real python process) on the script's CONFIG block. */
+/** Runs the fixture trainer (a real python process) on the script's CONFIG block, from a folder holding its data file. */
 function fakeTrainerRunner(files: MemoryFileStore, runs: RunResult[]): ScriptRunner {
   const dir = mkdtempSync(join(tmpdir(), 'ml-intern-repair-'));
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'data', 'train.jsonl'), '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n');
   return async (scriptPath) => {
     const path = join(dir, 'train.py');
     writeFileSync(path, await files.read(scriptPath));
     const r = await new Promise<RunResult>((resolve, reject) => {
-      const p = spawn('python3', [FAKE_TRAINER, '--reads-config', path, '--oom-above', '2', '--steps', '6', '--no-color'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn('python3', [FAKE_TRAINER, '--reads-config', path, '--oom-above', '2', '--steps', '6', '--no-color'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
       let log = '';
       p.stdout.on('data', (b: Buffer) => (log += b.toString()));
       p.stderr.on('data', (b: Buffer) => (log += b.toString()));

@@ -73,7 +73,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: TrainingMethod, t:
   // ------------------------------------------------------------------ CONFIG
   const cfg: (ConfigLine | string)[] = [
     { name: 'MODEL_ID', value: spec.baseModel ?? '', comment: 'base model: Hub id or local folder' },
-    { name: 'DATASET', value: spec.dataset ?? '', comment: isLocalDataset(spec.dataset ?? '') ? 'workspace file or folder' : 'Hub dataset id' },
+    { name: 'DATASET', value: spec.dataset ?? '', comment: isLocalDataset(spec.dataset ?? '') ? 'file or folder, relative to where the script runs' : 'Hub dataset id' },
     { name: 'DATASET_SPLIT', value: spec.datasetSplit },
     { name: 'EVAL_SPLIT', value: spec.evalSplit, comment: 'fraction held out to measure overfitting (0 = no evaluation)' },
     { name: 'SEED', value: spec.seed, comment: 'same seed, same split: runs stay comparable' },
