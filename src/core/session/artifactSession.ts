@@ -26,6 +26,7 @@ import { RunHandle } from '../runs/runStore';
 import { slugify } from '../runs/ids';
 import { TranscriptEntry } from '../runs/types';
 import { RecipeCommand, RecipeFile, RecipeSpec, renderRecipe, setConfig, SpecError } from '../recipes';
+import { fromScriptFolder } from '../recipes/scriptPaths';
 import { diagnose } from '../recovery';
 import { DetachedRun } from '../exec/detached';
 import { recipeEnvironment } from './envAdapters';
@@ -119,12 +120,8 @@ async function adapterBase(ws: WorkspaceView, folder: string): Promise<{ isAdapt
   }
 }
 
-/** A workspace path as the scripts in `folder` see it (they run from there); Hub ids and absolute paths stay. */
-function fromFolder(folder: string, p: string): string {
-  if (path.isAbsolute(p)) return p;
-  const rel = path.posix.relative(folder, p.replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+$/, ''));
-  return rel.startsWith('.') ? rel : `./${rel}`;
-}
+/** A workspace path as the scripts in `folder` see it (they run from there). */
+const fromFolder = (folder: string, p: string): string => fromScriptFolder(p, folder);
 
 /** Render the request's recipe: files, commands and notes, paths rewritten for the folder. */
 export async function planArtifact(r: ArtifactRequest, ws: WorkspaceView, deps: Pick<ArtifactDeps, 'environment'>, folder = artifactFolder(r)): Promise<ArtifactPlan> {

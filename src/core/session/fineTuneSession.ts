@@ -22,7 +22,7 @@ import { RunHandle, RunStore } from '../runs/runStore';
 import { slugify } from '../runs/ids';
 import { TranscriptEntry } from '../runs/types';
 import { renderRecipe, RecipeSpec } from '../recipes';
-import { isLocalDataset } from '../recipes/spec';
+import { scriptSidePaths } from '../recipes/scriptPaths';
 import { readConfig } from '../recipes/configBlock';
 import { preflight } from '../recovery/preflight';
 import { failedDiagnosis, repairLoop, RunResult } from '../recovery/repairLoop';
@@ -67,16 +67,6 @@ export interface SessionDeps {
 export function scriptFolder(request: Pick<FineTuneRequest, 'method' | 'baseModel'>): string {
   const model = request.baseModel.split('/').pop() ?? request.baseModel;
   return `${request.method}-${slugify(model, 40)}`;
-}
-
-/**
- * The dataset as the script sees it: the script runs from its own folder, so a workspace-relative
- * file ("data/train.jsonl") needs the way up ("../data/train.jsonl"). Hub ids and absolute paths
- * stay as they are. (A real GPU run caught the script looking for data/ inside its own folder.)
- */
-export function datasetFromScriptFolder(dataset: string, folder: string): string {
-  if (!isLocalDataset(dataset) || path.isAbsolute(dataset) || dataset.startsWith('~')) return dataset;
-  return path.posix.relative(folder, path.posix.normalize(dataset.replace(/\\/g, '/')));
 }
 
 export function requestToSpec(request: FineTuneRequest, outputDir: string): RecipeSpec {
@@ -215,7 +205,8 @@ export class FineTuneSession {
   /** Render the recipe, apply the preflight fixes, and propose every file. */
   private async proposeScripts(): Promise<{ kind: 'ok'; scriptPath: string } | { kind: 'stop'; outcome: SessionOutcome }> {
     const folder = scriptFolder(this.request);
-    const spec = requestToSpec({ ...this.request, dataset: datasetFromScriptFolder(this.request.dataset, folder) }, `outputs/${this.runId}`);
+    // The script runs from its folder: workspace paths (the data, a local base model) are written as seen from there.
+    const spec = await scriptSidePaths(requestToSpec(this.request, `outputs/${this.runId}`), folder, (p) => this.deps.files.exists(p));
     // Without the whole inspection (the wizard hands over only what it asked), the request still says where a wrapped JSON file keeps its rows.
     const inspection = recipeInspection(this.deps.inspection) ?? (this.request.jsonField ? { jsonField: this.request.jsonField } : undefined);
     const rendered = renderRecipe(spec, { inspection, env: recipeEnvironment(this.deps.environment) });

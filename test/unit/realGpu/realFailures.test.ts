@@ -9,7 +9,7 @@ import { LogPipeline } from '../../../src/core/logs/pipeline';
 import { diagnose } from '../../../src/core/recovery/diagnose';
 import { playbook } from '../../../src/core/recovery/playbook';
 import { failedDiagnosis } from '../../../src/core/recovery/repairLoop';
-import { datasetFromScriptFolder } from '../../../src/core/session/fineTuneSession';
+import { datasetFromScriptFolder } from '../../../src/core/recipes/scriptPaths';
 
 const DIR = path.resolve(__dirname, '../../fixtures/real-gpu/failures');
 const read = (name: string) => readFileSync(path.join(DIR, `${name}.log`), 'utf8');
@@ -81,7 +81,7 @@ test('the real run of `ml-intern fine-tune` on a GPU that looked for its data in
 test('the session writes a workspace data file as seen from the script folder; Hub ids and absolute paths stay', () => {
   assert.equal(datasetFromScriptFolder('data/train.jsonl', 'sft-llama-chat'), '../data/train.jsonl');
   assert.equal(datasetFromScriptFolder('./data/a.csv', 'sft-x'), '../data/a.csv');
-  assert.equal(datasetFromScriptFolder('sft-x/local.jsonl', 'sft-x'), 'local.jsonl');
+  assert.equal(datasetFromScriptFolder('sft-x/local.jsonl', 'sft-x'), './local.jsonl');
   assert.equal(datasetFromScriptFolder('HuggingFaceH4/ultrafeedback_binarized', 'dpo-x'), 'HuggingFaceH4/ultrafeedback_binarized');
   assert.equal(datasetFromScriptFolder('/data/train.jsonl', 'sft-x'), '/data/train.jsonl');
 });

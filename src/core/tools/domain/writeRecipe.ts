@@ -7,6 +7,7 @@
 import { DatasetInspection, EnvReport, inspectData } from '../../python';
 import { ADAPTERS, isLocalDataset, MERGE_METHODS, METHODS, RecipeSpec, RenderedRecipe, renderRecipe, SpecError, TRAINING_METHODS } from '../../recipes';
 import { preflight } from '../../recovery';
+import { scriptSidePaths } from '../../recipes/scriptPaths';
 import { slugify } from '../../runs/ids';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from '../../session/envAdapters';
 import { errorMessage } from '../text';
@@ -159,7 +160,9 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
     let rendered: RenderedRecipe;
     try {
       const dims = raw.baseModel ? await modelDims(ctx, raw.baseModel).catch(() => undefined) : undefined;
-      rendered = renderRecipe(raw, { env: recipeEnvironment(env), inspection: recipeInspection(inspection), ...(dims ? { dims } : {}) });
+      // The commands run with cwd = the folder: the data and a local base model are written as seen from there.
+      const scriptSide = await scriptSidePaths(raw, folder, (p) => ctx.files.exists(p));
+      rendered = renderRecipe(scriptSide, { env: recipeEnvironment(env), inspection: recipeInspection(inspection), ...(dims ? { dims } : {}) });
     } catch (err) {
       if (err instanceof SpecError) {
         return { ok: false, output: `${err.message}\nNothing was written. Fix these fields and call write_recipe again${inspection ? '' : ' (inspect_data shows the columns)'}.`, data: { problems: err.problems } };
@@ -187,7 +190,8 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
     }
     const rejected = outcomes.filter((o) => o.decision === 'rejected');
     const s = rendered.spec;
-    const what = `${s.method.toUpperCase()} recipe${s.baseModel ? ` for ${s.baseModel}` : ''}${s.dataset ? ` on ${s.dataset}` : ''}${s.method === 'sft' || s.method === 'dpo' || s.method === 'orpo' || s.method === 'kto' ? ` (${s.adapter})` : ''}`;
+    // Named as the user knows them (workspace paths), not as the script in the folder sees them.
+    const what = `${s.method.toUpperCase()} recipe${raw.baseModel ? ` for ${raw.baseModel}` : ''}${raw.dataset ? ` on ${raw.dataset}` : ''}${s.method === 'sft' || s.method === 'dpo' || s.method === 'orpo' || s.method === 'kto' ? ` (${s.adapter})` : ''}`;
     const lines = [`${what} -> folder ${folder}/ (${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}):`, ...outcomes.map((o) => o.line)];
     if (rendered.commands.length) lines.push('Commands:', ...commandLines(rendered, folder));
     const allNotes = [...notes, ...rendered.notes];

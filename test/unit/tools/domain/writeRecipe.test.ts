@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readConfig } from '../../../../src/core/recipes/configBlock';
 import { fakeGpuEnv, harness, workspace } from './context';
@@ -132,6 +132,26 @@ test('write_recipe: eval, merge and push recipes', async () => {
     const push = await h.call('write_recipe', { method: 'push', hubRepo: 'me/qwen-medical', modelPath: 'outputs/final' });
     assert.equal(push.ok, true, push.output);
     assert.deepEqual(h.proposals.slice(-2).map((p) => p.path), ['push-qwen-medical/push_to_hub.py', 'push-qwen-medical/README.md']);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('write_recipe writes workspace paths as the script sees them from its folder (its commands run there); Hub ids stay', async () => {
+  const ws = workspace();
+  try {
+    mkdirSync(join(ws, 'models', 'my-base'), { recursive: true });
+    writeFileSync(join(ws, 'models', 'my-base', 'config.json'), '{"model_type": "llama"}');
+    const h = harness(ws, { env: fakeGpuEnv() });
+    const local = await h.call('write_recipe', { ...SFT, baseModel: 'models/my-base', folder: 'runs/sft' });
+    assert.equal(local.ok, true, local.output);
+    const cfg = readConfig(readFileSync(join(ws, 'runs', 'sft', 'train.py'), 'utf8'));
+    assert.equal(cfg.DATASET, '../../data/medical_qa.jsonl');
+    assert.equal(cfg.MODEL_ID, '../../models/my-base');
+    assert.match(local.output, /^SFT recipe for models\/my-base on data\/medical_qa\.jsonl/);
+
+    const hub = await h.call('write_recipe', SFT);
+    assert.equal(readConfig(readFileSync(join(ws, FOLDER, 'train.py'), 'utf8')).MODEL_ID, 'Qwen/Qwen2.5-0.5B-Instruct', hub.output);
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }
