@@ -35,7 +35,8 @@ export const fineTuneCommand: CliCommand = {
     'The method defaults to what the data is for (preference pairs: dpo; labelled single answers: kto; else sft).',
     'Approval: --approve=none (default) asks y/n on a terminal and refuses otherwise; recipe lets the recipe\'s and',
     '          the playbook\'s changes through; all also runs without asking.',
-    'Keys (optional, for repairs the playbook cannot make): OPENAI_API_KEY, ANTHROPIC_API_KEY. HF_TOKEN reaches the run only.',
+    'Keys (optional, for repairs the playbook cannot make): OPENAI_API_KEY, ANTHROPIC_API_KEY, or --provider openai-compatible',
+    '          --base-url URL --llm-model M with ML_INTERN_API_KEY. HF_TOKEN reaches the run only.',
   ].join('\n'),
   async run(args, io) {
     if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}' (use --model and --data)`);

@@ -19,7 +19,6 @@ import { readFileSync } from 'node:fs';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
 
-
 export const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run the agent on a goal, headless (or continue a run)',
