@@ -801,6 +801,7 @@ class RowChecks(object):
         self.empty_answer = []
         self.empty_answer_count = 0
         self.too_long_count = 0
+        self.prompt_too_long_count = 0
         self.longest = (0, None)
         self.seen = set()
         self.dup_count = 0
@@ -826,10 +827,16 @@ class RowChecks(object):
             return
         chars = 0
         for key, col in m.items():
-            if key == 'label':
+            if key in ('label', 'chosen', 'rejected'):
                 continue
             chars += _text_len(row.get(col))
+        # A preference row is trained as two sequences, prompt + chosen and prompt + rejected: the longer counts.
+        if 'chosen' in m or 'rejected' in m:
+            chars += max(_text_len(row.get(m.get('chosen'))), _text_len(row.get(m.get('rejected'))))
         tokens = chars // 4
+        # trl (DPO/KTO) drops a row whose prompt alone fills max_length: nothing of the answer would remain.
+        if 'prompt' in m and det.task in ('dpo', 'kto') and _text_len(row.get(m['prompt'])) // 4 >= self.max_length:
+            self.prompt_too_long_count += 1
         if tokens > self.longest[0]:
             self.longest = (tokens, n)
         if tokens > self.max_length:
@@ -880,6 +887,10 @@ class RowChecks(object):
             out.append('%d of %d row(s) are longer than --max-length %d tokens (approx. chars/4; longest ~%d at row %s): '
                        'they will be truncated; raise max_length or filter them'
                        % (self.too_long_count, rows, self.max_length, self.longest[0], self.longest[1]))
+        if self.prompt_too_long_count:
+            out.append('%d row(s) have a prompt alone longer than --max-length %d tokens (approx.): trl drops them from '
+                       'training ("Dropping fully truncated examples"); raise max_length or shorten those prompts'
+                       % (self.prompt_too_long_count, self.max_length))
         if self.eot_count:
             out.append('%d answer(s) end with a literal end-of-text token (e.g. <|endoftext|>): remove it; '
                        'the tokenizer adds its own EOS token' % self.eot_count)

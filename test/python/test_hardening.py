@@ -104,6 +104,18 @@ class BadInput(unittest.TestCase):
             r = run_helper(*args)
             self.assertIn(needle, r['error'])
 
+    def test_preference_rows_count_one_answer_and_overlong_prompts_are_dropped(self):
+        # trl trains prompt + chosen and prompt + rejected: the longer pair counts, not the sum of all three.
+        fits = {'prompt': 'p' * 1000, 'chosen': 'c' * 1600, 'rejected': 'r' * 1600}
+        r = run_helper(self.write('pairs.jsonl', (json.dumps(fits) + '\n').encode() * 3), '--max-length', '1024')
+        self.assertEqual(r['task'], 'dpo')
+        self.assertNotIn('longer than --max-length', self.problems(r))
+        # A prompt that alone fills max_length: trl drops the row (seen in real trl 1.9 runs).
+        long_prompt = {'prompt': 'p' * 4400, 'chosen': 'c', 'rejected': 'r'}
+        r = run_helper(self.write('long_prompt.jsonl', (json.dumps(fits) + '\n' + json.dumps(long_prompt) + '\n').encode()), '--max-length', '1024')
+        self.assertIn('1 row(s) have a prompt alone longer than --max-length 1024 tokens (approx.): trl drops them', self.problems(r))
+        self.assertTrue(r['trainable'])
+
     def test_deeply_nested_row(self):
         deep = b'{"text": ' + b'[' * 5000 + b']' * 5000 + b'}\n'
         r = run_helper(self.write('deep.jsonl', deep + b'{"text": "ok"}\n'))
