@@ -41,6 +41,8 @@ export const flow = {
     await chat.locator('[data-testid="loss-chart-canvas"]').first().waitFor({ state: 'visible', timeout: 30000 });
     await chat.locator('[data-testid="loss-chart-canvas"]:visible').last().scrollIntoViewIfNeeded();
     await waitFor('the summary in the chat panel', async () => /Training finished after 1 automatic repair/.test((await chat.locator('[data-testid="assistant-message"]').allTextContents()).join('\n')), { timeoutMs: 30000 });
+    // The line of latest figures under the progress: the fixture trainer logs token accuracy and grad norm.
+    await waitFor('the latest figures on the run card', async () => /token accuracy [\d.]+ % · grad norm [\d.]+/.test((await chat.locator('[data-testid="run-figures"]:visible').allTextContents()).join('\n')), { timeoutMs: 30000 });
     await ctx.screenshot(page, '3-panel-chart-and-summary');
   },
 };
