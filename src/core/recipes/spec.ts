@@ -5,6 +5,7 @@
  * minimal shape the recipes need, structurally compatible with src/core/python/types.ts.
  */
 import { PackagesLike } from './libraryVersions';
+import { FIXED_STEPS, planSteps } from './stepPlan';
 
 export type Method = 'sft' | 'dpo' | 'orpo' | 'kto' | 'eval' | 'merge' | 'push';
 export type Adapter = 'lora' | 'qlora' | 'full';
@@ -42,6 +43,8 @@ export interface DatasetInspectionLike {
   columns?: string[];
   trainable?: boolean;
   problems?: string[];
+  /** Rows in the dataset (all of them, or the Hub's count): scales how often the run logs and evaluates. */
+  rows?: number;
   /** Rows under one top-level key of a JSON document: load_dataset needs field=<it>. */
   jsonField?: string;
 }
@@ -255,15 +258,31 @@ export function resolveSpec(input: unknown): ResolvedSpec {
     lrSchedulerType: s.lrSchedulerType ?? 'cosine',
     seed: s.seed ?? 42,
     saveTotalLimit: s.saveTotalLimit ?? 2,
-    saveSteps: s.saveSteps ?? 200,
-    evalSteps: s.evalSteps ?? 200,
-    loggingSteps: s.loggingSteps ?? 10,
+    ...stepCadence(s, {
+      epochs: s.epochs ?? (preference ? 1 : 3),
+      perDeviceTrainBatchSize: s.perDeviceTrainBatchSize ?? (preference ? 2 : 4),
+      gradientAccumulationSteps: s.gradientAccumulationSteps ?? (preference ? 8 : 4),
+      evalSplit: isNum(evalSplit) ? evalSplit : 0,
+    }),
     bf16,
     fp16,
     attnImplementation: flash,
     columnMapping: mapping,
     evalTasks: s.evalTasks ?? ['mmlu', 'gsm8k'],
     hubPrivate: s.hubPrivate ?? true,
+  };
+}
+
+/** Logging/eval/save steps: the user's, else scaled to the run's length when the row count is known, else the fixed defaults. */
+function stepCadence(s: RecipeSpec, r: { epochs: number; perDeviceTrainBatchSize: number; gradientAccumulationSteps: number; evalSplit: number }): { loggingSteps: number; evalSteps: number; saveSteps: number } {
+  const rows = s.inspection?.rows;
+  const planned = isNum(rows) && rows > 0 && isNum(r.epochs) && isNum(r.perDeviceTrainBatchSize) && isNum(r.gradientAccumulationSteps)
+    ? planSteps({ rows, ...r, gpus: s.env?.gpus?.length ?? 1 })
+    : FIXED_STEPS;
+  return {
+    loggingSteps: s.loggingSteps ?? planned.loggingSteps,
+    evalSteps: s.evalSteps ?? planned.evalSteps,
+    saveSteps: s.saveSteps ?? planned.saveSteps,
   };
 }
 

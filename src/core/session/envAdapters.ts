@@ -46,6 +46,7 @@ export function recipeInspection(inspection: DatasetInspection | undefined): Dat
     columns: inspection.columns.map((c) => c.name),
     trainable: inspection.trainable,
     problems: inspection.problems,
+    rows: inspection.rows,
     ...(inspection.jsonField ? { jsonField: inspection.jsonField } : {}),
   };
 }

@@ -18,6 +18,8 @@ export interface FineTuneRequest {
   datasetFormat?: string;
   /** The dataset is one JSON document with its rows under this key ({"data": [...]}). */
   jsonField?: string;
+  /** Rows in the dataset, from the inspection: the recipe scales how often the run logs and evaluates. */
+  datasetRows?: number;
   maxLength?: number;
 }
 

@@ -413,6 +413,7 @@ export class WizardMachine {
     if (Object.keys(mapping).length) r.columnMapping = mapping;
     if (a.inspection?.format) r.datasetFormat = a.inspection.format;
     if (a.inspection?.jsonField) r.jsonField = a.inspection.jsonField;
+    if (typeof a.inspection?.rows === 'number' && a.inspection.rows > 0) r.datasetRows = a.inspection.rows;
     return r;
   }
 }

@@ -46,6 +46,7 @@ test('next/back walk the seven steps with "(x/y)" titles; a full pass yields a F
     instructions: '2 epochs',
     columnMapping: { messages: 'conversations' },
     datasetFormat: 'messages',
+    datasetRows: 100,
   });
 });
 

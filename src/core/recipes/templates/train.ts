@@ -5,6 +5,7 @@
 import { importModule, TargetVersions, valueSupported, versionAtLeast, MIN_TRL } from '../libraryVersions';
 import { isLocalDataset, ResolvedSpec, TrainingMethod } from '../spec';
 import { ConfigLine, call, configBlock, pyStr } from './pyutil';
+import { totalSteps } from '../stepPlan';
 import { MESSAGE_HELPERS, preferenceFunction, sftRowFunctions, unpairedFunction } from './mapping';
 
 export interface TrainScript {
@@ -53,6 +54,10 @@ export function renderTrainScript(spec: ResolvedSpec, method: TrainingMethod, t:
   const { config: configClass, trainer: trainerClass, title } = CLASS[method];
   const adapter = spec.adapter;
   const peft = adapter !== 'full';
+  const rows = spec.inspection?.rows;
+  const runSteps = typeof rows === 'number' && rows > 0
+    ? totalSteps({ rows, evalSplit: spec.evalSplit, epochs: spec.epochs, perDeviceTrainBatchSize: spec.perDeviceTrainBatchSize, gradientAccumulationSteps: spec.gradientAccumulationSteps, gpus: spec.env?.gpus?.length ?? 1 })
+    : undefined;
   const qlora = adapter === 'qlora';
   const reportTo = chooseReportTo(spec, t);
   if (!trl(MIN_TRL)) notes.push(`trl ${t.trl} is older than ${MIN_TRL}, the oldest release these recipes support: upgrade with pip install -U trl.`);
@@ -113,7 +118,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: TrainingMethod, t:
   if (method === 'kto') cfg.push({ name: 'DESIRABLE_WEIGHT', value: null, comment: 'None = balance desirable vs undesirable rows (KTO paper, Eq. 8)' });
   cfg.push(
     '',
-    { name: 'LOGGING_STEPS', value: spec.loggingSteps },
+    { name: 'LOGGING_STEPS', value: spec.loggingSteps, ...(runSteps ? { comment: `~${runSteps} optimizer steps in this run (${spec.inspection!.rows} rows)` } : {}) },
     { name: 'EVAL_STEPS', value: spec.evalSteps },
     { name: 'SAVE_STEPS', value: spec.saveSteps },
     { name: 'SAVE_TOTAL_LIMIT', value: spec.saveTotalLimit, comment: 'keep only the newest checkpoints on disk' },
