@@ -121,6 +121,13 @@ test('seed scenario: Llama-3-8B-Instruct, medical QA columns, LoRA, 5 % validati
   assert.deepEqual(r.commands.map((c) => c.argv), [['python', 'train.py']]);
 });
 
+test('the model card names the data as the workspace does, not as the script sees it from its folder', () => {
+  const r = renderRecipe({ method: 'sft', baseModel: 'm/x', dataset: '../data/medical_qa.jsonl', columnMapping: MAPPINGS.sft, hubRepo: 'me/med' });
+  const card = r.files.find((f) => f.path === 'README.md')!.content;
+  assert.match(card, /on `data\/medical_qa\.jsonl`/);
+  assert.match(r.files.find((f) => f.path === 'train.py')!.content, /^DATASET = "\.\.\/data\/medical_qa\.jsonl"/m);
+});
+
 test('no push code path is active and no card is written without hubRepo', () => {
   const r = renderRecipe({ method: 'sft', baseModel: 'm/x', dataset: 'd.jsonl', columnMapping: MAPPINGS.sft });
   assert.match(r.files[0].content, /HUB_MODEL_ID = None/);

@@ -7,6 +7,8 @@ export function modelCard(spec: ResolvedSpec): string {
   const adapter = spec.adapter !== 'full' && spec.method !== 'merge';
   const method = spec.method === 'push' ? (spec.models ? 'merge' : 'sft') : spec.method;
   const tags = ['ml-intern', 'trl', method, ...(adapter ? ['lora', ...(spec.adapter === 'qlora' ? ['qlora'] : [])] : [])];
+  // The script sees a workspace file from its own folder ("../data/train.jsonl"); a reader of the card wants "data/train.jsonl".
+  spec = { ...spec, ...(spec.dataset ? { dataset: spec.dataset.replace(/^(?:\.\.\/)+/, '') } : {}) };
   const front = ['---'];
   if (spec.baseModel) front.push(`base_model: ${spec.baseModel}`);
   if (adapter) front.push('library_name: peft');
