@@ -235,6 +235,9 @@ export function resolveSpec(input: unknown): ResolvedSpec {
   const lrDefault = adapter === 'full' ? LR[tm].full : LR[tm].adapter;
   const preference = method !== 'sft';
   const name = (s.hubRepo ?? s.baseModel ?? 'model').split('/').pop() ?? 'model';
+  const epochs = s.epochs ?? (preference ? 1 : 3);
+  const perDeviceTrainBatchSize = s.perDeviceTrainBatchSize ?? (preference ? 2 : 4);
+  const gradientAccumulationSteps = s.gradientAccumulationSteps ?? (preference ? 8 : 4);
   return {
     ...s,
     adapter,
@@ -244,9 +247,9 @@ export function resolveSpec(input: unknown): ResolvedSpec {
     maxPromptLength,
     outputDir: s.outputDir ?? (method === 'merge' ? 'merged' : `outputs/${name}-${training ? method : 'model'}`),
     learningRate: s.learningRate ?? lrDefault,
-    epochs: s.epochs ?? (preference ? 1 : 3),
-    perDeviceTrainBatchSize: s.perDeviceTrainBatchSize ?? (preference ? 2 : 4),
-    gradientAccumulationSteps: s.gradientAccumulationSteps ?? (preference ? 8 : 4),
+    epochs,
+    perDeviceTrainBatchSize,
+    gradientAccumulationSteps,
     // Checkpointing recomputes activations in the backward pass: ~20-30 % slower, far less memory.
     gradientCheckpointing: s.gradientCheckpointing ?? true,
     loraR: s.loraR ?? 16,
@@ -258,12 +261,7 @@ export function resolveSpec(input: unknown): ResolvedSpec {
     lrSchedulerType: s.lrSchedulerType ?? 'cosine',
     seed: s.seed ?? 42,
     saveTotalLimit: s.saveTotalLimit ?? 2,
-    ...stepCadence(s, {
-      epochs: s.epochs ?? (preference ? 1 : 3),
-      perDeviceTrainBatchSize: s.perDeviceTrainBatchSize ?? (preference ? 2 : 4),
-      gradientAccumulationSteps: s.gradientAccumulationSteps ?? (preference ? 8 : 4),
-      evalSplit: isNum(evalSplit) ? evalSplit : 0,
-    }),
+    ...stepCadence(s, { epochs, perDeviceTrainBatchSize, gradientAccumulationSteps, evalSplit: isNum(evalSplit) ? evalSplit : 0 }),
     bf16,
     fp16,
     attnImplementation: flash,

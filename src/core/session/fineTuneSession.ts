@@ -207,7 +207,8 @@ export class FineTuneSession {
     const folder = scriptFolder(this.request);
     // The script runs from its folder: workspace paths (the data, a local base model) are written as seen from there.
     const spec = await scriptSidePaths(requestToSpec(this.request, `outputs/${this.runId}`), folder, (p) => this.deps.files.exists(p));
-    // Without the whole inspection (the wizard hands over only what it asked), the request still says where a wrapped JSON file keeps its rows.
+    // Without the whole inspection (the wizard hands over only what it asked), the request still carries what the
+    // recipe needs from it: where a wrapped JSON file keeps its rows, and how many rows there are.
     const fromRequest = { ...(this.request.jsonField ? { jsonField: this.request.jsonField } : {}), ...(this.request.datasetRows ? { rows: this.request.datasetRows } : {}) };
     const inspection = recipeInspection(this.deps.inspection) ?? (Object.keys(fromRequest).length ? fromRequest : undefined);
     const rendered = renderRecipe(spec, { inspection, env: recipeEnvironment(this.deps.environment) });
