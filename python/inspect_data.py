@@ -52,6 +52,7 @@ class Source(object):
         self.bad_utf8_count = 0
         self.truncated_last_line = None
         self.json_field = None        # top-level key holding the rows of a wrapped JSON document
+        self.hub_sampled = False      # a Hub set read from its first rows only
         self.total_rows = None        # known size when only part was read (Hub)
         self.problems = []
         self.notes = []
@@ -211,6 +212,7 @@ def iter_hub(name, src):
     src.notes.append("streamed the first %d rows of split '%s' from the Hugging Face Hub%s"
                      % (HUB_MAX_ROWS, split, '' if total is None else ' (%d rows in all)' % total))
     src.total_rows = total
+    src.hub_sampled = True
     n = 0
     for row in ds:
         n += 1
@@ -1058,6 +1060,9 @@ def inspect(path, max_length=DEFAULT_MAX_LENGTH, sample=3):
     result['notes'] = src.notes + det.notes
     if det.message_style:
         result['messageStyle'] = det.message_style
+    if src.total_rows is None and src.hub_sampled:
+        # Only the first rows of a Hub set of unknown size were read: 'rows' is not its size.
+        result['rowsSampled'] = True
     if src.json_field:
         # load_dataset("json") needs field=<key> for such a file; the recipes pass it.
         result['jsonField'] = src.json_field

@@ -257,6 +257,12 @@ class CliTests(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout)
         self.assertEqual((out['format'], out['rows'], out['trainable']), ('alpaca', 52002, True))
         self.assertIn("streamed the first %d rows" % inspect_data.HUB_MAX_ROWS, out['notes'][0])
+        self.assertNotIn('rowsSampled', out)
+        # A Hub set of unknown size: 'rows' counts the sample only, and says so.
+        p = subprocess.run([sys.executable, SCRIPT, 'tatsu-lab/alpaca'], capture_output=True, text=True, cwd=ROOT,
+                           env=dict(env, FAKE_HUB_NO_INFO='1'), timeout=60)
+        out = json.loads(p.stdout)
+        self.assertEqual((out['rows'], out.get('rowsSampled')), (inspect_data.HUB_MAX_ROWS, True))
 
     def test_parquet_without_pyarrow(self):
         try:

@@ -134,7 +134,7 @@ function requestFrom(args: ParsedArgs, baseModel: string, dataset: string, inspe
   if (Object.keys(mapping).length) request.columnMapping = mapping;
   request.datasetFormat = inspection.format;
   if (inspection.jsonField) request.jsonField = inspection.jsonField;
-  if (inspection.rows > 0) request.datasetRows = inspection.rows;
+  if (inspection.rows > 0 && !inspection.rowsSampled) request.datasetRows = inspection.rows;
   if (maxLength) request.maxLength = maxLength;
   const hubRepo = flagString(args, 'hub-repo');
   if (hubRepo) request.hubRepo = hubRepo;

@@ -60,6 +60,8 @@ export interface DatasetInspection {
   messageStyle?: 'role_content' | 'from_value';
   /** A JSON document whose rows sit under one top-level key ({"data": [...]}): that key. */
   jsonField?: string;
+  /** True when `rows` counts only the rows read (a Hub set of unknown size), not the dataset. */
+  rowsSampled?: boolean;
 }
 
 export interface GpuInfo {

@@ -46,7 +46,8 @@ export function recipeInspection(inspection: DatasetInspection | undefined): Dat
     columns: inspection.columns.map((c) => c.name),
     trainable: inspection.trainable,
     problems: inspection.problems,
-    rows: inspection.rows,
+    // The run's length is estimated from the row count only when it is the dataset's size.
+    ...(inspection.rowsSampled ? {} : { rows: inspection.rows }),
     ...(inspection.jsonField ? { jsonField: inspection.jsonField } : {}),
   };
 }

@@ -61,6 +61,7 @@ export interface InspectionLike {
   problems?: string[];
   columns?: Array<{ name: string; type?: string }>;
   jsonField?: string;
+  rowsSampled?: boolean;
 }
 
 export interface WizardAnswers {
@@ -413,7 +414,7 @@ export class WizardMachine {
     if (Object.keys(mapping).length) r.columnMapping = mapping;
     if (a.inspection?.format) r.datasetFormat = a.inspection.format;
     if (a.inspection?.jsonField) r.jsonField = a.inspection.jsonField;
-    if (typeof a.inspection?.rows === 'number' && a.inspection.rows > 0) r.datasetRows = a.inspection.rows;
+    if (typeof a.inspection?.rows === 'number' && a.inspection.rows > 0 && !a.inspection.rowsSampled) r.datasetRows = a.inspection.rows;
     return r;
   }
 }

@@ -58,6 +58,16 @@ test('a wrapped JSON file ({"data": [...]}) hands its rows key on to the session
   for (const answer of ['SFT', 'lora', '0', '', '']) m.next(answer);
   assert.ok(m.done);
   assert.equal(m.request().jsonField, 'data');
+  assert.equal(m.request().datasetRows, 2, 'the row count scales how often the run logs');
+});
+
+test('a Hub set of unknown size (only its first rows read) does not pass its sample size off as the row count', () => {
+  const m = new WizardMachine();
+  m.next('Qwen/Qwen2.5-0.5B-Instruct');
+  m.next('tatsu-lab/alpaca');
+  m.setInspection({ format: 'alpaca', task: 'sft', rows: 5000, rowsSampled: true, mapping: { user: 'instruction', assistant: 'output' }, problems: [] });
+  for (const answer of ['SFT', 'lora', '0', '', '']) m.next(answer);
+  assert.equal(m.request().datasetRows, undefined);
 });
 
 test('going back keeps earlier answers as the pre-selected items', () => {
