@@ -6,7 +6,7 @@
  * in the environment only adds LLM repairs for what the playbook cannot fix.
  */
 import * as path from 'node:path';
-import { CliCommand, EXIT_FAILED, EXIT_OK, ParsedArgs, UsageError, flagNumber, flagString } from '../command';
+import { CliCommand, CliIo, EXIT_FAILED, EXIT_OK, ParsedArgs, UsageError, flagNumber, flagString } from '../command';
 import { defaultPython, envReport, inspectData } from '../../core/python';
 import { DatasetInspection, EnvReport } from '../../core/python/types';
 import { EnvSecrets } from '../../core/llm/envSecrets';
@@ -14,8 +14,9 @@ import { createProvider } from '../../core/llm/factory';
 import { LlmProvider } from '../../core/llm/types';
 import { DEFAULT_SETTINGS, ProviderId, Settings } from '../../core/settings';
 import { RunStore } from '../../core/runs/runStore';
-import { FineTuneSession } from '../../core/session/fineTuneSession';
-import { FineTuneRequest } from '../../core/session/types';
+import { FineTuneSession, SessionDeps } from '../../core/session/fineTuneSession';
+import { reattachRun } from '../../core/session/reattach';
+import { FineTuneRequest, SessionOutcome } from '../../core/session/types';
 import { startDetached } from '../../core/exec/detached';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
@@ -31,6 +32,8 @@ export const fineTuneCommand: CliCommand = {
     'ml-intern fine-tune --model <hub-id|folder> --data <workspace file|hub-id> [--method sft|dpo|orpo|kto] [--adapter lora|qlora|full]',
     '                    [--eval-split F] [--max-length N] [--hub-repo owner/name] [--instructions "..."]',
     '                    [--workspace DIR] [--approve=none|recipe|all] [--python P] [--json]',
+    'ml-intern fine-tune --attach RUN_ID [--workspace DIR] [same options]',
+    '  Follow a run started earlier (its terminal closed, the SSH link dropped) to its end: output, metrics, repairs.',
     '',
     'The method defaults to what the data is for (preference pairs: dpo; labelled single answers: kto; else sft).',
     'Approval: --approve=none (default) asks y/n on a terminal and refuses otherwise; recipe lets the recipe\'s and',
@@ -40,12 +43,14 @@ export const fineTuneCommand: CliCommand = {
   ].join('\n'),
   async run(args, io) {
     if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}' (use --model and --data)`);
-    const baseModel = flagString(args, 'model');
-    const dataset = flagString(args, 'data');
-    if (!baseModel || !dataset) throw new UsageError('--model and --data are required, e.g. --model Qwen/Qwen2.5-0.5B-Instruct --data data/train.jsonl');
     const settings = settingsFrom(args, io);
     const root = path.resolve(io.cwd, flagString(args, 'workspace') ?? '.');
     const python = defaultPython(io.env, flagString(args, 'python'));
+    const attachId = flagString(args, 'attach');
+    if (attachId) return attach(attachId, { args, io, settings, root, python });
+    const baseModel = flagString(args, 'model');
+    const dataset = flagString(args, 'data');
+    if (!baseModel || !dataset) throw new UsageError('--model and --data are required, e.g. --model Qwen/Qwen2.5-0.5B-Instruct --data data/train.jsonl');
     const helperOpts = { cwd: root, env: { ...process.env, ...io.env } };
 
     const inspection = await inspectData(python, dataset, helperOpts).catch((err: unknown) => {
@@ -56,69 +61,117 @@ export const fineTuneCommand: CliCommand = {
       return EXIT_FAILED;
     }
     const request = requestFrom(args, baseModel, dataset, inspection);
-    let environment: EnvReport | undefined;
-    try {
-      environment = await envReport(python, helperOpts);
-    } catch (err) {
-      io.err(`warning: no environment report (${err instanceof Error ? err.message : String(err)}); the recipe assumes current library versions\n`);
-    }
-
-    const secrets = new EnvSecrets({ ...io.env });
-    for (const name of ['openai', 'anthropic', 'openai-compatible', 'hf'] as const) redactor.addSecret(await secrets.get(name));
-    let llm: LlmProvider | undefined;
-    if (settings.provider !== 'none') {
-      llm = await createProvider(settings, secrets).catch((err: unknown) => {
-        io.err(`warning: no LLM for repairs (${err instanceof Error ? err.message : String(err)}); the playbook still repairs the well-known failures\n`);
-        return undefined;
-      });
-    }
-    const hf = await secrets.get('hf');
-
-    const files = new NodeFileStore(root);
-    const interactive = Boolean(process.stdin.isTTY) && !args.flags.json && !io.env.CI;
-    const refused: string[] = [];
-    const show = args.flags.json ? () => undefined : printer(io);
+    const ctx = { args, io, settings, root, python };
+    const deps = await sessionDeps(ctx, inspection);
     if (!args.flags.json) {
-      io.out(`${describe(request, inspection)}\n${llm ? `LLM for repairs: ${llm.id} ${llm.model}` : 'No API key: recipe mode (the playbook repairs the well-known failures).'}\n`);
+      io.out(`${describe(request, inspection)}\n${deps.llm ? `LLM for repairs: ${deps.llm.id} ${deps.llm.model}` : 'No API key: recipe mode (the playbook repairs the well-known failures).'}\n`);
     }
-    const session = await FineTuneSession.create(request, {
-      files,
-      reviewer: cliReviewer(io, settings.autoApprove, interactive, refused),
-      approveCommand: cliApprover(io, settings.autoApprove, interactive, refused),
-      events: { emit: show },
-      runs: new RunStore(files),
-      settings: () => settings,
-      python,
-      environment,
-      inspection,
-      llm,
-      launch: (spec) => startDetached(spec),
-      processEnv: async (): Promise<Record<string, string>> => (hf ? { HF_TOKEN: hf } : {}),
-    });
-    const onSigint = () => {
-      if (session.abort.signal.aborted) process.exit(130);
-      io.err('\nStopping the training run (Ctrl+C again to quit at once)…\n');
-      void session.stop();
-    };
-    process.on('SIGINT', onSigint);
-    let outcome;
-    try {
-      outcome = await session.execute();
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
-    const folder = path.join(root, session.handle.folder);
-    const result = { runId: session.runId, folder, outcome: outcome.kind, summary: outcome.summary, refused };
-    if (args.flags.json) io.out(JSON.stringify(result, null, 2) + '\n');
-    else {
-      const lines = ['', `Run ${result.runId}: ${outcome.kind}`, outcome.summary];
-      if (refused.length) lines.push('', 'Not approved (re-run with --approve=all, or from a terminal to answer y/n):', ...refused.map((x) => `  - ${x}`));
-      lines.push(`Folder: ${folder}`);
-      io.out(lines.join('\n') + '\n');
-    }
-    return outcome.kind === 'succeeded' ? EXIT_OK : EXIT_FAILED;
+    const session = await FineTuneSession.create(request, deps);
+    return finish(ctx, session, () => session.execute(), deps.refused);
   },
 };
+
+interface Ctx {
+  args: ParsedArgs;
+  io: CliIo;
+  settings: Settings;
+  root: string;
+  python: string;
+}
+
+/** The session's ports at a terminal: y/n approvals (or --approve), printed events, detached runs. */
+async function sessionDeps(ctx: Ctx, inspection?: DatasetInspection): Promise<SessionDeps & { refused: string[] }> {
+  const { args, io, settings, root, python } = ctx;
+  let environment: EnvReport | undefined;
+  try {
+    environment = await envReport(python, { cwd: root, env: { ...process.env, ...io.env } });
+  } catch (err) {
+    io.err(`warning: no environment report (${err instanceof Error ? err.message : String(err)}); the recipe assumes current library versions\n`);
+  }
+  const secrets = new EnvSecrets({ ...io.env });
+  for (const name of ['openai', 'anthropic', 'openai-compatible', 'hf'] as const) redactor.addSecret(await secrets.get(name));
+  let llm: LlmProvider | undefined;
+  if (settings.provider !== 'none') {
+    llm = await createProvider(settings, secrets).catch((err: unknown) => {
+      io.err(`warning: no LLM for repairs (${err instanceof Error ? err.message : String(err)}); the playbook still repairs the well-known failures\n`);
+      return undefined;
+    });
+  }
+  const hf = await secrets.get('hf');
+  const files = new NodeFileStore(root);
+  const interactive = Boolean(process.stdin.isTTY) && !args.flags.json && !io.env.CI;
+  const refused: string[] = [];
+  return {
+    files,
+    reviewer: cliReviewer(io, settings.autoApprove, interactive, refused),
+    approveCommand: cliApprover(io, settings.autoApprove, interactive, refused),
+    events: { emit: args.flags.json ? () => undefined : printer(io) },
+    runs: new RunStore(files),
+    settings: () => settings,
+    python,
+    environment,
+    ...(inspection ? { inspection } : {}),
+    llm,
+    launch: (spec) => startDetached(spec),
+    processEnv: async (): Promise<Record<string, string>> => (hf ? { HF_TOKEN: hf } : {}),
+    refused,
+  };
+}
+
+/** Drive the session to its end (Ctrl+C stops the training), then print how it ended. */
+async function finish(ctx: Ctx, session: FineTuneSession, drive: () => Promise<SessionOutcome>, refused: string[]): Promise<number> {
+  const { args, io, root } = ctx;
+  const onSigint = () => {
+    if (session.abort.signal.aborted) process.exit(130);
+    io.err('\nStopping the training run (Ctrl+C again to quit at once)…\n');
+    void session.stop();
+  };
+  process.on('SIGINT', onSigint);
+  let outcome: SessionOutcome;
+  try {
+    outcome = await drive();
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const folder = path.join(root, session.handle.folder);
+  const result = { runId: session.runId, folder, outcome: outcome.kind, summary: outcome.summary, refused };
+  if (args.flags.json) io.out(JSON.stringify(result, null, 2) + '\n');
+  else {
+    const lines = ['', `Run ${result.runId}: ${outcome.kind}`, outcome.summary];
+    if (refused.length) lines.push('', 'Not approved (re-run with --approve=all, or from a terminal to answer y/n):', ...refused.map((x) => `  - ${x}`));
+    lines.push(`Folder: ${folder}`);
+    io.out(lines.join('\n') + '\n');
+  }
+  return outcome.kind === 'succeeded' ? EXIT_OK : EXIT_FAILED;
+}
+
+/** --attach: pick up a run this command (or the extension) started and follow it to its end. */
+async function attach(runId: string, ctx: Ctx): Promise<number> {
+  const { io, root } = ctx;
+  const files = new NodeFileStore(root);
+  const runs = new RunStore(files);
+  const summary = (await runs.list()).find((r) => r.id === runId);
+  if (!summary) throw new UsageError(`no run ${runId} in ${path.join(root, '.ml-intern', 'runs')} (ml-intern runs lists them)`);
+  const handle = await runs.open(runId);
+  if ((await handle.spec()).kind !== 'fine-tune') throw new UsageError(`run ${runId} is not a fine-tune run`);
+  if (summary.status.state !== 'running') {
+    io.out(`Run ${runId} is ${summary.status.state}: ${summary.status.lastMessage ?? ''}\nFolder: ${files.resolve(summary.folder)}\n`);
+    return summary.status.state === 'succeeded' ? EXIT_OK : EXIT_FAILED;
+  }
+  const found = await reattachRun(files, summary);
+  if (!found) throw new Error(`run ${runId} has no launcher record to follow (${files.resolve(summary.folder)}/logs)`);
+  if (found.kind === 'lost') {
+    await handle.updateStatus({ state: 'lost', lastMessage: found.message });
+    io.err(`ml-intern fine-tune: run ${runId} is lost: ${found.message}\n`);
+    return EXIT_FAILED;
+  }
+  const deps = await sessionDeps(ctx);
+  const session = await FineTuneSession.reopen(handle, deps);
+  if (!ctx.args.flags.json) {
+    io.out(found.kind === 'live' ? `Following run ${runId} (pid ${found.run.pid}) from step ${found.knownStep}…\n` : `Run ${runId} ended while nobody followed it (exit code ${found.code}); reading its log…\n`);
+  }
+  return finish(ctx, session, () => session.resume(found.run, found.scriptPath, found.knownStep), deps.refused);
+}
 
 function requestFrom(args: ParsedArgs, baseModel: string, dataset: string, inspection: DatasetInspection): FineTuneRequest {
   const method = flagString(args, 'method') ?? (inspection.task && (METHODS as readonly string[]).includes(inspection.task) ? inspection.task : 'sft');

@@ -5,9 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { attachDetached } from '../../core/exec/detached';
-import { attachSlurmRun, slurmBackendFor } from '../../core/exec/slurmRun';
-import { slurmJobIdOf } from '../../core/session/slurmJobs';
+import { reattachRun } from '../../core/session/reattach';
 import { FineTuneSession } from '../../core/session/fineTuneSession';
 import { FineTuneRequest } from '../../core/session/types';
 import { RunStore } from '../../core/runs/runStore';
@@ -74,71 +72,26 @@ export async function resumeRuns(host: Host): Promise<void> {
     const handle = await new RunStore(files).open(summary.id);
     const spec = await handle.spec();
     if (spec.kind !== 'fine-tune' || !status.scriptPath) continue;
-    // A run on the Slurm target is found again from its job id (logs/slurm.json), a local one from its launcher files.
-    const attached = slurmJobIdOf(status) ? await attachSlurmRun(files.resolve(summary.folder), slurmBackendFor()) : await attachDetached(files.resolve(summary.folder));
-    if (!attached) continue;
-    const live = 'detached' in attached && attached.detached === true ? attached : undefined;
-    if (!live && 'lost' in attached) {
-      await handle.updateStatus({ state: 'lost', lastMessage: attached.lost });
-      host.events.emit({ type: 'run_state', runId: summary.id, state: 'lost', message: attached.lost });
+    const found = await reattachRun(files, summary);
+    if (!found) continue;
+    if (found.kind === 'lost') {
+      await handle.updateStatus({ state: 'lost', lastMessage: found.message });
+      host.events.emit({ type: 'run_state', runId: summary.id, state: 'lost', message: found.message });
       continue;
     }
     const deps = await buildSessionDeps(host);
     const session = await FineTuneSession.reopen(handle, deps);
     const tracked = trackSession(session);
-    const knownStep = await lastMetricStep(files.resolve(`${summary.folder}/metrics.jsonl`));
-    let run;
-    if (live) {
-      host.logger.info(`Re-attached to run ${summary.id} (pid ${live.pid}).`);
-      showRunTerminal(live, `${path.basename(status.scriptPath)} (re-attached)`, { preserveFocus: true });
-      run = live;
-    } else if ('ended' in attached) {
-      host.logger.info(`Run ${summary.id} ended while the window was away (exit ${attached.ended.code}).`);
-      void vscode.window.showInformationMessage(`ML Intern: the run "${status.title}" ended while the window was closed (exit code ${attached.ended.code}).`);
-      run = await endedRun(files.resolve(summary.folder), attached.ended.code);
-    } else continue;
+    if (found.kind === 'live') {
+      host.logger.info(`Re-attached to run ${summary.id} (pid ${found.run.pid}).`);
+      showRunTerminal(found.run, `${path.basename(found.scriptPath)} (re-attached)`, { preserveFocus: true });
+    } else {
+      host.logger.info(`Run ${summary.id} ended while the window was away (exit ${found.code}).`);
+      void vscode.window.showInformationMessage(`ML Intern: the run "${status.title}" ended while the window was closed (exit code ${found.code}).`);
+    }
+    const { run, knownStep } = found;
     void session.resume(run, status.scriptPath, knownStep).finally(() => tracked.dispose());
   }
-}
-
-async function lastMetricStep(file: string): Promise<number> {
-  try {
-    const text = await (await import('node:fs/promises')).readFile(file, 'utf8');
-    let max = 0;
-    for (const line of text.split('\n')) {
-      try {
-        const step = (JSON.parse(line) as { step?: number }).step;
-        if (typeof step === 'number' && step > max) max = step;
-      } catch {
-        // a torn last line
-      }
-    }
-    return max;
-  } catch {
-    return 0;
-  }
-}
-
-/** A DetachedRun view of a run that already ended: its log can still be followed to the end. */
-async function endedRun(runDir: string, code: number) {
-  const { followFile } = await import('../../core/exec/fileFollower');
-  const logFile = path.join(runDir, 'logs', 'train.log');
-  return {
-    detached: true as const,
-    pid: 0,
-    name: 'ended run',
-    runDir,
-    logFile,
-    follow(onData: (chunk: string) => void) {
-      const f = followFile(logFile, onData, { from: 'start' });
-      f.poll();
-      return () => f.stop();
-    },
-    exit: Promise.resolve({ code }),
-    stop: async () => ({ code }),
-    interrupt: () => undefined,
-    dispose: () => undefined,
-  };
 }
 
 export function registerSessions(host: Host): void {

@@ -3,6 +3,7 @@
 // trainer output, out of memory at micro-batch 4).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../../../src/cli/main';
@@ -11,6 +12,8 @@ import { tempWorkspace } from './helpers';
 
 const FAKE_PYTHON = path.resolve(__dirname, '../../fixtures/trainer/fake-python');
 const MEDICAL_QA = path.resolve(__dirname, '../../../examples/medical-qa/data/medical_qa.jsonl');
+const REPO = path.resolve(__dirname, '../../..');
+const CLI_MAIN = path.join(REPO, 'src', 'cli', 'main.ts');
 
 function io(cwd: string, env: NodeJS.ProcessEnv = {}): CliIo & { stdout: string; stderr: string } {
   const o = { stdout: '', stderr: '', cwd, env: { CI: '1', ...env }, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
@@ -72,3 +75,47 @@ test('fine-tune on data that cannot be trained on says why and starts nothing; b
   assert.equal(await runCli([...ARGS, '--method', 'ppo'], m), 2);
   assert.match(m.stderr, /--method must be one of sft, dpo, orpo, kto, got 'ppo'/);
 });
+
+test('fine-tune --attach: the command that started a run is killed (an SSH drop); a new one follows the run to its end', { timeout: 120_000 }, async () => {
+  const root = workspace();
+  // A slower trainer (200 steps x 30 ms) so the first command can be killed mid-run; batch 2 fits.
+  const env = { ...process.env, CI: '1', FAKE_STEPS: '200', FAKE_DELAY_MS: '30' };
+  const first = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, ...ARGS, '--approve=all', '--workspace', root], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  first.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  first.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  // Once the retried run (after the playbook's OOM fix) is training, the command goes away without a word.
+  await waitUntil(() => (out.match(/▶ /g) ?? []).length >= 2 && /\{'loss'/.test(out.split('▶ ').at(-1) ?? ''), 60_000, () => out.slice(-1500));
+  first.kill('SIGKILL');
+  await new Promise((r) => first.once('close', r));
+  const id = readdirSync(path.join(root, '.ml-intern', 'runs'))[0];
+  assert.equal(JSON.parse(readFileSync(path.join(root, '.ml-intern', 'runs', id, 'status.json'), 'utf8')).state, 'running');
+
+  const o = io(root);
+  const code = await runCli(['fine-tune', '--attach', id, '--python', FAKE_PYTHON], o);
+  assert.equal(code, 0, o.stderr + o.stdout.slice(-1500));
+  assert.match(o.stdout, new RegExp(`^Following run ${id} \\(pid \\d+\\) from step \\d+…`));
+  assert.match(o.stdout, new RegExp(`Run ${id}: succeeded`));
+  const folder = path.join(root, '.ml-intern', 'runs', id);
+  assert.equal(JSON.parse(readFileSync(path.join(folder, 'status.json'), 'utf8')).state, 'succeeded');
+  const points = readFileSync(path.join(folder, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const steps = points.filter((p) => p.loss !== undefined).map((p) => p.step as number);
+  assert.equal(new Set(steps).size, steps.length, `no training loss recorded twice: ${steps.join(',')}`);
+  assert.equal(Math.max(...steps), 200, 'followed to the last step');
+
+  // Attaching to a finished run says how it ended; an unknown id is a usage error.
+  const again = io(root);
+  assert.equal(await runCli(['fine-tune', '--attach', id], again), 0);
+  assert.match(again.stdout, new RegExp(`^Run ${id} is succeeded: Training finished`));
+  const unknown = io(root);
+  assert.equal(await runCli(['fine-tune', '--attach', 'nope'], unknown), 2);
+  assert.match(unknown.stderr, /no run nope in .*\.ml-intern\/runs \(ml-intern runs lists them\)/);
+});
+
+async function waitUntil(ok: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out; output so far:\n${what()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
