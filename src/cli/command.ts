@@ -43,13 +43,18 @@ export function parseArgs(argv: string[], booleanFlags: string[] = []): ParsedAr
       break;
     }
     if (a.startsWith('--')) {
+      // A value flag given twice keeps both, one per line (flagList splits them; flagString sees them joined).
+      const put = (name: string, value: string) => {
+        const before = flags[name];
+        flags[name] = typeof before === 'string' ? `${before}\n${value}` : value;
+      };
       const eq = a.indexOf('=');
-      if (eq > 0) flags[a.slice(2, eq)] = a.slice(eq + 1);
+      if (eq > 0) put(a.slice(2, eq), a.slice(eq + 1));
       else {
         const name = a.slice(2);
         const next = argv[i + 1];
         if (!bools.has(name) && next !== undefined && !next.startsWith('--')) {
-          flags[name] = next;
+          put(name, next);
           i++;
         } else flags[name] = true;
       }
@@ -64,6 +69,12 @@ export function flagString(args: ParsedArgs, name: string): string | undefined {
   if (v === undefined || v === false) return undefined;
   if (v === true) throw new UsageError(`--${name} needs a value`);
   return v;
+}
+
+/** Every value of a flag that may be given several times (--set A=1 --set B=2). */
+export function flagList(args: ParsedArgs, name: string): string[] {
+  const v = flagString(args, name);
+  return v === undefined ? [] : v.split('\n');
 }
 
 export function flagNumber(args: ParsedArgs, name: string): number | undefined {

@@ -6,7 +6,8 @@
  * in the environment only adds LLM repairs for what the playbook cannot fix.
  */
 import * as path from 'node:path';
-import { CliCommand, CliIo, EXIT_FAILED, EXIT_OK, ParsedArgs, UsageError, flagNumber, flagString } from '../command';
+import { CliCommand, CliIo, EXIT_FAILED, EXIT_OK, ParsedArgs, UsageError, flagList, flagNumber, flagString } from '../command';
+import { ConfigOverrideError, parseOverride } from '../../core/recipes/configOverrides';
 import { defaultPython, envReport, inspectData } from '../../core/python';
 import { DatasetInspection, EnvReport } from '../../core/python/types';
 import { EnvSecrets } from '../../core/llm/envSecrets';
@@ -31,7 +32,8 @@ export const fineTuneCommand: CliCommand = {
   usage: [
     'ml-intern fine-tune --model <hub-id|folder> --data <workspace file|hub-id> [--method sft|dpo|orpo|kto] [--adapter lora|qlora|full]',
     '                    [--eval-split F] [--max-length N] [--hub-repo owner/name] [--instructions "..."]',
-    '                    [--workspace DIR] [--approve=none|recipe|all] [--python P] [--json]',
+    '                    [--set NAME=VALUE ...] [--workspace DIR] [--approve=none|recipe|all] [--python P] [--json]',
+    '  --set writes a CONFIG value of train.py before you review it, e.g. --set NUM_TRAIN_EPOCHS=1 --set LEARNING_RATE=1e-4.',
     'ml-intern fine-tune --attach RUN_ID [--workspace DIR] [same options]',
     '  Follow a run started earlier (its terminal closed, the SSH link dropped) to its end: output, metrics, repairs.',
     '',
@@ -193,6 +195,15 @@ function requestFrom(args: ParsedArgs, baseModel: string, dataset: string, inspe
   if (hubRepo) request.hubRepo = hubRepo;
   const instructions = flagString(args, 'instructions');
   if (instructions) request.instructions = instructions;
+  const sets = flagList(args, 'set');
+  if (sets.length) {
+    try {
+      request.config = Object.fromEntries(sets.map(parseOverride));
+    } catch (err) {
+      if (err instanceof ConfigOverrideError) throw new UsageError(`--set ${err.message}`);
+      throw err;
+    }
+  }
   return request;
 }
 

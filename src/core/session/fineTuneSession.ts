@@ -23,6 +23,7 @@ import { slugify } from '../runs/ids';
 import { TranscriptEntry } from '../runs/types';
 import { renderRecipe, RecipeSpec } from '../recipes';
 import { scriptSidePaths } from '../recipes/scriptPaths';
+import { applyOverrides, ConfigOverrideError } from '../recipes/configOverrides';
 import { readConfig } from '../recipes/configBlock';
 import { preflight } from '../recovery/preflight';
 import { failedDiagnosis, repairLoop, RunResult } from '../recovery/repairLoop';
@@ -226,6 +227,16 @@ export class FineTuneSession {
         if (pre.fixes.length) {
           content = pre.script;
           description += ` — adjusted for this machine: ${pre.fixes.map((f) => f.description).join('; ')}`;
+        }
+        if (this.request.config && Object.keys(this.request.config).length) {
+          try {
+            content = applyOverrides(content, this.request.config);
+          } catch (err) {
+            if (!(err instanceof ConfigOverrideError)) throw err;
+            await this.setState('failed', `Your settings do not fit the script: ${err.message}. Nothing was written.`);
+            return { kind: 'stop', outcome: { kind: 'failed', summary: err.message } };
+          }
+          description += ` — with your settings: ${Object.entries(this.request.config).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ')}`;
         }
       }
       const original = (await this.deps.files.readIfExists(target)) ?? null;

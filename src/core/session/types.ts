@@ -20,6 +20,8 @@ export interface FineTuneRequest {
   jsonField?: string;
   /** Rows in the dataset, from the inspection: the recipe scales how often the run logs and evaluates. */
   datasetRows?: number;
+  /** CONFIG values the user set up front (NAME → value), written into train.py before it is reviewed. */
+  config?: Record<string, string | number | boolean | null | string[]>;
   maxLength?: number;
 }
 

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { runCli } from '../../../src/cli/main';
 import { CliIo } from '../../../src/cli/command';
 import { tempWorkspace } from './helpers';
+import { readConfig } from '../../../src/core/recipes/configBlock';
 
 const FAKE_PYTHON = path.resolve(__dirname, '../../fixtures/trainer/fake-python');
 const MEDICAL_QA = path.resolve(__dirname, '../../../examples/medical-qa/data/medical_qa.jsonl');
@@ -46,6 +47,26 @@ test('fine-tune --approve=all, no API key: recipe, out of memory, playbook fix, 
   const folder = path.join(root, '.ml-intern', 'runs', runs[0]);
   assert.ok(readFileSync(path.join(folder, 'metrics.jsonl'), 'utf8').includes('"loss"'));
   assert.equal(JSON.parse(readFileSync(path.join(folder, 'status.json'), 'utf8')).state, 'succeeded');
+});
+
+test('fine-tune --set writes CONFIG values before the review; a name the script lacks stops before anything is written', { timeout: 120_000 }, async () => {
+  const root = workspace();
+  const o = io(root);
+  const code = await runCli([...ARGS, '--approve=all', '--set', 'NUM_TRAIN_EPOCHS=1', '--set', 'learning_rate=1e-4', '--set', 'PER_DEVICE_TRAIN_BATCH_SIZE=2'], o);
+  assert.equal(code, 0, o.stderr + o.stdout.slice(-1500));
+  assert.match(o.stdout, /→ change sft-qwen2-5-0-5b-instruct\/train\.py: SFT training script \(lora\) — with your settings: NUM_TRAIN_EPOCHS = 1, LEARNING_RATE = 0\.0001, PER_DEVICE_TRAIN_BATCH_SIZE = 2/);
+  assert.doesNotMatch(o.stdout, /cuda_oom/, 'micro-batch 2 fits the fixture GPU: no out-of-memory repair');
+  const cfg = readConfig(readFileSync(path.join(root, 'sft-qwen2-5-0-5b-instruct', 'train.py'), 'utf8'));
+  assert.deepEqual([cfg.NUM_TRAIN_EPOCHS, cfg.LEARNING_RATE, cfg.PER_DEVICE_TRAIN_BATCH_SIZE], [1, 1e-4, 2]);
+
+  const bad = workspace();
+  const b = io(bad);
+  assert.equal(await runCli([...ARGS, '--approve=all', '--set', 'EPOCHS=1'], b), 1);
+  assert.match(b.stdout, /Run \S+: failed\nEPOCHS is not in the script's CONFIG block \(it has MODEL_ID, DATASET/);
+  assert.equal(existsSync(path.join(bad, 'sft-qwen2-5-0-5b-instruct', 'train.py')), false, 'nothing written');
+  const u = io(workspace());
+  assert.equal(await runCli([...ARGS, '--set', 'epochs'], u), 2);
+  assert.match(u.stderr, /--set 'epochs' is not NAME=value/);
 });
 
 test('fine-tune without approval and nobody to ask: the script is refused, listed, and nothing runs', { timeout: 60_000 }, async () => {
