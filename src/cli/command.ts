@@ -12,6 +12,8 @@ export interface ParsedArgs {
   positional: string[];
   /** `--flag value`, `--flag=value` and bare `--flag` (true). */
   flags: Record<string, string | boolean>;
+  /** Value flags given more than once (their values are kept, one per line; see flagList). */
+  repeated?: Set<string>;
 }
 
 export interface CliCommand {
@@ -35,6 +37,7 @@ export const EXIT_USAGE = 2;
 export function parseArgs(argv: string[], booleanFlags: string[] = []): ParsedArgs {
   const positional: string[] = [];
   const flags: Record<string, string | boolean> = {};
+  const repeated = new Set<string>();
   const bools = new Set(['json', 'help', ...booleanFlags]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -46,6 +49,7 @@ export function parseArgs(argv: string[], booleanFlags: string[] = []): ParsedAr
       // A value flag given twice keeps both, one per line (flagList splits them; flagString sees them joined).
       const put = (name: string, value: string) => {
         const before = flags[name];
+        if (typeof before === 'string') repeated.add(name);
         flags[name] = typeof before === 'string' ? `${before}\n${value}` : value;
       };
       const eq = a.indexOf('=');
@@ -61,20 +65,23 @@ export function parseArgs(argv: string[], booleanFlags: string[] = []): ParsedAr
     } else if (a === '-h') flags.help = true;
     else positional.push(a);
   }
-  return { positional, flags };
+  return { positional, flags, repeated };
 }
 
 export function flagString(args: ParsedArgs, name: string): string | undefined {
   const v = args.flags[name];
   if (v === undefined || v === false) return undefined;
   if (v === true) throw new UsageError(`--${name} needs a value`);
+  if (args.repeated?.has(name)) throw new UsageError(`--${name} is given more than once`);
   return v;
 }
 
 /** Every value of a flag that may be given several times (--set A=1 --set B=2). */
 export function flagList(args: ParsedArgs, name: string): string[] {
-  const v = flagString(args, name);
-  return v === undefined ? [] : v.split('\n');
+  const v = args.flags[name];
+  if (v === undefined || v === false) return [];
+  if (v === true) throw new UsageError(`--${name} needs a value`);
+  return v.split('\n');
 }
 
 export function flagNumber(args: ParsedArgs, name: string): number | undefined {

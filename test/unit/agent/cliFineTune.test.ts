@@ -67,6 +67,9 @@ test('fine-tune --set writes CONFIG values before the review; a name the script 
   const u = io(workspace());
   assert.equal(await runCli([...ARGS, '--set', 'epochs'], u), 2);
   assert.match(u.stderr, /--set 'epochs' is not NAME=value/);
+  const twice = io(workspace());
+  assert.equal(await runCli([...ARGS, '--model', 'other/model'], twice), 2, 'a one-value flag given twice is not silently merged');
+  assert.match(twice.stderr, /--model is given more than once/);
 });
 
 test('fine-tune without approval and nobody to ask: the script is refused, listed, and nothing runs', { timeout: 60_000 }, async () => {
