@@ -46,7 +46,7 @@ export function parseArgs(argv: string[], booleanFlags: string[] = []): ParsedAr
       break;
     }
     if (a.startsWith('--')) {
-      // A value flag given twice keeps both, one per line (flagList splits them; flagString sees them joined).
+      // A value flag given twice keeps both, one per line: flagList splits them, flagString refuses them.
       const put = (name: string, value: string) => {
         const before = flags[name];
         if (typeof before === 'string') repeated.add(name);
