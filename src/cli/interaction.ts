@@ -5,11 +5,22 @@
  */
 import * as readline from 'node:readline';
 import { createPatch } from 'diff';
-import { CliIo } from './command';
+import * as path from 'node:path';
+import { CliIo, flagString, ParsedArgs } from './command';
 import { CommandApprover } from '../core/agent/approval';
 import { AgentEvent } from '../core/events';
 import { ProposedChange, ReviewDecision, Reviewer } from '../core/ports';
 import { AutoApprovePolicy } from '../core/settings';
+
+/**
+ * The interpreter from --python or ML_INTERN_PYTHON. A relative path ("./.venv/bin/python") means
+ * the shell's folder, where the user typed it, not --workspace (where the runs start).
+ */
+export function pythonFrom(args: ParsedArgs, io: Pick<CliIo, 'cwd' | 'env'>): string | undefined {
+  const given = flagString(args, 'python') ?? io.env.ML_INTERN_PYTHON?.trim();
+  if (!given) return undefined;
+  return given.includes('/') && !path.isAbsolute(given) ? path.resolve(io.cwd, given) : given;
+}
 
 export const APPROVE: Record<string, AutoApprovePolicy> = { none: 'never', never: 'never', recipe: 'recipe', all: 'all' };
 export const PROVIDERS = ['openai', 'anthropic', 'openai-compatible'];

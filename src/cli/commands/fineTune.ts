@@ -21,7 +21,7 @@ import { FineTuneRequest, SessionOutcome } from '../../core/session/types';
 import { startDetached } from '../../core/exec/detached';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
-import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer } from '../interaction';
+import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom } from '../interaction';
 
 const METHODS = ['sft', 'dpo', 'orpo', 'kto'] as const;
 const ADAPTERS = ['lora', 'qlora', 'full'] as const;
@@ -47,7 +47,7 @@ export const fineTuneCommand: CliCommand = {
     if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}' (use --model and --data)`);
     const settings = settingsFrom(args, io);
     const root = path.resolve(io.cwd, flagString(args, 'workspace') ?? '.');
-    const python = defaultPython(io.env, flagString(args, 'python'));
+    const python = defaultPython(io.env, pythonFrom(args, io));
     const attachId = flagString(args, 'attach');
     if (attachId) return attach(attachId, { args, io, settings, root, python });
     const baseModel = flagString(args, 'model');
@@ -214,7 +214,7 @@ function describe(r: FineTuneRequest, ins: DatasetInspection): string {
   return lines.join('\n');
 }
 
-function settingsFrom(args: ParsedArgs, io: { env: NodeJS.ProcessEnv }): Settings {
+function settingsFrom(args: ParsedArgs, io: Pick<CliIo, 'cwd' | 'env'>): Settings {
   const approve = flagString(args, 'approve') ?? 'none';
   if (!APPROVE[approve]) throw new UsageError(`--approve must be none, recipe or all, got '${approve}'`);
   const env = io.env;
@@ -227,6 +227,6 @@ function settingsFrom(args: ParsedArgs, io: { env: NodeJS.ProcessEnv }): Setting
     model: flagString(args, 'llm-model') ?? '',
     baseUrl: flagString(args, 'base-url') ?? '',
     autoApprove: APPROVE[approve],
-    pythonPath: flagString(args, 'python') ?? env.ML_INTERN_PYTHON ?? '',
+    pythonPath: pythonFrom(args, io) ?? '',
   };
 }

@@ -11,7 +11,7 @@ import { createLocalExecutor } from '../../core/exec/localExecutor';
 import { EnvSecrets } from '../../core/llm/envSecrets';
 import { createProvider } from '../../core/llm/factory';
 import { DEFAULT_SETTINGS, ProviderId, Settings } from '../../core/settings';
-import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer } from '../interaction';
+import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom } from '../interaction';
 import { createAgentRegistry } from '../../core/tools/domain';
 import { registerCustomTools } from '../../core/tools/customTools';
 import { McpHub, registerMcpServers } from '../../core/mcp/mcpTools';
@@ -132,7 +132,7 @@ function settingsFrom(args: ParsedArgs, io: CliIo): Settings {
     autoApprove: APPROVE[approve],
     maxSteps: maxSteps ?? DEFAULT_SETTINGS.maxSteps,
     maxCostUsd: maxCost ?? DEFAULT_SETTINGS.maxCostUsd,
-    pythonPath: flagString(args, 'python') ?? env.ML_INTERN_PYTHON ?? '',
+    pythonPath: pythonFrom(args, io) ?? '',
   };
 }
 

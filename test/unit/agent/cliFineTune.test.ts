@@ -143,3 +143,11 @@ async function waitUntil(ok: () => boolean, timeoutMs: number, what: () => strin
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+test('a relative --python means the shell folder it was typed in, not --workspace', { timeout: 120_000 }, async () => {
+  const root = workspace();
+  const o = io(REPO);
+  const code = await runCli(['fine-tune', '--model', 'Qwen/Qwen2.5-0.5B-Instruct', '--data', 'data/train.jsonl', '--workspace', root, '--approve=all', '--python', 'test/fixtures/trainer/fake-python'], o);
+  assert.equal(code, 0, o.stderr + o.stdout.slice(-800));
+  assert.match(o.stdout, new RegExp(`▶ ${FAKE_PYTHON.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} train\\.py`));
+});
