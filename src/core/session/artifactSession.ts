@@ -120,8 +120,6 @@ async function adapterBase(ws: WorkspaceView, folder: string): Promise<{ isAdapt
   }
 }
 
-/** A workspace path as the scripts in `folder` see it (they run from there). */
-const fromFolder = (folder: string, p: string): string => fromScriptFolder(p, folder);
 
 /** Render the request's recipe: files, commands and notes, paths rewritten for the folder. */
 export async function planArtifact(r: ArtifactRequest, ws: WorkspaceView, deps: Pick<ArtifactDeps, 'environment'>, folder = artifactFolder(r)): Promise<ArtifactPlan> {
@@ -134,7 +132,7 @@ export async function planArtifact(r: ArtifactRequest, ws: WorkspaceView, deps: 
       if (!baseModel) {
         throw new ArtifactRequestError(`No base model to compare ${r.model} with: ${local && info.isAdapter ? 'its adapter_config.json names none' : 'it is not an adapter folder'}. Run "ML Intern: Evaluate" again and type the base model.`);
       }
-      const rendered = renderRecipe({ method: 'eval', baseModel, modelPath: local ? fromFolder(folder, r.model) : r.model, adapter: info.isAdapter ? 'lora' : 'full', evalTasks: r.tasks }, { env });
+      const rendered = renderRecipe({ method: 'eval', baseModel, modelPath: local ? fromScriptFolder(r.model, folder) : r.model, adapter: info.isAdapter ? 'lora' : 'full', evalTasks: r.tasks }, { env });
       const limit = r.limit && r.limit > 0 ? Math.floor(r.limit) : undefined;
       const commands = rendered.commands.map((c) => (limit && c.argv[0] === 'lighteval' ? { argv: [...c.argv, '--max-samples', String(limit)], description: `${c.description} (${limit} samples per task)` } : c));
       const notes = [...rendered.notes];
@@ -144,8 +142,8 @@ export async function planArtifact(r: ArtifactRequest, ws: WorkspaceView, deps: 
     case 'merge-adapter': {
       const info = await adapterBase(ws, r.adapter);
       if (!info.isAdapter) throw new ArtifactRequestError(`${r.adapter} has no adapter_config.json, so it is not a LoRA adapter folder. Pick the folder the training wrote the adapter to.`);
-      const adapterDir = fromFolder(folder, r.adapter);
-      const mergedDir = fromFolder(folder, r.output);
+      const adapterDir = fromScriptFolder(r.adapter, folder);
+      const mergedDir = fromScriptFolder(r.output, folder);
       const rendered = renderRecipe({ method: 'eval', baseModel: r.baseModel, modelPath: adapterDir, adapter: 'lora' }, { env });
       const file = rendered.files.find((f) => f.path === 'merge_adapter.py');
       if (!file) throw new Error('The eval recipe produced no merge_adapter.py.');
@@ -166,7 +164,7 @@ export async function planArtifact(r: ArtifactRequest, ws: WorkspaceView, deps: 
       if (!(await ws.exists(r.folder).catch(() => false))) throw new ArtifactRequestError(`${r.folder} does not exist in the workspace: train or merge first, or pick another folder.`);
       const info = await adapterBase(ws, r.folder);
       const rendered = renderRecipe(
-        { method: 'push', hubRepo: r.repo, hubPrivate: r.private, modelPath: fromFolder(folder, r.folder), adapter: info.isAdapter ? 'lora' : 'full', ...(info.base ? { baseModel: info.base } : {}) },
+        { method: 'push', hubRepo: r.repo, hubPrivate: r.private, modelPath: fromScriptFolder(r.folder, folder), adapter: info.isAdapter ? 'lora' : 'full', ...(info.base ? { baseModel: info.base } : {}) },
         { env },
       );
       return { folder, files: rendered.files, commands: rendered.commands, notes: rendered.notes };
