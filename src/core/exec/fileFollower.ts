@@ -21,11 +21,21 @@ export interface RawFollowOptions extends FollowOptions {
 }
 
 export interface Follower {
-  /** Read what is new now (also called by the timer). */
+  /**
+   * Read what is new now (also called by the timer), at most MAX_PER_POLL bytes; when more is
+   * there, the next read is scheduled at once (setImmediate), not after the poll interval.
+   */
   poll(): void;
+  /** Read everything up to the file's current end now, however much it is (a run's last read). */
+  drain(): void;
   stop(): void;
 }
 
+/**
+ * Bytes read in one go. A big backlog (reattaching to a run with a 1 GB log) is read in slices
+ * of this size with the event loop free between them, so the window stays responsive; the next
+ * slice follows at once rather than a poll interval later (which made a 1 GB log take ~30 s).
+ */
 const MAX_PER_POLL = 8 * 1024 * 1024;
 
 export function followFile(file: string, onData: (chunk: string) => void, options?: FollowOptions): Follower;
@@ -44,8 +54,9 @@ export function followFile(file: string, onData: ((chunk: string) => void) | ((c
   let stopped = false;
   let ino: number | undefined;
   const buf = Buffer.alloc(256 * 1024);
+  let more: ReturnType<typeof setImmediate> | undefined;
 
-  const poll = () => {
+  const read = (budget: number) => {
     if (stopped) return;
     let fd: number;
     try {
@@ -62,7 +73,6 @@ export function followFile(file: string, onData: ((chunk: string) => void) | ((c
         if (raw && ino !== undefined) (options as RawFollowOptions).onRestart?.();
       }
       ino = st.ino;
-      let budget = MAX_PER_POLL;
       while (offset < st.size && budget > 0) {
         const n = readSync(fd, buf, 0, Math.min(buf.length, st.size - offset), offset);
         if (n <= 0) break;
@@ -75,16 +85,30 @@ export function followFile(file: string, onData: ((chunk: string) => void) | ((c
         const text = decoder.write(buf.subarray(0, n));
         if (text) (onData as (chunk: string) => void)(text);
       }
+      // A backlog left: the next slice right after whatever else is waiting on the event loop.
+      if (offset < st.size && !stopped && !more) more = setImmediate(poll);
     } finally {
       closeSync(fd);
     }
   };
+  const poll = () => {
+    if (more) clearImmediate(more);
+    more = undefined;
+    read(MAX_PER_POLL);
+  };
   const timer = setInterval(poll, options.pollMs ?? 200);
   return {
     poll,
+    drain() {
+      if (more) clearImmediate(more);
+      more = undefined;
+      read(Number.POSITIVE_INFINITY);
+    },
     stop() {
       stopped = true;
       clearInterval(timer);
+      if (more) clearImmediate(more);
+      more = undefined;
     },
   };
 }
@@ -100,11 +124,12 @@ export class FollowerSet {
 
   /** Start tracking a follower; returns the function that stops it. */
   add(f: Follower): () => void {
-    f.poll();
     if (this.closed) {
+      f.drain();
       f.stop();
       return () => undefined;
     }
+    f.poll();
     this.followers.add(f);
     return () => {
       f.stop();
@@ -112,11 +137,11 @@ export class FollowerSet {
     };
   }
 
-  /** The run ended: a last read for each follower, then stop them all (later ones read once and stop). */
+  /** The run ended: each follower reads to the end of the log, then stops (one added later reads it all at once and stops). */
   drainAndClose(): void {
     this.closed = true;
     for (const f of [...this.followers]) {
-      f.poll();
+      f.drain();
       f.stop();
     }
     this.followers.clear();

@@ -191,7 +191,7 @@ export class SlurmBackend {
     const f = followFile(outputFile, onData, { from: 'start', pollMs: Math.min(this.pollMs, 500) });
     f.poll();
     return () => {
-      f.poll();
+      f.drain();
       f.stop();
     };
   }

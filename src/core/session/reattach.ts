@@ -70,7 +70,11 @@ export function endedRun(runDir: string, code: number): DetachedRun {
     follow(onData: (chunk: string) => void) {
       const f = followFile(logFile, onData, { from: 'start' });
       f.poll();
-      return () => f.stop();
+      // The log is complete: whatever the catch-up has not read yet is read before the follower stops.
+      return () => {
+        f.drain();
+        f.stop();
+      };
     },
     exit: Promise.resolve({ code }),
     stop: async () => ({ code }),
