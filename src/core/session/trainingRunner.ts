@@ -82,7 +82,7 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
     if (pendingOutput.length > 16000) pendingOutput = pendingOutput.slice(-4000);
     if (!flushTimer) flushTimer = setTimeout(flushOutput, 500);
   };
-  // A DetachedRun view without followBytes (an ended run's, a test double) hands over text.
+  // A DetachedRun view without followBytes (a test double) hands over text.
   const stopFollowing = run.followBytes
     ? run.followBytes((chunk) => {
         pipeline.pushBytes(chunk);
