@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { EventSink } from '../ports';
+import { MetricPoint, ProgressInfo } from '../events';
 import { DetachedRun, DetachedSpec } from '../exec/detached';
 import { LogPipeline } from '../logs/pipeline';
 import { RunHandle } from '../runs/runStore';
@@ -59,14 +60,31 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
     o.events.emit({ type: 'process_output', runId: o.runId, processId: o.processId, text: pendingOutput.slice(-4000) });
     pendingOutput = '';
   };
+  // What one chunk of log gives goes out together once the chunk is read: one metrics event and one
+  // append to metrics.jsonl for all its points, and only its last progress. Live, a chunk is what the
+  // trainer wrote since the last poll; catching up a long log after a reload, it is thousands of points,
+  // which one by one meant as many panel messages and file appends (a minute of appends per 60k points).
+  let points: MetricPoint[] = [];
+  let progress: ProgressInfo | undefined;
+  const flushChunk = () => {
+    if (points.length) {
+      const batch = points;
+      points = [];
+      o.events.emit({ type: 'metrics', runId: o.runId, processId: o.processId, points: batch });
+      void o.handle.appendMetrics(batch).catch(onMetricsWriteFailed);
+    }
+    if (progress) {
+      o.events.emit({ type: 'progress', runId: o.runId, processId: o.processId, progress });
+      progress = undefined;
+    }
+  };
   const pipeline = new LogPipeline({
     loggingSteps: o.loggingSteps,
     onMetric: (point) => {
       if (o.knownStep !== undefined && point.step <= o.knownStep) return;
-      o.events.emit({ type: 'metrics', runId: o.runId, processId: o.processId, points: [point] });
-      void o.handle.appendMetrics([point]).catch(onMetricsWriteFailed);
+      points.push(point);
     },
-    onProgress: (progress) => o.events.emit({ type: 'progress', runId: o.runId, processId: o.processId, progress }),
+    onProgress: (p) => (progress = p),
   });
   // The log comes as bytes: the pipeline decodes only what it parses, and only the end of each
   // chunk is decoded for the panel's short live tail (the terminal shows everything).
@@ -86,11 +104,13 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
   const stopFollowing = run.followBytes
     ? run.followBytes((chunk) => {
         pipeline.pushBytes(chunk);
+        flushChunk();
         pendingOutput += outputText(chunk);
         onOutput();
       })
     : run.follow((chunk) => {
         pipeline.push(chunk);
+        flushChunk();
         pendingOutput += chunk;
         onOutput();
       });
@@ -99,6 +119,7 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
   await new Promise((r) => setTimeout(r, 400));
   stopFollowing();
   pipeline.end();
+  flushChunk();
   if (flushTimer) clearTimeout(flushTimer);
   flushOutput();
   o.events.emit({ type: 'process_exited', runId: o.runId, processId: o.processId, code: exit.code });

@@ -1,7 +1,7 @@
 // A log far bigger than one read (8 MiB): the follower catches up slice after slice without
 // waiting a poll interval between them, and a run's last read takes everything that is left —
 // so a run re-attached after it ended (window reload, closed terminal) gets its whole log on the
-// chart, not its first megabytes.
+// chart, not its first megabytes, in a few messages rather than one per point.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
@@ -88,9 +88,11 @@ test("a run's end: its followers read to the end of the log, one added after the
 test('a run found ended after a reload: its whole log reaches the chart, the last loss and the summary included', async () => {
   const points: MetricPoint[] = [];
   const events: { type: string }[] = [];
+  let appends = 0;
   const handle = {
     path: (relative: string) => `.ml-intern/runs/r1/${relative}`,
     appendMetrics: async (p: MetricPoint[]) => {
+      appends++;
       points.push(...p);
     },
   } as unknown as RunHandle;
@@ -102,4 +104,10 @@ test('a run found ended after a reload: its whole log reaches the chart, the las
   assert.equal(train[train.length - 1].loss, 1);
   assert.equal(points[points.length - 1].train_runtime, 4821.5, 'the closing summary');
   assert.ok(events.some((e) => e.type === 'process_exited'));
+  // Each chunk read (256 KiB) sends its points in one panel message and one metrics.jsonl append:
+  // one by one, 30,000 points were 30,000 messages and appends (about a minute of appends on disk).
+  const chunks = Math.ceil(statSync(shared.logFile).size / (256 * 1024));
+  const metricEvents = events.filter((e) => e.type === 'metrics').length;
+  assert.ok(metricEvents <= chunks && appends <= chunks, `${metricEvents} metrics events and ${appends} appends for ${chunks} chunks`);
+  assert.ok(events.filter((e) => e.type === 'progress').length <= chunks + 1, 'one progress event per chunk at most');
 });
