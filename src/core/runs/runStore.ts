@@ -169,8 +169,14 @@ export class RunHandle {
     return p;
   }
 
-  appendMetrics(points: object[]): Promise<void> {
-    return this.serial(() => this.files.append(this.path('metrics.jsonl'), points.map((p) => JSON.stringify(p) + '\n').join('')));
+  /**
+   * Append points to metrics.jsonl, one JSON line each. From a run's second training attempt on,
+   * each line also says `"attempt": N` (a line without it is from the first): a retry starts its
+   * steps again, and a re-attached run must know which of the lines are its own (see lastMetricStep).
+   */
+  appendMetrics(points: object[], attempt?: number): Promise<void> {
+    const line = attempt !== undefined && attempt > 1 ? (p: object) => JSON.stringify({ ...p, attempt }) : (p: object) => JSON.stringify(p);
+    return this.serial(() => this.files.append(this.path('metrics.jsonl'), points.map((p) => line(p) + '\n').join('')));
   }
 
   /** Next number of a numbered series in a run subfolder (`scripts/003-…` → 4), stable across reloads. */

@@ -525,7 +525,7 @@ export class FineTuneSession {
   private async watch(run: DetachedRun, knownStep: number | undefined, processId = `attempt-${this.attempt || 1}`): Promise<RunResult> {
     this.current = { run, processId, knownStep };
     try {
-      return await watchRun(run, { runId: this.runId, processId, handle: this.handle, events: this.deps.events, knownStep, loggingSteps: this.loggingSteps });
+      return await watchRun(run, { runId: this.runId, processId, handle: this.handle, events: this.deps.events, knownStep, loggingSteps: this.loggingSteps, attempt: Math.max(1, this.attempt) });
     } finally {
       this.current = undefined;
       run.dispose();

@@ -26,7 +26,7 @@ export async function reattachRun(files: FileStore, summary: RunSummary): Promis
   // A run on the Slurm target is found again from its job id (logs/slurm.json), a local one from its launcher files.
   const attached = slurmJobIdOf(status) ? await attachSlurmRun(runDir, slurmBackendFor()) : await attachDetached(runDir);
   if (!attached) return undefined;
-  const knownStep = await lastMetricStep(path.join(runDir, 'metrics.jsonl'));
+  const knownStep = await lastMetricStep(path.join(runDir, 'metrics.jsonl'), status.attempt ?? 1);
   // A live run is a DetachedRun (it may carry fields named like the other answers: test it first).
   if (isRun(attached)) return { kind: 'live', run: attached, scriptPath: status.scriptPath, knownStep };
   if ('lost' in attached) return { kind: 'lost', message: attached.lost };
@@ -38,8 +38,12 @@ function isRun(x: object): x is DetachedRun {
   return 'detached' in x && (x as DetachedRun).detached === true;
 }
 
-/** The last step metrics.jsonl recorded, so a re-attached run does not record its points twice. */
-export async function lastMetricStep(file: string): Promise<number> {
+/**
+ * The last step metrics.jsonl recorded for this training attempt, so a re-attached run does not
+ * record its points twice. Only the attempt's own lines count: a retry starts its steps again, and
+ * the steps an earlier attempt reached must not hide the ones this attempt logs after the reload.
+ */
+export async function lastMetricStep(file: string, attempt = 1): Promise<number> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -49,7 +53,9 @@ export async function lastMetricStep(file: string): Promise<number> {
   let max = 0;
   for (const line of text.split('\n')) {
     try {
-      const step = (JSON.parse(line) as { step?: number }).step;
+      const point = JSON.parse(line) as { step?: number; attempt?: number };
+      if ((point.attempt ?? 1) !== attempt) continue;
+      const step = point.step;
       if (typeof step === 'number' && step > max) max = step;
     } catch {
       // a torn last line

@@ -37,6 +37,8 @@ export interface WatchOptions {
   knownStep?: number;
   /** The script's LOGGING_STEPS, for logs that carry no step and have no progress bar (see LogPipelineOptions). */
   loggingSteps?: number;
+  /** Which training attempt of the run this is (1 when unset): metrics.jsonl lines say so from the second on. */
+  attempt?: number;
 }
 
 const METRICS_RESUME = 'The training is still followed and its chart still drawn, but points are missing from metrics.jsonl until there is room.';
@@ -71,7 +73,7 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
       const batch = points;
       points = [];
       o.events.emit({ type: 'metrics', runId: o.runId, processId: o.processId, points: batch });
-      void o.handle.appendMetrics(batch).catch(onMetricsWriteFailed);
+      void o.handle.appendMetrics(batch, o.attempt).catch(onMetricsWriteFailed);
     }
     if (progress) {
       o.events.emit({ type: 'progress', runId: o.runId, processId: o.processId, progress });

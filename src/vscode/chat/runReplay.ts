@@ -104,8 +104,9 @@ export async function replayRun(files: FileStore, runId: string): Promise<AgentE
   const spec = obj(await readJson(files, `${folder}/spec.json`));
   const title = str(status?.title) || str(spec?.title) || runId;
   const events: AgentEvent[] = [{ type: 'run_started', runId, title, folder }];
-  events.push(...transcriptEvents(runId, await readLines(files, `${folder}/transcript.jsonl`)));
-  const metrics = metricsEvents(runId, await readLines(files, `${folder}/metrics.jsonl`));
+  const transcript = await readLines(files, `${folder}/transcript.jsonl`);
+  events.push(...transcriptEvents(runId, transcript));
+  const metrics = metricsEvents(runId, await readLines(files, `${folder}/metrics.jsonl`), 'training', attemptExitCodes(transcript));
   events.push(...metrics);
   const state = str(status?.state) as RunState | undefined;
   if (metrics.length && state && TERMINAL.has(state)) {
@@ -225,23 +226,52 @@ export function transcriptEvents(runId: string, lines: unknown[]): AgentEvent[] 
   return events;
 }
 
-/** metrics.jsonl lines → metrics events for one replayed "training" card. */
-export function metricsEvents(runId: string, lines: unknown[], processId = 'training'): AgentEvent[] {
-  const points: MetricPoint[] = [];
+/** The exit code of each training attempt, from the session's notes ("attempt 2: exit code 137"). */
+function attemptExitCodes(transcript: unknown[]): Map<number, number> {
+  const codes = new Map<number, number>();
+  for (const raw of transcript) {
+    const o = obj(raw);
+    if (o?.kind !== 'note') continue;
+    const m = /^attempt (\d+): exit code (-?\d+)/.exec(str(o.text) ?? '');
+    if (m) codes.set(Number(m[1]), Number(m[2]));
+  }
+  return codes;
+}
+
+/**
+ * metrics.jsonl lines → metrics events: one replayed card per training attempt (lines from the
+ * second attempt on say `"attempt": N`; a retry starts its steps again, so one chart would drop
+ * them). The last attempt's card is "training", the one a re-attached run keeps drawing on; the
+ * earlier ones are over.
+ */
+export function metricsEvents(runId: string, lines: unknown[], processId = 'training', exitCodes: ReadonlyMap<number, number> = new Map()): AgentEvent[] {
+  const byAttempt = new Map<number, MetricPoint[]>();
   for (const raw of lines) {
     const o = obj(raw);
     const step = num(o?.step);
     if (!o || step === undefined) continue;
+    const attempt = num(o.attempt) ?? 1;
     const p: MetricPoint = { step };
     for (const [k, v] of Object.entries(o)) {
-      if (k === 'step' || k === 'kind' || k === '__proto__') continue;
+      if (k === 'step' || k === 'kind' || k === 'attempt' || k === '__proto__') continue;
       const n = num(v);
       if (n !== undefined) p[k] = n;
     }
+    let points = byAttempt.get(attempt);
+    if (!points) byAttempt.set(attempt, (points = []));
     points.push(p);
   }
-  if (!points.length) return [];
-  const events: AgentEvent[] = [{ type: 'process_started', runId, processId, name: 'Training (replayed from metrics.jsonl)', argv: [] }];
-  for (let i = 0; i < points.length; i += METRICS_CHUNK) events.push({ type: 'metrics', runId, processId, points: points.slice(i, i + METRICS_CHUNK) });
+  const attempts = [...byAttempt.keys()].sort((a, b) => a - b);
+  const events: AgentEvent[] = [];
+  attempts.forEach((attempt, i) => {
+    const last = i === attempts.length - 1;
+    const id = last ? processId : `attempt-${attempt}`;
+    const name = attempts.length === 1 ? 'Training (replayed from metrics.jsonl)' : `Training, attempt ${attempt} (replayed from metrics.jsonl)`;
+    events.push({ type: 'process_started', runId, processId: id, name, argv: [] });
+    const points = byAttempt.get(attempt)!;
+    for (let k = 0; k < points.length; k += METRICS_CHUNK) events.push({ type: 'metrics', runId, processId: id, points: points.slice(k, k + METRICS_CHUNK) });
+    // An earlier attempt ended (the transcript noted its exit code); the last one ends with the run.
+    if (!last) events.push({ type: 'process_exited', runId, processId: id, code: exitCodes.get(attempt) ?? 1 });
+  });
   return events;
 }
