@@ -170,9 +170,9 @@ async function attach(runId: string, ctx: Ctx): Promise<number> {
   const deps = await sessionDeps(ctx);
   const session = await FineTuneSession.reopen(handle, deps);
   if (!ctx.args.flags.json) {
-    io.out(found.kind === 'live' ? `Following run ${runId} (pid ${found.run.pid}) from step ${found.knownStep}…\n` : `Run ${runId} ended while nobody followed it (exit code ${found.code}); reading its log…\n`);
+    io.out(found.kind === 'live' ? `Following run ${runId} (pid ${found.run.pid}) from step ${found.recorded.step}…\n` : `Run ${runId} ended while nobody followed it (exit code ${found.code}); reading its log…\n`);
   }
-  return finish(ctx, session, () => session.resume(found.run, found.scriptPath, found.knownStep), deps.refused);
+  return finish(ctx, session, () => session.resume(found.run, found.scriptPath, found.recorded), deps.refused);
 }
 
 function requestFrom(args: ParsedArgs, baseModel: string, dataset: string, inspection: DatasetInspection): FineTuneRequest {

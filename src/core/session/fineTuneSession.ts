@@ -29,7 +29,7 @@ import { preflight } from '../recovery/preflight';
 import { failedDiagnosis, repairLoop, RunResult } from '../recovery/repairLoop';
 import { EnvReport, DatasetInspection } from '../python/types';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
-import { archiveAttemptLog, DetachedLauncher, watchRun } from './trainingRunner';
+import { archiveAttemptLog, DetachedLauncher, Recorded, watchRun } from './trainingRunner';
 import { followAfterFailure } from './followAfterFailure';
 import { missingRequirements, pipInstallArgv } from './missingPackages';
 import { pipFailureAdvice } from '../recovery/packages';
@@ -195,7 +195,7 @@ export class FineTuneSession {
         this.emit({ type: 'notice', runId: this.runId, level: 'error', message: text });
         await this.setState('running', text);
       },
-      watch: (r) => this.watch(r, live.knownStep, live.processId),
+      watch: (r) => this.watch(r, live.recorded, live.processId),
       stopped: () => this.abort.signal.aborted,
     });
     const end = this.abort.signal.aborted ? 'stopped' : state;
@@ -400,21 +400,21 @@ export class FineTuneSession {
   }
 
   /** After a window reload: follow the run that is still going, then recover as usual. */
-  async resume(run: DetachedRun, scriptPath: string, knownStep: number): Promise<SessionOutcome> {
-    this.current = { run, processId: 'training', knownStep };
+  async resume(run: DetachedRun, scriptPath: string, recorded: Recorded): Promise<SessionOutcome> {
+    this.current = { run, processId: 'training', recorded };
     try {
-      return await this.resumeWatching(run, scriptPath, knownStep);
+      return await this.resumeWatching(run, scriptPath, recorded);
     } catch (err) {
       return this.failed(err);
     }
   }
 
-  private async resumeWatching(run: DetachedRun, scriptPath: string, knownStep: number): Promise<SessionOutcome> {
+  private async resumeWatching(run: DetachedRun, scriptPath: string, recorded: Recorded): Promise<SessionOutcome> {
     this.emit({ type: 'run_started', runId: this.runId, title: (await this.handle.readStatus()).title, folder: this.handle.folder });
     this.emit({ type: 'run_state', runId: this.runId, state: 'running', message: 'Re-attached after a reload' });
     await this.readLoggingSteps(scriptPath);
     // 'training' is the card the panel rebuilt from metrics.jsonl after the reload: keep drawing on it.
-    const first = await this.watch(run, knownStep, 'training');
+    const first = await this.watch(run, recorded, 'training');
     if (run instanceof SlurmRun) await this.afterJob(run, Math.max(1, this.attempt));
     // Exit 0 is not enough: a diverged run (NaN losses, also as transformers 5 prints them) exits 0 too.
     if (!failedDiagnosis(first)) return this.finish('succeeded', undefined, 0);
@@ -522,10 +522,10 @@ export class FineTuneSession {
     this.loggingSteps = typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
   }
 
-  private async watch(run: DetachedRun, knownStep: number | undefined, processId = `attempt-${this.attempt || 1}`): Promise<RunResult> {
-    this.current = { run, processId, knownStep };
+  private async watch(run: DetachedRun, recorded: Recorded | undefined, processId = `attempt-${this.attempt || 1}`): Promise<RunResult> {
+    this.current = { run, processId, recorded };
     try {
-      return await watchRun(run, { runId: this.runId, processId, handle: this.handle, events: this.deps.events, knownStep, loggingSteps: this.loggingSteps, attempt: Math.max(1, this.attempt) });
+      return await watchRun(run, { runId: this.runId, processId, handle: this.handle, events: this.deps.events, recorded, loggingSteps: this.loggingSteps, attempt: Math.max(1, this.attempt) });
     } finally {
       this.current = undefined;
       run.dispose();
@@ -551,7 +551,7 @@ export class FineTuneSession {
 interface Following {
   run: DetachedRun;
   processId: string;
-  knownStep?: number;
+  recorded?: Recorded;
 }
 
 

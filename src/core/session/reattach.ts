@@ -12,10 +12,11 @@ import { attachSlurmRun, slurmBackendFor } from '../exec/slurmRun';
 import { FileStore } from '../ports';
 import { RunSummary } from '../runs/types';
 import { slurmJobIdOf } from './slurmJobs';
+import { Recorded } from './trainingRunner';
 
 export type Reattached =
-  | { kind: 'live'; run: DetachedRun; scriptPath: string; knownStep: number }
-  | { kind: 'ended'; run: DetachedRun; code: number; scriptPath: string; knownStep: number }
+  | { kind: 'live'; run: DetachedRun; scriptPath: string; recorded: Recorded }
+  | { kind: 'ended'; run: DetachedRun; code: number; scriptPath: string; recorded: Recorded }
   | { kind: 'lost'; message: string };
 
 /** A run left 'running' by whatever drove it; undefined when there is nothing to pick up (no launcher record). */
@@ -26,12 +27,12 @@ export async function reattachRun(files: FileStore, summary: RunSummary): Promis
   // A run on the Slurm target is found again from its job id (logs/slurm.json), a local one from its launcher files.
   const attached = slurmJobIdOf(status) ? await attachSlurmRun(runDir, slurmBackendFor()) : await attachDetached(runDir);
   if (!attached) return undefined;
-  const knownStep = await lastMetricStep(path.join(runDir, 'metrics.jsonl'), status.attempt ?? 1);
+  const recorded = await recordedMetrics(path.join(runDir, 'metrics.jsonl'), status.attempt ?? 1);
   // A live run is a DetachedRun (it may carry fields named like the other answers: test it first).
-  if (isRun(attached)) return { kind: 'live', run: attached, scriptPath: status.scriptPath, knownStep };
+  if (isRun(attached)) return { kind: 'live', run: attached, scriptPath: status.scriptPath, recorded };
   if ('lost' in attached) return { kind: 'lost', message: attached.lost };
-  if ('ended' in attached) return { kind: 'ended', run: endedRun(runDir, attached.ended.code), code: attached.ended.code, scriptPath: status.scriptPath, knownStep };
-  return { kind: 'live', run: attached, scriptPath: status.scriptPath, knownStep };
+  if ('ended' in attached) return { kind: 'ended', run: endedRun(runDir, attached.ended.code), code: attached.ended.code, scriptPath: status.scriptPath, recorded };
+  return { kind: 'live', run: attached, scriptPath: status.scriptPath, recorded };
 }
 
 function isRun(x: object): x is DetachedRun {
@@ -39,29 +40,34 @@ function isRun(x: object): x is DetachedRun {
 }
 
 /**
- * The last step metrics.jsonl recorded for this training attempt, so a re-attached run does not
- * record its points twice. Only the attempt's own lines count: a retry starts its steps again, and
- * the steps an earlier attempt reached must not hide the ones this attempt logs after the reload.
+ * What metrics.jsonl recorded of this training attempt: its last step and how many points at that
+ * step, so a re-attached run does not record its points twice nor skip one. Only the attempt's own
+ * lines count: a retry starts its steps again, and the steps an earlier attempt reached must not
+ * hide the ones this attempt logs after the reload.
  */
-export async function lastMetricStep(file: string, attempt = 1): Promise<number> {
+export async function recordedMetrics(file: string, attempt = 1): Promise<Recorded> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    return 0;
+    return { step: 0, atStep: 0 };
   }
-  let max = 0;
+  let step = 0;
+  let atStep = 0;
   for (const line of text.split('\n')) {
+    let point: { step?: unknown; attempt?: unknown };
     try {
-      const point = JSON.parse(line) as { step?: number; attempt?: number };
-      if ((point.attempt ?? 1) !== attempt) continue;
-      const step = point.step;
-      if (typeof step === 'number' && step > max) max = step;
+      point = JSON.parse(line) as typeof point;
     } catch {
-      // a torn last line
+      continue; // a torn last line
     }
+    if (!point || (point.attempt ?? 1) !== attempt || typeof point.step !== 'number') continue;
+    if (point.step > step) {
+      step = point.step;
+      atStep = 1;
+    } else if (point.step === step) atStep++;
   }
-  return max;
+  return { step, atStep };
 }
 
 /** A DetachedRun view of a run that already ended: its log can still be followed to the end. */

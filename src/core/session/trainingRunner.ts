@@ -24,17 +24,26 @@ const OUTPUT_TAIL_BYTES = 16 * 1024;
 /** Longest end of a log handed to the diagnosis (it scans the tail and error lines). */
 const LOG_TAIL_BYTES = 2 * 1024 * 1024;
 
+/**
+ * The points of one training attempt already in metrics.jsonl: up to `step`, and the first `atStep`
+ * of those logged at `step` itself. A step can log several points over minutes — the train loss,
+ * then an evaluation's — and a reload between them must keep the ones not recorded yet.
+ */
+export interface Recorded {
+  step: number;
+  atStep: number;
+}
+
 export interface WatchOptions {
   runId: string;
   processId: string;
   handle: RunHandle;
   events: EventSink;
   /**
-   * Metrics up to this step are already in metrics.jsonl (a run re-attached
-   * after a reload re-reads its log from the start): they are not written or
-   * shown again.
+   * What metrics.jsonl already holds of this attempt (a run re-attached after a reload re-reads
+   * its log from the start): those points are not written or shown again.
    */
-  knownStep?: number;
+  recorded?: Recorded;
   /** The script's LOGGING_STEPS, for logs that carry no step and have no progress bar (see LogPipelineOptions). */
   loggingSteps?: number;
   /** Which training attempt of the run this is (1 when unset): metrics.jsonl lines say so from the second on. */
@@ -80,10 +89,17 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
       progress = undefined;
     }
   };
+  let seenAtRecordedStep = 0;
+  const alreadyRecorded = (step: number): boolean => {
+    const r = o.recorded;
+    if (!r || step > r.step) return false;
+    if (step < r.step) return true;
+    return ++seenAtRecordedStep <= r.atStep;
+  };
   const pipeline = new LogPipeline({
     loggingSteps: o.loggingSteps,
     onMetric: (point) => {
-      if (o.knownStep !== undefined && point.step <= o.knownStep) return;
+      if (alreadyRecorded(point.step)) return;
       points.push(point);
     },
     onProgress: (p) => (progress = p),

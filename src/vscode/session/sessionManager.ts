@@ -89,8 +89,8 @@ export async function resumeRuns(host: Host): Promise<void> {
       host.logger.info(`Run ${summary.id} ended while the window was away (exit ${found.code}).`);
       void vscode.window.showInformationMessage(`ML Intern: the run "${status.title}" ended while the window was closed (exit code ${found.code}).`);
     }
-    const { run, knownStep } = found;
-    void session.resume(run, status.scriptPath, knownStep).finally(() => tracked.dispose());
+    const { run, recorded } = found;
+    void session.resume(run, status.scriptPath, recorded).finally(() => tracked.dispose());
   }
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
 import { RunStore } from '../../../src/core/runs/runStore';
-import { endedRun, lastMetricStep } from '../../../src/core/session/reattach';
+import { endedRun, recordedMetrics } from '../../../src/core/session/reattach';
 import { watchRun } from '../../../src/core/session/trainingRunner';
 import { replayRun } from '../../../src/vscode/chat/runReplay';
 import type { MetricPoint } from '../../../src/core/events';
@@ -46,9 +46,9 @@ test('after a reload during a retry, the retry keeps every step its first attemp
   assert.equal(lines[0], '{"step":10,"loss":2.9833333333333334}', 'a first attempt\'s lines are as before');
   assert.equal(lines.at(-1), '{"step":300,"loss":2.5,"attempt":2}');
 
-  assert.equal(await lastMetricStep(metricsFile, 2), 300, 'what attempt 2 recorded, not the 500 attempt 1 reached');
-  assert.equal(await lastMetricStep(metricsFile, 1), 500);
-  assert.equal(await lastMetricStep(metricsFile), 500, 'a run that never retried reads as before');
+  assert.deepEqual(await recordedMetrics(metricsFile, 2), { step: 300, atStep: 1 }, 'what attempt 2 recorded, not the 500 attempt 1 reached');
+  assert.deepEqual(await recordedMetrics(metricsFile, 1), { step: 500, atStep: 1 });
+  assert.deepEqual(await recordedMetrics(metricsFile), { step: 500, atStep: 1 }, 'a run that never retried reads as before');
 
   // The reload: attempt 2 went on to step 600 meanwhile; its log is read again from the start.
   const runDir = path.join(root, handle.folder);
@@ -60,7 +60,7 @@ test('after a reload during a retry, the retry keeps every step its first attemp
     processId: 'training',
     handle,
     events: { emit: (e) => (e.type === 'metrics' ? charted.push(...e.points) : undefined) },
-    knownStep: await lastMetricStep(metricsFile, 2),
+    recorded: await recordedMetrics(metricsFile, 2),
     attempt: 2,
   });
   await handle.appendMetrics([]); // after the writes still queued
@@ -86,4 +86,31 @@ test('after a reload during a retry, the retry keeps every step its first attemp
   assert.ok(events.every((e) => e.type !== 'metrics' || e.points.every((p) => !('attempt' in p))), 'the attempt is not drawn as a metric');
   const ended = events.find((e) => e.type === 'process_exited' && e.processId === 'attempt-1');
   assert.ok(ended && ended.type === 'process_exited' && ended.code === 137, 'the first attempt\'s card ends with its exit code from the transcript');
+});
+
+test('a reload during an evaluation keeps its eval loss, logged at the step whose train loss was already recorded', async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'mli-evalstep-'));
+  const handle = await new RunStore(new NodeFileStore(root)).create({ goal: 'sft' });
+  // Before the reload: the train loss of step 200 was recorded, then the evaluation began (it runs for minutes).
+  await handle.appendMetrics(points(10, 200));
+  const metricsFile = path.join(root, handle.path('metrics.jsonl'));
+  const recorded = await recordedMetrics(metricsFile);
+  assert.deepEqual(recorded, { step: 200, atStep: 1 });
+  const runDir = path.join(root, handle.folder);
+  mkdirSync(path.join(runDir, 'logs'), { recursive: true });
+  const evalLine = "{'eval_loss': 0.8123, 'eval_runtime': 148.07, 'eval_samples_per_second': 1.56, 'eval_steps_per_second': 1.56, 'epoch': 0.33}\n";
+  writeFileSync(path.join(runDir, 'logs', 'train.log'), trainerLog(200) + evalLine);
+  const charted: MetricPoint[] = [];
+  await watchRun(endedRun(runDir, 0), {
+    runId: handle.id,
+    processId: 'training',
+    handle,
+    events: { emit: (e) => (e.type === 'metrics' ? charted.push(...e.points) : undefined) },
+    recorded,
+  });
+  assert.deepEqual(
+    charted.map((p) => [p.step, p.evalLoss]),
+    [[200, 0.8123]],
+    'the eval point, and not the train point of the same step again',
+  );
 });
