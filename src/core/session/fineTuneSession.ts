@@ -413,7 +413,10 @@ export class FineTuneSession {
     this.emit({ type: 'run_started', runId: this.runId, title: (await this.handle.readStatus()).title, folder: this.handle.folder });
     this.emit({ type: 'run_state', runId: this.runId, state: 'running', message: 'Re-attached after a reload' });
     await this.readLoggingSteps(scriptPath);
-    // 'training' is the card the panel rebuilt from metrics.jsonl after the reload: keep drawing on it.
+    // 'training' is the card the panel rebuilt from metrics.jsonl after the reload (when this attempt had
+    // logged any): keep drawing on it, named as the live process it is again.
+    const attempt = Math.max(1, this.attempt);
+    this.emit({ type: 'process_started', runId: this.runId, processId: 'training', name: `${path.basename(scriptPath)} (attempt ${attempt}, re-attached)`, argv: [] });
     const first = await this.watch(run, recorded, 'training');
     if (run instanceof SlurmRun) await this.afterJob(run, Math.max(1, this.attempt));
     // Exit 0 is not enough: a diverged run (NaN losses, also as transformers 5 prints them) exits 0 too.

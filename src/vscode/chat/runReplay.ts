@@ -106,10 +106,10 @@ export async function replayRun(files: FileStore, runId: string): Promise<AgentE
   const events: AgentEvent[] = [{ type: 'run_started', runId, title, folder }];
   const transcript = await readLines(files, `${folder}/transcript.jsonl`);
   events.push(...transcriptEvents(runId, transcript));
-  const metrics = metricsEvents(runId, await readLines(files, `${folder}/metrics.jsonl`), 'training', attemptExitCodes(transcript));
+  const metrics = metricsEvents(runId, await readLines(files, `${folder}/metrics.jsonl`), 'training', attemptExitCodes(transcript), num(status?.attempt));
   events.push(...metrics);
   const state = str(status?.state) as RunState | undefined;
-  if (metrics.length && state && TERMINAL.has(state)) {
+  if (metrics.some((e) => e.type === 'process_started' && e.processId === 'training') && state && TERMINAL.has(state)) {
     // The replayed training card is over when the run is.
     events.push({ type: 'process_exited', runId, processId: 'training', code: state === 'succeeded' ? 0 : state === 'stopped' ? 130 : 1 });
   }
@@ -241,10 +241,16 @@ function attemptExitCodes(transcript: unknown[]): Map<number, number> {
 /**
  * metrics.jsonl lines → metrics events: one replayed card per training attempt (lines from the
  * second attempt on say `"attempt": N`; a retry starts its steps again, so one chart would drop
- * them). The last attempt's card is "training", the one a re-attached run keeps drawing on; the
- * earlier ones are over.
+ * them). The current attempt's card (status.json's `attempt`, else the last one with points) is
+ * "training", the one a re-attached run keeps drawing on; the earlier ones are over.
  */
-export function metricsEvents(runId: string, lines: unknown[], processId = 'training', exitCodes: ReadonlyMap<number, number> = new Map()): AgentEvent[] {
+export function metricsEvents(
+  runId: string,
+  lines: unknown[],
+  processId = 'training',
+  exitCodes: ReadonlyMap<number, number> = new Map(),
+  currentAttempt?: number,
+): AgentEvent[] {
   const byAttempt = new Map<number, MetricPoint[]>();
   for (const raw of lines) {
     const o = obj(raw);
@@ -262,11 +268,12 @@ export function metricsEvents(runId: string, lines: unknown[], processId = 'trai
     points.push(p);
   }
   const attempts = [...byAttempt.keys()].sort((a, b) => a - b);
+  const current = currentAttempt ?? attempts[attempts.length - 1];
   const events: AgentEvent[] = [];
-  attempts.forEach((attempt, i) => {
-    const last = i === attempts.length - 1;
+  attempts.forEach((attempt) => {
+    const last = attempt === current;
     const id = last ? processId : `attempt-${attempt}`;
-    const name = attempts.length === 1 ? 'Training (replayed from metrics.jsonl)' : `Training, attempt ${attempt} (replayed from metrics.jsonl)`;
+    const name = attempts.length === 1 && last ? 'Training (replayed from metrics.jsonl)' : `Training, attempt ${attempt} (replayed from metrics.jsonl)`;
     events.push({ type: 'process_started', runId, processId: id, name, argv: [] });
     const points = byAttempt.get(attempt)!;
     for (let k = 0; k < points.length; k += METRICS_CHUNK) events.push({ type: 'metrics', runId, processId: id, points: points.slice(k, k + METRICS_CHUNK) });

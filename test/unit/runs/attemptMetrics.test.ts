@@ -114,3 +114,17 @@ test('a reload during an evaluation keeps its eval loss, logged at the step whos
     'the eval point, and not the train point of the same step again',
   );
 });
+
+test('reopened while a retry has logged nothing yet: the first attempt is shown as over, and the retry draws on its own card', async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'mli-retry0-'));
+  const files = new NodeFileStore(root);
+  const handle = await new RunStore(files).create({ goal: 'sft' });
+  await handle.appendMetrics(points(10, 500), 1);
+  await handle.appendTranscript({ kind: 'note', text: 'attempt 1: exit code 1' });
+  await handle.updateStatus({ state: 'running', attempt: 2 });
+  const events = (await replayRun(files, handle.id))!;
+  const cards = events.filter((e) => e.type === 'process_started').map((e) => (e.type === 'process_started' ? e.processId : ''));
+  assert.deepEqual(cards, ['attempt-1'], 'no "training" card holding attempt 1, which the retry\'s lower steps would be drawn into (and dropped)');
+  assert.ok(events.some((e) => e.type === 'process_exited' && e.processId === 'attempt-1' && e.code === 1));
+  assert.deepEqual(await recordedMetrics(path.join(root, handle.path('metrics.jsonl')), 2), { step: 0, atStep: 0 });
+});
