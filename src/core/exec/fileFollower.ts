@@ -73,7 +73,7 @@ export function followFile(file: string, onData: ((chunk: string) => void) | ((c
         if (raw && ino !== undefined) (options as RawFollowOptions).onRestart?.();
       }
       ino = st.ino;
-      while (offset < st.size && budget > 0) {
+      while (offset < st.size && budget > 0 && !stopped) {
         const n = readSync(fd, buf, 0, Math.min(buf.length, st.size - offset), offset);
         if (n <= 0) break;
         offset += n;

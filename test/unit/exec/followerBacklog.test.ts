@@ -70,6 +70,12 @@ test('drain reads everything left at once; stop cancels a scheduled slice', asyn
   stopped.stop();
   for (let turn = 0; turn < 10; turn++) await new Promise((r) => setImmediate(r));
   assert.equal(stoppedGot, afterOne, 'nothing is read after stop');
+
+  // Stopped from its own callback (the reader has seen enough): the drain ends there too.
+  let chunks = 0;
+  const selfStopping = followFile(shared.logFile, () => (++chunks, selfStopping.stop()), { raw: true, pollMs: 3_600_000 });
+  selfStopping.drain();
+  assert.equal(chunks, 1);
 });
 
 test("a run's end: its followers read to the end of the log, one added after the end too", () => {
