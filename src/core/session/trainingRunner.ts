@@ -21,6 +21,10 @@ export type DetachedLauncher = (spec: DetachedSpec) => Promise<DetachedRun>;
 /** The panel's live output shows the last 4,000 characters; at most this many bytes of a chunk are decoded for it. */
 const OUTPUT_TAIL_BYTES = 16 * 1024;
 
+/** After the exit, the follower is stopped once no output came for this long. */
+const QUIET_MS = 400;
+const CATCH_UP_MS = 120_000;
+
 /** Longest end of a log handed to the diagnosis (it scans the tail and error lines). */
 const LOG_TAIL_BYTES = 2 * 1024 * 1024;
 
@@ -114,7 +118,9 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
     outDecoder = new StringDecoder('utf8');
     return outDecoder.write(buf.subarray(start));
   };
+  let lastChunkAt = Date.now();
   const onOutput = () => {
+    lastChunkAt = Date.now();
     if (pendingOutput.length > 16000) pendingOutput = pendingOutput.slice(-4000);
     if (!flushTimer) flushTimer = setTimeout(flushOutput, 500);
   };
@@ -133,8 +139,13 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
         onOutput();
       });
   const exit = await run.exit;
-  // Let the follower read the last bytes written before the exit was recorded.
-  await new Promise((r) => setTimeout(r, 400));
+  // Let the follower read the last bytes written before the exit was recorded, and let it finish
+  // catching up a long log (a run found ended after a reload): it reads slice after slice with the
+  // window responsive in between, where stopping now would read all the rest in one blocking go.
+  // (At most CATCH_UP_MS: a log that something keeps appending to must not hold the session forever.)
+  const exitedAt = Date.now();
+  do await new Promise((r) => setTimeout(r, QUIET_MS));
+  while (Date.now() - lastChunkAt < QUIET_MS && Date.now() - exitedAt < CATCH_UP_MS);
   stopFollowing();
   pipeline.end();
   flushChunk();

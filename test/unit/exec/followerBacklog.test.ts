@@ -11,6 +11,7 @@ import { followFile, FollowerSet } from '../../../src/core/exec/fileFollower';
 import { endedRun } from '../../../src/core/session/reattach';
 import { watchRun } from '../../../src/core/session/trainingRunner';
 import type { RunHandle } from '../../../src/core/runs/runStore';
+import type { DetachedRun } from '../../../src/core/exec/detached';
 import type { MetricPoint } from '../../../src/core/events';
 
 const STEPS = 300_000;
@@ -116,4 +117,30 @@ test('a run found ended after a reload: its whole log reaches the chart, the las
   const metricEvents = events.filter((e) => e.type === 'metrics').length;
   assert.ok(metricEvents <= chunks && appends <= chunks, `${metricEvents} metrics events and ${appends} appends for ${chunks} chunks`);
   assert.ok(events.filter((e) => e.type === 'progress').length <= chunks + 1, 'one progress event per chunk at most');
+});
+
+test('an ended run is not stopped while its log is still being caught up: the reading goes on in slices, not in one blocking read', async () => {
+  // A follower still delivering slices well after the exit is known (as while catching up a long log).
+  const slices = 20;
+  let delivered = 0;
+  let deliveredAtStop = -1;
+  const run = {
+    ...endedRun(shared.runDir, 0),
+    followBytes(onData: (chunk: Buffer) => void) {
+      const timer = setInterval(() => {
+        if (delivered === slices) return clearInterval(timer);
+        delivered++;
+        onData(Buffer.from(`{'loss': ${delivered}, 'epoch': ${delivered / slices}}\n`));
+      }, 50);
+      return () => {
+        deliveredAtStop = delivered;
+        clearInterval(timer);
+      };
+    },
+  } as DetachedRun;
+  const points: MetricPoint[] = [];
+  const handle = { path: (r: string) => r, appendMetrics: async (p: MetricPoint[]) => void points.push(...p) } as unknown as RunHandle;
+  await watchRun(run, { runId: 'r1', processId: 'p1', handle, events: { emit: () => undefined } });
+  assert.equal(deliveredAtStop, slices, 'stopped only once the log stopped coming (it was stopped 400 ms after the exit, at slice 7 or so)');
+  assert.equal(points.length, slices);
 });
