@@ -75,13 +75,20 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
     o.events.emit({ type: 'process_output', runId: o.runId, processId: o.processId, text: pendingOutput.slice(-4000) });
     pendingOutput = '';
   };
-  // What one chunk of log gives goes out together once the chunk is read: one metrics event and one
-  // append to metrics.jsonl for all its points, and only its last progress. Live, a chunk is what the
-  // trainer wrote since the last poll; catching up a long log after a reload, it is thousands of points,
-  // which one by one meant as many panel messages and file appends (a minute of appends per 60k points).
+  // What one read of the log gives goes out together once it is parsed (the follower's reads of one
+  // poll, up to 8 MiB, come in one turn of the event loop): one metrics event and one append to
+  // metrics.jsonl for all its points, and only its last progress. Live, that is what the trainer wrote
+  // since the last poll; catching up a long log after a reload, it is thousands of points, which one by
+  // one meant as many panel messages and file appends (a minute of appends per 60k points).
   let points: MetricPoint[] = [];
   let progress: ProgressInfo | undefined;
+  let flushScheduled: ReturnType<typeof setImmediate> | undefined;
+  const flushSoon = () => {
+    flushScheduled ??= setImmediate(flushChunk);
+  };
   const flushChunk = () => {
+    if (flushScheduled) clearImmediate(flushScheduled);
+    flushScheduled = undefined;
     if (points.length) {
       const batch = points;
       points = [];
@@ -128,13 +135,13 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
   const stopFollowing = run.followBytes
     ? run.followBytes((chunk) => {
         pipeline.pushBytes(chunk);
-        flushChunk();
+        flushSoon();
         pendingOutput += outputText(chunk);
         onOutput();
       })
     : run.follow((chunk) => {
         pipeline.push(chunk);
-        flushChunk();
+        flushSoon();
         pendingOutput += chunk;
         onOutput();
       });
