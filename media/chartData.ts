@@ -5,7 +5,9 @@
  * A run may log hundreds of thousands of steps; the arrays never grow past
  * `capacity`: when full, every other point is dropped and from then on only
  * every `stride`-th step is kept, so the whole history stays visible. Points
- * carrying an eval loss are always kept (they are rare and matter).
+ * carrying an eval loss are always kept (they are rare and matter), and so is
+ * the latest point, until the next one takes its place: the line always ends
+ * at the loss just logged, not at the last stride point.
  */
 import type { MetricPoint } from '../src/core/events';
 
@@ -20,6 +22,8 @@ export class ChartData {
   readonly lr: (number | null)[] = [];
   private stride = 1;
   private seen = 0;
+  /** The last point is kept only as the latest (off the stride): the next point replaces it. */
+  private provisional = false;
   /** Bumped on every change; the view redraws when it moved. */
   rev = 0;
 
@@ -42,14 +46,23 @@ export class ChartData {
       // The trainer logs train and eval loss of one step as separate records: merge them.
       if (last >= 0 && this.steps[last] === p.step) {
         if (loss !== null) this.loss[last] = loss;
-        if (evalLoss !== null) this.evalLoss[last] = evalLoss;
+        if (evalLoss !== null) {
+          this.evalLoss[last] = evalLoss;
+          this.provisional = false;
+        }
         if (lr !== null) this.lr[last] = lr;
         changed = true;
         continue;
       }
       if (last >= 0 && p.step < this.steps[last]) continue; // out of order (a resumed run replays): ignore
       this.seen++;
-      if (evalLoss === null && this.stride > 1 && this.seen % this.stride !== 0) continue;
+      if (this.provisional) {
+        this.steps.pop();
+        this.loss.pop();
+        this.evalLoss.pop();
+        this.lr.pop();
+      }
+      this.provisional = evalLoss === null && this.stride > 1 && this.seen % this.stride !== 0;
       this.steps.push(p.step);
       this.loss.push(loss);
       this.evalLoss.push(evalLoss);

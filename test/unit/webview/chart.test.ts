@@ -36,6 +36,23 @@ test('arrays never exceed the capacity; the whole history and every eval point s
   for (let i = 1; i < d.length; i++) assert.ok(d.steps[i] > d.steps[i - 1]);
 });
 
+test('on a long run the line always ends at the loss just logged, not at the last point kept on the stride', () => {
+  const d = new ChartData(64);
+  for (let s = 1; s <= 10_000; s++) {
+    d.push([{ step: s, loss: 10 / s }]);
+    assert.equal(d.steps[d.length - 1], s);
+    assert.equal(d.loss[d.length - 1], 10 / s);
+    assert.ok(d.length < 64);
+  }
+  // The latest point replaced the one before it (off the stride), so the history stays evenly thinned.
+  const gaps = d.steps.slice(1, -1).map((x, i) => x - d.steps[i]);
+  assert.ok(Math.max(...gaps.slice(1)) <= 2 * Math.min(...gaps.slice(1)), `${gaps}`);
+  // An eval merged into the latest point keeps it for good.
+  d.push([{ step: 10_000, evalLoss: 0.5 }]);
+  d.push([{ step: 10_001, loss: 0.1 }]);
+  assert.deepEqual(d.steps.slice(-2), [10_000, 10_001]);
+});
+
 test('redraws are throttled: many updates, one draw per interval, with the latest data', () => {
   const { document } = dom();
   const container = document.createElement('div');

@@ -1,0 +1,56 @@
+// Reopening a long run (Show Runs, a reload): its metrics.jsonl may hold hundreds of thousands of
+// points. The panel gets a few thousand, and shows the same card: every eval point, the same latest
+// figures, the same last step and loss.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MetricPoint } from '../../../src/core/events';
+import { metricsEvents, thinForReplay } from '../../../src/vscode/chat/runReplay';
+import { ChartData } from '../../../media/chartData';
+import { makeView, RUN } from './helpers';
+
+/** 200k train logs, an eval every 1,000 steps, the closing summary (as the session writes them). */
+function longRun(): MetricPoint[] {
+  const points: MetricPoint[] = [];
+  for (let step = 1; step <= 200_000; step++) {
+    points.push({ step, loss: 2 / Math.sqrt(step), gradNorm: 0.5 + (step % 7) / 10, learningRate: 2e-5 * (1 - step / 200_000), mean_token_accuracy: 0.5 + step / 500_000 });
+    if (step % 1000 === 0) points.push({ step, evalLoss: 1 / Math.sqrt(step) + 0.3 });
+  }
+  points.push({ step: 200_000, train_runtime: 86_400, train_loss: 0.21 });
+  return points;
+}
+
+test('a 200k-point history is sent as about 4,000 points; every eval, the summary and the last train point stay', () => {
+  const all = longRun();
+  const thin = thinForReplay(all);
+  assert.ok(thin.length <= 4000 + 200 + 2, `${thin.length} points`);
+  assert.equal(thin.filter((p) => p.evalLoss !== undefined).length, 200, 'every eval point');
+  assert.deepEqual(thin.at(-1), all.at(-1), 'the summary');
+  const train = thin.filter((p) => p.loss !== undefined);
+  assert.equal(train[0].step, 1);
+  assert.equal(train.at(-1)!.step, 200_000, 'the last train point');
+  // In order, each point as logged.
+  for (let i = 1; i < thin.length; i++) assert.ok(thin[i].step >= thin[i - 1].step);
+  assert.equal(thinForReplay(all.slice(0, 3000)).length, 3000, 'a short history is sent whole');
+});
+
+test('the reopened card shows what the whole history shows: figures, last step and loss, the eval curve', () => {
+  const all = longRun();
+  const lines = all.map((p) => JSON.parse(JSON.stringify(p)) as unknown);
+  const events = metricsEvents(RUN, lines);
+  const sent = events.flatMap((e) => (e.type === 'metrics' ? e.points : []));
+  assert.ok(sent.length < 5000);
+  const card = (points: MetricPoint[]) => {
+    const { root, apply } = makeView();
+    apply({ type: 'process_started', runId: RUN, processId: 'training', name: 'Training', argv: [] });
+    for (let i = 0; i < points.length; i += 500) apply({ type: 'metrics', runId: RUN, processId: 'training', points: points.slice(i, i + 500) });
+    return (root.querySelector('[data-testid="run-figures"]') as HTMLElement).textContent;
+  };
+  assert.equal(card(sent), card(all));
+  const chart = (points: MetricPoint[]) => {
+    const c = new ChartData();
+    c.push(points);
+    const lastLoss = [...c.loss].reverse().find((v) => v !== null);
+    return { lastStep: c.steps.at(-1), lastLoss, evals: c.evalLoss.filter((v) => v !== null).length };
+  };
+  assert.deepEqual(chart(sent), chart(all));
+});
