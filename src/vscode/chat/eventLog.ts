@@ -1,10 +1,11 @@
 /**
  * The host's per-run log of AgentEvents, replayed to the panel when it
  * (re)loads. Bounded: deltas are dropped once their final message arrives,
- * terminal output keeps a tail per process, and metrics are thinned when a
- * run logs a very long history.
+ * terminal output keeps a tail per process, and metrics are merged into fewer
+ * events, then thinned to a few thousand points when a run logs a very long history.
  */
-import type { AgentEvent } from '../../core/events';
+import type { AgentEvent, MetricPoint } from '../../core/events';
+import { THIN_POINTS, thinPoints } from '../../core/runs/thinPoints';
 
 export interface EventLogLimits {
   /** process_output events kept per process. */
@@ -87,9 +88,26 @@ export class RunEventLogs {
 
   private thinMetrics(log: AgentEvent[], processId: string): void {
     const idx: number[] = [];
+    let points = 0;
     for (let i = 0; i < log.length; i++) {
       const e = log[i];
-      if (e.type === 'metrics' && e.processId === processId) idx.push(i);
+      if (e.type === 'metrics' && e.processId === processId) {
+        idx.push(i);
+        points += e.points.length;
+      }
+    }
+    if (points > 2 * THIN_POINTS) {
+      // A long run's history: kept as about THIN_POINTS points (every eval and the latest figures
+      // intact) in one event where the first was, so reopening the panel does not resend it all.
+      const all: MetricPoint[] = [];
+      for (const i of idx) {
+        const e = log[i];
+        if (e.type === 'metrics') all.push(...e.points);
+      }
+      const first = log[idx[0]];
+      for (let k = idx.length - 1; k >= 1; k--) log.splice(idx[k], 1);
+      if (first.type === 'metrics') log[idx[0]] = { ...first, points: thinPoints(all) };
+      return;
     }
     if (idx.length <= this.limits.metricsPerProcess) return;
     // Merge pairs of metrics events into one, oldest first: the chart thins points itself.

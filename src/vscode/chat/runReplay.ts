@@ -9,6 +9,7 @@
 import type { AgentEvent, MetricPoint, PlanItem, RunState, UsageTotals } from '../../core/events';
 import type { FileStore } from '../../core/ports';
 import type { RunSummary } from '../../core/protocol';
+import { thinPoints } from '../../core/runs/thinPoints';
 
 export const RUNS_DIR = '.ml-intern/runs';
 const RUN_ID = /^[A-Za-z0-9._-]+$/;
@@ -18,8 +19,6 @@ const TERMINAL = new Set<RunState>(['succeeded', 'failed', 'stopped', 'budget', 
 const SUMMARY_MAX = 600;
 /** Metrics points per replayed event. */
 const METRICS_CHUNK = 500;
-/** About how many train points of one attempt a replay sends to the panel (see thinForReplay). */
-const REPLAY_POINTS = 4000;
 
 export function isRunId(id: string): boolean {
   return RUN_ID.test(id) && !id.startsWith('.') && id.length <= 200;
@@ -228,36 +227,6 @@ export function transcriptEvents(runId: string, lines: unknown[]): AgentEvent[] 
   return events;
 }
 
-/**
- * A long run's points, thinned to about REPLAY_POINTS for the panel: the chart keeps 1,000 anyway,
- * and sending a 500k-point history (90 MB) to the webview on every reopening is what a user would
- * wait for. Eval points, points without a train loss (summaries, other metrics) and the last train
- * point are all kept, so the chart's eval curve and the latest figures are exactly as logged; the
- * train points are kept at an even stride. metrics.jsonl itself keeps everything.
- */
-export function thinForReplay(points: MetricPoint[], max = REPLAY_POINTS): MetricPoint[] {
-  if (points.length <= max) return points;
-  let train = 0;
-  for (const p of points) if (isPlainTrain(p)) train++;
-  const stride = Math.ceil(train / max);
-  if (stride <= 1) return points;
-  const out: MetricPoint[] = [];
-  let seen = 0;
-  for (const p of points) {
-    if (!isPlainTrain(p)) {
-      out.push(p);
-      continue;
-    }
-    seen++;
-    if (seen % stride === 1 || seen === train) out.push(p);
-  }
-  return out;
-}
-
-function isPlainTrain(p: MetricPoint): boolean {
-  return p.loss !== undefined && p.evalLoss === undefined;
-}
-
 /** The exit code of each training attempt, from the session's notes ("attempt 2: exit code 137"). */
 function attemptExitCodes(transcript: unknown[]): Map<number, number> {
   const codes = new Map<number, number>();
@@ -307,7 +276,7 @@ export function metricsEvents(
     const id = last ? processId : `attempt-${attempt}`;
     const name = attempts.length === 1 && last ? 'Training (replayed from metrics.jsonl)' : `Training, attempt ${attempt} (replayed from metrics.jsonl)`;
     events.push({ type: 'process_started', runId, processId: id, name, argv: [] });
-    const points = thinForReplay(byAttempt.get(attempt)!);
+    const points = thinPoints(byAttempt.get(attempt)!);
     for (let k = 0; k < points.length; k += METRICS_CHUNK) events.push({ type: 'metrics', runId, processId: id, points: points.slice(k, k + METRICS_CHUNK) });
     // An earlier attempt ended (the transcript noted its exit code); the last one ends with the run.
     if (!last) events.push({ type: 'process_exited', runId, processId: id, code: exitCodes.get(attempt) ?? 1 });

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MetricPoint } from '../../../src/core/events';
-import { metricsEvents, thinForReplay } from '../../../src/vscode/chat/runReplay';
+import { metricsEvents } from '../../../src/vscode/chat/runReplay';
+import { thinPoints } from '../../../src/core/runs/thinPoints';
 import { ChartData } from '../../../media/chartData';
 import { makeView, RUN } from './helpers';
 
@@ -21,7 +22,7 @@ function longRun(): MetricPoint[] {
 
 test('a 200k-point history is sent as about 4,000 points; every eval, the summary and the last train point stay', () => {
   const all = longRun();
-  const thin = thinForReplay(all);
+  const thin = thinPoints(all);
   assert.ok(thin.length <= 4000 + 200 + 2, `${thin.length} points`);
   assert.equal(thin.filter((p) => p.evalLoss !== undefined).length, 200, 'every eval point');
   assert.deepEqual(thin.at(-1), all.at(-1), 'the summary');
@@ -30,7 +31,7 @@ test('a 200k-point history is sent as about 4,000 points; every eval, the summar
   assert.equal(train.at(-1)!.step, 200_000, 'the last train point');
   // In order, each point as logged.
   for (let i = 1; i < thin.length; i++) assert.ok(thin[i].step >= thin[i - 1].step);
-  assert.equal(thinForReplay(all.slice(0, 3000)).length, 3000, 'a short history is sent whole');
+  assert.equal(thinPoints(all.slice(0, 3000)).length, 3000, 'a short history is sent whole');
 });
 
 test('the reopened card shows what the whole history shows: figures, last step and loss, the eval curve', () => {

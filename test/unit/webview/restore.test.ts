@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AgentEvent } from '../../../src/core/events';
+import type { AgentEvent, MetricPoint } from '../../../src/core/events';
 import type { HostMessage, WebviewMessage } from '../../../src/core/protocol';
 import { ChatApp, SavedState } from '../../../media/app';
 import { PanelController, PanelActions } from '../../../src/vscode/chat/panelController';
@@ -201,6 +201,21 @@ test('event log stays bounded: deltas dropped, output tail, one progress, thinne
   logs.append('a', SCRIPT[0]);
   logs.append('b', SCRIPT[0]);
   assert.deepEqual(logs.runIds(), ['a', 'b']);
+});
+
+test('a long live run: the event log keeps a few thousand of its points, every eval and the latest among them', () => {
+  const logs = new RunEventLogs();
+  for (let step = 1; step <= 30_000; step++) {
+    const points: MetricPoint[] = [{ step, loss: 1 / step }];
+    if (step % 300 === 0) points.push({ step, evalLoss: 2 / step });
+    logs.append(RUN, { type: 'metrics', runId: RUN, processId: 'p', points });
+  }
+  const kept = logs.get(RUN).flatMap((e) => (e.type === 'metrics' ? e.points : []));
+  assert.ok(kept.length <= 8000 + 100, `${kept.length} points`);
+  assert.equal(kept.filter((p) => p.evalLoss !== undefined).length, 100);
+  assert.deepEqual(kept.at(-1), { step: 30_000, evalLoss: 2 / 30_000 });
+  assert.equal(kept.filter((p) => p.loss !== undefined).at(-1)!.step, 30_000);
+  for (let i = 1; i < kept.length; i++) assert.ok(kept[i].step >= kept[i - 1].step, 'in order');
 });
 
 test('runReplay: rebuilds a run from status.json, transcript.jsonl (corrupt line tolerated) and metrics.jsonl', async () => {
