@@ -4,6 +4,7 @@
  * to acquireVsCodeApi(); tests drive it directly.
  */
 import type { AgentEvent } from '../src/core/events';
+import { DEFAULT_LIMITS, RunEventLogs } from '../src/core/runs/eventLog';
 import { HostMessage, isHostMessage, PanelConfig, RunSummary, WebviewMessage } from '../src/core/protocol';
 import { ChatModel } from './model';
 import { ChatView, ViewOptions } from './view';
@@ -29,10 +30,22 @@ export interface AppHost {
 /** Events kept for the fast path; beyond this the host's replay does the job. */
 export const MAX_SAVED_EVENTS = 3000;
 
+/** The one run the panel shows, as the key of its event log. */
+const SHOWN = 'shown';
+
+function newLog(): RunEventLogs {
+  return new RunEventLogs({ ...DEFAULT_LIMITS, runs: 1 });
+}
+
 export class ChatApp {
   readonly model = new ChatModel();
   readonly view: ChatView;
-  private events: AgentEvent[] = [];
+  /**
+   * The events of the run shown, for the saved state: bounded as the host's log is (one progress,
+   * a tail of output, a few thousand metric points), so a run followed for days does not grow the
+   * panel's memory without end.
+   */
+  private log = newLog();
   private renderQueued = false;
   private saveQueued = false;
 
@@ -56,7 +69,7 @@ export class ChatApp {
         break;
       case 'state':
         this.model.reset(msg.runId);
-        this.events = [];
+        this.log = newLog();
         for (const e of msg.events) this.applyEvent(e, false);
         this.flush();
         break;
@@ -77,7 +90,7 @@ export class ChatApp {
     if (!e || typeof e !== 'object' || typeof e.type !== 'string') return;
     if (e.type === 'run_started' && this.model.runId !== null && e.runId !== this.model.runId) {
       this.model.reset(e.runId);
-      this.events = [];
+      this.log = newLog();
     }
     try {
       this.model.apply(e);
@@ -85,13 +98,8 @@ export class ChatApp {
       this.host.post({ type: 'error', message: `apply ${e.type}: ${String(err).slice(0, 500)}` });
       return;
     }
-    // The final message replaces its deltas: keep the saved log small.
-    if (e.type === 'assistant_message') {
-      let i = this.events.length - 1;
-      while (i >= 0 && this.events[i].type === 'assistant_delta') i--;
-      this.events.length = i + 1;
-    }
-    this.events.push(e);
+    // (The log drops the deltas a final message replaces, old output, superseded progress.)
+    this.log.append(SHOWN, e);
     if (render) this.queueRender();
   }
 
@@ -119,7 +127,8 @@ export class ChatApp {
   }
 
   save(): void {
-    const events = this.events.length > MAX_SAVED_EVENTS ? [] : this.events;
+    const shown = this.log.get(SHOWN);
+    const events = shown.length > MAX_SAVED_EVENTS ? [] : shown;
     this.host.setState({ v: 1, runId: this.model.runId, events, config: this.view.config, runs: this.view.runs, draft: this.view.input.value });
   }
 

@@ -6,7 +6,7 @@
  */
 import type { AgentEvent } from '../../core/events';
 import { HostMessage, isExternalLink, isParseError, PanelConfig, parseWebviewMessage, RunSummary, WebviewMessage } from '../../core/protocol';
-import { RunEventLogs } from './eventLog';
+import { RunEventLogs } from '../../core/runs/eventLog';
 
 export interface PanelActions {
   /** Post to the webview; false when it is gone. */

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AgentEvent, MetricPoint } from '../../../src/core/events';
 import type { HostMessage, WebviewMessage } from '../../../src/core/protocol';
-import { ChatApp, SavedState } from '../../../media/app';
+import { ChatApp, MAX_SAVED_EVENTS, SavedState } from '../../../media/app';
 import { PanelController, PanelActions } from '../../../src/vscode/chat/panelController';
-import { RunEventLogs } from '../../../src/vscode/chat/eventLog';
+import { RunEventLogs } from '../../../src/core/runs/eventLog';
 import { listRuns, replayRun, transcriptEvents } from '../../../src/vscode/chat/runReplay';
 import { MemoryFileStore } from '../../../src/core/testing/memoryPorts';
 import { dom, fakeCharts, identity, RUN } from './helpers';
@@ -69,6 +69,25 @@ test('getState fast path: the saved state restores the panel before the host ans
   const second = app(JSON.parse(JSON.stringify(saved)));
   assert.equal(timeline(second.root), timeline(first.root));
   assert.equal((second.root.querySelector('[data-testid="untrusted-banner"]') as HTMLElement).hidden, false);
+});
+
+test('a run followed for days: the panel keeps a bounded log, and its saved state still restores it', () => {
+  const x = app();
+  x.a.onMessage({ type: 'event', event: SCRIPT[0] });
+  x.a.onMessage({ type: 'event', event: { type: 'process_started', runId: RUN, processId: 'p1', name: 'train.py', argv: [] } });
+  // A day of a run: a progress update per poll, a line of output every other, a loss every 10 steps.
+  for (let step = 1; step <= 40_000; step++) {
+    x.a.onMessage({ type: 'event', event: { type: 'progress', runId: RUN, processId: 'p1', progress: { current: step, total: 40_000 } } });
+    if (step % 2 === 0) x.a.onMessage({ type: 'event', event: { type: 'process_output', runId: RUN, processId: 'p1', text: `step ${step}\n` } });
+    if (step % 10 === 0) x.a.onMessage({ type: 'event', event: { type: 'metrics', runId: RUN, processId: 'p1', points: [{ step, loss: 1 / step, mean_token_accuracy: step / 40_000 }] } });
+  }
+  x.flushFrames();
+  const saved = x.getSaved()!;
+  assert.ok(saved.events.length > 0 && saved.events.length <= MAX_SAVED_EVENTS, `${saved.events.length} events saved`);
+  const again = app(JSON.parse(JSON.stringify(saved)));
+  const figures = (root: Element) => (root.querySelector('[data-testid="run-figures"]') as HTMLElement).textContent;
+  assert.equal(figures(again.root), figures(x.root));
+  assert.match(figures(again.root) ?? '', /token accuracy 100 %/);
 });
 
 test('a new run_started for another run resets the panel to that run', () => {

@@ -4,8 +4,8 @@
  * terminal output keeps a tail per process, and metrics are merged into fewer
  * events, then thinned to a few thousand points when a run logs a very long history.
  */
-import type { AgentEvent, MetricPoint } from '../../core/events';
-import { THIN_POINTS, thinPoints } from '../../core/runs/thinPoints';
+import type { AgentEvent, MetricPoint } from '../events';
+import { THIN_POINTS, thinPoints } from './thinPoints';
 
 export interface EventLogLimits {
   /** process_output events kept per process. */
