@@ -8,19 +8,20 @@ import { metricsEvents } from '../../../src/vscode/chat/runReplay';
 import { thinPoints } from '../../../src/core/runs/thinPoints';
 import { ChartData } from '../../../media/chartData';
 import { makeView, RUN } from './helpers';
+import { RunEventLogs } from '../../../src/core/runs/eventLog';
 
-/** 200k train logs, an eval every 1,000 steps, the closing summary (as the session writes them). */
+/** 50k train logs, an eval every 250 steps, the closing summary (as the session writes them). */
 function longRun(): MetricPoint[] {
   const points: MetricPoint[] = [];
-  for (let step = 1; step <= 200_000; step++) {
-    points.push({ step, loss: 2 / Math.sqrt(step), gradNorm: 0.5 + (step % 7) / 10, learningRate: 2e-5 * (1 - step / 200_000), mean_token_accuracy: 0.5 + step / 500_000 });
-    if (step % 1000 === 0) points.push({ step, evalLoss: 1 / Math.sqrt(step) + 0.3 });
+  for (let step = 1; step <= 50_000; step++) {
+    points.push({ step, loss: 2 / Math.sqrt(step), gradNorm: 0.5 + (step % 7) / 10, learningRate: 2e-5 * (1 - step / 50_000), mean_token_accuracy: 0.5 + step / 125_000 });
+    if (step % 250 === 0) points.push({ step, evalLoss: 1 / Math.sqrt(step) + 0.3 });
   }
-  points.push({ step: 200_000, train_runtime: 86_400, train_loss: 0.21 });
+  points.push({ step: 50_000, train_runtime: 86_400, train_loss: 0.21 });
   return points;
 }
 
-test('a 200k-point history is sent as about 4,000 points; every eval, the summary and the last train point stay', () => {
+test('a 50k-point history is sent as about 4,000 points; every eval, the summary and the last train point stay', () => {
   const all = longRun();
   const thin = thinPoints(all);
   assert.ok(thin.length <= 4000 + 200 + 2, `${thin.length} points`);
@@ -28,7 +29,7 @@ test('a 200k-point history is sent as about 4,000 points; every eval, the summar
   assert.deepEqual(thin.at(-1), all.at(-1), 'the summary');
   const train = thin.filter((p) => p.loss !== undefined);
   assert.equal(train[0].step, 1);
-  assert.equal(train.at(-1)!.step, 200_000, 'the last train point');
+  assert.equal(train.at(-1)!.step, 50_000, 'the last train point');
   // In order, each point as logged.
   for (let i = 1; i < thin.length; i++) assert.ok(thin[i].step >= thin[i - 1].step);
   assert.equal(thinPoints(all.slice(0, 3000)).length, 3000, 'a short history is sent whole');
@@ -54,4 +55,25 @@ test('the reopened card shows what the whole history shows: figures, last step a
     return { lastStep: c.steps.at(-1), lastLoss, evals: c.evalLoss.filter((v) => v !== null).length };
   };
   assert.deepEqual(chart(sent), chart(all));
+});
+
+test('histories of other shapes are bounded too: metrics without a loss, an evaluation at every step', () => {
+  const lossless: MetricPoint[] = [];
+  for (let step = 1; step <= 100_000; step++) lossless.push({ step, reward: step / 100_000 });
+  const a = thinPoints(lossless);
+  assert.ok(a.length <= 4001, `${a.length}`);
+  assert.deepEqual(a.at(-1), lossless.at(-1), 'the latest point');
+  const evalEveryStep: MetricPoint[] = [];
+  for (let step = 1; step <= 50_000; step++) evalEveryStep.push({ step, loss: 1 / step }, { step, evalLoss: 2 / step });
+  const b = thinPoints(evalEveryStep);
+  assert.ok(b.length <= 6000, `${b.length}`);
+  assert.deepEqual(b.at(-1), evalEveryStep.at(-1));
+});
+
+test('the host event log stays bounded on a long run that logs no loss', () => {
+  const logs = new RunEventLogs();
+  for (let step = 1; step <= 20_000; step++) logs.append(RUN, { type: 'metrics', runId: RUN, processId: 'p', points: [{ step, reward: step }] });
+  const kept = logs.get(RUN).flatMap((e) => (e.type === 'metrics' ? e.points : []));
+  assert.ok(kept.length <= 8000, `${kept.length}`);
+  assert.equal(kept.at(-1)!.step, 20_000);
 });
