@@ -418,9 +418,10 @@ export class FineTuneSession {
     const attempt = Math.max(1, this.attempt);
     this.emit({ type: 'process_started', runId: this.runId, processId: 'training', name: `${path.basename(scriptPath)} (attempt ${attempt}, re-attached)`, argv: [] });
     const first = await this.watch(run, recorded, 'training');
-    if (run instanceof SlurmRun) await this.afterJob(run, Math.max(1, this.attempt));
+    if (run instanceof SlurmRun) await this.afterJob(run, attempt);
     // Exit 0 is not enough: a diverged run (NaN losses, also as transformers 5 prints them) exits 0 too.
-    if (!failedDiagnosis(first)) return this.finish('succeeded', undefined, 0);
+    // Success says how many repairs it took, those before the reload included (attempt N: N - 1).
+    if (!failedDiagnosis(first)) return this.finish('succeeded', undefined, attempt - 1);
     return this.repair(scriptPath, first);
   }
 

@@ -119,7 +119,7 @@ test('fine-tune --attach: the command that started a run is killed (an SSH drop)
   const code = await runCli(['fine-tune', '--attach', id, '--python', FAKE_PYTHON], o);
   assert.equal(code, 0, o.stderr + o.stdout.slice(-1500));
   assert.match(o.stdout, new RegExp(`^Following run ${id} \\(pid \\d+\\) from step \\d+…`));
-  assert.match(o.stdout, new RegExp(`Run ${id}: succeeded`));
+  assert.match(o.stdout, new RegExp(`Run ${id}: succeeded\nTraining finished after 1 automatic repair`), 'the repair before the drop still counts');
   const folder = path.join(root, '.ml-intern', 'runs', id);
   assert.equal(JSON.parse(readFileSync(path.join(folder, 'status.json'), 'utf8')).state, 'succeeded');
   const points = readFileSync(path.join(folder, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
