@@ -115,6 +115,8 @@ async function sessionDeps(ctx: Ctx, inspection?: DatasetInspection): Promise<Se
     ...(inspection ? { inspection } : {}),
     llm,
     launch: (spec) => startDetached(spec),
+    // The terminal prints the training's output as it comes, all of it (the panel shows a tail).
+    fullOutput: true,
     processEnv: async (): Promise<Record<string, string>> => (hf ? { HF_TOKEN: hf } : {}),
     refused,
   };

@@ -62,6 +62,8 @@ export interface SessionDeps {
   slurm?: SlurmDeps;
   /** Shows a run the session started itself (a Slurm job) in a terminal; `launch` does that for local runs. */
   showRun?: (run: DetachedRun, name: string) => void;
+  /** process_output events carry the whole output (a CLI printing it), not the panel's short tail. */
+  fullOutput?: boolean;
 }
 
 /** Workspace folder the scripts of one method + model go to; re-running proposes changes to them as diffs. */
@@ -529,7 +531,7 @@ export class FineTuneSession {
   private async watch(run: DetachedRun, recorded: Recorded | undefined, processId = `attempt-${this.attempt || 1}`): Promise<RunResult> {
     this.current = { run, processId, recorded };
     try {
-      return await watchRun(run, { runId: this.runId, processId, handle: this.handle, events: this.deps.events, recorded, loggingSteps: this.loggingSteps, attempt: Math.max(1, this.attempt) });
+      return await watchRun(run, { runId: this.runId, processId, handle: this.handle, events: this.deps.events, recorded, loggingSteps: this.loggingSteps, attempt: Math.max(1, this.attempt), fullOutput: this.deps.fullOutput });
     } finally {
       this.current = undefined;
       run.dispose();

@@ -6,7 +6,6 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { EventSink } from '../ports';
 import { MetricPoint, ProgressInfo } from '../events';
 import { DetachedRun, DetachedSpec } from '../exec/detached';
@@ -14,12 +13,10 @@ import { LogPipeline } from '../logs/pipeline';
 import { RunHandle } from '../runs/runStore';
 import { RunResult } from '../recovery/repairLoop';
 import { diskFullMessage } from '../util/diskErrors';
+import { ProcessOutput } from './processOutput';
 
 /** How to start a detached run; the VS Code host also opens a terminal on it. */
 export type DetachedLauncher = (spec: DetachedSpec) => Promise<DetachedRun>;
-
-/** The panel's live output shows the last 4,000 characters; at most this many bytes of a chunk are decoded for it. */
-const OUTPUT_TAIL_BYTES = 16 * 1024;
 
 /** After the exit, the follower is stopped once no output came for this long. */
 const QUIET_MS = 400;
@@ -52,13 +49,14 @@ export interface WatchOptions {
   loggingSteps?: number;
   /** Which training attempt of the run this is (1 when unset): metrics.jsonl lines say so from the second on. */
   attempt?: number;
+  /** The process's output whole rather than the panel's short tail (see ProcessOutput). */
+  fullOutput?: boolean;
 }
 
 const METRICS_RESUME = 'The training is still followed and its chart still drawn, but points are missing from metrics.jsonl until there is room.';
 
 /** Follow a detached run to its end: progress and metrics out, the attempt's result back. */
 export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunResult> {
-  let pendingOutput = '';
   // A metrics point that cannot be written must not stop the watch (the panel still gets it);
   // a full disk is said once, since the training itself is about to hit it too.
   let toldDiskFull = false;
@@ -68,13 +66,11 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
     toldDiskFull = true;
     o.events.emit({ type: 'notice', runId: o.runId, level: 'warning', message });
   };
-  let flushTimer: NodeJS.Timeout | undefined;
-  const flushOutput = () => {
-    flushTimer = undefined;
-    if (!pendingOutput) return;
-    o.events.emit({ type: 'process_output', runId: o.runId, processId: o.processId, text: pendingOutput.slice(-4000) });
-    pendingOutput = '';
-  };
+  const output = new ProcessOutput({
+    full: o.fullOutput === true,
+    logFile: run.logFile,
+    emit: (text) => o.events.emit({ type: 'process_output', runId: o.runId, processId: o.processId, text }),
+  });
   // What one read of the log gives goes out together once it is parsed (the follower's reads of one
   // poll, up to 8 MiB, come in one turn of the event loop): one metrics event and one append to
   // metrics.jsonl for all its points, and only its last progress. Live, that is what the trainer wrote
@@ -115,35 +111,21 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
     },
     onProgress: (p) => (progress = p),
   });
-  // The log comes as bytes: the pipeline decodes only what it parses, and only the end of each
-  // chunk is decoded for the panel's short live tail (the terminal shows everything).
-  let outDecoder = new StringDecoder('utf8');
-  const outputText = (buf: Buffer): string => {
-    if (buf.length <= OUTPUT_TAIL_BYTES) return outDecoder.write(buf);
-    let start = buf.length - OUTPUT_TAIL_BYTES;
-    while (start < buf.length && (buf[start] & 0xc0) === 0x80) start++; // not inside a UTF-8 character
-    outDecoder = new StringDecoder('utf8');
-    return outDecoder.write(buf.subarray(start));
-  };
+  // The log comes as bytes: the pipeline decodes only what it parses (and the output forwarder
+  // only what it shows). A DetachedRun view without followBytes (a test double) hands over text.
   let lastChunkAt = Date.now();
-  const onOutput = () => {
-    lastChunkAt = Date.now();
-    if (pendingOutput.length > 16000) pendingOutput = pendingOutput.slice(-4000);
-    if (!flushTimer) flushTimer = setTimeout(flushOutput, 500);
-  };
-  // A DetachedRun view without followBytes (a test double) hands over text.
   const stopFollowing = run.followBytes
     ? run.followBytes((chunk) => {
+        lastChunkAt = Date.now();
         pipeline.pushBytes(chunk);
         flushSoon();
-        pendingOutput += outputText(chunk);
-        onOutput();
+        output.bytes(chunk);
       })
     : run.follow((chunk) => {
+        lastChunkAt = Date.now();
         pipeline.push(chunk);
         flushSoon();
-        pendingOutput += chunk;
-        onOutput();
+        output.text(chunk);
       });
   const exit = await run.exit;
   // Let the follower read the last bytes written before the exit was recorded, and let it finish
@@ -156,8 +138,7 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
   stopFollowing();
   pipeline.end();
   flushChunk();
-  if (flushTimer) clearTimeout(flushTimer);
-  flushOutput();
+  output.flush();
   o.events.emit({ type: 'process_exited', runId: o.runId, processId: o.processId, code: exit.code });
   return { exitCode: exit.code, logText: await readTail(run.logFile) };
 }

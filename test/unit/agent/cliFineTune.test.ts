@@ -32,7 +32,16 @@ const ARGS = ['fine-tune', '--model', 'Qwen/Qwen2.5-0.5B-Instruct', '--data', 'd
 test('fine-tune --approve=all, no API key: recipe, out of memory, playbook fix, success; everything in the run folder', { timeout: 120_000 }, async () => {
   const root = workspace();
   const o = io(root);
-  const code = await runCli([...ARGS, '--approve=all'], o);
+  // A fast trainer (400 steps, no delay): its whole output, ~40 KB, comes within one half-second.
+  const saved = { steps: process.env.FAKE_STEPS, delay: process.env.FAKE_DELAY_MS };
+  process.env.FAKE_STEPS = '400';
+  process.env.FAKE_DELAY_MS = '0';
+  const code = await runCli([...ARGS, '--approve=all'], o).finally(() => {
+    for (const [k, v] of [['FAKE_STEPS', saved.steps], ['FAKE_DELAY_MS', saved.delay]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
   assert.equal(code, 0, o.stderr + o.stdout.slice(-2000));
   assert.match(o.stdout, /^SFT \(lora\) of Qwen\/Qwen2\.5-0\.5B-Instruct on data\/train\.jsonl: 36 rows, custom_qa \(patient_query → user, doctor_response → assistant\)/);
   assert.match(o.stdout, /No API key: recipe mode/);
@@ -47,6 +56,12 @@ test('fine-tune --approve=all, no API key: recipe, out of memory, playbook fix, 
   const folder = path.join(root, '.ml-intern', 'runs', runs[0]);
   assert.ok(readFileSync(path.join(folder, 'metrics.jsonl'), 'utf8').includes('"loss"'));
   assert.equal(JSON.parse(readFileSync(path.join(folder, 'status.json'), 'utf8')).state, 'succeeded');
+  // The terminal got the training's whole output, as running the script would print it: every
+  // attempt's log is in what was printed, line for line.
+  for (const attempt of ['attempt-1.log', 'attempt-2.log']) {
+    const log = readFileSync(path.join(folder, 'logs', attempt), 'utf8');
+    for (const line of log.split('\n').filter((l) => l.trim() && !l.startsWith('ML Intern:'))) assert.ok(o.stdout.includes(line), `${attempt}: ${line.slice(0, 120)}`);
+  }
 });
 
 test('fine-tune --set writes CONFIG values before the review; a name the script lacks stops before anything is written', { timeout: 120_000 }, async () => {
