@@ -175,8 +175,7 @@ export class RunHandle {
    * steps again, and a re-attached run must know which of the lines are its own (see lastMetricStep).
    */
   appendMetrics(points: object[], attempt?: number): Promise<void> {
-    const line = attempt !== undefined && attempt > 1 ? (p: object) => JSON.stringify({ ...p, attempt }) : (p: object) => JSON.stringify(p);
-    return this.serial(() => this.files.append(this.path('metrics.jsonl'), points.map((p) => line(p) + '\n').join('')));
+    return this.serial(() => this.files.append(this.path('metrics.jsonl'), metricsJsonl(points, attempt)));
   }
 
   /** Next number of a numbered series in a run subfolder (`scripts/003-…` → 4), stable across reloads. */
@@ -189,4 +188,10 @@ export class RunHandle {
     }
     return max + 1;
   }
+}
+
+/** metrics.jsonl lines for these points: from a second training attempt on, each says `"attempt": N`. */
+export function metricsJsonl(points: object[], attempt?: number): string {
+  const line = attempt !== undefined && attempt > 1 ? (p: object) => JSON.stringify({ ...p, attempt }) : (p: object) => JSON.stringify(p);
+  return points.map((p) => line(p) + '\n').join('');
 }

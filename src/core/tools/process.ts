@@ -1,9 +1,11 @@
 /**
  * Start one approved process through the Executor port, stream its output to
- * the UI, keep the whole output in the run folder's logs/, and hand the model
- * an exit code plus the head and tail of the output.
+ * the UI (with the chart and progress of what it logs, see CommandMetrics), keep
+ * the whole output in the run folder's logs/, and hand the model an exit code
+ * plus the head and tail of the output.
  */
 import { redactor } from '../util/redact';
+import { CommandMetrics } from './commandMetrics';
 import { stripAnsi } from './text';
 import { ToolContext, ToolResult } from './types';
 
@@ -48,6 +50,8 @@ export async function runProcess(ctx: ToolContext, req: ProcessRequest): Promise
   let head = '';
   let tail = '';
   let total = 0;
+  // A training script's logs become the card's chart and progress, and metrics.jsonl lines.
+  const metrics = new CommandMetrics(ctx, processId);
   const off = proc.onData((chunk) => {
     pending += chunk;
     flush(false);
@@ -57,7 +61,9 @@ export async function runProcess(ctx: ToolContext, req: ProcessRequest): Promise
       tail += chunk;
       if (tail.length > KEEP_IN_MEMORY) tail = tail.slice(tail.length - KEEP_IN_MEMORY / 2);
     }
-    ctx.emit({ type: 'process_output', runId: ctx.runId, processId, text: redactor.redact(chunk) });
+    const shown = redactor.redact(chunk);
+    ctx.emit({ type: 'process_output', runId: ctx.runId, processId, text: shown });
+    metrics.push(shown);
   });
   let stopReason: string | undefined;
   const onAbort = () => {
@@ -81,6 +87,7 @@ export async function runProcess(ctx: ToolContext, req: ProcessRequest): Promise
   }
   flush(true);
   await writes;
+  await metrics.end();
   ctx.emit({ type: 'process_exited', runId: ctx.runId, processId, code: exit.code });
   const whole = stripAnsi(total <= head.length + tail.length ? head + tail : `${head}\n[... output cut in memory ...]\n${tail}`);
   const shown = whole.length > HEAD_CHARS + TAIL_CHARS

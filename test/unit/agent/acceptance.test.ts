@@ -113,6 +113,19 @@ test('(a) inspect → write → run (OOM) → fix → run → finish, with the r
     const listed = await new RunStore(deps.files).list();
     assert.equal(listed[0].id, session.id);
 
+    // The training the agent ran draws its loss chart like a fine-tune session's: the second
+    // command's card gets the logged losses, and metrics.jsonl keeps them for a reopened panel.
+    const started = deps.events.ofType('process_started').map((e) => e.processId);
+    assert.equal(started.length, 2);
+    const charted = deps.events.ofType('metrics').flatMap((e) => e.points.map((p) => [e.processId, p.step, p.loss]));
+    assert.deepEqual(charted, [
+      [started[1], 1, 1.7],
+      [started[1], 2, 1.4],
+      [started[1], 3, 1.1],
+    ]);
+    const lines = readFileSync(path.join(folder, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    assert.deepEqual(lines, ['{"step":1,"loss":1.7}', '{"step":2,"loss":1.4}', '{"step":3,"loss":1.1}']);
+
     // The events a UI needs were emitted.
     const types = new Set(deps.events.events.map((e) => e.type));
     for (const t of ['run_started', 'assistant_delta', 'assistant_message', 'tool_call', 'tool_result', 'plan', 'usage', 'change_proposed', 'change_decided', 'process_started', 'process_output', 'process_exited', 'run_state'] as const) {
