@@ -1,22 +1,24 @@
 // Flow 3: chat with an LLM (a fake OpenAI-compatible server over HTTP, through the
 // real openai SDK in the extension host): type a request → the streamed answer appears
-// → the agent proposes a script → reject it with a reason → the agent revises → accept.
+// → the agent proposes a script → reject it with a reason → the agent revises → accept
+// → the agent runs it (approved in the dialog) → its card in the panel draws the loss chart.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { waitFor, runCommand } from '../workbench.mjs';
-import { openReady, waitForDiff, writeWorkspaceSettings, panel } from '../lib.mjs';
+import { answerRunDialog, openReady, waitForDiff, writeWorkspaceSettings, panel } from '../lib.mjs';
 
 const V1 = 'EPOCHS = 3\nprint("training for", EPOCHS, "epochs")\n';
-const V2 = 'EPOCHS = 2\nprint("training for", EPOCHS, "epochs")\n';
+const V2 = 'EPOCHS = 2\nprint("training for", EPOCHS, "epochs")\nfor step in range(1, 6):\n    print({"loss": round(2 - step * 0.25, 2), "grad_norm": 0.5, "epoch": step / 5}, flush=True)\n';
 const call = (id, name, args) => ({ id, name, arguments: JSON.stringify(args) });
 
 const TURNS = [
   { text: "I'll start with a first draft of the training script for your medical QA data.", chunkSize: 12, toolCalls: [call('c1', 'write_file', { path: 'chat_train.py', content: V1, description: 'first draft of the training script' })] },
   { text: 'Understood — two epochs it is.', toolCalls: [call('c2', 'write_file', { path: 'chat_train.py', content: V2, description: 'train for 2 epochs as asked' })] },
-  { toolCalls: [call('c3', 'finish', { summary: 'Wrote chat_train.py (2 epochs), as you asked.' })] },
+  { toolCalls: [call('c3', 'run', { command: ['python', 'chat_train.py'], reason: 'a first short training run' })] },
+  { toolCalls: [call('c4', 'finish', { summary: 'Wrote chat_train.py (2 epochs), as you asked, and ran it.' })] },
 ];
 
 async function startFakeLlm(repo, dir) {
@@ -33,7 +35,7 @@ async function startFakeLlm(repo, dir) {
 
 export const flow = {
   id: 'chat',
-  name: 'Chat: streamed answer → proposed script → rejected with a reason → revised → accepted',
+  name: 'Chat: streamed answer → proposed script → rejected with a reason → revised → accepted → run, with its loss chart',
   async run(ctx) {
     const llm = await startFakeLlm(ctx.repo, mkdtempSync(join(tmpdir(), 'ml-intern-fake-llm-')));
     ctx.cleanup = async () => llm.stop();
@@ -61,12 +63,18 @@ export const flow = {
     await waitForDiff(page, 'chat_train.py');
     await runCommand(page, 'ML Intern: Accept Change');
     await waitFor('chat_train.py on disk to be the accepted revision', async () => existsSync(join(ctx.workspace, 'chat_train.py')) && readFileSync(join(ctx.workspace, 'chat_train.py'), 'utf8') === V2, { timeoutMs: 30000 });
+    // The agent runs the script: approved in the dialog; the card of the command draws the losses it printed.
+    await answerRunDialog(page, 'Run');
+    await chat.locator('[data-testid="loss-chart-canvas"]').first().waitFor({ state: 'visible', timeout: 60000 });
+    await waitFor('the latest figures on the command card', async () => /grad norm 0\.5/.test((await chat.locator('[data-testid="run-figures"]:visible').allTextContents()).join('\n')), { timeoutMs: 30000 });
     await waitFor("the agent's finish summary in the panel", async () => /Wrote chat_train\.py \(2 epochs\)/.test(await chat.locator('[data-testid="timeline"]').textContent()), { timeoutMs: 60000 });
 
     const requests = JSON.parse(readFileSync(llm.record, 'utf8'));
     const second = JSON.stringify(requests[1].body.messages);
     if (!second.includes('use 2 epochs')) throw new Error('the rejection reason did not reach the model in the next request');
-    if (requests.length !== 3) throw new Error(`expected 3 LLM calls, the fake server saw ${requests.length}`);
+    if (requests.length !== 4) throw new Error(`expected 4 LLM calls, the fake server saw ${requests.length}`);
+    const ran = JSON.stringify(requests[3].body.messages);
+    if (!/exit code 0/.test(ran)) throw new Error('the run result (exit code 0) did not reach the model');
     await ctx.screenshot(page, '2-after-accept');
   },
 };
