@@ -34,30 +34,25 @@ export class ProcessOutput {
   constructor(private readonly o: ProcessOutputOptions) {}
 
   bytes(buf: Buffer): void {
-    if (this.o.full && this.skipped === 0 && this.pending.length + buf.length <= BURST_CHARS) {
-      this.pending += this.decoder.write(buf);
-    } else {
-      if (this.o.full) {
-        // A burst: what came before it in this half-second is shown whole, the burst by its end.
-        if (this.skipped === 0) this.emitPending();
-        this.skipped += buf.length;
-      }
-      this.pending += this.tailOf(buf);
-      if (this.pending.length > 4 * TAIL_CHARS) this.pending = this.pending.slice(-TAIL_CHARS);
-    }
-    this.schedule();
+    this.add(buf.length, () => this.decoder.write(buf), () => this.tailOf(buf));
   }
 
   /** Output that came as text (a run view without bytes): the same, with characters for bytes. */
   text(chunk: string): void {
-    if (this.o.full && this.skipped === 0 && this.pending.length + chunk.length <= BURST_CHARS) {
-      this.pending += chunk;
+    this.add(Buffer.byteLength(chunk), () => chunk, () => chunk);
+  }
+
+  /** Take a chunk of `size` bytes: whole (full mode, within a burst's limit), else by its end. */
+  private add(size: number, whole: () => string, end: () => string): void {
+    if (this.o.full && this.skipped === 0 && this.pending.length + size <= BURST_CHARS) {
+      this.pending += whole();
     } else {
       if (this.o.full) {
+        // A burst: what came before it in this half-second is shown whole, the burst by its end.
         if (this.skipped === 0) this.emitPending();
-        this.skipped += Buffer.byteLength(chunk);
+        this.skipped += size;
       }
-      this.pending += chunk;
+      this.pending += end();
       if (this.pending.length > 4 * TAIL_CHARS) this.pending = this.pending.slice(-TAIL_CHARS);
     }
     this.schedule();

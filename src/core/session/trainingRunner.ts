@@ -7,9 +7,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { EventSink } from '../ports';
-import { MetricPoint, ProgressInfo } from '../events';
 import { DetachedRun, DetachedSpec } from '../exec/detached';
-import { LogPipeline } from '../logs/pipeline';
+import { MetricsForwarder } from '../logs/metricsForwarder';
 import { RunHandle } from '../runs/runStore';
 import { RunResult } from '../recovery/repairLoop';
 import { diskFullMessage } from '../util/diskErrors';
@@ -71,31 +70,6 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
     logFile: run.logFile,
     emit: (text) => o.events.emit({ type: 'process_output', runId: o.runId, processId: o.processId, text }),
   });
-  // What one read of the log gives goes out together once it is parsed (the follower's reads of one
-  // poll, up to 8 MiB, come in one turn of the event loop): one metrics event and one append to
-  // metrics.jsonl for all its points, and only its last progress. Live, that is what the trainer wrote
-  // since the last poll; catching up a long log after a reload, it is thousands of points, which one by
-  // one meant as many panel messages and file appends (a minute of appends per 60k points).
-  let points: MetricPoint[] = [];
-  let progress: ProgressInfo | undefined;
-  let flushScheduled: ReturnType<typeof setImmediate> | undefined;
-  const flushSoon = () => {
-    flushScheduled ??= setImmediate(flushChunk);
-  };
-  const flushChunk = () => {
-    if (flushScheduled) clearImmediate(flushScheduled);
-    flushScheduled = undefined;
-    if (points.length) {
-      const batch = points;
-      points = [];
-      o.events.emit({ type: 'metrics', runId: o.runId, processId: o.processId, points: batch });
-      void o.handle.appendMetrics(batch, o.attempt).catch(onMetricsWriteFailed);
-    }
-    if (progress) {
-      o.events.emit({ type: 'progress', runId: o.runId, processId: o.processId, progress });
-      progress = undefined;
-    }
-  };
   let seenAtRecordedStep = 0;
   const alreadyRecorded = (step: number): boolean => {
     const r = o.recorded;
@@ -103,28 +77,26 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
     if (step < r.step) return true;
     return ++seenAtRecordedStep <= r.atStep;
   };
-  const pipeline = new LogPipeline({
+  const metrics = new MetricsForwarder({
+    runId: o.runId,
+    processId: o.processId,
+    emit: (e) => o.events.emit(e),
+    write: (batch) => void o.handle.appendMetrics(batch, o.attempt).catch(onMetricsWriteFailed),
+    skip: (point) => alreadyRecorded(point.step),
     loggingSteps: o.loggingSteps,
-    onMetric: (point) => {
-      if (alreadyRecorded(point.step)) return;
-      points.push(point);
-    },
-    onProgress: (p) => (progress = p),
   });
   // The log comes as bytes: the pipeline decodes only what it parses (and the output forwarder
-  // only what it shows). A DetachedRun view without followBytes (a test double) hands over text.
+  // only what it shows); metrics and progress go out once per read (see MetricsForwarder). A DetachedRun view without followBytes (a test double) hands over text.
   let lastChunkAt = Date.now();
   const stopFollowing = run.followBytes
     ? run.followBytes((chunk) => {
         lastChunkAt = Date.now();
-        pipeline.pushBytes(chunk);
-        flushSoon();
+        metrics.pushBytes(chunk);
         output.bytes(chunk);
       })
     : run.follow((chunk) => {
         lastChunkAt = Date.now();
-        pipeline.push(chunk);
-        flushSoon();
+        metrics.push(chunk);
         output.text(chunk);
       });
   const exit = await run.exit;
@@ -136,8 +108,7 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
   do await new Promise((r) => setTimeout(r, QUIET_MS));
   while (Date.now() - lastChunkAt < QUIET_MS && Date.now() - exitedAt < CATCH_UP_MS);
   stopFollowing();
-  pipeline.end();
-  flushChunk();
+  metrics.end();
   output.flush();
   o.events.emit({ type: 'process_exited', runId: o.runId, processId: o.processId, code: exit.code });
   return { exitCode: exit.code, logText: await readTail(run.logFile) };

@@ -5,58 +5,41 @@
  * (a reopened panel draws them again). Each command that logs metrics is one training attempt of
  * the run: the second one's lines on say `"attempt": N`, as a fine-tune session's retries do.
  */
-import type { MetricPoint, ProgressInfo } from '../events';
-import { LogPipeline } from '../logs/pipeline';
+import { MetricsForwarder } from '../logs/metricsForwarder';
 import { metricsJsonl } from '../runs/runStore';
 import type { ToolContext } from './types';
 
 export class CommandMetrics {
-  private readonly pipeline: LogPipeline;
-  private readonly file: string;
-  private points: MetricPoint[] = [];
-  private progress: ProgressInfo | undefined;
-  private scheduled: ReturnType<typeof setImmediate> | undefined;
+  private readonly forwarder: MetricsForwarder;
   private attempt: Promise<number> | undefined;
   private writes: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly ctx: Pick<ToolContext, 'emit' | 'files' | 'runFolder' | 'runId' | 'logger'>,
-    private readonly processId: string,
-  ) {
-    this.file = `${ctx.runFolder}/metrics.jsonl`;
-    this.pipeline = new LogPipeline({ onMetric: (p) => this.points.push(p), onProgress: (p) => (this.progress = p) });
+  constructor(ctx: Pick<ToolContext, 'emit' | 'files' | 'runFolder' | 'runId' | 'logger'>, processId: string) {
+    const file = `${ctx.runFolder}/metrics.jsonl`;
+    this.forwarder = new MetricsForwarder({
+      runId: ctx.runId,
+      processId,
+      emit: (e) => ctx.emit(e),
+      write: (batch) => {
+        // The attempt number is looked up once, at the command's first point.
+        this.attempt ??= nextAttempt(ctx, file);
+        const attempt = this.attempt;
+        this.writes = this.writes
+          .then(async () => ctx.files.append(file, metricsJsonl(batch, await attempt)))
+          .catch((err: unknown) => ctx.logger.warn(`${file}: ${String(err)}`));
+      },
+    });
   }
 
-  /** Output of the command (redacted already); what it gives goes out once this turn of the event loop is over. */
+  /** Output of the command (redacted already). */
   push(text: string): void {
-    this.pipeline.push(text);
-    this.scheduled ??= setImmediate(() => this.flush());
+    this.forwarder.push(text);
   }
 
   /** The command ended: the last points out, and written. */
   async end(): Promise<void> {
-    this.pipeline.end();
-    this.flush();
+    this.forwarder.end();
     await this.writes;
-  }
-
-  private flush(): void {
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
-    if (this.points.length) {
-      const batch = this.points;
-      this.points = [];
-      this.ctx.emit({ type: 'metrics', runId: this.ctx.runId, processId: this.processId, points: batch });
-      this.attempt ??= nextAttempt(this.ctx, this.file);
-      const attempt = this.attempt;
-      this.writes = this.writes
-        .then(async () => this.ctx.files.append(this.file, metricsJsonl(batch, await attempt)))
-        .catch((err: unknown) => this.ctx.logger.warn(`${this.file}: ${String(err)}`));
-    }
-    if (this.progress) {
-      this.ctx.emit({ type: 'progress', runId: this.ctx.runId, processId: this.processId, progress: this.progress });
-      this.progress = undefined;
-    }
   }
 }
 

@@ -13,7 +13,9 @@ import { RunStore } from '../../../src/core/runs/runStore';
 import { endedRun, recordedMetrics } from '../../../src/core/session/reattach';
 import { watchRun } from '../../../src/core/session/trainingRunner';
 import { replayRun } from '../../../src/vscode/chat/runReplay';
-import type { MetricPoint } from '../../../src/core/events';
+import type { AgentEvent, MetricPoint } from '../../../src/core/events';
+import type { RunHandle } from '../../../src/core/runs/runStore';
+import type { Recorded } from '../../../src/core/session/trainingRunner';
 
 const TOTAL = 600;
 
@@ -33,6 +35,17 @@ const points = (from: number, to: number): MetricPoint[] => {
   return out;
 };
 
+/** The reload: the run (ended meanwhile) has `log` in its run folder and is followed again; the points charted. */
+async function reattachEnded(handle: RunHandle, root: string, log: string, recorded: Recorded, attempt?: number): Promise<MetricPoint[]> {
+  const runDir = path.join(root, handle.folder);
+  mkdirSync(path.join(runDir, 'logs'), { recursive: true });
+  writeFileSync(path.join(runDir, 'logs', 'train.log'), log);
+  const charted: MetricPoint[] = [];
+  const emit = (e: AgentEvent) => void (e.type === 'metrics' && charted.push(...e.points));
+  await watchRun(endedRun(runDir, 0), { runId: handle.id, processId: 'training', handle, events: { emit }, recorded, ...(attempt ? { attempt } : {}) });
+  return charted;
+}
+
 test('after a reload during a retry, the retry keeps every step its first attempt had already passed', async () => {
   const root = mkdtempSync(path.join(tmpdir(), 'mli-attempts-'));
   const files = new NodeFileStore(root);
@@ -51,18 +64,7 @@ test('after a reload during a retry, the retry keeps every step its first attemp
   assert.deepEqual(await recordedMetrics(metricsFile), { step: 500, atStep: 1 }, 'a run that never retried reads as before');
 
   // The reload: attempt 2 went on to step 600 meanwhile; its log is read again from the start.
-  const runDir = path.join(root, handle.folder);
-  mkdirSync(path.join(runDir, 'logs'), { recursive: true });
-  writeFileSync(path.join(runDir, 'logs', 'train.log'), trainerLog(TOTAL));
-  const charted: MetricPoint[] = [];
-  await watchRun(endedRun(runDir, 0), {
-    runId: handle.id,
-    processId: 'training',
-    handle,
-    events: { emit: (e) => (e.type === 'metrics' ? charted.push(...e.points) : undefined) },
-    recorded: await recordedMetrics(metricsFile, 2),
-    attempt: 2,
-  });
+  const charted = await reattachEnded(handle, root, trainerLog(TOTAL), await recordedMetrics(metricsFile, 2), 2);
   await handle.appendMetrics([]); // after the writes still queued
   assert.deepEqual(charted.map((p) => p.step), points(310, 600).map((p) => p.step), 'steps 310–600 reach the chart, none twice');
   const attempt2 = readFileSync(metricsFile, 'utf8')
@@ -96,18 +98,8 @@ test('a reload during an evaluation keeps its eval loss, logged at the step whos
   const metricsFile = path.join(root, handle.path('metrics.jsonl'));
   const recorded = await recordedMetrics(metricsFile);
   assert.deepEqual(recorded, { step: 200, atStep: 1 });
-  const runDir = path.join(root, handle.folder);
-  mkdirSync(path.join(runDir, 'logs'), { recursive: true });
   const evalLine = "{'eval_loss': 0.8123, 'eval_runtime': 148.07, 'eval_samples_per_second': 1.56, 'eval_steps_per_second': 1.56, 'epoch': 0.33}\n";
-  writeFileSync(path.join(runDir, 'logs', 'train.log'), trainerLog(200) + evalLine);
-  const charted: MetricPoint[] = [];
-  await watchRun(endedRun(runDir, 0), {
-    runId: handle.id,
-    processId: 'training',
-    handle,
-    events: { emit: (e) => (e.type === 'metrics' ? charted.push(...e.points) : undefined) },
-    recorded,
-  });
+  const charted = await reattachEnded(handle, root, trainerLog(200) + evalLine, recorded);
   assert.deepEqual(
     charted.map((p) => [p.step, p.evalLoss]),
     [[200, 0.8123]],
