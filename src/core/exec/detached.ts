@@ -20,6 +20,7 @@ import { Follower, FollowerSet, followFile, FollowOptions } from './fileFollower
 import { LAUNCHER_MARK, LAUNCHER_PY } from './launcherScript';
 import { DEFAULT_STOP, killGroup, raceTimeout, runEnv, StopOptions } from './processBase';
 import { cmdline, pidAlive, sameProcess } from './procInfo';
+import { redactor } from '../util/redact';
 
 export interface DetachedSpec {
   argv: string[];
@@ -30,6 +31,11 @@ export interface DetachedSpec {
   name: string;
   /** Interpreter for the launcher (default python3). */
   python?: string;
+  /**
+   * Values the launcher hides from train.log (besides the key shapes it always hides); default:
+   * every secret registered with the process-wide redactor. Sent on its stdin, never in the env.
+   */
+  secrets?: string[];
 }
 
 export interface DetachedOptions {
@@ -38,6 +44,11 @@ export interface DetachedOptions {
   pollMs?: number;
   /** How long to wait for the launcher to report the pid (default 20 s). */
   startTimeoutMs?: number;
+  /**
+   * The folder of the run's records (train.log, pid, launcher.json, exit_code), when not
+   * <runDir>/logs: the agent's commands keep one such folder each inside their run's logs/.
+   */
+  records?: string;
 }
 
 /** How a detached run ended; `lost` when its launcher died before it could record the exit. */
@@ -83,6 +94,10 @@ export function logsDir(runDir: string): string {
   return path.join(runDir, 'logs');
 }
 
+function recordsDir(runDir: string, options: DetachedOptions): string {
+  return options.records ?? logsDir(runDir);
+}
+
 function readExitCode(logs: string): DetachedExit | undefined {
   let text: string;
   try {
@@ -123,6 +138,7 @@ class Detached implements DetachedRun {
   private readonly stopOptions: StopOptions;
   private stopping: Promise<DetachedExit> | undefined;
   private launcherGoneSince: number | undefined;
+  private readonly logs: string;
 
   constructor(
     readonly runDir: string,
@@ -131,7 +147,8 @@ class Detached implements DetachedRun {
   ) {
     this.pid = info.pid;
     this.name = info.name || path.basename(runDir);
-    this.logFile = path.join(logsDir(runDir), 'train.log');
+    this.logs = recordsDir(runDir, options);
+    this.logFile = path.join(this.logs, 'train.log');
     this.stopOptions = { ...DEFAULT_STOP, ...options.stop };
     this.exit = new Promise((r) => (this.resolveExit = r));
     this.timer = setInterval(() => this.check(), options.pollMs ?? 250);
@@ -140,7 +157,7 @@ class Detached implements DetachedRun {
 
   private check(): void {
     if (this.ended) return;
-    const logs = logsDir(this.runDir);
+    const logs = this.logs;
     const recorded = readExitCode(logs);
     if (recorded) return this.end(recorded);
     if (launcherAlive(this.info)) return;
@@ -225,7 +242,7 @@ class Detached implements DetachedRun {
 /** Start `spec.argv` detached; resolves once the launcher reported the run's pid. */
 export async function startDetached(spec: DetachedSpec, options: DetachedOptions = {}): Promise<DetachedRun> {
   if (spec.argv.length === 0) throw new Error('Nothing to run: the command is empty.');
-  const logs = logsDir(spec.runDir);
+  const logs = recordsDir(spec.runDir, options);
   mkdirSync(logs, { recursive: true });
   const previous = await attachDetached(spec.runDir, options);
   if (previous && 'pid' in previous) {
@@ -238,9 +255,12 @@ export async function startDetached(spec: DetachedSpec, options: DetachedOptions
   const env = runEnv(spec.env);
   env.ML_INTERN_RUN_NAME = spec.name;
   const python = spec.python ?? 'python3';
-  const child = spawn(python, [launcher, LAUNCHER_MARK, logs, '--', ...spec.argv], { cwd: spec.cwd, env, detached: true, stdio: 'ignore' });
+  const child = spawn(python, [launcher, LAUNCHER_MARK, logs, '--', ...spec.argv], { cwd: spec.cwd, env, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   let spawnError: Error | undefined;
   child.on('error', (err) => (spawnError = err));
+  // One line, then EOF: the launcher reads it before it starts the run.
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(`${JSON.stringify(spec.secrets ?? redactor.knownSecrets())}\n`);
   child.unref();
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 20000);
@@ -281,7 +301,7 @@ export async function startDetached(spec: DetachedSpec, options: DetachedOptions
  * detached run.
  */
 export async function attachDetached(runDir: string, options: DetachedOptions = {}): Promise<AttachResult | undefined> {
-  const logs = logsDir(runDir);
+  const logs = recordsDir(runDir, options);
   const recorded = readExitCode(logs);
   if (recorded) return { ended: recorded };
   const info = readInfo(logs);

@@ -1,16 +1,23 @@
 /**
  * The detached launcher, written into each run folder and run with the user's
  * python3 (standard library only; Linux and macOS). It starts the command in
- * its own session, sends stdout+stderr straight into logs/train.log (no pipe:
- * if the launcher dies, the training goes on and keeps logging; tqdm's \r kept),
- * records logs/launcher.json and logs/pid, waits, and writes logs/exit_code
- * (128 + signal for a signal death; a second line names the signal). A killed
- * launcher writes nothing rather than a wrong code.
+ * its own session, pumps its stdout+stderr into logs/train.log with secrets
+ * redacted (tqdm's \r kept), records logs/launcher.json and logs/pid, waits, and
+ * writes logs/exit_code (128 + signal for a signal death; a second line names
+ * the signal). A killed launcher writes nothing rather than a wrong code.
+ *
+ * Why the output goes through the launcher rather than straight into the file:
+ * a script that prints its environment or a token (HF_TOKEN is in it) must not
+ * leave the secret in the workspace. The values to hide come on the launcher's
+ * stdin (never in the run's environment); the key shapes mirror
+ * src/core/util/redact.ts (a test holds the two to the same answers). The cost:
+ * SIGKILLing the launcher itself now ends the run too (its output has nowhere
+ * to go), which is still reported `lost`, never with a made-up code.
  */
 export const LAUNCHER_MARK = 'ml-intern-detached-launcher';
 
 export const LAUNCHER_PY = String.raw`# ML Intern detached launcher (generated; safe to delete once the run ended).
-import json, os, signal, subprocess, sys, time, traceback
+import json, os, re, select, signal, subprocess, sys, time, traceback
 
 def start_token(pid):
     try:
@@ -34,9 +41,94 @@ def write_atomic(path, text):
         os.fsync(f.fileno())
     os.replace(tmp, path)
 
+SECRET_SHAPES = [
+    re.compile(rb'sk-ant-[A-Za-z0-9_-]{8,}'),
+    re.compile(rb'sk-(?:proj-)?[A-Za-z0-9_-]{16,}'),
+    re.compile(rb'hf_[A-Za-z0-9]{16,}'),
+]
+BEARER = re.compile(rb'(?i)(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}')
+ASSIGNED = re.compile(rb'(?i)((?:api[_-]?key|token|authorization|x-api-key)["\']?\s*[:=]\s*["\']?)([A-Za-z0-9_~+/=-]{16,})')
+DIGIT = re.compile(rb'\d')
+REDACTED = b'[REDACTED]'
+HOLD_MAX = 65536
+
+def read_secrets():
+    # One JSON line on stdin: the stored values to hide (never put in the run's environment).
+    try:
+        line = sys.stdin.readline()
+        values = json.loads(line) if line.strip() else []
+    except (OSError, ValueError):
+        values = []
+    out = []
+    for v in values if isinstance(values, list) else []:
+        if isinstance(v, str) and len(v) >= 6:
+            out.append(v.encode('utf-8'))
+    return sorted(set(out), key=len, reverse=True)
+
+def make_redact(secrets):
+    def redact(data):
+        for s in secrets:
+            if s in data:
+                data = data.replace(s, REDACTED)
+        data = ASSIGNED.sub(lambda m: m.group(1) + REDACTED if DIGIT.search(m.group(2)) else m.group(0), data)
+        for shape in SECRET_SHAPES:
+            data = shape.sub(REDACTED, data)
+        return BEARER.sub(lambda m: m.group(1) + REDACTED, data)
+    return redact
+
+def write_all(fd, data):
+    while data:
+        try:
+            n = os.write(fd, data)
+        except InterruptedError:
+            continue
+        except OSError:
+            # A full disk: the run keeps going; what could not be written is dropped, not the run.
+            return
+        data = data[n:]
+
+def pump(r, fd, p, redact):
+    # Lines (\n or \r) are redacted whole; an unterminated tail waits for its end or a quiet 0.25 s.
+    held = b''
+    quiet_since = None
+    while True:
+        try:
+            ready = select.select([r], [], [], 0.25)[0]
+        except InterruptedError:
+            continue
+        if ready:
+            try:
+                data = os.read(r, 65536)
+            except InterruptedError:
+                continue
+            except OSError:
+                data = b''
+            if not data:
+                break
+            quiet_since = None
+            held += data
+            cut = max(held.rfind(b'\n'), held.rfind(b'\r')) + 1
+            if cut == 0 and len(held) > HOLD_MAX:
+                cut = len(held)
+            if cut:
+                write_all(fd, redact(held[:cut]))
+                held = held[cut:]
+            continue
+        if held:
+            write_all(fd, redact(held))
+            held = b''
+        # The run ended but something it started still holds the pipe: stop after 2 s of quiet.
+        if p.poll() is not None:
+            quiet_since = quiet_since or time.time()
+            if time.time() - quiet_since > 2:
+                break
+    if held:
+        write_all(fd, redact(held))
+
 def main():
     logs = sys.argv[2]
     cmd = sys.argv[sys.argv.index('--', 3) + 1:]
+    redact = make_redact(read_secrets())
     fd = os.open(os.path.join(logs, 'train.log'), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o644)
     child = []
     def forward(sig, frame):
@@ -49,34 +141,39 @@ def main():
     for s in (signal.SIGINT, signal.SIGTERM):
         signal.signal(s, forward)
     signal.signal(signal.SIGHUP, lambda s, f: None)
+    r, w = os.pipe()
     try:
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=fd, stderr=fd, start_new_session=True, close_fds=True)
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=w, stderr=w, start_new_session=True, close_fds=True)
     except OSError as e:
         os.write(fd, ('ML Intern: could not start %r: %s\n' % (cmd[0], e.strerror or e)).encode())
         write_atomic(os.path.join(logs, 'exit_code'), '127\n')
         return
+    os.close(w)
     child.append(p.pid)
-    os.close(fd)
     info = {'launcherPid': os.getpid(), 'launcherToken': start_token(os.getpid()), 'pid': p.pid,
             'pidToken': start_token(p.pid), 'argv': cmd, 'cwd': os.getcwd(), 'startedAt': time.time(),
             'name': os.environ.get('ML_INTERN_RUN_NAME', '')}
     write_atomic(os.path.join(logs, 'launcher.json'), json.dumps(info))
     write_atomic(os.path.join(logs, 'pid'), '%d\n' % p.pid)
+    pump(r, fd, p, redact)
+    os.close(r)
+    os.close(fd)
+    # Popen.wait (not os.waitpid): pump may already have reaped the run through poll().
     while True:
         try:
-            _, status = os.waitpid(p.pid, 0)
+            code = p.wait()
             break
         except InterruptedError:
             continue
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
+    if code < 0:
+        sig = -code
         try:
             name = signal.Signals(sig).name
         except ValueError:
             name = 'SIG%d' % sig
         text = '%d\n%s\n' % (128 + sig, name)
     else:
-        text = '%d\n' % os.WEXITSTATUS(status)
+        text = '%d\n' % code
     write_atomic(os.path.join(logs, 'exit_code'), text)
 
 if __name__ == '__main__':

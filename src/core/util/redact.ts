@@ -28,6 +28,11 @@ export class Redactor {
     if (value && value.length >= 6) this.known.add(value);
   }
 
+  /** The registered values, for a process that redacts on its own (the detached launcher). */
+  knownSecrets(): string[] {
+    return [...this.known];
+  }
+
   redact(text: string): string {
     let out = text;
     for (const secret of this.known) {

@@ -92,14 +92,14 @@ test('a killed launcher leaves no lie: the run is reported lost, never with a ma
   try {
     const runDir = path.join(dir, 'run5');
     const run = await startDetached({ argv: ['python3', FAKE_TRAINER, '--steps', '100000', '--delay-ms', '50'], cwd: dir, runDir, name: 'r' }, opts);
+    const watched = await attachDetached(runDir, opts);
+    assert.ok(isRun(watched));
     const info = JSON.parse(readFileSync(path.join(runDir, 'logs', 'launcher.json'), 'utf8')) as { launcherPid: number };
     process.kill(info.launcherPid, 'SIGKILL');
     await waitFor(() => !isAlive(info.launcherPid), 'the launcher to die');
-    // The training goes on without its launcher: still found, still followable.
-    const orphan = await attachDetached(runDir, opts);
-    assert.ok(isRun(orphan));
-    process.kill(-run.pid, 'SIGKILL');
-    const exit = await orphan.exit;
+    // The launcher carried the run's output (to redact it): the run's next write has nowhere to go.
+    await waitFor(() => !isAlive(run.pid), 'the run to end without its launcher');
+    const exit = await watched.exit;
     assert.equal(exit.code, -1);
     assert.match(exit.lost ?? '', /launcher was killed/);
     assert.ok(!existsSync(path.join(runDir, 'logs', 'exit_code')));
