@@ -1,5 +1,7 @@
 // Shared steps of the E2E flows: the wizard, the review, dialogs, the panel, the terminal.
 import { readFileSync, readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { waitFor, openWorkbench, waitForExtension, runCommand } from './workbench.mjs';
 
@@ -117,4 +119,20 @@ export async function answerQuickInput(page, title, text) {
     await waitFor('the next step', async () => !((await titleText()) ?? '').includes(title) || !(await page.locator('.quick-input-widget').isVisible()), { timeoutMs: 3000 }).catch(() => undefined);
     return !((await titleText()) ?? '').includes(title) || !(await page.locator('.quick-input-widget').isVisible());
   }, { timeoutMs: 60000, intervalMs: 500 });
+}
+
+/**
+ * The fake OpenAI-compatible server (test/support/fakeLlmServerMain.ts) answering `turns` in order;
+ * every request it gets is recorded in `record` (JSON).
+ */
+export async function startFakeLlm(repo, dir, turns) {
+  const script = join(dir, 'turns.json');
+  const record = join(dir, 'requests.json');
+  writeFileSync(script, JSON.stringify({ turns, whenEmpty: { text: 'Nothing more to do.' } }));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'test/support/fakeLlmServerMain.ts'), '--script', script, '--record', record], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the fake LLM server exited with ${code}`)));
+  });
+  return { url, record, stop: () => child.kill('SIGTERM') };
 }

@@ -27,6 +27,9 @@ import { callSignature, DoomLoopGuard } from './doomLoop';
 import { capObservation } from './observation';
 import { defaultSystemPrompt } from './systemPrompt';
 import { executeToolCall } from './toolCall';
+import { attachDetached } from '../exec/detached';
+import { CommandRecord, resumeDetachedCommand } from '../tools/detachedCommand';
+import { DetachedCommands } from '../tools/types';
 
 export interface AgentDeps {
   llm: LlmProvider;
@@ -50,6 +53,12 @@ export interface AgentDeps {
   /** Environment for started processes (HF_TOKEN…); never written anywhere. */
   env?: Record<string, string>;
   redactor?: Redactor;
+  /**
+   * Start the agent's `run` commands detached, so a training it started outlives a window reload
+   * and the reopened run waits for it (attach defaults to attachDetached). Without it, commands go
+   * through `executor` and end with the host.
+   */
+  detached?: Pick<DetachedCommands, 'launch' | 'show'> & Partial<Pick<DetachedCommands, 'attach'>>;
 }
 
 export interface StartOptions {
@@ -77,7 +86,8 @@ const NOOP_LOGGER: Logger = { info() {}, warn() {}, error() {}, debug() {} };
 const SERIES: Record<string, { folder: string; pattern: RegExp }> = {
   change: { folder: 'scripts', pattern: /^(\d+)-/ },
   snippet: { folder: 'scripts', pattern: /^snippet-(\d+)\.py$/ },
-  cmd: { folder: 'logs', pattern: /^cmd-(\d+)\.log$/ },
+  // logs/cmd-N.log (through the executor) or logs/cmd-N/ (a detached command's records).
+  cmd: { folder: 'logs', pattern: /^cmd-(\d+)(?:\.log)?$/ },
   obs: { folder: 'observations', pattern: /^obs-(\d+)\.txt$/ },
 };
 
@@ -104,6 +114,8 @@ export class AgentSession {
   private readonly logger: Logger;
   private readonly redactor: Redactor;
   private readonly costFn: CostFunction;
+  /** Detached commands by tool call id (transcript `process` entries): a reopened run waits for them. */
+  private readonly commands = new Map<string, CommandRecord>();
 
   private constructor(
     private readonly deps: AgentDeps,
@@ -171,7 +183,14 @@ export class AgentSession {
     // A run left 'running' was interrupted (reload, crash): it is stopped now.
     let state = rebuilt.state ?? status.state;
     if (state === 'running' || state === 'starting' || state === 'lost') state = 'stopped';
-    return new AgentSession(deps, handle, rebuilt.messages, budget, rebuilt.plan, state, rebuilt.question, rebuilt.lastAssistantText);
+    const session = new AgentSession(deps, handle, rebuilt.messages, budget, rebuilt.plan, state, rebuilt.question, rebuilt.lastAssistantText);
+    for (const e of entries) {
+      if (e.kind === 'process') {
+        const { kind: _kind, callId, ts: _ts, ...record } = e;
+        session.commands.set(callId, record);
+      }
+    }
+    return session;
   }
 
   /** Create a run and drive it until it stops; resolves with how it ended. */
@@ -220,7 +239,24 @@ export class AgentSession {
   async continueRun(input: ContinueInput = {}, signal?: AbortSignal): Promise<RunOutcome> {
     if (this.active) throw new Error('This run is already running; stop it first or wait for it.');
     const opts = typeof input === 'string' ? { answer: input } : input;
-    await this.repairDanglingCalls();
+    // Inside the drive: a command still running since before a reload is waited for, and can be stopped.
+    return this.drive(signal, async (sig) => {
+      await this.repairDanglingCalls(sig);
+      await this.prepareContinue(opts);
+    });
+  }
+
+  /**
+   * After a window reload: when the run was waiting for a detached command (still running, or
+   * ended while the window was away), wait for it, give the model its real result and go on.
+   * Undefined when the run was not waiting for one (it stays stopped until the user continues it).
+   */
+  resumeAfterReload(signal?: AbortSignal): Promise<RunOutcome> | undefined {
+    if (this.active || !this.deps.detached || this.danglingCalls().every((c) => !this.commands.has(c.id))) return undefined;
+    return this.drive(signal, (sig) => this.repairDanglingCalls(sig));
+  }
+
+  private async prepareContinue(opts: Exclude<ContinueInput, string>): Promise<void> {
     if (opts.raiseLimits) {
       const limits = this.budget.raise(opts.raiseLimits);
       await this.record({ kind: 'limits', limits });
@@ -238,7 +274,6 @@ export class AgentSession {
     }
     this.question = undefined;
     this.guard.reset();
-    return this.drive(signal);
   }
 
   /** Stop the run: the current LLM stream or process is cancelled; the folder stays consistent ('stopped'). */
@@ -246,14 +281,14 @@ export class AgentSession {
     this.controller?.abort(new Error(reason));
   }
 
-  private drive(signal?: AbortSignal): Promise<RunOutcome> {
+  private drive(signal?: AbortSignal, prelude?: (signal: AbortSignal) => Promise<void>): Promise<RunOutcome> {
     if (this.active) return Promise.reject(new Error('This run is already running.'));
     const controller = new AbortController();
     this.controller = controller;
     const onAbort = () => controller.abort(signal?.reason);
     if (signal?.aborted) controller.abort(signal.reason);
     else signal?.addEventListener('abort', onAbort, { once: true });
-    this.active = this.loop(controller.signal)
+    this.active = this.loop(controller.signal, prelude)
       .catch((err: unknown) => this.endAfterError(err))
       .finally(() => {
         signal?.removeEventListener('abort', onAbort);
@@ -263,8 +298,9 @@ export class AgentSession {
     return this.active;
   }
 
-  private async loop(signal: AbortSignal): Promise<RunOutcome> {
+  private async loop(signal: AbortSignal, prelude?: (signal: AbortSignal) => Promise<void>): Promise<RunOutcome> {
     await this.setState('running');
+    await prelude?.(signal);
     for (;;) {
       if (signal.aborted) return this.end('stopped', 'Stopped by the user.');
       const over = this.budget.exceeded();
@@ -345,7 +381,7 @@ export class AgentSession {
       }
       await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
       this.emit({ type: 'tool_call', runId: this.id, callId: call.id, name: call.name, args: this.redactor.redactDeep(safeParse(call.arguments)) });
-      const executed = await executeToolCall(call, this.registry, this.toolContext(signal));
+      const executed = await executeToolCall(call, this.registry, this.toolContext(signal, call.id));
       const content = await this.recordResult(call, executed.result);
       if (executed.result.control) control = executed.result.control;
       const verdict = this.guard.record(callSignature(call.name, executed.args, content.replace(/\n\n\[note\] [\s\S]*$/, '')), call.name);
@@ -406,9 +442,24 @@ export class AgentSession {
     return text;
   }
 
-  private toolContext(signal: AbortSignal): ToolContext {
+  private toolContext(signal: AbortSignal, callId?: string): ToolContext {
     const deps = this.deps;
+    const detached = deps.detached;
     return {
+      ...(detached && callId
+        ? {
+            detached: {
+              launch: detached.launch,
+              attach: detached.attach ?? attachDetached,
+              show: detached.show,
+              metrics: this.run,
+              remember: async (record: CommandRecord) => {
+                this.commands.set(callId, record);
+                await this.record({ kind: 'process', callId, ...record });
+              },
+            },
+          }
+        : {}),
       runId: this.id,
       runFolder: this.folder,
       files: deps.files,
@@ -447,14 +498,29 @@ export class AgentSession {
     }
   }
 
-  /** After a reload mid-step, an assistant tool call may lack results: answer them so the conversation is valid. */
-  private async repairDanglingCalls(): Promise<void> {
+  /** The tool calls of the last assistant message that have no result (a reload mid-step). */
+  private danglingCalls(): ToolCall[] {
     const answered = new Set(this.messages.filter((m) => m.role === 'tool').map((m) => (m as { toolCallId: string }).toolCallId));
     const last = [...this.messages].reverse().find((m) => m.role === 'assistant');
-    if (!last || last.role !== 'assistant' || !last.toolCalls) return;
-    for (const call of last.toolCalls) {
-      if (answered.has(call.id)) continue;
-      await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
+    if (!last || last.role !== 'assistant' || !last.toolCalls) return [];
+    return last.toolCalls.filter((call) => !answered.has(call.id));
+  }
+
+  /**
+   * After a reload mid-step, an assistant tool call may lack results: answer them so the
+   * conversation is valid. A detached command started by one of them is waited for (or read, when
+   * it ended while the window was away): the model gets its real exit code and output.
+   */
+  private async repairDanglingCalls(signal: AbortSignal): Promise<void> {
+    for (const call of this.danglingCalls()) {
+      const command = this.commands.get(call.id);
+      const resumed = command && this.deps.detached ? await resumeDetachedCommand(this.toolContext(signal, call.id), command) : undefined;
+      if (resumed) {
+        this.emit({ type: 'tool_call', runId: this.id, callId: call.id, name: call.name, args: this.redactor.redactDeep(safeParse(call.arguments)) });
+        await this.recordResult(call, resumed);
+        continue;
+      }
+      if (!command) await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
       await this.recordResult(call, {
         ok: false,
         output: 'Interrupted before this call completed (the run was stopped or the window reloaded). Check its effect before repeating it.',

@@ -183,7 +183,8 @@ export class RunHandle {
     const entries = (await this.files.exists(this.path(subfolder))) ? await this.files.list(this.path(subfolder), { limit: 100_000 }) : [];
     let max = 0;
     for (const e of entries) {
-      const m = pattern.exec(e.split('/').pop() ?? '');
+      // A folder is listed with a trailing slash (a detached command's logs/cmd-N/).
+      const m = pattern.exec(e.replace(/\/+$/, '').split('/').pop() ?? '');
       if (m) max = Math.max(max, Number(m[1]));
     }
     return max + 1;

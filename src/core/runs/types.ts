@@ -54,6 +54,26 @@ export type DecisionEntry =
   | { kind: 'decision'; subject: 'change'; path: string; origin: string; decision: 'accepted' | 'rejected'; auto: boolean; edited?: boolean; reason?: string; savedAs?: string[]; description?: string; added?: number; removed?: number }
   | { kind: 'decision'; subject: 'command'; tool: string; argv: string[]; origin: string; decision: 'approved' | 'refused'; auto: boolean; reason?: string };
 
+/**
+ * A command the agent started detached (tools/detachedCommand.ts): which tool call it answers and
+ * where its records are, so a run reopened after a reload waits for it rather than calling it lost.
+ */
+export interface ProcessTranscriptEntry {
+  kind: 'process';
+  callId: string;
+  /** Workspace-relative folder of its records (train.log, pid, exit_code). */
+  dir: string;
+  /** Its card in the panel. */
+  processId: string;
+  name: string;
+  argv: string[];
+  /** Its training attempt in metrics.jsonl. */
+  attempt: number;
+  /** Epoch ms. */
+  startedAt: number;
+  timeoutSeconds?: number;
+}
+
 /** One line of transcript.jsonl (a `ts` ISO time is added on write). */
 export type TranscriptEntry = (
   | { kind: 'message'; message: ChatMessage }
@@ -68,6 +88,7 @@ export type TranscriptEntry = (
   | { kind: 'limits'; limits: BudgetLimits }
   | { kind: 'guard'; level: 'warn' | 'stop'; reason: string }
   | { kind: 'note'; text: string }
+  | ProcessTranscriptEntry
 ) & { ts?: string };
 
 export const ZERO_TOTALS: UsageTotals = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, costUsd: 0, llmCalls: 0 };

@@ -71,8 +71,7 @@ export async function recordedMetrics(file: string, attempt = 1): Promise<Record
 }
 
 /** A DetachedRun view of a run that already ended: its log can still be followed to the end. */
-export function endedRun(runDir: string, code: number): DetachedRun {
-  const logFile = path.join(runDir, 'logs', 'train.log');
+export function endedRun(runDir: string, code: number, logFile = path.join(runDir, 'logs', 'train.log'), signal?: string): DetachedRun {
   return {
     detached: true as const,
     pid: 0,
@@ -86,8 +85,8 @@ export function endedRun(runDir: string, code: number): DetachedRun {
     followBytes(onData: (chunk: Buffer) => void) {
       return followToTheEnd(followFile(logFile, onData, { from: 'start', raw: true }));
     },
-    exit: Promise.resolve({ code }),
-    stop: async () => ({ code }),
+    exit: Promise.resolve(signal ? { code, signal } : { code }),
+    stop: async () => (signal ? { code, signal } : { code }),
     interrupt: () => undefined,
     dispose: () => undefined,
   };

@@ -37,7 +37,8 @@ export interface Recorded {
 export interface WatchOptions {
   runId: string;
   processId: string;
-  handle: RunHandle;
+  /** Where the points go (metrics.jsonl). */
+  handle: Pick<RunHandle, 'appendMetrics' | 'path'>;
   events: EventSink;
   /**
    * What metrics.jsonl already holds of this attempt (a run re-attached after a reload re-reads

@@ -44,7 +44,7 @@ export class CommandMetrics {
 }
 
 /** One more than the last training attempt metrics.jsonl holds (1 when it holds none). */
-async function nextAttempt(ctx: Pick<ToolContext, 'files'>, file: string): Promise<number> {
+export async function nextAttempt(ctx: Pick<ToolContext, 'files'>, file: string): Promise<number> {
   const text = await ctx.files.readIfExists(file).catch(() => undefined);
   let last = 0;
   for (const line of (text ?? '').split('\n')) {

@@ -6,6 +6,7 @@
  */
 import { redactor } from '../util/redact';
 import { CommandMetrics } from './commandMetrics';
+import { runDetachedCommand } from './detachedCommand';
 import { stripAnsi } from './text';
 import { ToolContext, ToolResult } from './types';
 
@@ -21,9 +22,12 @@ export interface ProcessRequest {
   timeoutSeconds?: number;
   /** Shown in the UI for python processes. */
   python?: string;
+  /** Run it detached when the host can (ToolContext.detached): it outlives a window reload. */
+  detach?: boolean;
 }
 
 export async function runProcess(ctx: ToolContext, req: ProcessRequest): Promise<ToolResult> {
+  if (req.detach && ctx.detached) return runDetachedCommand(ctx, req);
   const n = await ctx.nextNumber('cmd');
   const logRel = `${ctx.runFolder}/logs/cmd-${n}.log`;
   await ctx.files.write(logRel, '');
@@ -89,16 +93,26 @@ export async function runProcess(ctx: ToolContext, req: ProcessRequest): Promise
   await writes;
   await metrics.end();
   ctx.emit({ type: 'process_exited', runId: ctx.runId, processId, code: exit.code });
-  const whole = stripAnsi(total <= head.length + tail.length ? head + tail : `${head}\n[... output cut in memory ...]\n${tail}`);
-  const shown = whole.length > HEAD_CHARS + TAIL_CHARS
-    ? `${whole.slice(0, HEAD_CHARS)}\n\n[... ${whole.length - HEAD_CHARS - TAIL_CHARS} characters omitted; full output in ${logRel} (read_file with offset/limit) ...]\n\n${whole.slice(whole.length - TAIL_CHARS)}`
-    : whole;
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  const status = stopReason ? `stopped (${stopReason}), exit code ${exit.code}` : `exit code ${exit.code}`;
-  const ok = !stopReason && exit.code === 0;
-  return {
-    ok,
-    output: `$ ${req.argv.join(' ')}\n${status} after ${seconds} s. Full log: ${logRel}\n--- output ---\n${shown.trim() ? shown : '(no output)'}`,
+  return commandResult({
+    argv: req.argv,
+    status: stopReason ? `stopped (${stopReason}), exit code ${exit.code}` : `exit code ${exit.code}`,
+    ok: !stopReason && exit.code === 0,
+    seconds: (Date.now() - started) / 1000,
+    logRel,
+    whole: total <= head.length + tail.length ? head + tail : `${head}\n[... output cut in memory ...]\n${tail}`,
     data: { exitCode: exit.code, log: logRel, processId, stopped: stopReason },
+  });
+}
+
+/** What the model gets of a finished command: the status line, and the head and tail of its output. */
+export function commandResult(r: { argv: string[]; status: string; ok: boolean; seconds: number; logRel: string; whole: string; data: unknown }): ToolResult {
+  const whole = stripAnsi(r.whole);
+  const shown = whole.length > HEAD_CHARS + TAIL_CHARS
+    ? `${whole.slice(0, HEAD_CHARS)}\n\n[... ${whole.length - HEAD_CHARS - TAIL_CHARS} characters omitted; full output in ${r.logRel} (read_file with offset/limit) ...]\n\n${whole.slice(whole.length - TAIL_CHARS)}`
+    : whole;
+  return {
+    ok: r.ok,
+    output: `$ ${r.argv.join(' ')}\n${r.status} after ${r.seconds.toFixed(1)} s. Full log: ${r.logRel}\n--- output ---\n${shown.trim() ? shown : '(no output)'}`,
+    data: r.data,
   };
 }

@@ -1,4 +1,5 @@
 /** run and run_python: start a process after approval (the policy or the user). */
+import * as path from 'node:path';
 import { runProcess } from './process';
 import { ToolDefinition } from './types';
 
@@ -27,7 +28,9 @@ export const runTool: ToolDefinition<{ command: string[]; reason: string; cwd?: 
     if (!decision.approved) {
       return { ok: false, output: `The user did not approve running \`${argv.join(' ')}\`${decision.reason ? `: ${decision.reason}` : ''}. Nothing was run.`, data: { approved: false } };
     }
-    return runProcess(ctx, { argv, cwd, name: argv.slice(0, 3).join(' '), timeoutSeconds: args.timeout_s, python: argv[0] === ctx.python ? ctx.python : undefined });
+    // Named by the program's base name: the card and terminal say `python train.py`, not the venv's path.
+    const name = [path.basename(argv[0]), ...argv.slice(1, 3)].join(' ');
+    return runProcess(ctx, { argv, cwd, name, timeoutSeconds: args.timeout_s, python: argv[0] === ctx.python ? ctx.python : undefined, detach: true });
   },
 };
 

@@ -7,6 +7,9 @@ import { AgentEvent, PlanItem } from '../events';
 import { ChangeOrigin, Executor, FileStore, Logger, ProposedChange, ReviewDecision } from '../ports';
 import { JsonSchema } from '../llm/types';
 import { Settings } from '../settings';
+import type { AttachResult, DetachedOptions, DetachedRun, DetachedSpec } from '../exec/detached';
+import type { RunHandle } from '../runs/runStore';
+import type { ProcessTranscriptEntry } from '../runs/types';
 
 /** free: reading; write: changes files (through the Reviewer); run: starts a process or a foreign tool. */
 export type ApprovalClass = 'free' | 'write' | 'run';
@@ -71,6 +74,23 @@ export interface ToolContext {
   setPlan(items: PlanItem[]): void;
   /** The Python interpreter the user chose (settings.pythonPath or python3). */
   readonly python: string;
+  /**
+   * Where `run` commands go when the host can start them detached (they outlive a window reload;
+   * see detachedCommand.ts). Absent (the CLI, tests): through the executor, ended with the host.
+   */
+  readonly detached?: DetachedCommands;
+}
+
+/** The host's means to run the agent's commands detached, and the run's side of it. */
+export interface DetachedCommands {
+  launch(spec: DetachedSpec, options: DetachedOptions): Promise<DetachedRun>;
+  attach(runDir: string, options: DetachedOptions): Promise<AttachResult | undefined>;
+  /** Show a command found still running after a reload (a terminal following its log). */
+  show?(run: DetachedRun, name: string): void;
+  /** The run's metrics.jsonl. */
+  metrics: Pick<RunHandle, 'appendMetrics' | 'path'>;
+  /** Record in the transcript where the current call's command is. */
+  remember(record: Omit<ProcessTranscriptEntry, 'kind' | 'callId'>): Promise<void>;
 }
 
 export interface ToolDefinition<A = Record<string, unknown>> {

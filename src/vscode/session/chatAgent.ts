@@ -14,7 +14,8 @@ import { ChatContext, setChatHandler } from '../chat/handlers';
 import { defaultChat } from '../chat/defaultChat';
 import { createHostProvider } from '../llm/createHostProvider';
 import { getReviewController } from '../review/register';
-import { VsCodeExecutor } from '../terminal';
+import { showRunTerminal, VsCodeExecutor } from '../terminal';
+import { startDetached } from '../../core/exec/detached';
 import { resolvePython } from '../python/interpreter';
 import { askToRun } from './approvals';
 import { trackSession } from './sessionManager';
@@ -47,6 +48,16 @@ async function agentDeps(host: Host): Promise<{ deps: AgentDeps; dispose: () => 
       logger: host.logger,
       approveCommand: askToRun,
       env: token ? { HF_TOKEN: token } : undefined,
+      // The agent's `run` commands (training) are detached and shown in a terminal that follows
+      // their log: a window reload leaves them running and the reopened run waits for them.
+      detached: {
+        launch: async (spec, options) => {
+          const run = await startDetached(spec, options);
+          showRunTerminal(run, spec.name, { preserveFocus: true });
+          return run;
+        },
+        show: (run, name) => void showRunTerminal(run, name, { preserveFocus: true }),
+      },
     },
     dispose: async () => {
       await mcp?.dispose();
@@ -102,6 +113,41 @@ async function isAgentRun(deps: AgentDeps, runId: string): Promise<boolean> {
   }
 }
 
-export function registerChatAgent(_host: Host): void {
+/**
+ * After activation: an agent run that was waiting for a command it started (a training, now
+ * detached) when the window went away is reopened and goes on — it waits for the command, gives
+ * the model the real result and continues. Without an LLM configured now it stays as it was.
+ */
+export async function resumeAgentRuns(host: Host): Promise<void> {
+  const files = host.fileStore();
+  if (!files || !host.isTrusted()) return;
+  const runs = await new RunStore(files, { logger: host.logger }).list();
+  const waiting = runs.filter((r) => r.status.state === 'running' && !sessions.has(r.id));
+  if (waiting.length === 0) return;
+  const built = await agentDeps(host).catch((err: unknown) => {
+    host.logger.warn(`Cannot resume agent runs: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  });
+  if (!built) return;
+  const resumedRuns: Promise<unknown>[] = [];
+  try {
+    for (const summary of waiting) {
+      if (!(await isAgentRun(built.deps, summary.id))) continue;
+      const session = await AgentSession.reopen(built.deps, summary.id);
+      const resumed = session.resumeAfterReload();
+      if (!resumed) continue;
+      host.logger.info(`Agent run ${summary.id}: waiting again for the command it started before the reload.`);
+      sessions.set(session.id, session);
+      const tracked = trackSession({ runId: session.id, stop: async () => session.cancel() });
+      resumedRuns.push(resumed.finally(() => tracked.dispose()));
+    }
+  } finally {
+    // The tools (MCP servers) live as long as the runs that use them.
+    void Promise.allSettled(resumedRuns).then(() => built.dispose());
+  }
+}
+
+export function registerChatAgent(host: Host): void {
   setChatHandler(handleChat);
+  void resumeAgentRuns(host).catch((err) => host.logger.error(`Resuming agent runs failed: ${err instanceof Error ? err.message : String(err)}`));
 }

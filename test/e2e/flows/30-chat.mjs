@@ -2,13 +2,11 @@
 // real openai SDK in the extension host): type a request → the streamed answer appears
 // → the agent proposes a script → reject it with a reason → the agent revises → accept
 // → the agent runs it (approved in the dialog) → its card in the panel draws the loss chart.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { waitFor, runCommand } from '../workbench.mjs';
-import { answerRunDialog, openReady, waitForDiff, writeWorkspaceSettings, panel } from '../lib.mjs';
+import { answerRunDialog, openReady, waitForDiff, writeWorkspaceSettings, panel, startFakeLlm } from '../lib.mjs';
 
 const V1 = 'EPOCHS = 3\nprint("training for", EPOCHS, "epochs")\n';
 const V2 = 'EPOCHS = 2\nprint("training for", EPOCHS, "epochs")\nfor step in range(1, 6):\n    print({"loss": round(2 - step * 0.25, 2), "grad_norm": 0.5, "epoch": step / 5}, flush=True)\n';
@@ -21,23 +19,11 @@ const TURNS = [
   { toolCalls: [call('c4', 'finish', { summary: 'Wrote chat_train.py (2 epochs), as you asked, and ran it.' })] },
 ];
 
-async function startFakeLlm(repo, dir) {
-  const script = join(dir, 'turns.json');
-  const record = join(dir, 'requests.json');
-  writeFileSync(script, JSON.stringify({ turns: TURNS, whenEmpty: { text: 'Nothing more to do.' } }));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'test/support/fakeLlmServerMain.ts'), '--script', script, '--record', record], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`the fake LLM server exited with ${code}`)));
-  });
-  return { url, record, stop: () => child.kill('SIGTERM') };
-}
-
 export const flow = {
   id: 'chat',
   name: 'Chat: streamed answer → proposed script → rejected with a reason → revised → accepted → run, with its loss chart',
   async run(ctx) {
-    const llm = await startFakeLlm(ctx.repo, mkdtempSync(join(tmpdir(), 'ml-intern-fake-llm-')));
+    const llm = await startFakeLlm(ctx.repo, mkdtempSync(join(tmpdir(), 'ml-intern-fake-llm-')), TURNS);
     ctx.cleanup = async () => llm.stop();
     writeWorkspaceSettings(ctx.workspace, { 'mlIntern.provider': 'openai-compatible', 'mlIntern.baseUrl': `${llm.url}/v1`, 'mlIntern.model': 'fake-model' });
     const page = await openReady(ctx);

@@ -1,0 +1,70 @@
+// Flow 4b: the chat agent starts a training (approved in the dialog), then "Developer: Reload
+// Window" → the training goes on (it is detached), the reopened agent run waits for it in a
+// re-attached terminal, hands the model the real result (exit code 0 and the last output, not
+// "interrupted") and finishes; metrics.jsonl has each loss point once.
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor, runCommand, waitForExtension } from '../workbench.mjs';
+import { answerRunDialog, openReady, writeWorkspaceSettings, panel, runFolders, waitForRunState, startFakeLlm } from '../lib.mjs';
+
+const STEPS = 60;
+const SCRIPT = [
+  'import time',
+  `for step in range(1, ${STEPS + 1}):`,
+  '    time.sleep(0.5)',
+  '    if step % 5 == 0:',
+  `        print({"loss": round(2 - step * 0.02, 3), "grad_norm": 0.5, "learning_rate": 2e-05, "epoch": round(step / ${STEPS}, 3)}, flush=True)`,
+  `print({"train_runtime": ${STEPS * 0.5}, "train_loss": 1.4, "epoch": 1.0}, flush=True)`,
+  'print("saved the adapter to out/adapter", flush=True)',
+  '',
+].join('\n');
+const call = (id, name, args) => ({ id, name, arguments: JSON.stringify(args) });
+const TURNS = [
+  { text: 'Starting the training run.', toolCalls: [call('r1', 'run', { command: ['python', 'slow_run.py'], reason: 'the training run' })] },
+  { toolCalls: [call('r2', 'finish', { summary: 'The training finished after the reload.' })] },
+];
+
+function lossCount(folder) {
+  const file = join(folder, 'metrics.jsonl');
+  if (!existsSync(file)) return 0;
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((p) => typeof p.loss === 'number').length;
+}
+
+export const flow = {
+  id: 'chat-reload',
+  name: 'Chat reload mid-training: the agent\'s training goes on, the reopened run waits for it and finishes with its real result',
+  async run(ctx) {
+    const llm = await startFakeLlm(ctx.repo, mkdtempSync(join(tmpdir(), 'ml-intern-fake-llm-')), TURNS);
+    ctx.cleanup = async () => llm.stop();
+    writeWorkspaceSettings(ctx.workspace, { 'mlIntern.provider': 'openai-compatible', 'mlIntern.baseUrl': `${llm.url}/v1`, 'mlIntern.model': 'fake-model' });
+    writeFileSync(join(ctx.workspace, 'slow_run.py'), SCRIPT);
+    const page = await openReady(ctx);
+    await runCommand(page, 'ML Intern: Open Chat');
+    const chat = panel(page);
+    await chat.locator('[data-testid="chat-input"]').fill('Run slow_run.py');
+    await chat.locator('[data-testid="send-button"]').click();
+    await answerRunDialog(page, 'Run');
+    const folder = await waitFor('the run folder', async () => runFolders(ctx.workspace)[0]);
+    await waitFor('a few loss points in metrics.jsonl', async () => lossCount(folder) >= 2, { timeoutMs: 60000 });
+    await ctx.screenshot(page, '1-before-reload');
+
+    await runCommand(page, 'Developer: Reload Window');
+    await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
+    await waitForExtension(page);
+    await waitFor('the re-attached terminal', async () => /re-attached/.test(await page.locator('.terminal-tabs-entry, .tabs-list, .pane-header, .single-terminal-tab').allTextContents().then((t) => t.join(' '))), { timeoutMs: 90000 });
+    await ctx.screenshot(page, '2-after-reload');
+
+    await waitForRunState(ctx.workspace, 'succeeded', 120000);
+    const requests = JSON.parse(readFileSync(llm.record, 'utf8'));
+    if (requests.length !== 2) throw new Error(`expected 2 LLM calls, the fake server saw ${requests.length}`);
+    const after = JSON.stringify(requests[1].body.messages);
+    if (/Interrupted before this call completed/.test(after)) throw new Error('the model was told the training was interrupted');
+    if (!/exit code 0/.test(after) || !/saved the adapter to out\/adapter/.test(after)) throw new Error(`the training's real result did not reach the model: ${after.slice(-600)}`);
+    const points = lossCount(folder);
+    if (points !== STEPS / 5) throw new Error(`metrics.jsonl has ${points} loss points, not ${STEPS / 5}: points were lost or recorded twice across the reload`);
+    await runCommand(page, 'ML Intern: Open Chat');
+    await waitFor("the agent's finish summary in the panel", async () => /The training finished after the reload/.test(await chat.locator('[data-testid="timeline"]').textContent()), { timeoutMs: 60000 });
+    await ctx.screenshot(page, '3-finished');
+  },
+};
