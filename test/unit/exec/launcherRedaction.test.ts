@@ -70,6 +70,8 @@ test('the launcher hides what the extension redactor hides: same answers on the 
       'headers {"authorization": "Bearer eyJhbGciOi.JIUzI1NiJ9.e30"} bearer   tok_en12345',
       'x-api-key: ABCDEFGHIJKLMNOPQRSTUVWXYZ not_secret = "aaaaaaaaaaaaaaaaaaaa" token="abcdefghijklmnop9"',
       `custom ${STORED} twice ${STORED}`,
+      'AUTHORIZATION: BEARER AbCdEfGh12345 and API-KEY: "Z9y8X7w6V5u4T3s2R1q0" and Token=NoDigitsHereAtAllXYZ',
+      'ünïcödé Ťoken = "Q1w2E3r4T5y6U7i8O9p0" — stays aligned after non-ASCII bytes',
     ];
     const redactor = new Redactor();
     redactor.addSecret(STORED);
