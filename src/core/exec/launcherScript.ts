@@ -16,32 +16,12 @@
  */
 export const LAUNCHER_MARK = 'ml-intern-detached-launcher';
 
-export const LAUNCHER_PY = String.raw`# ML Intern detached launcher (generated; safe to delete once the run ended).
-import json, os, re, select, signal, subprocess, sys, time, traceback
-
-def start_token(pid):
-    try:
-        with open('/proc/%d/stat' % pid) as f:
-            s = f.read()
-        return 'linux:' + s[s.rindex(')') + 2:].split()[19]
-    except (OSError, IndexError, ValueError):
-        pass
-    try:
-        out = subprocess.run(['ps', '-o', 'lstart=', '-p', str(pid)], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, universal_newlines=True, timeout=10).stdout.strip()
-        return 'ps:' + out if out else ''
-    except Exception:
-        return ''
-
-def write_atomic(path, text):
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-SECRET_SHAPES = [
+/**
+ * Redaction of a process's output on its way to a file, in Python (standard library only): the
+ * key shapes of src/core/util/redact.ts (a test holds the two to the same answers), lines redacted
+ * whole, an unterminated tail after a quiet 0.25 s. Shared by the launcher and the Slurm pump.
+ */
+const REDACT_PY = String.raw`SECRET_SHAPES = [
     re.compile(rb'sk-ant-[A-Za-z0-9_-]{8,}'),
     re.compile(rb'sk-(?:proj-)?[A-Za-z0-9_-]{16,}'),
     re.compile(rb'hf_[A-Za-z0-9]{16,}'),
@@ -53,19 +33,6 @@ ASSIGNED = re.compile(rb'((?:api[_-]?key|token|authorization|x-api-key)["\']?\s*
 DIGIT = re.compile(rb'\d')
 REDACTED = b'[REDACTED]'
 HOLD_MAX = 65536
-
-def read_secrets():
-    # One JSON line on stdin: the stored values to hide (never put in the run's environment).
-    try:
-        line = sys.stdin.readline()
-        values = json.loads(line) if line.strip() else []
-    except (OSError, ValueError):
-        values = []
-    out = []
-    for v in values if isinstance(values, list) else []:
-        if isinstance(v, str) and len(v) >= 6:
-            out.append(v.encode('utf-8'))
-    return sorted(set(out), key=len, reverse=True)
 
 def redact_values(rx, data, keep=None):
     # Replace group 2 (the value) of each match of rx in the lowered copy of data.
@@ -105,7 +72,7 @@ def write_all(fd, data):
             return
         data = data[n:]
 
-def pump(r, fd, p, redact):
+def pump(r, fd, ended, redact):
     # Lines (\n or \r) are redacted whole; an unterminated tail waits for its end or a quiet 0.25 s.
     held = b''
     quiet_since = None
@@ -136,12 +103,53 @@ def pump(r, fd, p, redact):
             write_all(fd, redact(held))
             held = b''
         # The run ended but something it started still holds the pipe: stop after 2 s of quiet.
-        if p.poll() is not None:
+        if ended():
             quiet_since = quiet_since or time.time()
             if time.time() - quiet_since > 2:
                 break
     if held:
         write_all(fd, redact(held))
+`;
+
+export const LAUNCHER_PY = String.raw`# ML Intern detached launcher (generated; safe to delete once the run ended).
+import json, os, re, select, signal, subprocess, sys, time, traceback
+
+def start_token(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            s = f.read()
+        return 'linux:' + s[s.rindex(')') + 2:].split()[19]
+    except (OSError, IndexError, ValueError):
+        pass
+    try:
+        out = subprocess.run(['ps', '-o', 'lstart=', '-p', str(pid)], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, universal_newlines=True, timeout=10).stdout.strip()
+        return 'ps:' + out if out else ''
+    except Exception:
+        return ''
+
+def write_atomic(path, text):
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+def read_secrets():
+    # One JSON line on stdin: the stored values to hide (never put in the run's environment).
+    try:
+        line = sys.stdin.readline()
+        values = json.loads(line) if line.strip() else []
+    except (OSError, ValueError):
+        values = []
+    out = []
+    for v in values if isinstance(values, list) else []:
+        if isinstance(v, str) and len(v) >= 6:
+            out.append(v.encode('utf-8'))
+    return sorted(set(out), key=len, reverse=True)
+
+${REDACT_PY}
 
 def main():
     logs = sys.argv[2]
@@ -173,7 +181,7 @@ def main():
             'name': os.environ.get('ML_INTERN_RUN_NAME', '')}
     write_atomic(os.path.join(logs, 'launcher.json'), json.dumps(info))
     write_atomic(os.path.join(logs, 'pid'), '%d\n' % p.pid)
-    pump(r, fd, p, redact)
+    pump(r, fd, lambda: p.poll() is not None, redact)
     os.close(r)
     os.close(fd)
     # Popen.wait (not os.waitpid): pump may already have reaped the run through poll().
@@ -204,4 +212,31 @@ if __name__ == '__main__':
         except Exception:
             pass
         sys.exit(1)
+`;
+
+/** File name of the Slurm pump in a run's logs/ folder. */
+export const PUMP_NAME = 'redact_output.py';
+
+/**
+ * The Slurm pump: a batch script pipes its command's output through it (`cmd 2>&1 | python3 -u
+ * redact_output.py`) since Slurm itself writes the --output file. Stored values cannot be handed
+ * to a job without writing them somewhere, so it hides the values of the job's own secret-named
+ * environment variables (HF_TOKEN, …_API_KEY, …) besides the key shapes.
+ */
+export const PUMP_PY = String.raw`# ML Intern output redaction for a Slurm job (generated; safe to delete once the job ended).
+import os, re, select, sys, time
+
+SECRET_NAME = re.compile(r'(TOKEN|_KEY|SECRET|PASSWORD)$')
+
+def env_secrets():
+    values = set()
+    for name, value in os.environ.items():
+        if SECRET_NAME.search(name.upper()) and len(value) >= 8:
+            values.add(value.encode('utf-8', 'surrogateescape'))
+    return sorted(values, key=len, reverse=True)
+
+${REDACT_PY}
+
+if __name__ == '__main__':
+    pump(sys.stdin.fileno(), sys.stdout.fileno(), lambda: False, make_redact(env_secrets()))
 `;

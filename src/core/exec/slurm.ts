@@ -23,6 +23,11 @@ export interface SbatchSpec {
   workdir: string;
   /** Exported in the script before the command. */
   env?: Record<string, string>;
+  /**
+   * Pipe the command's output through the redaction pump (PUMP_PY, written by submitSlurmJob):
+   * Slurm writes the --output file itself, so a secret the job prints would land there as is.
+   */
+  redactOutput?: { python: string; pump: string };
 }
 
 /** Quote one word for bash: safe for any content. */
@@ -61,7 +66,12 @@ export function renderSbatch(spec: SbatchSpec): string {
     lines.push(`export ${k}=${shellQuote(v)}`);
   }
   lines.push(`cd ${shellQuote(spec.workdir)} || exit 1`);
-  lines.push(spec.command.map(shellQuote).join(' '), '');
+  const command = spec.command.map(shellQuote).join(' ');
+  if (spec.redactOutput) {
+    // pipefail (above) keeps the command's exit code as the job's.
+    lines.push("# The output goes through ML Intern's redaction: a token the job prints never reaches the output file.");
+    lines.push(`${command} 2>&1 | ${shellQuote(spec.redactOutput.python)} -u ${shellQuote(spec.redactOutput.pump)}`, '');
+  } else lines.push(command, '');
   return lines.join('\n');
 }
 

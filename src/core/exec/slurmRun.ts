@@ -12,6 +12,7 @@
  * finds the job again from it.
  */
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { PUMP_NAME, PUMP_PY } from './launcherScript';
 import * as path from 'node:path';
 import { DetachedExit, DetachedRun, logsDir } from './detached';
 import { followFile, FollowerSet, FollowOptions } from './fileFollower';
@@ -271,6 +272,8 @@ export async function submitSlurmJob(backend: SlurmBackend, spec: SubmitSpec, op
   // Slurm does not create the output file's folder: without it the job's output is lost.
   mkdirSync(path.dirname(spec.outputPattern), { recursive: true });
   mkdirSync(logsDir(spec.runDir), { recursive: true });
+  // The batch script may pipe its output through the redaction pump (renderSbatch's redactOutput).
+  writeFileSync(path.join(logsDir(spec.runDir), PUMP_NAME), PUMP_PY);
   const jobId = await backend.submit(spec.scriptPath);
   const record: SlurmJobRecord = {
     jobId,

@@ -16,6 +16,7 @@
  *     needs the deepspeed package (often a CUDA toolkit to build).
  */
 import * as path from 'node:path';
+import { PUMP_NAME } from '../exec/launcherScript';
 import { fsdpAccelerateConfig, launchArgv } from '../exec/launchers';
 import { renderSbatch } from '../exec/slurm';
 import { EnvReport } from '../python/types';
@@ -131,6 +132,8 @@ export function planLaunch(o: PlanInput): { plan: LaunchPlan; files: LaunchFile[
         command: argv,
         outputFile: outputPattern,
         workdir: o.folderAbs,
+        // The user's interpreter runs the pump too (the job's node has it; python3 may be older).
+        redactOutput: { python: /python[0-9.]*$/.test(path.basename(argv[0])) ? argv[0] : 'python3', pump: path.join(o.runDirAbs, 'logs', PUMP_NAME) },
       }),
       description: `Slurm batch script: ${describeSlurm(o.settings, gpus)}; output to the run folder (logs/slurm-<job id>.out)`,
     });

@@ -126,7 +126,9 @@ test('Slurm target: sbatch script reviewed → job OOMs → playbook fix → res
     assert.doesNotMatch(text, /--gres/);
     assert.ok(text.includes(`#SBATCH --output=${runDir}/logs/slurm-%j.out\n`), text);
     assert.ok(text.includes(`#SBATCH --chdir=${join(ws, folder)}\n`), text);
-    assert.ok(text.includes(`\n${FAKE_PYTHON} train.py\n`), text);
+    // The output goes through the redaction pump (Slurm writes the output file itself), with the user's interpreter.
+    assert.ok(text.includes(`\n${FAKE_PYTHON} train.py 2>&1 | ${FAKE_PYTHON} -u ${runDir}/logs/redact_output.py\n`), text);
+    assert.ok(existsSync(join(runDir, 'logs', 'redact_output.py')), 'the pump is in the run folder when the job starts');
     assert.doesNotMatch(text, /hf_sessiontestsecret/, 'secrets go through the environment, never into the script');
 
     // Submission was approved once, as `sbatch train.sbatch`; the repair's resubmission reuses that approval.

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { renderSbatch, SlurmBackend, parseScontrol, parseSubmitted, shellQuote } from '../../../src/core/exec/slurm';
 import { deepSpeedZero3Config, fsdpAccelerateConfig, launchArgv } from '../../../src/core/exec/launchers';
+import { PUMP_NAME, PUMP_PY } from '../../../src/core/exec/launcherScript';
 
 const SCRIPT = path.resolve(__dirname, '../../../scripts/slurm-test-cluster.sh');
 let dir = '';
@@ -90,6 +91,32 @@ test('a failing job ends FAILED with its exit code', async () => {
   const end = await backend.waitForEnd(await backend.submit(scriptPath), { timeoutMs: 40000 });
   assert.equal(end.state, 'FAILED');
   assert.equal(end.exitCode, 3);
+});
+
+test('a job that prints its token: the pump hides it from the output file, the job keeps its exit code', async () => {
+  const out = path.join(dir, 'job-secret.out');
+  const scriptPath = path.join(dir, 'job-secret.sbatch');
+  const pump = path.join(dir, PUMP_NAME);
+  writeFileSync(pump, PUMP_PY);
+  const token = 'hf_' + 'slurmjobsecret0123456789';
+  const other = 'my-wandb-value-77';
+  writeFileSync(
+    scriptPath,
+    renderSbatch({
+      jobName: 'secret',
+      command: ['python3', '-c', `import os, sys; print("token", os.environ["HF_TOKEN"]); print("wandb", os.environ["WANDB_API_KEY"]); sys.stderr.write("\\r1/2 bar\\r2/2 bar\\n"); sys.exit(3)`],
+      outputFile: out,
+      workdir: dir,
+      redactOutput: { python: 'python3', pump },
+    }),
+  );
+  const jobBackend = new SlurmBackend({ env: { ...env, HF_TOKEN: token, WANDB_API_KEY: other }, pollMs: 200 });
+  const end = await jobBackend.waitForEnd(await jobBackend.submit(scriptPath), { timeoutMs: 40000 });
+  assert.equal(end.state, 'FAILED');
+  assert.equal(end.exitCode, 3, 'the command\'s exit code, not the pump\'s');
+  const text = readFileSync(out, 'utf8');
+  assert.ok(!text.includes(token) && !text.includes(other), text);
+  assert.equal(text, 'token [REDACTED]\nwandb [REDACTED]\n\r1/2 bar\r2/2 bar\n');
 });
 
 test('a long job is seen RUNNING, scancel-ed, and reported CANCELLED', async () => {
