@@ -21,7 +21,17 @@ export const LAUNCHER_MARK = 'ml-intern-detached-launcher';
  * key shapes of src/core/util/redact.ts (a test holds the two to the same answers), lines redacted
  * whole, an unterminated tail after a quiet 0.25 s. Shared by the launcher and the Slurm pump.
  */
-const REDACT_PY = String.raw`SECRET_SHAPES = [
+const REDACT_PY = String.raw`# The values of secret-named variables in the environment (HF_TOKEN, WANDB_API_KEY, ...).
+SECRET_NAME = re.compile(r'(TOKEN|_KEY|SECRET|PASSWORD)$')
+
+def env_secrets():
+    values = set()
+    for name, value in os.environ.items():
+        if SECRET_NAME.search(name.upper()) and len(value) >= 8:
+            values.add(value.encode('utf-8', 'surrogateescape'))
+    return sorted(values, key=len, reverse=True)
+
+SECRET_SHAPES = [
     re.compile(rb'sk-ant-[A-Za-z0-9_-]{8,}'),
     re.compile(rb'sk-(?:proj-)?[A-Za-z0-9_-]{16,}'),
     re.compile(rb'hf_[A-Za-z0-9]{16,}'),
@@ -154,7 +164,7 @@ ${REDACT_PY}
 def main():
     logs = sys.argv[2]
     cmd = sys.argv[sys.argv.index('--', 3) + 1:]
-    redact = make_redact(read_secrets())
+    redact = make_redact(sorted(set(read_secrets() + env_secrets()), key=len, reverse=True))
     fd = os.open(os.path.join(logs, 'train.log'), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o644)
     child = []
     def forward(sig, frame):
@@ -221,19 +231,10 @@ export const PUMP_NAME = 'redact_output.py';
  * The Slurm pump: a batch script pipes its command's output through it (`cmd 2>&1 | python3 -u
  * redact_output.py`) since Slurm itself writes the --output file. Stored values cannot be handed
  * to a job without writing them somewhere, so it hides the values of the job's own secret-named
- * environment variables (HF_TOKEN, …_API_KEY, …) besides the key shapes.
+ * environment variables (HF_TOKEN, …_API_KEY, …) besides the key shapes, as the launcher does too.
  */
 export const PUMP_PY = String.raw`# ML Intern output redaction for a Slurm job (generated; safe to delete once the job ended).
 import os, re, select, sys, time
-
-SECRET_NAME = re.compile(r'(TOKEN|_KEY|SECRET|PASSWORD)$')
-
-def env_secrets():
-    values = set()
-    for name, value in os.environ.items():
-        if SECRET_NAME.search(name.upper()) and len(value) >= 8:
-            values.add(value.encode('utf-8', 'surrogateescape'))
-    return sorted(values, key=len, reverse=True)
 
 ${REDACT_PY}
 

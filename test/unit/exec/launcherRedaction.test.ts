@@ -27,6 +27,7 @@ test('a run that prints its token, its environment and key-shaped strings leaves
         "sys.stdout.write('split: ' + os.environ['HF_TOKEN'][:10]); sys.stdout.flush(); time.sleep(0.1)",
         "print(os.environ['HF_TOKEN'][10:] + ' end', flush=True)",
         "print('echo ' + " + JSON.stringify(STORED) + ", flush=True)",
+        "print('wandb', os.environ['WANDB_API_KEY'], 'setting', os.environ['MY_SETTING'], flush=True)",
         "print('Authorization: Bearer abcdefgh12345678 openai sk-proj-ABCDEFGHIJKLMNOP1234 ant sk-ant-api03-xyzXYZ123', flush=True)",
         "print('api_key = \"A1b2C3d4E5f6G7h8I9j0\"; tokenizer.pad_token = tokenizer.eos_token', flush=True)",
         "for i in range(1, 4):",
@@ -37,7 +38,7 @@ test('a run that prints its token, its environment and key-shaped strings leaves
       ].join('\n'),
     );
     const run = await startDetached(
-      { argv: ['python3', script], cwd: dir, runDir: path.join(dir, 'run'), name: 'leaky', env: { HF_TOKEN: HF }, secrets: [STORED, HF] },
+      { argv: ['python3', script], cwd: dir, runDir: path.join(dir, 'run'), name: 'leaky', env: { HF_TOKEN: HF, WANDB_API_KEY: 'wandb-plain-value-99', MY_SETTING: 'not-a-secret-value' }, secrets: [STORED, HF] },
       opts,
     );
     assert.deepEqual(await run.exit, { code: 0 });
@@ -50,6 +51,7 @@ test('a run that prints its token, its environment and key-shaped strings leaves
     assert.match(log, /split: \[REDACTED\] end/);
     assert.match(log, /stored value in my env: False/, 'stored values go to the launcher only, never into the run environment');
     assert.match(log, /echo \[REDACTED\]/);
+    assert.match(log, /wandb \[REDACTED\] setting not-a-secret-value/, "a secret-named variable of the run's own environment is hidden too, other values are not");
     assert.match(log, /Authorization: Bearer \[REDACTED\] openai \[REDACTED\] ant \[REDACTED\]/);
     assert.match(log, /api_key = "\[REDACTED\]"; tokenizer\.pad_token = tokenizer\.eos_token/);
     assert.ok(log.includes('\r1/3 [00:01<00:00]\r2/3 [00:02<00:00]\r3/3 [00:03<00:00]\n'), "tqdm's \\r redraws are kept as written");
