@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readSync, rmSync, statSync, symlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { followFile } from '../src/core/exec/fileFollower';
+import { startDetached } from '../src/core/exec/detached';
 import { RunStore } from '../src/core/runs/runStore';
 import { endedRun } from '../src/core/session/reattach';
 import { watchRun } from '../src/core/session/trainingRunner';
@@ -170,6 +171,25 @@ function timeJsLineCount(file: string): { seconds: number; lines: number } {
   return { seconds, lines };
 }
 
+/**
+ * The detached launcher carries a run's output to train.log and redacts it on the way (secrets
+ * never reach the file): how fast, on the first `bytes` of the log. A trainer writes KB/s; this
+ * says how far that is from a limit.
+ */
+async function timeLauncherPump(file: string, bytes: number): Promise<{ seconds: number; bytes: number }> {
+  const root = mkdtempSync(path.join(tmpdir(), 'mli-bench-pump-'));
+  try {
+    const t0 = process.hrtime.bigint();
+    const run = await startDetached({ argv: ['head', '-c', String(bytes), file], cwd: root, runDir: root, name: 'pump', secrets: ['a-stored-secret-value'] }, { pollMs: 50 });
+    await run.exit;
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    run.dispose();
+    return { seconds, bytes: statSync(run.logFile).size };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 interface CatchUpRun {
   seconds: number;
   metricsOnDisk: number;
@@ -230,6 +250,7 @@ export default async function logPipelineBench(): Promise<BenchResult> {
   const b = await timePipeline(file, 'bytes');
   const run = a.seconds <= b.seconds ? a : b;
   const reload = await timeReloadCatchUp(file);
+  const pump = await timeLauncherPump(file, 256 * 1024 ** 2);
   const same = (['points', 'progress', 'lines', 'segments', 'lastLoss'] as const).every((k) => run[k] === str[k]);
   const mb = bytes / 1024 ** 2;
   const ratio = wc / run.seconds;
@@ -250,6 +271,7 @@ export default async function logPipelineBench(): Promise<BenchResult> {
       'metric points / progress updates / lines (pushBytes)': `${run.points} / ${run.progress} / ${run.lines}`,
       'reload after the run ended: watchRun caught up / metrics.jsonl complete': `${reload.seconds.toFixed(2)} s / ${reload.metricsOnDisk.toFixed(2)} s (${reload.points} points in ${reload.events} panel events)`,
       'reload: longest the event loop was held': `${reload.maxGapMs} ms`,
+      'detached launcher: output carried to train.log and redacted (first 256 MiB)': `${pump.seconds.toFixed(2)} s (${(pump.bytes / 1024 ** 2 / pump.seconds).toFixed(0)} MiB/s)`,
       'same results on both paths': same ? 'yes' : `NO (string path: ${str.points} / ${str.progress} / ${str.lines})`,
       'RSS after 10 % / peak (pushBytes)': `${(run.rssAfterWarmup / 1024 ** 2).toFixed(0)} MiB / ${(run.peakRss / 1024 ** 2).toFixed(0)} MiB`,
       'RSS after 10 % / peak (push(string))': `${(str.rssAfterWarmup / 1024 ** 2).toFixed(0)} MiB / ${(str.peakRss / 1024 ** 2).toFixed(0)} MiB`,

@@ -239,10 +239,12 @@ export class AgentSession {
   async continueRun(input: ContinueInput = {}, signal?: AbortSignal): Promise<RunOutcome> {
     if (this.active) throw new Error('This run is already running; stop it first or wait for it.');
     const opts = typeof input === 'string' ? { answer: input } : input;
+    // (The state it stopped in, before the drive says 'running'.)
+    const stoppedIn = this.state;
     // Inside the drive: a command still running since before a reload is waited for, and can be stopped.
     return this.drive(signal, async (sig) => {
       await this.repairDanglingCalls(sig);
-      await this.prepareContinue(opts);
+      await this.prepareContinue(opts, stoppedIn);
     });
   }
 
@@ -256,11 +258,11 @@ export class AgentSession {
     return this.drive(signal, (sig) => this.repairDanglingCalls(sig));
   }
 
-  private async prepareContinue(opts: Exclude<ContinueInput, string>): Promise<void> {
+  private async prepareContinue(opts: Exclude<ContinueInput, string>, stoppedIn: RunState): Promise<void> {
     if (opts.raiseLimits) {
       const limits = this.budget.raise(opts.raiseLimits);
       await this.record({ kind: 'limits', limits });
-    } else if (this.state === 'budget' && this.budget.exceeded()) {
+    } else if (stoppedIn === 'budget' && this.budget.exceeded()) {
       this.budget.raise(true);
       await this.record({ kind: 'limits', limits: this.budget.limits });
     }

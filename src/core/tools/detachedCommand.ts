@@ -59,21 +59,20 @@ export async function resumeDetachedCommand(ctx: ToolContext, record: CommandRec
   const detached = ctx.detached!;
   const found = await detached.attach(ctx.files.resolve(ctx.runFolder), { records: ctx.files.resolve(record.dir) });
   if (!found) return undefined;
-  const logRel = `${record.dir}/train.log`;
-  if ('lost' in found) {
+  const records = ctx.files.resolve(record.dir);
+  let live: DetachedRun | undefined;
+  let run: DetachedRun;
+  // (A live run first: the Detached class has a private `ended` field too.)
+  if ('detached' in found) run = live = found;
+  else if ('lost' in found) {
+    const logRel = `${record.dir}/train.log`;
     return {
       ok: false,
       output: `$ ${record.argv.join(' ')}\n${found.lost} Its output so far: ${logRel} (read_file with offset/limit).`,
       data: { exitCode: -1, log: logRel, processId: record.processId, lost: true },
     };
-  }
+  } else run = endedRun(records, found.ended.code, path.join(records, 'train.log'), found.ended.signal);
   const recorded = await recordedMetrics(ctx.files.resolve(detached.metrics.path('metrics.jsonl')), record.attempt);
-  const records = ctx.files.resolve(record.dir);
-  // (A live run is checked first: Detached has a private `ended` field too.)
-  let live: DetachedRun | undefined;
-  let run: DetachedRun;
-  if ('detached' in found) run = live = found;
-  else run = endedRun(records, found.ended.code, path.join(records, 'train.log'), found.ended.signal);
   const shownAs = `${record.name} (re-attached)`;
   if (live) detached.show?.(live, shownAs);
   // A reopened panel draws the recorded points of the latest attempt on the "training" card

@@ -88,6 +88,18 @@ test('(b) budget: a note near the limit, a clean stop at it, continuation with r
   assert.equal(again.limits.maxSteps, 10);
 });
 
+test('(b) budget: a plain "go on" after the limit raises it by default and the run goes on', async () => {
+  const turn = () => ({ calls: [{ name: 'list_files', args: { path: `.` } }] });
+  const llm = new ScriptedLlm([turn(), turn(), { calls: [{ name: 'finish', args: { summary: 'done' } }] }]);
+  const deps = makeDeps(llm, { settings: { maxSteps: 2 } });
+  const session = await AgentSession.create(deps, { goal: 'g' });
+  assert.equal((await session.start()).state, 'budget');
+  const again = await AgentSession.reopen(deps, session.id);
+  const o = await again.continueRun({ message: 'go on' });
+  assert.equal(o.state, 'succeeded', o.message);
+  assert.ok(again.limits.maxSteps > 2, 'the step limit was raised');
+});
+
 test('(b) cost budget from the injected cost function', async () => {
   const llm = new ScriptedLlm([{ calls: [{ name: 'list_files', args: {} }] }, { calls: [{ name: 'list_files', args: {} }] }]);
   const deps = makeDeps(llm, { settings: { maxCostUsd: 0.05 }, costOf: () => 0.03 });
