@@ -84,8 +84,11 @@ def write_all(fd, data):
 
 def pump(r, fd, ended, redact):
     # Lines (\n or \r) are redacted whole; an unterminated tail waits for its end or a quiet 0.25 s.
+    # Once the run ended, something it started may still hold the pipe (a server it left behind):
+    # its output is carried 2 s after it goes quiet and at most 10 s, so the end is still recorded.
     held = b''
     quiet_since = None
+    ended_at = None
     while True:
         try:
             ready = select.select([r], [], [], 0.25)[0]
@@ -108,14 +111,16 @@ def pump(r, fd, ended, redact):
             if cut:
                 write_all(fd, redact(held[:cut]))
                 held = held[cut:]
-            continue
-        if held:
-            write_all(fd, redact(held))
-            held = b''
-        # The run ended but something it started still holds the pipe: stop after 2 s of quiet.
-        if ended():
+        else:
+            if held:
+                write_all(fd, redact(held))
+                held = b''
             quiet_since = quiet_since or time.time()
-            if time.time() - quiet_since > 2:
+        if ended_at is None and ended():
+            ended_at = time.time()
+        if ended_at is not None:
+            now = time.time()
+            if (quiet_since and now - quiet_since > 2) or now - ended_at > 10:
                 break
     if held:
         write_all(fd, redact(held))

@@ -182,3 +182,23 @@ test('a launcher that does not report in time is stopped, and nothing it would s
     cleanup();
   }
 });
+
+test('a run that leaves a process behind still holding its output: the exit is recorded all the same, the run\'s own code', { timeout: 40_000 }, async () => {
+  const { dir, cleanup } = tempDir('mli-det-');
+  let leftover = 0;
+  try {
+    const runDir = path.join(dir, 'run-bg');
+    // The script starts a chatty child in its own group (it outlives the run's group) and exits 4.
+    const script = 'import subprocess, sys\np = subprocess.Popen([sys.executable, "-c", "import time\\nwhile True:\\n    print(\\"server tick\\", flush=True)\\n    time.sleep(0.2)"], start_new_session=True)\nprint("child", p.pid, flush=True)\nsys.exit(4)\n';
+    const run = await startDetached({ argv: ['python3', '-c', script], cwd: dir, runDir, name: 'bg' }, opts);
+    const exit = await run.exit;
+    assert.deepEqual(exit, { code: 4 });
+    const log = readFileSync(run.logFile, 'utf8');
+    leftover = Number(/child (\d+)/.exec(log)?.[1]);
+    assert.match(log, /server tick/, "the leftover's output was carried for a while");
+    run.dispose();
+  } finally {
+    if (leftover) process.kill(leftover, 'SIGKILL');
+    cleanup();
+  }
+});
