@@ -116,6 +116,9 @@ export class AgentSession {
   private readonly costFn: CostFunction;
   /** Detached commands by tool call id (transcript `process` entries): a reopened run waits for them. */
   private readonly commands = new Map<string, CommandRecord>();
+  /** Messages the user sent while the run was going, for the model's next step (see queueMessage). */
+  private queued: Array<{ id: number; text: string }> = [];
+  private queuedIds = 0;
 
   private constructor(
     private readonly deps: AgentDeps,
@@ -184,12 +187,18 @@ export class AgentSession {
     let state = rebuilt.state ?? status.state;
     if (state === 'running' || state === 'starting' || state === 'lost') state = 'stopped';
     const session = new AgentSession(deps, handle, rebuilt.messages, budget, rebuilt.plan, state, rebuilt.question, rebuilt.lastAssistantText);
+    const dequeued = new Set<number>();
     for (const e of entries) {
       if (e.kind === 'process') {
         const { kind: _kind, callId, ts: _ts, ...record } = e;
         session.commands.set(callId, record);
-      }
+      } else if (e.kind === 'queued') {
+        session.queued.push({ id: e.id, text: e.text });
+        session.queuedIds = Math.max(session.queuedIds, e.id);
+      } else if (e.kind === 'dequeued') dequeued.add(e.id);
     }
+    // A message sent just before the reload, not read by the model yet: it still will be.
+    session.queued = session.queued.filter((q) => !dequeued.has(q.id));
     return session;
   }
 
@@ -258,7 +267,31 @@ export class AgentSession {
     return this.drive(signal, (sig) => this.repairDanglingCalls(sig));
   }
 
+  /**
+   * A message from the user while the run is going (typed in the panel mid-run): shown at once,
+   * kept in the transcript, and given to the model at its next step — after the results of the
+   * tool calls under way, so the conversation stays valid. A run about to finish or to ask goes
+   * on instead, so the message is read.
+   */
+  async queueMessage(text: string): Promise<void> {
+    const id = ++this.queuedIds;
+    this.queued.push({ id, text });
+    await this.record({ kind: 'queued', id, text });
+    this.emit({ type: 'user_message', runId: this.id, text: this.redactor.redact(text) });
+  }
+
+  /** The queued messages into the conversation, in order; false when there were none. */
+  private async takeQueued(): Promise<boolean> {
+    if (this.queued.length === 0) return false;
+    for (const q of this.queued.splice(0)) {
+      await this.record({ kind: 'dequeued', id: q.id });
+      await this.push({ role: 'user', content: q.text });
+    }
+    return true;
+  }
+
   private async prepareContinue(opts: Exclude<ContinueInput, string>, stoppedIn: RunState): Promise<void> {
+    await this.takeQueued();
     if (opts.raiseLimits) {
       const limits = this.budget.raise(opts.raiseLimits);
       await this.record({ kind: 'limits', limits });
@@ -305,6 +338,7 @@ export class AgentSession {
     await prelude?.(signal);
     for (;;) {
       if (signal.aborted) return this.end('stopped', 'Stopped by the user.');
+      await this.takeQueued();
       const over = this.budget.exceeded();
       if (over) return this.end('budget', this.budgetSummary(over));
       const tools = this.registry.specs();
@@ -366,7 +400,9 @@ export class AgentSession {
         await this.push({ role: 'user', content: 'Your answer was cut off at the output limit. Go on, or call a tool.' });
         return undefined;
       }
-      // Text without a tool call: the agent is talking to the user, so the run waits for a reply.
+      // Text without a tool call: the agent is talking to the user, so the run waits for a reply
+      // (unless the user already wrote meanwhile: then the model reads that first).
+      if (this.queued.length) return undefined;
       const question = response.text.trim() || 'The agent stopped without calling a tool. How should it go on?';
       return this.end('waiting', question, question);
     }
@@ -391,6 +427,8 @@ export class AgentSession {
       if (verdict.level === 'stop') guardStop = verdict.reason;
     }
     if (signal.aborted) return this.end('stopped', 'Stopped by the user.');
+    // The user wrote while these calls ran: the model reads it before the run finishes or asks.
+    if (control && this.queued.length) return undefined;
     if (control?.kind === 'finish') {
       const artefacts = control.artefacts;
       const summary = control.summary + (artefacts.length ? `\n\nArtefacts:\n${artefacts.map((a) => `- ${a}`).join('\n')}` : '');

@@ -89,6 +89,9 @@ export type TranscriptEntry = (
   | { kind: 'guard'; level: 'warn' | 'stop'; reason: string }
   | { kind: 'note'; text: string }
   | ProcessTranscriptEntry
+  /** A message the user sent while the run was going; `dequeued` when the model got it (as the next user message). */
+  | { kind: 'queued'; id: number; text: string }
+  | { kind: 'dequeued'; id: number }
 ) & { ts?: string };
 
 export const ZERO_TOTALS: UsageTotals = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, costUsd: 0, llmCalls: 0 };

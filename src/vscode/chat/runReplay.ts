@@ -130,6 +130,7 @@ export function transcriptEvents(runId: string, lines: unknown[]): AgentEvent[] 
   let limits: { maxSteps: number; maxTokens: number; maxCostUsd: number } | undefined;
   let sawUsage = false;
   let changeSeq = 0;
+  let dequeuedNext = false;
   for (const raw of lines) {
     const e = obj(raw);
     if (!e) continue;
@@ -138,10 +139,20 @@ export function transcriptEvents(runId: string, lines: unknown[]): AgentEvent[] 
         const m = obj(e.message);
         const content = str(m?.content);
         if (!m || content === undefined) break;
-        if (m.role === 'user') events.push({ type: 'user_message', runId, text: content });
+        // A queued message was shown when it was sent (below); its delivery to the model is not shown again.
+        if (m.role === 'user' && dequeuedNext) dequeuedNext = false;
+        else if (m.role === 'user') events.push({ type: 'user_message', runId, text: content });
         else if (m.role === 'assistant' && content.trim()) events.push({ type: 'assistant_message', runId, text: content });
         break;
       }
+      case 'queued': {
+        const text = str(e.text);
+        if (text !== undefined) events.push({ type: 'user_message', runId, text });
+        break;
+      }
+      case 'dequeued':
+        dequeuedNext = true;
+        break;
       case 'tool_call': {
         const callId = str(e.callId);
         const name = str(e.name);

@@ -81,6 +81,11 @@ async function handleChat(text: string, ctx: ChatContext): Promise<void> {
   const { deps, dispose } = built;
   try {
     const existing = ctx.runId ? sessions.get(ctx.runId) : undefined;
+    // A message while the agent works goes to that run (read at its next step), not to a new one.
+    if (existing?.isRunning) {
+      await existing.queueMessage(text);
+      return;
+    }
     if (existing && !existing.isRunning) {
       await existing.continueRun(existing.currentState === 'waiting' ? text : { message: text });
       return;

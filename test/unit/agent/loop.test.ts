@@ -7,6 +7,7 @@ import { LlmError } from '../../../src/core/llm/types';
 import { parseTranscript } from '../../../src/core/runs/transcript';
 import { RunStore } from '../../../src/core/runs/runStore';
 import { FakeExecutor, makeDeps, ScriptedLlm } from './helpers';
+import { transcriptEvents } from '../../../src/vscode/chat/runReplay';
 
 function transcript(root: string, folder: string) {
   return parseTranscript(readFileSync(path.join(root, folder, 'transcript.jsonl'), 'utf8'));
@@ -412,4 +413,50 @@ test("recipe policy: changes from the recipe engine / playbook are auto-approved
   assert.deepEqual(deps.reviewer.seen.map((c) => c.path), ['agent.py']);
   const changed = deps.events.ofType('change_decided').map((e) => [e.path, e.auto]);
   assert.deepEqual(changed, [['recipe.py', true], ['playbook.py', true], ['agent.py', false]]);
+});
+
+test('a message typed while the run goes is read at the next step, after the tool results; a run about to finish reads it first; replayed once', async () => {
+  const box: { session?: AgentSession } = {};
+  const llm = new ScriptedLlm([
+    () => {
+      void box.session!.queueMessage('also use 3 epochs');
+      return { calls: [{ id: 'l1', name: 'list_files', args: { path: '.' } }] };
+    },
+    () => {
+      void box.session!.queueMessage('and push it to the Hub');
+      return { calls: [{ id: 'f1', name: 'finish', args: { summary: 'done early' } }] };
+    },
+    { calls: [{ id: 'f2', name: 'finish', args: { summary: 'done, with 3 epochs, pushed' } }] },
+  ]);
+  const deps = makeDeps(llm);
+  const session = (box.session = await AgentSession.create(deps, { goal: 'train' }));
+  const outcome = await session.start();
+  assert.equal(outcome.state, 'succeeded');
+  assert.match(outcome.message, /pushed/, 'the run went on to read the message sent while it was finishing');
+  assert.equal(llm.requests.length, 3);
+  const roles = (i: number) => llm.requests[i].messages.map((m) => (m.role === 'user' ? `user:${m.content}` : m.role));
+  assert.deepEqual(roles(1).slice(-3), ['assistant', 'tool', 'user:also use 3 epochs']);
+  assert.deepEqual(roles(2).slice(-3), ['assistant', 'tool', 'user:and push it to the Hub']);
+  // The panel showed each message when it was sent; a reopened panel shows each once.
+  const shown = deps.events.events.filter((e) => e.type === 'user_message').map((e) => (e.type === 'user_message' ? e.text : ''));
+  assert.deepEqual(shown, ['train', 'also use 3 epochs', 'and push it to the Hub']);
+  const lines = readFileSync(path.join(deps.files.root, session.folder, 'transcript.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+  const replayed = transcriptEvents(session.id, lines).filter((e) => e.type === 'user_message').map((e) => (e.type === 'user_message' ? e.text : ''));
+  assert.deepEqual(replayed, ['train', 'also use 3 epochs', 'and push it to the Hub']);
+});
+
+test('a message sent just before a reload, not read yet, reaches the model when the run goes on', async () => {
+  const llm = new ScriptedLlm([{ text: 'Which model?' }]);
+  const deps = makeDeps(llm);
+  const first = await AgentSession.create(deps, { goal: 'train' });
+  await first.start();
+  // Queued while nothing drains it (as when the window reloads right after the message).
+  await first.queueMessage('use Qwen2.5-0.5B');
+  const seen: string[] = [];
+  const again = await AgentSession.reopen(makeDeps(new ScriptedLlm([(req) => {
+    seen.push(...req.messages.filter((m) => m.role === 'user').map((m) => m.content));
+    return { text: 'OK.' };
+  }]), { root: deps.files.root }), first.id);
+  await again.continueRun({ message: 'go' });
+  assert.deepEqual(seen.slice(-2), ['use Qwen2.5-0.5B', 'go']);
 });

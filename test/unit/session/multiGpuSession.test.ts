@@ -197,7 +197,7 @@ test('launch plans: QLoRA on several GPUs uses data parallel; a multi-GPU Slurm 
   assert.match(sbatch, /^#SBATCH --partition=gpu$/m);
   assert.match(sbatch, /^#SBATCH --account=proj$/m);
   assert.match(sbatch, /^#SBATCH --output=\/ws\/\.ml-intern\/runs\/r1\/logs\/slurm-%j\.out$/m);
-  assert.ok(sbatch.includes(`\n${PY} -m accelerate.commands.launch --num_processes 2 --config_file accelerate_fsdp.yaml --num_machines 1 train.py\n`), sbatch);
+  assert.ok(sbatch.includes(`\n${PY} -m accelerate.commands.launch --num_processes 2 --config_file accelerate_fsdp.yaml --num_machines 1 train.py 2>&1 | ${PY} -u /ws/.ml-intern/runs/r1/logs/redact_output.py\n`), sbatch);
   assert.equal(s.plan.sbatchPath, 'sft-x/train.sbatch');
   assert.equal(s.plan.timeLimit, '12:00:00');
   // The output file followed is the one the reviewed script names.
