@@ -1,14 +1,15 @@
 // Flow 4b: the chat agent starts a training (approved in the dialog), then "Developer: Reload
 // Window" → the training goes on (it is detached), the reopened agent run waits for it in a
 // re-attached terminal, hands the model the real result (exit code 0 and the last output, not
-// "interrupted") and finishes; metrics.jsonl has each loss point once.
+// "interrupted") and finishes; metrics.jsonl has each loss point once. A message typed while the
+// training still goes joins that run and reaches the model right after the command's result.
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor, runCommand, waitForExtension } from '../workbench.mjs';
 import { answerRunDialog, openReady, writeWorkspaceSettings, panel, runFolders, waitForRunState, startFakeLlm } from '../lib.mjs';
 
-const STEPS = 60;
+const STEPS = 80;
 const SCRIPT = [
   'import time',
   `for step in range(1, ${STEPS + 1}):`,
@@ -54,6 +55,11 @@ export const flow = {
     await waitForExtension(page);
     await waitFor('the re-attached terminal', async () => /re-attached/.test(await page.locator('.terminal-tabs-entry, .tabs-list, .pane-header, .single-terminal-tab').allTextContents().then((t) => t.join(' '))), { timeoutMs: 90000 });
     await ctx.screenshot(page, '2-after-reload');
+    // A message typed while the training still goes: it joins that run (not a new one) and the model reads it next.
+    await runCommand(page, 'ML Intern: Open Chat');
+    await chat.locator('[data-testid="chat-input"]').fill('also save the tokenizer');
+    await chat.locator('[data-testid="send-button"]').click();
+    await waitFor('the message in the panel', async () => /also save the tokenizer/.test(await chat.locator('[data-testid="timeline"]').textContent()), { timeoutMs: 30000 });
 
     await waitForRunState(ctx.workspace, 'succeeded', 120000);
     const requests = JSON.parse(readFileSync(llm.record, 'utf8'));
@@ -61,9 +67,11 @@ export const flow = {
     const after = JSON.stringify(requests[1].body.messages);
     if (/Interrupted before this call completed/.test(after)) throw new Error('the model was told the training was interrupted');
     if (!/exit code 0/.test(after) || !/saved the adapter to out\/adapter/.test(after)) throw new Error(`the training's real result did not reach the model: ${after.slice(-600)}`);
+    const order = requests[1].body.messages.slice(-2).map((m) => `${m.role}:${typeof m.content === 'string' ? m.content.slice(0, 40) : ''}`);
+    if (order[0].split(':')[0] !== 'tool' || order[1] !== 'user:also save the tokenizer') throw new Error(`the message typed mid-run did not follow the command's result: ${JSON.stringify(order)}`);
+    if (runFolders(ctx.workspace).length !== 1) throw new Error(`the message typed mid-run started another run (${runFolders(ctx.workspace).length} run folders)`);
     const points = lossCount(folder);
     if (points !== STEPS / 5) throw new Error(`metrics.jsonl has ${points} loss points, not ${STEPS / 5}: points were lost or recorded twice across the reload`);
-    await runCommand(page, 'ML Intern: Open Chat');
     await waitFor("the agent's finish summary in the panel", async () => /The training finished after the reload/.test(await chat.locator('[data-testid="timeline"]').textContent()), { timeoutMs: 60000 });
     await ctx.screenshot(page, '3-finished');
   },
