@@ -121,27 +121,47 @@ async function isAgentRun(deps: AgentDeps, runId: string): Promise<boolean> {
 /**
  * After activation: an agent run that was waiting for a command it started (a training, now
  * detached) when the window went away is reopened and goes on — it waits for the command, gives
- * the model the real result and continues. Without an LLM configured now it stays as it was.
+ * the model the real result and continues. The language model may not be there yet right after a
+ * reload (VS Code's models register after activation): it is asked again for a while. Without
+ * one, the run stays as it was and goes on when the user continues it.
  */
-export async function resumeAgentRuns(host: Host): Promise<void> {
+export async function resumeAgentRuns(host: Host, retry = { tries: 24, delayMs: 5000 }): Promise<void> {
   const files = host.fileStore();
   if (!files || !host.isTrusted()) return;
-  const runs = await new RunStore(files, { logger: host.logger }).list();
-  const waiting = runs.filter((r) => r.status.state === 'running' && !sessions.has(r.id));
+  const store = new RunStore(files, { logger: host.logger });
+  const waiting: string[] = [];
+  for (const summary of await store.list()) {
+    if (summary.status.state !== 'running' || sessions.has(summary.id)) continue;
+    if (await waitsForCommand(store, summary.id)) waiting.push(summary.id);
+  }
   if (waiting.length === 0) return;
-  const built = await agentDeps(host).catch((err: unknown) => {
-    host.logger.warn(`Cannot resume agent runs: ${err instanceof Error ? err.message : String(err)}`);
-    return undefined;
-  });
-  if (!built) return;
+  let built: Awaited<ReturnType<typeof agentDeps>>;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      built = await agentDeps(host);
+      break;
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      if (attempt >= retry.tries) {
+        host.logger.warn(`Cannot resume agent runs: ${why}`);
+        void vscode.window.showWarningMessage(
+          `ML Intern: an agent run was waiting for a command it started before the reload, and cannot go on yet: ${redactor.redact(why)} Its command keeps running; send a message in its chat to continue the run once the model is available.`,
+        );
+        return;
+      }
+      await new Promise((r) => setTimeout(r, retry.delayMs));
+    }
+  }
+  if (!built) return; // no language model configured: the run goes on when the user continues it
+  const deps = built.deps;
   const resumedRuns: Promise<unknown>[] = [];
   try {
-    for (const summary of waiting) {
-      if (!(await isAgentRun(built.deps, summary.id))) continue;
-      const session = await AgentSession.reopen(built.deps, summary.id);
+    for (const id of waiting) {
+      if (sessions.has(id)) continue; // the user continued it meanwhile
+      const session = await AgentSession.reopen(deps, id);
       const resumed = session.resumeAfterReload();
       if (!resumed) continue;
-      host.logger.info(`Agent run ${summary.id}: waiting again for the command it started before the reload.`);
+      host.logger.info(`Agent run ${id}: waiting again for the command it started before the reload.`);
       sessions.set(session.id, session);
       const tracked = trackSession({ runId: session.id, stop: async () => session.cancel() });
       resumedRuns.push(resumed.finally(() => tracked.dispose()));
@@ -149,6 +169,19 @@ export async function resumeAgentRuns(host: Host): Promise<void> {
   } finally {
     // The tools (MCP servers) live as long as the runs that use them.
     void Promise.allSettled(resumedRuns).then(() => built.dispose());
+  }
+}
+
+/** An agent run whose transcript has a detached command with no result yet (cheap: no LLM, no tools). */
+async function waitsForCommand(store: RunStore, runId: string): Promise<boolean> {
+  try {
+    const handle = await store.open(runId);
+    if ((await handle.spec()).kind === 'fine-tune') return false;
+    const { entries } = await handle.readTranscript();
+    const answered = new Set(entries.flatMap((e) => (e.kind === 'tool_result' ? [e.callId] : [])));
+    return entries.some((e) => e.kind === 'process' && !answered.has(e.callId));
+  } catch {
+    return false;
   }
 }
 
