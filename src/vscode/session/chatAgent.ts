@@ -15,7 +15,8 @@ import { defaultChat } from '../chat/defaultChat';
 import { createHostProvider } from '../llm/createHostProvider';
 import { getReviewController } from '../review/register';
 import { showRunTerminal, VsCodeExecutor } from '../terminal';
-import { startDetached } from '../../core/exec/detached';
+import { attachDetached, startDetached } from '../../core/exec/detached';
+import type { ProcessTranscriptEntry } from '../../core/runs/types';
 import { resolvePython } from '../python/interpreter';
 import { askToRun } from './approvals';
 import { trackSession } from './sessionManager';
@@ -130,9 +131,12 @@ export async function resumeAgentRuns(host: Host, retry = { tries: 24, delayMs: 
   if (!files || !host.isTrusted()) return;
   const store = new RunStore(files, { logger: host.logger });
   const waiting: string[] = [];
+  const pending: Array<{ folder: string; record: ProcessTranscriptEntry }> = [];
   for (const summary of await store.list()) {
     if (summary.status.state !== 'running' || sessions.has(summary.id)) continue;
-    if (await waitsForCommand(store, summary.id)) waiting.push(summary.id);
+    const commands = await pendingCommands(store, summary.id);
+    if (commands.length) waiting.push(summary.id);
+    pending.push(...commands.map((record) => ({ folder: summary.folder, record })));
   }
   if (waiting.length === 0) return;
   let built: Awaited<ReturnType<typeof agentDeps>>;
@@ -144,6 +148,11 @@ export async function resumeAgentRuns(host: Host, retry = { tries: 24, delayMs: 
       const why = err instanceof Error ? err.message : String(err);
       if (attempt >= retry.tries) {
         host.logger.warn(`Cannot resume agent runs: ${why}`);
+        // The user can still watch and stop (Ctrl+C) what is running.
+        for (const { folder, record } of pending) {
+          const found = await attachDetached(files.resolve(folder), { records: files.resolve(record.dir) });
+          if (found && 'detached' in found) showRunTerminal(found, `${record.name} (re-attached)`, { preserveFocus: true });
+        }
         void vscode.window.showWarningMessage(
           `ML Intern: an agent run was waiting for a command it started before the reload, and cannot go on yet: ${redactor.redact(why)} Its command keeps running; send a message in its chat to continue the run once the model is available.`,
         );
@@ -172,16 +181,16 @@ export async function resumeAgentRuns(host: Host, retry = { tries: 24, delayMs: 
   }
 }
 
-/** An agent run whose transcript has a detached command with no result yet (cheap: no LLM, no tools). */
-async function waitsForCommand(store: RunStore, runId: string): Promise<boolean> {
+/** The detached commands of an agent run that have no result yet (cheap: no LLM, no tools). */
+async function pendingCommands(store: RunStore, runId: string): Promise<ProcessTranscriptEntry[]> {
   try {
     const handle = await store.open(runId);
-    if ((await handle.spec()).kind === 'fine-tune') return false;
+    if ((await handle.spec()).kind === 'fine-tune') return [];
     const { entries } = await handle.readTranscript();
     const answered = new Set(entries.flatMap((e) => (e.kind === 'tool_result' ? [e.callId] : [])));
-    return entries.some((e) => e.kind === 'process' && !answered.has(e.callId));
+    return entries.filter((e): e is ProcessTranscriptEntry & { ts?: string } => e.kind === 'process' && !answered.has(e.callId));
   } catch {
-    return false;
+    return [];
   }
 }
 
