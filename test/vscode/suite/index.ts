@@ -15,6 +15,7 @@ function loadTestModules(): void {
   require('./activation.test');
   require('./review.test');
   require('./python.test');
+  require('./agentResume.test');
 }
 
 export function run(): Promise<void> {
