@@ -98,7 +98,8 @@ export function printer(io: CliIo): (e: AgentEvent) => void {
       case 'change_decided':
         return line(`${e.decision === 'accepted' ? '✓' : '✗'} ${e.path} ${e.decision}${e.auto ? ' (auto-approved)' : ''}${e.reason ? `: ${e.reason}` : ''}`);
       case 'process_started':
-        return line(`▶ ${e.argv.join(' ')}`);
+        // A command found again after the previous `ml-intern` went away says so.
+        return line(`▶ ${e.argv.join(' ')}${/\(re-attached\)$/.test(e.name) ? ' (re-attached)' : ''}`);
       case 'diagnosis':
         return line(`✗ attempt ${e.attempt} failed: ${e.category} — ${e.summary}${e.fix ? `\n  fix: ${e.fix}` : ''}`);
       default:

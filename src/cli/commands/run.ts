@@ -18,6 +18,7 @@ import { McpHub, registerMcpServers } from '../../core/mcp/mcpTools';
 import { readFileSync } from 'node:fs';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
+import { startDetached } from '../../core/exec/detached';
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -65,6 +66,9 @@ export const runCommand: CliCommand = {
       settings,
       tools,
       env: hf ? { HF_TOKEN: hf } : {},
+      // A training the agent starts outlives this command (an SSH drop, a closed terminal):
+      // `ml-intern run --continue <id>` waits for it and goes on. Ctrl+C still stops it.
+      detached: { launch: (spec, options) => startDetached(spec, options), fullOutput: true },
     };
 
     const controller = new AbortController();

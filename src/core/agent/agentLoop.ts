@@ -58,7 +58,7 @@ export interface AgentDeps {
    * and the reopened run waits for it (attach defaults to attachDetached). Without it, commands go
    * through `executor` and end with the host.
    */
-  detached?: Pick<DetachedCommands, 'launch' | 'show'> & Partial<Pick<DetachedCommands, 'attach'>>;
+  detached?: Pick<DetachedCommands, 'launch' | 'show' | 'fullOutput'> & Partial<Pick<DetachedCommands, 'attach'>>;
 }
 
 export interface StartOptions {
@@ -492,6 +492,7 @@ export class AgentSession {
               launch: detached.launch,
               attach: detached.attach ?? attachDetached,
               show: detached.show,
+              fullOutput: detached.fullOutput,
               metrics: this.run,
               remember: async (record: CommandRecord) => {
                 this.commands.set(callId, record);

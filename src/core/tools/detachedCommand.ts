@@ -105,6 +105,7 @@ async function watchCommand(ctx: ToolContext, run: DetachedRun, record: CommandR
       events: { emit: (e) => ctx.emit(e) },
       attempt: record.attempt,
       recorded,
+      fullOutput: ctx.detached!.fullOutput,
     }));
     exit = await run.exit;
   } finally {

@@ -89,6 +89,8 @@ export interface DetachedCommands {
   show?(run: DetachedRun, name: string): void;
   /** The run's metrics.jsonl. */
   metrics: Pick<RunHandle, 'appendMetrics' | 'path'>;
+  /** The command's whole output as process_output events (a terminal prints it), not the panel's short tail. */
+  fullOutput?: boolean;
   /** Record in the transcript where the current call's command is. */
   remember(record: Omit<ProcessTranscriptEntry, 'kind' | 'callId'>): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../../../src/cli/main';
 import { CliIo } from '../../../src/cli/command';
@@ -116,4 +117,49 @@ test('ml-intern run --mcp-config with a broken file is a usage error (exit 2) th
   const code = await runCli(['run', 'x', '--base-url', 'http://127.0.0.1:9/v1', '--model', 'gpt-4.1', '--mcp-config', 'mcp.json'], o);
   assert.equal(code, 2);
   assert.match(o.stderr, /--mcp-config mcp\.json/);
+});
+
+test('ml-intern run: the command dies mid-training (an SSH drop), the training goes on, `run --continue` waits for it and the model gets its real result', { timeout: 120_000 }, async () => {
+  const server = await startFakeLlmServer();
+  try {
+    const root = tempWorkspace('mli-cli-drop-');
+    const trainer = path.resolve(__dirname, '../../fixtures/trainer/fake_trainer.py');
+    server.script([
+      { text: 'Training.', toolCalls: [call('run', { command: ['python', trainer, '--steps', '60', '--delay-ms', '80', '--logging-steps', '5'], reason: 'train' })] },
+      { toolCalls: [call('finish', { summary: 'Trained after the drop.' })] },
+    ]);
+    const env = { ...process.env, CI: '1', OPENAI_API_KEY: 'sk-cli-test-abcdefghijklmnopqrstuvwxyz' };
+    const cliMain = path.resolve(__dirname, '../../../src/cli/main.ts');
+    const args = ['--base-url', server.openaiBaseUrl, '--model', 'gpt-4.1', '--approve=all', '--workspace', root];
+    const first = spawn(process.execPath, ['--import', 'tsx', cliMain, 'run', 'train it', ...args], { cwd: path.resolve(__dirname, '../../..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    first.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    first.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const end = Date.now() + 60_000;
+    while (!/\{'loss'/.test(out)) {
+      if (Date.now() > end) throw new Error(`no training output; so far:\n${out.slice(-1500)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    first.kill('SIGHUP');
+    await new Promise((r) => first.once('close', r));
+    const id = readdirSync(path.join(root, '.ml-intern', 'runs'))[0];
+    const runDir = path.join(root, '.ml-intern', 'runs', id);
+    const { pid } = JSON.parse(readFileSync(path.join(runDir, 'logs', 'cmd-1', 'launcher.json'), 'utf8')) as { pid: number };
+    assert.doesNotThrow(() => process.kill(pid, 0), 'the training outlives the command that started it');
+
+    const o = io(root, { OPENAI_API_KEY: 'sk-cli-test-abcdefghijklmnopqrstuvwxyz' });
+    const code = await runCli(['run', '--continue', id, ...args], o);
+    assert.equal(code, 0, o.stderr + o.stdout.slice(-1500));
+    assert.match(o.stdout, /\(re-attached\)/);
+    assert.match(o.stdout, /'train_runtime'/, 'the output after the drop is printed');
+    assert.match(o.stdout, /succeeded/);
+    const body = server.requests[1].body as { messages: Array<{ role: string; content: string }> };
+    const result = body.messages.filter((m) => m.role === 'tool').at(-1)?.content ?? '';
+    assert.match(result, /exit code 0 after/);
+    assert.doesNotMatch(result, /Interrupted/);
+    const losses = readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step: number; loss?: number }).filter((p) => p.loss !== undefined).map((p) => p.step);
+    assert.deepEqual(losses, Array.from({ length: 12 }, (_, i) => (i + 1) * 5), 'each loss once across the drop');
+  } finally {
+    await server.close();
+  }
 });
