@@ -163,3 +163,43 @@ test('ml-intern run: the command dies mid-training (an SSH drop), the training g
     await server.close();
   }
 });
+
+test('ml-intern run: Ctrl+C stops the training it started; Ctrl+C twice quits at once and kills it, leaving nothing running unseen', { timeout: 120_000 }, async () => {
+  const server = await startFakeLlmServer();
+  try {
+    const root = tempWorkspace('mli-cli-int-');
+    const trainer = path.resolve(__dirname, '../../fixtures/trainer/fake_trainer.py');
+    // A trainer that ignores SIGINT and SIGTERM: only the second Ctrl+C (SIGKILL) ends it.
+    server.script([{ toolCalls: [call('run', { command: ['python', trainer, '--steps', '100000', '--delay-ms', '50', '--ignore-signals'], reason: 'train' })] }]);
+    const env = { ...process.env, CI: '1', OPENAI_API_KEY: 'sk-cli-test-abcdefghijklmnopqrstuvwxyz' };
+    const cli = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../../src/cli/main.ts'), 'run', 'train', '--base-url', server.openaiBaseUrl, '--model', 'gpt-4.1', '--approve=all', '--workspace', root], { cwd: path.resolve(__dirname, '../../..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    cli.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    cli.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const closed = new Promise<number | null>((r) => cli.once('close', (code) => r(code)));
+    const end = Date.now() + 60_000;
+    while (!/\/100000 \[/.test(out)) {
+      if (Date.now() > end) throw new Error(`no training output; so far:\n${out.slice(-1500)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const id = readdirSync(path.join(root, '.ml-intern', 'runs'))[0];
+    const { pid } = JSON.parse(readFileSync(path.join(root, '.ml-intern', 'runs', id, 'logs', 'cmd-1', 'launcher.json'), 'utf8')) as { pid: number };
+    cli.kill('SIGINT');
+    while (!/Stopping the run/.test(out)) await new Promise((r) => setTimeout(r, 50));
+    cli.kill('SIGINT');
+    assert.equal(await closed, 130);
+    const gone = Date.now() + 10_000;
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return !/^[^)]*\)\s+Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    while (alive() && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(alive(), false, 'the training was killed with the CLI');
+  } finally {
+    await server.close();
+  }
+});
