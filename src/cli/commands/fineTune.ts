@@ -18,7 +18,7 @@ import { RunStore } from '../../core/runs/runStore';
 import { FineTuneSession, SessionDeps } from '../../core/session/fineTuneSession';
 import { reattachRun } from '../../core/session/reattach';
 import { FineTuneRequest, SessionOutcome } from '../../core/session/types';
-import { startDetached } from '../../core/exec/detached';
+import { DetachedRuns } from '../detachedRuns';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
 import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom } from '../interaction';
@@ -49,7 +49,7 @@ export const fineTuneCommand: CliCommand = {
     const root = path.resolve(io.cwd, flagString(args, 'workspace') ?? '.');
     const python = defaultPython(io.env, pythonFrom(args, io));
     const attachId = flagString(args, 'attach');
-    if (attachId) return attach(attachId, { args, io, settings, root, python });
+    if (attachId) return attach(attachId, { args, io, settings, root, python, running: new DetachedRuns() });
     const baseModel = flagString(args, 'model');
     const dataset = flagString(args, 'data');
     if (!baseModel || !dataset) throw new UsageError('--model and --data are required, e.g. --model Qwen/Qwen2.5-0.5B-Instruct --data data/train.jsonl');
@@ -63,7 +63,7 @@ export const fineTuneCommand: CliCommand = {
       return EXIT_FAILED;
     }
     const request = requestFrom(args, baseModel, dataset, inspection);
-    const ctx = { args, io, settings, root, python };
+    const ctx = { args, io, settings, root, python, running: new DetachedRuns() };
     const deps = await sessionDeps(ctx, inspection);
     if (!args.flags.json) {
       io.out(`${describe(request, inspection)}\n${deps.llm ? `LLM for repairs: ${deps.llm.id} ${deps.llm.model}` : 'No API key: recipe mode (the playbook repairs the well-known failures).'}\n`);
@@ -79,6 +79,8 @@ interface Ctx {
   settings: Settings;
   root: string;
   python: string;
+  /** The trainings this command started (a second Ctrl+C kills them). */
+  running: DetachedRuns;
 }
 
 /** The session's ports at a terminal: y/n approvals (or --approve), printed events, detached runs. */
@@ -114,7 +116,7 @@ async function sessionDeps(ctx: Ctx, inspection?: DatasetInspection): Promise<Se
     environment,
     ...(inspection ? { inspection } : {}),
     llm,
-    launch: (spec) => startDetached(spec),
+    launch: ctx.running.launch,
     // The terminal prints the training's output as it comes, all of it (the panel shows a tail).
     fullOutput: true,
     processEnv: async (): Promise<Record<string, string>> => (hf ? { HF_TOKEN: hf } : {}),
@@ -126,8 +128,12 @@ async function sessionDeps(ctx: Ctx, inspection?: DatasetInspection): Promise<Se
 async function finish(ctx: Ctx, session: FineTuneSession, drive: () => Promise<SessionOutcome>, refused: string[]): Promise<number> {
   const { args, io, root } = ctx;
   const onSigint = () => {
-    if (session.abort.signal.aborted) process.exit(130);
-    io.err('\nStopping the training run (Ctrl+C again to quit at once)…\n');
+    if (session.abort.signal.aborted) {
+      // Quitting at once must not leave the training running unseen.
+      ctx.running.killAll();
+      process.exit(130);
+    }
+    io.err('\nStopping the training run (Ctrl+C again to quit at once, killing it)…\n');
     void session.stop();
   };
   process.on('SIGINT', onSigint);

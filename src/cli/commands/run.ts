@@ -18,8 +18,7 @@ import { McpHub, registerMcpServers } from '../../core/mcp/mcpTools';
 import { readFileSync } from 'node:fs';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
-import { DetachedRun, startDetached } from '../../core/exec/detached';
-import { killGroup } from '../../core/exec/processBase';
+import { DetachedRuns } from '../detachedRuns';
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -57,7 +56,7 @@ export const runCommand: CliCommand = {
     }
     const mcp = await startMcp(args, io, root, tools);
     const hf = await secrets.get('hf');
-    const running = new Set<DetachedRun>();
+    const running = new DetachedRuns();
     const deps: AgentDeps = {
       llm,
       files,
@@ -70,22 +69,14 @@ export const runCommand: CliCommand = {
       env: hf ? { HF_TOKEN: hf } : {},
       // A training the agent starts outlives this command (an SSH drop, a closed terminal):
       // `ml-intern run --continue <id>` waits for it and goes on. Ctrl+C still stops it.
-      detached: {
-        launch: async (spec, options) => {
-          const run = await startDetached(spec, options);
-          running.add(run);
-          void run.exit.then(() => running.delete(run));
-          return run;
-        },
-        fullOutput: true,
-      },
+      detached: { launch: running.launch, fullOutput: true },
     };
 
     const controller = new AbortController();
     const onSigint = () => {
       if (controller.signal.aborted) {
         // Quitting at once must not leave a training it started running unseen.
-        for (const run of running) killGroup(run.pid, 'SIGKILL');
+        running.killAll();
         process.exit(130);
       }
       io.err('\nStopping the run (Ctrl+C again to quit at once, killing what it started)…\n');
