@@ -15,7 +15,7 @@ import { DetachedExit, DetachedRun } from '../exec/detached';
 import { ProcessTranscriptEntry } from '../runs/types';
 import { endedRun, recordedMetrics } from '../session/reattach';
 import { Recorded, watchRun } from '../session/trainingRunner';
-import { commandResult, ProcessRequest } from './process';
+import { commandResult, ProcessRequest } from './commandResult';
 import { nextAttempt } from './commandMetrics';
 import { ToolContext, ToolResult } from './types';
 

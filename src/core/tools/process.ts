@@ -6,25 +6,13 @@
  */
 import { redactor } from '../util/redact';
 import { CommandMetrics } from './commandMetrics';
+import { commandResult, HEAD_CHARS, ProcessRequest } from './commandResult';
 import { runDetachedCommand } from './detachedCommand';
-import { stripAnsi } from './text';
 import { ToolContext, ToolResult } from './types';
 
-const KEEP_IN_MEMORY = 1_000_000;
-const HEAD_CHARS = 2_000;
-const TAIL_CHARS = 5_000;
+export type { ProcessRequest } from './commandResult';
 
-export interface ProcessRequest {
-  argv: string[];
-  /** Workspace-relative working folder ('' = root). */
-  cwd: string;
-  name: string;
-  timeoutSeconds?: number;
-  /** Shown in the UI for python processes. */
-  python?: string;
-  /** Run it detached when the host can (ToolContext.detached): it outlives a window reload. */
-  detach?: boolean;
-}
+const KEEP_IN_MEMORY = 1_000_000;
 
 export async function runProcess(ctx: ToolContext, req: ProcessRequest): Promise<ToolResult> {
   if (req.detach && ctx.detached) return runDetachedCommand(ctx, req);
@@ -102,17 +90,4 @@ export async function runProcess(ctx: ToolContext, req: ProcessRequest): Promise
     whole: total <= head.length + tail.length ? head + tail : `${head}\n[... output cut in memory ...]\n${tail}`,
     data: { exitCode: exit.code, log: logRel, processId, stopped: stopReason },
   });
-}
-
-/** What the model gets of a finished command: the status line, and the head and tail of its output. */
-export function commandResult(r: { argv: string[]; status: string; ok: boolean; seconds: number; logRel: string; whole: string; data: unknown }): ToolResult {
-  const whole = stripAnsi(r.whole);
-  const shown = whole.length > HEAD_CHARS + TAIL_CHARS
-    ? `${whole.slice(0, HEAD_CHARS)}\n\n[... ${whole.length - HEAD_CHARS - TAIL_CHARS} characters omitted; full output in ${r.logRel} (read_file with offset/limit) ...]\n\n${whole.slice(whole.length - TAIL_CHARS)}`
-    : whole;
-  return {
-    ok: r.ok,
-    output: `$ ${r.argv.join(' ')}\n${r.status} after ${r.seconds.toFixed(1)} s. Full log: ${r.logRel}\n--- output ---\n${shown.trim() ? shown : '(no output)'}`,
-    data: r.data,
-  };
 }
