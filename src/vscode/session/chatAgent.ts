@@ -68,6 +68,12 @@ async function agentDeps(host: Host): Promise<{ deps: AgentDeps; dispose: () => 
 
 async function handleChat(text: string, ctx: ChatContext): Promise<void> {
   const { host } = ctx;
+  // A message while the agent works goes to that run (read at its next step), not to a new one.
+  const working = ctx.runId ? sessions.get(ctx.runId) : undefined;
+  if (working?.isRunning) {
+    await working.queueMessage(text);
+    return;
+  }
   let built;
   try {
     built = await agentDeps(host);
@@ -82,11 +88,6 @@ async function handleChat(text: string, ctx: ChatContext): Promise<void> {
   const { deps, dispose } = built;
   try {
     const existing = ctx.runId ? sessions.get(ctx.runId) : undefined;
-    // A message while the agent works goes to that run (read at its next step), not to a new one.
-    if (existing?.isRunning) {
-      await existing.queueMessage(text);
-      return;
-    }
     if (existing && !existing.isRunning) {
       await existing.continueRun(existing.currentState === 'waiting' ? text : { message: text });
       return;
