@@ -420,6 +420,7 @@ export class AgentSession {
       await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
       this.emit({ type: 'tool_call', runId: this.id, callId: call.id, name: call.name, args: this.redactor.redactDeep(safeParse(call.arguments)) });
       const executed = await executeToolCall(call, this.registry, this.toolContext(signal, call.id));
+      if (executed.result.control && this.queued.length) executed.result = heldBack(executed.result.control);
       const content = await this.recordResult(call, executed.result);
       if (executed.result.control) control = executed.result.control;
       const verdict = this.guard.record(callSignature(call.name, executed.args, content.replace(/\n\n\[note\] [\s\S]*$/, '')), call.name);
@@ -650,6 +651,13 @@ export class AgentSession {
     this.counters.set(series, next);
     return next;
   }
+}
+
+/** A finish or a question held back because the user wrote meanwhile: the model reads that first. */
+function heldBack(control: ToolControl): ToolResult {
+  const what = control.kind === 'finish' ? 'Not finished yet' : 'Not asked yet';
+  const again = control.kind === 'finish' ? 'call finish again' : 'ask again';
+  return { ok: true, output: `${what}: the user sent a message while you were working (it follows). Read it; ${again} if it changes nothing.` };
 }
 
 function safeParse(text: string): unknown {

@@ -437,6 +437,8 @@ test('a message typed while the run goes is read at the next step, after the too
   const roles = (i: number) => llm.requests[i].messages.map((m) => (m.role === 'user' ? `user:${m.content}` : m.role));
   assert.deepEqual(roles(1).slice(-3), ['assistant', 'tool', 'user:also use 3 epochs']);
   assert.deepEqual(roles(2).slice(-3), ['assistant', 'tool', 'user:and push it to the Hub']);
+  const heldBack = llm.requests[2].messages.filter((m) => m.role === 'tool').at(-1);
+  assert.match(heldBack && heldBack.role === 'tool' ? heldBack.content : '', /^Not finished yet: the user sent a message while you were working/, 'the model is told why its finish did not end the run');
   // The panel showed each message when it was sent; a reopened panel shows each once.
   const shown = deps.events.events.filter((e) => e.type === 'user_message').map((e) => (e.type === 'user_message' ? e.text : ''));
   assert.deepEqual(shown, ['train', 'also use 3 epochs', 'and push it to the Hub']);
