@@ -1,5 +1,6 @@
 // Shared steps of the E2E flows: the wizard, the review, dialogs, the panel, the terminal.
-import { readFileSync, readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -135,4 +136,18 @@ export async function startFakeLlm(repo, dir, turns) {
     child.once('exit', (code) => reject(new Error(`the fake LLM server exited with ${code}`)));
   });
   return { url, record, stop: () => child.kill('SIGTERM') };
+}
+
+/**
+ * A chat flow's start: the fake LLM answering `turns`, the workspace pointed at it (plus `files`,
+ * name → text), the workbench open on the chat panel. Returns the server, the page and the panel.
+ */
+export async function openChatWithFakeLlm(ctx, turns, files = {}) {
+  const llm = await startFakeLlm(ctx.repo, mkdtempSync(join(tmpdir(), 'ml-intern-fake-llm-')), turns);
+  ctx.cleanup = async () => llm.stop();
+  writeWorkspaceSettings(ctx.workspace, { 'mlIntern.provider': 'openai-compatible', 'mlIntern.baseUrl': `${llm.url}/v1`, 'mlIntern.model': 'fake-model' });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(ctx.workspace, name), text);
+  const page = await openReady(ctx);
+  await runCommand(page, 'ML Intern: Open Chat');
+  return { llm, page, chat: panel(page) };
 }

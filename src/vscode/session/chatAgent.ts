@@ -15,10 +15,11 @@ import { defaultChat } from '../chat/defaultChat';
 import { createHostProvider } from '../llm/createHostProvider';
 import { getReviewController } from '../review/register';
 import { showRunTerminal, VsCodeExecutor } from '../terminal';
-import { attachDetached, startDetached } from '../../core/exec/detached';
+import { attachDetached } from '../../core/exec/detached';
 import type { ProcessTranscriptEntry } from '../../core/runs/types';
 import { resolvePython } from '../python/interpreter';
 import { askToRun } from './approvals';
+import { launchWithTerminal } from './sessionDeps';
 import { trackSession } from './sessionManager';
 import { redactor } from '../../core/util/redact';
 
@@ -52,11 +53,7 @@ async function agentDeps(host: Host): Promise<{ deps: AgentDeps; dispose: () => 
       // The agent's `run` commands (training) are detached and shown in a terminal that follows
       // their log: a window reload leaves them running and the reopened run waits for them.
       detached: {
-        launch: async (spec, options) => {
-          const run = await startDetached(spec, options);
-          showRunTerminal(run, spec.name, { preserveFocus: true });
-          return run;
-        },
+        launch: launchWithTerminal,
         show: (run, name) => void showRunTerminal(run, name, { preserveFocus: true }),
       },
     },

@@ -1,7 +1,7 @@
 /** Builds the ports a session needs from the VS Code host. */
 import { RunStore } from '../../core/runs/runStore';
 import { SessionDeps } from '../../core/session/fineTuneSession';
-import { startDetached } from '../../core/exec/detached';
+import { DetachedOptions, DetachedRun, DetachedSpec, startDetached } from '../../core/exec/detached';
 import { Host, UserFacingError } from '../host';
 import { getReviewController } from '../review/register';
 import { showRunTerminal } from '../terminal';
@@ -46,9 +46,9 @@ export async function buildSessionDeps(host: Host, options: { withLlm?: boolean 
   };
 }
 
-/** Start a detached run and show it in a terminal the extension owns. */
-export const launchWithTerminal: SessionDeps['launch'] = async (spec) => {
-  const run = await startDetached(spec);
+/** Start a detached run (a fine-tune session's, an agent's command) and show it in a terminal the extension owns. */
+export async function launchWithTerminal(spec: DetachedSpec, options?: DetachedOptions): Promise<DetachedRun> {
+  const run = await startDetached(spec, options);
   showRunTerminal(run, spec.name.replace(/^ML Intern: /, ''), { preserveFocus: true });
   return run;
-};
+}

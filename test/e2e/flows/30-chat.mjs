@@ -2,11 +2,10 @@
 // real openai SDK in the extension host): type a request → the streamed answer appears
 // → the agent proposes a script → reject it with a reason → the agent revises → accept
 // → the agent runs it (approved in the dialog) → its card in the panel draws the loss chart.
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, runCommand } from '../workbench.mjs';
-import { answerRunDialog, openReady, waitForDiff, writeWorkspaceSettings, panel, startFakeLlm } from '../lib.mjs';
+import { answerRunDialog, openChatWithFakeLlm, waitForDiff } from '../lib.mjs';
 
 const V1 = 'EPOCHS = 3\nprint("training for", EPOCHS, "epochs")\n';
 const V2 = 'EPOCHS = 2\nprint("training for", EPOCHS, "epochs")\nfor step in range(1, 6):\n    print({"loss": round(2 - step * 0.25, 2), "grad_norm": 0.5, "epoch": step / 5}, flush=True)\n';
@@ -23,12 +22,7 @@ export const flow = {
   id: 'chat',
   name: 'Chat: streamed answer → proposed script → rejected with a reason → revised → accepted → run, with its loss chart',
   async run(ctx) {
-    const llm = await startFakeLlm(ctx.repo, mkdtempSync(join(tmpdir(), 'ml-intern-fake-llm-')), TURNS);
-    ctx.cleanup = async () => llm.stop();
-    writeWorkspaceSettings(ctx.workspace, { 'mlIntern.provider': 'openai-compatible', 'mlIntern.baseUrl': `${llm.url}/v1`, 'mlIntern.model': 'fake-model' });
-    const page = await openReady(ctx);
-    await runCommand(page, 'ML Intern: Open Chat');
-    const chat = panel(page);
+    const { llm, page, chat } = await openChatWithFakeLlm(ctx, TURNS);
     await chat.locator('[data-testid="chat-input"]').fill('Write a minimal SFT script for data/medical_qa.jsonl');
     await chat.locator('[data-testid="send-button"]').click();
 

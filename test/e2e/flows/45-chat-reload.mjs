@@ -3,11 +3,10 @@
 // re-attached terminal, hands the model the real result (exit code 0 and the last output, not
 // "interrupted") and finishes; metrics.jsonl has each loss point once. A message typed while the
 // training still goes joins that run and reaches the model right after the command's result.
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, runCommand, waitForExtension } from '../workbench.mjs';
-import { answerRunDialog, openReady, writeWorkspaceSettings, panel, runFolders, waitForRunState, startFakeLlm } from '../lib.mjs';
+import { answerRunDialog, openChatWithFakeLlm, runFolders, waitForRunState } from '../lib.mjs';
 
 const STEPS = 80;
 const SCRIPT = [
@@ -36,13 +35,7 @@ export const flow = {
   id: 'chat-reload',
   name: 'Chat reload mid-training: the agent\'s training goes on, the reopened run waits for it and finishes with its real result',
   async run(ctx) {
-    const llm = await startFakeLlm(ctx.repo, mkdtempSync(join(tmpdir(), 'ml-intern-fake-llm-')), TURNS);
-    ctx.cleanup = async () => llm.stop();
-    writeWorkspaceSettings(ctx.workspace, { 'mlIntern.provider': 'openai-compatible', 'mlIntern.baseUrl': `${llm.url}/v1`, 'mlIntern.model': 'fake-model' });
-    writeFileSync(join(ctx.workspace, 'slow_run.py'), SCRIPT);
-    const page = await openReady(ctx);
-    await runCommand(page, 'ML Intern: Open Chat');
-    const chat = panel(page);
+    const { llm, page, chat } = await openChatWithFakeLlm(ctx, TURNS, { 'slow_run.py': SCRIPT });
     await chat.locator('[data-testid="chat-input"]').fill('Run slow_run.py');
     await chat.locator('[data-testid="send-button"]').click();
     await answerRunDialog(page, 'Run');
