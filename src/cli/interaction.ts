@@ -6,11 +6,43 @@
 import * as readline from 'node:readline';
 import { createPatch } from 'diff';
 import * as path from 'node:path';
-import { CliIo, flagString, ParsedArgs } from './command';
+import { CliIo, flagList, flagNumber, flagString, ParsedArgs, UsageError } from './command';
 import { CommandApprover } from '../core/agent/approval';
 import { AgentEvent } from '../core/events';
 import { ProposedChange, ReviewDecision, Reviewer } from '../core/ports';
-import { AutoApprovePolicy } from '../core/settings';
+import { AutoApprovePolicy, DEFAULT_SETTINGS, Settings } from '../core/settings';
+
+/** The Slurm flags `run` and `fine-tune` share, for their usage texts. */
+export const SLURM_USAGE = [
+  'Slurm: --slurm runs the training as a batch job on the cluster (this machine being its login node), with',
+  '          --partition P, --gpus N (per job, default 1), --time-limit HH:MM:SS (default 04:00:00) and',
+  '          --sbatch=OPTION for any other sbatch option (repeatable, e.g. --sbatch=--account=myproj).',
+];
+
+/** --slurm and its options, as the settings mlIntern.execution.target and mlIntern.slurm.* */
+export function slurmFrom(args: ParsedArgs): Pick<Settings, 'executionTarget' | 'slurm'> {
+  const options = ['partition', 'gpus', 'time-limit', 'sbatch'].filter((f) => args.flags[f] !== undefined);
+  if (!args.flags.slurm) {
+    if (options.length) throw new UsageError(`--${options[0]} is a Slurm option: add --slurm to run the training as a Slurm job`);
+    return { executionTarget: 'local', slurm: DEFAULT_SETTINGS.slurm };
+  }
+  const gpus = flagNumber(args, 'gpus');
+  if (gpus !== undefined && (!Number.isInteger(gpus) || gpus < 0)) throw new UsageError(`--gpus must be a whole number ≥ 0, got '${gpus}'`);
+  const timeLimit = flagString(args, 'time-limit');
+  if (timeLimit !== undefined && !/^(\d+-)?\d{1,3}:\d{2}(:\d{2})?$/.test(timeLimit)) throw new UsageError(`--time-limit must look like HH:MM:SS or D-HH:MM:SS, got '${timeLimit}'`);
+  const extra = flagList(args, 'sbatch');
+  const notOption = extra.find((x) => !x.trim().startsWith('-'));
+  if (notOption !== undefined) throw new UsageError(`--sbatch takes an sbatch option such as --sbatch=--account=myproj, got '${notOption}'`);
+  return {
+    executionTarget: 'slurm',
+    slurm: {
+      partition: flagString(args, 'partition') ?? DEFAULT_SETTINGS.slurm.partition,
+      gpus: gpus ?? DEFAULT_SETTINGS.slurm.gpus,
+      timeLimit: timeLimit ?? DEFAULT_SETTINGS.slurm.timeLimit,
+      extraDirectives: extra,
+    },
+  };
+}
 
 /**
  * The interpreter from --python or ML_INTERN_PYTHON. A relative path ("./.venv/bin/python") means

@@ -21,7 +21,7 @@ import { FineTuneRequest, SessionOutcome } from '../../core/session/types';
 import { DetachedRuns } from '../detachedRuns';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
-import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom } from '../interaction';
+import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom, SLURM_USAGE, slurmFrom } from '../interaction';
 
 const METHODS = ['sft', 'dpo', 'orpo', 'kto'] as const;
 const ADAPTERS = ['lora', 'qlora', 'full'] as const;
@@ -33,6 +33,7 @@ export const fineTuneCommand: CliCommand = {
     'ml-intern fine-tune --model <hub-id|folder> --data <workspace file|hub-id> [--method sft|dpo|orpo|kto] [--adapter lora|qlora|full]',
     '                    [--eval-split F] [--max-length N] [--hub-repo owner/name] [--instructions "..."]',
     '                    [--set NAME=VALUE ...] [--workspace DIR] [--approve=none|recipe|all] [--python P] [--json]',
+    '                    [--slurm [--partition P] [--gpus N] [--time-limit T] [--sbatch=OPT ...]]',
     '  --set writes a CONFIG value of train.py before you review it, e.g. --set NUM_TRAIN_EPOCHS=1 --set LEARNING_RATE=1e-4.',
     'ml-intern fine-tune --attach RUN_ID [--workspace DIR] [same options]',
     '  Follow a run started earlier (its terminal closed, the SSH link dropped) to its end: output, metrics, repairs.',
@@ -42,7 +43,9 @@ export const fineTuneCommand: CliCommand = {
     '          the playbook\'s changes through; all also runs without asking.',
     'Keys (optional, for repairs the playbook cannot make): OPENAI_API_KEY, ANTHROPIC_API_KEY, or --provider openai-compatible',
     '          --base-url URL --llm-model M with ML_INTERN_API_KEY. HF_TOKEN reaches the run only.',
+    ...SLURM_USAGE,
   ].join('\n'),
+  booleanFlags: ['slurm'],
   async run(args, io) {
     if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}' (use --model and --data)`);
     const settings = settingsFrom(args, io);
@@ -236,5 +239,6 @@ function settingsFrom(args: ParsedArgs, io: Pick<CliIo, 'cwd' | 'env'>): Setting
     baseUrl: flagString(args, 'base-url') ?? '',
     autoApprove: APPROVE[approve],
     pythonPath: pythonFrom(args, io) ?? '',
+    ...slurmFrom(args),
   };
 }

@@ -11,7 +11,7 @@ import { createLocalExecutor } from '../../core/exec/localExecutor';
 import { EnvSecrets } from '../../core/llm/envSecrets';
 import { createProvider } from '../../core/llm/factory';
 import { DEFAULT_SETTINGS, ProviderId, Settings } from '../../core/settings';
-import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom } from '../interaction';
+import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom, SLURM_USAGE, slurmFrom } from '../interaction';
 import { createAgentRegistry } from '../../core/tools/domain';
 import { registerCustomTools } from '../../core/tools/customTools';
 import { McpHub, registerMcpServers } from '../../core/mcp/mcpTools';
@@ -26,15 +26,16 @@ export const runCommand: CliCommand = {
   usage: [
     'ml-intern run "<goal>" [--workspace DIR] [--approve=none|recipe|all] [--provider openai|anthropic|openai-compatible]',
     '                       [--model M] [--base-url URL] [--max-steps N] [--max-cost USD] [--python P]',
-    '                       [--mcp-config FILE] [--json]',
+    '                       [--mcp-config FILE] [--slurm [--partition P] [--gpus N] [--time-limit T] [--sbatch=OPT ...]] [--json]',
     'ml-intern run --continue RUN_ID ["<answer or instruction>"] [--raise-limits] [same options]',
     '',
     'Keys: OPENAI_API_KEY, ANTHROPIC_API_KEY (ML_INTERN_API_KEY for openai-compatible). HF_TOKEN is passed to processes only.',
     'MCP: --mcp-config FILE is a JSON object like the mlIntern.mcpServers setting: {"name": {"command": "…", "args": […]}}.',
     'Approval: --approve=none (default) asks y/n on a terminal and refuses every write and run otherwise;',
     '          recipe lets recipe/playbook changes through; all approves everything.',
+    ...SLURM_USAGE,
   ].join('\n'),
-  booleanFlags: ['raise-limits'],
+  booleanFlags: ['raise-limits', 'slurm'],
   async run(args, io) {
     const settings = settingsFrom(args, io);
     const root = path.resolve(io.cwd, flagString(args, 'workspace') ?? '.');
@@ -49,7 +50,7 @@ export const runCommand: CliCommand = {
     const files = new NodeFileStore(root);
     const interactive = Boolean(process.stdin.isTTY) && !args.flags.json && !io.env.CI;
     const refused: string[] = [];
-    const tools = createAgentRegistry();
+    const tools = createAgentRegistry({ executionTarget: settings.executionTarget });
     if (await files.exists('.ml-intern/tools')) {
       const found = await registerCustomTools(tools, { workspaceRoot: root, python: settings.pythonPath || 'python3' });
       for (const e of found.errors) io.err(`custom tools: ${e}\n`);
@@ -142,6 +143,7 @@ function settingsFrom(args: ParsedArgs, io: CliIo): Settings {
     maxSteps: maxSteps ?? DEFAULT_SETTINGS.maxSteps,
     maxCostUsd: maxCost ?? DEFAULT_SETTINGS.maxCostUsd,
     pythonPath: pythonFrom(args, io) ?? '',
+    ...slurmFrom(args),
   };
 }
 

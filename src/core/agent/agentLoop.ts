@@ -28,6 +28,7 @@ import { capObservation } from './observation';
 import { defaultSystemPrompt } from './systemPrompt';
 import { executeToolCall } from './toolCall';
 import { attachDetached } from '../exec/detached';
+import { defaultSlurmDeps } from '../session/slurmJobs';
 import { CommandRecord, resumeDetachedCommand } from '../tools/detachedCommand';
 import { DetachedCommands } from '../tools/types';
 
@@ -58,7 +59,7 @@ export interface AgentDeps {
    * and the reopened run waits for it (attach defaults to attachDetached). Without it, commands go
    * through `executor` and end with the host.
    */
-  detached?: Pick<DetachedCommands, 'launch' | 'show' | 'fullOutput'> & Partial<Pick<DetachedCommands, 'attach'>>;
+  detached?: Pick<DetachedCommands, 'launch' | 'show' | 'fullOutput'> & Partial<Pick<DetachedCommands, 'attach' | 'slurm'>>;
 }
 
 export interface StartOptions {
@@ -169,7 +170,7 @@ export class AgentSession {
     const status = await handle.readStatus();
     session.emit({ type: 'run_started', runId: handle.id, title: status.title, folder: handle.folder });
     await session.record({ kind: 'limits', limits });
-    await session.push({ role: 'system', content: deps.systemPrompt ?? defaultSystemPrompt() });
+    await session.push({ role: 'system', content: deps.systemPrompt ?? defaultSystemPrompt(undefined, deps.settings) });
     await session.push({ role: 'user', content: options.goal });
     session.emit({ type: 'user_message', runId: handle.id, text: session.redactor.redact(options.goal) });
     return session;
@@ -494,6 +495,7 @@ export class AgentSession {
               attach: detached.attach ?? attachDetached,
               show: detached.show,
               fullOutput: detached.fullOutput,
+              slurm: detached.slurm ?? defaultSlurmDeps,
               metrics: this.run,
               remember: async (record: CommandRecord) => {
                 this.commands.set(callId, record);

@@ -3,6 +3,8 @@
  * loadPrompt) plus how this loop's tools work. Hosts may pass their own text.
  */
 import { loadPrompt } from '../recipes/prompts';
+import { describeSlurm } from '../session/launchPlan';
+import { Settings } from '../settings';
 
 export const BUILTIN_PERSONA = [
   'You are ML Intern, a careful junior ML engineer who post-trains LLMs (SFT, DPO, ORPO, KTO; LoRA, QLoRA, full) with trl, peft and transformers.',
@@ -20,13 +22,25 @@ export const LOOP_RULES = [
   '- When done (or when you cannot go on), call `finish` with what was done and where the artefacts are.',
 ].join('\n');
 
-/** persona.md (or a built-in persona when the prompts folder is missing) + the loop rules. */
-export function defaultSystemPrompt(load: (name: string) => string = loadPrompt): string {
+/** Where commands run, when it is not simply this machine: on the Slurm target, training goes into jobs. */
+export function executionNote(settings: Pick<Settings, 'executionTarget' | 'slurm'>): string | undefined {
+  if (settings.executionTarget !== 'slurm') return undefined;
+  return [
+    '## Where commands run: a Slurm cluster',
+    `- This machine is the cluster's login node. Training, evaluation and anything else that needs a GPU goes into a Slurm job with \`submit_job\` (by default: ${describeSlurm(settings, settings.slurm.gpus)}); it waits for the job's end and returns its exit code and output like \`run\`.`,
+    '- `run` and `run_python` execute here, on the login node: only for quick checks (library versions, a look at the data), never for training.',
+    "- The `environment` tool reports this machine; the job's node has the GPUs the job asks for.",
+  ].join('\n');
+}
+
+/** persona.md (or a built-in persona when the prompts folder is missing) + the loop rules (+ where commands run). */
+export function defaultSystemPrompt(load: (name: string) => string = loadPrompt, settings?: Pick<Settings, 'executionTarget' | 'slurm'>): string {
   let persona: string;
   try {
     persona = load('persona').trim();
   } catch {
     persona = BUILTIN_PERSONA;
   }
-  return `${persona}\n\n${LOOP_RULES}`;
+  const where = settings && executionNote(settings);
+  return `${persona}\n\n${LOOP_RULES}${where ? `\n\n${where}` : ''}`;
 }

@@ -265,15 +265,18 @@ export interface SubmitSpec {
   name: string;
   /** The script's --output, absolute, with %j for the job id. */
   outputPattern: string;
+  /** Folder for slurm.json and the redaction pump (default: the run folder's logs/; an agent command's logs/cmd-N/). */
+  records?: string;
 }
 
 /** Submit the script, write logs/slurm.json, and follow the job. */
 export async function submitSlurmJob(backend: SlurmBackend, spec: SubmitSpec, options: SlurmRunOptions = {}): Promise<SlurmRun> {
   // Slurm does not create the output file's folder: without it the job's output is lost.
   mkdirSync(path.dirname(spec.outputPattern), { recursive: true });
-  mkdirSync(logsDir(spec.runDir), { recursive: true });
+  const records = spec.records ?? logsDir(spec.runDir);
+  mkdirSync(records, { recursive: true });
   // The batch script may pipe its output through the redaction pump (renderSbatch's redactOutput).
-  writeFileSync(path.join(logsDir(spec.runDir), PUMP_NAME), PUMP_PY);
+  writeFileSync(path.join(records, PUMP_NAME), PUMP_PY);
   const jobId = await backend.submit(spec.scriptPath);
   const record: SlurmJobRecord = {
     jobId,
@@ -282,7 +285,7 @@ export async function submitSlurmJob(backend: SlurmBackend, spec: SubmitSpec, op
     name: spec.name,
     submittedAt: new Date().toISOString(),
   };
-  writeFileSync(path.join(logsDir(spec.runDir), SLURM_RECORD), JSON.stringify(record, null, 2) + '\n');
+  writeFileSync(path.join(records, SLURM_RECORD), JSON.stringify(record, null, 2) + '\n');
   return new SlurmRun(spec.runDir, record, backend, options);
 }
 
@@ -291,9 +294,10 @@ export function expandOutputPattern(pattern: string, jobId: string): string {
   return pattern.replace(/%(%|j|A)/g, (_m, c: string) => (c === '%' ? '%' : jobId));
 }
 
-export function readSlurmRecord(runDir: string): SlurmJobRecord | undefined {
+/** The job recorded in `records` (default: the run folder's logs/). */
+export function readSlurmRecord(runDir: string, records = logsDir(runDir)): SlurmJobRecord | undefined {
   try {
-    const r = JSON.parse(readFileSync(path.join(logsDir(runDir), SLURM_RECORD), 'utf8')) as SlurmJobRecord;
+    const r = JSON.parse(readFileSync(path.join(records, SLURM_RECORD), 'utf8')) as SlurmJobRecord;
     return typeof r.jobId === 'string' && typeof r.outputFile === 'string' ? r : undefined;
   } catch {
     return undefined;
@@ -306,8 +310,12 @@ export function readSlurmRecord(runDir: string): SlurmJobRecord | undefined {
  * the first poll and its output can be read to the end — `{lost}` when Slurm no
  * longer knows it, undefined when the folder holds no Slurm job.
  */
-export async function attachSlurmRun(runDir: string, backend: SlurmBackend, options: SlurmRunOptions = {}): Promise<SlurmRun | { lost: string } | undefined> {
-  const record = readSlurmRecord(runDir);
+export async function attachSlurmRun(
+  runDir: string,
+  backend: SlurmBackend,
+  options: SlurmRunOptions & { records?: string } = {},
+): Promise<SlurmRun | { lost: string } | undefined> {
+  const record = readSlurmRecord(runDir, options.records);
   if (!record) return undefined;
   try {
     await backend.state(record.jobId);

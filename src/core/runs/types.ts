@@ -72,6 +72,8 @@ export interface ProcessTranscriptEntry {
   /** Epoch ms. */
   startedAt: number;
   timeoutSeconds?: number;
+  /** Submitted as a Slurm job (submit_job): its records hold slurm.json instead of a launcher's files. */
+  slurm?: { script: string; timeLimit?: string };
 }
 
 /** One line of transcript.jsonl (a `ts` ISO time is added on write). */

@@ -166,7 +166,7 @@ function sbatchFrom(spec: Parameters<typeof renderSbatch>[0]): string {
   }
 }
 
-export function describeSlurm(settings: Settings, gpus: number): string {
+export function describeSlurm(settings: Pick<Settings, 'slurm'>, gpus: number): string {
   const s = settings.slurm;
   return [
     s.partition ? `partition ${s.partition}` : "the cluster's default partition",

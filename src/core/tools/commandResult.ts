@@ -22,14 +22,14 @@ export interface ProcessRequest {
 }
 
 /** What the model gets of a finished command: the status line, and the head and tail of its output. */
-export function commandResult(r: { argv: string[]; status: string; ok: boolean; seconds: number; logRel: string; whole: string; data: unknown }): ToolResult {
+export function commandResult(r: { argv: string[]; status: string; ok: boolean; seconds: number; logRel: string; whole: string; data: unknown; note?: string }): ToolResult {
   const whole = stripAnsi(r.whole);
   const shown = whole.length > HEAD_CHARS + TAIL_CHARS
     ? `${whole.slice(0, HEAD_CHARS)}\n\n[... ${whole.length - HEAD_CHARS - TAIL_CHARS} characters omitted; full output in ${r.logRel} (read_file with offset/limit) ...]\n\n${whole.slice(whole.length - TAIL_CHARS)}`
     : whole;
   return {
     ok: r.ok,
-    output: `$ ${r.argv.join(' ')}\n${r.status} after ${r.seconds.toFixed(1)} s. Full log: ${r.logRel}\n--- output ---\n${shown.trim() ? shown : '(no output)'}`,
+    output: `$ ${r.argv.join(' ')}\n${r.status} after ${r.seconds.toFixed(1)} s. Full log: ${r.logRel}\n${r.note ? `${r.note}\n` : ''}--- output ---\n${shown.trim() ? shown : '(no output)'}`,
     data: r.data,
   };
 }

@@ -11,13 +11,15 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DetachedExit, DetachedRun } from '../exec/detached';
+import { AttachResult, DetachedExit, DetachedRun } from '../exec/detached';
+import { attachSlurmRun, isSlurmExit } from '../exec/slurmRun';
 import { ProcessTranscriptEntry } from '../runs/types';
 import { endedRun, recordedMetrics } from '../session/reattach';
 import { Recorded, watchRun } from '../session/trainingRunner';
 import { commandResult, ProcessRequest } from './commandResult';
 import { nextAttempt } from './commandMetrics';
-import { ToolContext, ToolResult } from './types';
+import type { SlurmDeps } from '../session/slurmJobs';
+import { DetachedCommands, ToolContext, ToolResult } from './types';
 
 /** What the transcript keeps of a detached command (besides the call id). */
 export type CommandRecord = Omit<ProcessTranscriptEntry, 'kind' | 'callId'>;
@@ -57,15 +59,15 @@ export async function runDetachedCommand(ctx: ToolContext, req: ProcessRequest):
  */
 export async function resumeDetachedCommand(ctx: ToolContext, record: CommandRecord): Promise<ToolResult | undefined> {
   const detached = ctx.detached!;
-  const found = await detached.attach(ctx.files.resolve(ctx.runFolder), { records: ctx.files.resolve(record.dir) });
-  if (!found) return undefined;
   const records = ctx.files.resolve(record.dir);
+  const found = await attachCommand(record, { runDir: ctx.files.resolve(ctx.runFolder), records, attach: detached.attach, slurm: detached.slurm, env: ctx.env });
+  if (!found) return undefined;
   let live: DetachedRun | undefined;
   let run: DetachedRun;
   // (A live run first: the Detached class has a private `ended` field too.)
   if ('detached' in found) run = live = found;
   else if ('lost' in found) {
-    const logRel = `${record.dir}/train.log`;
+    const logRel = record.slurm ? record.dir : `${record.dir}/train.log`;
     return {
       ok: false,
       output: `$ ${record.argv.join(' ')}\n${found.lost} Its output so far: ${logRel} (read_file with offset/limit).`,
@@ -82,7 +84,24 @@ export async function resumeDetachedCommand(ctx: ToolContext, record: CommandRec
   return watchCommand(ctx, run, { ...record, processId }, recorded);
 }
 
-async function watchCommand(ctx: ToolContext, run: DetachedRun, record: CommandRecord, recorded?: Recorded): Promise<ToolResult> {
+/**
+ * Find a command again from its records: a local detached run through its launcher's files, a
+ * Slurm job (submit_job) through its slurm.json and the controller. Undefined when it never started.
+ */
+export async function attachCommand(
+  record: Pick<CommandRecord, 'slurm'>,
+  o: { runDir: string; records: string; attach: DetachedCommands['attach']; slurm: SlurmDeps; env?: Record<string, string> },
+): Promise<AttachResult | undefined> {
+  if (!record.slurm) return o.attach(o.runDir, { records: o.records });
+  return attachSlurmRun(o.runDir, o.slurm.backend(o.env), {
+    records: o.records,
+    ...(o.slurm.pollMs ? { pollMs: o.slurm.pollMs } : {}),
+    ...(record.slurm.timeLimit ? { timeLimit: record.slurm.timeLimit } : {}),
+  });
+}
+
+/** Follow a started (or re-attached) command to its end — a local detached run or a Slurm job — and give its result. */
+export async function watchCommand(ctx: ToolContext, run: DetachedRun, record: CommandRecord, recorded?: Recorded): Promise<ToolResult> {
   let stopReason: string | undefined;
   const stop = (reason: string) => {
     stopReason ??= reason;
@@ -113,13 +132,15 @@ async function watchCommand(ctx: ToolContext, run: DetachedRun, record: CommandR
     if (timer) clearTimeout(timer);
     run.dispose();
   }
-  const logRel = `${record.dir}/train.log`;
+  // train.log for a local run, the job's output file (slurm-<job id>.out) for a Slurm job.
+  const logRel = `${record.dir}/${path.basename(run.logFile)}`;
   const whole = await wholeOrCut(ctx.files.resolve(logRel), logText);
+  const slurm = isSlurmExit(exit) && !exit.lost ? exit : undefined;
   const status = exit.lost
     ? `lost (${exit.lost})`
     : stopReason
       ? `stopped (${stopReason}), exit code ${exit.code}`
-      : `exit code ${exit.code}`;
+      : `exit code ${exit.code}${slurm ? ` (Slurm job ${slurm.jobId} ${slurm.state})` : ''}`;
   return commandResult({
     argv: record.argv,
     status,
@@ -127,7 +148,9 @@ async function watchCommand(ctx: ToolContext, run: DetachedRun, record: CommandR
     seconds: (Date.now() - record.startedAt) / 1000,
     logRel,
     whole,
-    data: { exitCode: exit.code, log: logRel, processId: record.processId, stopped: stopReason },
+    data: { exitCode: exit.code, log: logRel, processId: record.processId, stopped: stopReason, ...(slurm ? { slurmJobId: slurm.jobId, slurmState: slurm.state } : {}) },
+    // A job the cluster ended (time limit, host memory, a cancel, a node failure) says so and what to change.
+    ...(slurm && slurm.state !== 'COMPLETED' && slurm.state !== 'FAILED' ? { note: slurm.message } : {}),
   });
 }
 

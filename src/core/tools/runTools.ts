@@ -24,7 +24,11 @@ export const runTool: ToolDefinition<{ command: string[]; reason: string; cwd?: 
     if (args.command.length === 0 || !args.command[0]) return { ok: false, output: 'command is empty: give an argv array such as ["python", "train.py"].' };
     const argv = args.command[0] === 'python' || args.command[0] === 'python3' ? [ctx.python, ...args.command.slice(1)] : args.command;
     const cwd = args.cwd ?? '';
-    const decision = await ctx.approveCommand({ argv, reason: args.reason, origin: 'agent', tool: 'run', cwd });
+    // On a cluster the user must see that this is not a job: a training here would load the login node.
+    const onLoginNode = ctx.settings.executionTarget === 'slurm'
+      ? { detail: 'Runs here, on the Slurm login node, not as a batch job (the agent submits jobs with submit_job).' }
+      : {};
+    const decision = await ctx.approveCommand({ argv, reason: args.reason, origin: 'agent', tool: 'run', cwd, ...onLoginNode });
     if (!decision.approved) {
       return { ok: false, output: `The user did not approve running \`${argv.join(' ')}\`${decision.reason ? `: ${decision.reason}` : ''}. Nothing was run.`, data: { approved: false } };
     }

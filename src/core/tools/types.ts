@@ -10,6 +10,7 @@ import { Settings } from '../settings';
 import type { AttachResult, DetachedOptions, DetachedRun, DetachedSpec } from '../exec/detached';
 import type { RunHandle } from '../runs/runStore';
 import type { ProcessTranscriptEntry } from '../runs/types';
+import type { SlurmDeps } from '../session/slurmJobs';
 
 /** free: reading; write: changes files (through the Reviewer); run: starts a process or a foreign tool. */
 export type ApprovalClass = 'free' | 'write' | 'run';
@@ -91,6 +92,8 @@ export interface DetachedCommands {
   metrics: Pick<RunHandle, 'appendMetrics' | 'path'>;
   /** The command's whole output as process_output events (a terminal prints it), not the panel's short tail. */
   fullOutput?: boolean;
+  /** The Slurm backend for submit_job and for finding its jobs again after a reload. */
+  slurm: SlurmDeps;
   /** Record in the transcript where the current call's command is. */
   remember(record: Omit<ProcessTranscriptEntry, 'kind' | 'callId'>): Promise<void>;
 }

@@ -16,6 +16,8 @@ import { createHostProvider } from '../llm/createHostProvider';
 import { getReviewController } from '../review/register';
 import { showRunTerminal, VsCodeExecutor } from '../terminal';
 import { attachDetached } from '../../core/exec/detached';
+import { defaultSlurmDeps } from '../../core/session/slurmJobs';
+import { attachCommand } from '../../core/tools/detachedCommand';
 import type { ProcessTranscriptEntry } from '../../core/runs/types';
 import { resolvePython } from '../python/interpreter';
 import { askToRun } from './approvals';
@@ -32,7 +34,7 @@ async function agentDeps(host: Host): Promise<{ deps: AgentDeps; dispose: () => 
   const reviewer = getReviewController();
   if (!reviewer) throw new Error('The review view is not ready yet.');
   const settings = { ...host.settings(), pythonPath: (await resolvePython(host)).path };
-  const tools = createAgentRegistry();
+  const tools = createAgentRegistry({ executionTarget: settings.executionTarget });
   const custom = await registerCustomTools(tools, { workspaceRoot: files.root, python: settings.pythonPath });
   for (const e of custom.errors) host.logger.warn(`Custom tool: ${e}`);
   const mcp = Object.keys(settings.mcpServers).length ? await loadMcp().registerMcpServers(tools, settings.mcpServers, { cwd: files.root, logger: host.logger }) : undefined;
@@ -148,7 +150,7 @@ export async function resumeAgentRuns(host: Host, retry = { tries: 24, delayMs: 
         host.logger.warn(`Cannot resume agent runs: ${why}`);
         // The user can still watch and stop (Ctrl+C) what is running.
         for (const { folder, record } of pending) {
-          const found = await attachDetached(files.resolve(folder), { records: files.resolve(record.dir) });
+          const found = await attachCommand(record, { runDir: files.resolve(folder), records: files.resolve(record.dir), attach: attachDetached, slurm: defaultSlurmDeps });
           if (found && 'detached' in found) showRunTerminal(found, `${record.name} (re-attached)`, { preserveFocus: true });
         }
         void vscode.window.showWarningMessage(

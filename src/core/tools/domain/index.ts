@@ -4,6 +4,7 @@
  */
 import { coreTools } from '../coreTools';
 import { ToolRegistry } from '../registry';
+import { submitJobTool } from '../submitJob';
 import { AnyToolDefinition } from '../types';
 import { diagnoseLogTool } from './diagnoseLog';
 import { environmentTool } from './environment';
@@ -24,7 +25,9 @@ export function domainTools(): AnyToolDefinition[] {
 /**
  * The core tools plus the domain tools: the registry an ML Intern agent run should get
  * (pass it as AgentDeps.tools). Not yet the default of createCoreRegistry(), see the report.
+ * On the Slurm target it has submit_job too (training goes into batch jobs, not on the login node).
  */
-export function createAgentRegistry(): ToolRegistry {
-  return new ToolRegistry([...coreTools(), ...domainTools()]);
+export function createAgentRegistry(options: { executionTarget?: 'local' | 'slurm' } = {}): ToolRegistry {
+  const slurm = options.executionTarget === 'slurm' ? [submitJobTool as AnyToolDefinition] : [];
+  return new ToolRegistry([...coreTools(), ...domainTools(), ...slurm]);
 }

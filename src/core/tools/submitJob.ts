@@ -1,0 +1,134 @@
+/**
+ * submit_job: on the Slurm target (mlIntern.execution.target = slurm) the agent's training goes
+ * into a batch job instead of running on the login node. The tool writes the batch script from
+ * the mlIntern.slurm.* settings (partition, GPUs, time limit, extra directives), shows it with the
+ * approval request, submits it, and follows the job like a detached `run` command (its card,
+ * chart, terminal and metrics.jsonl lines); the model gets the job's exit code, the cluster's word
+ * when the cluster ended it (time limit, host memory) and the head and tail of its output.
+ *
+ * The job's records are a detached command's: <run>/logs/cmd-N/ holds slurm.json (job id, output
+ * file), the output file slurm-<job id>.out and the redaction pump the script pipes the output
+ * through; the transcript's `process` entry (with `slurm`) lets a reopened run find the job again.
+ * Secrets (HF_TOKEN) reach the job through sbatch's exported environment, never the script.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { renderSbatch } from '../exec/slurm';
+import { PUMP_NAME } from '../exec/launcherScript';
+import { SlurmRun, submitSlurmJob } from '../exec/slurmRun';
+import { describeSlurm } from '../session/launchPlan';
+import { nextAttempt } from './commandMetrics';
+import { CommandRecord, watchCommand } from './detachedCommand';
+import { ToolDefinition } from './types';
+
+interface SubmitArgs {
+  command: string[];
+  reason: string;
+  cwd?: string;
+  gpus?: number;
+  time_limit?: string;
+}
+
+export const submitJobTool: ToolDefinition<SubmitArgs> = {
+  name: 'submit_job',
+  description:
+    'Run a command (argv array, no shell: e.g. ["python", "train.py"]) as a Slurm batch job on a compute node, after the user approves the batch script. ' +
+    'Use it for training, evaluation and anything that needs a GPU: this machine is the login node. ' +
+    'Waits for the job to end and returns its exit code, why the cluster ended it when it did (time limit, memory), and the head and tail of its output; the whole output is saved in the run folder. ' +
+    'Partition, GPUs, time limit and extra directives come from the user\'s mlIntern.slurm.* settings; gpus and time_limit override them for this job.',
+  parameters: {
+    type: 'object',
+    properties: {
+      command: { type: 'array', items: { type: 'string' }, description: 'argv array; the first item is the program ("python" is the user\'s interpreter).' },
+      reason: { type: 'string', description: 'One line for the user: why run this job.' },
+      cwd: { type: 'string', description: 'Workspace-relative working folder of the job (default: the root).' },
+      gpus: { type: 'integer', description: 'GPUs for the job (default: mlIntern.slurm.gpus).' },
+      time_limit: { type: 'string', description: 'Time limit as HH:MM:SS or D-HH:MM:SS (default: mlIntern.slurm.timeLimit).' },
+    },
+    required: ['command', 'reason'],
+  },
+  approval: 'run',
+  async handler(args, ctx) {
+    if (ctx.settings.executionTarget !== 'slurm') {
+      return { ok: false, output: 'submit_job is for the Slurm target (mlIntern.execution.target = slurm); here commands run on this machine: use `run`.' };
+    }
+    if (!ctx.detached) return { ok: false, output: 'This host cannot follow Slurm jobs; nothing was submitted. Use "ML Intern: Fine-tune" or submit with sbatch in a terminal.' };
+    if (args.command.length === 0 || !args.command[0]) return { ok: false, output: 'command is empty: give an argv array such as ["python", "train.py"].' };
+    const argv = args.command[0] === 'python' || args.command[0] === 'python3' ? [ctx.python, ...args.command.slice(1)] : args.command;
+    const settings = ctx.settings.slurm;
+    const gpus = args.gpus !== undefined ? Math.max(0, Math.floor(args.gpus)) : Math.max(0, Math.floor(settings.gpus || 0));
+    const timeLimit = args.time_limit?.trim() || settings.timeLimit || undefined;
+    const n = await ctx.nextNumber('cmd');
+    const dir = `${ctx.runFolder}/logs/cmd-${n}`;
+    const records = ctx.files.resolve(dir);
+    // Taken now, so a refused job does not give its number to the next command.
+    await fs.mkdir(records, { recursive: true });
+    const outputPattern = path.join(records, 'slurm-%j.out');
+    let script: string;
+    try {
+      script = renderSbatch({
+        jobName: `ml-intern-${ctx.runId}-cmd-${n}`,
+        ...(settings.partition ? { partition: settings.partition } : {}),
+        ...(gpus > 0 ? { gpus } : {}),
+        ...(timeLimit ? { timeLimit } : {}),
+        extraDirectives: settings.extraDirectives ?? [],
+        command: argv,
+        outputFile: outputPattern,
+        workdir: ctx.files.resolve(args.cwd || '.'),
+        // The user's interpreter runs the pump too: the job's node has it (python3 there may be older).
+        redactOutput: { python: /python[0-9.]*$/.test(path.basename(argv[0])) ? argv[0] : 'python3', pump: path.join(records, PUMP_NAME) },
+      });
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return { ok: false, output: `No job was submitted: ${why}. Give another time_limit, or ask the user to fix mlIntern.slurm.* in the settings.` };
+    }
+    const rel = await ctx.saveRunFile(`scripts/job-${n}.sbatch`, script);
+    const scriptPath = ctx.files.resolve(rel);
+    const described = describeSlurm({ slurm: { ...settings, gpus, timeLimit: timeLimit ?? '' } }, gpus);
+    const decision = await ctx.approveCommand({
+      argv: ['sbatch', scriptPath],
+      reason: `${args.reason} — Slurm job: ${described}; runs ${argv.join(' ')}`,
+      origin: 'agent',
+      tool: 'submit_job',
+      detail: script,
+    });
+    if (!decision.approved) {
+      return { ok: false, output: `The user did not approve submitting the job${decision.reason ? `: ${decision.reason}` : ''}. Nothing was submitted (the batch script is saved as ${rel}).`, data: { approved: false } };
+    }
+    const name = [path.basename(argv[0]), ...argv.slice(1, 3)].join(' ');
+    const record: CommandRecord = {
+      dir,
+      processId: `${ctx.runId}-cmd-${n}`,
+      name,
+      argv,
+      attempt: await nextAttempt(ctx, `${ctx.runFolder}/metrics.jsonl`),
+      startedAt: Date.now(),
+      slurm: { script: rel, ...(timeLimit ? { timeLimit } : {}) },
+    };
+    // Before the submission, as for local commands: a host gone right after must still find the job.
+    await ctx.detached.remember(record);
+    const slurm = ctx.detached.slurm;
+    let run: SlurmRun;
+    try {
+      run = await submitSlurmJob(
+        slurm.backend(ctx.env),
+        { scriptPath, runDir: ctx.files.resolve(ctx.runFolder), name, outputPattern, records },
+        {
+          ...(slurm.pollMs ? { pollMs: slurm.pollMs } : {}),
+          ...(timeLimit ? { timeLimit } : {}),
+          onState: (s) => ctx.emit({ type: 'notice', runId: ctx.runId, level: 'info', message: `Slurm job ${run?.jobId ?? ''} (${name}): ${s.state}${s.reason ? ` (${s.reason})` : ''}` }),
+        },
+      );
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return {
+        ok: false,
+        output: `Submitting ${rel} to Slurm failed: ${why}. Nothing is running. Check the partition, GPUs, time limit and extra directives (mlIntern.slurm.* settings, or the gpus/time_limit arguments) against \`sinfo\`.`,
+        data: { submitted: false },
+      };
+    }
+    ctx.emit({ type: 'process_started', runId: ctx.runId, processId: record.processId, name: `Slurm job ${run.jobId}: ${name}`, argv, ...(argv[0] === ctx.python ? { python: ctx.python } : {}) });
+    ctx.detached.show?.(run, `${name} — Slurm job ${run.jobId}`);
+    return watchCommand(ctx, run, record);
+  },
+};
