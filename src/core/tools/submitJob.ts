@@ -35,7 +35,8 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
     'Run a command (argv array, no shell: e.g. ["python", "train.py"]) as a Slurm batch job on a compute node, after the user approves the batch script. ' +
     'Use it for training, evaluation and anything that needs a GPU: this machine is the login node. ' +
     'Waits for the job to end and returns its exit code, why the cluster ended it when it did (time limit, memory), and the head and tail of its output; the whole output is saved in the run folder. ' +
-    'Partition, GPUs, time limit and extra directives come from the user\'s mlIntern.slurm.* settings; gpus and time_limit override them for this job.',
+    'Partition, GPUs, time limit and extra directives come from the user\'s mlIntern.slurm.* settings; gpus and time_limit override them for this job. ' +
+    'The command runs once on the node: with more than one GPU, launch the script across them yourself (["python", "-m", "accelerate.commands.launch", "--num_processes", "N", "train.py"] or torch.distributed.run).',
   parameters: {
     type: 'object',
     properties: {
