@@ -5,6 +5,7 @@
 #   scripts/slurm-test-cluster.sh start DIR   # idempotent; prints SLURM_CONF=DIR/slurm.conf
 #   scripts/slurm-test-cluster.sh stop DIR    # cancels jobs, stops the daemons by their PID files
 #
+# The node counts two GPUs (gres gpu:2, no devices) so jobs may ask for them.
 # Installs nothing: needs root and the Debian packages slurm-wlm and munge
 # (apt-get install -y slurm-wlm munge).
 set -euo pipefail
@@ -102,10 +103,14 @@ JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/filetxt
 JobCompLoc=$DIR/log/jobcomp.txt
 SlurmdParameters=config_overrides
-NodeName=$node CPUs=$((cpus < 4 ? 4 : cpus)) Boards=1 SocketsPerBoard=1 CoresPerSocket=$((cpus < 4 ? 4 : cpus)) ThreadsPerCore=1 RealMemory=$mem NodeAddr=127.0.0.1 State=UNKNOWN
+GresTypes=gpu
+NodeName=$node CPUs=$((cpus < 4 ? 4 : cpus)) Boards=1 SocketsPerBoard=1 CoresPerSocket=$((cpus < 4 ? 4 : cpus)) ThreadsPerCore=1 RealMemory=$mem Gres=gpu:2 NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 CONF
     echo "# cgroups are not used (proctrack/linuxproc, task/none)" > "$DIR/cgroup.conf"
+    # Two GPUs that are only counted (no device files): jobs may ask for --gres=gpu:N as on a GPU
+    # cluster; what a job sees of its GPUs is up to the test (a fake nvidia-smi on its PATH).
+    printf "AutoDetect=off\nNodeName=$node Name=gpu File=/dev/null\nNodeName=$node Name=gpu File=/dev/zero\n" > "$DIR/gres.conf"
   fi
   export SLURM_CONF=$DIR/slurm.conf
 

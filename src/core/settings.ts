@@ -18,6 +18,11 @@ export interface SlurmSettings {
   gpus: number;
   timeLimit: string;
   extraDirectives: string[];
+  /**
+   * Ask a compute node for its GPUs with a short job before a recipe is planned (the login node
+   * usually has none); default true. See exec/slurmProbe.ts.
+   */
+  gpuCheck?: boolean;
 }
 
 export interface McpServerConfig {
@@ -55,7 +60,7 @@ export const DEFAULT_SETTINGS: Settings = {
   pythonPath: '',
   prices: {},
   executionTarget: 'local',
-  slurm: { partition: '', gpus: 1, timeLimit: '04:00:00', extraDirectives: [] },
+  slurm: { partition: '', gpus: 1, timeLimit: '04:00:00', extraDirectives: [], gpuCheck: true },
   mcpServers: {},
   maxRecoveryAttempts: 5,
 };

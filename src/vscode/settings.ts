@@ -22,6 +22,7 @@ export function readSettings(): Settings {
       gpus: c.get('slurm.gpus', d.slurm.gpus),
       timeLimit: c.get('slurm.timeLimit', d.slurm.timeLimit),
       extraDirectives: c.get('slurm.extraDirectives', d.slurm.extraDirectives),
+      gpuCheck: c.get('slurm.gpuCheck', d.slurm.gpuCheck),
     },
     mcpServers: c.get('mcpServers', d.mcpServers),
     maxRecoveryAttempts: c.get('maxRecoveryAttempts', d.maxRecoveryAttempts),

@@ -19,6 +19,8 @@ import { FineTuneSession, SessionDeps } from '../../core/session/fineTuneSession
 import { reattachRun } from '../../core/session/reattach';
 import { FineTuneRequest, SessionOutcome } from '../../core/session/types';
 import { DetachedRuns } from '../detachedRuns';
+import { trainingEnvironment } from '../../core/exec/slurmProbe';
+import { slurmBackendFor } from '../../core/exec/slurmRun';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
 import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom, SLURM_USAGE, slurmFrom } from '../interaction';
@@ -95,6 +97,15 @@ async function sessionDeps(ctx: Ctx, inspection?: DatasetInspection): Promise<Se
   } catch (err) {
     io.err(`warning: no environment report (${err instanceof Error ? err.message : String(err)}); the recipe assumes current library versions\n`);
   }
+  // On Slurm the GPUs that count are a compute node's, not this login node's.
+  environment = await trainingEnvironment(environment, {
+    settings,
+    python,
+    workspace: root,
+    backend: slurmBackendFor(),
+    onState: (jobId, s) => io.err(`GPU check on a compute node: Slurm job ${jobId} ${s.state}${s.reason && s.reason !== 'None' ? ` (${s.reason})` : ''}\n`),
+  });
+  if (environment?.gpusFrom) io.err(`GPUs from ${environment.gpusFrom}: ${environment.gpus.map((g) => g.name).join(', ') || 'none'}\n`);
   const secrets = new EnvSecrets({ ...io.env });
   for (const name of ['openai', 'anthropic', 'openai-compatible', 'hf'] as const) redactor.addSecret(await secrets.get(name));
   let llm: LlmProvider | undefined;

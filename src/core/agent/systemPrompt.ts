@@ -29,7 +29,7 @@ export function executionNote(settings: Pick<Settings, 'executionTarget' | 'slur
     '## Where commands run: a Slurm cluster',
     `- This machine is the cluster's login node. Training, evaluation and anything else that needs a GPU goes into a Slurm job with \`submit_job\` (by default: ${describeSlurm(settings, settings.slurm.gpus)}); it waits for the job's end and returns its exit code and output like \`run\`.`,
     '- `run` and `run_python` execute here, on the login node: only for quick checks (library versions, a look at the data), never for training.',
-    "- The `environment` tool reports this machine; the job's node has the GPUs the job asks for.",
+    "- `environment` reports this machine's libraries and a compute node's GPUs (asked once a day with a short job, unless mlIntern.slurm.gpuCheck is off).",
   ].join('\n');
 }
 

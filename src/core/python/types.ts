@@ -94,6 +94,8 @@ export type ReportedLibrary =
 
 export interface EnvReport {
   gpus: GpuInfo[];
+  /** Where the GPU fields come from when not this machine (the Slurm target: a compute node). */
+  gpusFrom?: string;
   gpuSource: 'nvidia-smi' | 'torch' | null;
   /** CUDA version the driver supports (nvidia-smi) or torch was built with. */
   cudaVersion: string | null;

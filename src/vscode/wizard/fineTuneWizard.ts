@@ -211,9 +211,15 @@ export async function runFineTuneWizard(host: Host) {
     } else {
       if (step === 'dataset') ctx.datasetFiles = await files;
       if (step === 'adapter') {
-        const report = await busy(m, 'Checking the GPU…', () => Promise.race([env, new Promise<undefined>((res) => setTimeout(() => res(undefined), 20_000))]));
+        // A compute node's answer (Slurm) may wait in the queue: a minute, then the step goes on without it.
+        const slurm = host.settings().executionTarget === 'slurm';
+        const report = await busy(m, slurm ? 'Asking a compute node for its GPUs (a short Slurm job)…' : 'Checking the GPU…', () =>
+          Promise.race([env, new Promise<undefined>((res) => setTimeout(() => res(undefined), slurm ? 60_000 : 20_000))]),
+        );
         const gpu = gpuOf(report);
-        ctx.gpu = gpu ? `${gpu.name}, ${Math.round(gpu.memoryMiB / 1024)} GiB` : undefined;
+        // On Slurm the GPU is a compute node's (the check job), which the label says.
+        const where = report?.gpusFrom?.startsWith('a compute node') ? ' on a compute node' : '';
+        ctx.gpu = gpu ? `${gpu.name}, ${Math.round(gpu.memoryMiB / 1024)} GiB${where}` : undefined;
         ctx.estimates = estimates(m.answers.baseModel ?? '', m.answers.method, gpu);
         ctx.missing = missingTrainingPackages(report?.libraries);
       }

@@ -8,6 +8,8 @@ import { Host } from '../host';
 import { defaultPython, envReport, inspectData, PythonHelperError } from '../../core/python';
 import type { EnvReport } from '../../core/python';
 import { estimateMemory, planBatch, resolveDims } from '../../core/recipes';
+import { cachedNodeGpus, trainingEnvironment } from '../../core/exec/slurmProbe';
+import { slurmBackendFor } from '../../core/exec/slurmRun';
 import type { AdapterKind, InspectionLike, StepContext } from './wizardSteps';
 
 export const DATA_GLOB = '**/*.{json,jsonl,csv,parquet,JSON,JSONL,CSV,PARQUET}';
@@ -49,19 +51,55 @@ export async function inspectDataset(host: Host, dataset: string, signal?: Abort
 
 let envCache: { at: number; report: Promise<EnvReport | undefined> } | undefined;
 
-/** The env report (GPUs), cached for 10 minutes; undefined when Python cannot tell. */
+/**
+ * The env report (GPUs), cached for 10 minutes; undefined when Python cannot tell. On the Slurm
+ * target its GPUs are a compute node's (slurmProbe.ts): a check job runs in the background while
+ * the wizard asks its questions, shown in a cancellable notification.
+ */
 export function environment(host: Host): Promise<EnvReport | undefined> {
   if (!envCache || Date.now() - envCache.at > 10 * 60_000) {
     envCache = {
       at: Date.now(),
-      report: envReport(pythonFor(host), { cwd: host.workspaceRoot(), timeoutMs: 60_000 }).catch((err) => {
-        host.logger.warn(`Fine-tune wizard: env report failed: ${err instanceof Error ? err.message : String(err)}`);
-        envCache = undefined;
-        return undefined;
-      }),
+      report: envReport(pythonFor(host), { cwd: host.workspaceRoot(), timeoutMs: 60_000 })
+        .then((report) => forTraining(host, report))
+        .catch((err) => {
+          host.logger.warn(`Fine-tune wizard: env report failed: ${err instanceof Error ? err.message : String(err)}`);
+          envCache = undefined;
+          return undefined;
+        }),
     };
   }
   return envCache.report;
+}
+
+/** This machine's report, or on the Slurm target the login node's with a compute node's GPUs. */
+async function forTraining(host: Host, report: EnvReport): Promise<EnvReport | undefined> {
+  const settings = host.settings();
+  const workspace = host.workspaceRoot();
+  if (settings.executionTarget !== 'slurm' || !workspace) return report;
+  const python = pythonFor(host);
+  const options = { settings, python, workspace, backend: slurmBackendFor() };
+  const asks = settings.slurm.gpus > 0 && settings.slurm.gpuCheck !== false && !(await cachedNodeGpus({ python, slurm: settings.slurm, workspace }));
+  const checked = !asks
+    ? await trainingEnvironment(report, options)
+    : await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'ML Intern', cancellable: true }, (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        const where = settings.slurm.partition ? `partition ${settings.slurm.partition}` : "the cluster's default partition";
+        progress.report({ message: `Asking a compute node of ${where} for its GPUs (a short Slurm job)…` });
+        return trainingEnvironment(report, {
+          ...options,
+          signal: abort.signal,
+          onState: (jobId, s) => progress.report({ message: `GPU check: Slurm job ${jobId} ${s.state}${s.reason && s.reason !== 'None' ? ` (${s.reason})` : ''}…` }),
+        });
+      });
+  if (checked?.gpusFrom) host.logger.info(`GPUs from ${checked.gpusFrom}: ${checked.gpus.map((g) => g.name).join(', ') || 'none'}`);
+  const failed = checked?.problems.find((p) => /login node/.test(p));
+  if (asks && failed) {
+    host.logger.warn(failed);
+    void vscode.window.showWarningMessage(`ML Intern: ${failed} The recipe's batch plan is a default; adjust it in the review if you know the nodes' GPUs.`);
+  }
+  return checked;
 }
 
 /** Forget the cached report: packages may have been installed (a session's pip install) or removed. */

@@ -43,7 +43,7 @@ const request = MEDICAL_QA_REQUEST;
 const settings: Settings = {
   ...DEFAULT_SETTINGS,
   executionTarget: 'slurm',
-  // The test node has no GPU (no gres): 0 asks for none.
+  // 0 asks for no GPU (the test node's two GPUs are only counted; the session's plan without gres is what is checked).
   slurm: { partition: 'debug', gpus: 0, timeLimit: '00:10:00', extraDirectives: ['--cpus-per-task=1', '--comment=ml-intern-session-test'] },
 };
 

@@ -26,6 +26,7 @@ import { CliIo } from '../../../src/cli/command';
 import { startFakeLlmServer } from '../../support/fakeLlmServer';
 
 const FAKE_PYTHON = path.resolve(__dirname, '../../fixtures/trainer/fake-python');
+const FAKE_SMI = path.resolve(__dirname, '../../fixtures/fake-nvidia-smi');
 const MEDICAL_QA = path.resolve(__dirname, '../../../examples/medical-qa/data/medical_qa.jsonl');
 
 const HOST = path.resolve(__dirname, '../agent/fixtures/agentHost.ts');
@@ -263,22 +264,36 @@ test('ml-intern run --slurm: the agent gets submit_job and the Slurm note, its t
   }
 });
 
-test('ml-intern fine-tune --slurm: the recipe\'s sbatch script is approved and submitted; the OOM is fixed and the resubmitted job succeeds', { timeout: 180_000 }, async () => {
+test('ml-intern fine-tune --slurm --gpus 1: a compute node is asked for its GPUs, the recipe is fitted to them, the approved sbatch script runs and succeeds first time', { timeout: 180_000 }, async () => {
   const root = tempWorkspace('mli-cli-ft-slurm-');
   cpSync(MEDICAL_QA, path.join(root, 'data', 'train.jsonl'));
-  const o = cliIo(root, {});
+  // This shell (the login node) has no GPU; the jobs (sbatch exports this process's environment) see
+  // the fake nvidia-smi: 2x T4 + 1x A100.
+  const o = cliIo(root, { PATH: process.env.PATH });
+  const savedPath = process.env.PATH;
+  process.env.PATH = `${FAKE_SMI}:${savedPath}`;
+  const flags = SLURM_FLAGS.map((f) => (f === '0' ? '1' : f));
   const code = await withClusterEnv(() =>
-    runCli(['fine-tune', '--model', 'Qwen/Qwen2.5-0.5B-Instruct', '--data', 'data/train.jsonl', '--python', FAKE_PYTHON, '--approve=all', ...SLURM_FLAGS], o),
-  );
+    runCli(['fine-tune', '--model', 'Qwen/Qwen2.5-0.5B-Instruct', '--data', 'data/train.jsonl', '--python', FAKE_PYTHON, '--approve=all', ...flags], o),
+  ).finally(() => (process.env.PATH = savedPath));
   assert.equal(code, 0, o.stderr + o.stdout.slice(-2000));
+  assert.match(o.stderr, /GPU check on a compute node: Slurm job \d+ (PENDING|RUNNING|COMPLETED)/);
+  assert.match(o.stderr, /GPUs from a compute node \(Slurm job \d+, partition debug, checked [^)]+\): Tesla T4, Tesla T4, NVIDIA A100-SXM4-80GB/);
+  const runs = readdirSync(path.join(root, '.ml-intern', 'runs'));
+  const transcript = readFileSync(path.join(root, '.ml-intern', 'runs', runs[0], 'transcript.jsonl'), 'utf8');
+  assert.match(transcript, /Memory estimate: ~[\d.]+ GiB of 15 GiB/, 'the recipe is planned for the node\'s GPU (a T4 first), not for none');
   assert.match(o.stdout, /✓ sft-qwen2-5-0-5b-instruct\/train\.sbatch accepted \(auto-approved\)/);
-  assert.match(o.stdout, /Slurm job \d+/);
-  assert.match(o.stdout, /fix: Out of memory: micro-batch 4 → 2/);
+  assert.match(o.stdout, /▶ sbatch sft-qwen2-5-0-5b-instruct\/train\.sbatch/);
+  // Planned for the node's 15 GiB T4 (micro-batch 2, gradient checkpointing), the fixture GPU box
+  // does not run out of memory: planned for no GPU, the recipe's default micro-batch 4 did.
+  assert.match(o.stdout, /Instantaneous batch size per device = 2\n/);
+  assert.doesNotMatch(o.stdout, /fix: Out of memory/);
   assert.match(o.stdout, /Run \S+: succeeded/);
   const sbatch = readFileSync(path.join(root, 'sft-qwen2-5-0-5b-instruct', 'train.sbatch'), 'utf8');
   assert.match(sbatch, /^#SBATCH --partition=debug$/m);
   assert.match(sbatch, /^#SBATCH --time=00:05:00$/m);
   assert.match(sbatch, /^#SBATCH --cpus-per-task=1$/m);
+  assert.match(sbatch, /^#SBATCH --gres=gpu:1$/m);
 });
 
 test('the CLI refuses Slurm options without --slurm, and a malformed time limit, before anything starts', async () => {

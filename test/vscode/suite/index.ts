@@ -16,6 +16,7 @@ function loadTestModules(): void {
   require('./review.test');
   require('./python.test');
   require('./agentResume.test');
+  require('./slurmGpuCheck.test');
 }
 
 export function run(): Promise<void> {

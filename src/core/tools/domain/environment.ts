@@ -14,6 +14,7 @@ function yesNo(v: boolean | null): string {
 export function summarizeEnvironment(r: EnvReport): string {
   const lines: string[] = [];
   lines.push(`Python ${r.python.version} at ${r.python.executable} (${r.platform}).`);
+  if (r.gpusFrom) lines.push(`GPU figures from ${r.gpusFrom}; the rest from this machine.`);
   if (r.gpus.length) {
     lines.push(`GPUs (${r.gpus.length}, from ${r.gpuSource ?? 'unknown'}; CUDA ${r.cudaVersion ?? '?'}, driver ${r.driverVersion ?? '?'}):`);
     for (const g of r.gpus) {

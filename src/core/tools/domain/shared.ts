@@ -6,6 +6,8 @@
  */
 import { open } from 'node:fs/promises';
 import { EnvReport, DatasetInspection, envReport, PythonHelperError, RunHelperOptions } from '../../python';
+import { trainingEnvironment } from '../../exec/slurmProbe';
+import { defaultSlurmDeps } from '../../session/slurmJobs';
 import { errorMessage } from '../text';
 import { ToolContext } from '../types';
 
@@ -45,7 +47,18 @@ export async function cachedEnvReport(ctx: ToolContext, refresh = false): Promis
   const key = `${ctx.runId}\0${ctx.python}`;
   const hit = envCache.get(key);
   if (!refresh && hit && Date.now() - hit.at < ENV_TTL_MS) return hit.report;
-  const report = await envReport(ctx.python, helperOptions(ctx, 120_000));
+  const here = await envReport(ctx.python, helperOptions(ctx, 120_000));
+  // On the Slurm target the training's GPUs are a compute node's: a short job asks one (kept a day).
+  const slurm = ctx.detached?.slurm ?? defaultSlurmDeps;
+  const report =
+    (await trainingEnvironment(here, {
+      settings: ctx.settings,
+      python: ctx.python,
+      workspace: ctx.files.root,
+      backend: slurm.backend(ctx.env),
+      signal: ctx.signal,
+      onState: (jobId, s) => ctx.emit({ type: 'notice', runId: ctx.runId, level: 'info', message: `GPU check on a compute node: Slurm job ${jobId} ${s.state}${s.reason && s.reason !== 'None' ? ` (${s.reason})` : ''}` }),
+    })) ?? here;
   envCache.set(key, { report, at: Date.now() });
   return report;
 }
