@@ -3,6 +3,23 @@ import * as path from 'node:path';
 import { runProcess } from './process';
 import { ToolDefinition } from './types';
 
+/** The argv, cwd and reason properties `run` and `submit_job` share. */
+export const COMMAND_PROPERTIES = {
+  command: { type: 'array', items: { type: 'string' }, description: 'argv array; the first item is the program ("python" is the user\'s interpreter).' },
+  reason: { type: 'string', description: 'One line for the user: why run this.' },
+  cwd: { type: 'string', description: 'Workspace-relative working folder (default: the root).' },
+} as const;
+
+/** "python"/"python3" mean the user's interpreter (the venv the libraries are in). */
+export function userArgv(command: string[], python: string): string[] {
+  return command[0] === 'python' || command[0] === 'python3' ? [python, ...command.slice(1)] : command;
+}
+
+/** The card's and terminal's name: the program's base name (`python train.py`, not the venv's path) and two arguments. */
+export function commandName(argv: string[]): string {
+  return [path.basename(argv[0]), ...argv.slice(1, 3)].join(' ');
+}
+
 export const runTool: ToolDefinition<{ command: string[]; reason: string; cwd?: string; timeout_s?: number }> = {
   name: 'run',
   description:
@@ -12,9 +29,7 @@ export const runTool: ToolDefinition<{ command: string[]; reason: string; cwd?: 
   parameters: {
     type: 'object',
     properties: {
-      command: { type: 'array', items: { type: 'string' }, description: 'argv array; the first item is the program.' },
-      reason: { type: 'string', description: 'One line for the user: why run this.' },
-      cwd: { type: 'string', description: 'Workspace-relative working folder (default: the root).' },
+      ...COMMAND_PROPERTIES,
       timeout_s: { type: 'integer', description: 'Stop the process after this many seconds (default: no limit).' },
     },
     required: ['command', 'reason'],
@@ -22,7 +37,7 @@ export const runTool: ToolDefinition<{ command: string[]; reason: string; cwd?: 
   approval: 'run',
   async handler(args, ctx) {
     if (args.command.length === 0 || !args.command[0]) return { ok: false, output: 'command is empty: give an argv array such as ["python", "train.py"].' };
-    const argv = args.command[0] === 'python' || args.command[0] === 'python3' ? [ctx.python, ...args.command.slice(1)] : args.command;
+    const argv = userArgv(args.command, ctx.python);
     const cwd = args.cwd ?? '';
     // On a cluster the user must see that this is not a job: a training here would load the login node.
     const onLoginNode = ctx.settings.executionTarget === 'slurm'
@@ -32,9 +47,7 @@ export const runTool: ToolDefinition<{ command: string[]; reason: string; cwd?: 
     if (!decision.approved) {
       return { ok: false, output: `The user did not approve running \`${argv.join(' ')}\`${decision.reason ? `: ${decision.reason}` : ''}. Nothing was run.`, data: { approved: false } };
     }
-    // Named by the program's base name: the card and terminal say `python train.py`, not the venv's path.
-    const name = [path.basename(argv[0]), ...argv.slice(1, 3)].join(' ');
-    return runProcess(ctx, { argv, cwd, name, timeoutSeconds: args.timeout_s, python: argv[0] === ctx.python ? ctx.python : undefined, detach: true });
+    return runProcess(ctx, { argv, cwd, name: commandName(argv), timeoutSeconds: args.timeout_s, python: argv[0] === ctx.python ? ctx.python : undefined, detach: true });
   },
 };
 

@@ -19,6 +19,7 @@ import { SlurmRun, submitSlurmJob } from '../exec/slurmRun';
 import { describeSlurm } from '../session/launchPlan';
 import { nextAttempt } from './commandMetrics';
 import { CommandRecord, watchCommand } from './detachedCommand';
+import { commandName, COMMAND_PROPERTIES, userArgv } from './runTools';
 import { ToolDefinition } from './types';
 
 interface SubmitArgs {
@@ -40,9 +41,7 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
   parameters: {
     type: 'object',
     properties: {
-      command: { type: 'array', items: { type: 'string' }, description: 'argv array; the first item is the program ("python" is the user\'s interpreter).' },
-      reason: { type: 'string', description: 'One line for the user: why run this job.' },
-      cwd: { type: 'string', description: 'Workspace-relative working folder of the job (default: the root).' },
+      ...COMMAND_PROPERTIES,
       gpus: { type: 'integer', description: 'GPUs for the job (default: mlIntern.slurm.gpus).' },
       time_limit: { type: 'string', description: 'Time limit as HH:MM:SS or D-HH:MM:SS (default: mlIntern.slurm.timeLimit).' },
     },
@@ -55,7 +54,7 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
     }
     if (!ctx.detached) return { ok: false, output: 'This host cannot follow Slurm jobs; nothing was submitted. Use "ML Intern: Fine-tune" or submit with sbatch in a terminal.' };
     if (args.command.length === 0 || !args.command[0]) return { ok: false, output: 'command is empty: give an argv array such as ["python", "train.py"].' };
-    const argv = args.command[0] === 'python' || args.command[0] === 'python3' ? [ctx.python, ...args.command.slice(1)] : args.command;
+    const argv = userArgv(args.command, ctx.python);
     const settings = ctx.settings.slurm;
     const gpus = args.gpus !== undefined ? Math.max(0, Math.floor(args.gpus)) : Math.max(0, Math.floor(settings.gpus || 0));
     const timeLimit = args.time_limit?.trim() || settings.timeLimit || undefined;
@@ -96,7 +95,7 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
     if (!decision.approved) {
       return { ok: false, output: `The user did not approve submitting the job${decision.reason ? `: ${decision.reason}` : ''}. Nothing was submitted (the batch script is saved as ${rel}).`, data: { approved: false } };
     }
-    const name = [path.basename(argv[0]), ...argv.slice(1, 3)].join(' ');
+    const name = commandName(argv);
     const record: CommandRecord = {
       dir,
       processId: `${ctx.runId}-cmd-${n}`,

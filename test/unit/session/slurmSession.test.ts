@@ -6,7 +6,7 @@
  * the job is found again from the run folder. Needs root and slurm-wlm + munge:
  * without them this FAILS (it does not skip).
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,22 +21,11 @@ import { attachSlurmRun, slurmExit, SlurmRun } from '../../../src/core/exec/slur
 import { DetachedRun, startDetached } from '../../../src/core/exec/detached';
 import { readConfig } from '../../../src/core/recipes/configBlock';
 import { LlmProvider } from '../../../src/core/llm/types';
-import { startTestCluster, TestCluster } from './slurmCluster';
+import { useTestCluster } from './slurmClusterHooks';
 import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
 
 const FAKE_PYTHON = resolve('test/fixtures/trainer/fake-python');
-let cluster: TestCluster;
-
-before(() => {
-  cluster = startTestCluster();
-});
-
-after(() => {
-  if (!cluster) return;
-  const r = cluster.stop();
-  assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(r.left, [], 'every daemon stopped');
-});
+const cluster = useTestCluster();
 
 const request = MEDICAL_QA_REQUEST;
 
@@ -64,7 +53,7 @@ function workspace(): string {
 
 /** The cluster's backend; `jobEnv` reaches the job through sbatch's exported environment. */
 function slurmDeps(jobEnv: Record<string, string>) {
-  return { backend: (extra: Record<string, string> = {}) => new SlurmBackend({ env: { ...cluster.env, ...jobEnv, ...extra }, pollMs: 200 }), pollMs: 200 };
+  return { backend: (extra: Record<string, string> = {}) => new SlurmBackend({ env: { ...cluster().env, ...jobEnv, ...extra }, pollMs: 200 }), pollMs: 200 };
 }
 
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
@@ -148,7 +137,7 @@ test('Slurm target: sbatch script reviewed → job OOMs → playbook fix → res
     for (const id of [first, second]) assert.match(transcript, new RegExp(`as Slurm job ${id} `));
     assert.match(transcript, new RegExp(`Slurm job ${first} ended FAILED \\(exit code 1\\)`));
     assert.match(transcript, new RegExp(`Slurm job ${second} ended COMPLETED \\(exit code 0\\)`));
-    const backend = new SlurmBackend({ env: cluster.env });
+    const backend = new SlurmBackend({ env: cluster().env });
     assert.equal((await backend.state(first)).state, 'FAILED');
     assert.equal((await backend.state(second)).state, 'COMPLETED');
 
@@ -211,7 +200,7 @@ test('Slurm target: Stop cancels the job (scancel); the run is stopped; a reload
     assert.match(jobId, /^\d+$/);
 
     // What a window reload does: find the job from the run folder, still running.
-    const backend = new SlurmBackend({ env: cluster.env });
+    const backend = new SlurmBackend({ env: cluster().env });
     const attached = await attachSlurmRun(runDir, backend, { pollMs: 200 });
     assert.ok(attached instanceof SlurmRun);
     assert.equal(attached.jobId, jobId);
@@ -243,7 +232,7 @@ test('Slurm target: Stop cancels the job (scancel); the run is stopped; a reload
 test('a job Slurm no longer knows is lost; a folder without a job is not a Slurm run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mli-slurm-attach-'));
   try {
-    const backend = new SlurmBackend({ env: cluster.env });
+    const backend = new SlurmBackend({ env: cluster().env });
     assert.equal(await attachSlurmRun(dir, backend), undefined);
     mkdirSync(join(dir, 'logs'));
     writeFileSync(join(dir, 'logs', 'slurm.json'), JSON.stringify({ jobId: '999999', outputFile: join(dir, 'logs', 'slurm-999999.out'), scriptPath: '/x', name: 'x', submittedAt: '' }));

@@ -5,7 +5,7 @@
  * nothing; Stop cancels the job; a host killed mid-job (a window reload) finds the job again and
  * the model gets its real result. Needs root and slurm-wlm + munge: without them this FAILS.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { CommandApprovalRequest } from '../../../src/core/tools/types';
 import { createAgentRegistry } from '../../../src/core/tools/domain';
 import { FAKE_TRAINER, waitFor } from '../exec/helpers';
 import { makeDeps, ScriptedLlm, tempWorkspace } from '../agent/helpers';
-import { startTestCluster, TestCluster } from '../session/slurmCluster';
+import { useTestCluster } from '../session/slurmClusterHooks';
 import { runCli } from '../../../src/cli/main';
 import { CliIo } from '../../../src/cli/command';
 import { startFakeLlmServer } from '../../support/fakeLlmServer';
@@ -30,18 +30,7 @@ const FAKE_SMI = path.resolve(__dirname, '../../fixtures/fake-nvidia-smi');
 const MEDICAL_QA = path.resolve(__dirname, '../../../examples/medical-qa/data/medical_qa.jsonl');
 
 const HOST = path.resolve(__dirname, '../agent/fixtures/agentHost.ts');
-let cluster: TestCluster;
-
-before(() => {
-  cluster = startTestCluster();
-});
-
-after(() => {
-  if (!cluster) return;
-  const r = cluster.stop();
-  assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(r.left, [], 'every daemon stopped');
-});
+const cluster = useTestCluster();
 
 const slurmSettings: Partial<Settings> = {
   executionTarget: 'slurm',
@@ -61,7 +50,7 @@ function agentDeps(llm: ScriptedLlm, o: { root?: string; approvals?: CommandAppr
     },
     detached: {
       launch: (spec, options) => startDetached(spec, { ...options, pollMs: 50 }),
-      slurm: { backend: (extra) => new SlurmBackend({ env: { ...cluster.env, ...extra }, pollMs: 200 }), pollMs: 200 },
+      slurm: { backend: (extra) => new SlurmBackend({ env: { ...cluster().env, ...extra }, pollMs: 200 }), pollMs: 200 },
     },
   });
 }
@@ -80,7 +69,7 @@ function lastToolMessage(req: LlmRequest): string {
 }
 
 function queue(): string {
-  return spawnSync('squeue', ['-h', '-o', '%i %j %T'], { env: cluster.env, encoding: 'utf8' }).stdout.trim();
+  return spawnSync('squeue', ['-h', '-o', '%i %j %T'], { env: cluster().env, encoding: 'utf8' }).stdout.trim();
 }
 
 test('the agent submits its training as a Slurm job; the model gets the exit code and output, the chart its points, the token stays out of the output', { timeout: 120_000 }, async () => {
@@ -182,7 +171,7 @@ test('a host killed mid-job (a window reload): the reopened run finds the job fr
   const root = tempWorkspace('mli-agent-slurm-reload-');
   const host = spawn(process.execPath, ['--import', 'tsx', HOST, root, JSON.stringify(['python', FAKE_TRAINER, '--steps', '40', '--delay-ms', '100', '--logging-steps', '5']), 'slurm'], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: cluster.env,
+    env: cluster().env,
   });
   let out = '';
   host.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -224,7 +213,7 @@ test('the system prompt tells the model where commands run on the Slurm target, 
 /** The CLI's Slurm backend reads this process's environment (as a shell's would): point it at the test cluster meanwhile. */
 async function withClusterEnv<T>(fn: () => Promise<T>): Promise<T> {
   const saved = process.env.SLURM_CONF;
-  process.env.SLURM_CONF = cluster.env.SLURM_CONF;
+  process.env.SLURM_CONF = cluster().env.SLURM_CONF;
   try {
     return await fn();
   } finally {

@@ -4,7 +4,7 @@
  * and the job's PATH holds test/fixtures/fake-nvidia-smi, 2x T4 + 1x A100 80GB, as the real tool
  * prints them). The login node (this process) has no GPU. Needs root and slurm-wlm + munge.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -19,26 +19,15 @@ import { DEFAULT_SETTINGS, Settings } from '../../../src/core/settings';
 import { createAgentRegistry } from '../../../src/core/tools/domain';
 import { LlmRequest } from '../../../src/core/llm/types';
 import { makeDeps, ScriptedLlm, tempWorkspace } from '../agent/helpers';
-import { startTestCluster, TestCluster } from '../session/slurmCluster';
+import { useTestCluster } from '../session/slurmClusterHooks';
 
 const FAKE_SMI = path.resolve(__dirname, '../../fixtures/fake-nvidia-smi');
 const FAKE_PYTHON = path.resolve(__dirname, '../../fixtures/trainer/fake-python');
-let cluster: TestCluster;
-
-before(() => {
-  cluster = startTestCluster();
-});
-
-after(() => {
-  if (!cluster) return;
-  const r = cluster.stop();
-  assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(r.left, [], 'every daemon stopped');
-});
+const cluster = useTestCluster();
 
 /** A backend whose jobs see the fake nvidia-smi (sbatch exports its environment), counting submissions. */
 function gpuBackend(): SlurmBackend & { submitted: number } {
-  const backend = new SlurmBackend({ env: { ...cluster.env, PATH: `${FAKE_SMI}:${cluster.env.PATH}` }, pollMs: 200 }) as SlurmBackend & { submitted: number };
+  const backend = new SlurmBackend({ env: { ...cluster().env, PATH: `${FAKE_SMI}:${cluster().env.PATH}` }, pollMs: 200 }) as SlurmBackend & { submitted: number };
   backend.submitted = 0;
   const submit = backend.submit.bind(backend);
   backend.submit = async (p: string) => {
@@ -52,7 +41,7 @@ const slurm: Settings['slurm'] = { partition: 'debug', gpus: 1, timeLimit: '01:0
 const settings = { executionTarget: 'slurm' as const, slurm };
 
 function queue(): string {
-  return spawnSync('squeue', ['-h', '-o', '%i %T'], { env: cluster.env, encoding: 'utf8' }).stdout.trim();
+  return spawnSync('squeue', ['-h', '-o', '%i %T'], { env: cluster().env, encoding: 'utf8' }).stdout.trim();
 }
 
 test('the login node has no GPU: the report gets a compute node\'s GPUs (libraries stay this machine\'s), and the answer is kept for the next run', { timeout: 120_000 }, async () => {
