@@ -119,13 +119,16 @@ export async function checkComputeNode(o: NodeCheckOptions): Promise<NodeGpus> {
         o.onState?.(jobId, st);
       },
     });
-  } catch {
+  } catch (err) {
     await o.backend.cancel(jobId).catch(() => undefined);
     const pending = last && !isFinalState(last.state) ? ` (it was ${last.state}${last.reason ? `: ${last.reason}` : ''})` : '';
+    const message = err instanceof Error ? err.message : String(err);
     throw new Error(
       o.signal?.aborted
         ? `The GPU check (Slurm job ${jobId}) was cancelled.`
-        : `The cluster did not run the GPU check (Slurm job ${jobId}) in ${where} within ${Math.round((o.waitMs ?? 300_000) / 1000)} s${pending}; it was cancelled.`,
+        : /still [A-Z_]+ after/.test(message)
+          ? `The cluster did not run the GPU check (Slurm job ${jobId}) in ${where} within ${Math.round((o.waitMs ?? 300_000) / 1000)} s${pending}; it was cancelled.`
+          : `Could not follow the GPU check (Slurm job ${jobId}, cancelled): ${message}`,
     );
   }
   const outFile = out.replace('%j', jobId);
