@@ -23,6 +23,7 @@
  * | LOAD_IN_4BIT                | QLoRA: quantize the frozen base to 4-bit NF4               |
  * | BETA                        | DPO/ORPO/KTO strength                                      |
  * | LOGGING_STEPS, EVAL_STEPS, SAVE_STEPS, SAVE_TOTAL_LIMIT | how often to log/evaluate/save |
+ * | RESUME_FROM_CHECKPOINT      | "auto": go on from the newest checkpoint in OUTPUT_DIR; None: start over |
  * | REPORT_TO                   | "trackio", "wandb", "tensorboard" or "none"                |
  * | SYSTEM_PROMPT               | optional system message added to every example             |
  * | COMPLETION_ONLY_LOSS        | SFT: learn the answers only (prompt tokens masked)         |

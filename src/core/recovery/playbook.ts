@@ -6,7 +6,7 @@
  * user, or 'llm' when no rule knows.
  */
 import { compareVersions } from '../recipes/libraryVersions';
-import { ConfigValue } from '../recipes/configBlock';
+import { ConfigValue, readConfig, setConfig } from '../recipes/configBlock';
 import { attnToSdpa, bf16ToFp16, moveKwarg, padWithEos, renameForKwarg, setChatTemplate } from './fixes';
 import { renameKwarg, findKwargs } from './scriptEdits';
 import { asNumber, getParam, isTrue, setParam } from './scriptParams';
@@ -202,6 +202,11 @@ function nanFix(script: string, env: RecoveryEnvironment | undefined, tried: (id
     }
   }
   if (s === script) return tried('nan:stabilise') ? llm('the NaN persists after the stabilising changes') : llm('no learning rate, precision or clipping setting to change');
+  // Checkpoints saved after the loss became NaN hold NaN weights: the stabilised run starts over.
+  if (readConfig(s).RESUME_FROM_CHECKPOINT === 'auto') {
+    s = setConfig(s, 'RESUME_FROM_CHECKPOINT', null);
+    parts.push('starting over (RESUME_FROM_CHECKPOINT → None: later checkpoints may hold NaN weights)');
+  }
   return edit('nan:stabilise', s, `Loss became NaN: ${parts.join(', ')}`);
 }
 

@@ -40,6 +40,7 @@ import { FineTuneRequest, SessionOutcome } from './types';
 import { diskFullMessage, namingDiskFull } from '../util/diskErrors';
 import { defaultPlan, describeSlurm, LaunchPlan, planLaunch, sbatchOutput } from './launchPlan';
 import { archiveJobOutput, defaultSlurmDeps, jobStatusPatch, SessionEndError, SlurmDeps } from './slurmJobs';
+import { checkpointState, CheckpointState, CUT_SHORT } from './checkpoints';
 
 export interface SessionDeps {
   files: FileStore;
@@ -419,8 +420,16 @@ export class FineTuneSession {
     // logged any): keep drawing on it, named as the live process it is again.
     const attempt = Math.max(1, this.attempt);
     this.emit({ type: 'process_started', runId: this.runId, processId: 'training', name: `${path.basename(scriptPath)} (attempt ${attempt}, re-attached)`, argv: [] });
-    const first = await this.watch(run, recorded, 'training');
-    if (run instanceof SlurmRun) await this.afterJob(run, attempt);
+    let first = await this.watch(run, recorded, 'training');
+    if (run instanceof SlurmRun) {
+      try {
+        await this.afterJob(run, attempt);
+      } catch (err) {
+        // Cut short while the window was closed, after a checkpoint: a new job goes on from it.
+        await this.goesOnFrom(err, run, scriptPath, { step: 0, resumes: true }, 0);
+        first = await this.runOnce(scriptPath);
+      }
+    }
     // Exit 0 is not enough: a diverged run (NaN losses, also as transformers 5 prints them) exits 0 too.
     // Success says how many repairs it took, those before the reload included (attempt N: N - 1).
     if (!failedDiagnosis(first)) return this.finish('succeeded', undefined, attempt - 1);
@@ -454,7 +463,7 @@ export class FineTuneSession {
     const plan = this.launchPlan(scriptPath);
     const argv = plan.argv;
     const env = { ...(this.deps.processEnv ? await this.deps.processEnv() : {}), ...(extraEnv ?? {}), PYTHONUNBUFFERED: '1' };
-    if (plan.target === 'slurm' && plan.sbatchPath && plan.outputPattern) return this.submitOnce(plan, env);
+    if (plan.target === 'slurm' && plan.sbatchPath && plan.outputPattern) return this.submitUntilDone(plan, env, scriptPath);
     const run = await this.deps.launch({ argv, cwd, env, runDir: runDirAbs, name: `ML Intern: ${path.basename(scriptPath)} (attempt ${this.attempt})`, python: this.deps.python });
     this.started(run);
     this.emit({ type: 'process_started', runId: this.runId, processId: `attempt-${this.attempt}`, name: path.basename(scriptPath), argv, python: this.deps.python });
@@ -466,8 +475,45 @@ export class FineTuneSession {
     return result;
   }
 
+  /**
+   * The Slurm target: one job, and while the cluster cuts the jobs short (time limit, preemption,
+   * node failure) after they saved a newer checkpoint, the same script again — it goes on from there.
+   */
+  private async submitUntilDone(plan: LaunchPlan, env: Record<string, string>, scriptPath: string): Promise<RunResult> {
+    let resumed = 0;
+    for (;;) {
+      const before = await checkpointState(this.deps.files, scriptPath);
+      const { run, result } = await this.submitOnce(plan, env);
+      try {
+        await this.afterJob(run, this.attempt);
+        return result;
+      } catch (err) {
+        await this.goesOnFrom(err, run, scriptPath, before, resumed++);
+        this.attempt++;
+      }
+    }
+  }
+
+  /**
+   * After a job's end that stops the session (afterJob threw `err`): when the cluster cut it short
+   * and it saved a checkpoint newer than `before`, say that a new job goes on from there; else
+   * throw `err`, saying why nothing goes on.
+   */
+  private async goesOnFrom(err: unknown, run: SlurmRun, scriptPath: string, before: CheckpointState, resumed: number): Promise<void> {
+    const exit = await run.exit;
+    if (!(err instanceof SessionEndError) || !isSlurmExit(exit) || !CUT_SHORT.has(exit.state)) throw err;
+    const now = await checkpointState(this.deps.files, scriptPath);
+    if (!now.resumes || now.step <= before.step || resumed >= this.deps.settings().maxRecoveryAttempts) {
+      throw new SessionEndError(`${exit.message}${whyNotResumed(now, before, resumed)}`, err.state);
+    }
+    const message = `${exit.message.split('. ')[0]}. It saved ${now.folder}: a new job goes on from there (attempt ${this.attempt + 1}).`;
+    await this.say(message);
+    await this.record({ kind: 'note', text: `attempt ${this.attempt}: resubmitting to go on from ${now.folder}` });
+    this.emit({ type: 'run_state', runId: this.runId, state: 'running', message });
+  }
+
   /** One attempt on the Slurm target: sbatch the reviewed script, follow the job, keep its output. */
-  private async submitOnce(plan: LaunchPlan, env: Record<string, string>): Promise<RunResult> {
+  private async submitOnce(plan: LaunchPlan, env: Record<string, string>): Promise<{ run: SlurmRun; result: RunResult }> {
     const slurm = this.deps.slurm ?? defaultSlurmDeps;
     const runDirAbs = this.deps.files.resolve(this.handle.folder);
     const name = `ML Intern: ${path.basename(plan.sbatchPath!)} (attempt ${this.attempt})`;
@@ -496,8 +542,7 @@ export class FineTuneSession {
     await this.handle.updateStatus(jobStatusPatch(await this.handle.readStatus(), run.jobId, this.attempt));
     await this.record({ kind: 'note', text: `attempt ${this.attempt}: submitted ${plan.sbatchPath} as Slurm job ${run.jobId} (runs ${plan.argv.join(' ')}; output ${run.logFile})` });
     const result = await this.watch(run, undefined);
-    await this.afterJob(run, this.attempt);
-    return result;
+    return { run, result };
   }
 
   /** Record how the job ended and keep its output; an end no script change fixes ends the session. */
@@ -568,4 +613,11 @@ export function describeRequest(r: FineTuneRequest): string {
     r.hubRepo ? `push to ${r.hubRepo}` : '',
   ].filter(Boolean);
   return parts.join(', ') + (r.instructions ? `.\nInstructions: ${r.instructions}` : '.');
+}
+
+/** Why a job cut short was not resubmitted, for the end of its message. */
+function whyNotResumed(now: CheckpointState, before: CheckpointState, resumed: number): string {
+  if (!now.resumes) return ' The script does not go on from its checkpoints by itself (RESUME_FROM_CHECKPOINT = "auto" in the recipe\'s CONFIG does): run it again to start over.';
+  if (now.step <= before.step) return now.step ? ` It saved no checkpoint after ${now.folder}: lower SAVE_STEPS, or raise the time limit, so that each job gets further.` : ' It saved no checkpoint before: lower SAVE_STEPS, or raise the time limit.';
+  return ` ${resumed} jobs already went on from checkpoints (mlIntern.maxRecoveryAttempts); run it again to go on from ${now.folder}.`;
 }

@@ -256,3 +256,43 @@ test('how a job ended: exit codes and what to tell the user', () => {
   assert.match(slurmExit('7', { state: 'OUT_OF_MEMORY', exitCode: 0, signal: 9 }).message, /--mem=.*mlIntern\.slurm\.extraDirectives/);
   assert.match(slurmExit('7', { state: 'NODE_FAIL', reason: 'NodeDown' }).message, /NODE_FAIL \(NodeDown\)/);
 });
+
+test('Slurm target: a job stopped at its time limit after saving a checkpoint is resubmitted and goes on from it', { timeout: 300_000 }, async () => {
+  const ws = workspace();
+  try {
+    const files = new NodeFileStore(ws);
+    const events = new RecordingEventSink();
+    // 1000 steps of 100 ms do not fit a one-minute limit (Slurm stops the job 60–90 s in, after
+    // several checkpoints); what is left after the last checkpoint does.
+    const session = await FineTuneSession.create({ ...request, config: { SAVE_STEPS: 50 } }, {
+      files,
+      reviewer: new ScriptedReviewer(),
+      events,
+      runs: new RunStore(files),
+      settings: () => ({ ...settings, slurm: { ...settings.slurm, timeLimit: '00:01:00' } }),
+      python: FAKE_PYTHON,
+      llm: noLlm,
+      launch: async () => {
+        throw new Error('nothing runs on this machine');
+      },
+      approveCommand: async () => ({ approved: true }),
+      slurm: slurmDeps({ FAKE_OOM_ABOVE: '64', FAKE_STEPS: '1000', FAKE_DELAY_MS: '100' }),
+    });
+    const outcome = await session.execute();
+    assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
+    const runDir = join(ws, session.handle.folder);
+    const status = JSON.parse(readFileSync(join(runDir, 'status.json'), 'utf8'));
+    assert.equal(status.slurmJobIds.length, 2, JSON.stringify(status));
+    const transcript = readFileSync(join(runDir, 'transcript.jsonl'), 'utf8');
+    const said = /Slurm job (\d+) reached its time limit \(00:01:00\) and was stopped by Slurm\. It saved ([^ ]+\/checkpoint-(\d+)): a new job goes on from there \(attempt 2\)\./.exec(transcript);
+    assert.ok(said, 'the user is told why a new job starts and from where');
+    assert.equal(said[1], status.slurmJobIds[0]);
+    const step = Number(said[3]);
+    assert.ok(step >= 50 && step < 1000, `checkpoint step ${step}`);
+    assert.match(readFileSync(join(runDir, 'logs', 'attempt-2.log'), 'utf8'), new RegExp(`Resuming from outputs/${session.runId}/checkpoint-${step} `));
+    const second = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>).filter((p) => p.attempt === 2 && 'loss' in p);
+    assert.ok(second.length > 0 && second[0].step > step, `the second job starts after step ${step} (first point: ${second[0]?.step})`);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});

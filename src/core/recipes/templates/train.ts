@@ -122,6 +122,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: TrainingMethod, t:
     { name: 'EVAL_STEPS', value: spec.evalSteps },
     { name: 'SAVE_STEPS', value: spec.saveSteps },
     { name: 'SAVE_TOTAL_LIMIT', value: spec.saveTotalLimit, comment: 'keep only the newest checkpoints on disk' },
+    { name: 'RESUME_FROM_CHECKPOINT', value: 'auto', comment: '"auto": a run cut short (time limit, preemption, crash) goes on from the newest checkpoint in OUTPUT_DIR; None: start over' },
     { name: 'REPORT_TO', value: reportTo, comment: 'metrics tracker: "trackio", "wandb", "tensorboard" or "none"' },
     { name: 'SYSTEM_PROMPT', value: spec.systemPrompt ?? null, comment: 'optional system message for every example (None = none)' },
   );
@@ -273,6 +274,24 @@ def hub_token_available():
     except ImportError:
         return False
     return get_token() is not None
+
+
+def checkpoint_to_resume():
+    """RESUME_FROM_CHECKPOINT as a folder, or for "auto" the newest checkpoint-N the Trainer saved in OUTPUT_DIR (None: start over)."""
+    if not RESUME_FROM_CHECKPOINT:
+        return None
+    if RESUME_FROM_CHECKPOINT != "auto":
+        return RESUME_FROM_CHECKPOINT
+    steps = []
+    if os.path.isdir(OUTPUT_DIR):
+        for name in os.listdir(OUTPUT_DIR):
+            if name.startswith("checkpoint-") and name[len("checkpoint-"):].isdigit() and os.path.isdir(os.path.join(OUTPUT_DIR, name)):
+                steps.append(int(name[len("checkpoint-"):]))
+    if not steps:
+        return None
+    last = os.path.join(OUTPUT_DIR, f"checkpoint-{max(steps)}")
+    print(f"Resuming from {last} (RESUME_FROM_CHECKPOINT = \\"auto\\"; None starts over)")
+    return last
 ${method === 'kto' ? `
 
 def balanced_desirable_weight(labels):
@@ -361,7 +380,7 @@ ${qlora ? `    # Casts norms to fp32 and readies the 4-bit model for training.
     # ---- training
     training_args = ${renderCall(configClass, ck).split('\n').join('\n    ')}
     trainer = ${renderCall(trainerClass, tk).split('\n').join('\n    ')}
-${peft ? '    trainer.model.print_trainable_parameters()\n' : ''}    trainer.train()
+${peft ? '    trainer.model.print_trainable_parameters()\n' : ''}    trainer.train(resume_from_checkpoint=checkpoint_to_resume())
 
     # ---- save, evaluate, push
     trainer.save_model(OUTPUT_DIR)
