@@ -41,6 +41,10 @@ export interface PtyProcess extends RunningProcess {
   resize(cols: number, rows: number): void;
 }
 
+/** After the exit notice: output quiet this long means it all arrived; never wait longer than the max. */
+const QUIET_MS = 100;
+const MAX_SETTLE_MS = 3000;
+
 class PtyRun extends ProcessBase implements PtyProcess {
   readonly pid: number;
   private readonly pty: NodePty.IPty;
@@ -56,10 +60,21 @@ class PtyRun extends ProcessBase implements PtyProcess {
     }
     this.pty = mod.spawn(spec.argv[0], spec.argv.slice(1), { name: env.TERM, cols, rows, cwd: spec.cwd, env });
     this.pid = this.pty.pid;
-    this.pty.onData((d) => this.emitData(d));
+    let lastData = Date.now();
+    this.pty.onData((d) => {
+      lastData = Date.now();
+      this.emitData(d);
+    });
     this.pty.onExit(({ exitCode, signal }) => {
-      // The last output can trail the exit notice by a tick.
-      setTimeout(() => this.finish(exitFrom(exitCode, signal)), 20);
+      // The last output can trail the exit notice, by more than a tick on a busy machine (a lost
+      // traceback tail was seen in CI): finish once the output has been quiet for a moment.
+      const exitedAt = Date.now();
+      const settle = () => {
+        const now = Date.now();
+        if (now - lastData >= QUIET_MS || now - exitedAt >= MAX_SETTLE_MS) this.finish(exitFrom(exitCode, signal));
+        else setTimeout(settle, QUIET_MS / 4);
+      };
+      setTimeout(settle, 20);
     });
   }
 
