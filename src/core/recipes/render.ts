@@ -21,6 +21,8 @@ export interface RecipeFile {
 export interface RecipeCommand {
   argv: string[];
   description: string;
+  /** Loads models (a GPU's or a lot of RAM's work): on the Slurm target it runs as a job on a compute node. */
+  heavy?: boolean;
 }
 
 export interface RenderedRecipe {

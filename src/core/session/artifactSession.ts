@@ -29,6 +29,9 @@ import { RecipeCommand, RecipeFile, RecipeSpec, renderRecipe, setConfig, SpecErr
 import { fromScriptFolder } from '../recipes/scriptPaths';
 import { diagnose } from '../recovery';
 import { DetachedRun } from '../exec/detached';
+import { endsWithoutRepair, isSlurmExit, SlurmRun, submitSlurmJob } from '../exec/slurmRun';
+import { describeSlurm, jobScriptSpec, sbatchFrom } from './launchPlan';
+import { defaultSlurmDeps } from './slurmJobs';
 import { recipeEnvironment } from './envAdapters';
 import { SessionDeps } from './fineTuneSession';
 import { watchRun } from './trainingRunner';
@@ -134,7 +137,7 @@ export async function planArtifact(r: ArtifactRequest, ws: WorkspaceView, deps: 
       }
       const rendered = renderRecipe({ method: 'eval', baseModel, modelPath: local ? fromScriptFolder(r.model, folder) : r.model, adapter: info.isAdapter ? 'lora' : 'full', evalTasks: r.tasks }, { env });
       const limit = r.limit && r.limit > 0 ? Math.floor(r.limit) : undefined;
-      const commands = rendered.commands.map((c) => (limit && c.argv[0] === 'lighteval' ? { argv: [...c.argv, '--max-samples', String(limit)], description: `${c.description} (${limit} samples per task)` } : c));
+      const commands = rendered.commands.map((c) => (limit && c.argv[0] === 'lighteval' ? { ...c, argv: [...c.argv, '--max-samples', String(limit)], description: `${c.description} (${limit} samples per task)` } : c));
       const notes = [...rendered.notes];
       if (limit) notes.push(`Scores on ${limit} samples per task are a quick estimate, not the published benchmark numbers.`);
       return { folder, files: rendered.files, commands, notes, comparisonFile: `${folder}/results/comparison.json` };
@@ -152,7 +155,7 @@ export async function planArtifact(r: ArtifactRequest, ws: WorkspaceView, deps: 
       return {
         folder,
         files: [{ path: 'merge_adapter.py', content: setConfig(file.content, 'MERGED_DIR', mergedDir), description: `Merges the LoRA adapter ${r.adapter} into ${r.baseModel} (peft merge_and_unload) and saves it to ${r.output}` }],
-        commands: [{ argv: ['python', 'merge_adapter.py'], description: `Merge ${r.adapter} into ${r.baseModel} and save the model to ${r.output}` }],
+        commands: [{ argv: ['python', 'merge_adapter.py'], description: `Merge ${r.adapter} into ${r.baseModel} and save the model to ${r.output}`, heavy: true }],
         notes,
       };
     }
@@ -336,14 +339,37 @@ export class ArtifactSession {
     return [resolveProgram(command.argv[0], this.deps.python), ...command.argv.slice(1)];
   }
 
+  /** On the Slurm target a step that loads models runs as a batch job on a compute node, not on the login node. */
+  private onNode(command: RecipeCommand): boolean {
+    return this.deps.settings().executionTarget === 'slurm' && command.heavy === true;
+  }
+
+  /** A node step's batch script (mlIntern.slurm.*), kept as scripts/step-N.sbatch in the run folder. */
+  private async jobScript(plan: ArtifactPlan, i: number): Promise<{ path: string; text: string; spec: ReturnType<typeof jobScriptSpec> }> {
+    const settings = this.deps.settings().slurm;
+    const spec = jobScriptSpec(settings, {
+      jobName: `ml-intern-${this.runId}-step-${i + 1}`,
+      gpus: Math.max(0, Math.floor(settings.gpus || 0)),
+      command: this.argv(plan.commands[i]),
+      records: path.join(this.deps.files.resolve(this.handle.folder), 'logs', `step-${i + 1}`),
+      workdir: this.deps.files.resolve(plan.folder),
+      python: this.deps.python,
+    });
+    const text = sbatchFrom(spec);
+    const rel = await this.handle.writeFile(`scripts/step-${i + 1}.sbatch`, text);
+    return { path: this.deps.files.resolve(rel), text, spec };
+  }
+
   /** Ask for every command before the first one starts: a refusal never leaves a half-done sequence. */
   private async approveAll(plan: ArtifactPlan): Promise<SessionOutcome | undefined> {
     for (const [i, command] of plan.commands.entries()) {
       const steps = plan.commands.length > 1 ? ` (step ${i + 1} of ${plan.commands.length})` : '';
-      const decision = await this.gate.approveCommand(
-        { argv: this.argv(command), reason: `${command.description}${steps}`, origin: 'recipe', tool: 'run', cwd: plan.folder, ...(i === 0 && plan.commands.length > 1 ? { detail: `Then:\n${plan.commands.slice(1).map((c) => `- ${c.argv.join(' ')}`).join('\n')}` } : {}) },
-        this.abort.signal,
-      );
+      const then = i === 0 && plan.commands.length > 1 ? `Then:\n${plan.commands.slice(1).map((c) => `- ${c.argv.join(' ')}${this.onNode(c) ? ' (a Slurm job)' : ''}`).join('\n')}` : '';
+      const job = this.onNode(command) ? await this.jobScript(plan, i) : undefined;
+      const request = job
+        ? { argv: ['sbatch', job.path], reason: `${command.description}${steps} — Slurm job: ${describeSlurm(this.deps.settings(), job.spec.gpus ?? 0)}`, detail: [job.text, then].filter(Boolean).join('\n') }
+        : { argv: this.argv(command), reason: `${command.description}${steps}`, ...(then ? { detail: then } : {}) };
+      const decision = await this.gate.approveCommand({ ...request, origin: 'recipe', tool: 'run', cwd: plan.folder }, this.abort.signal);
       if (!decision.approved) {
         const message = `Not started: \`${command.argv.join(' ')}\` was not approved${decision.reason ? ` (${decision.reason})` : ''}. The scripts are saved in ${plan.folder}/.`;
         await this.setState('stopped', message);
@@ -366,22 +392,29 @@ export class ArtifactSession {
     const env = { ...(this.deps.processEnv ? await this.deps.processEnv() : {}), PYTHONUNBUFFERED: '1' };
     await this.setState('running', `Step ${step} of ${plan.commands.length}: ${command.description}`);
     let run: DetachedRun;
-    try {
-      run = await this.deps.launch({ argv, cwd: this.deps.files.resolve(plan.folder), env, runDir: runDirAbs, name: `ML Intern: ${command.argv.slice(0, 2).join(' ')}`, python: this.deps.python });
-    } catch (err) {
-      // The launcher could not start the program at all (not installed, not executable).
-      const text = err instanceof Error ? err.message : String(err);
-      if (!/could not start/.test(text)) throw err;
-      await fs.copyFile(path.join(runDirAbs, 'logs', 'train.log'), path.join(runDirAbs, 'logs', `step-${step}.log`)).catch(() => undefined);
-      return this.failStep(plan, i, 127, this.notInstalled(command), text);
+    if (this.onNode(command)) {
+      const submitted = await this.submitStep(plan, i, env);
+      if ('failed' in submitted) return submitted.failed;
+      run = submitted.run;
+    } else {
+      try {
+        run = await this.deps.launch({ argv, cwd: this.deps.files.resolve(plan.folder), env, runDir: runDirAbs, name: `ML Intern: ${command.argv.slice(0, 2).join(' ')}`, python: this.deps.python });
+      } catch (err) {
+        // The launcher could not start the program at all (not installed, not executable).
+        const text = err instanceof Error ? err.message : String(err);
+        if (!/could not start/.test(text)) throw err;
+        await fs.copyFile(path.join(runDirAbs, 'logs', 'train.log'), path.join(runDirAbs, 'logs', `step-${step}.log`)).catch(() => undefined);
+        return this.failStep(plan, i, 127, this.notInstalled(command), text);
+      }
     }
     // From here on Stop reaches it and a failure keeps following it, even before the lines below are written (they may fail).
     this.current = { run, step, plan };
     // Stopped while it was starting: it must not go on without anyone watching it.
     if (this.abort.signal.aborted) void run.stop('stopped by the user');
-    this.emit({ type: 'process_started', runId: this.runId, processId: `step-${step}`, name: command.argv.slice(0, 2).join(' '), argv, python: this.deps.python });
+    const job = run instanceof SlurmRun ? `Slurm job ${run.jobId}` : `pid ${run.pid}`;
+    this.emit({ type: 'process_started', runId: this.runId, processId: `step-${step}`, name: `${run instanceof SlurmRun ? `${job}: ` : ''}${command.argv.slice(0, 2).join(' ')}`, argv, python: this.deps.python });
     await this.handle.updateStatus({ pid: run.pid, step } as never);
-    await this.record({ kind: 'note', text: `step ${step}: started ${argv.join(' ')} in ${plan.folder} (pid ${run.pid})` });
+    await this.record({ kind: 'note', text: `step ${step}: started ${argv.join(' ')} in ${plan.folder} (${job})` });
     const result = await this.watch(run, step, plan);
     const kept = path.join(runDirAbs, 'logs', `step-${step}.log`);
     await fs.copyFile(run.logFile, kept).catch(() => undefined);
@@ -391,10 +424,40 @@ export class ArtifactSession {
       await this.setState('stopped', 'The run was stopped.');
       return { kind: 'stopped', summary: 'stopped' };
     }
+    // The cluster ended the job (time limit, an outside cancel, a node failure): its word, not a log diagnosis.
+    const exit = run instanceof SlurmRun ? await run.exit : undefined;
+    if (exit && isSlurmExit(exit) && endsWithoutRepair(exit)) {
+      return this.failStep(plan, i, result.exitCode, { category: 'slurm', summary: exit.message, fix: 'Change the mlIntern.slurm.* settings if the cluster asks for it, then run the command again.' });
+    }
     if (result.exitCode === 127 && /could not start/.test(result.logText)) return this.failStep(plan, i, 127, this.notInstalled(command), result.logText);
     const d = diagnose(result.logText);
     await this.record({ kind: 'note', text: `step ${step} diagnosis: ${d.category}: ${d.summary}` });
     return this.failStep(plan, i, result.exitCode, { category: d.category, summary: d.summary, fix: d.fix.description });
+  }
+
+  /** Submit a node step's batch script; a refusal by sbatch fails the step with what to check. */
+  private async submitStep(plan: ArtifactPlan, i: number, env: Record<string, string>): Promise<{ run: SlurmRun } | { failed: SessionOutcome }> {
+    const step = i + 1;
+    const job = await this.jobScript(plan, i);
+    const slurm = this.deps.slurm ?? defaultSlurmDeps;
+    const name = `ML Intern: ${plan.commands[i].argv.slice(0, 2).join(' ')} (step ${step})`;
+    let run: SlurmRun | undefined;
+    try {
+      run = await submitSlurmJob(
+        slurm.backend(env),
+        { scriptPath: job.path, runDir: this.deps.files.resolve(this.handle.folder), name, outputPattern: job.spec.outputFile, records: path.dirname(job.spec.outputFile) },
+        {
+          ...(slurm.pollMs ? { pollMs: slurm.pollMs } : {}),
+          ...(job.spec.timeLimit ? { timeLimit: job.spec.timeLimit } : {}),
+          onState: (s) => void this.setState('running', `Step ${step} of ${plan.commands.length}: Slurm job ${run?.jobId ?? ''} ${s.state}${s.reason && s.reason !== 'None' ? ` (${s.reason})` : ''}`).catch(() => undefined),
+        },
+      );
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return { failed: await this.failStep(plan, i, 1, { category: 'slurm', summary: `Submitting ${job.path} to Slurm failed: ${why}.`, fix: 'Check the mlIntern.slurm.* settings (partition, GPUs, time limit, extra directives) against `sinfo`.' }) };
+    }
+    this.deps.showRun?.(run, `${plan.commands[i].argv.slice(0, 2).join(' ')} — Slurm job ${run.jobId} (step ${step})`);
+    return { run };
   }
 
   /** Follow one command's process to its end (output, progress, metrics to the panel). */

@@ -123,18 +123,9 @@ export function planLaunch(o: PlanInput): { plan: LaunchPlan; files: LaunchFile[
     const outputPattern = path.join(o.runDirAbs, 'logs', 'slurm-%j.out');
     files.push({
       name: SBATCH_NAME,
-      content: sbatchFrom({
-        jobName: `ml-intern-${o.runId}`,
-        ...(s.partition ? { partition: s.partition } : {}),
-        ...(gpus > 0 ? { gpus } : {}),
-        ...(s.timeLimit ? { timeLimit: s.timeLimit } : {}),
-        extraDirectives: s.extraDirectives ?? [],
-        command: argv,
-        outputFile: outputPattern,
-        workdir: o.folderAbs,
-        // The user's interpreter runs the pump too (the job's node has it; python3 may be older).
-        redactOutput: { python: /python[0-9.]*$/.test(path.basename(argv[0])) ? argv[0] : 'python3', pump: path.join(o.runDirAbs, 'logs', PUMP_NAME) },
-      }),
+      content: sbatchFrom(
+        jobScriptSpec(s, { jobName: `ml-intern-${o.runId}`, gpus, command: argv, records: path.join(o.runDirAbs, 'logs'), workdir: o.folderAbs, python: o.python }),
+      ),
       description: `Slurm batch script: ${describeSlurm(o.settings, gpus)}; output to the run folder (logs/slurm-<job id>.out)`,
     });
     Object.assign(plan, { sbatchPath: `${o.folder}/${SBATCH_NAME}`, outputPattern, ...(s.timeLimit ? { timeLimit: s.timeLimit } : {}) });
@@ -156,8 +147,32 @@ export function sbatchOutput(script: string, workdirAbs: string): string {
   return path.isAbsolute(value) ? value : path.join(workdirAbs, value);
 }
 
+/**
+ * The batch script of one command from the mlIntern.slurm.* settings: output to `records`
+ * (slurm-<job id>.out), piped through the redaction pump there, run from `workdir`. Shared by the
+ * fine-tune session's train.sbatch, the agent's submit_job and the Evaluate/Merge steps.
+ */
+export function jobScriptSpec(
+  s: Settings['slurm'],
+  o: { jobName: string; gpus: number; timeLimit?: string; command: string[]; records: string; workdir: string; python: string },
+): Parameters<typeof renderSbatch>[0] {
+  const timeLimit = o.timeLimit ?? s.timeLimit;
+  return {
+    jobName: o.jobName,
+    ...(s.partition ? { partition: s.partition } : {}),
+    ...(o.gpus > 0 ? { gpus: o.gpus } : {}),
+    ...(timeLimit ? { timeLimit } : {}),
+    extraDirectives: s.extraDirectives ?? [],
+    command: o.command,
+    outputFile: path.join(o.records, 'slurm-%j.out'),
+    workdir: o.workdir,
+    // The user's interpreter runs the pump too (the job's node has it; python3 there may be older).
+    redactOutput: { python: /python[0-9.]*$/.test(path.basename(o.command[0])) ? o.command[0] : /python[0-9.]*$/.test(path.basename(o.python)) ? o.python : 'python3', pump: path.join(o.records, PUMP_NAME) },
+  };
+}
+
 /** renderSbatch, with its refusals naming the settings they come from. */
-function sbatchFrom(spec: Parameters<typeof renderSbatch>[0]): string {
+export function sbatchFrom(spec: Parameters<typeof renderSbatch>[0]): string {
   try {
     return renderSbatch(spec);
   } catch (err) {

@@ -12,11 +12,9 @@
  * Secrets (HF_TOKEN) reach the job through sbatch's exported environment, never the script.
  */
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { renderSbatch } from '../exec/slurm';
-import { PUMP_NAME } from '../exec/launcherScript';
 import { SlurmRun, submitSlurmJob } from '../exec/slurmRun';
-import { describeSlurm } from '../session/launchPlan';
+import { describeSlurm, jobScriptSpec } from '../session/launchPlan';
 import { nextAttempt } from './commandMetrics';
 import { CommandRecord, watchCommand } from './detachedCommand';
 import { commandName, COMMAND_PROPERTIES, userArgv } from './runTools';
@@ -63,21 +61,11 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
     const records = ctx.files.resolve(dir);
     // Taken now, so a refused job does not give its number to the next command.
     await fs.mkdir(records, { recursive: true });
-    const outputPattern = path.join(records, 'slurm-%j.out');
+    const spec = jobScriptSpec(settings, { jobName: `ml-intern-${ctx.runId}-cmd-${n}`, gpus, timeLimit, command: argv, records, workdir: ctx.files.resolve(args.cwd || '.'), python: ctx.python });
+    const outputPattern = spec.outputFile;
     let script: string;
     try {
-      script = renderSbatch({
-        jobName: `ml-intern-${ctx.runId}-cmd-${n}`,
-        ...(settings.partition ? { partition: settings.partition } : {}),
-        ...(gpus > 0 ? { gpus } : {}),
-        ...(timeLimit ? { timeLimit } : {}),
-        extraDirectives: settings.extraDirectives ?? [],
-        command: argv,
-        outputFile: outputPattern,
-        workdir: ctx.files.resolve(args.cwd || '.'),
-        // The user's interpreter runs the pump too: the job's node has it (python3 there may be older).
-        redactOutput: { python: /python[0-9.]*$/.test(path.basename(argv[0])) ? argv[0] : 'python3', pump: path.join(records, PUMP_NAME) },
-      });
+      script = renderSbatch(spec);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       return { ok: false, output: `No job was submitted: ${why}. Give another time_limit, or ask the user to fix mlIntern.slurm.* in the settings.` };

@@ -8,6 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -293,6 +294,71 @@ test('Slurm target: a job stopped at its time limit after saving a checkpoint is
     const second = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>).filter((p) => p.attempt === 2 && 'loss' in p);
     assert.ok(second.length > 0 && second[0].step > step, `the second job starts after step ${step} (first point: ${second[0]?.step})`);
   } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+/** Take the test node down (its jobs end NODE_FAIL, as when a node dies) and bring it back. */
+function nodeState(state: 'DOWN' | 'RESUME'): void {
+  const node = spawnSync('hostname', ['-s'], { encoding: 'utf8' }).stdout.trim();
+  spawnSync('scontrol', ['update', `NodeName=${node}`, `State=${state}`, ...(state === 'DOWN' ? ['Reason=ml-intern-test'] : [])], { env: cluster().env, encoding: 'utf8' });
+}
+
+function nodeFailSession(ws: string, saveSteps: number, steps: number) {
+  const files = new NodeFileStore(ws);
+  return FineTuneSession.create({ ...request, config: { SAVE_STEPS: saveSteps } }, {
+    files,
+    reviewer: new ScriptedReviewer(),
+    events: new RecordingEventSink(),
+    runs: new RunStore(files),
+    // --no-requeue: the job ends NODE_FAIL instead of being requeued by Slurm itself.
+    settings: () => ({ ...settings, slurm: { ...settings.slurm, extraDirectives: [...settings.slurm.extraDirectives, '--no-requeue'] } }),
+    python: FAKE_PYTHON,
+    llm: noLlm,
+    launch: async () => {
+      throw new Error('nothing runs on this machine');
+    },
+    approveCommand: async () => ({ approved: true }),
+    slurm: slurmDeps({ FAKE_OOM_ABOVE: '64', FAKE_STEPS: String(steps), FAKE_DELAY_MS: '40' }),
+  });
+}
+
+test('Slurm target: a job lost to a node failure after a checkpoint goes on from it in a new job', { timeout: 120_000 }, async () => {
+  const ws = workspace();
+  try {
+    const session = await nodeFailSession(ws, 20, 300);
+    const done = session.execute();
+    const outputs = join(ws, scriptFolder(request), 'outputs', session.runId);
+    await until('a checkpoint', () => existsSync(join(outputs, 'checkpoint-40')));
+    nodeState('DOWN');
+    const transcript = join(ws, session.handle.folder, 'transcript.jsonl');
+    await until('the resubmission', () => /a new job goes on from there/.test(readFileSync(transcript, 'utf8')));
+    nodeState('RESUME');
+    const outcome = await done;
+    assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
+    assert.match(readFileSync(transcript, 'utf8'), /Slurm job \d+ ended NODE_FAIL \(NodeDown\): the cluster stopped it, not the script\. It saved [^ ]+\/checkpoint-\d+: a new job goes on from there \(attempt 2\)\./);
+    assert.match(readFileSync(join(ws, session.handle.folder, 'logs', 'attempt-2.log'), 'utf8'), /Resuming from outputs\/[^ ]+\/checkpoint-\d+ /);
+  } finally {
+    nodeState('RESUME');
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('Slurm target: a job lost to a node failure before its first checkpoint ends the run, saying how to get further next time', { timeout: 120_000 }, async () => {
+  const ws = workspace();
+  try {
+    const session = await nodeFailSession(ws, 100_000, 300);
+    const done = session.execute();
+    await until('the job to log', () => existsSync(join(ws, session.handle.folder, 'metrics.jsonl')) && readFileSync(join(ws, session.handle.folder, 'metrics.jsonl'), 'utf8').includes('"loss"'));
+    nodeState('DOWN');
+    const outcome = await done;
+    nodeState('RESUME');
+    assert.equal(outcome.kind, 'failed', JSON.stringify(outcome));
+    assert.match(outcome.summary, /Slurm job \d+ ended NODE_FAIL .* It saved no checkpoint before: lower SAVE_STEPS, or raise the time limit\./);
+    const status = JSON.parse(readFileSync(join(ws, session.handle.folder, 'status.json'), 'utf8'));
+    assert.equal(status.slurmJobIds.length, 1, 'nothing was resubmitted');
+  } finally {
+    nodeState('RESUME');
     rmSync(ws, { recursive: true, force: true });
   }
 });

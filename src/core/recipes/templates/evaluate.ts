@@ -9,7 +9,7 @@ import { pyStr } from './pyutil';
 
 export interface EvalRecipe {
   files: { path: string; content: string; description: string }[];
-  commands: { argv: string[]; description: string }[];
+  commands: { argv: string[]; description: string; heavy?: boolean }[];
   notes: string[];
 }
 
@@ -134,11 +134,11 @@ if __name__ == "__main__":
 
   const files = [{ path: 'compare_results.py', content: compare, description: 'Prints base vs trained scores and writes results/comparison.json' }];
   if (isAdapter) files.unshift({ path: 'merge_adapter.py', content: mergeScript, description: 'Merges the LoRA adapter into the base model for evaluation' });
-  const commands: { argv: string[]; description: string }[] = [];
-  if (isAdapter) commands.push({ argv: ['python', 'merge_adapter.py'], description: `Merge the adapter in ${trained} into ${spec.baseModel}` });
+  const commands: { argv: string[]; description: string; heavy?: boolean }[] = [];
+  if (isAdapter) commands.push({ argv: ['python', 'merge_adapter.py'], description: `Merge the adapter in ${trained} into ${spec.baseModel}`, heavy: true });
   commands.push(
-    { argv: ['lighteval', 'accelerate', `${modelArg}=${spec.baseModel},dtype=${dtype}`, tasks, '--output-dir', 'results/base'], description: `Evaluate the base model on ${spec.evalTasks.join(', ')}` },
-    { argv: ['lighteval', 'accelerate', `${modelArg}=${evaluated},dtype=${dtype}`, tasks, '--output-dir', 'results/trained'], description: `Evaluate the trained model on ${spec.evalTasks.join(', ')}` },
+    { argv: ['lighteval', 'accelerate', `${modelArg}=${spec.baseModel},dtype=${dtype}`, tasks, '--output-dir', 'results/base'], description: `Evaluate the base model on ${spec.evalTasks.join(', ')}`, heavy: true },
+    { argv: ['lighteval', 'accelerate', `${modelArg}=${evaluated},dtype=${dtype}`, tasks, '--output-dir', 'results/trained'], description: `Evaluate the trained model on ${spec.evalTasks.join(', ')}`, heavy: true },
     { argv: ['python', 'compare_results.py'], description: 'Print the base-vs-trained table and write results/comparison.json' },
   );
   notes.push('MMLU (57 subjects, 5-shot) takes about an hour for an 8B model on one GPU; GSM8K (1,319 problems, generative) about as long.');

@@ -51,7 +51,9 @@ function layersOf(spec: ResolvedSpec): number {
 
 export function renderMerge(spec: ResolvedSpec): EvalRecipe {
   const files = [{ path: 'config.yaml', content: mergeYaml(spec), description: `mergekit ${spec.mergeMethod} config` }];
-  const commands = [{ argv: ['mergekit-yaml', 'config.yaml', `./${spec.outputDir}`, '--cuda'], description: `Merge into ./${spec.outputDir} on the GPU (drop --cuda to merge on CPU)` }];
+  const commands: { argv: string[]; description: string; heavy?: boolean }[] = [
+    { argv: ['mergekit-yaml', 'config.yaml', `./${spec.outputDir}`, '--cuda'], description: `Merge into ./${spec.outputDir} on the GPU (drop --cuda to merge on CPU)`, heavy: true },
+  ];
   const notes = ['Install mergekit with pip install mergekit. The merged models must share one architecture and tokenizer.'];
   if (spec.hubRepo) {
     commands.push({ argv: ['huggingface-cli', 'upload', spec.hubRepo, `./${spec.outputDir}`, '.'], description: `Upload the merged model to ${spec.hubRepo} (token from HF_TOKEN or huggingface-cli login)` });
