@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
@@ -19,19 +19,11 @@ import { startDetached } from '../../../src/core/exec/detached';
 import { readConfig } from '../../../src/core/recipes/configBlock';
 import { CommandApprovalRequest } from '../../../src/core/tools/types';
 import { FullDiskStore, snapshotFiles } from '../../support/fullDiskStore';
+import { ADAPTER, artifactWorkspace, BASE } from './artifactWorkspace';
 
 const FAKE_PYTHON = resolve('test/fixtures/eval/fake-python');
-const ADAPTER = 'sft-qwen/outputs/run1';
-const BASE = 'Qwen/Qwen2.5-0.5B-Instruct';
 
-function workspace(): string {
-  const ws = mkdtempSync(join(tmpdir(), 'ml-intern-artifact-'));
-  cpSync('examples/medical-qa', ws, { recursive: true });
-  mkdirSync(join(ws, ADAPTER), { recursive: true });
-  writeFileSync(join(ws, ADAPTER, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: BASE, peft_type: 'LORA', r: 16 }));
-  writeFileSync(join(ws, ADAPTER, 'adapter_model.safetensors'), 'weights');
-  return ws;
-}
+const workspace = () => artifactWorkspace();
 
 interface Harness {
   deps: ArtifactDeps;

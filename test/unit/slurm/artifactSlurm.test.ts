@@ -7,8 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
 import { RecordingEventSink, ScriptedReviewer } from '../../../src/core/testing/memoryPorts';
@@ -19,20 +18,12 @@ import { startDetached } from '../../../src/core/exec/detached';
 import { SlurmBackend } from '../../../src/core/exec/slurm';
 import { CommandApprovalRequest } from '../../../src/core/tools/types';
 import { useTestCluster } from '../session/slurmClusterHooks';
+import { ADAPTER, artifactWorkspace } from '../session/artifactWorkspace';
 
 const cluster = useTestCluster();
 const FAKE_PYTHON = resolve('test/fixtures/eval/fake-python');
-const ADAPTER = 'sft-qwen/outputs/run1';
-const BASE = 'Qwen/Qwen2.5-0.5B-Instruct';
 
-function workspace(): string {
-  const ws = mkdtempSync(join(tmpdir(), 'ml-intern-artifact-slurm-'));
-  cpSync('examples/medical-qa', ws, { recursive: true });
-  mkdirSync(join(ws, ADAPTER), { recursive: true });
-  writeFileSync(join(ws, ADAPTER, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: BASE, peft_type: 'LORA', r: 16 }));
-  writeFileSync(join(ws, ADAPTER, 'adapter_model.safetensors'), 'weights');
-  return ws;
-}
+const workspace = () => artifactWorkspace('ml-intern-artifact-slurm-');
 
 function session(ws: string, slurm: Settings['slurm']) {
   const files = new NodeFileStore(ws);
