@@ -36,7 +36,12 @@ export async function checkpointState(files: FileStore, scriptPath: string): Pro
   } catch {
     return { step: 0, resumes };
   }
-  const steps = names.map((n) => /^checkpoint-(\d+)$/.exec(n)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]));
+  const candidates = names.map((n) => /^checkpoint-(\d+)$/.exec(n)).filter((m): m is RegExpExecArray => m !== null);
+  // Complete ones only, as the script decides: the Trainer writes trainer_state.json last.
+  const steps: number[] = [];
+  for (const m of candidates) {
+    if (await fs.access(files.resolve(path.join(dir, m[0], 'trainer_state.json'))).then(() => true, () => false)) steps.push(Number(m[1]));
+  }
   if (!steps.length) return { step: 0, resumes };
   const step = Math.max(...steps);
   return { step, folder: path.join(dir, `checkpoint-${step}`), resumes };

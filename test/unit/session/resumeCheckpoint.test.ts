@@ -7,7 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
@@ -16,7 +17,9 @@ import { RunStore } from '../../../src/core/runs/runStore';
 import { DEFAULT_SETTINGS } from '../../../src/core/settings';
 import { FineTuneSession, scriptFolder } from '../../../src/core/session/fineTuneSession';
 import { startDetached } from '../../../src/core/exec/detached';
-import { readConfig } from '../../../src/core/recipes/configBlock';
+import { readConfig, setConfig } from '../../../src/core/recipes/configBlock';
+import { renderRecipe } from '../../../src/core/recipes';
+import { checkpointState } from '../../../src/core/session/checkpoints';
 import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
 
 const FAKE_PYTHON = resolve('test/fixtures/trainer/fake-python');
@@ -88,4 +91,27 @@ test('a NaN loss: the stabilising fix starts over (RESUME_FROM_CHECKPOINT → No
   assert.ok(existsSync(join(r.folder, 'logs', 'attempt-2.log')));
   assert.doesNotMatch(readFileSync(join(r.folder, 'logs', 'attempt-2.log'), 'utf8'), /Resuming from/);
   assert.deepEqual(r.lossSteps(2).slice(0, 2), [5, 10], 'the second attempt starts at step 1');
+});
+
+test('a checkpoint folder the Trainer did not finish (no trainer_state.json: killed while saving) is skipped, by the script and by the session', async () => {
+  const ws = mkdtempSync(join(tmpdir(), 'ml-intern-ckpt-'));
+  const out = join(ws, 'sft', 'outputs', 'run1');
+  for (const step of [10, 20]) {
+    mkdirSync(join(out, `checkpoint-${step}`), { recursive: true });
+    writeFileSync(join(out, `checkpoint-${step}`, 'trainer_state.json'), `{"global_step": ${step}}`);
+  }
+  mkdirSync(join(out, 'checkpoint-30'));
+  writeFileSync(join(out, 'checkpoint-30', 'adapter_model.safetensors'), 'half-written');
+  const rendered = renderRecipe({ ...MEDICAL_QA_REQUEST, outputDir: 'outputs/run1' } as never).files.find((f) => f.path === 'train.py')!.content;
+  writeFileSync(join(ws, 'sft', 'train.py'), rendered);
+  // The script's own function, run by Python from the script's folder.
+  const fn = /\ndef checkpoint_to_resume\(\):[\s\S]*?\n    return last\n/.exec(rendered)![0];
+  const py = spawnSync('python3', ['-c', `import os\nRESUME_FROM_CHECKPOINT = "auto"\nOUTPUT_DIR = "outputs/run1"\n${fn}\nprint("->", checkpoint_to_resume())`], { cwd: join(ws, 'sft'), encoding: 'utf8' });
+  assert.equal(py.status, 0, py.stderr);
+  assert.match(py.stdout, /Resuming from outputs\/run1\/checkpoint-20 /);
+  assert.match(py.stdout, /-> outputs\/run1\/checkpoint-20\n/);
+  const files = new NodeFileStore(ws);
+  assert.deepEqual(await checkpointState(files, 'sft/train.py'), { step: 20, folder: 'sft/outputs/run1/checkpoint-20', resumes: true });
+  writeFileSync(join(ws, 'sft', 'train.py'), setConfig(rendered, 'RESUME_FROM_CHECKPOINT', null));
+  assert.equal((await checkpointState(files, 'sft/train.py')).resumes, false);
 });

@@ -277,7 +277,10 @@ def hub_token_available():
 
 
 def checkpoint_to_resume():
-    """RESUME_FROM_CHECKPOINT as a folder, or for "auto" the newest checkpoint-N the Trainer saved in OUTPUT_DIR (None: start over)."""
+    """RESUME_FROM_CHECKPOINT as a folder, or for "auto" the newest complete checkpoint-N in OUTPUT_DIR (None: start over).
+
+    Complete: the Trainer writes trainer_state.json last, so a job killed while saving (a time limit)
+    leaves a folder without it, which is skipped."""
     if not RESUME_FROM_CHECKPOINT:
         return None
     if RESUME_FROM_CHECKPOINT != "auto":
@@ -285,7 +288,7 @@ def checkpoint_to_resume():
     steps = []
     if os.path.isdir(OUTPUT_DIR):
         for name in os.listdir(OUTPUT_DIR):
-            if name.startswith("checkpoint-") and name[len("checkpoint-"):].isdigit() and os.path.isdir(os.path.join(OUTPUT_DIR, name)):
+            if name.startswith("checkpoint-") and name[len("checkpoint-"):].isdigit() and os.path.isfile(os.path.join(OUTPUT_DIR, name, "trainer_state.json")):
                 steps.append(int(name[len("checkpoint-"):]))
     if not steps:
         return None
