@@ -212,6 +212,8 @@ export class ArtifactSession {
   readonly abort = new AbortController();
   /** The command's process from its start until it is seen to end: Stop reaches it, and a failure keeps following it. */
   private current: RunningStep | undefined;
+  /** The approved batch scripts of the node steps, by step index. */
+  private readonly jobScripts = new Map<number, JobScript>();
 
   private constructor(
     readonly handle: RunHandle,
@@ -344,8 +346,14 @@ export class ArtifactSession {
     return this.deps.settings().executionTarget === 'slurm' && command.heavy === true;
   }
 
-  /** A node step's batch script (mlIntern.slurm.*), kept as scripts/step-N.sbatch in the run folder. */
-  private async jobScript(plan: ArtifactPlan, i: number): Promise<{ path: string; text: string; spec: ReturnType<typeof jobScriptSpec> }> {
+  /**
+   * A node step's batch script (mlIntern.slurm.*), kept as scripts/step-N.sbatch in the run folder.
+   * Written once, when it is approved: what is submitted is what the user saw, even if the settings
+   * change meanwhile.
+   */
+  private async jobScript(plan: ArtifactPlan, i: number): Promise<JobScript> {
+    const written = this.jobScripts.get(i);
+    if (written) return written;
     const settings = this.deps.settings().slurm;
     const spec = jobScriptSpec(settings, {
       jobName: `ml-intern-${this.runId}-step-${i + 1}`,
@@ -357,7 +365,9 @@ export class ArtifactSession {
     });
     const text = sbatchFrom(spec);
     const rel = await this.handle.writeFile(`scripts/step-${i + 1}.sbatch`, text);
-    return { path: this.deps.files.resolve(rel), text, spec };
+    const job = { path: this.deps.files.resolve(rel), text, spec };
+    this.jobScripts.set(i, job);
+    return job;
   }
 
   /** Ask for every command before the first one starts: a refusal never leaves a half-done sequence. */
@@ -534,3 +544,9 @@ export class ArtifactSession {
   }
 }
 
+/** A node step's batch script as written to the run folder and approved. */
+interface JobScript {
+  path: string;
+  text: string;
+  spec: ReturnType<typeof jobScriptSpec>;
+}

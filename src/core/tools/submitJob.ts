@@ -104,7 +104,7 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
         {
           ...(slurm.pollMs ? { pollMs: slurm.pollMs } : {}),
           ...(timeLimit ? { timeLimit } : {}),
-          onState: (s) => ctx.emit({ type: 'notice', runId: ctx.runId, level: 'info', message: `Slurm job ${run?.jobId ?? ''} (${name}): ${s.state}${s.reason ? ` (${s.reason})` : ''}` }),
+          onState: (s) => ctx.emit({ type: 'notice', runId: ctx.runId, level: 'info', message: `Slurm job ${run?.jobId ?? ''} (${name}): ${s.state}${s.reason && s.reason !== 'None' ? ` (${s.reason})` : ''}` }),
         },
       );
     } catch (err) {
