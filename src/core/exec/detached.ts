@@ -111,6 +111,11 @@ function readExitCode(logs: string): DetachedExit | undefined {
   return signal ? { code: n, signal } : { code: n };
 }
 
+/** The command the records' launcher started (launcher.json), whether it still runs or not. */
+export function recordedArgv(runDir: string, options: DetachedOptions = {}): string[] | undefined {
+  return readInfo(recordsDir(runDir, options))?.argv;
+}
+
 function readInfo(logs: string): LauncherInfo | undefined {
   try {
     return JSON.parse(readFileSync(path.join(logs, 'launcher.json'), 'utf8')) as LauncherInfo;

@@ -28,8 +28,9 @@ import { TranscriptEntry } from '../runs/types';
 import { RecipeCommand, RecipeFile, RecipeSpec, renderRecipe, setConfig, SpecError } from '../recipes';
 import { fromScriptFolder } from '../recipes/scriptPaths';
 import { diagnose } from '../recovery';
-import { DetachedRun } from '../exec/detached';
-import { endsWithoutRepair, isSlurmExit, SlurmRun, submitSlurmJob } from '../exec/slurmRun';
+import { attachDetached, AttachResult, DetachedRun, recordedArgv } from '../exec/detached';
+import { attachSlurmRun, endsWithoutRepair, isSlurmExit, readSlurmRecord, SlurmRun, submitSlurmJob } from '../exec/slurmRun';
+import { endedRun } from './reattach';
 import { describeSlurm, jobScriptSpec, sbatchFrom } from './launchPlan';
 import { defaultSlurmDeps } from './slurmJobs';
 import { recipeEnvironment } from './envAdapters';
@@ -235,6 +236,83 @@ export class ArtifactSession {
     return new ArtifactSession(handle, request, deps, gateFor(handle, deps));
   }
 
+  /** A run whose folder exists (window reload): `resume()` then goes on with it. */
+  static async reopen(handle: RunHandle, deps: ArtifactDeps): Promise<ArtifactSession> {
+    const spec = await handle.spec();
+    deps = { ...deps, files: namingDiskFull(deps.files) };
+    return new ArtifactSession(handle, spec.request as ArtifactRequest, deps, gateFor(handle, deps));
+  }
+
+  /**
+   * After a window reload: follow the step that was running — still going, or read to its end when
+   * it ended meanwhile — then the steps after it (all approved before the first one started), and
+   * end as execute() does. Undefined when the run folder holds no step to pick up.
+   */
+  async resume(): Promise<SessionOutcome | undefined> {
+    let plan: ArtifactPlan;
+    let i: number;
+    let found: AttachResult | undefined;
+    try {
+      const saved = await this.deps.files.read(this.handle.path('plan.json'));
+      plan = { files: [], ...(JSON.parse(saved) as Omit<ArtifactPlan, 'files'>) };
+      const step = Number((await this.handle.readStatus() as { step?: unknown }).step);
+      if (!Number.isInteger(step) || step < 1 || step > plan.commands.length) return undefined;
+      i = step - 1;
+      found = await this.findStep(step, this.argv(plan.commands[i]));
+    } catch (err) {
+      this.deps.logger?.warn(`Run ${this.runId}: cannot pick it up again: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+    // The window went away before the step started (its approval was given): start it now.
+    if (!found) return this.runFrom(plan, i);
+    // (A live run first: the Detached class has a private `ended` field too.)
+    const live = isRun(found) ? found : undefined;
+    if (!live && 'lost' in found) {
+      await this.setState('lost', found.lost);
+      return { kind: 'failed', summary: found.lost };
+    }
+    try {
+      this.emit({ type: 'run_started', runId: this.runId, title: (await this.handle.readStatus()).title, folder: this.handle.folder });
+      const runDirAbs = this.deps.files.resolve(this.handle.folder);
+      const run = live ?? endedRun(runDirAbs, (found as { ended: { code: number } }).ended.code);
+      const name = `${plan.commands[i].argv.slice(0, 2).join(' ')} (re-attached)`;
+      if (live) this.deps.showRun?.(live, name);
+      this.emit({ type: 'process_started', runId: this.runId, processId: `step-${i + 1}`, name, argv: this.argv(plan.commands[i]) });
+      await this.setState('running', `Step ${i + 1} of ${plan.commands.length}: ${plan.commands[i].description} (re-attached after a reload)`);
+      const failed = await this.followStep(plan, i, run);
+      return failed ?? (await this.runFrom(plan, i + 1));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      await this.setState('failed', message).catch(() => undefined);
+      return { kind: 'failed', summary: message };
+    }
+  }
+
+  /** The steps from index `first` on, then the end (eval: the table). */
+  private async runFrom(plan: ArtifactPlan, first: number): Promise<SessionOutcome> {
+    for (let j = first; j < plan.commands.length; j++) {
+      const stopped = await this.runStep(plan, j);
+      if (stopped) return stopped;
+    }
+    return this.finish(plan);
+  }
+
+  /**
+   * The process of step `step`: its Slurm job (logs/step-N/slurm.json), or the run folder's detached
+   * launcher when its records are this step's command (not the step before's). Undefined: not started.
+   */
+  private async findStep(step: number, argv: string[]): Promise<AttachResult | undefined> {
+    const runDir = this.deps.files.resolve(this.handle.folder);
+    const records = path.join(runDir, 'logs', `step-${step}`);
+    if (readSlurmRecord(runDir, records)) {
+      const slurm = this.deps.slurm ?? defaultSlurmDeps;
+      return attachSlurmRun(runDir, slurm.backend(), { records, ...(slurm.pollMs ? { pollMs: slurm.pollMs } : {}) });
+    }
+    const started = recordedArgv(runDir);
+    if (!started || started.join('\0') !== argv.join('\0')) return undefined;
+    return attachDetached(runDir);
+  }
+
   private emit(event: AgentEvent): void {
     this.deps.events.emit(event);
   }
@@ -270,7 +348,8 @@ export class ArtifactSession {
         }
         throw err;
       }
-      await this.handle.writeFile('plan.json', JSON.stringify({ folder: plan.folder, commands: plan.commands, notes: plan.notes }, null, 2));
+      // Also what a window reload needs to go on with the steps (see resume()).
+      await this.handle.writeFile('plan.json', JSON.stringify({ folder: plan.folder, commands: plan.commands, notes: plan.notes, ...(plan.comparisonFile ? { comparisonFile: plan.comparisonFile } : {}) }, null, 2));
       const notes = plan.notes.length ? `\n\nNotes from the recipe:\n${plan.notes.map((n) => `- ${n}`).join('\n')}` : '';
       await this.say(`${describeArtifact(this.request).goal} I wrote ${plan.files.map((f) => `\`${plan.folder}/${f.path}\``).join(', ')} from the recipe; review them in the diff.${notes}`);
 
@@ -401,6 +480,8 @@ export class ArtifactSession {
     const runDirAbs = this.deps.files.resolve(this.handle.folder);
     const env = { ...(this.deps.processEnv ? await this.deps.processEnv() : {}), PYTHONUNBUFFERED: '1' };
     await this.setState('running', `Step ${step} of ${plan.commands.length}: ${command.description}`);
+    // Before the start: a window closed the moment after must find this step, not the one before.
+    await this.handle.updateStatus({ step, pid: undefined } as never);
     let run: DetachedRun;
     if (this.onNode(command)) {
       const submitted = await this.submitStep(plan, i, env);
@@ -425,6 +506,14 @@ export class ArtifactSession {
     this.emit({ type: 'process_started', runId: this.runId, processId: `step-${step}`, name: `${run instanceof SlurmRun ? `${job}: ` : ''}${command.argv.slice(0, 2).join(' ')}`, argv, python: this.deps.python });
     await this.handle.updateStatus({ pid: run.pid, step } as never);
     await this.record({ kind: 'note', text: `step ${step}: started ${argv.join(' ')} in ${plan.folder} (${job})` });
+    return this.followStep(plan, i, run);
+  }
+
+  /** A started (or re-attached) step to its end: its log kept, a failure diagnosed. */
+  private async followStep(plan: ArtifactPlan, i: number, run: DetachedRun): Promise<SessionOutcome | undefined> {
+    const step = i + 1;
+    const command = plan.commands[i];
+    const runDirAbs = this.deps.files.resolve(this.handle.folder);
     const result = await this.watch(run, step, plan);
     const kept = path.join(runDirAbs, 'logs', `step-${step}.log`);
     await fs.copyFile(run.logFile, kept).catch(() => undefined);
@@ -549,4 +638,8 @@ interface JobScript {
   path: string;
   text: string;
   spec: ReturnType<typeof jobScriptSpec>;
+}
+
+function isRun(x: object): x is DetachedRun {
+  return 'detached' in x && (x as DetachedRun).detached === true;
 }

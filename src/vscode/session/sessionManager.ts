@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import { reattachRun } from '../../core/session/reattach';
 import { FineTuneSession } from '../../core/session/fineTuneSession';
 import { FineTuneRequest } from '../../core/session/types';
-import { RunStore } from '../../core/runs/runStore';
+import { RunHandle, RunStore } from '../../core/runs/runStore';
+import { ArtifactSession } from '../../core/session/artifactSession';
 import { Host } from '../host';
 import { forgetEnvironment } from '../wizard/wizardServices';
 import { setStopHandler } from '../chat/handlers';
@@ -71,6 +72,10 @@ export async function resumeRuns(host: Host): Promise<void> {
     const status = summary.status;
     const handle = await new RunStore(files).open(summary.id);
     const spec = await handle.spec();
+    if (spec.kind === 'eval' || spec.kind === 'merge' || spec.kind === 'push') {
+      await resumeArtifactRun(host, handle);
+      continue;
+    }
     if (spec.kind !== 'fine-tune' || !status.scriptPath) continue;
     const found = await reattachRun(files, summary);
     if (!found) continue;
@@ -92,6 +97,17 @@ export async function resumeRuns(host: Host): Promise<void> {
     const { run, recorded } = found;
     void session.resume(run, status.scriptPath, recorded).finally(() => tracked.dispose());
   }
+}
+
+/** An Evaluate / Merge / Push run left 'running': follow its step, then the steps after it. */
+async function resumeArtifactRun(host: Host, handle: RunHandle): Promise<void> {
+  const session = await ArtifactSession.reopen(handle, await buildSessionDeps(host, { withLlm: false }));
+  const tracked = trackSession(session);
+  host.logger.info(`Run ${handle.id}: picking up its steps after the reload.`);
+  void session
+    .resume()
+    .then((outcome) => host.logger.info(outcome ? `Run ${handle.id} ended: ${outcome.kind}` : `Run ${handle.id}: no step to pick up.`))
+    .finally(() => tracked.dispose());
 }
 
 export function registerSessions(host: Host): void {
