@@ -255,6 +255,8 @@ export class ArtifactSession {
     try {
       const saved = await this.deps.files.read(this.handle.path('plan.json'));
       plan = { files: [], ...(JSON.parse(saved) as Omit<ArtifactPlan, 'files'>) };
+      // (plan.json written before it named the table: the eval recipe's place for it.)
+      if (this.request.kind === 'eval' && !plan.comparisonFile) plan.comparisonFile = `${plan.folder}/results/comparison.json`;
       const step = Number((await this.handle.readStatus() as { step?: unknown }).step);
       if (!Number.isInteger(step) || step < 1 || step > plan.commands.length) return undefined;
       i = step - 1;
