@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { waitFor, openWorkbench, waitForExtension, runCommand } from './workbench.mjs';
 
 export const FAKE_PYTHON = new URL('../fixtures/trainer/fake-python', import.meta.url).pathname;
+/** The Evaluate flows' interpreter, with a fake `lighteval` next to it. */
+const EVAL_PYTHON = new URL('../fixtures/eval/fake-python', import.meta.url).pathname;
 
 export function writeWorkspaceSettings(ws, settings) {
   mkdirSync(join(ws, '.vscode'), { recursive: true });
@@ -150,4 +152,27 @@ export async function openChatWithFakeLlm(ctx, turns, files = {}) {
   const page = await openReady(ctx);
   await runCommand(page, 'ML Intern: Open Chat');
   return { llm, page, chat: panel(page) };
+}
+
+/**
+ * An Evaluate flow's start: a trained LoRA adapter in outputs/final, the fixture interpreter with
+ * its fake `lighteval`, recipe steps auto-approved (the user's opt-in; flows 1–2 cover the review),
+ * and the wizard answered (MMLU and GSM8K, 50 samples). `onBenchmarks(page)` runs at the benchmark
+ * picker. Returns the page.
+ */
+export async function startEvaluation(ctx, onBenchmarks) {
+  const adapter = join(ctx.workspace, 'outputs', 'final');
+  mkdirSync(adapter, { recursive: true });
+  writeFileSync(join(adapter, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: 'Qwen/Qwen2.5-0.5B-Instruct', peft_type: 'LORA', r: 16 }));
+  writeWorkspaceSettings(ctx.workspace, { 'mlIntern.pythonPath': EVAL_PYTHON, 'mlIntern.autoApprove': 'recipe' });
+  const page = await openReady(ctx);
+  await runCommand(page, 'ML Intern: Evaluate');
+  await answerQuickInput(page, 'Evaluate (1/4)', 'outputs/final');
+  await answerQuickInput(page, 'Evaluate (2/4)', 'Qwen/Qwen2.5-0.5B-Instruct');
+  // MMLU and GSM8K are pre-selected: Enter keeps them.
+  await waitFor('the benchmark picker', async () => /Evaluate \(3\/4\)/.test((await page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => '')) ?? ''));
+  await onBenchmarks?.(page);
+  await page.keyboard.press('Enter');
+  await answerQuickInput(page, 'Evaluate (4/4)', '50');
+  return page;
 }

@@ -1,12 +1,10 @@
 // Flow 6b: "Developer: Reload Window" while "ML Intern: Evaluate" runs LightEval → the running step
 // is picked up again (re-attached terminal), the steps after it run, and the panel shows the
 // base-vs-trained table — as if nothing happened.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand, waitFor, waitForExtension } from '../workbench.mjs';
-import { openReady, writeWorkspaceSettings, panel, answerQuickInput, waitForRunState, runFolders, readStatus } from '../lib.mjs';
-
-const EVAL_PYTHON = new URL('../../fixtures/eval/fake-python', import.meta.url).pathname;
+import { startEvaluation, panel, waitForRunState, runFolders, readStatus } from '../lib.mjs';
 
 export const flow = {
   id: 'evaluate-reload',
@@ -14,17 +12,7 @@ export const flow = {
   // Each benchmark takes 4 s in the fake LightEval: long enough to reload in the middle.
   env: { FAKE_LIGHTEVAL_SECONDS: '4' },
   async run(ctx) {
-    const adapter = join(ctx.workspace, 'outputs', 'final');
-    mkdirSync(adapter, { recursive: true });
-    writeFileSync(join(adapter, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: 'Qwen/Qwen2.5-0.5B-Instruct', peft_type: 'LORA', r: 16 }));
-    writeWorkspaceSettings(ctx.workspace, { 'mlIntern.pythonPath': EVAL_PYTHON, 'mlIntern.autoApprove': 'recipe' });
-    const page = await openReady(ctx);
-    await runCommand(page, 'ML Intern: Evaluate');
-    await answerQuickInput(page, 'Evaluate (1/4)', 'outputs/final');
-    await answerQuickInput(page, 'Evaluate (2/4)', 'Qwen/Qwen2.5-0.5B-Instruct');
-    await waitFor('the benchmark picker', async () => /Evaluate \(3\/4\)/.test((await page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => '')) ?? ''));
-    await page.keyboard.press('Enter');
-    await answerQuickInput(page, 'Evaluate (4/4)', '50');
+    const page = await startEvaluation(ctx);
 
     // Step 2 of 4 is the base model's LightEval run.
     const folder = await waitFor('the base model\'s LightEval step', async () => {
