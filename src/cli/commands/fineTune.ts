@@ -24,6 +24,7 @@ import { slurmBackendFor } from '../../core/exec/slurmRun';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
 import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom, SLURM_USAGE, slurmFrom } from '../interaction';
+import { stateText } from '../../core/exec/slurm';
 
 const METHODS = ['sft', 'dpo', 'orpo', 'kto'] as const;
 const ADAPTERS = ['lora', 'qlora', 'full'] as const;
@@ -103,7 +104,7 @@ async function sessionDeps(ctx: Ctx, inspection?: DatasetInspection): Promise<Se
     python,
     workspace: root,
     backend: slurmBackendFor(),
-    onState: (jobId, s) => io.err(`GPU check on a compute node: Slurm job ${jobId} ${s.state}${s.reason && s.reason !== 'None' ? ` (${s.reason})` : ''}\n`),
+    onState: (jobId, s) => io.err(`GPU check on a compute node: Slurm job ${jobId} ${stateText(s)}\n`),
   });
   if (environment?.gpusFrom) io.err(`GPUs from ${environment.gpusFrom}: ${environment.gpus.map((g) => g.name).join(', ') || 'none'}\n`);
   const secrets = new EnvSecrets({ ...io.env });

@@ -107,6 +107,11 @@ export interface JobStatus {
   reason?: string;
 }
 
+/** A job's state for a progress line: `PENDING (Priority)`, `RUNNING` (Slurm's reason "None" left out). */
+export function stateText(s: JobStatus): string {
+  return `${s.state}${s.reason && s.reason !== 'None' ? ` (${s.reason})` : ''}`;
+}
+
 export interface CommandResult {
   code: number;
   stdout: string;

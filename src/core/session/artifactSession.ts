@@ -40,6 +40,7 @@ import { RunResult } from '../recovery/repairLoop';
 import { followAfterFailure } from './followAfterFailure';
 import { SessionOutcome } from './types';
 import { diskFullMessage, namingDiskFull } from '../util/diskErrors';
+import { stateText } from '../exec/slurm';
 
 export type ArtifactRequest =
   /** Score a trained model (adapter folder, model folder or Hub id) and its base on benchmarks. */
@@ -550,7 +551,7 @@ export class ArtifactSession {
         {
           ...(slurm.pollMs ? { pollMs: slurm.pollMs } : {}),
           ...(job.spec.timeLimit ? { timeLimit: job.spec.timeLimit } : {}),
-          onState: (s) => void this.setState('running', `Step ${step} of ${plan.commands.length}: Slurm job ${run?.jobId ?? ''} ${s.state}${s.reason && s.reason !== 'None' ? ` (${s.reason})` : ''}`).catch(() => undefined),
+          onState: (s) => void this.setState('running', `Step ${step} of ${plan.commands.length}: Slurm job ${run?.jobId ?? ''} ${stateText(s)}`).catch(() => undefined),
         },
       );
     } catch (err) {

@@ -12,7 +12,7 @@
  * Secrets (HF_TOKEN) reach the job through sbatch's exported environment, never the script.
  */
 import { promises as fs } from 'node:fs';
-import { renderSbatch } from '../exec/slurm';
+import { renderSbatch, stateText } from '../exec/slurm';
 import { SlurmRun, submitSlurmJob } from '../exec/slurmRun';
 import { describeSlurm, jobScriptSpec } from '../session/launchPlan';
 import { nextAttempt } from './commandMetrics';
@@ -104,7 +104,7 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
         {
           ...(slurm.pollMs ? { pollMs: slurm.pollMs } : {}),
           ...(timeLimit ? { timeLimit } : {}),
-          onState: (s) => ctx.emit({ type: 'notice', runId: ctx.runId, level: 'info', message: `Slurm job ${run?.jobId ?? ''} (${name}): ${s.state}${s.reason && s.reason !== 'None' ? ` (${s.reason})` : ''}` }),
+          onState: (s) => ctx.emit({ type: 'notice', runId: ctx.runId, level: 'info', message: `Slurm job ${run?.jobId ?? ''} (${name}): ${stateText(s)}` }),
         },
       );
     } catch (err) {

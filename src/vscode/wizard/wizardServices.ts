@@ -11,6 +11,7 @@ import { estimateMemory, planBatch, resolveDims } from '../../core/recipes';
 import { cachedNodeGpus, trainingEnvironment } from '../../core/exec/slurmProbe';
 import { slurmBackendFor } from '../../core/exec/slurmRun';
 import type { AdapterKind, InspectionLike, StepContext } from './wizardSteps';
+import { stateText } from '../../core/exec/slurm';
 
 export const DATA_GLOB = '**/*.{json,jsonl,csv,parquet,JSON,JSONL,CSV,PARQUET}';
 const EXCLUDE = '{**/node_modules/**,**/.git/**,**/.ml-intern/**,**/.venv/**,**/venv/**,**/.vscode/**,**/package.json,**/package-lock.json,**/tsconfig*.json,**/*.ipynb}';
@@ -90,7 +91,7 @@ async function forTraining(host: Host, report: EnvReport): Promise<EnvReport | u
         return trainingEnvironment(report, {
           ...options,
           signal: abort.signal,
-          onState: (jobId, s) => progress.report({ message: `GPU check: Slurm job ${jobId} ${s.state}${s.reason && s.reason !== 'None' ? ` (${s.reason})` : ''}…` }),
+          onState: (jobId, s) => progress.report({ message: `GPU check: Slurm job ${jobId} ${stateText(s)}…` }),
         });
       });
   if (checked?.gpusFrom) host.logger.info(`GPUs from ${checked.gpusFrom}: ${checked.gpus.map((g) => g.name).join(', ') || 'none'}`);

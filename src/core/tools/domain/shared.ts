@@ -10,6 +10,7 @@ import { trainingEnvironment } from '../../exec/slurmProbe';
 import { defaultSlurmDeps } from '../../session/slurmJobs';
 import { errorMessage } from '../text';
 import { ToolContext } from '../types';
+import { stateText } from '../../exec/slurm';
 
 /** Environment for a helper: the extension's own, plus the run's (e.g. PYTHONPATH, HF_TOKEN). */
 export function helperOptions(ctx: ToolContext, timeoutMs?: number): RunHelperOptions {
@@ -57,7 +58,7 @@ export async function cachedEnvReport(ctx: ToolContext, refresh = false): Promis
       workspace: ctx.files.root,
       backend: slurm.backend(ctx.env),
       signal: ctx.signal,
-      onState: (jobId, s) => ctx.emit({ type: 'notice', runId: ctx.runId, level: 'info', message: `GPU check on a compute node: Slurm job ${jobId} ${s.state}${s.reason && s.reason !== 'None' ? ` (${s.reason})` : ''}` }),
+      onState: (jobId, s) => ctx.emit({ type: 'notice', runId: ctx.runId, level: 'info', message: `GPU check on a compute node: Slurm job ${jobId} ${stateText(s)}` }),
     })) ?? here;
   envCache.set(key, { report, at: Date.now() });
   return report;
