@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real single-node Slurm (munge + slurmctld + slurmd) in one folder, for the
-# Slurm backend's tests. Follows /work/shared/SLURM-RECIPE.md.
+# Slurm backend's tests. Follows SLURM-RECIPE.md of the team's shared folder.
 #
 #   scripts/slurm-test-cluster.sh start DIR   # idempotent; prints SLURM_CONF=DIR/slurm.conf
 #   scripts/slurm-test-cluster.sh stop DIR    # cancels jobs, stops the daemons by their PID files

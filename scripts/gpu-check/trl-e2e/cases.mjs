@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Render the GPU end-to-end cases into .gpu-e2e/cases/<case>/: the scripts `ml-intern recipe`
 // writes for the lent GPU machine (H200, torch 2.11, transformers 5.17, peft 0.21, accelerate 1.15,
-// and the trl 1.9.0 / datasets 5.0.1 that vendor.sh provides), each beside its dataset (real rows
+// and trl 1.9.0 / datasets 5.0.1 put on PYTHONPATH by site.sh), each beside its dataset (real rows
 // from ../shared/data, repeated so a run has several optimizer steps).
 // Usage (repository root, after npm run build): node scripts/gpu-check/trl-e2e/cases.mjs [shared-data-dir]
 import { execFileSync } from 'node:child_process';

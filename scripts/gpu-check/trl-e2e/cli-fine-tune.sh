@@ -3,7 +3,7 @@
 # (dist/cli.js) inspects real rows, reads the machine, writes the recipe, runs it, follows the log
 # and reports — for an SFT and a DPO run on a tiny Llama. Node is carried as .gpu-e2e/node/node.gz
 # (gzip -9 of this machine's node; the GPU machines have none). Results in $OUT/results.tgz.
-# Usage (repository root, after npm run build and vendor.sh): OUT=/some/dir bash scripts/gpu-check/trl-e2e/cli-fine-tune.sh
+# Usage (repository root, after npm run build, with .gpu-e2e/vendor filled as site.sh says): OUT=/some/dir bash scripts/gpu-check/trl-e2e/cli-fine-tune.sh
 set -u
 OUT=${OUT:?set OUT to a folder for the results}
 PY=${PYTHON:-python3}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On a lent GPU machine: run every case cases.mjs rendered, as a user would (python train.py in
 # the case folder), with the machine's own torch/transformers/peft/accelerate and, for what it
-# lacks, the packages vendor.sh provides. Results (logs, exit codes, trainer_state.json, what was
+# lacks, the packages you put in .gpu-e2e/vendor (see site.sh). Results (logs, exit codes, trainer_state.json, what was
 # saved) go under $OUT, and all of it into $OUT/results.tgz.
 # Usage (repository root): OUT=/some/dir [VALIDATE=0] [CASE_TIMEOUT=300] bash scripts/gpu-check/trl-e2e/device.sh
 set -u

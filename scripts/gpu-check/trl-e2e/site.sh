@@ -1,5 +1,7 @@
-# Sourced by device.sh and cli-fine-tune.sh: put on PYTHONPATH ($SITE) the vendored packages
-# (.gpu-e2e/vendor, vendor.sh) that this machine cannot import itself, and keep the runs offline.
+# Sourced by device.sh and cli-fine-tune.sh: put on PYTHONPATH ($SITE) the packages this machine
+# cannot import itself, from .gpu-e2e/vendor — a folder YOU fill where PyPI is reachable, e.g.
+# `pip install --target .gpu-e2e/vendor --no-deps trl==1.9.0 datasets==5.0.1 dill multiprocess fsspec`
+# (the repository ships no copies of other projects) — and keep the runs offline.
 # Needs PY, ROOT, OUT; appends to $OUT/packages.txt.
 VENDOR=$ROOT/.gpu-e2e/vendor
 SITE=/tmp/mli-site

@@ -16,7 +16,7 @@ test('on the real H200 report, an SFT QLoRA script lacks trl, datasets and bitsa
   const missing = missingRequirements(requirements, h200);
   assert.deepEqual(missing.map(requirementName), ['trl', 'datasets', 'bitsandbytes']);
   assert.ok(missing[0].startsWith('trl>='), missing[0]);
-  assert.deepEqual(pipInstallArgv('/opt/torch/.venv/bin/python3', missing).slice(0, 4), ['/opt/torch/.venv/bin/python3', '-m', 'pip', 'install']);
+  assert.deepEqual(pipInstallArgv('/home/user/.venv/bin/python3', missing).slice(0, 4), ['/home/user/.venv/bin/python3', '-m', 'pip', 'install']);
 });
 
 test('installed, unreported and commented lines are not proposed; names compare across - _ . and case', () => {
