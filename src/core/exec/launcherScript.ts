@@ -18,8 +18,11 @@ export const LAUNCHER_MARK = 'ml-intern-detached-launcher';
 
 /**
  * Redaction of a process's output on its way to a file, in Python (standard library only): the
- * key shapes of src/core/util/redact.ts (a test holds the two to the same answers), lines redacted
- * whole, an unterminated tail after a quiet 0.25 s. Shared by the launcher and the Slurm pump.
+ * key shapes of src/core/util/redact.ts and the cut of src/core/util/streamRedact.ts (tests hold
+ * the two to the same answers). What arrives is written at once up to the point no secret can
+ * straddle; a tail that could be the start of one (a run of key characters, a label, the start of
+ * a stored value) waits for the next piece or the end, however long the pause: a token printed in
+ * two writes, or cut by a 64 KiB read, is hidden whole. Shared by the launcher and the Slurm pump.
  */
 const REDACT_PY = String.raw`# The values of secret-named variables in the environment (HF_TOKEN, WANDB_API_KEY, ...).
 SECRET_NAME = re.compile(r'(TOKEN|_KEY|SECRET|PASSWORD)$')
@@ -42,7 +45,12 @@ BEARER = re.compile(rb'(bearer\s+)([a-z0-9._~+/=-]{8,})')
 ASSIGNED = re.compile(rb'((?:api[_-]?key|token|authorization|x-api-key)["\']?\s*[:=]\s*["\']?)([a-z0-9_~+/=-]{16,})')
 DIGIT = re.compile(rb'\d')
 REDACTED = b'[REDACTED]'
+# The cut of src/core/util/streamRedact.ts (its comment says why each rule is there).
+KEY_CHARS = b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/=-'
+LABEL_AT_END = re.compile(rb'(?:bearer|api[_-]?key|token|authorization|x-api-key)["\']?\s*[:=]?\s*["\']?\Z')
+LABEL_WINDOW = 256
 HOLD_MAX = 65536
+SPAN_BACK = 4096
 
 def redact_values(rx, data, keep=None):
     # Replace group 2 (the value) of each match of rx in the lowered copy of data.
@@ -71,6 +79,44 @@ def make_redact(secrets):
         return redact_values(BEARER, data)
     return redact
 
+def safe_cut(data, secrets):
+    # Where data may be cut: what is before it can be redacted and written now.
+    size = len(data)
+    run = len(data.rstrip(KEY_CHARS))
+    window = data[max(0, run - LABEL_WINDOW):run].lower()
+    label = LABEL_AT_END.search(window)
+    cut = run - (label.end() - label.start()) if label else run
+    for s in secrets:
+        k = min(len(s) - 1, size)
+        while k > size - cut:
+            if data.endswith(s[:k]):
+                cut = size - k
+                break
+            k -= 1
+    if size - cut > HOLD_MAX:
+        cut = size - HOLD_MAX
+    if cut == 0 or cut == size:
+        return cut
+    spans = []
+    for s in secrets:
+        at = data.find(s)
+        while at >= 0:
+            spans.append((at, at + len(s)))
+            at = data.find(s, at + 1)
+    for shape in SECRET_SHAPES:
+        spans.extend(m.span() for m in shape.finditer(data))
+    lowered = data.lower()
+    for rx in (BEARER, ASSIGNED):
+        spans.extend(m.span() for m in rx.finditer(lowered))
+    moved = True
+    while moved:
+        moved = False
+        for start, end in spans:
+            if start < cut < end and cut - start <= SPAN_BACK:
+                cut = start
+                moved = True
+    return cut
+
 def write_all(fd, data):
     while data:
         try:
@@ -82,8 +128,8 @@ def write_all(fd, data):
             return
         data = data[n:]
 
-def pump(r, fd, ended, redact):
-    # Lines (\n or \r) are redacted whole; an unterminated tail waits for its end or a quiet 0.25 s.
+def pump(r, fd, ended, redact, secrets):
+    # What no secret can straddle is written at once (safe_cut); the held tail waits for more.
     # Once the run ended, something it started may still hold the pipe (a server it left behind):
     # its output is carried 2 s after it goes quiet and at most 10 s, so the end is still recorded.
     held = b''
@@ -105,16 +151,12 @@ def pump(r, fd, ended, redact):
                 break
             quiet_since = None
             held += data
-            cut = max(held.rfind(b'\n'), held.rfind(b'\r')) + 1
-            if cut == 0 and len(held) > HOLD_MAX:
-                cut = len(held)
+            cut = safe_cut(held, secrets)
             if cut:
                 write_all(fd, redact(held[:cut]))
                 held = held[cut:]
         else:
-            if held:
-                write_all(fd, redact(held))
-                held = b''
+            # A quiet pipe does not release the held tail: the rest of a token may follow a pause.
             quiet_since = quiet_since or time.time()
         if ended_at is None and ended():
             ended_at = time.time()
@@ -169,7 +211,8 @@ ${REDACT_PY}
 def main():
     logs = sys.argv[2]
     cmd = sys.argv[sys.argv.index('--', 3) + 1:]
-    redact = make_redact(sorted(set(read_secrets() + env_secrets()), key=len, reverse=True))
+    secrets = sorted(set(read_secrets() + env_secrets()), key=len, reverse=True)
+    redact = make_redact(secrets)
     fd = os.open(os.path.join(logs, 'train.log'), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o644)
     child = []
     def forward(sig, frame):
@@ -196,7 +239,7 @@ def main():
             'name': os.environ.get('ML_INTERN_RUN_NAME', '')}
     write_atomic(os.path.join(logs, 'launcher.json'), json.dumps(info))
     write_atomic(os.path.join(logs, 'pid'), '%d\n' % p.pid)
-    pump(r, fd, lambda: p.poll() is not None, redact)
+    pump(r, fd, lambda: p.poll() is not None, redact, secrets)
     os.close(r)
     os.close(fd)
     # Popen.wait (not os.waitpid): pump may already have reaped the run through poll().
@@ -244,5 +287,6 @@ import os, re, select, sys, time
 ${REDACT_PY}
 
 if __name__ == '__main__':
-    pump(sys.stdin.fileno(), sys.stdout.fileno(), lambda: False, make_redact(env_secrets()))
+    secrets = env_secrets()
+    pump(sys.stdin.fileno(), sys.stdout.fileno(), lambda: False, make_redact(secrets), secrets)
 `;

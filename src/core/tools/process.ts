@@ -5,6 +5,7 @@
  * plus the head and tail of the output.
  */
 import { redactor } from '../util/redact';
+import { StreamRedactor } from '../util/streamRedact';
 import { CommandMetrics } from './commandMetrics';
 import { commandResult, HEAD_CHARS, ProcessRequest } from './commandResult';
 import { runDetachedCommand } from './detachedCommand';
@@ -21,15 +22,13 @@ export async function runProcess(ctx: ToolContext, req: ProcessRequest): Promise
   await ctx.files.write(logRel, '');
   const processId = `${ctx.runId}-cmd-${n}`;
   const started = Date.now();
-  // The log is written here, line by line and redacted, rather than by the
-  // executor: a script that prints a token must not leave it on disk.
-  let pending = '';
+  // The log is written here, redacted, rather than by the executor: a script that prints a token
+  // must not leave it on disk. Streamed redaction: a token split across two chunks is still hidden.
+  const logRedaction = new StreamRedactor(redactor);
+  const shownRedaction = new StreamRedactor(redactor);
   let writes: Promise<void> = Promise.resolve();
-  const flush = (all: boolean) => {
-    const cut = all ? pending.length : pending.length > 65_536 ? pending.length : pending.lastIndexOf('\n') + 1;
-    if (cut <= 0) return;
-    const text = redactor.redact(pending.slice(0, cut));
-    pending = pending.slice(cut);
+  const writeLog = (text: string) => {
+    if (!text) return;
     writes = writes.then(() => ctx.files.append(logRel, text)).catch((err) => ctx.logger.warn(`log ${logRel}: ${String(err)}`));
   };
   const proc = await ctx.executor.start({
@@ -44,18 +43,20 @@ export async function runProcess(ctx: ToolContext, req: ProcessRequest): Promise
   let total = 0;
   // A training script's logs become the card's chart and progress, and metrics.jsonl lines.
   const metrics = new CommandMetrics(ctx, processId);
+  const showOutput = (shown: string) => {
+    if (!shown) return;
+    ctx.emit({ type: 'process_output', runId: ctx.runId, processId, text: shown });
+    metrics.push(shown);
+  };
   const off = proc.onData((chunk) => {
-    pending += chunk;
-    flush(false);
+    writeLog(logRedaction.push(chunk));
     total += chunk.length;
     if (head.length < HEAD_CHARS * 4) head += chunk;
     else {
       tail += chunk;
       if (tail.length > KEEP_IN_MEMORY) tail = tail.slice(tail.length - KEEP_IN_MEMORY / 2);
     }
-    const shown = redactor.redact(chunk);
-    ctx.emit({ type: 'process_output', runId: ctx.runId, processId, text: shown });
-    metrics.push(shown);
+    showOutput(shownRedaction.push(chunk));
   });
   let stopReason: string | undefined;
   const onAbort = () => {
@@ -77,7 +78,8 @@ export async function runProcess(ctx: ToolContext, req: ProcessRequest): Promise
     ctx.signal.removeEventListener('abort', onAbort);
     if (timer) clearTimeout(timer);
   }
-  flush(true);
+  writeLog(logRedaction.end());
+  showOutput(shownRedaction.end());
   await writes;
   await metrics.end();
   ctx.emit({ type: 'process_exited', runId: ctx.runId, processId, code: exit.code });
@@ -89,5 +91,7 @@ export async function runProcess(ctx: ToolContext, req: ProcessRequest): Promise
     logRel,
     whole: total <= head.length + tail.length ? head + tail : `${head}\n[... output cut in memory ...]\n${tail}`,
     data: { exitCode: exit.code, log: logRel, processId, stopped: stopReason },
+    // A command stopped on purpose (time limit, the user) did not fail: it gets head and tail.
+    ...(stopReason ? {} : { exitCode: exit.code }),
   });
 }

@@ -4,7 +4,8 @@
  * redacted; values actually stored in SecretStorage are registered at runtime.
  */
 
-const PATTERNS: RegExp[] = [
+/** The key shapes (exported for the streaming redactor, which must know where a match could start). */
+export const SECRET_SHAPES: readonly RegExp[] = [
   /sk-ant-[A-Za-z0-9_-]{8,}/g,
   /sk-(?:proj-)?[A-Za-z0-9_-]{16,}/g,
   /hf_[A-Za-z0-9]{16,}/g,
@@ -16,7 +17,7 @@ const PATTERNS: RegExp[] = [
  * characters of key alphabet with a digit, no dots) — so code such as
  * `tokenizer.pad_token = tokenizer.eos_token` stays intact.
  */
-const ASSIGNED_SECRET = /((?:api[_-]?key|token|authorization|x-api-key)["']?\s*[:=]\s*["']?)([A-Za-z0-9_~+/=-]{16,})/gi;
+export const ASSIGNED_SECRET = /((?:api[_-]?key|token|authorization|x-api-key)["']?\s*[:=]\s*["']?)([A-Za-z0-9_~+/=-]{16,})/gi;
 
 export const REDACTED = '[REDACTED]';
 
@@ -39,7 +40,7 @@ export class Redactor {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
     out = out.replace(ASSIGNED_SECRET, (match, prefix: string, value: string) => (/\d/.test(value) ? `${prefix}${REDACTED}` : match));
-    for (const re of PATTERNS) {
+    for (const re of SECRET_SHAPES) {
       out = out.replace(re, (match, prefix?: string) =>
         typeof prefix === 'string' && match.startsWith(prefix) ? `${prefix}${REDACTED}` : REDACTED,
       );
