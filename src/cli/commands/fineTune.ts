@@ -16,7 +16,8 @@ import { LlmProvider } from '../../core/llm/types';
 import { DEFAULT_SETTINGS, ProviderId, Settings } from '../../core/settings';
 import { RunStore } from '../../core/runs/runStore';
 import { FineTuneSession, SessionDeps } from '../../core/session/fineTuneSession';
-import { reattachRun } from '../../core/session/reattach';
+import { Reattached, reattachRun } from '../../core/session/reattach';
+import { claimRun } from '../../core/runs/runLocks';
 import { FineTuneRequest, SessionOutcome } from '../../core/session/types';
 import { DetachedRuns } from '../detachedRuns';
 import { trainingEnvironment } from '../../core/exec/slurmProbe';
@@ -183,19 +184,29 @@ async function attach(runId: string, ctx: Ctx): Promise<number> {
     io.out(`Run ${runId} is ${summary.status.state}: ${summary.status.lastMessage ?? ''}\nFolder: ${files.resolve(summary.folder)}\n`);
     return summary.status.state === 'succeeded' ? EXIT_OK : EXIT_FAILED;
   }
-  const found = await reattachRun(files, summary);
-  if (!found) throw new Error(`run ${runId} has no launcher record to follow (${files.resolve(summary.folder)}/logs)`);
-  if (found.kind === 'lost') {
-    await handle.updateStatus({ state: 'lost', lastMessage: found.message });
-    io.err(`ml-intern fine-tune: run ${runId} is lost: ${found.message}\n`);
-    return EXIT_FAILED;
+  // One follower per run: refused here (LockBusyError, printed as one line) while another process follows it.
+  const owner = claimRun(files, runId);
+  let picked: { session: FineTuneSession; found: Exclude<Reattached, { kind: 'lost' }>; refused: string[] };
+  try {
+    const found = await reattachRun(files, summary);
+    if (!found) throw new Error(`run ${runId} has no launcher record to follow (${files.resolve(summary.folder)}/logs)`);
+    if (found.kind === 'lost') {
+      await handle.updateStatus({ state: 'lost', lastMessage: found.message });
+      io.err(`ml-intern fine-tune: run ${runId} is lost: ${found.message}\n`);
+      owner.release();
+      return EXIT_FAILED;
+    }
+    const deps = await sessionDeps(ctx);
+    picked = { session: await FineTuneSession.reopen(handle, deps, owner), found, refused: deps.refused };
+  } catch (err) {
+    owner.release();
+    throw err;
   }
-  const deps = await sessionDeps(ctx);
-  const session = await FineTuneSession.reopen(handle, deps);
+  const { session, found } = picked;
   if (!ctx.args.flags.json) {
     io.out(found.kind === 'live' ? `Following run ${runId} (pid ${found.run.pid}) from step ${found.recorded.step}…\n` : `Run ${runId} ended while nobody followed it (exit code ${found.code}); reading its log…\n`);
   }
-  return finish(ctx, session, () => session.resume(found.run, found.scriptPath, found.recorded), deps.refused);
+  return finish(ctx, session, () => session.resume(found.run, found.scriptPath, found.recorded), picked.refused);
 }
 
 function requestFrom(args: ParsedArgs, baseModel: string, dataset: string, inspection: DatasetInspection): FineTuneRequest {

@@ -41,6 +41,8 @@ import { diskFullMessage, namingDiskFull } from '../util/diskErrors';
 import { defaultPlan, describeSlurm, LaunchPlan, planLaunch, sbatchOutput } from './launchPlan';
 import { archiveJobOutput, defaultSlurmDeps, jobStatusPatch, SessionEndError, SlurmDeps } from './slurmJobs';
 import { checkpointState, CheckpointState, CUT_SHORT } from './checkpoints';
+import { HeldLock } from '../runs/ownerLock';
+import { claimRun, claimScriptFolder } from '../runs/runLocks';
 
 export interface SessionDeps {
   files: FileStore;
@@ -99,6 +101,8 @@ export class FineTuneSession {
   private loggingSteps: number | undefined;
   /** How the run starts (local or Slurm, argv, sbatch script); kept in the run folder as launch.json. */
   private plan: LaunchPlan | undefined;
+  /** The run's owner lock and, while it runs, its script folder's: released on every end (runLocks.ts). */
+  private readonly locks: HeldLock[] = [];
 
   private constructor(
     readonly handle: RunHandle,
@@ -120,11 +124,17 @@ export class FineTuneSession {
     // Its LLM calls are counted on the run and bounded by the budget settings, like an agent's.
     deps = { ...deps, llm: meterLlm(deps.llm, { handle, events: deps.events, settings: deps.settings }) };
     const gate = gateFor(handle, deps);
-    return new FineTuneSession(handle, request, deps, gate);
+    const session = new FineTuneSession(handle, request, deps, gate);
+    session.locks.push(claimRun(handle.files, handle.id));
+    return session;
   }
 
-  /** Re-attach to a session whose run folder exists (window reload): used by resume(). */
-  static async reopen(handle: RunHandle, deps: SessionDeps): Promise<FineTuneSession> {
+  /**
+   * Re-attach to a session whose run folder exists (window reload): used by resume(). Throws
+   * LockBusyError while another process follows the run; `owner` is the lock when the caller took it first.
+   */
+  static async reopen(handle: RunHandle, deps: SessionDeps, owner?: HeldLock): Promise<FineTuneSession> {
+    const lock = owner ?? claimRun(handle.files, handle.id);
     const spec = await handle.spec();
     const status = await handle.readStatus();
     // What the run's LLM calls used before the reload still counts against its budget.
@@ -133,6 +143,7 @@ export class FineTuneSession {
     session.attempt = status.attempt ?? 0;
     const saved = await deps.files.readIfExists(handle.path('launch.json')).catch(() => undefined);
     if (saved) session.plan = JSON.parse(saved) as LaunchPlan;
+    session.locks.push(lock);
     return session;
   }
 
@@ -159,13 +170,25 @@ export class FineTuneSession {
   async execute(): Promise<SessionOutcome> {
     try {
       this.emit({ type: 'run_started', runId: this.runId, title: (await this.handle.readStatus()).title, folder: this.handle.folder });
+      this.claimScriptFolder();
       await this.setState('running', 'Writing the training script from the recipe');
       const accepted = await this.proposeScripts();
       if (accepted.kind !== 'ok') return accepted.outcome;
       return await this.runAndRecover(accepted.scriptPath);
     } catch (err) {
       return this.failed(err);
+    } finally {
+      this.releaseLocks();
     }
+  }
+
+  /** One run per script folder at a time: a second would rewrite the train.py the first trains from. */
+  private claimScriptFolder(): void {
+    this.locks.push(claimScriptFolder(this.deps.files, scriptFolder(this.request), this.runId));
+  }
+
+  private releaseLocks(): void {
+    for (const lock of this.locks.splice(0)) lock.release();
   }
 
   /** A session that cannot go on: its state says why (a Slurm time limit, an outside cancel, an error). */
@@ -406,9 +429,12 @@ export class FineTuneSession {
   async resume(run: DetachedRun, scriptPath: string, recorded: Recorded): Promise<SessionOutcome> {
     this.current = { run, processId: 'training', recorded };
     try {
+      this.claimScriptFolder();
       return await this.resumeWatching(run, scriptPath, recorded);
     } catch (err) {
       return this.failed(err);
+    } finally {
+      this.releaseLocks();
     }
   }
 

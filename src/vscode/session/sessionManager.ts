@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { reattachRun } from '../../core/session/reattach';
+import { LockBusyError } from '../../core/runs/ownerLock';
 import { FineTuneSession } from '../../core/session/fineTuneSession';
 import { FineTuneRequest } from '../../core/session/types';
 import { RunHandle, RunStore } from '../../core/runs/runStore';
@@ -85,7 +86,13 @@ export async function resumeRuns(host: Host): Promise<void> {
       continue;
     }
     const deps = await buildSessionDeps(host);
-    const session = await FineTuneSession.reopen(handle, deps);
+    // Another window or an `ml-intern fine-tune --attach` follows it already: a second follower would repair it twice.
+    const session = await FineTuneSession.reopen(handle, deps).catch((err: unknown) => {
+      if (!(err instanceof LockBusyError)) throw err;
+      host.logger.info(err.message);
+      return undefined;
+    });
+    if (!session) continue;
     const tracked = trackSession(session);
     if (found.kind === 'live') {
       host.logger.info(`Re-attached to run ${summary.id} (pid ${found.run.pid}).`);
