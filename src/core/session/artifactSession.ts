@@ -187,6 +187,16 @@ export function parseComparison(text: string): EvalRow[] {
     .map((r) => ({ task: r.task as string, ...(num(r.base) !== undefined ? { base: num(r.base) } : {}), ...(num(r.trained) !== undefined ? { trained: num(r.trained) } : {}) }));
 }
 
+/** The reasons compare_results.py gave for rows whose base and trained scores were not measured the same way. */
+export function comparisonCaveats(text: string): string[] {
+  const raw = JSON.parse(text) as unknown;
+  if (!Array.isArray(raw)) return [];
+  const notes = raw
+    .filter((r): r is { task: string; note: string } => !!r && typeof r === 'object' && (r as { comparable?: unknown }).comparable === false && typeof (r as { note?: unknown }).note === 'string')
+    .map((r) => `${r.task}: ${r.note}`);
+  return [...new Set(notes)];
+}
+
 function evalTable(rows: EvalRow[]): string {
   const f = (v?: number) => (v === undefined ? '–' : v.toFixed(4));
   const d = (r: EvalRow) => (r.base === undefined || r.trained === undefined ? '–' : `${r.trained - r.base >= 0 ? '+' : ''}${(r.trained - r.base).toFixed(4)}`);
@@ -612,8 +622,10 @@ export class ArtifactSession {
         }
         await this.handle.writeFile('results/comparison.json', text);
         if (rows.length) this.emit({ type: 'eval_results', runId: this.runId, rows });
+        const caveats = rows.length ? comparisonCaveats(text) : [];
+        const caveatText = caveats.length ? `\n\nNot comparable (evaluated differently):\n${caveats.map((c) => `- ${c}`).join('\n')}` : '';
         summary = rows.length
-          ? `Evaluation finished: ${r.model} against its base.\n\n${evalTable(rows)}\n\nThe table is in \`${plan.comparisonFile}\`; LightEval's details are under \`${plan.folder}/results/\`.`
+          ? `Evaluation finished: ${r.model} against its base.\n\n${evalTable(rows)}${caveatText}\n\nThe table is in \`${plan.comparisonFile}\`; LightEval's details are under \`${plan.folder}/results/\`.`
           : `The evaluation finished but ${plan.comparisonFile} holds no rows.`;
       }
     } else if (r.kind === 'merge-adapter') {

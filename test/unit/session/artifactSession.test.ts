@@ -96,8 +96,8 @@ test('evaluate an adapter: files proposed, each command approved and run in orde
     // The recipe's compare_results.py ran for real on the fake LightEval output.
     const rows = parseComparison(readFileSync(join(ws, 'eval-run1', 'results', 'comparison.json'), 'utf8'));
     assert.deepEqual(rows, [
-      { task: 'gsm8k', base: 0.312, trained: 0.355 },
-      { task: 'hellaswag', base: 0.492, trained: 0.501 },
+      { task: 'gsm8k (lighteval, 5-shot, em)', base: 0.312, trained: 0.355 },
+      { task: 'hellaswag (lighteval, 0-shot, acc)', base: 0.492, trained: 0.501 },
     ]);
     const evalEvents = h.events.ofType('eval_results');
     assert.equal(evalEvents.length, 1);
@@ -105,7 +105,7 @@ test('evaluate an adapter: files proposed, each command approved and run in orde
     assert.equal(evalEvents[0].runId, session.runId);
     assert.equal(h.events.ofType('process_started').length, 4);
     assert.ok(h.events.ofType('process_output').some((e) => /Task .*Metric/.test(e.text) || /Evaluating gsm8k/.test(e.text)), 'LightEval output reached the panel');
-    assert.match(h.events.ofType('assistant_message').at(-1)?.text ?? '', /\| gsm8k \| 0\.3120 \| 0\.3550 \| \+0\.0430 \|/);
+    assert.match(h.events.ofType('assistant_message').at(-1)?.text ?? '', /\| gsm8k \(lighteval, 5-shot, em\) \| 0\.3120 \| 0\.3550 \| \+0\.0430 \|/);
     assert.equal(h.events.ofType('run_state').at(-1)?.state, 'succeeded');
 
     assert.ok(existsSync(join(ws, 'sft-qwen/outputs/run1-merged/config.json')), 'the adapter was merged first');

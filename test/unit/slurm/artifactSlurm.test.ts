@@ -76,8 +76,8 @@ test('Evaluate on Slurm: merging and each LightEval run are jobs on a compute no
     assert.deepEqual(h.launched.map((a) => a.slice(0, 2)), [[FAKE_PYTHON, 'compare_results.py']], 'only the table ran on this machine');
     const rows = parseComparison(readFileSync(join(ws, 'eval-run1', 'results', 'comparison.json'), 'utf8'));
     assert.deepEqual(rows, [
-      { task: 'gsm8k', base: 0.312, trained: 0.355 },
-      { task: 'hellaswag', base: 0.492, trained: 0.501 },
+      { task: 'gsm8k (lighteval, 5-shot, em)', base: 0.312, trained: 0.355 },
+      { task: 'hellaswag (lighteval, 0-shot, acc)', base: 0.492, trained: 0.501 },
     ]);
     const names = h.events.ofType('process_started').map((e) => e.name);
     assert.equal(names.filter((n) => /^Slurm job \d+: /.test(n)).length, 3, names.join(' | '));
