@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { readShared, runPipeline, sharedLogFiles, splitAt, TRAINER_FIXTURES } from './helpers';
+import { readShared, runPipeline, SHARED_LOGS_SKIP, sharedLogFiles, splitAt, TRAINER_FIXTURES } from './helpers';
 import { LineSplitter, SegmentEnd } from '../../../src/core/logs/lineSplitter';
 import { LogPipeline } from '../../../src/core/logs/pipeline';
 
@@ -23,6 +23,8 @@ const inputs: Array<[string, string]> = [
   ['fake trainer (ANSI, \\r redraws, eval bars)', fakeTrainerAll()],
   ['pty-style \\r\\n with colours', '\x1b[32mok\x1b[0m\r\n 10%|█         | 10/100 [00:10<01:30,  1.00it/s]\r 20%|██        | 20/100 [00:20<01:20,  1.00it/s]\r\n{\'loss\': 0.5, \'epoch\': 0.2}\r\n\x1b]0;title\x07done'],
 ];
+
+if (SHARED_LOGS_SKIP) test('chunk boundaries do not change the result: the real logs', { skip: SHARED_LOGS_SKIP }, () => {});
 
 function snapshot(chunks: string[]) {
   const r = runPipeline(chunks);

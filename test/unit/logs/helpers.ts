@@ -2,11 +2,15 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { MetricPoint, ProgressInfo } from '../../../src/core/events';
 import { LogPipeline, MetricKind } from '../../../src/core/logs/pipeline';
+import { sharedAbsentReason, sharedDataDir } from '../../support/sharedData';
 
-export const SHARED_LOGS = path.resolve(__dirname, '../../../../shared/data/logs');
+/** ../shared/data/logs, or '' when this clone has none beside it (the tests that need it skip). */
+export const SHARED_LOGS = sharedDataDir('logs') ?? '';
+export const SHARED_LOGS_SKIP: string | false = SHARED_LOGS ? false : sharedAbsentReason('logs');
 export const TRAINER_FIXTURES = path.resolve(__dirname, '../../fixtures/trainer');
 
 export function sharedLogFiles(): string[] {
+  if (!SHARED_LOGS) return [];
   return readdirSync(SHARED_LOGS).filter((f) => f.endsWith('.log')).sort();
 }
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { MetricPoint, ProgressInfo } from '../../../src/core/events';
 import { LogPipeline, LogPipelineOptions } from '../../../src/core/logs/pipeline';
-import { SHARED_LOGS, sharedLogFiles } from './helpers';
+import { SHARED_LOGS, SHARED_LOGS_SKIP, sharedLogFiles } from './helpers';
 
 type Options = Pick<LogPipelineOptions, 'tailLines' | 'maxLineChars' | 'maxTailLineChars'>;
 
@@ -54,6 +54,7 @@ function assertSame(chunks: Buffer[], options: Options = {}): void {
   assert.deepEqual(run(chunks, true, options), run(chunks, false, options));
 }
 
+if (SHARED_LOGS_SKIP) test('pushBytes = push(string): the real logs', { skip: SHARED_LOGS_SKIP }, () => {});
 for (const file of sharedLogFiles()) {
   test(`pushBytes = push(string): ${file}`, () => {
     const buf = readFileSync(path.join(SHARED_LOGS, file));

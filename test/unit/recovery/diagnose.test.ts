@@ -6,6 +6,9 @@ import fc from 'fast-check';
 import { diagnose, diagnoseStream } from '../../../src/core/recovery/diagnose';
 import { stripAnsi } from '../../../src/core/recovery/logScan';
 import { FAILURE_CATEGORIES, FailureCategory } from '../../../src/core/recovery/types';
+import { sharedAbsentReason, sharedDataDir } from '../../support/sharedData';
+
+const SHARED_LOGS = sharedDataDir('logs');
 
 const CORPUS = join(__dirname, '../../fixtures/failures');
 
@@ -169,16 +172,13 @@ test('a 100 MB log with the error at the end: found, fast, without holding the l
   assert.ok(ms < 30_000);
 });
 
-test('real successful runs (shared/data/logs) and the fixture trainer logs are not misdiagnosed', (t) => {
-  const shared = join(__dirname, '../../../../shared/data/logs');
-  let names: string[] = [];
-  try {
-    names = readdirSync(shared).filter((f) => f.endsWith('.log'));
-  } catch {
-    t.skip('shared/data/logs not present');
-    return;
-  }
-  for (const f of names) assert.equal(diagnose(readFileSync(join(shared, f), 'utf8')).category, 'unknown', f);
+test('real successful runs (shared/data/logs) are not misdiagnosed', { skip: SHARED_LOGS ? false : sharedAbsentReason('logs') }, () => {
+  const names = readdirSync(SHARED_LOGS ?? '').filter((f) => f.endsWith('.log'));
+  assert.ok(names.length > 0, 'the shared logs folder holds logs');
+  for (const f of names) assert.equal(diagnose(readFileSync(join(SHARED_LOGS ?? '', f), 'utf8')).category, 'unknown', f);
+});
+
+test("the fixture trainer's failing log is diagnosed as what it is", () => {
   const trainer = join(__dirname, '../../fixtures/trainer');
   assert.equal(diagnose(readFileSync(join(trainer, 'torchrun_oom_2ranks.log'), 'utf8')).category, 'cuda_oom');
 });
