@@ -422,7 +422,7 @@ export class FineTuneSession {
       ...(firstResult ? { firstResult } : {}),
       signal: this.abort.signal,
     });
-    return this.finish(result.outcome, result.question, result.attempts.length);
+    return this.finish(result.outcome, result.question, result.attempts.length, scriptPath);
   }
 
   /** After a window reload: follow the run that is still going, then recover as usual. */
@@ -458,14 +458,23 @@ export class FineTuneSession {
     }
     // Exit 0 is not enough: a diverged run (NaN losses, also as transformers 5 prints them) exits 0 too.
     // Success says how many repairs it took, those before the reload included (attempt N: N - 1).
-    if (!failedDiagnosis(first)) return this.finish('succeeded', undefined, attempt - 1);
+    if (!failedDiagnosis(first)) return this.finish('succeeded', undefined, attempt - 1, scriptPath);
     return this.repair(scriptPath, first);
   }
 
-  private async finish(outcome: string, question: string | undefined, attempts: number): Promise<SessionOutcome> {
+  /** OUTPUT_DIR as the accepted script has it (the user may have rejected or edited the proposed value), workspace-relative. */
+  private async outputFolder(scriptPath: string): Promise<string> {
+    const script = await this.deps.files.readIfExists(scriptPath).catch(() => undefined);
+    const value = script ? readConfig(script).OUTPUT_DIR : undefined;
+    const dir = typeof value === 'string' && value ? value : `outputs/${this.runId}`;
+    // The script runs from its own folder, so a relative OUTPUT_DIR is relative to it.
+    return path.posix.isAbsolute(dir) ? dir : path.posix.join(path.posix.dirname(scriptPath), dir);
+  }
+
+  private async finish(outcome: string, question: string | undefined, attempts: number, scriptPath: string): Promise<SessionOutcome> {
     if (outcome === 'succeeded') {
       const retries = attempts > 0 ? ` after ${attempts} automatic ${attempts === 1 ? 'repair' : 'repairs'}` : '';
-      const summary = `Training finished${retries}. The model is in \`${scriptFolder(this.request)}/outputs/${this.runId}\`; every script version, the logs and metrics.jsonl are in \`${this.handle.folder}\`.`;
+      const summary = `Training finished${retries}. The model is in \`${await this.outputFolder(scriptPath)}\`; every script version, the logs and metrics.jsonl are in \`${this.handle.folder}\`.`;
       await this.say(summary);
       await this.setState('succeeded', retries ? `Training finished${retries}.` : 'Training finished.');
       return { kind: 'succeeded', summary };
@@ -475,8 +484,15 @@ export class FineTuneSession {
       return { kind: 'stopped', summary: 'stopped' };
     }
     const q = question ?? 'The run needs your decision.';
-    await this.setState(outcome === 'budget_exhausted' ? 'failed' : 'waiting', q, q);
-    return outcome === 'budget_exhausted' ? { kind: 'failed', summary: q } : { kind: 'needs_user', summary: q, question: q };
+    if (outcome === 'budget_exhausted') {
+      await this.setState('failed', q);
+      return { kind: 'failed', summary: q };
+    }
+    // Nothing waits for an answer once a recipe run returns: a 'waiting' state would leave the
+    // status bar waiting and Stop saying "no run is active". The run ends here, saying what to do next.
+    const message = `Stopped at: ${q} Recipe mode cannot wait for an answer, so the run ends here. Do it yourself (or accept the fix next time), then run "ML Intern: Fine-tune" again with the same choices: the accepted scripts are kept.`;
+    await this.setState('stopped', message);
+    return { kind: 'needs_user', summary: message, question: q };
   }
 
   /** One training attempt: start detached, watch, archive its log. */
