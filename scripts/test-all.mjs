@@ -3,6 +3,7 @@
 // Each step's own runner prints its counts; this prints one summary at the end.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { ensureSystemPackages } from './system-packages.mjs';
 
 const steps = [
   ['build', 'npm', ['run', 'build']],
@@ -12,6 +13,14 @@ const steps = [
   ['python', 'npm', ['run', 'test:python']],
 ];
 if (existsSync('test/e2e/run.mjs') && !process.env.ML_INTERN_SKIP_E2E) steps.push(['e2e', 'npm', ['run', 'test:e2e']]);
+
+// The Debian packages first (installed as root, else named): the Slurm and E2E tests need them.
+try {
+  ensureSystemPackages();
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+}
 
 const results = [];
 for (const [name, cmd, args] of steps) {

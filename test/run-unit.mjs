@@ -3,6 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { ensureSystemPackages } from '../scripts/system-packages.mjs';
 
 function find(dir, out = []) {
   for (const name of readdirSync(dir).sort()) {
@@ -19,6 +20,15 @@ if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x))
 if (files.length === 0) {
   console.error('No unit test files found.');
   process.exit(1);
+}
+// The Slurm tests need slurm-wlm and munge: installed as root, else named before anything runs.
+if (files.some((f) => f.includes('slurm'))) {
+  try {
+    ensureSystemPackages();
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  }
 }
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

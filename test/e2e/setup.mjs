@@ -5,18 +5,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ensureSystemPackages } from '../../scripts/system-packages.mjs';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 export const CACHE_DIR = process.env.ML_INTERN_E2E_CACHE || join(homedir(), '.cache', 'ml-intern-e2e');
-const APT_PACKAGES = ['build-essential', 'python3', 'pkg-config', 'libkrb5-dev', 'libsecret-1-dev', 'libxkbfile-dev', 'libx11-dev', 'ripgrep', 'chromium'];
 export const CHROMIUM = process.env.ML_INTERN_CHROMIUM || '/usr/bin/chromium';
 
 function log(msg) {
   console.log(`[e2e setup] ${msg}`);
-}
-
-function missingDebianPackages() {
-  return APT_PACKAGES.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
 }
 
 function ensureDebianPackages() {
@@ -24,14 +20,8 @@ function ensureDebianPackages() {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install Chromium or set ML_INTERN_CHROMIUM.`);
     return;
   }
-  const missing = missingDebianPackages();
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) {
-    throw new Error(`Missing Debian packages for the E2E tests: ${missing.join(' ')}.\nInstall them with: sudo apt-get install -y ${missing.join(' ')}`);
-  }
-  log(`installing Debian packages: ${missing.join(' ')}`);
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  // One list for CI, npm test, test:unit and test:e2e (scripts/debian-packages.txt).
+  ensureSystemPackages(log);
 }
 
 export function codeServerBin() {
