@@ -9,7 +9,8 @@ Prints one JSON object (see DatasetInspection in src/core/python/types.ts):
 On failure prints {"error": "..."} and exits 1; never a traceback.
 
 Standard library only. JSONL is streamed line by line (constant memory, any
-size); JSON arrays are loaded whole up to MAX_JSON_BYTES; CSV/TSV are streamed;
+size; a row over 64 MB or nested over 100 levels is reported and skipped, see
+data_files.py); JSON arrays are loaded whole up to MAX_JSON_BYTES; CSV/TSV are streamed;
 Parquet needs pyarrow and Hub ids need datasets, both imported lazily.
 Python 3.9 compatible.
 """
@@ -21,7 +22,11 @@ import io
 import json
 import os
 import re
+import shlex
 import sys
+
+from data_files import (MAX_DEPTH, MAX_ROW_BYTES, Utf8Reader, bounded_lines, deeper_than, jsonl_holding_one_array,
+                        may_be_deep, not_a_data_file, size_mb, utf16_encoding)
 
 MAX_JSON_BYTES = 512 * 1024 * 1024
 DETECT_ROWS = 500          # rows buffered to detect the format
@@ -51,6 +56,11 @@ class Source(object):
         self.bad_utf8 = []
         self.bad_utf8_count = 0
         self.truncated_last_line = None
+        self.too_large = []           # (line number, size in bytes) of rows skipped for their size
+        self.too_large_count = 0
+        self.too_deep = []            # line numbers of rows skipped for their nesting
+        self.too_deep_count = 0
+        self.encoding = None          # 'utf-16…' when the file is UTF-16 text (read, but loaders need UTF-8)
         self.json_field = None        # top-level key holding the rows of a wrapped JSON document
         self.hub_sampled = False      # a Hub set read from its first rows only
         self.total_rows = None        # known size when only part was read (Hub)
@@ -58,10 +68,16 @@ class Source(object):
         self.notes = []
 
 
-def _open_binary(path):
-    if path.endswith('.gz'):
-        return gzip.open(path, 'rb')
-    return open(path, 'rb')
+def _open_binary(path, encoding=None):
+    f = gzip.open(path, 'rb') if path.endswith('.gz') else open(path, 'rb')
+    # UTF-16 text is read as the UTF-8 it would be once converted (its problem says so).
+    return Utf8Reader(f, encoding) if encoding else f
+
+
+def _note_too_deep(src, lineno):
+    src.too_deep_count += 1
+    if len(src.too_deep) < MAX_LINE_REPORTS:
+        src.too_deep.append(lineno)
 
 
 def _sniff(path):
@@ -83,23 +99,32 @@ def _decode_line(raw, lineno, src):
 
 
 def iter_jsonl(path, src):
-    """Stream a JSON Lines file; bad lines are recorded, not fatal."""
-    with _open_binary(path) as f:
+    """Stream a JSON Lines file; bad lines are recorded, not fatal. A line is read up to
+    MAX_ROW_BYTES: a longer one is skipped without being held (one 2 GB line took 2 GB)."""
+    with _open_binary(path, src.encoding) as f:
         lineno = 0
         pending = None
-        for raw in f:
+        for raw, size in bounded_lines(f):
             lineno += 1
-            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8):]
             if pending is not None:
                 yield pending
                 pending = None
+            if raw is None:
+                src.too_large_count += 1
+                if len(src.too_large) < MAX_LINE_REPORTS:
+                    src.too_large.append((lineno, size))
+                continue
+            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
             stripped = raw.strip()
             if not stripped:
                 continue
             text = _decode_line(stripped, lineno, src)
             try:
                 obj = json.loads(text)
+            except RecursionError:
+                _note_too_deep(src, lineno)
+                continue
             except ValueError:
                 if not raw.endswith(b'\n'):
                     src.truncated_last_line = lineno
@@ -126,13 +151,16 @@ def iter_json_document(path, src):
             "Convert it to JSON Lines (one object per line), e.g. "
             "python3 -c \"import json,sys; [print(json.dumps(r, ensure_ascii=False)) for r in json.load(open(sys.argv[1]))]\" in.json > out.jsonl"
             % (path, size / 1e9))
-    with _open_binary(path) as f:
+    with _open_binary(path, src.encoding) as f:
         raw = f.read()
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]
     text = _decode_line(raw, 1, src)
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise InspectError("'%s' nests lists or objects more deeply than Python can read (over %d levels): "
+                           "a data set's rows nest a few levels; check how the file was produced" % (path, MAX_DEPTH))
     except ValueError as e:
         raise InspectError("'%s' is not valid JSON (%s). Fix the file or save it as JSON Lines." % (path, e))
     rows = doc
@@ -162,7 +190,7 @@ def iter_csv(path, src, delimiter):
     else:
         binf = open(path, 'rb')
     with binf:
-        text = io.TextIOWrapper(binf, encoding='utf-8', errors='replace', newline='')
+        text = io.TextIOWrapper(binf, encoding=src.encoding or 'utf-8', errors='replace', newline='')
         csv.field_size_limit(min(sys.maxsize, 2 ** 31 - 1))
         reader = csv.DictReader(text, delimiter=delimiter)
         for i, row in enumerate(reader):
@@ -223,6 +251,9 @@ def iter_hub(name, src):
 
 def open_rows(path, src):
     """Pick a reader from the path; returns an iterator of (line, row)."""
+    refused = not_a_data_file(path)
+    if refused:
+        raise InspectError(refused)
     if not os.path.exists(path):
         if re.match(r'^[\w-][\w.-]*/[\w.-]+(:[\w.-]+)?(@[\w.-]+)?$', path) and not path.lower().endswith(DATA_EXTS):
             return iter_hub(path, src)
@@ -246,7 +277,10 @@ def open_rows(path, src):
     lower = path.lower()
     if head.startswith(b'PAR1') or lower.endswith('.parquet'):
         return iter_parquet(path, src)
-    if _looks_binary(head):
+    src.encoding = utf16_encoding(head)
+    if src.encoding:
+        head = head.decode(src.encoding, 'replace').encode('utf-8')
+    elif _looks_binary(head):
         src.problems.append("binary file: '%s' is not text (NUL bytes or control characters); expected JSON Lines, JSON, CSV or Parquet" % os.path.basename(path))
         return None
     base = lower[:-3] if lower.endswith('.gz') else lower
@@ -255,10 +289,19 @@ def open_rows(path, src):
     if base.endswith('.tsv'):
         return iter_csv(path, src, '\t')
     first = head.lstrip(codecs.BOM_UTF8).lstrip()[:1]
-    # A .jsonl whose first row happens to be an array is still JSON Lines (that row is reported).
-    if first == b'[' and not base.endswith(('.jsonl', '.ndjson')):
+    if first == b'[' and base.endswith(('.jsonl', '.ndjson')):
+        # datasets' json loader reads a file that holds one array as that array, whatever its name;
+        # so is it read here. A .jsonl whose first row happens to be a list is JSON Lines (that row is reported).
+        with _open_binary(path, src.encoding) as f:
+            if jsonl_holding_one_array(f):
+                src.notes.append("'%s' holds one JSON array, not JSON Lines (one object per line): its rows were read "
+                                 "from the array, as the datasets json loader reads it; rename it to .json to say so"
+                                 % os.path.basename(path))
+                return iter_json_document(path, src)
+        return iter_jsonl(path, src)
+    if first == b'[':
         return iter_json_document(path, src)
-    if first == b'{' and base.endswith('.json') and _is_single_document(path, head):
+    if first == b'{' and base.endswith('.json') and _is_single_document(path, src):
         return iter_json_document(path, src)
     return iter_jsonl(path, src)
 
@@ -270,14 +313,14 @@ def _looks_binary(head):
     return len(head) > 0 and ctrl / float(len(head)) > 0.1
 
 
-def _is_single_document(path, head):
+def _is_single_document(path, src):
     """A .json starting with '{': one object (maybe pretty-printed) or JSON Lines?"""
-    with _open_binary(path) as f:
-        first = f.readline()
-        second = f.readline()
+    with _open_binary(path, src.encoding) as f:
+        first = f.readline(MAX_ROW_BYTES + 1)
+        second = f.readline(MAX_ROW_BYTES + 1)
     try:
         obj = json.loads(first.decode('utf-8', 'replace'))
-    except ValueError:
+    except (ValueError, RecursionError):
         return True
     # One line holding {"data": [...]} is a wrapped document, not a one-row JSONL.
     return not second.strip() and isinstance(obj, dict) and any(
@@ -1018,6 +1061,10 @@ def inspect(path, max_length=DEFAULT_MAX_LENGTH, sample=3):
     det = None
     checks = None
     for lineno, row, key in rows_iter:
+        # A row nested past MAX_DEPTH would exhaust Python's recursion in the checks below.
+        if (key is None or may_be_deep(key)) and deeper_than(row):
+            _note_too_deep(src, lineno)
+            continue
         n += 1
         stats.add(row)
         if det is None:
@@ -1037,6 +1084,20 @@ def inspect(path, max_length=DEFAULT_MAX_LENGTH, sample=3):
     result['task'] = det.task
     result['mapping'] = det.mapping
     problems = list(src.problems)
+    if src.encoding:
+        problems.append("UTF-16 text: '%s' is %s%s; the training loaders read UTF-8 only (its rows were read for this report). "
+                        "Convert it to UTF-8 with: iconv -f %s -t UTF-8 %s > %s"
+                        % (os.path.basename(path), src.encoding.upper(),
+                           ' with a byte-order mark' if src.encoding == 'utf-16' else ' without a byte-order mark',
+                           src.encoding.upper(), shlex.quote(path), shlex.quote(_utf8_name(path))))
+    if src.too_large_count:
+        problems.append('%d row(s) larger than %s skipped (%s): remove or split them; a loader would have to hold each whole'
+                        % (src.too_large_count, size_mb(MAX_ROW_BYTES),
+                           ', '.join('row %d is %s' % (r, size_mb(b)) for r, b in src.too_large)
+                           + (', …' if src.too_large_count > len(src.too_large) else '')))
+    if src.too_deep_count:
+        problems.append('%d row(s) nested more than %d levels deep skipped (rows %s): a data set\'s rows nest a few levels; '
+                        'fix or remove them' % (src.too_deep_count, MAX_DEPTH, _lines(src.too_deep, src.too_deep_count)))
     if src.bad_utf8_count:
         problems.append('invalid UTF-8 on %d line(s) (lines %s): re-save the file as UTF-8; the bad bytes were replaced'
                         % (src.bad_utf8_count, _lines(src.bad_utf8, src.bad_utf8_count)))
@@ -1068,9 +1129,16 @@ def inspect(path, max_length=DEFAULT_MAX_LENGTH, sample=3):
         result['jsonField'] = src.json_field
     # A row that is not an object (or a CSV row with extra fields) stops `datasets` loading the file, like invalid
     # JSON; so does a last line cut off mid-record (its JSON reader fails, and so does its pandas fallback).
-    fatal = n == 0 or bool(src.invalid_json_count) or bool(src.non_object_count) or bool(src.truncated_last_line)
+    # So do rows skipped here for their size or depth (never checked), and UTF-16 text (the loaders read UTF-8).
+    fatal = (n == 0 or bool(src.invalid_json_count) or bool(src.non_object_count) or bool(src.truncated_last_line)
+             or bool(src.too_large_count) or bool(src.too_deep_count) or bool(src.encoding))
     result['trainable'] = bool(det.trainable and det.format != 'unknown' and not fatal)
     return result
+
+
+def _utf8_name(path):
+    stem, ext = os.path.splitext(path)
+    return stem + '.utf8' + ext
 
 
 def _start_checks(buffered, stats, max_length):

@@ -100,7 +100,7 @@ class BadInput(unittest.TestCase):
 
     def test_bad_arguments_and_missing_files(self):
         for args, needle in ((['missing.jsonl'], 'File not found'), (['x.jsonl', '--max-length', 'lots'], 'whole number'),
-                             (['x.jsonl', '--bogus'], 'unknown option'), ([self.dir], 'holds no .jsonl')):
+                             (['x.jsonl', '--bogus'], 'unknown option'), ([tempfile.mkdtemp(dir=self.dir)], 'holds no .jsonl')):
             r = run_helper(*args)
             self.assertIn(needle, r['error'])
 
@@ -116,10 +116,70 @@ class BadInput(unittest.TestCase):
         self.assertIn('1 row(s) have a prompt alone longer than --max-length 1024 tokens (approx.): trl drops them', self.problems(r))
         self.assertTrue(r['trainable'])
 
-    def test_deeply_nested_row(self):
-        deep = b'{"text": ' + b'[' * 5000 + b']' * 5000 + b'}\n'
-        r = run_helper(self.write('deep.jsonl', deep + b'{"text": "ok"}\n'))
-        self.assertTrue('error' in r or r['problems'])
+    def test_deeply_nested_rows_are_reported_and_skipped(self):
+        # 500 levels used to end the whole inspection in "Unexpected RecursionError"; 5000 fail json.loads itself.
+        for depth in (500, 5000):
+            deep = b'{"text": ' + b'[' * depth + b']' * depth + b'}\n'
+            r = run_helper(self.write('deep%d.jsonl' % depth, b'{"text": "first"}\n' + deep + b'{"text": "ok"}\n'))
+            self.assertIn('1 row(s) nested more than 100 levels deep skipped (rows 2)', self.problems(r), depth)
+            self.assertEqual(r['rows'], 2, 'the other rows are inspected')
+            self.assertEqual(r['format'], 'text')
+            self.assertFalse(r['trainable'], 'the file as it is holds a row nobody checked')
+        rows = [{'text': 'a'}, {'text': 'b', 'meta': json.loads('[' * 300 + ']' * 300)}]
+        r = run_helper(self.write('deep.json', json.dumps(rows).encode()))
+        self.assertIn('nested more than 100 levels deep skipped (rows 2)', self.problems(r), 'a .json document too')
+
+    def test_pipes_devices_and_folders_are_refused_without_blocking(self):
+        fifo = os.path.join(self.dir, 'pipe.jsonl')
+        os.mkfifo(fifo)
+        # No writer: opening it would block forever; the helper must answer at once.
+        for path, words in ((fifo, 'is a named pipe (FIFO), not a data file'), ('/dev/zero', 'is a character device, not a data file')):
+            r = run_helper(path)
+            self.assertIn(words, r['error'])
+            self.assertIn('Save the data to a file', r['error'])
+
+    def test_symlink_loops_and_dangling_links_say_what_they_are(self):
+        a, b = os.path.join(self.dir, 'loop_a.jsonl'), os.path.join(self.dir, 'loop_b.jsonl')
+        os.symlink(b, a)
+        os.symlink(a, b)
+        self.assertIn('is a symbolic link loop', run_helper(a)['error'])
+        dangling = os.path.join(self.dir, 'dangling.jsonl')
+        os.symlink('gone.jsonl', dangling)
+        self.assertIn("is a symbolic link to 'gone.jsonl', which does not exist", run_helper(dangling)['error'])
+        self.assertIn('File not found', run_helper(os.path.join(self.dir, 'missing.jsonl'))['error'])
+
+    def test_utf16_files_are_read_and_named_with_the_command_that_converts_them(self):
+        rows = ''.join(json.dumps({'prompt': 'p%d é' % i, 'completion': 'c%d' % i}, ensure_ascii=False) + '\n' for i in range(3))
+        for name, data, encoding in (('bom.jsonl', rows.encode('utf-16'), 'UTF-16 with a byte-order mark'),
+                                     ('le.jsonl', rows.encode('utf-16-le'), 'UTF-16-LE without a byte-order mark'),
+                                     ('be.csv', 'prompt,completion\nhi,there\nyo,ok\n'.encode('utf-16-be'), 'UTF-16-BE without')):
+            path = self.write(name, data)
+            r = run_helper(path)
+            p = self.problems(r)
+            self.assertNotIn('binary', p, name)
+            self.assertIn('UTF-16 text: %r is %s' % (name, encoding), p)
+            self.assertIn('iconv -f UTF-16', p)
+            self.assertEqual(r['format'], 'prompt_completion', name)
+            self.assertEqual(r['rows'], 2 if name.endswith('.csv') else 3)
+            self.assertFalse(r['trainable'], 'the loaders read UTF-8')
+        self.assertEqual(run_helper(path)['samples'][0], {'prompt': 'hi', 'completion': 'there'})
+        # The command it gives converts the file; the result is trainable.
+        bom = os.path.join(self.dir, 'bom.jsonl')
+        subprocess.run(['sh', '-c', 'iconv -f UTF-16 -t UTF-8 "$1" > "$2"', 'sh', bom, os.path.join(self.dir, 'bom.utf8.jsonl')], check=True)
+        self.assertTrue(run_helper(os.path.join(self.dir, 'bom.utf8.jsonl'))['trainable'])
+
+    def test_a_json_array_in_a_jsonl_is_read_as_the_array(self):
+        rows = [{'prompt': 'p%d' % i, 'completion': 'c%d' % i} for i in range(4)]
+        for name, text in (('pretty.jsonl', json.dumps(rows, indent=2)), ('oneline.jsonl', json.dumps(rows))):
+            r = run_helper(self.write(name, text.encode()))
+            self.assertEqual(r['rows'], 4, name)
+            self.assertNotIn('not JSON objects', self.problems(r))
+            self.assertIn('holds one JSON array, not JSON Lines', ' '.join(r['notes']))
+            self.assertTrue(r['trainable'])
+        # JSON Lines whose first row is a list stay JSON Lines, that row reported.
+        r = run_helper(self.write('first_row_list.jsonl', b'[1, 2]\n' + json.dumps(rows[0]).encode() + b'\n'))
+        self.assertIn('1 record(s) are not JSON objects', self.problems(r))
+        self.assertEqual(r['rows'], 1)
 
 
 class HugeFile(unittest.TestCase):
@@ -149,6 +209,31 @@ class HugeFile(unittest.TestCase):
             sys.stderr.write('\ninspect_data.py on %.0f MiB JSONL (%d rows): peak RSS %.0f MiB\n' % (size / 1048576.0, i, peak_mib))
             # Far below the file size: the file is streamed, not loaded.
             self.assertLess(peak_mib, 120)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def test_one_200mb_line_is_skipped_without_being_held(self):
+        # One 300 MB line used to take 936 MB: lines were read whole.
+        d = tempfile.mkdtemp(prefix='mli-hard-line-')
+        try:
+            path = os.path.join(d, 'one_line.jsonl')
+            with open(path, 'wb') as f:
+                f.write(b'{"text": "before"}\n{"text": "')
+                block = b'x' * (1 << 20)
+                for _ in range(200):
+                    f.write(block)
+                f.write(b'"}\n{"text": "after"}')  # no newline at the end either
+            p = subprocess.run([sys.executable, '-c', WRAPPER, SCRIPT, path], stdout=subprocess.PIPE, timeout=600)
+            w = json.loads(p.stdout.decode('utf-8'))
+            self.assertNotIn('Traceback', w['stderr'])
+            result = json.loads(w['stdout'])
+            problems = ' | '.join(result['problems'])
+            self.assertIn('1 row(s) larger than 64 MB skipped (row 2 is 200 MB)', problems)
+            self.assertEqual(result['rows'], 2, 'the rows around it are read')
+            self.assertFalse(result['trainable'])
+            peak_mib = w['peak_kib'] / 1024.0
+            sys.stderr.write('\ninspect_data.py on one 200 MiB line: peak RSS %.0f MiB\n' % peak_mib)
+            self.assertLess(peak_mib, 120, 'the line is read in pieces and dropped, never held whole')
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
