@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CliCommand, EXIT_FAILED, EXIT_OK, flagString, printResult, UsageError } from '../command';
-import { RecipeSpec, renderRecipe, SpecError } from '../../core/recipes';
+import { commentText, RecipeSpec, renderRecipe, shellLine, SpecError } from '../../core/recipes';
 
 /** Read and parse a JSON file given on the command line, with a clear message on failure. */
 export function readJsonFile(path: string, cwd: string, what: string): unknown {
@@ -57,7 +57,8 @@ export const recipeCommand: CliCommand = {
       `Wrote ${r.files.length} file(s) to ${out}:`,
       ...r.files.map((f) => `  ${f.path}  (${f.description})`),
       'Run (from that folder):',
-      ...r.commands.map((c) => `  ${c.argv.join(' ')}    # ${c.description}`),
+      // Quoted for pasting into a shell: a model id or folder with a quote, a ; or a line break stays one word.
+      ...r.commands.map((c) => `  ${shellLine(c.argv)}    # ${commentText(c.description)}`),
       ...(r.notes.length ? ['Notes:', ...r.notes.map((n) => `  - ${n}`)] : []),
     ].join('\n'));
     return EXIT_OK;

@@ -181,7 +181,9 @@ export class AgentSession {
     const runs = deps.runs ?? new RunStore(deps.files, { clock: deps.clock, logger: deps.logger, redactor: deps.redactor });
     const handle = await runs.open(runId);
     const [{ entries }, spec, status] = await Promise.all([handle.readTranscript(), handle.spec(), handle.readStatus()]);
-    const rebuilt = rebuildConversation(entries);
+    // Whatever the transcript lost (empty, garbled), the run goes on with its rules and its goal.
+    const rebuilt = rebuildConversation(entries, { systemPrompt: deps.systemPrompt ?? defaultSystemPrompt(undefined, deps.settings), goal: spec.goal });
+    if (rebuilt.restored.length) deps.logger?.warn(`run ${runId}: ${handle.path('transcript.jsonl')} lacked ${rebuilt.restored.join(' and ')}; put back from the settings and spec.json`);
     const limits = rebuilt.limits ?? spec.limits ?? limitsFrom(deps.settings);
     const budget = new Budget(limits, rebuilt.steps, rebuilt.totals);
     // A run left 'running' was interrupted (reload, crash): it is stopped now.
@@ -424,7 +426,7 @@ export class AgentSession {
       if (executed.result.control && this.queued.length) executed.result = heldBack(executed.result.control);
       const content = await this.recordResult(call, executed.result);
       if (executed.result.control) control = executed.result.control;
-      const verdict = this.guard.record(callSignature(call.name, executed.args, content.replace(/\n\n\[note\] [\s\S]*$/, '')), call.name);
+      const verdict = this.guard.record(callSignature(call.name, executed.args, content.replace(/\n\n\[note\] [\s\S]*$/, ''), executed.result.data), call.name);
       if (verdict.level === 'warn') guardWarn = verdict.reason;
       if (verdict.level === 'stop') guardStop = verdict.reason;
     }

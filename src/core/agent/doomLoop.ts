@@ -25,11 +25,32 @@ function sortKeys(v: unknown): unknown {
 function stableOutput(output: string): string {
   return output
     .replace(/\b(cmd|snippet|obs)-\d+\.(log|py|txt)\b/g, '$1-#.$2')
+    // A detached command keeps its records in logs/cmd-N/ (train.log, slurm-<job>.out).
+    .replace(/\bcmd-\d+\//g, 'cmd-#/')
+    .replace(/\bslurm-\d+\.out\b/g, 'slurm-#.out')
     .replace(/\bafter \d+(\.\d+)? s\b/g, 'after # s');
 }
 
-export function callSignature(name: string, args: unknown, output: string): string {
-  const hash = createHash('sha256').update(stableOutput(output)).digest('hex').slice(0, 16);
+/** Tools that start a process: a failure is the same failure when its exit code and exception are. */
+const COMMAND_TOOLS = new Set(['run', 'run_python', 'submit_job']);
+const EXCEPTION_RE = /^\s*(?:\[rank\d+\]:?\s*)?(?:[\w.]+\.)?\w*(?:Error|Exception|Interrupt|Exit)\b.*$/gm;
+
+/** The last exception line of a command's output, numbers blurred (an OOM names the free memory of the moment), or ''. */
+function lastException(output: string): string {
+  const found = output.match(EXCEPTION_RE);
+  return found ? found[found.length - 1].trim().replace(/\d+(\.\d+)?/g, '#') : '';
+}
+
+/**
+ * name + normalised arguments + a hash of what came back. A failed command is signed by its exit
+ * code and last exception line, not its whole output: its log path, timings and progress differ
+ * on every try while the failure is the same.
+ */
+export function callSignature(name: string, args: unknown, output: string, data?: unknown): string {
+  const exitCode = data && typeof data === 'object' ? (data as { exitCode?: unknown }).exitCode : undefined;
+  const failedCommand = COMMAND_TOOLS.has(name) && typeof exitCode === 'number' && exitCode !== 0;
+  const what = failedCommand ? `exit ${exitCode}|${lastException(output)}` : stableOutput(output);
+  const hash = createHash('sha256').update(what).digest('hex').slice(0, 16);
   return `${name}|${JSON.stringify(sortKeys(args))}|${hash}`;
 }
 

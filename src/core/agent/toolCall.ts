@@ -6,7 +6,7 @@
 import { parseToolArguments } from '../llm/toolArgs';
 import { ToolCall } from '../llm/types';
 import { ToolRegistry } from '../tools/registry';
-import { validateArgs } from '../tools/schema';
+import { describeParameters, resolveAliases, validateArgs } from '../tools/schema';
 import { errorMessage } from '../tools/text';
 import { ToolContext, ToolResult } from '../tools/types';
 
@@ -28,19 +28,24 @@ export async function executeToolCall(call: ToolCall, registry: ToolRegistry, ct
   }
   const parsed = parseToolArguments(call);
   if (!parsed.ok) return { args: call.arguments, reached: false, result: { ok: false, output: parsed.error } };
-  const errors = validateArgs(tool.parameters, parsed.value);
+  const named = resolveAliases(parsed.value, tool.aliases, tool.parameters);
+  if ('error' in named) return { args: parsed.value, reached: false, result: { ok: false, output: `Invalid arguments for '${call.name}': ${named.error}. Nothing was done.` } };
+  const errors = validateArgs(tool.parameters, named.args);
   if (errors.length) {
     return {
-      args: parsed.value,
+      args: named.args,
       reached: false,
       result: {
         ok: false,
-        output: `Invalid arguments for '${call.name}': ${errors.join('; ')}. Nothing was done. Expected parameters: ${JSON.stringify(tool.parameters)}`,
+        output: `Invalid arguments for '${call.name}': ${errors.join('; ')}. Nothing was done. Parameters: ${describeParameters(tool.parameters, tool.aliases)}`,
       },
     };
   }
   try {
-    return { args: parsed.value, reached: true, result: await tool.handler(parsed.value as never, ctx) };
+    const result = await tool.handler(named.args as never, ctx);
+    // Say which names were read as which, so the model sees its values were honoured, not guessed.
+    const note = named.renamed.length ? `(Read ${named.renamed.join(', ')}.)\n` : '';
+    return { args: named.args, reached: true, result: note ? { ...result, output: note + result.output } : result };
   } catch (err) {
     if (ctx.signal.aborted) return { args: parsed.value, reached: true, result: { ok: false, output: `Cancelled while '${call.name}' was running.` } };
     return { args: parsed.value, reached: true, result: { ok: false, output: `The tool '${call.name}' failed: ${errorMessage(err)}` } };

@@ -29,6 +29,8 @@
  * | COMPLETION_ONLY_LOSS        | SFT: learn the answers only (prompt tokens masked)         |
  */
 
+import { pyStr } from './templates/escape';
+
 export type ConfigValue = string | number | boolean | null | string[];
 
 export const CONFIG_START = '# --- CONFIG';
@@ -79,8 +81,10 @@ export function parsePythonLiteral(text: string): ConfigValue | undefined {
   return undefined;
 }
 
+/** The escapes pyStr writes (and Python's other one-letter ones) back to their characters. */
 function unescapePython(s: string): string {
-  return s.replace(/\\(.)/g, (_m, c: string) => ({ n: '\n', t: '\t', r: '\r' })[c as 'n' | 't' | 'r'] ?? c);
+  return s.replace(/\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)/g, (_m, c: string) =>
+    c.length > 1 ? String.fromCharCode(parseInt(c.slice(1), 16)) : ({ n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '0': '\0' } as Record<string, string>)[c] ?? c);
 }
 
 /** A JS value as a Python literal. */
@@ -95,7 +99,7 @@ export function toPythonLiteral(v: ConfigValue): string {
     return abs < 1e-3 ? v.toExponential().replace('e-', 'e-').replace(/\.?0+e/, 'e') : String(v);
   }
   if (Array.isArray(v)) return `[${v.map((x) => toPythonLiteral(x)).join(', ')}]`;
-  return JSON.stringify(v);
+  return pyStr(v);
 }
 
 /** Every NAME = value of the CONFIG block (values that are not plain literals are left out). */

@@ -5,5 +5,6 @@ export * from './configBlock';
 export * from './libraryVersions';
 export * from './estimate';
 export * from './modelTable';
+export { commentText, shellLine } from './templates/escape';
 export { loadPrompt, promptsDir, PROMPT_NAMES } from './prompts';
 export type { PromptName } from './prompts';

@@ -6,6 +6,7 @@
  */
 import { PackagesLike } from './libraryVersions';
 import { FIXED_STEPS, planSteps } from './stepPlan';
+import { fieldProblems } from './specChecks';
 
 export type Method = 'sft' | 'dpo' | 'orpo' | 'kto' | 'eval' | 'merge' | 'push';
 export type Adapter = 'lora' | 'qlora' | 'full';
@@ -178,6 +179,8 @@ export function resolveSpec(input: unknown): ResolvedSpec {
   const s = input as RecipeSpec;
   if (!METHODS.includes(s.method)) problems.push(`method: must be one of ${METHODS.join(', ')} (got ${JSON.stringify(s.method)})`);
   const method = s.method;
+  // Type and range of every other field, and fields the spec does not have; null stands for "the default".
+  problems.push(...fieldProblems(Object.fromEntries(Object.entries(s).filter(([, v]) => v !== null))));
   const training = (TRAINING_METHODS as string[]).includes(method);
   const adapter: Adapter = s.adapter ?? 'lora';
   if (!ADAPTERS.includes(adapter)) problems.push(`adapter: must be one of ${ADAPTERS.join(', ')} (got ${JSON.stringify(s.adapter)})`);
@@ -195,19 +198,16 @@ export function resolveSpec(input: unknown): ResolvedSpec {
     problems.push(`hubRepo: must look like "name" or "owner/name" (got ${JSON.stringify(s.hubRepo)})`);
   }
   if (method === 'push' && !s.hubRepo) problems.push('hubRepo: required for push (the Hub repository to create or update)');
-  if (s.bf16 && s.fp16) problems.push('bf16 and fp16: choose one mixed-precision mode, not both');
-  if (s.bf16 && firstGpu(s.env)?.bf16 === false) problems.push(`bf16: the GPU (${firstGpu(s.env)?.name ?? 'GPU 0'}) has no bfloat16 support; set fp16 instead`);
+  if (s.bf16 === true && s.fp16 === true) problems.push('bf16 and fp16: choose one mixed-precision mode, not both');
+  if (s.bf16 === true && firstGpu(s.env)?.bf16 === false) problems.push(`bf16: the GPU (${firstGpu(s.env)?.name ?? 'GPU 0'}) has no bfloat16 support; set fp16 instead`);
 
-  const positive: [keyof RecipeSpec, number | undefined][] = [
-    ['learningRate', s.learningRate], ['epochs', s.epochs], ['perDeviceTrainBatchSize', s.perDeviceTrainBatchSize],
-    ['gradientAccumulationSteps', s.gradientAccumulationSteps], ['maxLength', s.maxLength], ['loraR', s.loraR], ['loraAlpha', s.loraAlpha],
-    ['beta', s.beta], ['saveTotalLimit', s.saveTotalLimit], ['maxPromptLength', s.maxPromptLength],
-  ];
-  for (const [name, v] of positive) if (v !== undefined && (!isNum(v) || v <= 0)) problems.push(`${String(name)}: must be a positive number (got ${JSON.stringify(v)})`);
-  for (const [name, v] of [['perDeviceTrainBatchSize', s.perDeviceTrainBatchSize], ['gradientAccumulationSteps', s.gradientAccumulationSteps], ['maxLength', s.maxLength], ['loraR', s.loraR]] as const) {
-    if (isNum(v) && !Number.isInteger(v)) problems.push(`${name}: must be a whole number (got ${v})`);
+  if (method === 'eval') {
+    // LightEval reads its model argument as comma-separated key=value pairs: a comma in a path would add a key (trust_remote_code=True…).
+    for (const name of ['baseModel', 'modelPath', 'outputDir'] as const) {
+      const v = s[name];
+      if (typeof v === 'string' && v.includes(',')) problems.push(`${name}: LightEval cannot take a model path with a comma (got ${JSON.stringify(v)}); rename or link the folder`);
+    }
   }
-  if (s.loraDropout !== undefined && (!isNum(s.loraDropout) || s.loraDropout < 0 || s.loraDropout >= 1)) problems.push('loraDropout: a probability from 0 to <1');
   if (adapter === 'full' && (s.loraR !== undefined || s.loraAlpha !== undefined)) problems.push('adapter "full" trains every weight: remove loraR/loraAlpha or choose adapter "lora"');
   // A non-number maxLength is already a problem above; the default keeps the arithmetic below from throwing.
   const maxLength = isNum(s.maxLength) ? s.maxLength : method === 'sft' ? 2048 : 1024;

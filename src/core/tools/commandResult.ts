@@ -3,7 +3,7 @@
  * output (the whole output stays in the run folder). Shared by the executor path (process.ts) and
  * detached commands (detachedCommand.ts).
  */
-import { stripAnsi } from './text';
+import { failureObservation, lastRedraws, lossTrajectory } from './runObservation';
 import { ToolResult } from './types';
 
 export const HEAD_CHARS = 2_000;
@@ -21,15 +21,24 @@ export interface ProcessRequest {
   detach?: boolean;
 }
 
-/** What the model gets of a finished command: the status line, and the head and tail of its output. */
-export function commandResult(r: { argv: string[]; status: string; ok: boolean; seconds: number; logRel: string; whole: string; data: unknown; note?: string }): ToolResult {
-  const whole = stripAnsi(r.whole);
+/**
+ * What the model gets of a finished command: the status line, then for a failure (a non-zero
+ * exit) the diagnosis and the failure extract, else the loss trajectory (when it trained) and the
+ * head and tail of its output.
+ */
+export function commandResult(r: { argv: string[]; status: string; ok: boolean; seconds: number; logRel: string; whole: string; data: unknown; note?: string; exitCode?: number }): ToolResult {
+  const whole = lastRedraws(r.whole);
+  const top = `$ ${r.argv.join(' ')}\n${r.status} after ${r.seconds.toFixed(1)} s. Full log: ${r.logRel}\n${r.note ? `${r.note}\n` : ''}`;
+  if (!r.ok && r.exitCode !== undefined && r.exitCode !== 0 && whole.trim()) {
+    return { ok: false, output: `${top}${failureObservation(whole, r.exitCode, r.logRel)}`, data: r.data };
+  }
+  const trajectory = lossTrajectory(whole);
   const shown = whole.length > HEAD_CHARS + TAIL_CHARS
     ? `${whole.slice(0, HEAD_CHARS)}\n\n[... ${whole.length - HEAD_CHARS - TAIL_CHARS} characters omitted; full output in ${r.logRel} (read_file with offset/limit) ...]\n\n${whole.slice(whole.length - TAIL_CHARS)}`
     : whole;
   return {
     ok: r.ok,
-    output: `$ ${r.argv.join(' ')}\n${r.status} after ${r.seconds.toFixed(1)} s. Full log: ${r.logRel}\n${r.note ? `${r.note}\n` : ''}--- output ---\n${shown.trim() ? shown : '(no output)'}`,
+    output: `${top}${trajectory ? `${trajectory}\n` : ''}--- output ---\n${shown.trim() ? shown : '(no output)'}`,
     data: r.data,
   };
 }

@@ -149,6 +149,8 @@ export async function watchCommand(ctx: ToolContext, run: DetachedRun, record: C
     logRel,
     whole,
     data: { exitCode: exit.code, log: logRel, processId: record.processId, stopped: stopReason, ...(slurm ? { slurmJobId: slurm.jobId, slurmState: slurm.state } : {}) },
+    // A command stopped on purpose (time limit, the user) or lost did not fail: it gets head and tail.
+    ...(exit.lost || stopReason ? {} : { exitCode: exit.code }),
     // A job the cluster ended (time limit, host memory, a cancel, a node failure) says so and what to change.
     ...(slurm && slurm.state !== 'COMPLETED' && slurm.state !== 'FAILED' ? { note: slurm.message } : {}),
   });

@@ -1,15 +1,17 @@
+import { OBSERVATION_CAP } from '../agent/observation';
 import { errorMessage } from './text';
 import { ToolDefinition } from './types';
 
 const DEFAULT_LIMIT = 400;
-const MAX_PAGE_CHARS = 20_000;
+/** A page fits one observation (with its header and footer), so the loop never cuts its middle. */
+const MAX_PAGE_CHARS = OBSERVATION_CAP - 600;
 
 export const readFileTool: ToolDefinition<{ path: string; offset?: number; limit?: number }> = {
   name: 'read_file',
   description:
     'Read a text file in the workspace (including the run folder, e.g. saved observations). ' +
-    'Returns numbered lines. Large files are paged: pass offset (1-based first line) and limit (number of lines, default 400); ' +
-    'the answer says which lines were shown and how many there are.',
+    `Returns numbered lines. Large files are paged (at most ~${MAX_PAGE_CHARS} characters a page): pass offset (1-based first line) and limit (number of lines, default 400); ` +
+    'the answer says which lines were shown, how many there are, and the offset of the next page.',
   parameters: {
     type: 'object',
     properties: {
@@ -41,7 +43,7 @@ export const readFileTool: ToolDefinition<{ path: string; offset?: number; limit
     for (let i = start - 1; i < Math.min(total, start - 1 + limit); i++) {
       let line = lines[i];
       if (line.length > 2000) line = `${line.slice(0, 2000)} [... line cut: ${line.length} characters]`;
-      if (chars + line.length > MAX_PAGE_CHARS && out.length > 0) break;
+      if (chars + line.length + 8 > MAX_PAGE_CHARS && out.length > 0) break;
       out.push(`${String(i + 1).padStart(6)}\t${line}`);
       chars += line.length + 8;
       end = i + 1;
@@ -50,6 +52,8 @@ export const readFileTool: ToolDefinition<{ path: string; offset?: number; limit
       end < total || start > 1
         ? `${args.path}: lines ${start}-${end} of ${total}${end < total ? ` (next page: offset ${end + 1})` : ''}`
         : `${args.path}: ${total} lines`;
-    return { ok: true, output: `${header}\n${out.join('\n')}`, data: { path: args.path, start, end, total } };
+    // Said again at the end: the model reads the page to its last line and needs where to go on.
+    const footer = end < total ? `\n[${total - end} more lines: call read_file with path "${args.path}" and offset ${end + 1}]` : '';
+    return { ok: true, output: `${header}\n${out.join('\n')}${footer}`, data: { path: args.path, start, end, total } };
   },
 };

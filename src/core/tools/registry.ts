@@ -16,7 +16,7 @@ export class ToolRegistry {
   /** Add a tool; a later registration with the same name replaces the earlier one. */
   register<A>(tool: ToolDefinition<A>): this {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(tool.name)) throw new Error(`Tool name '${tool.name}' must be 1-64 letters, digits, '_' or '-'.`);
-    this.tools.set(tool.name, tool as unknown as AnyToolDefinition);
+    this.tools.set(tool.name, closeSchema(tool) as unknown as AnyToolDefinition);
     return this;
   }
 
@@ -44,4 +44,15 @@ export class ToolRegistry {
   specs(): ToolSpec[] {
     return this.list().map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
   }
+}
+
+/**
+ * Unknown arguments are refused, not silently dropped: a tool whose object schema lists its
+ * properties and says nothing about others gets `additionalProperties: false` (the validator
+ * then names the allowed ones). A schema that allows extras explicitly keeps them.
+ */
+function closeSchema<A>(tool: ToolDefinition<A>): ToolDefinition<A> {
+  const p = tool.parameters;
+  if (p.type !== 'object' || !p.properties || 'additionalProperties' in p) return tool;
+  return { ...tool, parameters: { ...p, additionalProperties: false } };
 }

@@ -43,10 +43,54 @@ function check(schema: Record<string, unknown>, value: unknown, where: string, e
     for (const [name, v] of Object.entries(obj)) {
       const sub = props[name];
       if (sub) check(sub, v, `${where}.${name}`, errors);
-      else if (schema.additionalProperties === false) errors.push(`${where}.${name} is not a known parameter (known: ${Object.keys(props).join(', ')})`);
+      else if (schema.additionalProperties === false) errors.push(`${where}.${name} is not a known parameter (allowed: ${Object.keys(props).join(', ')})`);
     }
   }
   if (Array.isArray(value) && schema.items && typeof schema.items === 'object') {
     value.forEach((v, i) => check(schema.items as Record<string, unknown>, v, `${where}[${i}]`, errors));
   }
+}
+
+/**
+ * The arguments with their aliases renamed to the schema's names. Both names for one parameter
+ * with different values is an error (which one did the model mean?).
+ */
+export function resolveAliases(
+  args: Record<string, unknown>,
+  aliases: Readonly<Record<string, string>> | undefined,
+  schema: JsonSchema,
+): { args: Record<string, unknown>; renamed: string[] } | { error: string } {
+  if (!aliases) return { args, renamed: [] };
+  const props = (schema.properties ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  const renamed: string[] = [];
+  for (const [name, value] of Object.entries(args)) {
+    const target = name in props ? undefined : aliases[name];
+    if (!target) {
+      if (name in out && JSON.stringify(out[name]) !== JSON.stringify(value)) return { error: `${name} is given twice with different values (also as an alias)` };
+      out[name] = value;
+      continue;
+    }
+    if (target in out && JSON.stringify(out[target]) !== JSON.stringify(value)) {
+      return { error: `${name} and ${target} name the same parameter with different values (${JSON.stringify(value)} vs ${JSON.stringify(out[target])}): give it once` };
+    }
+    if (target in args && JSON.stringify(args[target]) !== JSON.stringify(value)) {
+      return { error: `${name} and ${target} name the same parameter with different values (${JSON.stringify(value)} vs ${JSON.stringify(args[target])}): give it once` };
+    }
+    out[target] = value;
+    renamed.push(`${name} as ${target}`);
+  }
+  return { args: out, renamed };
+}
+
+/** The parameters in one line for an error message: names, types, which are required, the aliases. */
+export function describeParameters(schema: JsonSchema, aliases?: Readonly<Record<string, string>>): string {
+  const props = (schema.properties ?? {}) as Record<string, { type?: unknown; enum?: unknown[] }>;
+  const required = new Set((schema.required as string[] | undefined) ?? []);
+  const list = Object.entries(props).map(([name, p]) => {
+    const type = p.enum ? p.enum.map((e) => JSON.stringify(e)).join('|') : Array.isArray(p.type) ? p.type.join('|') : String(p.type ?? 'any');
+    return `${name} (${type}${required.has(name) ? ', required' : ''})`;
+  });
+  const also = aliases && Object.keys(aliases).length ? `. Also accepted: ${Object.entries(aliases).map(([a, t]) => `${a} = ${t}`).join(', ')}` : '';
+  return `${list.join(', ')}${also}.`;
 }

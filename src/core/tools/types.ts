@@ -103,6 +103,12 @@ export interface ToolDefinition<A = Record<string, unknown>> {
   /** For the model: what it does, when to use it, what it returns. */
   description: string;
   parameters: JsonSchema;
+  /**
+   * Other names the model may use for a parameter (e.g. the libraries' own `learning_rate` for
+   * `learningRate`): renamed before validation, so they are honoured instead of rejected as unknown.
+   * Kept out of the schema so the tool list the model reads (and caches) stays short.
+   */
+  aliases?: Readonly<Record<string, string>>;
   approval: ApprovalClass;
   handler(args: A, ctx: ToolContext): Promise<ToolResult>;
 }

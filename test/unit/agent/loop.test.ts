@@ -226,16 +226,19 @@ test('other LLM errors stop the run cleanly (failed, resumable)', async () => {
   assert.equal((await again.continueRun()).state, 'succeeded');
 });
 
-test('(e) a 5 MB observation is capped; the full text is kept on disk and readable', async () => {
+test('(e) a 5 MB observation is capped; the full text is kept on disk and readable; a read_file page fits the cap and says where the next starts', async () => {
   const huge = Array.from({ length: 100_000 }, (_, i) => `row ${i} ${'y'.repeat(40)}`).join('\n');
   assert.ok(huge.length > 5_000_000);
   const llm = new ScriptedLlm([
     { calls: [{ name: 'run', args: { command: ['cat', 'huge.txt'], reason: 'look' } }] },
     { calls: [{ name: 'read_file', args: { path: 'huge.txt', limit: 100_000 } }] },
+    { calls: [{ name: 'dump', args: {} }] },
     { calls: [{ name: 'finish', args: { summary: 'ok' } }] },
   ]);
   const exec = new FakeExecutor([{ output: [huge.slice(0, 2_500_000), huge.slice(2_500_000)], code: 0 }]);
-  const deps = makeDeps(llm, { executor: exec });
+  const { createCoreRegistry } = await import('../../../src/core/tools/coreTools');
+  const registry = createCoreRegistry().register({ name: 'dump', description: 'd', parameters: { type: 'object', properties: {} }, approval: 'free', handler: async () => ({ ok: true, output: huge }) });
+  const deps = makeDeps(llm, { executor: exec, tools: registry });
   await deps.files.write('huge.txt', huge);
   const { session } = await AgentSession.startRun(deps, { goal: 'g' });
   const tools = session.conversation.filter((m) => m.role === 'tool');
@@ -245,13 +248,19 @@ test('(e) a 5 MB observation is capped; the full text is kept on disk and readab
   // the full log of the run is on disk
   const log = readFileSync(path.join(deps.files.root, session.folder, 'logs', 'cmd-1.log'), 'utf8');
   assert.equal(log, huge);
-  // the read_file page (20 KB) is capped and the full text saved under observations/
+  // the read_file page fits one observation whole: nothing cut from its middle, the next page named
+  const page = tools[1].content;
+  const m = /lines 1-(\d+) of 100000 \(next page: offset (\d+)\)/.exec(page);
+  assert.ok(m, page.slice(0, 200));
+  assert.equal(Number(m[2]), Number(m[1]) + 1);
+  assert.match(page, new RegExp(`row ${Number(m[1]) - 1} y+\\n\\[${100_000 - Number(m[1])} more lines: call read_file with path "huge.txt" and offset ${m[2]}\\]$`));
+  assert.doesNotMatch(page, /omitted/);
+  // a tool answer over the cap is cut to head and tail, the full text saved under observations/
   const obsDir = path.join(deps.files.root, session.folder, 'observations');
-  const saved = readdirSync(obsDir);
-  assert.ok(saved.length >= 1);
-  assert.match(tools[1].content, /observations\/obs-1\.txt/);
+  assert.deepEqual(readdirSync(obsDir), ['obs-1.txt']);
+  assert.match(tools[2].content, /observations\/obs-1\.txt/);
   assert.doesNotMatch(tools[0].content, /observations\//, 'the run output is already capped with its full log in logs/');
-  assert.ok(readFileSync(path.join(obsDir, 'obs-1.txt'), 'utf8').length > 9_000);
+  assert.equal(readFileSync(path.join(obsDir, 'obs-1.txt'), 'utf8'), huge);
 });
 
 test('(f) cancellation mid-stream leaves a consistent run folder (stopped, transcript parseable)', async () => {

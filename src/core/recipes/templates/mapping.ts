@@ -3,8 +3,10 @@
  * generated from the column mapping so the user reviews exactly which column becomes which role.
  */
 import { Role, TrainingMethod } from '../spec';
+import { pyDocText, pyStr as py } from './escape';
 
-const py = (s: string): string => JSON.stringify(s);
+/** A column name as docstring text (a name may hold quotes, backslashes or line breaks). */
+const doc = (column: string | undefined): string => pyDocText(String(column));
 
 /** Shared helpers: cells may hold plain text or chat messages in OpenAI or ShareGPT style. */
 export const MESSAGE_HELPERS = `ROLE_NAMES = {
@@ -77,7 +79,7 @@ export function sftRowFunctions(m: Partial<Record<Role, string>>): { fn: 'to_mes
       fn: 'to_messages',
       singleTurn: false,
       code: `def to_messages(row):
-    """Column ${py(m.messages)} already holds a conversation; normalize its roles."""
+    """Column "${doc(m.messages)}" already holds a conversation; normalize its roles."""
     return {"messages": with_system(as_messages(row[${py(m.messages)}], "user"))}
 `,
     };
@@ -89,7 +91,7 @@ export function sftRowFunctions(m: Partial<Record<Role, string>>): { fn: 'to_mes
       singleTurn: true,
       code: [
         'def to_messages(row):',
-        `    """${m.user ?? m.prompt} -> user, ${assistantCol} -> assistant${m.system ? `, ${m.system} -> system` : ''}${m.input ? `, ${m.input} appended to the user turn` : ''}."""`,
+        `    """${doc(m.user ?? m.prompt)} -> user, ${doc(assistantCol)} -> assistant${m.system ? `, ${doc(m.system)} -> system` : ''}${m.input ? `, ${doc(m.input)} appended to the user turn` : ''}."""`,
         ...systemLines(m),
         ...userTurn(m),
         '    messages.append({"role": "user", "content": user})',
@@ -103,7 +105,7 @@ export function sftRowFunctions(m: Partial<Record<Role, string>>): { fn: 'to_mes
     fn: 'to_text',
     singleTurn: false,
     code: `def to_text(row):
-    """Plain language modelling on column ${py(m.text ?? 'text')}: no chat template involved."""
+    """Plain language modelling on column "${doc(m.text ?? 'text')}": no chat template involved."""
     return {"text": str(row[${py(m.text ?? 'text')}])}
 `,
   };
@@ -114,7 +116,7 @@ export function preferenceFunction(m: Partial<Record<Role, string>>): string {
   const promptCol = m.prompt ?? m.user;
   return [
     'def to_preference(row):',
-    `    """${promptCol ? `${promptCol} -> prompt, ` : ''}${m.chosen} -> chosen, ${m.rejected} -> rejected (conversational, so trl applies the chat template)."""`,
+    `    """${promptCol ? `${doc(promptCol)} -> prompt, ` : ''}${doc(m.chosen)} -> chosen, ${doc(m.rejected)} -> rejected (conversational, so trl applies the chat template)."""`,
     `    chosen = as_messages(row[${py(m.chosen ?? 'chosen')}], "assistant")`,
     `    rejected = as_messages(row[${py(m.rejected ?? 'rejected')}], "assistant")`,
     '    # When chosen/rejected are whole conversations, their shared beginning is the prompt.',
@@ -152,7 +154,7 @@ export function unpairedFunction(m: Partial<Record<Role, string>>): string {
       ];
   return [
     'def to_unpaired(row):',
-    `    """${promptCol ? `${promptCol} -> prompt, ` : ''}${completionCol ?? m.messages} -> completion, ${m.label} -> label (True = desirable)."""`,
+    `    """${promptCol ? `${doc(promptCol)} -> prompt, ` : ''}${doc(completionCol ?? m.messages)} -> completion, ${doc(m.label)} -> label (True = desirable)."""`,
     ...body,
     `    label = row[${py(m.label ?? 'label')}]`,
     '    if isinstance(label, str):',

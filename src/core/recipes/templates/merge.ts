@@ -1,28 +1,27 @@
 /** mergekit: a YAML config for each merge method, the mergekit-yaml command and an upload step. */
 import { ResolvedSpec } from '../spec';
 import { EvalRecipe } from './evaluate';
-
-const yq = (s: string): string => (/^[A-Za-z0-9._/-]+$/.test(s) ? s : JSON.stringify(s));
+import { yamlComment, yamlNumber, yamlScalar as yq } from './escape';
 
 export function mergeYaml(spec: ResolvedSpec): string {
   const mm = spec.mergeMethod!;
   const models = spec.models!;
   const dtype = spec.bf16 === false ? 'float16' : 'bfloat16';
-  const lines: string[] = [`# mergekit config: ${mm} merge, written by ML Intern. Run: mergekit-yaml config.yaml ./${spec.outputDir} --cuda`];
+  const lines: string[] = [`# mergekit config: ${mm} merge, written by ML Intern. Run: mergekit-yaml config.yaml ./${yamlComment(spec.outputDir)} --cuda`];
   if (mm === 'slerp') {
     // slerp walks the sphere between exactly two models; t = 0 is the first, 1 the second.
     const base = spec.baseModel ?? models[0].model;
     lines.push(
       'slices:',
       '  - sources:',
-      ...models.map((m) => `      - model: ${yq(m.model)}\n        layer_range: [0, ${'{{LAYERS}}'}]`),
+      ...models.map((m) => `      - model: ${yq(m.model)}\n        layer_range: [0, ${yamlNumber(layersOf(spec), 'mergeLayers')}]`),
       'merge_method: slerp',
       `base_model: ${yq(base)}`,
       'parameters:',
-      `  t: ${spec.t}`,
+      `  t: ${yamlNumber(spec.t, 't')}`,
       `dtype: ${dtype}`,
     );
-    return lines.join('\n').replace(/\{\{LAYERS\}\}/g, String(layersOf(spec))) + '\n';
+    return lines.join('\n') + '\n';
   }
   lines.push('models:');
   if (mm !== 'linear' && spec.baseModel && !models.some((m) => m.model === spec.baseModel)) {
@@ -31,8 +30,8 @@ export function mergeYaml(spec: ResolvedSpec): string {
   for (const m of models) {
     lines.push(`  - model: ${yq(m.model)}`);
     const params: string[] = [];
-    if (m.weight !== undefined) params.push(`      weight: ${m.weight}`);
-    if ((mm === 'ties' || mm === 'dare_ties') && m.density !== undefined) params.push(`      density: ${m.density}`);
+    if (m.weight !== undefined) params.push(`      weight: ${yamlNumber(m.weight, 'models[].weight')}`);
+    if ((mm === 'ties' || mm === 'dare_ties') && m.density !== undefined) params.push(`      density: ${yamlNumber(m.density, 'models[].density')}`);
     if (mm === 'task_arithmetic' && m.weight === undefined) params.push('      weight: 1.0');
     if (params.length) lines.push('    parameters:', ...params);
   }

@@ -2,6 +2,7 @@
 import { ResolvedSpec } from '../spec';
 import { EvalRecipe } from './evaluate';
 import { pyStr } from './pyutil';
+import { mdCode, mdText, pyDocText, urlPath, yamlScalar } from './escape';
 
 export function modelCard(spec: ResolvedSpec): string {
   const adapter = spec.adapter !== 'full' && spec.method !== 'merge';
@@ -10,11 +11,11 @@ export function modelCard(spec: ResolvedSpec): string {
   // The script sees a workspace file from its own folder ("../data/train.jsonl"); a reader of the card wants "data/train.jsonl".
   spec = { ...spec, ...(spec.dataset ? { dataset: spec.dataset.replace(/^(?:\.\.\/)+/, '') } : {}) };
   const front = ['---'];
-  if (spec.baseModel) front.push(`base_model: ${spec.baseModel}`);
+  if (spec.baseModel) front.push(`base_model: ${yamlScalar(spec.baseModel)}`);
   if (adapter) front.push('library_name: peft');
   else front.push('library_name: transformers');
-  if (spec.dataset && !/^[./~]/.test(spec.dataset) && spec.dataset.split('/').length === 2 && !/\.\w+$/.test(spec.dataset)) front.push('datasets:', `- ${spec.dataset}`);
-  front.push('tags:', ...tags.map((t) => `- ${t}`), '---');
+  if (spec.dataset && !/^[./~]/.test(spec.dataset) && spec.dataset.split('/').length === 2 && !/\.\w+$/.test(spec.dataset)) front.push('datasets:', `- ${yamlScalar(spec.dataset)}`);
+  front.push('tags:', ...tags.map((t) => `- ${yamlScalar(t)}`), '---');
   const hp: [string, string | number | boolean][] = [
     ['method', method.toUpperCase()],
     ['adapter', spec.adapter],
@@ -27,26 +28,26 @@ export function modelCard(spec: ResolvedSpec): string {
   if (adapter) hp.push(['LoRA r / alpha / dropout', `${spec.loraR} / ${spec.loraAlpha} / ${spec.loraDropout}`], ['target modules', String(spec.targetModules)]);
   if (['dpo', 'orpo', 'kto'].includes(method)) hp.push(['beta', spec.beta]);
   const evals = spec.evalResults?.length
-    ? ['## Evaluation', '', '| task | base | trained |', '|---|---|---|', ...spec.evalResults.map((r) => `| ${r.task} | ${r.base ?? '-'} | ${r.trained ?? '-'} |`), '']
+    ? ['## Evaluation', '', '| task | base | trained |', '|---|---|---|', ...spec.evalResults.map((r) => `| ${mdText(r.task)} | ${mdText(String(r.base ?? '-'))} | ${mdText(String(r.trained ?? '-'))} |`), '']
     : [];
   const name = spec.hubRepo ?? 'model';
   const usage = adapter
-    ? ['```python', 'from peft import AutoPeftModelForCausalLM', 'from transformers import AutoTokenizer', '', `model = AutoPeftModelForCausalLM.from_pretrained("${name}")`, `tokenizer = AutoTokenizer.from_pretrained("${name}")`, '```']
-    : ['```python', 'from transformers import AutoModelForCausalLM, AutoTokenizer', '', `model = AutoModelForCausalLM.from_pretrained("${name}")`, `tokenizer = AutoTokenizer.from_pretrained("${name}")`, '```'];
+    ? ['```python', 'from peft import AutoPeftModelForCausalLM', 'from transformers import AutoTokenizer', '', `model = AutoPeftModelForCausalLM.from_pretrained(${pyStr(name)})`, `tokenizer = AutoTokenizer.from_pretrained(${pyStr(name)})`, '```']
+    : ['```python', 'from transformers import AutoModelForCausalLM, AutoTokenizer', '', `model = AutoModelForCausalLM.from_pretrained(${pyStr(name)})`, `tokenizer = AutoTokenizer.from_pretrained(${pyStr(name)})`, '```'];
   return [
     ...front,
     '',
-    `# ${name.split('/').pop()}`,
+    `# ${mdText(name.split('/').pop() ?? name)}`,
     '',
     adapter
-      ? `A ${spec.adapter === 'qlora' ? 'QLoRA' : 'LoRA'} adapter for [${spec.baseModel}](https://huggingface.co/${spec.baseModel}), trained with ${method.toUpperCase()}${spec.dataset ? ` on \`${spec.dataset}\`` : ''}.`
-      : `${spec.models ? `A ${spec.mergeMethod} merge of ${spec.models.map((m) => `\`${m.model}\``).join(', ')}` : `A fine-tune of \`${spec.baseModel}\` (${method.toUpperCase()})`}${spec.dataset ? ` on \`${spec.dataset}\`` : ''}.`,
+      ? `A ${spec.adapter === 'qlora' ? 'QLoRA' : 'LoRA'} adapter for [${mdText(spec.baseModel ?? '')}](https://huggingface.co/${urlPath(spec.baseModel ?? '')}), trained with ${method.toUpperCase()}${spec.dataset ? ` on ${mdCode(spec.dataset)}` : ''}.`
+      : `${spec.models ? `A ${spec.mergeMethod} merge of ${spec.models.map((m) => mdCode(m.model)).join(', ')}` : `A fine-tune of ${mdCode(spec.baseModel ?? '')} (${method.toUpperCase()})`}${spec.dataset ? ` on ${mdCode(spec.dataset)}` : ''}.`,
     '',
     '## Training',
     '',
     '| setting | value |',
     '|---|---|',
-    ...hp.map(([k, v]) => `| ${k} | ${v} |`),
+    ...hp.map(([k, v]) => `| ${k} | ${mdText(String(v))} |`),
     '',
     ...evals,
     '## Usage',
@@ -62,7 +63,7 @@ export function renderPush(spec: ResolvedSpec): EvalRecipe {
   const folder = spec.modelPath ?? spec.outputDir;
   const script = `#!/usr/bin/env python3
 """
-Upload ${spec.adapter !== 'full' ? 'the adapter' : 'the model'} in ${folder} to the Hugging Face Hub as ${spec.hubRepo}, with README.md as model card.
+Upload ${spec.adapter !== 'full' ? 'the adapter' : 'the model'} in ${pyDocText(folder)} to the Hugging Face Hub as ${pyDocText(spec.hubRepo ?? '')}, with README.md as model card.
 The token comes from the environment (HF_TOKEN or huggingface-cli login), never from this file.
 """
 import os

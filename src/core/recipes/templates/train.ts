@@ -2,9 +2,10 @@
  * train.py for SFT, DPO, ORPO and KTO with trl + peft: one readable, self-contained script with a
  * CONFIG block on top. Keyword names follow the library versions in `libraryVersions.ts`.
  */
-import { importModule, TargetVersions, valueSupported, versionAtLeast, MIN_TRL } from '../libraryVersions';
+import { importModule, parseVersion, TargetVersions, valueSupported, versionAtLeast, MIN_TRL } from '../libraryVersions';
 import { isLocalDataset, ResolvedSpec, TrainingMethod } from '../spec';
 import { ConfigLine, call, configBlock, pyStr } from './pyutil';
+import { pyDocText } from './escape';
 import { totalSteps } from '../stepPlan';
 import { MESSAGE_HELPERS, preferenceFunction, sftRowFunctions, unpairedFunction } from './mapping';
 
@@ -167,7 +168,7 @@ def to_prompt_completion(row):
     textWrapper = `
 
 def to_text_example(row):
-    """trl ${t.trl} does not apply chat templates to ${method.toUpperCase()} data: render the conversations here."""
+    """trl ${pyDocText(t.trl)} does not apply chat templates to ${method.toUpperCase()} data: render the conversations here."""
     example = ${rowFn}(row)
     prompt = tokenizer.apply_chat_template(example["prompt"], tokenize=False, add_generation_prompt=True)
     rendered = {"prompt": prompt}
@@ -241,10 +242,10 @@ ${method === 'kto' ? '    rendered["label"] = example["label"]\n' : ''}    retur
 
   const header = `#!/usr/bin/env python3
 """
-${title} of ${spec.baseModel} with ${adapter === 'full' ? 'full fine-tuning' : adapter === 'qlora' ? 'QLoRA (4-bit base + LoRA adapter)' : 'LoRA'}.
+${title} of ${pyDocText(spec.baseModel ?? '')} with ${adapter === 'full' ? 'full fine-tuning' : adapter === 'qlora' ? 'QLoRA (4-bit base + LoRA adapter)' : 'LoRA'}.
 
-Data: ${spec.dataset} -> ${dataShape}.
-Written by ML Intern's recipe engine for trl ${t.trl}${t.guessed.trl ? ' (assumed)' : ''}, transformers ${t.transformers}${t.guessed.transformers ? ' (assumed)' : ''}, peft ${t.peft}${t.guessed.peft ? ' (assumed)' : ''}.
+Data: ${pyDocText(spec.dataset ?? '')} -> ${dataShape}.
+Written by ML Intern's recipe engine for trl ${pyDocText(t.trl)}${t.guessed.trl ? ' (assumed)' : ''}, transformers ${pyDocText(t.transformers)}${t.guessed.transformers ? ' (assumed)' : ''}, peft ${pyDocText(t.peft)}${t.guessed.peft ? ' (assumed)' : ''}.
 Review it, edit the CONFIG block, then run:  python train.py   (several GPUs: accelerate launch train.py)
 ${spec.hubRepo ? 'Pushing needs a Hugging Face token in the environment (HF_TOKEN or `huggingface-cli login`); it is never written here.\n' : ''}"""`;
 
@@ -415,8 +416,10 @@ if __name__ == "__main__":
   if (/gemma/i.test(spec.baseModel ?? '') && spec.systemPrompt) notes.push('Some Gemma chat templates reject a "system" role: if the template raises, fold SYSTEM_PROMPT into the first user turn.');
   if (warmupRuntime) notes.push('transformers version unknown: the script picks warmup_ratio (<5) or warmup_steps (>=5) at run time.');
 
-  const requirements = [`trl>=${t.trl.split('.').slice(0, 2).join('.')}`, `transformers>=${t.transformers.split('.').slice(0, 2).join('.')}`, 'datasets', 'accelerate'];
-  if (peft) requirements.push(`peft>=${t.peft.split('.').slice(0, 2).join('.')}`);
+  // Only the numbers of a reported version reach requirements.txt: a line there can be a pip option (--index-url …).
+  const minor = (v: string): string => parseVersion(v).concat(0).slice(0, 2).join('.');
+  const requirements = [`trl>=${minor(t.trl)}`, `transformers>=${minor(t.transformers)}`, 'datasets', 'accelerate'];
+  if (peft) requirements.push(`peft>=${minor(t.peft)}`);
   if (qlora) requirements.push('bitsandbytes');
   if (reportTo !== 'none') requirements.push(reportTo);
   return { content, notes, reportTo, requirements };

@@ -13,15 +13,17 @@ import { recipeEnvironment, recipeInspection, recoveryEnvironment } from '../../
 import { errorMessage } from '../text';
 import { ToolContext, ToolDefinition } from '../types';
 import { modelDims } from './modelShape';
+import { hyperParameterLines, RECIPE_ALIASES } from './recipeParams';
 import { cachedEnvReport, clip, existsInWorkspace, helperOptions, knownInspection, rememberInspection } from './shared';
 
 type WriteRecipeArgs = RecipeSpec & { folder?: string };
 
-/** Spec fields the tool passes through to the recipe engine (anything else the model sends is ignored). */
+/** Spec fields the tool passes through to the recipe engine (the schema refuses anything else). */
 const SPEC_FIELDS = [
   'method', 'baseModel', 'dataset', 'datasetSplit', 'adapter', 'evalSplit', 'hubRepo', 'hubPrivate', 'columnMapping', 'datasetFormat', 'systemPrompt',
   'maxLength', 'maxPromptLength', 'outputDir', 'learningRate', 'epochs', 'perDeviceTrainBatchSize', 'gradientAccumulationSteps', 'gradientCheckpointing',
   'loraR', 'loraAlpha', 'loraDropout', 'targetModules', 'beta', 'seed', 'bf16', 'fp16', 'attnImplementation', 'modelPath', 'evalTasks', 'mergeMethod', 'models', 't',
+  'warmupRatio', 'lrSchedulerType', 'loggingSteps', 'evalSteps', 'saveSteps', 'saveTotalLimit',
 ] as const;
 
 export function defaultRecipeFolder(spec: RecipeSpec): string {
@@ -121,7 +123,7 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
       loraR: { type: 'integer', description: 'LoRA rank (default 16).' },
       loraAlpha: { type: 'integer', description: 'LoRA alpha (default 32).' },
       loraDropout: { type: 'number', description: 'LoRA dropout (default 0.05).' },
-      targetModules: { type: 'array', items: { type: 'string' }, description: 'LoRA target modules (default all linear layers).' },
+      targetModules: { type: ['array', 'string'], items: { type: 'string' }, description: 'LoRA target modules (default "all-linear": every linear layer).' },
       beta: { type: 'number', description: 'DPO/ORPO/KTO beta (default 0.1).' },
       seed: { type: 'integer', description: 'Seed (default 42).' },
       bf16: { type: 'boolean', description: 'Default: from the GPU.' },
@@ -135,14 +137,21 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
       mergeMethod: { type: 'string', enum: MERGE_METHODS, description: 'merge: the mergekit method.' },
       models: {
         type: 'array',
-        items: { type: 'object', properties: { model: { type: 'string' }, weight: { type: 'number' }, density: { type: 'number' } }, required: ['model'] },
+        items: { type: 'object', properties: { model: { type: 'string' }, weight: { type: 'number' }, density: { type: 'number' } }, required: ['model'], additionalProperties: false },
         description: 'merge: the models to merge with their weight (and density for ties/dare_ties).',
       },
       t: { type: 'number', description: 'merge (slerp): 0 = first model, 1 = second.' },
+      warmupRatio: { type: 'number', description: 'Fraction of steps warming the learning rate up (default 0.03).' },
+      lrSchedulerType: { type: 'string', description: 'Learning-rate schedule (default "cosine").' },
+      loggingSteps: { type: 'integer', description: 'Log every N steps (default: scaled to the run length).' },
+      evalSteps: { type: 'integer', description: 'Evaluate every N steps (default: scaled to the run length).' },
+      saveSteps: { type: 'integer', description: 'Save a checkpoint every N steps (default: scaled to the run length).' },
+      saveTotalLimit: { type: 'integer', description: 'Checkpoints kept on disk (default 2).' },
       folder: { type: 'string', description: 'Workspace folder for the files (default "<method>-<model>"). An existing file there is proposed as a diff.' },
     },
     required: ['method'],
   },
+  aliases: RECIPE_ALIASES,
   approval: 'write',
   async handler(args, ctx) {
     const spec = {} as Record<string, unknown>;
@@ -194,6 +203,9 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
     const what = `${s.method.toUpperCase()} recipe${raw.baseModel ? ` for ${raw.baseModel}` : ''}${raw.dataset ? ` on ${raw.dataset}` : ''}${s.method === 'sft' || s.method === 'dpo' || s.method === 'orpo' || s.method === 'kto' ? ` (${s.adapter})` : ''}`;
     const lines = [`${what} -> folder ${folder}/ (${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}):`, ...outcomes.map((o) => o.line)];
     if (rendered.commands.length) lines.push('Commands:', ...commandLines(rendered, folder));
+    const train = rendered.files.find((f) => f.path === 'train.py');
+    const proposedTrain = train ? outcomes.find((o) => o.path === `${folder}/train.py`) : undefined;
+    if (train && proposedTrain?.decision !== 'rejected') lines.push(...hyperParameterLines(await ctx.files.readIfExists(`${folder}/train.py`) ?? train.content, raw));
     const allNotes = [...notes, ...rendered.notes];
     if (allNotes.length) lines.push('Notes:', ...allNotes.map((n) => `- ${n}`));
     if (rejected.length) lines.push(`${rejected.length} file${rejected.length === 1 ? ' was' : 's were'} not written. Adjust the spec to the user's reason and call write_recipe again, or ask the user.`);
