@@ -29,7 +29,8 @@ const common = {
   sourcemap: !production,
   sourcesContent: false,
   logLevel: 'silent',
-  plugins: [esbuildProblemMatcherPlugin],
+  // The [watch] lines are for `npm run watch`'s problem matcher only, not for builds and packaging.
+  plugins: watch ? [esbuildProblemMatcherPlugin] : [],
 };
 
 /**

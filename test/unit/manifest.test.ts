@@ -31,7 +31,11 @@ test('the user-facing commands exist under the ML Intern category', () => {
 });
 
 test('every setting has a description and a default that matches the core defaults', () => {
-  const props = pkg.contributes.configuration.properties as Record<string, { default: unknown; description?: string; markdownDescription?: string }>;
+  // Settings are grouped in categories (the Settings editor shows one section each, Language model first).
+  const categories = pkg.contributes.configuration as Array<{ title: string; properties: Record<string, { default: unknown; description?: string; markdownDescription?: string }> }>;
+  assert.equal(categories[0].title, 'Language model');
+  assert.ok('mlIntern.provider' in categories[0].properties, 'the provider is the first group');
+  const props = Object.assign({}, ...categories.map((c) => c.properties)) as (typeof categories)[number]['properties'];
   for (const [key, p] of Object.entries(props)) {
     assert.ok(p.description || p.markdownDescription, `${key} lacks a description`);
     assert.ok('default' in p, `${key} lacks a default`);
