@@ -56,6 +56,11 @@ export interface ProposedChange {
   origin: ChangeOrigin;
   /** Run this change belongs to, when any. */
   runId?: string;
+  /**
+   * The id the UI already knows this change by (the chat panel's card). A reviewer
+   * uses it as its own id, so the card's buttons find the change it reviews.
+   */
+  id?: string;
 }
 
 export type ReviewDecision =

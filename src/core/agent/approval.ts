@@ -66,7 +66,7 @@ export class ApprovalGate {
     d.emit({ type: 'change_proposed', runId: d.runId, changeId, path: change.path, description: change.description, origin: change.origin, ...delta });
     let decision: ReviewDecision;
     if (isAutoApproved(d.policy(), change.origin)) decision = { kind: 'accepted', text: change.proposed, userPatch: '', auto: true };
-    else decision = await d.reviewer.propose({ ...change, runId: d.runId }, signal);
+    else decision = await d.reviewer.propose({ ...change, runId: d.runId, id: changeId }, signal);
     if (decision.kind === 'accepted') {
       // The reviewer may already have written the file (an editable diff view); write only when it differs.
       if ((await d.read(change.path)) !== decision.text) await d.write(change.path, decision.text);

@@ -112,6 +112,15 @@ export function panelConfig(host: Host): PanelConfig {
 async function review(host: Host, action: 'accept' | 'reject' | 'reveal', changeId: string, reason?: string): Promise<void> {
   const controls = handlers().review;
   if (controls) {
+    // A card whose change the review no longer holds (decided from the diff, or a window
+    // reload since) must say so: a button that does nothing reads as broken.
+    if (!controls.get(changeId)) {
+      host.logger.warn(`Chat panel: ${action} of change ${changeId}, which is not pending review.`);
+      void vscode.window.showWarningMessage(
+        'ML Intern: this change is no longer waiting for review (it was already decided, or the window was reloaded since). Its file is as the run left it; the run folder keeps every proposed version.',
+      );
+      return;
+    }
     if (action === 'accept') await controls.accept(changeId);
     else if (action === 'reject') await controls.reject(changeId, reason);
     else await controls.reveal(changeId);

@@ -45,6 +45,8 @@ export type PushHandler = (host: Host, request: PushRequest) => Promise<void> | 
 
 /** What the panel's Accept / Reject / Review diff buttons call (src/vscode/review's controller fits). */
 export interface ReviewControls {
+  /** The pending change with this id, or undefined when the review does not hold it. */
+  get(changeId: string): unknown;
   accept(changeId: string): Promise<unknown> | unknown;
   reject(changeId: string, reason?: string): Promise<unknown> | unknown;
   reveal(changeId: string): Promise<unknown> | unknown;

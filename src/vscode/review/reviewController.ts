@@ -156,7 +156,7 @@ export class ReviewController implements Reviewer, vscode.Disposable {
     if (isSettled(state) && !state.isNew) {
       return { kind: 'accepted', text: state.original, userPatch: '', auto: false };
     }
-    const id = `c${Date.now().toString(36)}${++this.counter}`;
+    const id = this.newId(change.id);
     return new Promise<ReviewDecision>((resolve) => {
       const entry: Entry = {
         id,
@@ -186,6 +186,14 @@ export class ReviewController implements Reviewer, vscode.Disposable {
       this.updateStatusBar();
       if (!this.queue.list().some((e) => e.status === 'open')) void this.open(entry, true);
     });
+  }
+
+  /** The change's own id (the one its card shows) unless already taken or not usable in a URI path. */
+  private newId(wanted: string | undefined): string {
+    if (wanted && /^[A-Za-z0-9._:@-]+$/.test(wanted) && !this.queue.get(wanted)) return wanted;
+    const id = `c${Date.now().toString(36)}${++this.counter}`;
+    if (wanted) this.host.logger.warn(`Change id ${wanted} is already under review or unusable; reviewing it as ${id}.`);
+    return id;
   }
 
   // ── API for the chat panel and the commands ─────────────────────────────

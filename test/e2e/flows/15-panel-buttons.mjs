@@ -1,0 +1,67 @@
+// Flow 15: the chat panel's OWN change-card buttons (inside the webview), not the
+// CodeLens or the palette: Review diff brings a closed diff back, Accept writes the
+// file and closes its tab, Reject… → Reject writes nothing, and the status bar's
+// "N change(s) to review" goes away once nothing is pending.
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor, runCommand } from '../workbench.mjs';
+import { openReady, fineTuneWizard, waitForDiff, diffTitle, answerRunDialog, writeWorkspaceSettings, runFolders, panel } from '../lib.mjs';
+
+const SCRIPT = 'sft-qwen2-5-0-5b-instruct/train.py';
+const REQUIREMENTS = 'sft-qwen2-5-0-5b-instruct/requirements.txt';
+
+function proposed(folder, name) {
+  const f = readdirSync(join(folder, 'scripts')).filter((n) => n.includes('-proposed-') && n.endsWith(name)).sort();
+  return readFileSync(join(folder, 'scripts', f[f.length - 1]), 'utf8');
+}
+
+/** The pending card of `file` in the panel (its buttons are the ones a user clicks). */
+function card(page, file) {
+  return panel(page).locator('[data-testid="change-card"]', { hasText: file }).filter({ has: panel(page).locator('[data-testid="change-accept"]') }).last();
+}
+
+const reviewBadge = (page) => page.locator('.statusbar-item', { hasText: /change(s)? to review/ });
+
+export const flow = {
+  id: 'panel-buttons',
+  name: "Panel change cards: the card's own Review diff, Accept and Reject buttons",
+  async run(ctx) {
+    writeWorkspaceSettings(ctx.workspace, {});
+    const page = await openReady(ctx);
+    await fineTuneWizard(page, { model: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/medical_qa.jsonl', method: 'SFT', adapter: 'LoRA', split: '5 %' });
+    await waitForDiff(page, 'train.py');
+    const script = card(page, 'train.py');
+    await script.waitFor({ timeout: 30000 });
+    await waitFor('"1 change to review" in the status bar', async () => (await reviewBadge(page).count()) > 0, { timeoutMs: 20000 });
+
+    // Review diff: close the diff without deciding, then bring it back from the card.
+    await runCommand(page, 'View: Close Editor');
+    await waitFor('the train.py diff tab to close', async () => (await diffTitle(page, 'train.py').count()) === 0, { timeoutMs: 20000 });
+    await script.locator('[data-testid="change-review"]').click();
+    await waitFor("the card's Review diff to reopen the train.py diff", async () => (await diffTitle(page, 'train.py').count()) > 0, { timeoutMs: 20000 });
+    ctx.log('Review diff: the closed diff came back');
+
+    // Accept: the file on disk is the proposal, its tab closes, the card says so.
+    await script.locator('[data-testid="change-accept"]').click();
+    const [run] = runFolders(ctx.workspace);
+    await waitFor('train.py written by the card\'s Accept', async () => existsSync(join(ctx.workspace, SCRIPT)) && readFileSync(join(ctx.workspace, SCRIPT), 'utf8') === proposed(run, 'train.py'), { timeoutMs: 30000 });
+    await waitFor('the train.py diff tab to close after Accept', async () => (await diffTitle(page, 'train.py').count()) === 0, { timeoutMs: 20000 });
+    await waitFor('the card to say Accepted', async () => /Accepted/.test((await panel(page).locator('[data-testid="change-card"]', { hasText: 'train.py' }).first().textContent()) ?? ''), { timeoutMs: 20000 });
+    ctx.log('Accept: train.py written, tab closed');
+
+    // Reject… → Reject: nothing written, tab closed, nothing left to review.
+    await waitForDiff(page, 'requirements.txt');
+    const reqs = card(page, 'requirements.txt');
+    await reqs.waitFor({ timeout: 30000 });
+    await reqs.locator('[data-testid="change-reject"]').click();
+    await reqs.locator('[data-testid="change-reject-reason"]').fill('I manage my requirements myself');
+    await reqs.locator('[data-testid="change-reject-confirm"]').click();
+    await waitFor('the requirements.txt diff tab to close after Reject', async () => (await diffTitle(page, 'requirements.txt').count()) === 0, { timeoutMs: 20000 });
+    await waitFor('"change(s) to review" gone from the status bar', async () => (await reviewBadge(page).count()) === 0, { timeoutMs: 20000 });
+    if (existsSync(join(ctx.workspace, REQUIREMENTS))) throw new Error('requirements.txt was written although its change was rejected from the panel');
+    await waitFor('the card to say Rejected with the reason', async () => /Rejected: I manage my requirements myself/.test((await panel(page).locator('[data-testid="change-card"]', { hasText: 'requirements.txt' }).first().textContent()) ?? ''), { timeoutMs: 20000 });
+    ctx.log('Reject: nothing written, tab closed, status bar clear');
+    await ctx.screenshot(page, '1-after-panel-decisions');
+    await answerRunDialog(page, 'Cancel').catch(() => undefined);
+  },
+};
