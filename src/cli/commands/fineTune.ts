@@ -34,10 +34,12 @@ export const fineTuneCommand: CliCommand = {
   name: 'fine-tune',
   summary: 'Fine-tune a model on a dataset with the recipe engine and the playbook (no API key needed)',
   usage: [
-    'ml-intern fine-tune --model <hub-id|folder> --data <workspace file|hub-id> [--method sft|dpo|orpo|kto] [--adapter lora|qlora|full]',
+    'ml-intern fine-tune --model <hub-id|folder> --data <file|folder|hub-id> [--method sft|dpo|orpo|kto] [--adapter lora|qlora|full]',
     '                    [--eval-split F] [--max-length N] [--hub-repo owner/name] [--instructions "..."]',
     '                    [--set NAME=VALUE ...] [--workspace DIR] [--approve=none|recipe|all] [--python P] [--json]',
     '                    [--slurm [--partition P] [--gpus N] [--time-limit T] [--sbatch=OPT ...]]',
+    '  --data: a relative path starts from the workspace; a file outside it (../data, an absolute path, a link, e.g. on a',
+    '          shared disk) is read where it is and never copied or written. Everything ML Intern writes stays in the workspace.',
     '  --set writes a CONFIG value of train.py before you review it, e.g. --set NUM_TRAIN_EPOCHS=1 --set LEARNING_RATE=1e-4.',
     'ml-intern fine-tune --attach RUN_ID [--workspace DIR] [same options]',
     '  Follow a run started earlier (its terminal closed, the SSH link dropped) to its end: output, metrics, repairs.',
