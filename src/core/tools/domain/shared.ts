@@ -4,7 +4,7 @@
  * (so write_recipe reuses what inspect_data/environment already found), and
  * the fence that marks untrusted text (dataset rows, log lines) as data.
  */
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { EnvReport, DatasetInspection, envReport, PythonHelperError, RunHelperOptions } from '../../python';
 import { trainingEnvironment } from '../../exec/slurmProbe';
 import { defaultSlurmDeps } from '../../session/slurmJobs';
@@ -117,6 +117,9 @@ export function looksLikeHubId(s: string): boolean {
 
 /** The last `maxBytes` of a file (from a line start), read without loading the whole file. */
 export async function readTailText(absPath: string, maxBytes: number): Promise<{ text: string; size: number; cut: boolean }> {
+  // Checked before opening: opening a named pipe with no writer blocks forever, a device never ends.
+  const st = await stat(absPath);
+  if (!st.isFile()) throw new Error(st.isDirectory() ? 'it is a folder, not a log file' : 'it is a pipe, a device or a socket, not a log file (reading it could block)');
   const fh = await open(absPath, 'r');
   try {
     const { size } = await fh.stat();

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderRecipe } from '../../../../src/core/recipes';
@@ -93,6 +94,11 @@ test('diagnose_log: other categories from the failure fixtures, a huge log, miss
     assert.match(empty.output, /is empty/);
     const folder = await h.call('diagnose_log', { path: 'logs' });
     assert.match(folder.output, /is a folder/);
+    // A named pipe with no writer: opening it would block the agent forever.
+    execFileSync('mkfifo', [join(ws, 'logs', 'pipe.log')]);
+    const pipe = await h.call('diagnose_log', { path: 'logs/pipe.log' });
+    assert.equal(pipe.ok, false);
+    assert.match(pipe.output, /Cannot read logs\/pipe\.log: it is a pipe, a device or a socket, not a log file/);
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }
