@@ -11,6 +11,7 @@ import { setReviewControls } from './chat/handlers';
 import { registerFineTuneWizard } from './wizard/fineTuneWizard';
 import { registerRunCommands } from './commands/runCommands';
 import { registerRecipeCommands } from './commands/recipeCommands';
+import { registerDiagnoseLog } from './commands/diagnoseLog';
 import { registerStatusBar } from './statusBar';
 import { registerSessions } from './session/sessionManager';
 import { registerChatAgent } from './session/chatAgent';
@@ -24,6 +25,7 @@ export function registerAreas(host: Host): void {
   registerFineTuneWizard(host);
   registerRunCommands(host);
   registerRecipeCommands(host);
+  registerDiagnoseLog(host);
   registerStatusBar(host);
   registerSessions(host);
   registerChatAgent(host);

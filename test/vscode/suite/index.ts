@@ -13,6 +13,7 @@ import Mocha from 'mocha';
 function loadTestModules(): void {
   // One line per test file (esbuild bundles each require lazily).
   require('./activation.test');
+  require('./commands.test');
   require('./review.test');
   require('./python.test');
   require('./agentResume.test');
