@@ -71,6 +71,8 @@ export const runCommand: CliCommand = {
       // A training the agent starts outlives this command (an SSH drop, a closed terminal):
       // `ml-intern run --continue <id>` waits for it and goes on. Ctrl+C still stops it.
       detached: { launch: running.launch, fullOutput: true },
+      // What a reopened run folder had broken (a corrupt transcript line, a status field) is said, not hidden.
+      logger: { info: () => undefined, debug: () => undefined, warn: (m) => io.err(`warning: ${m}\n`), error: (m) => io.err(`error: ${m}\n`) },
     };
 
     const controller = new AbortController();

@@ -12,6 +12,8 @@ export const runsCommand: CliCommand = {
     if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
     const root = path.resolve(io.cwd, flagString(args, 'workspace') ?? '.');
     const runs = await new RunStore(new NodeFileStore(root)).list();
+    // A broken run folder is listed with what is wrong in it; the others are listed as usual.
+    for (const r of runs) for (const p of r.problems ?? []) io.err(`warning: ${p}\n`);
     printResult(io, args, runs, formatRuns);
     return EXIT_OK;
   },

@@ -18,9 +18,22 @@ export interface RebuiltConversation {
   /** The question pending when the run was left 'waiting'. */
   question?: string;
   lastAssistantText: string;
+  /** What the transcript lacked and was put back from `guardrails` ("the system prompt", "the goal"). */
+  restored: string[];
 }
 
-export function rebuildConversation(entries: TranscriptEntry[]): RebuiltConversation {
+/** What a resumed conversation must start with whatever the transcript kept: the agent's rules and its goal. */
+export interface Guardrails {
+  systemPrompt: string;
+  goal: string;
+}
+
+/**
+ * The conversation as the transcript recorded it. With `guardrails`, a conversation that lost its
+ * system prompt (an empty, truncated or garbled transcript) gets it back as its first message, and
+ * one with no user message the goal, so a resumed run never goes on without its rules.
+ */
+export function rebuildConversation(entries: TranscriptEntry[], guardrails?: Guardrails): RebuiltConversation {
   let messages: ChatMessage[] = [];
   let steps = 0;
   const totals: UsageTotals = { ...ZERO_TOTALS };
@@ -60,5 +73,14 @@ export function rebuildConversation(entries: TranscriptEntry[]): RebuiltConversa
         break;
     }
   }
-  return { messages, steps, totals, plan, limits, state, question, lastAssistantText };
+  const restored: string[] = [];
+  if (guardrails && messages[0]?.role !== 'system') {
+    messages = [{ role: 'system', content: guardrails.systemPrompt }, ...messages];
+    restored.push('the system prompt');
+  }
+  if (guardrails && !messages.some((m) => m.role === 'user')) {
+    messages.splice(1, 0, { role: 'user', content: guardrails.goal });
+    restored.push('the goal');
+  }
+  return { messages, steps, totals, plan, limits, state, question, lastAssistantText, restored };
 }

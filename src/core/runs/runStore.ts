@@ -10,6 +10,7 @@ import { Redactor, redactor as defaultRedactor } from '../util/redact';
 import { runId } from './ids';
 import { ParsedTranscript, parseTranscript, serializeEntry } from './transcript';
 import { RunSpec, RunStatus, RunSummary, TranscriptEntry, ZERO_TOTALS } from './types';
+import { CheckedStatus, checkSpec, checkStatus, lostStatus } from './records';
 
 export const RUNS_DIR = '.ml-intern/runs';
 
@@ -63,7 +64,10 @@ export class RunStore {
     return handle;
   }
 
-  /** Every run with its status, newest first. A run with an unreadable status is listed as 'lost'. */
+  /**
+   * Every run with its status, newest first. A run whose status.json is unreadable or not a status
+   * is listed as 'lost' saying why; wrong fields are defaulted and named in the summary's problems.
+   */
   async list(): Promise<RunSummary[]> {
     if (!(await this.files.exists(RUNS_DIR))) return [];
     const entries = await this.files.list(RUNS_DIR, { limit: 10_000 });
@@ -72,7 +76,8 @@ export class RunStore {
       if (!e.endsWith('/')) continue;
       const id = e.slice(0, -1).split('/').pop() as string;
       const folder = `${RUNS_DIR}/${id}`;
-      out.push({ id, folder, status: await readStatusOrLost(this.files, folder, id) });
+      const checked = await readCheckedStatus(this.files, folder, id);
+      out.push({ id, folder, status: checked.status, ...(checked.problems.length ? { problems: checked.problems } : {}) });
     }
     return out.sort((a, b) => (b.status.created.localeCompare(a.status.created) || b.id.localeCompare(a.id)));
   }
@@ -84,14 +89,22 @@ export class RunStore {
   }
 }
 
-async function readStatusOrLost(files: FileStore, folder: string, id: string): Promise<RunStatus> {
+async function readCheckedStatus(files: FileStore, folder: string, id: string): Promise<CheckedStatus> {
+  const file = `${folder}/status.json`;
+  let text: string | undefined;
   try {
-    const text = await files.readIfExists(`${folder}/status.json`);
-    if (text) return JSON.parse(text) as RunStatus;
-  } catch {
-    // fall through: listed as lost
+    text = await files.readIfExists(file);
+  } catch (err) {
+    const why = `${file} cannot be read (${err instanceof Error ? err.message : String(err)})`;
+    return { status: lostStatus(id, why), problems: [why] };
   }
-  return { state: 'lost', title: id, created: '', updated: '', steps: 0, usage: { ...ZERO_TOTALS }, costUsd: 0, lastMessage: 'status.json missing or unreadable' };
+  return checkStatus(text, id, file);
+}
+
+async function readStatusOrLost(files: FileStore, folder: string, id: string, logger?: Logger): Promise<RunStatus> {
+  const checked = await readCheckedStatus(files, folder, id);
+  for (const p of checked.problems) logger?.warn(`run ${id}: ${p}`);
+  return checked.status;
 }
 
 /** One run folder. Writes are serialised so concurrent appends never interleave. */
@@ -121,7 +134,7 @@ export class RunHandle {
   }
 
   async spec(): Promise<RunSpec> {
-    return JSON.parse(await this.files.read(this.path('spec.json'))) as RunSpec;
+    return checkSpec(await this.files.read(this.path('spec.json')), this.path('spec.json'));
   }
 
   /** Append entries to transcript.jsonl, redacted, each stamped with the time. */
@@ -133,14 +146,14 @@ export class RunHandle {
 
   async readTranscript(): Promise<ParsedTranscript> {
     await this.queue;
-    const parsed = parseTranscript((await this.files.readIfExists(this.path('transcript.jsonl'))) ?? '');
+    const parsed = parseTranscript((await this.files.readIfExists(this.path('transcript.jsonl'))) ?? '', this.path('transcript.jsonl'));
     for (const w of parsed.warnings) this.logger?.warn(`run ${this.id}: ${w}`);
     return parsed;
   }
 
   async readStatus(): Promise<RunStatus> {
     await this.queue;
-    return readStatusOrLost(this.files, this.folder, this.id);
+    return readStatusOrLost(this.files, this.folder, this.id, this.logger);
   }
 
   writeStatus(status: RunStatus): Promise<void> {

@@ -48,6 +48,8 @@ export interface RunSummary {
   /** Workspace-relative folder. */
   folder: string;
   status: RunStatus;
+  /** What was wrong in status.json (file and field), when anything was. */
+  problems?: string[];
 }
 
 export type DecisionEntry =
