@@ -1,0 +1,190 @@
+"""Which tokens trl trains on, per trl version, for the shapes ML Intern's scripts produce.
+
+Read from trl's own sources (github.com/huggingface/trl), not from belief:
+- SFT, trl < 0.17: transformers' DataCollatorForLanguageModeling(mlm=False) builds the labels from
+  input_ids and sets every position holding pad_token_id to -100, so when pad == eos every EOS is masked.
+- SFT, trl 0.17-0.19: the chat template is rendered to text first (data_utils.apply_chat_template: the prompt
+  with add_generation_prompt=True, the completion is the rest of the text), then tokenized without special
+  tokens; trl's collator masks positions where completion_mask == 0 (completion_only_loss) or
+  assistant_masks == 0 (assistant_only_loss) and pads labels with -100 by position.
+- SFT, trl 0.20-0.23: tokenized by apply_chat_template; the prompt WITHOUT add_generation_prompt, so the
+  assistant header is part of the completion and trained.
+- SFT, trl >= 0.24: the prompt with add_generation_prompt=True (sft_trainer.py tokenize_fn); trl >= 1.9
+  builds labels during preparation (build_labels), truncates to max_length (truncation_mode) and drops
+  examples left with no trained token.
+- SFT text rows: EOS is appended when the text does not end with it (add_eos), every token trained.
+- DPO/ORPO (dpo_trainer.py tokenize_fn at 1.9): prompt ids with add_generation_prompt=True, chosen/rejected
+  ids are the rest of prompt+chosen / prompt+rejected; only those are in completion_mask. trl >= 1.9 drops
+  rows whose prompt alone fills max_length (keep_start). KTO: the completion likewise.
+"""
+
+FIRST_TRL_COLLATOR = (0, 17, 0)
+PROMPT_WITH_GENERATION = (0, 24, 0)
+TOKENIZED_BY_TEMPLATE = (0, 20, 0)
+DROPS_EMPTY = (1, 9, 0)
+
+
+class PreflightError(Exception):
+    """An error the user can act on; printed as {"error": message}."""
+
+
+def version_tuple(text):
+    parts = []
+    for piece in str(text).split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit()) if piece[:1].isdigit() else ""
+        if not digits:
+            break
+        parts.append(int(digits[:6]))
+        if len(digits) != len(piece):
+            break
+    return tuple((parts + [0, 0, 0])[:3])
+
+
+class Rule(object):
+    def __init__(self, method, config, trl):
+        self.method = method
+        self.trl = trl
+        v = version_tuple(trl)
+        self.version = v
+        self.assistant_only = bool(config.get("assistant_only_loss")) and method == "sft"
+        self.completion_only = config.get("completion_only_loss")  # None: trl decides from the row shape
+        self.packing = bool(config.get("packing"))
+        self.truncation_mode = config.get("truncation_mode") or "keep_start"
+        self.max_prompt_length = config.get("max_prompt_length")
+        self.pad_masks_labels = method == "sft" and v < FIRST_TRL_COLLATOR
+        self.render_text_first = method == "sft" and FIRST_TRL_COLLATOR <= v < TOKENIZED_BY_TEMPLATE
+        self.prompt_generation = not (method == "sft" and TOKENIZED_BY_TEMPLATE <= v < PROMPT_WITH_GENERATION)
+        self.drops_empty = v >= DROPS_EMPTY
+
+    def describe(self):
+        if self.method != "sft":
+            what = "completion" if self.method == "kto" else "chosen and rejected"
+            drop = "; rows whose prompt fills max_length are dropped" if self.drops_empty and self.truncation_mode == "keep_start" else ""
+            return {"id": "preference-completion-mask", "text": "trl %s %s: loss on the %s tokens after the prompt (prompt rendered "
+                    "with add_generation_prompt=True)%s" % (self.trl, self.method.upper(), what, drop)}
+        if self.pad_masks_labels:
+            return {"id": "transformers-collator-pad-mask", "text": "trl %s SFT: transformers' DataCollatorForLanguageModeling "
+                    "trains every token except those equal to pad_token_id (pad == eos masks every EOS)" % self.trl}
+        masks = []
+        if self.completion_only is not False:
+            masks.append("completion_mask when the rows are prompt/completion (completion_only_loss=%s)" % self.completion_only)
+        if self.assistant_only:
+            masks.append("assistant_masks from the template's {%% generation %%} blocks (assistant_only_loss=True)")
+        how = ("the prompt rendered with add_generation_prompt=True" if self.prompt_generation
+               else "the prompt rendered WITHOUT add_generation_prompt, so the assistant header is trained")
+        return {"id": "trl-completion-assistant-masks", "text": "trl %s SFT: labels = input_ids masked by %s; %s%s" % (
+            self.trl, " and ".join(masks) or "nothing (every token trained)", how,
+            "; rows left with no trained token are dropped" if self.drops_empty else "")}
+
+
+def rule_for(method, config, trl):
+    return Rule(method, config, trl)
+
+
+def _ids(encoded):
+    if isinstance(encoded, dict) or hasattr(encoded, "keys"):
+        return list(encoded["input_ids"])
+    return list(encoded)
+
+
+def _chat(tokenizer, messages, **kwargs):
+    try:
+        return tokenizer.apply_chat_template(messages, **kwargs)
+    except Exception as e:  # noqa: BLE001 - a template that raises (Gemma and "system") is the user's problem to see
+        raise PreflightError("The chat template failed on a row (%s: %s): %s" % (type(e).__name__, str(e)[:300], _template_hint(e)))
+
+
+def _template_hint(error):
+    if "system" in str(error).lower():
+        return "this template rejects the system role; fold SYSTEM_PROMPT (or the system column) into the first user turn."
+    return "check the rows' roles (user/assistant alternating) and the template."
+
+
+def _text_ids(tokenizer, text, special=True):
+    return _ids(tokenizer(text, add_special_tokens=special))
+
+
+def _sequence(name, ids, trained, max_length, mode):
+    full = len(ids)
+    if max_length and full > max_length:
+        sl = slice(None, max_length) if mode != "keep_end" else slice(-max_length, None)
+        ids, trained = ids[sl], trained[sl]
+    return {"name": name, "input_ids": ids, "trained": trained, "full_length": full}
+
+
+def _sft(tokenizer, rule, example, max_length):
+    mismatch = False
+    if "messages" in example:
+        if rule.render_text_first:
+            ids = _text_ids(tokenizer, _chat(tokenizer, example["messages"], tokenize=False), special=False)
+            assistant = None
+        else:
+            out = _chat(tokenizer, example["messages"], tokenize=True, return_dict=True,
+                        return_assistant_tokens_mask=rule.assistant_only)
+            ids = _ids(out)
+            assistant = list(out["assistant_masks"]) if rule.assistant_only and "assistant_masks" in out else None
+        completion = None
+    elif "prompt" in example:
+        if rule.render_text_first:
+            prompt_text = _chat(tokenizer, example["prompt"], tokenize=False, add_generation_prompt=True)
+            full_text = _chat(tokenizer, example["prompt"] + example["completion"], tokenize=False)
+            prompt_ids = _text_ids(tokenizer, prompt_text, special=False)
+            ids = _text_ids(tokenizer, full_text, special=False)
+            assistant = None
+        else:
+            prompt_ids = _ids(_chat(tokenizer, example["prompt"], tokenize=True, return_dict=True,
+                                    add_generation_prompt=rule.prompt_generation))
+            out = _chat(tokenizer, example["prompt"] + example["completion"], tokenize=True, return_dict=True,
+                        return_assistant_tokens_mask=rule.assistant_only)
+            ids = _ids(out)
+            assistant = list(out["assistant_masks"]) if rule.assistant_only and "assistant_masks" in out else None
+        mismatch = ids[:len(prompt_ids)] != prompt_ids
+        completion = [0] * len(prompt_ids) + [1] * (len(ids) - len(prompt_ids))
+    else:
+        text = str(example.get("text", ""))
+        eos = tokenizer.eos_token
+        if eos and not text.endswith(eos):
+            text += eos  # trl's add_eos for language-modelling rows
+        ids = _text_ids(tokenizer, text)
+        completion = assistant = None
+    if rule.pad_masks_labels:
+        pad = tokenizer.pad_token_id
+        trained = [int(t != pad) for t in ids]
+    else:
+        use_completion = completion is not None and rule.completion_only is not False
+        trained = [int((not use_completion or c) and (assistant is None or a))
+                   for c, a in zip(completion or [1] * len(ids), assistant or [1] * len(ids))]
+    seq = _sequence("example", ids, trained, None if rule.packing else max_length, rule.truncation_mode)
+    dropped = rule.drops_empty and not rule.packing and not any(seq["trained"])
+    return {"sequences": [seq], "dropped": dropped, "prompt_mismatch": mismatch,
+            "assistant_mask_empty": assistant is not None and 1 not in assistant}
+
+
+def _preference(tokenizer, rule, example, max_length):
+    names = ["completion"] if rule.method == "kto" else ["chosen", "rejected"]
+    conversational = isinstance(example.get("prompt"), list)
+    if conversational:
+        prompt_ids = _ids(_chat(tokenizer, example["prompt"], tokenize=True, return_dict=True, add_generation_prompt=True))
+    else:
+        prompt_ids = _text_ids(tokenizer, example["prompt"])
+    sequences, mismatch = [], False
+    for name in names:
+        if conversational:
+            full = _ids(_chat(tokenizer, example["prompt"] + example[name], tokenize=True, return_dict=True))
+        else:
+            full = _text_ids(tokenizer, example["prompt"] + example[name])
+        mismatch = mismatch or full[:len(prompt_ids)] != prompt_ids
+        trained = [0] * len(prompt_ids) + [1] * (len(full) - len(prompt_ids))
+        sequences.append(_sequence(name, full, trained, max_length, rule.truncation_mode))
+    dropped = bool(rule.drops_empty and max_length and rule.truncation_mode == "keep_start" and len(prompt_ids) >= max_length)
+    return {"sequences": sequences, "dropped": dropped, "prompt_mismatch": mismatch, "assistant_mask_empty": False,
+            "prompt_length": len(prompt_ids)}
+
+
+def build_examples(tokenizer, rule, example, max_length):
+    """One mapped row as trl tokenizes it: sequences of ids with a trained flag per token."""
+    if not isinstance(example, dict):
+        raise PreflightError("The script's mapping returned %s, not a dict of columns." % type(example).__name__)
+    if rule.method == "sft":
+        return _sft(tokenizer, rule, example, max_length)
+    return _preference(tokenizer, rule, example, max_length)
