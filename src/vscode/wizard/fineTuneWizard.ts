@@ -18,11 +18,15 @@ import {
   STEP_LABEL,
   stepKind,
   typedItem,
+  typedItemFirst,
   validateDataset,
   validateHubRepo,
   validateModelId,
   WizardMachine,
+  datasetProblem,
+  looksLikeHubDatasetId,
 } from './wizardSteps';
+import { checkHubModel, isLocalModelPath } from './hubModelCheck';
 
 export const RECENT_MODELS_KEY = 'mlIntern.recentModels';
 
@@ -70,7 +74,7 @@ function pick(m: WizardMachine, items: StepItem[], placeholder: string): Promise
       const typed = typedItem(step, value, items);
       const error = value.trim() && !typed ? VALIDATE[step]?.(value) : undefined;
       const matchesSome = items.some((i) => i.label.toLowerCase().includes(value.trim().toLowerCase()));
-      if (typed) qp.items = [toQuick(typed), ...base];
+      if (typed) qp.items = typedItemFirst(step, value, items) ? [toQuick(typed), ...base] : [...base, toQuick(typed)];
       else if (error && !matchesSome) qp.items = [{ label: value.trim(), description: `⚠ ${error}`, alwaysShow: true, invalid: true }, ...base];
       else qp.items = base;
     });
@@ -79,7 +83,7 @@ function pick(m: WizardMachine, items: StepItem[], placeholder: string): Promise
     });
     qp.onDidAccept(() => {
       const sel = qp.selectedItems[0] ?? qp.activeItems[0];
-      if (sel?.invalid) return; // the row says what is wrong; keep the picker open
+      if (sel?.invalid || sel?.item?.action === 'note') return; // the row says what is wrong; keep the picker open
       if (sel?.item?.action === 'browse') return finish({ kind: 'browse' });
       if (sel?.item?.action === 'custom') return finish({ kind: 'custom' });
       if (sel?.item) return finish({ kind: 'value', value: sel.item.value ?? sel.item.label });
@@ -189,6 +193,7 @@ export async function runFineTuneWizard(host: Host) {
   const files = findDataFiles();
   const env = environment(host);
   const ctx: StepContext = { recentModels: Array.isArray(recent) ? recent : [] };
+  const checkedModels = new Map<string, boolean>();
 
   while (!m.done) {
     const step = m.step;
@@ -203,8 +208,9 @@ export async function runFineTuneWizard(host: Host) {
               validate: validateHubRepo,
             })
           : await input(m, {
-              prompt: 'Anything ML Intern should know (epochs, max length, what matters). Press Enter to start; it proposes the script for your review first.',
-              placeholder: 'e.g. 2 epochs, max length 1024 (optional)',
+              prompt:
+                'Settings for the script (epochs, max length, lr, batch size, LoRA r/alpha, seed…) go into its CONFIG; with a language model set, it also follows the rest. Enter starts: the script comes as a diff for your review first.',
+              placeholder: 'e.g. 3 epochs, max length 512, lr 1e-4 (optional)',
               value: m.answers.instructions,
               validate: (s) => (s.length > 4000 ? 'Keep the instructions under 4,000 characters.' : undefined),
             });
@@ -250,6 +256,10 @@ export async function runFineTuneWizard(host: Host) {
       void vscode.window.showWarningMessage(`ML Intern: ${res.error}`);
       continue;
     }
+    if (step === 'model' && !(await modelChecked(host, m, m.answers.baseModel as string, checkedModels))) {
+      m.back();
+      continue;
+    }
     if (step === 'dataset' && !m.answers.inspection && !m.answers.inspectionError) {
       const dataset = m.answers.dataset as string;
       const result = await busy(m, `Inspecting ${dataset}… (format, columns, problems)`, (signal) => inspectDataset(host, dataset, signal));
@@ -258,6 +268,15 @@ export async function runFineTuneWizard(host: Host) {
         continue;
       }
       m.setInspection(result.inspection, result.error);
+      // A missing path, an empty file or one without readable rows stops here, not at the recipe five steps on.
+      // A Hub id that could not be inspected (offline) goes on: the Hub may well have it.
+      const problem = datasetProblem(m.answers) ?? (result.error && !looksLikeHubDatasetId(dataset) ? `Could not read ${dataset}: ${result.error}` : undefined);
+      ctx.datasetProblem = problem;
+      if (problem) {
+        void vscode.window.showWarningMessage(`ML Intern: ${problem}`);
+        m.rejectDataset();
+        continue;
+      }
     }
   }
 
@@ -267,6 +286,29 @@ export async function runFineTuneWizard(host: Host) {
   host.logger.info(`Fine-tune wizard: ${JSON.stringify({ ...request, instructions: request.instructions ? '(given)' : undefined })}`);
   await startFineTune(host, request);
   return request;
+}
+
+/**
+ * A Hub model id is checked against the Hub once per wizard (a few seconds at most): not found asks
+ * whether to pick again; offline says it could not be checked and goes on. False: back to the model step.
+ */
+async function modelChecked(host: Host, m: WizardMachine, id: string, checked: Map<string, boolean>): Promise<boolean> {
+  if (isLocalModelPath(id)) return true;
+  const known = checked.get(id);
+  if (known !== undefined) return known;
+  const token = await host.secrets.get('hf').catch(() => undefined);
+  const result = await busy(m, `Checking ${id} on the Hugging Face Hub…`, () => checkHubModel(id, { token, endpoint: process.env.HF_ENDPOINT }));
+  if (!result) return false; // backed out of the check
+  let ok = true;
+  if (result.kind === 'not_found') {
+    const use = 'Use it anyway';
+    ok = (await vscode.window.showWarningMessage(`ML Intern: ${result.message}`, { modal: true, detail: 'Cancel to pick the model again.' }, use)) === use;
+  } else if (result.kind === 'unchecked') {
+    host.logger.info(`Fine-tune wizard: ${id} not checked on the Hub: ${result.reason}.`);
+    void vscode.window.showInformationMessage(`ML Intern: could not check '${id}' on the Hugging Face Hub (${result.reason}). A wrong id stops the training when it downloads the model.`);
+  }
+  checked.set(id, ok);
+  return ok;
 }
 
 function placeholderFor(m: WizardMachine, ctx: StepContext): string {

@@ -86,7 +86,7 @@ export interface StepItem {
   /** Shown pre-selected. */
   picked?: boolean;
   /** A special action rather than an answer (e.g. Browse…). */
-  action?: 'browse' | 'custom';
+  action?: 'browse' | 'custom' | 'note';
   alwaysShow?: boolean;
 }
 
@@ -98,6 +98,8 @@ export interface StepContext {
   estimates?: Partial<Record<AdapterKind, { text: string; fits?: boolean }>>;
   /** "NVIDIA A10G, 24 GiB" when known. */
   gpu?: string;
+  /** Why the dataset chosen last cannot be used (shown atop the dataset step when the wizard goes back to it). */
+  datasetProblem?: string;
   /** Packages the environment check found missing in the training interpreter (trl, datasets, bitsandbytes, …). */
   missing?: string[];
 }
@@ -157,6 +159,14 @@ export function validateHubRepo(text: string): string | undefined {
     if (!HUB_PART.test(p) || p.includes('--') || p.includes('..')) return `'${v}' is not a valid repo name: letters, digits, '.', '_' and '-' (at most 96 each), not starting or ending with '.' or '-'.`;
   }
   return undefined;
+}
+
+const DATA_FILE = /\.(jsonl|json|csv|tsv|parquet|txt|arrow)(\.gz)?$/i;
+
+/** owner/name without a data file's extension: the Hub may have it even when no such file is here. */
+export function looksLikeHubDatasetId(text: string): boolean {
+  const v = text.trim();
+  return /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/.test(v) && !DATA_FILE.test(v);
 }
 
 /** A dataset: a workspace path or a Hub dataset id. */
@@ -226,6 +236,25 @@ export function inspectionSummary(a: WizardAnswers): string {
   return s;
 }
 
+/** Rows the training can read, with columns a recipe can map. */
+function hasUsableRows(ins: InspectionLike | undefined): boolean {
+  return !!ins && ins.trainable !== false && (ins.rows === undefined || ins.rows > 0);
+}
+
+/**
+ * Why the chosen dataset cannot be trained on, or undefined when it can (or when the
+ * inspection could not tell). The wizard stops at the dataset step with it instead of
+ * failing at the recipe five steps later ("columnMapping … got {}").
+ */
+export function datasetProblem(a: WizardAnswers): string | undefined {
+  const ins = a.inspection;
+  if (!ins || hasUsableRows(ins)) return undefined;
+  const problems = (ins.problems ?? []).filter(Boolean);
+  const why = problems.length ? problems.join('; ') : 'its columns match no format a recipe knows (prompt/completion, messages, chosen/rejected, …)';
+  const what = ins.rows === 0 ? 'has no rows the training can read' : 'cannot be trained on as it is';
+  return `${a.dataset} ${what}: ${why}. Fix the file, or pick another one.`;
+}
+
 // ---- items ------------------------------------------------------------------------
 
 export function itemsFor(step: StepId, a: WizardAnswers, ctx: StepContext): StepItem[] {
@@ -246,16 +275,18 @@ export function itemsFor(step: StepId, a: WizardAnswers, ctx: StepContext): Step
       return items;
     }
     case 'dataset': {
+      // Why the last choice could not be used stays in view (a placeholder disappears when typing).
+      const note: StepItem[] = ctx.datasetProblem ? [{ label: `$(warning) ${ctx.datasetProblem}`, action: 'note', alwaysShow: true }] : [];
       const items: StepItem[] = (ctx.datasetFiles ?? []).map((f) => ({ label: f, description: 'workspace file', picked: f === a.dataset }));
       items.push({ label: 'Browse…', description: 'choose a JSON, JSONL, CSV or Parquet file', action: 'browse', alwaysShow: true });
-      return items;
+      return [...note, ...items];
     }
     case 'method': {
       const def = a.method ?? defaultMethod(a.inspection);
       return METHODS.map((m) => ({
         label: m.label,
         value: m.id,
-        description: m.id === defaultMethod(a.inspection) && a.inspection ? 'matches the data' : methodFits(m.id, a.inspection) ? undefined : 'the data does not look like this',
+        description: m.id === defaultMethod(a.inspection) && hasUsableRows(a.inspection) ? 'matches the data' : methodFits(m.id, a.inspection) ? undefined : 'the data does not look like this',
         detail: m.detail,
         picked: m.id === def,
       }));
@@ -291,12 +322,29 @@ export function typedItem(step: StepId, text: string, items: StepItem[]): StepIt
   const same = (i: StepItem) => i.label.toLowerCase() === v.toLowerCase() || (i.value ?? '').toLowerCase() === v.toLowerCase();
   if (items.some(same)) return undefined;
   if (step === 'model') return validateModelId(v) ? undefined : { label: v, description: 'use this model id', alwaysShow: true };
-  if (step === 'dataset') return validateDataset(v) ? undefined : { label: v, description: 'use this path or Hub dataset id', alwaysShow: true };
+  if (step === 'dataset') {
+    if (validateDataset(v)) return undefined;
+    // Typed text that filters the files down is a filter, not an answer: Enter must take the highlighted
+    // file, so the typed text comes after the matches, as an explicit choice (see typedItemFirst).
+    if (filtersItems(v, items)) return { label: `Use '${v}' as a Hub dataset id or path`, value: v, alwaysShow: true };
+    return { label: v, description: 'use this path or Hub dataset id', alwaysShow: true };
+  }
   if (step === 'split') {
     const r = parseSplit(v);
     return 'value' in r ? { label: v, value: String(r.value), description: `hold out ${(r.value * 100).toFixed(1).replace(/\.0$/, '')} %`, alwaysShow: true } : undefined;
   }
   return undefined;
+}
+
+/** True when some real item (not Browse…) contains the typed text: the picker shows it, highlighted. */
+function filtersItems(text: string, items: StepItem[]): boolean {
+  const v = text.trim().toLowerCase();
+  return !!v && items.some((i) => !i.action && i.label.toLowerCase().includes(v));
+}
+
+/** Whether the typed item goes before the items (it is the answer Enter takes) or after them (the items match what was typed). */
+export function typedItemFirst(step: StepId, text: string, items: StepItem[]): boolean {
+  return !(step === 'dataset' && filtersItems(text, items));
 }
 
 // ---- the machine --------------------------------------------------------------------
@@ -389,6 +437,15 @@ export class WizardMachine {
     }
     this.index++;
     return { ok: true };
+  }
+
+  /** The chosen dataset cannot be used: back to its step, forgetting it, so picking the fixed file inspects it again. */
+  rejectDataset(): void {
+    this.index = STEPS.indexOf('dataset');
+    this.answers.dataset = undefined;
+    this.answers.inspection = undefined;
+    this.answers.inspectionError = undefined;
+    this.answers.method = undefined;
   }
 
   /** Set the inspection of the chosen dataset (or why it failed); pre-selects the method. */
