@@ -1,7 +1,9 @@
 // Flow 15: the chat panel's OWN change-card buttons (inside the webview), not the
 // CodeLens or the palette: Review diff brings a closed diff back, Accept writes the
 // file and closes its tab, Reject… → Reject writes nothing, and the status bar's
-// "N change(s) to review" goes away once nothing is pending.
+// "N change(s) to review" goes away once nothing is pending. On the way, the wizard as typed by
+// a user: "medical" + Enter takes the highlighted data/medical_qa.jsonl (not a Hub id "medical"), and
+// the instructions' settings land in the proposed CONFIG while what no rule reads is named.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, runCommand } from '../workbench.mjs';
@@ -28,8 +30,22 @@ export const flow = {
   async run(ctx) {
     writeWorkspaceSettings(ctx.workspace, {});
     const page = await openReady(ctx);
-    await fineTuneWizard(page, { model: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/medical_qa.jsonl', method: 'SFT', adapter: 'LoRA', split: '5 %' });
+    await fineTuneWizard(page, {
+      model: 'Qwen/Qwen2.5-0.5B-Instruct',
+      dataset: 'medical',
+      method: 'SFT',
+      adapter: 'LoRA',
+      split: '5 %',
+      instructions: '3 epochs, max length 512, lr 1e-4, focus on short answers',
+    });
     await waitForDiff(page, 'train.py');
+    const proposal = proposed(runFolders(ctx.workspace)[0], 'train.py');
+    if (!/^DATASET = "[^"]*data\/medical_qa\.jsonl"/m.test(proposal)) throw new Error(`"medical" + Enter did not pick data/medical_qa.jsonl: ${proposal.match(/^DATASET = .*$/m)?.[0]}`);
+    for (const line of [/^NUM_TRAIN_EPOCHS = 3\b/m, /^MAX_LENGTH = 512\b/m, /^LEARNING_RATE = 0?\.0001\b|^LEARNING_RATE = 1e-0?4\b/m]) {
+      if (!line.test(proposal)) throw new Error(`the instructions did not reach CONFIG (${line}): ${proposal.match(/^(NUM_TRAIN_EPOCHS|MAX_LENGTH|LEARNING_RATE) = .*$/gm)?.join(' | ')}`);
+    }
+    await waitFor('the notice naming the instruction not applied', async () => /Not applied: "focus on short answers"/.test((await page.locator('.notifications-toasts, .notification-list-item').allTextContents()).join(' ')), { timeoutMs: 20000 });
+    ctx.log('wizard: "medical" picked data/medical_qa.jsonl; 3 epochs, max length 512, lr 1e-4 in CONFIG; the rest named as not applied');
     const script = card(page, 'train.py');
     await script.waitFor({ timeout: 30000 });
     await waitFor('"1 change to review" in the status bar', async () => (await reviewBadge(page).count()) > 0, { timeoutMs: 20000 });
