@@ -4,7 +4,7 @@ export type { LogPipelineOptions, LogPipelineStats, MetricKind } from './pipelin
 export { MetricsJsonlWriter, metricLine } from './metricsWriter';
 export type { MetricsTarget } from './metricsWriter';
 export { RingBuffer } from './ringBuffer';
-export { stripAnsi } from './ansi';
+export { splitRank, stripAnsi } from './logLine';
 export { parseTqdm } from './progress';
 export { buildFailureObservation, buildFailureObservationFromFile } from './observation';
 export type { FailureObservationInput } from './observation';

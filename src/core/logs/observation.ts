@@ -6,9 +6,8 @@
  * and points to the full log on disk for the rest.
  */
 import { open } from 'node:fs/promises';
-import { stripAnsi } from './ansi';
+import { splitRank, stripAnsi } from './logLine';
 import { parseTqdm } from './progress';
-import { splitRank } from './trainerLine';
 
 export interface FailureObservationInput {
   /** The log text (or its tail), or the ring buffer's lines. */

@@ -7,7 +7,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { MetricPoint, ProgressInfo } from '../events';
-import { stripAnsi } from './ansi';
+import { splitRank, stripAnsi } from './logLine';
 import { parseBarBytes } from './barBytes';
 import { parseDictMetricsBytes } from './dictBytes';
 import { ByteScan, isPureBarBytes } from './byteScan';
@@ -24,7 +24,6 @@ import {
   parseTableHeader,
   parseTableRow,
   parseTotalSteps,
-  splitRank,
 } from './trainerLine';
 
 export type { MetricKind } from './trainerLine';
@@ -408,7 +407,8 @@ export class LogPipeline {
   }
 
   private parse(seg: string): void {
-    const { rank, text } = splitRank(seg);
+    // `stream` tells nested prefixes apart (srun's task around torchrun's rank).
+    const { stream: rank, text } = splitRank(seg);
     // Metrics come from one rank only (the first that logs any): ranks repeat each other.
     const rankOk = rank === undefined || this.metricsRank === undefined || rank === this.metricsRank;
 

@@ -5,29 +5,6 @@
  */
 import { parseMetricDict, parsePythonNumber } from './pyDict';
 
-export interface RankSplit {
-  rank?: number;
-  text: string;
-}
-
-const RANK_RE = /^\[(?:rank|default)(\d+)\]:\s?/;
-const NUM_PREFIX_RE = /^(\d{1,4}): /;
-
-/** `[rank0]:`, `[default0]:` (torchrun --tee) and `0: ` (srun --label) prefixes. */
-export function splitRank(seg: string): RankSplit {
-  const c = seg.charCodeAt(0);
-  if (c === 91 /* [ */) {
-    if (seg.startsWith('[rank') || seg.startsWith('[default')) {
-      const m = RANK_RE.exec(seg);
-      if (m) return { rank: Number(m[1]), text: seg.slice(m[0].length) };
-    }
-  } else if (c >= 48 && c <= 57) {
-    const m = NUM_PREFIX_RE.exec(seg);
-    if (m) return { rank: Number(m[1]), text: seg.slice(m[0].length) };
-  }
-  return { text: seg };
-}
-
 /** Canonical MetricPoint names for the common keys; the rest keep their own names. */
 const KEY_MAP: Record<string, string> = {
   loss: 'loss',

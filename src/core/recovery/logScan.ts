@@ -9,27 +9,17 @@
  * every kept line is therefore a verbatim substring of the ANSI-stripped log.
  */
 
-// CSI sequences (colours, cursor moves), OSC sequences (titles, links) and lone ESC pairs.
-const ANSI_RE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+import { splitRank, stripAnsi } from '../logs/logLine';
+
+// An escape sequence cut by the line-length cap (its end fell past the cut).
 const PARTIAL_ANSI_RE = /\x1b[[\]]?[0-?]*[ -/]*$/;
 
-export function stripAnsi(text: string): string {
-  return text.includes('\x1b') ? text.replace(ANSI_RE, '') : text;
-}
+export { stripAnsi };
 
-/** Per-rank prefixes of torchrun, accelerate, deepspeed and mpirun. */
-const RANK_PREFIX_RE = /^(?:\[(?:rank|default)(\d+)\]:\s?|\[\d+,(\d+)\]<std(?:out|err)>:\s?|(\d{1,3}): (?=\S)|rank(\d+): )/;
-
+/** The line without its rank prefixes (one definition with the chart pipeline: logs/logLine.ts). */
 export function stripRankPrefix(line: string): { text: string; rank?: string } {
-  let text = line;
-  let rank: string | undefined;
-  for (let i = 0; i < 3; i++) {
-    const m = RANK_PREFIX_RE.exec(text);
-    if (!m) break;
-    rank ??= m[1] ?? m[2] ?? m[3] ?? m[4];
-    text = text.slice(m[0].length);
-  }
-  return { text, rank };
+  const { rank, text } = splitRank(line);
+  return { text, rank: rank === undefined ? undefined : String(rank) };
 }
 
 export interface LogLine {

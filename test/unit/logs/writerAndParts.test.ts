@@ -7,9 +7,10 @@ import { MemoryFileStore } from '../../../src/core/testing/memoryPorts';
 import { MetricsJsonlWriter } from '../../../src/core/logs/metricsWriter';
 import { parseMetricDict, parsePythonNumber } from '../../../src/core/logs/pyDict';
 import { parseTqdm } from '../../../src/core/logs/progress';
-import { splitRank } from '../../../src/core/logs/trainerLine';
-import { stripAnsi } from '../../../src/core/logs/ansi';
+import { splitRank, stripAnsi } from '../../../src/core/logs/logLine';
 import { RingBuffer } from '../../../src/core/logs/ringBuffer';
+import { stripRankPrefix } from '../../../src/core/recovery/logScan';
+import { runPipeline } from './helpers';
 
 test('metrics.jsonl through a FileStore: one JSON line per point, NaN kept visible', async () => {
   const store = new MemoryFileStore('/ws');
@@ -74,11 +75,29 @@ test('tqdm: last bar of a fused line, ETA, rate in s/it, description', () => {
 });
 
 test('rank prefixes', () => {
-  assert.deepEqual(splitRank('[rank3]: Traceback'), { rank: 3, text: 'Traceback' });
-  assert.deepEqual(splitRank('[rank0]:[titan] x'), { rank: 0, text: '[titan] x' });
-  assert.deepEqual(splitRank('[default1]:{\'loss\': 1}'), { rank: 1, text: "{'loss': 1}" });
-  assert.deepEqual(splitRank('0: hello'), { rank: 0, text: 'hello' });
+  assert.deepEqual(splitRank('[rank3]: Traceback'), { rank: 3, stream: 3, text: 'Traceback' });
+  assert.deepEqual(splitRank('[rank0]:[titan] x'), { rank: 0, stream: 0, text: '[titan] x' });
+  assert.deepEqual(splitRank('[default1]:{\'loss\': 1}'), { rank: 1, stream: 1, text: "{'loss': 1}" });
+  assert.deepEqual(splitRank('0: hello'), { rank: 0, stream: 0, text: 'hello' });
   assert.deepEqual(splitRank('10\t2.36'), { text: '10\t2.36' });
+});
+
+test('one reader of rank prefixes: the chart pipeline sees the launchers the diagnosis sees', () => {
+  // mpirun --tag-output, accelerate's `rankN:`, and srun --label around torchrun's `[rankN]:`.
+  const cases: Array<[string, number]> = [
+    ["[1,0]<stdout>:{'loss': 2.5, 'learning_rate': 0.0001, 'epoch': 0.1}", 0],
+    ["rank0: {'loss': 2.5, 'learning_rate': 0.0001, 'epoch': 0.1}", 0],
+    ["0: [rank0]: {'loss': 2.5, 'learning_rate': 0.0001, 'epoch': 0.1}", 0],
+  ];
+  for (const [line, rank] of cases) {
+    const r = runPipeline([`${line}\n`]);
+    assert.deepEqual(r.points.map((p) => p.loss), [2.5], line);
+    assert.equal(stripRankPrefix(line).rank, String(rank), line);
+    assert.equal(stripRankPrefix(line).text, splitRank(line).text, line);
+  }
+  // Two local ranks of one srun task are two streams: only the first one's metrics are charted.
+  const twoRanks = ["0: [rank0]: {'loss': 2.5, 'epoch': 0.1}", "0: [rank1]: {'loss': 2.5, 'epoch': 0.1}", "0: [rank0]: {'loss': 2.0, 'epoch': 0.2}"];
+  assert.deepEqual(runPipeline([twoRanks.join('\n') + '\n']).points.map((p) => p.loss), [2.5, 2.0]);
 });
 
 test('ANSI colours, cursor moves and OSC titles are removed', () => {

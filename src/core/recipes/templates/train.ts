@@ -8,6 +8,7 @@ import { ConfigLine, call, configBlock, pyStr } from './pyutil';
 import { pyDocText } from './escape';
 import { totalSteps } from '../stepPlan';
 import { MESSAGE_HELPERS, preferenceFunction, sftRowFunctions, unpairedFunction } from './mapping';
+import { resumeHelpers, RUN_RECORD_CALLBACK } from './resumePy';
 
 export interface TrainScript {
   content: string;
@@ -130,8 +131,8 @@ export function renderTrainScript(spec: ResolvedSpec, method: TrainingMethod, t:
   if (completionOnly) cfg.push({ name: 'COMPLETION_ONLY_LOSS', value: true, comment: 'learn the answers only, not to repeat the questions' });
 
   // ------------------------------------------------------------------ imports
-  const imports = ['import json', 'import os', 'import re', '', 'import torch', 'from datasets import load_dataset'];
-  const tfImports = ['AutoModelForCausalLM', 'AutoTokenizer'];
+  const imports = ['import hashlib', 'import json', 'import os', 'import re', 'import time', '', 'import torch', 'from datasets import load_dataset'];
+  const tfImports = ['AutoModelForCausalLM', 'AutoTokenizer', 'TrainerCallback'];
   if (qlora) tfImports.push('BitsAndBytesConfig');
   imports.push(`from transformers import ${tfImports.sort().join(', ')}`);
   if (peft) imports.push(`from peft import LoraConfig${qlora ? ', prepare_model_for_kbit_training' : ''}`);
@@ -277,25 +278,10 @@ def hub_token_available():
     return get_token() is not None
 
 
-def checkpoint_to_resume():
-    """RESUME_FROM_CHECKPOINT as a folder, or for "auto" the newest complete checkpoint-N in OUTPUT_DIR (None: start over).
+${resumeHelpers(cfg.flatMap((l) => (typeof l === 'string' ? [] : [l.name])))}
 
-    Complete: the Trainer writes trainer_state.json last, so a job killed while saving (a time limit)
-    leaves a folder without it, which is skipped."""
-    if not RESUME_FROM_CHECKPOINT:
-        return None
-    if RESUME_FROM_CHECKPOINT != "auto":
-        return RESUME_FROM_CHECKPOINT
-    steps = []
-    if os.path.isdir(OUTPUT_DIR):
-        for name in os.listdir(OUTPUT_DIR):
-            if name.startswith("checkpoint-") and name[len("checkpoint-"):].isdigit() and os.path.isfile(os.path.join(OUTPUT_DIR, name, "trainer_state.json")):
-                steps.append(int(name[len("checkpoint-"):]))
-    if not steps:
-        return None
-    last = os.path.join(OUTPUT_DIR, f"checkpoint-{max(steps)}")
-    print(f"Resuming from {last} (RESUME_FROM_CHECKPOINT = \\"auto\\"; None starts over)")
-    return last
+
+${RUN_RECORD_CALLBACK}
 ${method === 'kto' ? `
 
 def balanced_desirable_weight(labels):
@@ -384,7 +370,15 @@ ${qlora ? `    # Casts norms to fp32 and readies the 4-bit model for training.
     # ---- training
     training_args = ${renderCall(configClass, ck).split('\n').join('\n    ')}
     trainer = ${renderCall(trainerClass, tk).split('\n').join('\n    ')}
-${peft ? '    trainer.model.print_trainable_parameters()\n' : ''}    trainer.train(resume_from_checkpoint=checkpoint_to_resume())
+${peft ? '    trainer.model.print_trainable_parameters()\n' : ''}    resume_from = checkpoint_to_resume()
+    trainer.add_callback(RunRecordCallback(run_record()))
+    if resume_from is None:
+        # Every process has decided (above) before the main one moves earlier checkpoints aside.
+        trainer.accelerator.wait_for_everyone()
+        if trainer.is_world_process_zero():
+            set_aside_checkpoints()
+        trainer.accelerator.wait_for_everyone()
+    trainer.train(resume_from_checkpoint=resume_from)
 
     # ---- save, evaluate, push
     trainer.save_model(OUTPUT_DIR)
