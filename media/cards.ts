@@ -177,7 +177,7 @@ function table(doc: Document, caption: string, head: string[], rows: string[][],
 
 export function renderChange(ctx: CardContext, e: EntryOf<'change'>): HTMLElement {
   const { doc } = ctx;
-  const card = h(doc, 'div', { class: `card change${e.decision ? ` ${e.decision}` : ''}`, testid: 'change-card', data: { 'change-id': e.changeId } });
+  const card = h(doc, 'div', { class: `card change${e.decision ? ` ${e.decision}` : ''}`, testid: 'change-card', data: { 'change-id': e.changeId, ...(e.origin ? { origin: e.origin } : {}) } });
   card.appendChild(
     h(
       doc,
@@ -210,15 +210,20 @@ export function renderChange(ctx: CardContext, e: EntryOf<'change'>): HTMLElemen
   return card;
 }
 
+/** Who reads a rejection's reason: only an agent's proposal is revised from it; recipe and playbook runs keep it in the run's record. */
+export function rejectReasonLabel(origin: string | null | undefined): string {
+  return origin === 'agent' ? 'Reason (optional, the agent reads it and tries again)' : "Reason (optional, kept in the run's record)";
+}
+
 /** The inline "why?" form shown under a change card after "Reject…". */
-export function renderRejectForm(doc: Document, changeId: string): HTMLElement {
+export function renderRejectForm(doc: Document, changeId: string, origin?: string | null): HTMLElement {
   const id = `reason-${changeId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   const data = { 'change-id': changeId };
   return h(
     doc,
     'div',
     { class: 'reject-form', testid: 'change-reject-form' },
-    h(doc, 'label', { text: 'Reason (optional, the agent reads it)', attrs: { for: id } }),
+    h(doc, 'label', { text: rejectReasonLabel(origin), attrs: { for: id } }),
     h(doc, 'input', { testid: 'change-reject-reason', attrs: { id, type: 'text', maxlength: 2000, placeholder: 'e.g. keep the batch size at 8' } }),
     h(
       doc,

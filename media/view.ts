@@ -377,7 +377,7 @@ export class ChatView {
           (card?.querySelector('.reject-form input') as HTMLElement | null)?.focus();
           return;
         }
-        const form = renderRejectForm(this.doc, changeId);
+        const form = renderRejectForm(this.doc, changeId, card.getAttribute('data-origin'));
         card.appendChild(form);
         (form.querySelector('input') as HTMLElement | null)?.focus();
         return;

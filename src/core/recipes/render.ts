@@ -65,7 +65,7 @@ export function renderRecipe(input: RecipeSpec, options: RenderOptions = {}): Re
     notes.push(...plan.notes);
     if (plan.adapter !== spec.adapter) notes.push(`Consider adapter "${plan.adapter}" for this GPU.`);
   } else if (training && !gpuMiB) {
-    notes.push('No GPU reported: batch settings are defaults (micro-batch ' + spec.perDeviceTrainBatchSize + ', gradient checkpointing on); run the environment check for a fitted plan.');
+    notes.push('No GPU reported: batch settings are defaults (micro-batch ' + spec.perDeviceTrainBatchSize + ', gradient checkpointing on); select the Python of the machine with the GPU (setting mlIntern.pythonPath, or --python) for a fitted plan.');
   }
   if (spec.method === 'merge' && spec.mergeMethod === 'slerp' && spec.mergeLayers === undefined) {
     const layers = (spec.models ?? []).map((m) => lookupModel(m.model)?.numLayers).find((n) => n !== undefined);

@@ -271,7 +271,7 @@ export class FineTuneSession {
       const decision = await this.gate.proposeChange(change, this.abort.signal);
       if (decision.kind === 'rejected' && target === scriptPath) {
         const why = decision.reason ? ` (${decision.reason})` : '';
-        await this.setState('stopped', `The training script was rejected${why}. Run "ML Intern: Fine-tune" again with other choices, or tell me what to change.`);
+        await this.setState('stopped', `The training script was rejected${why}. Run "ML Intern: Fine-tune" again with other choices (the instructions step takes epochs, max length, learning rate…).`);
         return { kind: 'stop', outcome: { kind: 'rejected', summary: `train.py rejected${why}` } };
       }
     }

@@ -63,7 +63,7 @@ export function registerReview(host: Host, validator: Validator | undefined = py
         if (why === undefined) {
           why = await vscode.window.showInputBox({
             title: `Reject the change to ${change.path}`,
-            prompt: 'Why? (optional: the agent reads this and tries again). Enter to reject, Escape to keep reviewing.',
+            prompt: `Why? (optional: ${change.origin === 'agent' ? 'the agent reads this and tries again' : "kept in the run's record"}). Enter to reject, Escape to keep reviewing.`,
             placeHolder: 'e.g. keep the learning rate at 1e-4',
             ignoreFocusOut: true,
           });

@@ -100,6 +100,8 @@ test('change card: Review diff / Accept / Reject… with an inline optional reas
   $(card, 'change-reject')!.click();
   const reason = $(root, 'change-reject-reason') as HTMLInputElement;
   assert.ok(reason);
+  // A recipe's proposal has no agent to read the reason: the form does not promise one.
+  assert.equal($(root, 'change-reject-form')!.querySelector('label')!.textContent, "Reason (optional, kept in the run's record)");
   reason.value = 'keep the batch size at 8';
   $(root, 'change-reject-confirm')!.click();
   assert.deepEqual(posted.splice(0), [{ type: 'rejectChange', changeId: 'ch-1', reason: 'keep the batch size at 8' }]);
@@ -123,6 +125,8 @@ test('in an untrusted workspace Accept is disabled and the banner explains why',
   assert.ok(accept.hasAttribute('disabled'));
   accept.click();
   assert.equal(posted.length, 0);
+  $(root, 'change-reject')!.click();
+  assert.equal($(root, 'change-reject-form')!.querySelector('label')!.textContent, 'Reason (optional, the agent reads it and tries again)');
   assert.equal(($(root, 'chat-input') as HTMLTextAreaElement).disabled, false, 'questions still allowed');
 });
 
