@@ -4,7 +4,10 @@
  */
 
 export type ProviderId = 'none' | 'openai' | 'anthropic' | 'openai-compatible' | 'vscode-lm';
-export type AutoApprovePolicy = 'never' | 'recipe' | 'all';
+import { DEFAULT_SANDBOX_SETTINGS, SandboxSettings } from './sandbox/types';
+
+/** `sandboxed`: recipe changes as `recipe`, and commands that run sandboxed with the network off (see sandbox/autoApprove.ts). */
+export type AutoApprovePolicy = 'never' | 'recipe' | 'sandboxed' | 'all';
 
 export interface PriceOverride {
   input: number;
@@ -46,6 +49,8 @@ export interface Settings {
   slurm: SlurmSettings;
   mcpServers: Record<string, McpServerConfig>;
   maxRecoveryAttempts: number;
+  /** The sandbox the agent's commands run in (mlIntern.sandbox, sandboxNetwork, sandboxImage); absent = off. */
+  sandbox?: SandboxSettings;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -63,4 +68,5 @@ export const DEFAULT_SETTINGS: Settings = {
   slurm: { partition: '', gpus: 1, timeLimit: '04:00:00', extraDirectives: [], gpuCheck: true },
   mcpServers: {},
   maxRecoveryAttempts: 5,
+  sandbox: DEFAULT_SANDBOX_SETTINGS,
 };

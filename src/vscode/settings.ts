@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { DEFAULT_SETTINGS, Settings } from '../core/settings';
+import { DEFAULT_SANDBOX_SETTINGS } from '../core/sandbox/types';
 
 /** Read `mlIntern.*` into the core's Settings, falling back to the defaults. */
 export function readSettings(): Settings {
@@ -26,5 +27,10 @@ export function readSettings(): Settings {
     },
     mcpServers: c.get('mcpServers', d.mcpServers),
     maxRecoveryAttempts: c.get('maxRecoveryAttempts', d.maxRecoveryAttempts),
+    sandbox: {
+      mode: c.get('sandbox', DEFAULT_SANDBOX_SETTINGS.mode),
+      network: c.get('sandboxNetwork', DEFAULT_SANDBOX_SETTINGS.network),
+      image: c.get('sandboxImage', DEFAULT_SANDBOX_SETTINGS.image),
+    },
   };
 }

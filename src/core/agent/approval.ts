@@ -8,11 +8,12 @@ import { ChangeOrigin, ProposedChange, ReviewDecision, Reviewer } from '../ports
 import { AutoApprovePolicy } from '../settings';
 import { CommandApprovalRequest, CommandDecision } from '../tools/types';
 import { TranscriptEntry } from '../runs/types';
+import { whySandboxedAsks } from '../sandbox/autoApprove';
 
 /** True when the policy lets this origin's writes and runs through without asking. */
 export function isAutoApproved(policy: AutoApprovePolicy, origin: ChangeOrigin): boolean {
   if (policy === 'all') return true;
-  if (policy === 'recipe') return origin === 'recipe' || origin === 'playbook';
+  if (policy === 'recipe' || policy === 'sandboxed') return origin === 'recipe' || origin === 'playbook';
   return false;
 }
 
@@ -100,8 +101,11 @@ export class ApprovalGate {
   async approveCommand(request: Omit<CommandApprovalRequest, 'cwd'> & { cwd?: string }, signal?: AbortSignal): Promise<CommandDecision> {
     const d = this.deps;
     const full: CommandApprovalRequest = { ...request, cwd: d.workspaceCwd(request.cwd ?? '') };
+    // The dialog says where it runs: "Sandboxed (bubblewrap, network off)." above the rest.
+    if (request.sandbox) full.detail = `Sandboxed (${request.sandbox.label}).${request.detail ? `\n${request.detail}` : ''}`;
     let decision: CommandDecision;
     if (isAutoApproved(d.policy(), request.origin)) decision = { approved: true, auto: true };
+    else if (d.policy() === 'sandboxed' && !whySandboxedAsks(request)) decision = { approved: true, auto: true };
     else if (!d.approveCommand) {
       decision = { approved: false, auto: false, reason: 'no way to ask the user here; allow runs with the mlIntern.autoApprove setting (or --approve=all)' };
     } else {

@@ -5,6 +5,7 @@
  */
 import { failureObservation, lastRedraws, lossTrajectory } from './runObservation';
 import { ToolResult } from './types';
+import type { SandboxPlan } from '../sandbox/types';
 
 export const HEAD_CHARS = 2_000;
 const TAIL_CHARS = 5_000;
@@ -19,6 +20,8 @@ export interface ProcessRequest {
   python?: string;
   /** Run it detached when the host can (ToolContext.detached): it outlives a window reload. */
   detach?: boolean;
+  /** The sandbox it starts in (sandbox/command.ts launchArgv); absent: unconfined. */
+  sandbox?: SandboxPlan;
 }
 
 /**

@@ -17,6 +17,7 @@ import { ProcessTranscriptEntry } from '../runs/types';
 import { endedRun, recordedMetrics } from '../session/reattach';
 import { Recorded, watchRun } from '../session/trainingRunner';
 import { commandResult, ProcessRequest } from './commandResult';
+import { launchArgv } from '../sandbox/command';
 import { nextAttempt } from './commandMetrics';
 import type { SlurmDeps } from '../session/slurmJobs';
 import { DetachedCommands, ToolContext, ToolResult } from './types';
@@ -46,7 +47,7 @@ export async function runDetachedCommand(ctx: ToolContext, req: ProcessRequest):
   // Recorded before the start: a host that dies the moment after must not leave the command untied to its call.
   await detached.remember(record);
   const run = await detached.launch(
-    { argv: req.argv, cwd: ctx.files.resolve(req.cwd || '.'), env: ctx.env, runDir: ctx.files.resolve(ctx.runFolder), name: req.name, python: ctx.python },
+    { argv: launchArgv(req, ctx.files.resolve(req.cwd || '.'), ctx.env), cwd: ctx.files.resolve(req.cwd || '.'), env: ctx.env, runDir: ctx.files.resolve(ctx.runFolder), name: req.name, python: ctx.python },
     { records: ctx.files.resolve(dir) },
   );
   ctx.emit({ type: 'process_started', runId: ctx.runId, processId: record.processId, name: req.name, argv: req.argv, ...(req.python ? { python: req.python } : {}) });

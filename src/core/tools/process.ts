@@ -5,6 +5,7 @@
  * plus the head and tail of the output.
  */
 import { redactor } from '../util/redact';
+import { launchArgv } from '../sandbox/command';
 import { StreamRedactor } from '../util/streamRedact';
 import { CommandMetrics } from './commandMetrics';
 import { commandResult, HEAD_CHARS, ProcessRequest } from './commandResult';
@@ -32,7 +33,7 @@ export async function runProcess(ctx: ToolContext, req: ProcessRequest): Promise
     writes = writes.then(() => ctx.files.append(logRel, text)).catch((err) => ctx.logger.warn(`log ${logRel}: ${String(err)}`));
   };
   const proc = await ctx.executor.start({
-    argv: req.argv,
+    argv: launchArgv(req, ctx.files.resolve(req.cwd || '.'), ctx.env),
     cwd: ctx.files.resolve(req.cwd || '.'),
     env: ctx.env,
     name: req.name,

@@ -1,6 +1,7 @@
 /** run and run_python: start a process after approval (the policy or the user). */
 import * as path from 'node:path';
 import { runProcess } from './process';
+import { sandboxedAs, sandboxForCommand } from '../sandbox/command';
 import { ToolDefinition } from './types';
 
 /** The argv, cwd and reason properties `run` and `submit_job` share. */
@@ -43,11 +44,13 @@ export const runTool: ToolDefinition<{ command: string[]; reason: string; cwd?: 
     const onLoginNode = ctx.settings.executionTarget === 'slurm'
       ? { detail: 'Runs here, on the Slurm login node, not as a batch job (the agent submits jobs with submit_job).' }
       : {};
-    const decision = await ctx.approveCommand({ argv, reason: args.reason, origin: 'agent', tool: 'run', cwd, ...onLoginNode });
+    const sandbox = sandboxForCommand(ctx);
+    if (!sandbox.ok) return { ok: false, output: sandbox.message, data: { sandboxError: true } };
+    const decision = await ctx.approveCommand({ argv, reason: args.reason, origin: 'agent', tool: 'run', cwd, ...onLoginNode, ...sandboxedAs(sandbox.plan) });
     if (!decision.approved) {
       return { ok: false, output: `The user did not approve running \`${argv.join(' ')}\`${decision.reason ? `: ${decision.reason}` : ''}. Nothing was run.`, data: { approved: false } };
     }
-    return runProcess(ctx, { argv, cwd, name: commandName(argv), timeoutSeconds: args.timeout_s, python: argv[0] === ctx.python ? ctx.python : undefined, detach: true });
+    return runProcess(ctx, { argv, cwd, name: commandName(argv), timeoutSeconds: args.timeout_s, python: argv[0] === ctx.python ? ctx.python : undefined, detach: true, sandbox: sandbox.plan });
   },
 };
 
@@ -71,10 +74,12 @@ export const runPythonTool: ToolDefinition<{ code: string; reason: string; timeo
     const n = await ctx.nextNumber('snippet');
     const rel = await ctx.saveRunFile(`scripts/snippet-${n}.py`, args.code);
     const argv = [ctx.python, ctx.files.resolve(rel)];
-    const decision = await ctx.approveCommand({ argv, reason: args.reason, origin: 'agent', tool: 'run_python', detail: args.code });
+    const sandbox = sandboxForCommand(ctx);
+    if (!sandbox.ok) return { ok: false, output: `${sandbox.message} (the snippet is saved as ${rel})`, data: { sandboxError: true } };
+    const decision = await ctx.approveCommand({ argv, reason: args.reason, origin: 'agent', tool: 'run_python', detail: args.code, ...sandboxedAs(sandbox.plan) });
     if (!decision.approved) {
       return { ok: false, output: `The user did not approve running the snippet${decision.reason ? `: ${decision.reason}` : ''}. Nothing was run (saved as ${rel}).`, data: { approved: false } };
     }
-    return runProcess(ctx, { argv, cwd: '', name: `python snippet-${n}`, timeoutSeconds: args.timeout_s ?? 600, python: ctx.python });
+    return runProcess(ctx, { argv, cwd: '', name: `python snippet-${n}`, timeoutSeconds: args.timeout_s ?? 600, python: ctx.python, sandbox: sandbox.plan });
   },
 };

@@ -7,6 +7,7 @@ import { AgentEvent, PlanItem } from '../events';
 import { ChangeOrigin, Executor, FileStore, Logger, ProposedChange, ReviewDecision } from '../ports';
 import { JsonSchema } from '../llm/types';
 import { Settings } from '../settings';
+import type { SandboxNetwork } from '../sandbox/types';
 import type { AttachResult, DetachedOptions, DetachedRun, DetachedSpec } from '../exec/detached';
 import type { RunHandle } from '../runs/runStore';
 import type { ProcessTranscriptEntry } from '../runs/types';
@@ -37,6 +38,8 @@ export interface CommandApprovalRequest {
   detail?: string;
   /** The tool asking (run, run_python, a custom tool, an MCP tool). */
   tool: string;
+  /** The sandbox it will run in (sandbox/command.ts); absent: unconfined. */
+  sandbox?: { label: string; network: SandboxNetwork };
 }
 
 export interface CommandDecision {
