@@ -13,6 +13,7 @@ import { envCommand } from './env';
 import { validateCommand } from './validate';
 import { diagnoseCommand } from './diagnose';
 import { fineTuneCommand } from './fineTune';
+import { preflightCommand } from './preflight';
 
 export const COMMANDS: CliCommand[] = [
   fineTuneCommand,
@@ -25,4 +26,5 @@ export const COMMANDS: CliCommand[] = [
   diagnoseCommand,
   recipeCommand,
   estimateCommand,
+  preflightCommand,
 ];

@@ -13,6 +13,8 @@ export interface RunHelperOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** Written to the helper's stdin (a script rendered in memory); without it stdin is empty. */
+  input?: string;
 }
 
 export type HelperFailureKind = 'python-missing' | 'helper-error' | 'bad-output' | 'timeout' | 'aborted' | 'spawn-failed';
@@ -79,8 +81,12 @@ export function runPythonHelper(python: string, scriptName: string, args: string
       env: { ...(opts.env ?? process.env), PYTHONIOENCODING: 'utf-8', PYTHONDONTWRITEBYTECODE: '1' },
       shell: false,
       windowsHide: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    // stdin carries opts.input (a script rendered in memory) or is closed at once; a helper that
+    // exits before reading all of it must not crash the host with EPIPE.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input);
     const finish = (fn: () => void): void => {
       if (settled) return;
       settled = true;

@@ -6,8 +6,8 @@
  */
 import { redactor } from '../util/redact';
 import { LogLine, LogScanner, scanText } from './logScan';
-import { pipPackageFor, topModule } from './packages';
-import { ERROR_LINE_RE, RULES, UPLOAD_CONTEXT_RE, WARNING_LINE_RE } from './rules';
+import { NAME_TO_MODULE, pipPackageFor, topModule } from './packages';
+import { ERROR_LINE_RE, MISSING_NAME_RE, RULES, UPLOAD_CONTEXT_RE, WARNING_LINE_RE } from './rules';
 import { Diagnosis, DiagnosisDetails, FailureCategory, FixKind } from './types';
 
 const MAX_EVIDENCE = 5;
@@ -149,6 +149,8 @@ function extractDetails(category: FailureCategory, matched: LogLine[], all: LogL
       if (m) return { module: m[1], pipPackage: pipPackageFor(m[1]) };
       m = find(/No package metadata was found for ([\w.-]+)/);
       if (m) return { module: m[1], pipPackage: m[1] };
+      m = find(MISSING_NAME_RE);
+      if (m) return { module: NAME_TO_MODULE[m[1]], pipPackage: pipPackageFor(NAME_TO_MODULE[m[1]]) };
       return undefined;
     }
     case 'gated_or_auth':

@@ -38,6 +38,32 @@ const PIP_NAMES: Record<string, string> = {
   torch: 'torch',
 };
 
+/**
+ * Names a library only defines when an optional package imports (`if is_peft_available(): from
+ * peft import PeftModel`): a `NameError` for one of them means the package is not installed.
+ * A NameError for any other name is the script's own bug, not a missing package.
+ */
+export const NAME_TO_MODULE: Record<string, string> = {
+  PeftModel: 'peft',
+  PeftConfig: 'peft',
+  PeftModelForCausalLM: 'peft',
+  LoraConfig: 'peft',
+  get_peft_model: 'peft',
+  prepare_model_for_kbit_training: 'peft',
+  bnb: 'bitsandbytes',
+  Linear4bit: 'bitsandbytes',
+  Linear8bitLt: 'bitsandbytes',
+  deepspeed: 'deepspeed',
+  wandb: 'wandb',
+  flash_attn_func: 'flash_attn',
+  flash_attn_varlen_func: 'flash_attn',
+  LigerCrossEntropyLoss: 'liger_kernel',
+  AutoLigerKernelForCausalLM: 'liger_kernel',
+  LLM: 'vllm',
+  SamplingParams: 'vllm',
+  torch: 'torch',
+};
+
 /** The pip distribution for an import name (`flash_attn.bert_padding` → `flash-attn`). */
 export function pipPackageFor(moduleName: string): string {
   const top = moduleName.split('.')[0];

@@ -22,7 +22,11 @@
  * a bare `No module named 'flash_attn'` from the user's own import is
  * `module_not_found` (fix: install flash-attn).
  */
+import { NAME_TO_MODULE } from './packages';
 import { FailureCategory } from './types';
+
+/** `NameError: name 'PeftModel' is not defined`: only for names an optional package defines. */
+export const MISSING_NAME_RE = new RegExp(`NameError: name '(${Object.keys(NAME_TO_MODULE).join('|')})' is not defined`);
 
 export interface Rule {
   category: FailureCategory;
@@ -132,6 +136,12 @@ export const RULES: Rule[] = [
     category: 'missing_pad_token',
     strong: [
       /Asking to pad but the tokenizer does not have a padding token/i,
+      // The pad id None reaching torch deep in a collator (trl's DPO/SFT collators, custom ones).
+      /argument 'padding_value' \(position \d\) must be \w+, not NoneType/,
+      /full\(\) received an invalid combination of arguments - got \(\w+, NoneType\b/,
+      /You are attempting to pad samples but the tokenizer you are using \(\w+\) does not have/i,
+      /Padding is enabled, but the tokenizer is not configured with a padding token/i,
+      /The specified `?pad_token`? \(.{1,60}\) is not found in the vocabulary/i,
       /Cannot handle batch sizes > 1 if no padding token is defined/i,
       /tokenizer (?:does not|doesn't) have a pad(?:ding)?[ _]token/i,
       /pad_token(?:_id)? (?:is|was) (?:not set|None)/i,
@@ -196,6 +206,7 @@ export const RULES: Rule[] = [
       /requires the following packages that were not found in your environment/i,
       /ImportError: .{0,200}\brequires? `?[A-Za-z][\w-]*(?:[<>=]=?[\d.]+)?`?.{0,120}pip install/i,
       /PackageNotFoundError: No package metadata was found for/i,
+      MISSING_NAME_RE,
     ],
   },
   {
@@ -247,11 +258,16 @@ export const RULES: Rule[] = [
       /Loss is NaN|loss is nan\b|NaN loss|nan loss detected|Detected NaN|non-finite loss|Loss became (?:NaN|inf)/i,
       /FloatingPointError/,
       /returned nan values in its \d+\w* output/i,
+      // Sampling from NaN/inf logits (generation during training or evaluation).
+      /probability tensor contains either `?inf`?, `?nan`? or element < 0/i,
     ],
     weak: [
       // transformers 5 quotes the values: {'loss': 'nan', 'grad_norm': 'inf'}
       /['"]loss['"]: ['"]?(?:nan|-?inf)\b/i,
       /['"](?:grad_norm|train_loss)['"]: ['"]?(?:nan|-?inf)\b/i,
+      // DPO/ORPO/KTO: rewards, log-probs and logits turn NaN while the loss can read 0.0.
+      /['"](?:rewards|logps|logits)\/\w+['"]: ['"]?(?:nan|-?inf)\b/i,
+      /['"](?:kl|nll_loss|log_odds_ratio|log_odds_chosen)['"]: ['"]?(?:nan|-?inf)\b/i,
       /\bloss[=:]\s*(?:nan|-?inf)\b/i,
       /\bgrad[_ ]norm[=:]\s*(?:nan|-?inf)\b/i,
       /^\|?\s*\d+\s*\|?\s+nan\b/i,

@@ -182,3 +182,18 @@ test("the fixture trainer's failing log is diagnosed as what it is", () => {
   const trainer = join(__dirname, '../../fixtures/trainer');
   assert.equal(diagnose(readFileSync(join(trainer, 'torchrun_oom_2ranks.log'), 'utf8')).category, 'cuda_oom');
 });
+
+test('a NameError names the missing package only for names an optional package defines', () => {
+  const peft = diagnose("Traceback (most recent call last):\n  File \"t.py\", line 3, in <module>\nNameError: name 'PeftModel' is not defined\n");
+  assert.equal(peft.category, 'module_not_found');
+  assert.deepEqual(peft.details, { module: 'peft', pipPackage: 'peft' });
+  assert.match(peft.summary, /'peft' is not installed/);
+  // The script's own typo is not a package to install.
+  assert.notEqual(diagnose("NameError: name 'trainr' is not defined\n").category, 'module_not_found');
+});
+
+test('NaN only in DPO metrics (loss 0.0) is a NaN, not an unknown failure', () => {
+  const line = "{'loss': 0.0, 'grad_norm': 0.0, 'rewards/chosen': nan, 'rewards/rejected': nan, 'logps/chosen': nan, 'epoch': 0.2}\n";
+  assert.equal(diagnose(line).category, 'nan_loss');
+  assert.equal(diagnose(line.replace(/nan/g, '-0.5')).category, 'unknown');
+});
