@@ -33,11 +33,18 @@ export function registerSetApiKey(host: Host): void {
         }
         await host.secrets.set(pick.secret, value.trim());
         const cfg = vscode.workspace.getConfiguration('mlIntern');
+        // The key alone would change nothing while the provider is 'none': the user setting is switched
+        // too, and the message says so (a settings change the user did not make must not be silent).
+        let switched = '';
         if (pick.secret !== 'hf' && cfg.get('provider') === 'none') {
           await cfg.update('provider', pick.secret, vscode.ConfigurationTarget.Global);
+          switched = ` Your user settings now say "mlIntern.provider": "${pick.secret}" (it was "none", recipe mode); set it back to "none" to return to recipe mode.`;
         }
-        host.logger.info(`Stored the ${pick.label} key in SecretStorage.`);
-        void vscode.window.showInformationMessage(`ML Intern: ${pick.label} key saved.`);
+        host.logger.info(`Stored the ${pick.label} key in SecretStorage.${switched ? ` Set mlIntern.provider to ${pick.secret} in the user settings.` : ''}`);
+        const open = 'Open Settings';
+        void vscode.window.showInformationMessage(`ML Intern: ${pick.label} key saved in SecretStorage.${switched}`, ...(switched ? [open] : [])).then((a) => {
+          if (a === open) void vscode.commands.executeCommand('workbench.action.openSettings', 'mlIntern.provider');
+        });
       }),
     ),
   );

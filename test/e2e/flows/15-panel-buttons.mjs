@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, runCommand } from '../workbench.mjs';
-import { openReady, fineTuneWizard, waitForDiff, diffTitle, answerRunDialog, writeWorkspaceSettings, runFolders, panel } from '../lib.mjs';
+import { openReady, fineTuneWizard, waitForDiff, diffTitle, answerRunDialog, answerQuickInput, writeWorkspaceSettings, runFolders, panel } from '../lib.mjs';
 
 const SCRIPT = 'sft-qwen2-5-0-5b-instruct/train.py';
 const REQUIREMENTS = 'sft-qwen2-5-0-5b-instruct/requirements.txt';
@@ -79,5 +79,12 @@ export const flow = {
     ctx.log('Reject: nothing written, tab closed, status bar clear');
     await ctx.screenshot(page, '1-after-panel-decisions');
     await answerRunDialog(page, 'Cancel').catch(() => undefined);
+
+    // Set API Key switches mlIntern.provider from 'none' in the user settings: the message says so.
+    await runCommand(page, 'ML Intern: Set API Key');
+    await answerQuickInput(page, 'which key?', 'OpenAI');
+    await answerQuickInput(page, 'ML Intern: OpenAI', ['sk', 'e2e', 'placeholder'].join('-'));
+    await waitFor('the key message naming the provider setting it changed', async () => /Your user settings now say "mlIntern\.provider": "openai"/.test((await page.locator('.notifications-toasts, .notification-list-item').allTextContents()).join(' ')), { timeoutMs: 20000 });
+    ctx.log('Set API Key: the message names the mlIntern.provider change');
   },
 };
