@@ -13,6 +13,7 @@ import { createProvider } from '../../core/llm/factory';
 import { DEFAULT_SETTINGS, ProviderId, Settings } from '../../core/settings';
 import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom, SLURM_USAGE, slurmFrom } from '../interaction';
 import { createAgentRegistry } from '../../core/tools/domain';
+import { environmentBriefing } from '../../core/agent/briefing';
 import { registerCustomTools } from '../../core/tools/customTools';
 import { McpHub, registerMcpServers } from '../../core/mcp/mcpTools';
 import { readFileSync } from 'node:fs';
@@ -67,6 +68,8 @@ export const runCommand: CliCommand = {
       events: { emit: args.flags.json ? () => undefined : printer(io) },
       settings,
       tools,
+      // The machine (versions, GPUs) in the first user message: the system prompt stays cacheable.
+      briefing: environmentBriefing,
       env: hf ? { HF_TOKEN: hf } : {},
       // A training the agent starts outlives this command (an SSH drop, a closed terminal):
       // `ml-intern run --continue <id>` waits for it and goes on. Ctrl+C still stops it.

@@ -18,13 +18,16 @@ import { createCoreRegistry } from '../tools/coreTools';
 import { ToolRegistry } from '../tools/registry';
 import { errorMessage } from '../tools/text';
 import { ToolContext, ToolControl, ToolResult } from '../tools/types';
-import { diskFullMessage } from '../util/diskErrors';
+import { diskFullMessage, isDiskFull } from '../util/diskErrors';
 import { Redactor, redactor as defaultRedactor } from '../util/redact';
 import { ApprovalGate, CommandApprover } from './approval';
 import { Budget, CostFunction } from './budget';
 import { CompactionError, compactConversation, needsCompaction } from './compaction';
 import { callSignature, DoomLoopGuard } from './doomLoop';
 import { capObservation } from './observation';
+import { CUT_TEXT_NOTE, cutCallResult, OpenPlanNudge } from './replies';
+import { budgetSummary, firstLine, heldBack, safeParse } from './loopText';
+import { Briefing, firstUserMessage } from './briefing';
 import { defaultSystemPrompt } from './systemPrompt';
 import { executeToolCall } from './toolCall';
 import { attachDetached } from '../exec/detached';
@@ -47,6 +50,8 @@ export interface AgentDeps {
   logger?: Logger;
   /** Default: prompts/persona.md + boundaries.md + the loop rules. */
   systemPrompt?: string;
+  /** Context for the first user message (environmentBriefing: installed versions, GPUs); the system prompt stays the same across runs. */
+  briefing?: Briefing;
   /** Default: the pricing table with settings.prices overrides. */
   costOf?: CostFunction;
   /** How the host asks before a process runs; without it, runs are refused unless the policy allows them. */
@@ -96,17 +101,13 @@ function limitsFrom(settings: Settings, override: Partial<BudgetLimits> = {}): B
   return { maxSteps: settings.maxSteps, maxTokens: settings.maxTokens, maxCostUsd: settings.maxCostUsd, ...override };
 }
 
-function firstLine(text: string, max = 200): string {
-  const line = text.split('\n').find((l) => l.trim()) ?? '';
-  return line.length > max ? `${line.slice(0, max)}…` : line;
-}
-
 export class AgentSession {
   private state: RunState;
   private question: string | undefined;
   private controller: AbortController | undefined;
   private active: Promise<RunOutcome> | undefined;
   private readonly guard = new DoomLoopGuard();
+  private readonly nudge = new OpenPlanNudge();
   private readonly counters = new Map<string, number>();
   private pendingNote: string | undefined;
   private lastAssistantText: string;
@@ -171,7 +172,7 @@ export class AgentSession {
     session.emit({ type: 'run_started', runId: handle.id, title: status.title, folder: handle.folder });
     await session.record({ kind: 'limits', limits });
     await session.push({ role: 'system', content: deps.systemPrompt ?? defaultSystemPrompt(undefined, deps.settings) });
-    await session.push({ role: 'user', content: options.goal });
+    await session.push({ role: 'user', content: firstUserMessage(options.goal, await deps.briefing?.(session.toolContext(new AbortController().signal))) });
     session.emit({ type: 'user_message', runId: handle.id, text: session.redactor.redact(options.goal) });
     return session;
   }
@@ -343,7 +344,7 @@ export class AgentSession {
       if (signal.aborted) return this.end('stopped', 'Stopped by the user.');
       await this.takeQueued();
       const over = this.budget.exceeded();
-      if (over) return this.end('budget', this.budgetSummary(over));
+      if (over) return this.end('budget', budgetSummary(over, this.budget, this.plan, this.lastAssistantText));
       const tools = this.registry.specs();
       const window = this.deps.settings.contextWindow || this.deps.llm.contextWindow;
       if (needsCompaction(this.messages, tools, window)) {
@@ -365,6 +366,8 @@ export class AgentSession {
             return this.end('failed', `The prompt is still too long for the model after compaction: ${errorMessage(again)}`);
           }
         } else {
+          // The call's usage could not be recorded on a full disk: endAfterError says what to do.
+          if (isDiskFull(err)) throw err;
           return this.end('failed', errorMessage(err));
         }
       }
@@ -399,13 +402,11 @@ export class AgentSession {
       this.emit({ type: 'assistant_message', runId: this.id, text: this.redactor.redact(response.text) });
     }
     if (calls.length === 0) {
-      if (response.stopReason === 'max_tokens') {
-        await this.push({ role: 'user', content: 'Your answer was cut off at the output limit. Go on, or call a tool.' });
-        return undefined;
-      }
       // Text without a tool call: the agent is talking to the user, so the run waits for a reply
-      // (unless the user already wrote meanwhile: then the model reads that first).
-      if (this.queued.length) return undefined;
+      // (unless the user already wrote meanwhile, the answer was cut, or plan items are open: the model is told first).
+      const note = this.queued.length ? undefined : response.stopReason === 'max_tokens' ? CUT_TEXT_NOTE : this.nudge.reminder(this.plan);
+      if (note) await this.push({ role: 'user', content: note });
+      if (note || this.queued.length) return undefined;
       const question = response.text.trim() || 'The agent stopped without calling a tool. How should it go on?';
       return this.end('waiting', question, question);
     }
@@ -422,7 +423,9 @@ export class AgentSession {
       }
       await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
       this.emit({ type: 'tool_call', runId: this.id, callId: call.id, name: call.name, args: this.redactor.redactDeep(safeParse(call.arguments)) });
-      const executed = await executeToolCall(call, this.registry, this.toolContext(signal, call.id));
+      this.nudge.progressed();
+      const cut = cutCallResult(call, response.stopReason);
+      const executed = cut ? { args: call.arguments, result: cut } : await executeToolCall(call, this.registry, this.toolContext(signal, call.id));
       if (executed.result.control && this.queued.length) executed.result = heldBack(executed.result.control);
       const content = await this.recordResult(call, executed.result);
       if (executed.result.control) control = executed.result.control;
@@ -574,20 +577,6 @@ export class AgentSession {
     }
   }
 
-  private budgetSummary(over: string): string {
-    const done = this.plan.filter((p) => p.status === 'done').map((p) => p.text);
-    const open = this.plan.filter((p) => p.status === 'pending' || p.status === 'in_progress').map((p) => p.text);
-    return [
-      `Stopped at the budget limit (${over}). Used ${this.budget.steps} steps, ${this.budget.tokens} tokens, $${this.budget.totals.costUsd.toFixed(4)}.`,
-      done.length ? `Done: ${done.join('; ')}.` : '',
-      open.length ? `Still open: ${open.join('; ')}.` : '',
-      this.lastAssistantText ? `Last note from the agent: ${firstLine(this.lastAssistantText, 300)}` : '',
-      'Continue the run with raised limits to go on.',
-    ]
-      .filter(Boolean)
-      .join('\n');
-  }
-
   /** An unexpected error (e.g. the run folder cannot be written): end 'failed' with a message that says what to do, even when recording that fails too. */
   private async endAfterError(err: unknown): Promise<RunOutcome> {
     const message =
@@ -654,20 +643,5 @@ export class AgentSession {
     const next = Math.max(fromDisk, (this.counters.get(series) ?? 0) + 1);
     this.counters.set(series, next);
     return next;
-  }
-}
-
-/** A finish or a question held back because the user wrote meanwhile: the model reads that first. */
-function heldBack(control: ToolControl): ToolResult {
-  const what = control.kind === 'finish' ? 'Not finished yet' : 'Not asked yet';
-  const again = control.kind === 'finish' ? 'call finish again' : 'ask again';
-  return { ok: true, output: `${what}: the user sent a message while you were working (it follows). Read it; ${again} if it changes nothing.` };
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
   }
 }

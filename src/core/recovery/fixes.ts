@@ -2,9 +2,11 @@
  * The script edits the playbook and the preflight share. Each returns the new
  * script (or undefined when it has nothing to change) and a description part.
  */
+import { readConfig, setConfig } from '../recipes/configBlock';
 import { Rename, RENAMES } from '../recipes/libraryVersions';
 import { findCalls, findKwargs, indentAt, insertAfterLineOf, insertKwarg, renameKwarg, replaceKwargValue, removeKwarg } from './scriptEdits';
 import { ARGS_CLASSES, getParam, isTrue, setParam } from './scriptParams';
+import { installedVersion, RecoveryEnvironment } from './types';
 
 export interface Edit {
   script: string;
@@ -128,4 +130,20 @@ export function moveKwarg(script: string, kwarg: string, fromClass: string, targ
 function setKwargIn(s: string, kw: string, value: string, cls: string): string | undefined {
   if (findKwargs(s, kw, [cls]).length) return replaceKwargValue(s, kw, value, [cls]);
   return insertKwarg(s, kw, value, [cls]);
+}
+
+/** Full-precision AdamW variants: 8 bytes of optimizer state per trainable parameter. */
+const FULL_ADAMW = ['adamw_torch', 'adamw_torch_fused', 'adamw_hf', 'adamw'];
+
+/**
+ * The CONFIG's OPTIM from full-precision AdamW to one that keeps less state: 8-bit AdamW
+ * (bitsandbytes, ~2 bytes per parameter) when it is installed, else Adafactor (factored second
+ * moments, built into transformers). Same data, model and method: the task is kept.
+ */
+export function leanerOptimizer(script: string, env: RecoveryEnvironment | undefined): Edit | undefined {
+  const optim = readConfig(script).OPTIM;
+  if (typeof optim !== 'string' || !FULL_ADAMW.includes(optim)) return undefined;
+  const next = installedVersion(env, 'bitsandbytes') ? 'adamw_bnb_8bit' : 'adafactor';
+  const s = setConfig(script, 'OPTIM', next);
+  return s === script ? undefined : { script: s, changes: [`optimizer ${optim} → ${next} (${next === 'adafactor' ? 'factored second moments' : '8-bit states'}: less memory for the same training)`] };
 }

@@ -7,7 +7,7 @@
  */
 import { compareVersions } from '../recipes/libraryVersions';
 import { ConfigValue, readConfig, setConfig } from '../recipes/configBlock';
-import { attnToSdpa, bf16ToFp16, moveKwarg, padWithEos, renameForKwarg, setChatTemplate } from './fixes';
+import { attnToSdpa, bf16ToFp16, leanerOptimizer, moveKwarg, padWithEos, renameForKwarg, setChatTemplate } from './fixes';
 import { renameKwarg, findKwargs } from './scriptEdits';
 import { asNumber, getParam, isTrue, setParam } from './scriptParams';
 import { Diagnosis, FailureCategory, RecoveryEnvironment, bf16Supported, installedVersion } from './types';
@@ -43,7 +43,7 @@ export function playbook(input: PlaybookInput): PlaybookFix {
   const tried = (id: string) => history.some((h) => h.fixId === id);
   switch (d.category) {
     case 'cuda_oom':
-      return oomLadder(script, history);
+      return oomLadder(script, history, input.environment);
     case 'bf16_unsupported': {
       const e = bf16ToFp16(script);
       return e ? edit('bf16:fp16', e.script, `bf16 is not supported on this GPU: ${e.changes.join(', ')}`) : llm('no bf16 setting found in the script');
@@ -113,13 +113,15 @@ function llm(reason: string): PlaybookFix {
 
 /**
  * Out of memory, one rung per attempt: the script itself remembers what was
- * done (a halved batch stays halved), the history what was asked.
+ * done (a halved batch stays halved), the history what was asked. The rungs keep
+ * the user's task (same data, model, method and effective batch):
  * 1. halve the micro-batch, same effective batch through accumulation (+ checkpointing on)
  * 2. gradient checkpointing on
- * 3. halve MAX_LENGTH (not below 256)
- * 4. QLoRA — a different method, so always a question, never silent.
+ * 3. a leaner optimizer (8-bit AdamW with bitsandbytes, else Adafactor)
+ * What is left changes the training — a shorter MAX_LENGTH truncates their data,
+ * QLoRA is another method, a smaller model another result — so it is a question, never an edit.
  */
-function oomLadder(script: string, history: AttemptSummary[]): PlaybookFix {
+function oomLadder(script: string, history: AttemptSummary[], env: RecoveryEnvironment | undefined): PlaybookFix {
   const batch = asNumber(getParam(script, 'batch'));
   const accParam = getParam(script, 'accumulation');
   const acc = asNumber(accParam) ?? (accParam ? undefined : 1);
@@ -143,18 +145,23 @@ function oomLadder(script: string, history: AttemptSummary[]): PlaybookFix {
     const s = setParam(script, 'checkpointing', true);
     if (s && s !== script) return edit('oom:checkpointing', s, 'Out of memory at micro-batch 1: gradient checkpointing on (recompute activations instead of storing them)');
   }
-  const len = getParam(script, 'maxLength');
-  const L = asNumber(len);
+  const lean = leanerOptimizer(script, env);
+  if (lean) return edit('oom:optim', lean.script, `Out of memory at micro-batch 1 with checkpointing: ${lean.changes.join(', ')}`);
+  const in4bit = isTrue(getParam(script, 'load4bit'));
+  const L = asNumber(getParam(script, 'maxLength'));
+  const options: string[] = [];
   if (L !== undefined && L > MIN_MAX_LENGTH) {
     const nl = Math.max(MIN_MAX_LENGTH, Math.floor(L / 2));
-    const s = setParam(script, 'maxLength', nl);
-    if (s && s !== script) return edit('oom:max_length', s, `Out of memory at micro-batch 1 with checkpointing: max length ${L} → ${nl} tokens (longer examples are truncated)`);
+    options.push(`lower MAX_LENGTH ${L} → ${nl} (examples longer than ${nl} tokens get truncated: the model learns less of them)`);
   }
-  const in4bit = isTrue(getParam(script, 'load4bit'));
-  if (in4bit || history.some((h) => h.fixId === 'oom:qlora')) {
-    return user('oom:model', 'Still out of memory with micro-batch 1, gradient checkpointing and short sequences' + (in4bit ? ' in 4-bit' : '') + '. This model does not fit this GPU: pick a smaller model or a GPU with more memory.');
-  }
-  return user('oom:qlora', 'Still out of memory with micro-batch 1, gradient checkpointing and short sequences. Switching to QLoRA (4-bit base model + LoRA adapters) would fit, but it changes the training method and the result. Switch to QLoRA?');
+  if (!in4bit) options.push('switch to QLoRA (the base model in 4-bit with LoRA adapters: it changes the training method and the result)');
+  options.push('a smaller model, or a GPU with more memory');
+  const tried = [...new Set(history.filter((h) => h.category === 'cuda_oom' && h.fixId).map((h) => h.fixId))].length;
+  return user(
+    'oom:scope',
+    `Still out of memory with micro-batch 1, gradient checkpointing and a lean optimizer${in4bit ? ' in 4-bit' : ''}${tried ? ` (after ${tried} kind${tried === 1 ? '' : 's'} of fix)` : ''}. ` +
+      `What is left changes your training, so it is your choice: ${options.map((o, i) => `(${String.fromCharCode(97 + i)}) ${o}`).join('; ')}. Which one?`,
+  );
 }
 
 function kwargFix(d: Diagnosis, script: string): PlaybookFix {

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { AgentDeps, AgentSession } from '../../core/agent/agentLoop';
 import { createAgentRegistry } from '../../core/tools/domain';
+import { environmentBriefing } from '../../core/agent/briefing';
 import { registerCustomTools } from '../../core/tools/customTools';
 import { loadMcp } from '../lazy/loader';
 import { RunStore } from '../../core/runs/runStore';
@@ -48,6 +49,8 @@ async function agentDeps(host: Host): Promise<{ deps: AgentDeps; dispose: () => 
       events: host.events,
       settings,
       tools,
+      // The machine (versions, GPUs) in the first user message: the system prompt stays cacheable.
+      briefing: environmentBriefing,
       runs: new RunStore(files, { logger: host.logger }),
       logger: host.logger,
       approveCommand: askToRun,

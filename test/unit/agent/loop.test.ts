@@ -372,11 +372,19 @@ test('runs are listed with their status (newest first)', async () => {
   assert.equal(list[0].status.lastMessage, 's');
 });
 
-test('the default system prompt is prompts/persona.md plus the loop rules', async () => {
+test('the default system prompt is prompts/persona.md plus the loop rules: the ML workflow with the domain tools, text-only replies end the run, scope changes are asked, the installed versions rule', async () => {
   const { defaultSystemPrompt } = await import('../../../src/core/agent/systemPrompt');
   const text = defaultSystemPrompt();
   assert.match(text, /You are ML Intern/);
-  assert.match(text, /## Tools in this session/);
+  assert.match(text, /## How this session works/);
+  assert.match(text, /A reply with text and NO tool call ends the run and waits for the user/);
+  assert.match(text, /`environment` and `inspect_data`[\s\S]*`estimate_memory`[\s\S]*`write_recipe`[\s\S]*`validate_script`[\s\S]*smoke run[\s\S]*`diagnose_log`/);
+  assert.match(text, /lowering MAX_LENGTH \(it truncates their data\)[\s\S]*ask first with `ask_user`/);
+  assert.match(text, /Your memory of the Hugging Face libraries .* is outdated/);
+  assert.doesNotMatch(text, /see recovery\.md/, 'the agent cannot read the extension folder: it has read_guide');
+  assert.match(text, /`read_guide`/);
+  // The same text for every run (no date, machine or goal in it): the prefix providers cache.
+  assert.equal(defaultSystemPrompt(), text);
   assert.match(defaultSystemPrompt(() => { throw new Error('missing'); }), /careful junior ML engineer/);
 });
 

@@ -56,7 +56,7 @@ test('scriptEdits: change, rename, insert and remove keywords, everything else b
   assert.equal(insertKwarg(crlf, 'z', '3', ['SFTConfig']), 'a = SFTConfig(\r\n    x=1,\r\n    z=3,\r\n)\r\n');
 });
 
-test('cuda_oom ladder on a recipe script: batch halves with accumulation doubled and checkpointing on, then max length, then QLoRA is a question', () => {
+test('cuda_oom ladder on a recipe script: the fixes that keep the task (batch with the same effective batch, checkpointing, a leaner optimizer), then what changes it (MAX_LENGTH, QLoRA, the model) is a question, never an edit', () => {
   let s = recipeScript();
   const c0 = readConfig(s);
   assert.equal(c0.PER_DEVICE_TRAIN_BATCH_SIZE, 4);
@@ -66,21 +66,29 @@ test('cuda_oom ladder on a recipe script: batch halves with accumulation doubled
   assert.deepEqual([readConfig(s).PER_DEVICE_TRAIN_BATCH_SIZE, readConfig(s).GRADIENT_ACCUMULATION_STEPS, readConfig(s).GRADIENT_CHECKPOINTING], [2, 8, true]);
   s = asEdit(playbook({ diagnosis: OOM, script: s })).script;
   assert.deepEqual([readConfig(s).PER_DEVICE_TRAIN_BATCH_SIZE, readConfig(s).GRADIENT_ACCUMULATION_STEPS], [1, 16]);
-  const lengths: number[] = [];
-  for (;;) {
-    const f = playbook({ diagnosis: OOM, script: s, history: [{ category: 'cuda_oom', fixId: 'oom:batch' }] });
-    if (f.kind !== 'edit') {
-      assert.equal(f.kind, 'user');
-      assert.equal((f as { id: string }).id, 'oom:qlora');
-      assert.match((f as { question: string }).question, /QLoRA.*changes the training method/);
-      break;
-    }
-    s = f.script;
-    lengths.push(readConfig(s).MAX_LENGTH as number);
-  }
-  assert.deepEqual(lengths, [1024, 512, 256]);
-  const after = playbook({ diagnosis: OOM, script: s, history: [{ category: 'cuda_oom', fixId: 'oom:qlora' }] });
-  assert.equal(after.kind, 'user');
+  // The optimizer: 8-bit AdamW when bitsandbytes is installed, else Adafactor.
+  assert.equal(readConfig(s).OPTIM, 'adamw_torch');
+  const withBnb = asEdit(playbook({ diagnosis: OOM, script: s, environment: { packages: { bitsandbytes: '0.45.0' } } }));
+  assert.equal(readConfig(withBnb.script).OPTIM, 'adamw_bnb_8bit');
+  const opt = asEdit(playbook({ diagnosis: OOM, script: s }));
+  assert.equal(opt.id, 'oom:optim');
+  assert.match(opt.description, /optimizer adamw_torch → adafactor/);
+  s = opt.script;
+  const before = { ...readConfig(s) };
+  const q = playbook({ diagnosis: OOM, script: s, history: [{ category: 'cuda_oom', fixId: 'oom:batch' }, { category: 'cuda_oom', fixId: 'oom:optim' }] });
+  assert.equal(q.kind, 'user');
+  assert.equal((q as { id: string }).id, 'oom:scope');
+  const question = (q as { question: string }).question;
+  assert.match(question, /\(a\) lower MAX_LENGTH 2048 → 1024 \(examples longer than 1024 tokens get truncated/);
+  assert.match(question, /\(b\) switch to QLoRA .*changes the training method/);
+  assert.match(question, /\(c\) a smaller model, or a GPU with more memory\. Which one\?/);
+  // Asked again, the same question: nothing in the script is changed behind the user's back.
+  const again = playbook({ diagnosis: OOM, script: s, history: [{ category: 'cuda_oom', fixId: 'oom:scope' }] });
+  assert.equal(again.kind, 'user');
+  assert.deepEqual(readConfig(s), before);
+  // Already in 4-bit: QLoRA is not offered.
+  const q4 = playbook({ diagnosis: OOM, script: s.replace(/^OPTIM = .*$/m, '$&\nLOAD_IN_4BIT = True') });
+  assert.doesNotMatch((q4 as { question: string }).question, /QLoRA/);
 });
 
 test('cuda_oom on a hand-written script edits the keywords in place', () => {

@@ -170,14 +170,16 @@ test('the same failure after the same fix: the loop stops and asks instead of lo
   assert.equal(events.ofType('ask_user').length, 1);
 });
 
-test('an OOM that never goes away climbs the ladder and ends with the QLoRA question (never silently)', async () => {
+test('an OOM that never goes away climbs the ladder that keeps the task and ends with the question of what to change (never silently)', async () => {
   const files = new MemoryFileStore('/ws', { [SCRIPT]: recipeScript() });
   const run = scriptedRunner(files, () => ({ exitCode: 1, logText: 'torch.OutOfMemoryError: CUDA out of memory.\n' }));
   const res = await repairLoop({ runId: 'r5', runDir: RUN_DIR, scriptPath: SCRIPT, files, reviewer: new ScriptedReviewer(), events: new RecordingEventSink(), run, maxAttempts: 10 });
   assert.equal(res.outcome, 'needs_user');
-  assert.match(res.question ?? '', /QLoRA/);
-  assert.deepEqual(res.attempts.map((a) => a.fixId), ['oom:batch', 'oom:batch', 'oom:max_length', 'oom:max_length', 'oom:max_length', 'oom:qlora']);
-  assert.doesNotMatch(await files.read(SCRIPT), /LOAD_IN_4BIT = True/);
+  assert.match(res.question ?? '', /MAX_LENGTH 2048 → 1024.*QLoRA/);
+  assert.deepEqual(res.attempts.map((a) => a.fixId), ['oom:batch', 'oom:batch', 'oom:optim', 'oom:scope']);
+  const script = await files.read(SCRIPT);
+  assert.doesNotMatch(script, /LOAD_IN_4BIT = True/);
+  assert.match(script, /^MAX_LENGTH = 2048\b/m, "the user's data is not truncated behind their back");
 });
 
 test('budget, rejection, network retry with env, and pip commands through approval', async () => {

@@ -36,8 +36,8 @@ export const estimateMemoryTool: ToolDefinition<EstimateArgs> = {
   description:
     'Estimate the peak GPU memory of one training process (weights, gradients, optimizer states, activations, logits, overhead; ±25 %) for a model, method, adapter and batch, ' +
     "and plan the largest micro-batch / gradient accumulation / checkpointing that fits the GPU (default: the first GPU of the user's machine), " +
-    'falling back from full to LoRA to QLoRA when needed. The model is a Hub id from the built-in table (Llama, Qwen, Mistral, Gemma, Phi, SmolLM…) or a workspace folder with config.json. ' +
-    'Use it to choose the adapter and batch before write_recipe. Reads only; needs no approval.',
+    'and, when it does not fit as asked, what would (LoRA, QLoRA: a change of the user\'s plan to ask them about). The model is a Hub id from the built-in table (Llama, Qwen, Mistral, Gemma, Phi, SmolLM…) or a workspace folder with config.json. ' +
+    'Use it to check the plan and choose the batch before write_recipe. Reads only; needs no approval.',
   parameters: {
     type: 'object',
     properties: {
@@ -94,10 +94,17 @@ export const estimateMemoryTool: ToolDefinition<EstimateArgs> = {
           `gradient accumulation ${plan.gradientAccumulationSteps}, gradient checkpointing ${plan.gradientCheckpointing ? 'on' : 'off'} -> ~${plan.estimate.totalGiB} GiB.`,
       );
       if (plan.notes.length) lines.push(...plan.notes.map((n) => `- ${n}`));
-      if (plan.fits) {
+      if (plan.fits && plan.adapter === adapter) {
         lines.push(
-          `Pass these to write_recipe: adapter "${plan.adapter}", perDeviceTrainBatchSize ${plan.perDeviceTrainBatchSize}, gradientAccumulationSteps ${plan.gradientAccumulationSteps} ` +
+          `It fits as asked: perDeviceTrainBatchSize ${plan.perDeviceTrainBatchSize}, gradientAccumulationSteps ${plan.gradientAccumulationSteps} ` +
             '(write_recipe also plans the batch itself from the same report).',
+        );
+      } else {
+        // Another adapter is another training: the user decides, the agent does not switch on its own.
+        const what = plan.fits ? `only with adapter "${plan.adapter}" instead of "${adapter}"` : 'not even with the leanest setting';
+        lines.push(
+          `SCOPE: ${adapter} fits this GPU ${what}. Changing the adapter, shortening maxLength (it truncates the data) or the model changes the user's training: ` +
+            'do not switch on your own; ask the user (ask_user) with these figures, e.g. a bigger GPU, or their choice among the options.',
         );
       }
     } else {

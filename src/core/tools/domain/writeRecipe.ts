@@ -14,9 +14,10 @@ import { errorMessage } from '../text';
 import { ToolContext, ToolDefinition } from '../types';
 import { modelDims } from './modelShape';
 import { hyperParameterLines, RECIPE_ALIASES } from './recipeParams';
+import { scopeChanges, scopeGate } from './scopeGuard';
 import { cachedEnvReport, clip, existsInWorkspace, helperOptions, knownInspection, rememberInspection } from './shared';
 
-type WriteRecipeArgs = RecipeSpec & { folder?: string };
+type WriteRecipeArgs = RecipeSpec & { folder?: string; userAgreedToScopeChange?: boolean };
 
 /** Spec fields the tool passes through to the recipe engine (the schema refuses anything else). */
 const SPEC_FIELDS = [
@@ -148,6 +149,7 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
       saveSteps: { type: 'integer', description: 'Save a checkpoint every N steps (default: scaled to the run length).' },
       saveTotalLimit: { type: 'integer', description: 'Checkpoints kept on disk (default 2).' },
       folder: { type: 'string', description: 'Workspace folder for the files (default "<method>-<model>"). An existing file there is proposed as a diff.' },
+      userAgreedToScopeChange: { type: 'boolean', description: "Only after this tool asked the user about a change of their plan (adapter, model, dataset, shorter maxLength) and they agreed." },
     },
     required: ['method'],
   },
@@ -178,6 +180,11 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
       }
       return { ok: false, output: `The recipe could not be rendered: ${errorMessage(err)}. Nothing was written.` };
     }
+    const train = rendered.files.find((f) => f.path === 'train.py');
+    const existing = train ? await ctx.files.readIfExists(`${folder}/train.py`) : undefined;
+    const changes = train && existing !== undefined ? scopeChanges(existing, train.content) : [];
+    const refused = changes.length ? scopeGate(ctx, folder, changes, args.userAgreedToScopeChange === true) : undefined;
+    if (refused) return refused;
     const recoveryEnv = recoveryEnvironment(env);
     const outcomes: FileOutcome[] = [];
     for (const file of rendered.files) {
@@ -203,7 +210,6 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
     const what = `${s.method.toUpperCase()} recipe${raw.baseModel ? ` for ${raw.baseModel}` : ''}${raw.dataset ? ` on ${raw.dataset}` : ''}${s.method === 'sft' || s.method === 'dpo' || s.method === 'orpo' || s.method === 'kto' ? ` (${s.adapter})` : ''}`;
     const lines = [`${what} -> folder ${folder}/ (${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}):`, ...outcomes.map((o) => o.line)];
     if (rendered.commands.length) lines.push('Commands:', ...commandLines(rendered, folder));
-    const train = rendered.files.find((f) => f.path === 'train.py');
     const proposedTrain = train ? outcomes.find((o) => o.path === `${folder}/train.py`) : undefined;
     if (train && proposedTrain?.decision !== 'rejected') lines.push(...hyperParameterLines(await ctx.files.readIfExists(`${folder}/train.py`) ?? train.content, raw));
     const allNotes = [...notes, ...rendered.notes];
