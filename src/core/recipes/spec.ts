@@ -6,7 +6,7 @@
  */
 import { PackagesLike } from './libraryVersions';
 import { FIXED_STEPS, planSteps } from './stepPlan';
-import { fieldProblems } from './specChecks';
+import { fieldProblems, ROLE_NAMES } from './specChecks';
 
 export type Method = 'sft' | 'dpo' | 'orpo' | 'kto' | 'eval' | 'merge' | 'push';
 export type Adapter = 'lora' | 'qlora' | 'full';
@@ -19,9 +19,7 @@ export const MERGE_METHODS: MergeMethod[] = ['slerp', 'ties', 'dare_ties', 'line
 export const TRAINING_METHODS: TrainingMethod[] = ['sft', 'dpo', 'orpo', 'kto'];
 
 /** Roles a column can play. */
-export type Role =
-  | 'messages' | 'system' | 'user' | 'assistant' | 'input'
-  | 'prompt' | 'completion' | 'chosen' | 'rejected' | 'label' | 'text';
+export type Role = (typeof ROLE_NAMES)[number];
 
 export interface GpuLike {
   name?: string;

@@ -69,13 +69,15 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** A version as pip and importlib report it (1.0.0, 4.46.0.dev0, 2.5.1+cu121): it is written into the scripts. */
 export const VERSION = /^v?\d+(?:\.\d+)*(?:[A-Za-z0-9._+!-]*)$/;
 
-/** Roles a column can play; the spec's Role type names the same. */
-export const ROLE_NAMES = ['messages', 'system', 'user', 'assistant', 'input', 'prompt', 'completion', 'chosen', 'rejected', 'label', 'text'];
+const WRITTEN_VERSIONS = ['trl', 'transformers', 'peft', 'lighteval'];
+
+/** Roles a column can play (the spec's Role type). */
+export const ROLE_NAMES = ['messages', 'system', 'user', 'assistant', 'input', 'prompt', 'completion', 'chosen', 'rejected', 'label', 'text'] as const;
 
 const columnMapping: Check = (v) => {
   if (!isObject(v)) return `must be an object of role -> column name (got ${show(v)})`;
   for (const [role, column] of Object.entries(v)) {
-    if (!ROLE_NAMES.includes(role)) return `"${role}" is not a role (roles: ${ROLE_NAMES.join(', ')})`;
+    if (!(ROLE_NAMES as readonly string[]).includes(role)) return `"${role}" is not a role (roles: ${ROLE_NAMES.join(', ')})`;
     if (typeof column !== 'string' || !column) return `${role} must name a column as a non-empty string (got ${show(column)})`;
   }
   return undefined;
@@ -96,7 +98,9 @@ const env: Check = (v) => {
     if (!isObject(v.packages)) return `packages must be an object of name -> version (got ${show(v.packages)})`;
     for (const [name, version] of Object.entries(v.packages)) {
       if (version === null || version === undefined) continue;
-      if (typeof version !== 'string' || !VERSION.test(version)) return `packages.${name} must be a version like "4.46.0" (got ${show(version)})`;
+      if (typeof version !== 'string') return `packages.${name} must be a version string or null (got ${show(version)})`;
+      // These versions are written into the scripts and pick their keywords; the others only say "installed".
+      if (WRITTEN_VERSIONS.includes(name) && !VERSION.test(version)) return `packages.${name} must be a version like "4.46.0" (got ${show(version)})`;
     }
   }
   return undefined;

@@ -9,7 +9,6 @@
  * resolves on its own decision. Operations on one change are serialized.
  */
 import * as vscode from 'vscode';
-import { promises as fs } from 'node:fs';
 import * as nodePath from 'node:path';
 import { ProposedChange, ReviewDecision, Reviewer } from '../../core/ports';
 import { Hunk, countLines, normalizeProposal, splitLines, userPatch } from '../../core/review/hunks';
@@ -32,6 +31,7 @@ import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { Host } from '../host';
 import { OriginalContentProvider, ProposedFileSystem } from './proposedFileSystem';
 import { ORIGINAL_SCHEME, PROPOSED_SCHEME, changeIdOf, changeIdOfTab, reviewUri } from './uris';
+import { readCurrent, Refusal } from './currentFile';
 import { ProposalValidation } from './validation';
 import { HunkDecorations } from './decorations';
 
@@ -535,24 +535,4 @@ export class ReviewController implements Reviewer, vscode.Disposable {
     bar.tooltip = `ML Intern proposals waiting for you:\n${this.queue.list().map((e) => `• ${e.change.path}: ${e.change.description}`).join('\n')}`;
     bar.show();
   }
-}
-
-/** Thrown for content the reviewer will not show; its message is the rejection reason. */
-class Refusal extends Error {}
-
-/** The file's current text, null when it does not exist; refuses paths outside the workspace, folders, binary and oversized files. */
-async function readCurrent(store: NodeFileStore, path: string): Promise<string | null> {
-  const abs = store.resolve(path);
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(abs);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    if (code === 'EISDIR') throw new Refusal(`Refused: '${path}' is a folder; propose a file path.`);
-    throw err;
-  }
-  const refusal = refuseContent(path, bytes, 'current');
-  if (refusal) throw new Refusal(refusal);
-  return bytes.toString('utf8');
 }
