@@ -11,16 +11,17 @@ import { environmentTool } from './environment';
 import { estimateMemoryTool } from './estimateMemory';
 import { inspectDataTool } from './inspectData';
 import { preflightTool } from './preflight';
+import { readGuideTool } from './readGuide';
 import { validateScriptTool } from './validateScript';
 import { writeRecipeTool } from './writeRecipe';
 
-export { diagnoseLogTool, environmentTool, estimateMemoryTool, inspectDataTool, validateScriptTool, writeRecipeTool };
+export { diagnoseLogTool, environmentTool, estimateMemoryTool, inspectDataTool, readGuideTool, validateScriptTool, writeRecipeTool };
 export { summarizeInspection } from './inspectData';
 export { summarizeEnvironment } from './environment';
 export { defaultRecipeFolder } from './writeRecipe';
 
 export function domainTools(): AnyToolDefinition[] {
-  return [inspectDataTool, environmentTool, writeRecipeTool, estimateMemoryTool, validateScriptTool, diagnoseLogTool, preflightTool] as AnyToolDefinition[];
+  return [inspectDataTool, environmentTool, writeRecipeTool, estimateMemoryTool, validateScriptTool, diagnoseLogTool, readGuideTool, preflightTool] as AnyToolDefinition[];
 }
 
 /**
