@@ -212,6 +212,8 @@ def preflight(opts):
         except Exception as e:  # noqa: BLE001 - the mapping is the user's reviewed code
             raise PreflightError("Row %d fails the script's mapping %s (%s: %s): fix the row or the column mapping."
                                  % (index + 1, script.mapping_source, type(e).__name__, e))
+    if mapped:
+        rule.see(mapped[0])
     max_length = script.config.get("max_length", script.config.get("max_seq_length", script.value("MAX_LENGTH")))
     examples = [build_examples(tokenizer, rule, m, max_length) for m in mapped]
     report = {

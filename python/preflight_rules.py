@@ -55,6 +55,11 @@ class Rule(object):
         self.render_text_first = method == "sft" and FIRST_TRL_COLLATOR <= v < TOKENIZED_BY_TEMPLATE
         self.prompt_generation = not (method == "sft" and TOKENIZED_BY_TEMPLATE <= v < PROMPT_WITH_GENERATION)
         self.drops_empty = v >= DROPS_EMPTY
+        self.shape = None  # "messages", "prompt-completion" or "text": set from the first mapped row
+
+    def see(self, example):
+        if self.shape is None and isinstance(example, dict):
+            self.shape = "messages" if "messages" in example else "prompt-completion" if "prompt" in example else "text"
 
     def describe(self):
         if self.method != "sft":
@@ -66,14 +71,20 @@ class Rule(object):
             return {"id": "transformers-collator-pad-mask", "text": "trl %s SFT: transformers' DataCollatorForLanguageModeling "
                     "trains every token except those equal to pad_token_id (pad == eos masks every EOS)" % self.trl}
         masks = []
-        if self.completion_only is not False:
-            masks.append("completion_mask when the rows are prompt/completion (completion_only_loss=%s)" % self.completion_only)
+        if self.shape == "prompt-completion" and self.completion_only is not False:
+            masks.append("completion_mask (completion_only_loss=%s: the prompt is not trained)" % self.completion_only)
         if self.assistant_only:
             masks.append("assistant_masks from the template's {%% generation %%} blocks (assistant_only_loss=True)")
-        how = ("the prompt rendered with add_generation_prompt=True" if self.prompt_generation
-               else "the prompt rendered WITHOUT add_generation_prompt, so the assistant header is trained")
-        return {"id": "trl-completion-assistant-masks", "text": "trl %s SFT: labels = input_ids masked by %s; %s%s" % (
-            self.trl, " and ".join(masks) or "nothing (every token trained)", how,
+        if self.shape == "text":
+            how = "text rows end with EOS (trl's add_eos)"
+        elif self.shape == "messages":
+            how = "each conversation rendered whole by the chat template"
+        else:
+            how = ("the prompt rendered with add_generation_prompt=True" if self.prompt_generation
+                   else "the prompt rendered WITHOUT add_generation_prompt, so the assistant header is trained")
+        labels = "input_ids masked by " + " and ".join(masks) if masks else "input_ids: every token trained"
+        return {"id": "trl-completion-assistant-masks", "text": "trl %s SFT: labels = %s; %s%s" % (
+            self.trl, labels, how,
             "; rows left with no trained token are dropped" if self.drops_empty else "")}
 
 

@@ -108,6 +108,7 @@ class PreflightTests(unittest.TestCase):
         r = self.ok(self.recipe('chat', CHAT), '--rows', '2')
         self.assertEqual(r['method'], 'sft')
         self.assertEqual(r['trl'], {'version': '0.24.0', 'source': 'installed'})
+        self.assertIn('every token trained', r['rule']['text'])
         seq = r['rows'][0]['sequences'][0]
         self.assertEqual(self.whole_text(seq), '<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n'
                          '<|im_start|>assistant\nHello.<|im_end|>\n')
