@@ -35,7 +35,8 @@ export function commandResult(r: { argv: string[]; status: string; ok: boolean; 
   if (!r.ok && r.exitCode !== undefined && r.exitCode !== 0 && whole.trim()) {
     return { ok: false, output: `${top}${failureObservation(whole, r.exitCode, r.logRel)}`, data: r.data };
   }
-  const trajectory = lossTrajectory(whole);
+  // From the raw output: the pipeline reads the step from the progress bar's redraws.
+  const trajectory = lossTrajectory(r.whole);
   const shown = whole.length > HEAD_CHARS + TAIL_CHARS
     ? `${whole.slice(0, HEAD_CHARS)}\n\n[... ${whole.length - HEAD_CHARS - TAIL_CHARS} characters omitted; full output in ${r.logRel} (read_file with offset/limit) ...]\n\n${whole.slice(whole.length - TAIL_CHARS)}`
     : whole;
