@@ -46,7 +46,7 @@ test('resolveSpec: missing and contradictory fields are named, each with what to
     perDeviceTrainBatchSize: 2.5,
     learningRate: -1,
   }).join('\n');
-  for (const re of [/bf16 and fp16: choose one/, /adapter "full" trains every weight/, /evalSplit: a fraction from 0 to 0\.5/, /maxPromptLength \(1024\) must be smaller than maxLength \(512\)/, /perDeviceTrainBatchSize: must be a whole number/, /learningRate: must be a positive number/]) {
+  for (const re of [/bf16 and fp16: choose one/, /adapter "full" trains every weight/, /evalSplit: a fraction from 0 to 0\.5/, /maxPromptLength \(1024\) must be smaller than maxLength \(512\)/, /perDeviceTrainBatchSize: must be a whole number/, /learningRate: must be a number in \(0, 1\] \(got -1\)/]) {
     assert.match(contradictory, re);
   }
 });
