@@ -1,5 +1,7 @@
-import { CliCommand, EXIT_OK, UsageError, flagString, printResult } from '../command';
+import * as path from 'node:path';
+import { CliCommand, EXIT_FAILED, EXIT_OK, UsageError, flagString, printResult } from '../command';
 import { EnvReport, defaultPython, envReport } from '../../core/python';
+import { unwritableFolder } from '../../core/util/diskErrors';
 
 export const envCommand: CliCommand = {
   name: 'env',
@@ -9,8 +11,12 @@ export const envCommand: CliCommand = {
     if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
     const outputDir = flagString(args, 'output-dir');
     const report = await envReport(defaultPython(io.env, flagString(args, 'python')), { cwd: io.cwd, env: { ...process.env, ...io.env }, outputDir });
+    // Free space in a folder the training cannot write to is no answer: it would fail at its first save.
+    const unwritable = outputDir ? unwritableFolder(path.resolve(io.cwd, outputDir)) : undefined;
+    if (unwritable) report.problems.push(`--output-dir ${unwritable}: the training could not save there. Choose a folder you can write to.`);
     printResult(io, args, report, formatEnv);
-    return EXIT_OK;
+    if (unwritable) io.err(`ml-intern env: --output-dir ${unwritable}. Choose a folder you can write to.\n`);
+    return unwritable ? EXIT_FAILED : EXIT_OK;
   },
 };
 

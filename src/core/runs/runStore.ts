@@ -4,8 +4,9 @@
  * metrics.jsonl. Everything is written through the (workspace-confined)
  * FileStore and redacted before it is written.
  */
+import { RunState } from '../events';
 import { Clock, FileStore, Logger } from '../ports';
-import { namingDiskFull } from '../util/diskErrors';
+import { isDiskFull, isNotWritable, namingDiskFull, NotWritableError, overwriteInPlace } from '../util/diskErrors';
 import { Redactor, redactor as defaultRedactor } from '../util/redact';
 import { runId } from './ids';
 import { ParsedTranscript, parseTranscript, serializeEntry } from './transcript';
@@ -13,6 +14,9 @@ import { RunSpec, RunStatus, RunSummary, TranscriptEntry, ZERO_TOTALS } from './
 import { CheckedStatus, checkSpec, checkStatus, lostStatus } from './records';
 
 export const RUNS_DIR = '.ml-intern/runs';
+
+/** States a run ends (or pauses) in: the last thing its status.json must say. */
+const ENDED = new Set<RunState>(['succeeded', 'failed', 'stopped', 'waiting', 'budget', 'lost']);
 
 export interface RunStoreOptions {
   clock?: Pick<Clock, 'now'>;
@@ -44,7 +48,12 @@ export class RunStore {
     // extension and the CLI may start a run with the same title in the same second),
     // so whoever finds it taken moves on to the next suffix.
     let id = base;
-    for (let i = 2; !(await this.files.createDir(`${RUNS_DIR}/${id}`)); i++) id = `${base}-${i}`;
+    try {
+      for (let i = 2; !(await this.files.createDir(`${RUNS_DIR}/${id}`)); i++) id = `${base}-${i}`;
+    } catch (err) {
+      // The first write of a run: a read-only workspace is said as such, naming it, not as "EACCES … mkdir".
+      throw isNotWritable(err) ? new NotWritableError(this.files.root, err as NodeJS.ErrnoException) : err;
+    }
     const created = new Date(now).toISOString();
     const spec: RunSpec = { ...input, id, title, goal: input.goal, created };
     const handle = new RunHandle(this.files, id, this.clock, this.redactor, this.options.logger);
@@ -166,7 +175,15 @@ export class RunHandle {
       const current = await readStatusOrLost(this.files, this.folder, this.id);
       const next: RunStatus = { ...current, ...patch, updated: new Date(this.clock.now()).toISOString() };
       for (const k of Object.keys(patch) as (keyof RunStatus)[]) if (patch[k] === undefined) delete next[k];
-      await this.files.write(this.path('status.json'), JSON.stringify(this.redactor.redactDeep(next), null, 2) + '\n');
+      const text = JSON.stringify(this.redactor.redactDeep(next), null, 2) + '\n';
+      try {
+        await this.files.write(this.path('status.json'), text);
+      } catch (err) {
+        // The run's end on a full disk: recorded over the old status's bytes, or `runs` and --attach
+        // would still say "running" (and later blame a killed launcher) once there is room again.
+        if (!(isDiskFull(err) && patch.state && ENDED.has(patch.state) && overwriteInPlace(this.files.resolve(this.path('status.json')), text))) throw err;
+        this.logger?.warn(`run ${this.id}: the disk is full; status.json was rewritten in place to record '${patch.state}'`);
+      }
       return next;
     });
   }

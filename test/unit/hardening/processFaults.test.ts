@@ -120,7 +120,9 @@ test('full disk while the run folder is written: the run ends with a clear messa
   assert.doesNotMatch(outcome.message, /ENOSPC: no space left on device/, 'not the raw error');
   // Whatever was written before the disk filled is whole.
   const s = assertConsistentFolder(store.root, session.folder);
-  assert.equal(s.status.state, 'running', 'status.json keeps its last complete version');
+  // The run's end is recorded all the same (over the old status's bytes), with the message the user saw.
+  assert.equal(s.status.state, 'failed', 'status.json says how the run ended, not "running"');
+  assert.equal(s.status.lastMessage, outcome.message);
 });
 
 test('NodeFileStore: a write that hits ENOSPC leaves the old file whole and no temp file behind', async () => {

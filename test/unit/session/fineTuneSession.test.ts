@@ -20,6 +20,7 @@ import { parseTranscript } from '../../../src/core/runs/transcript';
 import { FullDiskStore, snapshotFiles } from '../../support/fullDiskStore';
 import { EnvReport } from '../../../src/core/python/types';
 import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
+import { runCli } from '../../../src/cli/main';
 
 const FAKE_PYTHON = resolve('test/fixtures/trainer/fake-python');
 
@@ -238,7 +239,8 @@ for (const c of FULL_DISK_AT) {
       let before = new Map<string, string>();
       let runFolder = '';
       // What the disk held when it filled up; the training's own logs and outputs are not the session's writes.
-      store.onFull = () => (before = snapshotFiles(ws, [runFolder, scriptFolder(request)], /\/(logs|outputs)$/));
+      // (The owner lock is the session's until it ends, then released.)
+      store.onFull = () => (before = snapshotFiles(ws, [runFolder, scriptFolder(request)], /\/(logs|outputs|owner\.lock)$/));
       const events = new RecordingEventSink();
       const session = await FineTuneSession.create(request, deps(ws, {
         files: store,
@@ -270,13 +272,23 @@ for (const c of FULL_DISK_AT) {
 
       // Nothing written before the disk filled up is lost or changed, and no temp file is left.
       assert.ok(before.size >= 4, [...before.keys()].join(', '));
-      const after = snapshotFiles(ws, [runFolder, scriptFolder(request)], /\/(logs|outputs)$/);
+      const after = snapshotFiles(ws, [runFolder, scriptFolder(request)], /\/(logs|outputs|owner\.lock)$/);
       assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort());
-      for (const [file, text] of before) assert.equal(after.get(file), text, `${file} is unchanged`);
+      // status.json alone changes: the run's end is recorded over its old bytes, so it does not stay "running".
+      for (const [file, text] of before) if (!file.endsWith('/status.json')) assert.equal(after.get(file), text, `${file} is unchanged`);
       assert.equal(JSON.parse(after.get(`${runFolder}/spec.json`) ?? '').id, session.runId);
-      assert.notEqual(JSON.parse(after.get(`${runFolder}/status.json`) ?? '').state, 'failed', 'status.json keeps its last complete version');
+      const status = JSON.parse(after.get(`${runFolder}/status.json`) ?? '') as { state: string; lastMessage: string };
+      assert.deepEqual([status.state, status.lastMessage], ['failed', message], 'status.json says how the run ended');
       assert.deepEqual(parseTranscript(after.get(`${runFolder}/transcript.jsonl`) ?? '').warnings, []);
       for (const line of (after.get(`${runFolder}/metrics.jsonl`) ?? '').split('\n').filter(Boolean)) JSON.parse(line);
+
+      if (c.n === 21) {
+        // With room again, picking the run up says why it ended, not that its launcher was killed.
+        const o = { stdout: '', stderr: '', cwd: ws, env: { CI: '1' } as NodeJS.ProcessEnv, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
+        assert.equal(await runCli(['fine-tune', '--attach', session.runId], o), 1, o.stderr);
+        assert.equal(o.stdout.split('\n')[0], `Run ${session.runId} is failed: ${message}`);
+        assert.doesNotMatch(o.stdout + o.stderr, /launcher was killed/);
+      }
 
       if (c.resume) {
         // As the message says: with room again, the same choices reuse the accepted scripts.
