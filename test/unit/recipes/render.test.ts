@@ -113,7 +113,7 @@ test('seed scenario: Llama-3-8B-Instruct, medical QA columns, LoRA, 5 % validati
   assert.match(src, /"role": "assistant", "content": str\(row\["doctor_response"\]\)/);
   assert.match(src, /EVAL_SPLIT = 0\.05/);
   assert.match(src, /HUB_MODEL_ID = "llama-3-med-qa"/);
-  assert.match(src, /trainer\.model\.push_to_hub\(HUB_MODEL_ID/);
+  assert.match(src, /if HUB_MODEL_ID:\n            push_output\(\)/, 'the main process uploads the saved folder');
   assert.match(src, /LoraConfig\(/);
   assert.match(src, /load_dataset\("json", data_files=DATASET/);
   const card = r.files.find((f) => f.path === 'README.md')!.content;

@@ -3,6 +3,7 @@ import { ResolvedSpec } from '../spec';
 import { EvalRecipe } from './evaluate';
 import { pyStr } from './pyutil';
 import { mdCode, mdText, pyDocText, urlPath, yamlScalar } from './escape';
+import { CARD_FILL_PY, CARD_TRAINING_PLACEHOLDER, UPLOAD_IGNORE } from './cardPy';
 
 export function modelCard(spec: ResolvedSpec): string {
   const adapter = spec.adapter !== 'full' && spec.method !== 'merge';
@@ -16,17 +17,11 @@ export function modelCard(spec: ResolvedSpec): string {
   else front.push('library_name: transformers');
   if (spec.dataset && !/^[./~]/.test(spec.dataset) && spec.dataset.split('/').length === 2 && !/\.\w+$/.test(spec.dataset)) front.push('datasets:', `- ${yamlScalar(spec.dataset)}`);
   front.push('tags:', ...tags.map((t) => `- ${yamlScalar(t)}`), '---');
-  const hp: [string, string | number | boolean][] = [
-    ['method', method.toUpperCase()],
-    ['adapter', spec.adapter],
-    ['learning rate', spec.learningRate],
-    ['epochs', spec.epochs],
-    ['per-device batch size', spec.perDeviceTrainBatchSize],
-    ['gradient accumulation', spec.gradientAccumulationSteps],
-    ['max length', spec.maxLength],
-  ];
-  if (adapter) hp.push(['LoRA r / alpha / dropout', `${spec.loraR} / ${spec.loraAlpha} / ${spec.loraDropout}`], ['target modules', String(spec.targetModules)]);
-  if (['dpo', 'orpo', 'kto'].includes(method)) hp.push(['beta', spec.beta]);
+  // The Training table is not written here: these values are the recipe's (or, for a push, defaults that
+  // never trained anything). The uploading script fills it from what train.py recorded (cardPy.ts).
+  const training = spec.models
+    ? `Merged with mergekit (${mdText(spec.mergeMethod ?? '')}); the merge configuration is \`mergekit_config.yml\` beside the weights.`
+    : CARD_TRAINING_PLACEHOLDER;
   const evals = spec.evalResults?.length
     ? ['## Evaluation', '', '| task | base | trained |', '|---|---|---|', ...spec.evalResults.map((r) => `| ${mdText(r.task)} | ${mdText(String(r.base ?? '-'))} | ${mdText(String(r.trained ?? '-'))} |`), '']
     : [];
@@ -45,9 +40,7 @@ export function modelCard(spec: ResolvedSpec): string {
     '',
     '## Training',
     '',
-    '| setting | value |',
-    '|---|---|',
-    ...hp.map(([k, v]) => `| ${k} | ${mdText(String(v))} |`),
+    training,
     '',
     ...evals,
     '## Usage',
@@ -66,8 +59,8 @@ export function renderPush(spec: ResolvedSpec): EvalRecipe {
 Upload ${spec.adapter !== 'full' ? 'the adapter' : 'the model'} in ${pyDocText(folder)} to the Hugging Face Hub as ${pyDocText(spec.hubRepo ?? '')}, with README.md as model card.
 The token comes from the environment (HF_TOKEN or huggingface-cli login), never from this file.
 """
+import json
 import os
-import shutil
 
 from huggingface_hub import HfApi
 
@@ -79,19 +72,28 @@ MODEL_CARD = "README.md"
 # --- END CONFIG ---
 
 
+${CARD_FILL_PY}
+
+
 def main():
+    if int(os.environ.get("RANK", "0")) != 0:
+        # Started under accelerate launch / torchrun: only the main process uploads.
+        return
     if not os.path.isdir(MODEL_DIR):
         raise SystemExit(f"{MODEL_DIR} does not exist: train (or merge) first, or fix MODEL_DIR.")
     if os.path.exists(MODEL_CARD):
-        # The card travels with the weights so the Hub page explains what this is.
-        shutil.copyfile(MODEL_CARD, os.path.join(MODEL_DIR, "README.md"))
+        # The card travels with the weights; its Training table comes from what trained them.
+        with open(MODEL_CARD, encoding="utf-8") as f:
+            card = card_with_training(f.read(), read_training_summary(MODEL_DIR))
+        with open(os.path.join(MODEL_DIR, "README.md"), "w", encoding="utf-8") as f:
+            f.write(card)
     api = HfApi()  # reads HF_TOKEN / the cached login
     repo = api.create_repo(HUB_MODEL_ID, private=HUB_PRIVATE, exist_ok=True)
     api.upload_folder(
         repo_id=repo.repo_id,
         folder_path=MODEL_DIR,
         commit_message="Upload with ML Intern",
-        ignore_patterns=["checkpoint-*", "*.pt", "optimizer*", "scheduler*", "rng_state*", "training_args.bin"],
+        ignore_patterns=${JSON.stringify(UPLOAD_IGNORE)},
     )
     print(f"Pushed to https://huggingface.co/{repo.repo_id}")
 

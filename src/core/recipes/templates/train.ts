@@ -9,6 +9,7 @@ import { pyDocText } from './escape';
 import { totalSteps } from '../stepPlan';
 import { MESSAGE_HELPERS, preferenceFunction, sftRowFunctions, unpairedFunction } from './mapping';
 import { resumeHelpers, RUN_RECORD_CALLBACK } from './resumePy';
+import { CARD_FILL_PY, trainingSummaryPy, UPLOAD_IGNORE } from './cardPy';
 
 export interface TrainScript {
   content: string;
@@ -282,6 +283,28 @@ ${resumeHelpers(cfg.flatMap((l) => (typeof l === 'string' ? [] : [l.name])))}
 
 
 ${RUN_RECORD_CALLBACK}
+
+
+${trainingSummaryPy(cfg.flatMap((l) => (typeof l === 'string' ? [] : [l.name])), method, adapter)}
+
+
+${CARD_FILL_PY}
+
+
+def push_output():
+    """Upload OUTPUT_DIR as saved (weights, tokenizer, the model card filled from what trained), once.
+    The token comes from the environment, never from this file."""
+    from huggingface_hub import HfApi
+    card = os.path.join(os.path.dirname(os.path.abspath(__file__)), "README.md")
+    if os.path.exists(card):
+        with open(card, encoding="utf-8") as f:
+            text = card_with_training(f.read(), read_training_summary(OUTPUT_DIR))
+        with open(os.path.join(OUTPUT_DIR, "README.md"), "w", encoding="utf-8") as f:
+            f.write(text)
+    api = HfApi()
+    repo = api.create_repo(HUB_MODEL_ID, private=HUB_PRIVATE, exist_ok=True)
+    api.upload_folder(repo_id=repo.repo_id, folder_path=OUTPUT_DIR, commit_message="Upload with ML Intern", ignore_patterns=${JSON.stringify(UPLOAD_IGNORE)})
+    print(f"Pushed to https://huggingface.co/{repo.repo_id}")
 ${method === 'kto' ? `
 
 def balanced_desirable_weight(labels):
@@ -378,25 +401,23 @@ ${peft ? '    trainer.model.print_trainable_parameters()\n' : ''}    resume_from
         if trainer.is_world_process_zero():
             set_aside_checkpoints()
         trainer.accelerator.wait_for_everyone()
-    trainer.train(resume_from_checkpoint=resume_from)
+    result = trainer.train(resume_from_checkpoint=resume_from)
 
     # ---- save, evaluate, push
+    # Every process calls save_model and evaluate (under FSDP/DeepSpeed they gather the weights
+    # together); what is written or uploaded once comes from the main process only, since
+    # accelerate launch runs this whole script once per GPU.
     trainer.save_model(OUTPUT_DIR)
-    tokenizer.save_pretrained(OUTPUT_DIR)
-    if eval_dataset is not None:
-        metrics = trainer.evaluate()
-        trainer.save_metrics("eval", metrics)
-        print("Held-out evaluation:", metrics)
-    if HUB_MODEL_ID:
-        # The token comes from the environment, never from this file.
-        trainer.model.push_to_hub(HUB_MODEL_ID, private=HUB_PRIVATE)
-        tokenizer.push_to_hub(HUB_MODEL_ID, private=HUB_PRIVATE)
-        card = os.path.join(os.path.dirname(os.path.abspath(__file__)), "README.md")
-        if os.path.exists(card):
-            # The generated model card (base model, data, hyper-parameters) becomes the Hub page.
-            from huggingface_hub import HfApi
-            HfApi().upload_file(path_or_fileobj=card, path_in_repo="README.md", repo_id=HUB_MODEL_ID)
-        print(f"Pushed to https://huggingface.co/{HUB_MODEL_ID}")
+    metrics = trainer.evaluate() if eval_dataset is not None else None
+    if trainer.is_world_process_zero():
+        tokenizer.save_pretrained(OUTPUT_DIR)
+        write_training_summary(result)
+        if metrics is not None:
+            trainer.save_metrics("eval", metrics)
+            print("Held-out evaluation:", metrics)
+        if HUB_MODEL_ID:
+            push_output()
+    trainer.accelerator.wait_for_everyone()
 
 
 tokenizer = None
