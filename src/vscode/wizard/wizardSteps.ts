@@ -275,8 +275,9 @@ export function itemsFor(step: StepId, a: WizardAnswers, ctx: StepContext): Step
       return items;
     }
     case 'dataset': {
-      // Why the last choice could not be used stays in view (a placeholder disappears when typing).
-      const note: StepItem[] = ctx.datasetProblem ? [{ label: `$(warning) ${ctx.datasetProblem}`, action: 'note', alwaysShow: true }] : [];
+      // Why the last choice could not be used, atop the list (a placeholder is cut short). Its label names no
+      // file, so typing a path filters it away and Enter never lands on it instead of the file.
+      const note: StepItem[] = ctx.datasetProblem ? [{ label: '$(warning) The dataset chosen last cannot be used', detail: ctx.datasetProblem, action: 'note' }] : [];
       const items: StepItem[] = (ctx.datasetFiles ?? []).map((f) => ({ label: f, description: 'workspace file', picked: f === a.dataset }));
       items.push({ label: 'Browse…', description: 'choose a JSON, JSONL, CSV or Parquet file', action: 'browse', alwaysShow: true });
       return [...note, ...items];

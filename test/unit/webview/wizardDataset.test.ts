@@ -40,7 +40,9 @@ test('a missing path, an empty file and a file of only invalid lines stop at the
   assert.equal(m.answers.dataset, undefined, 'picking the fixed file again inspects it again');
   const items = itemsFor('dataset', m.answers, { ...files, datasetProblem: 'data/empty.jsonl has no rows' });
   assert.equal(items[0].action, 'note');
-  assert.match(items[0].label, /data\/empty\.jsonl has no rows/);
+  assert.match(items[0].detail ?? '', /data\/empty\.jsonl has no rows/);
+  assert.equal(items[0].label.includes('empty'), false, 'typing the path again filters the note away: Enter takes the file');
+  assert.equal(items[0].alwaysShow, undefined);
 
   const invalid = { dataset: 'data/bad.jsonl', inspection: { rows: 0, trainable: false, problems: ['2 invalid JSON line(s) (lines 1, 2): fix or remove them', 'no readable rows in the file'] } };
   assert.match(datasetProblem(invalid) ?? '', /^data\/bad\.jsonl has no rows the training can read: 2 invalid JSON line\(s\).*no readable rows/);
