@@ -47,6 +47,12 @@ test('estimate_memory: breakdown, plan for a given GPU, default GPU from the env
     assert.equal(big.ok, true, big.output);
     assert.match(big.output, /DOES NOT FIT/);
     assert.match(big.output, /Nothing fits in 24 GiB/);
+    assert.match(big.output, /SCOPE: full fits this GPU not even with the leanest setting/);
+    // Full fine-tuning of a 7B model on 24 GiB needs another adapter: the user's call, not a silent switch.
+    const full7b = await h.call('estimate_memory', { baseModel: 'Qwen/Qwen2.5-7B-Instruct', adapter: 'full', gpuMemoryMiB: 24576 });
+    assert.match(full7b.output, /SCOPE: full fits this GPU only with adapter "q?lora" instead of "full"\. .*ask the user \(ask_user\)/);
+    assert.doesNotMatch(full7b.output, /Pass these to write_recipe/);
+    assert.match(small.output, /It fits as asked: perDeviceTrainBatchSize \d+/);
 
     // No GPU given: the fake nvidia-smi's first GPU (a 15 GiB T4).
     const def = await h.call('estimate_memory', { baseModel: 'Qwen/Qwen2.5-7B-Instruct', method: 'dpo' });

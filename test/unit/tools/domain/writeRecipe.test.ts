@@ -156,3 +156,21 @@ test('write_recipe writes workspace paths as the script sees them from its folde
     rmSync(ws, { recursive: true, force: true });
   }
 });
+
+test('write_recipe echo: a value the script does not hold as asked is said loudly (the engine refused nothing, a later step changed it)', async () => {
+  const ws = workspace();
+  try {
+    const h = harness(ws, { env: fakeGpuEnv() });
+    const r = await h.call('write_recipe', { ...SFT, learningRate: 5e-6 });
+    assert.equal(r.ok, true, r.output);
+    assert.match(r.output, /Hyper-parameters in train\.py \(its CONFIG block\): learning rate 0\.000005, /);
+    assert.doesNotMatch(r.output, /NOT AS ASKED/);
+    // The same echo on a script whose CONFIG differs from the request (as a preflight fix or a user edit would make it).
+    const { hyperParameterLines } = await import('../../../../src/core/tools/domain/recipeParams');
+    const script = readFileSync(join(ws, FOLDER, 'train.py'), 'utf8').replace(/^LEARNING_RATE = .*$/m, 'LEARNING_RATE = 2e-4');
+    const lines = hyperParameterLines(script, { method: 'sft', learningRate: 5e-6, beta: 0.2 });
+    assert.match(lines.join('\n'), /NOT AS ASKED: learning rate: asked 0\.000005, the script has 0\.0002; beta 0\.2 was asked for but the script has no BETA/);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
