@@ -13,6 +13,7 @@ import { envCommand } from './env';
 import { validateCommand } from './validate';
 import { diagnoseCommand } from './diagnose';
 import { fineTuneCommand } from './fineTune';
+import { execCommand } from './exec';
 import { preflightCommand } from './preflight';
 
 export const COMMANDS: CliCommand[] = [
@@ -27,4 +28,5 @@ export const COMMANDS: CliCommand[] = [
   recipeCommand,
   estimateCommand,
   preflightCommand,
+  execCommand,
 ];

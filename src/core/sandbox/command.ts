@@ -15,19 +15,30 @@ export interface SandboxContext {
   files: { resolve(rel: string): string };
   runFolder: string;
   env: Record<string, string>;
+  logger?: { warn(message: string): void };
 }
+
+/** Warnings already given: `auto` without a sandbox is said once, not before every command. */
+const warned = new Set<string>();
 
 /** The plan for the agent's next command, undefined when the sandbox is off, or why nothing may run. */
 export function sandboxForCommand(ctx: SandboxContext): Prepared {
   const settings = ctx.settings.sandbox ?? DEFAULT_SANDBOX_SETTINGS;
   if (settings.mode === 'off') return { ok: true, plan: undefined };
-  return prepareSandbox({
+  const prepared = prepareSandbox({
     settings,
     workspace: ctx.files.resolve('.'),
     runDir: ctx.files.resolve(ctx.runFolder),
     // HOME, HF_HOME and the PATH the sandbox programs are found on come from this process.
     env: { ...process.env, ...ctx.env },
   });
+  const notes = prepared.ok ? [...(prepared.warning ? [prepared.warning] : []), ...(prepared.plan?.warnings ?? [])] : [];
+  for (const note of notes) {
+    if (warned.has(note)) continue;
+    warned.add(note);
+    ctx.logger?.warn(`sandbox: ${note}`);
+  }
+  return prepared;
 }
 
 /** The argv that actually starts: the command itself, or the command inside its sandbox. */

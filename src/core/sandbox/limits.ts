@@ -103,11 +103,11 @@ esac
 name=ml-intern-$$
 if [ "$mech" = cgroup2 ]; then
   pcg=$pbase/$name; mcg=$pcg; mkdir "$pcg" || { say "cannot create a cgroup in $pbase"; exit 125; }
-  [ "$mem" -gt 0 ] && { echo "$mem" > "$mcg/memory.max"; echo 0 > "$mcg/memory.swap.max" 2>/dev/null; }
+  [ "$mem" -gt 0 ] && { echo "$mem" > "$mcg/memory.max"; { echo 0 > "$mcg/memory.swap.max"; } 2>/dev/null; }
   pev=$pcg/pids.events; mev=$mcg/memory.events
 else
   pcg=$pbase/$name; mcg=$mbase/$name; mkdir "$pcg" "$mcg" || { say "cannot create cgroups in $pbase and $mbase"; exit 125; }
-  [ "$mem" -gt 0 ] && { echo "$mem" > "$mcg/memory.limit_in_bytes"; echo "$mem" > "$mcg/memory.memsw.limit_in_bytes" 2>/dev/null; }
+  [ "$mem" -gt 0 ] && { echo "$mem" > "$mcg/memory.limit_in_bytes"; { echo "$mem" > "$mcg/memory.memsw.limit_in_bytes"; } 2>/dev/null; }
   pev=$pcg/pids.events; mev=$mcg/memory.oom_control
 fi
 [ "$procs" -gt 0 ] && echo "$procs" > "$pcg/pids.max"
@@ -121,14 +121,23 @@ while kill -0 $child 2>/dev/null; do
   sleep 0.2
 done
 if [ $bomb = 1 ]; then
-  echo 1 > "$pcg/cgroup.kill" 2>/dev/null
-  i=0; while [ $i -lt 50 ] && [ -s "$pcg/cgroup.procs" ]; do while read -r p; do kill -KILL "$p" 2>/dev/null; done < "$pcg/cgroup.procs"; i=$((i+1)); done
+  # The sandbox's first process: its pid namespace (every process of the command) dies with it.
+  kill -KILL $child 2>/dev/null
+  { echo 1 > "$pcg/cgroup.kill"; } 2>/dev/null
+  # cgroup v1 has no cgroup.kill: kill what is left until the cgroup is empty (cgroupfs sizes read 0).
+  i=0
+  while [ $i -lt 100 ]; do
+    any=0
+    while read -r p; do any=1; kill -KILL "$p" 2>/dev/null; done < "$pcg/cgroup.procs"
+    [ $any = 0 ] && break
+    i=$((i+1))
+  done
 fi
 wait $child; rc=$?
 while kill -0 $child 2>/dev/null; do wait $child; rc=$?; done
 [ $bomb = 1 ] && { say "stopped: the command tried to run more than $procs processes at once (a fork bomb?), the sandbox's process limit."; rc=137; }
 [ $bomb = 0 ] && [ "$(count "$mev" oom_kill)" -gt 0 ] && say "stopped: the command used more than the sandbox's memory limit ($((mem / 1048576)) MiB) and was killed."
-rmdir "$pcg" "$mcg" 2>/dev/null
+rmdir "$pcg" "$mcg" 2>/dev/null || { sleep 0.5; rmdir "$pcg" "$mcg" 2>/dev/null; }
 exit $rc
 `;
 

@@ -23,7 +23,8 @@ export interface PrepareInput {
   platform?: NodeJS.Platform;
 }
 
-export type Prepared = { ok: true; plan: SandboxPlan | undefined } | { ok: false; message: string };
+/** `warning`: `auto` found no sandbox here, so the command runs unconfined (approvals still apply). */
+export type Prepared = { ok: true; plan: SandboxPlan | undefined; warning?: string } | { ok: false; message: string };
 
 /** `auto` picks the first that works here. */
 const AUTO_ORDER: Record<string, SandboxKind[]> = { linux: ['bubblewrap', 'container'], darwin: ['seatbelt', 'container'] };
@@ -36,13 +37,21 @@ export function prepareSandbox(input: PrepareInput): Prepared {
   // container needs an image; under auto it is only a candidate when one is set.
   const candidates = order.filter((k) => k !== 'container' || settings.image || settings.mode === 'container');
   const found = detectSandbox(candidates, input.env, platform);
-  if (Array.isArray(found)) return { ok: false, message: unavailableMessage(settings.mode, found) };
+  if (Array.isArray(found)) {
+    // `auto` means "the best there is": none is a warning, not a refusal; a sandbox named is never skipped.
+    if (settings.mode === 'auto') return { ok: true, plan: undefined, warning: autoWarning(found) };
+    return { ok: false, message: unavailableMessage(settings.mode, found) };
+  }
   if (found.kind === 'container' && !settings.image) {
     return { ok: false, message: 'The container sandbox needs an image: set mlIntern.sandboxImage (e.g. an image with CUDA, Python and your training libraries). Nothing was run.' };
   }
   const workspace = realpathSync(input.workspace);
   const policy = defaultPolicy({ workspace, runDir: input.runDir, env: input.env, network: settings.network, limits: input.limits });
   return { ok: true, plan: makePlan(found, policy, settings, input.env) };
+}
+
+function autoWarning(why: Unavailable[]): string {
+  return `mlIntern.sandbox is 'auto' but no sandbox can start here, so the agent's commands run unconfined (each still needs your approval; autoApprove 'sandboxed' asks for all of them). ${why.map((u) => `${u.kind}: ${u.reason}`).join('; ')}.`;
 }
 
 function unavailableMessage(mode: string, why: Unavailable[]): string {
