@@ -16,6 +16,7 @@ import { registerStatusBar } from './statusBar';
 import { registerSessions } from './session/sessionManager';
 import { registerChatAgent } from './session/chatAgent';
 import { registerRecipeHandlers } from './session/recipeHandlers';
+import { registerPreflightPreview } from './preflight/previewCommand';
 
 export function registerAreas(host: Host): void {
   registerReview(host);
@@ -30,4 +31,5 @@ export function registerAreas(host: Host): void {
   registerSessions(host);
   registerChatAgent(host);
   registerRecipeHandlers(host);
+  registerPreflightPreview(host);
 }
