@@ -86,7 +86,7 @@ def eos_after_assistant(tokenizer, conversations):
                 return _check("eos", title, "fail", "row %d: after an assistant reply the template writes %r, not the EOS "
                               "token %r: the model never learns to stop and generates until max_new_tokens"
                               % (index + 1, tail[:60], eos),
-                              "make EOS the template's end-of-turn token (SFTConfig(eos_token=...) in trl >= 0.20, "
+                              "make EOS the template's end-of-turn token (SFTConfig(eos_token=...) in trl >= 0.17, "
                               "or tokenizer.eos_token = ... before training), or use a template that emits {{ eos_token }}")
     return _check("eos", title, "pass", "every assistant reply is followed by %r" % eos)
 
