@@ -33,9 +33,27 @@ export function trackSession(s: Stoppable): { dispose(): void } {
 export async function stopRun(host: Host, runId?: string): Promise<boolean> {
   const id = runId ?? activeRun()?.runId ?? [...active.keys()].pop();
   const s = id ? active.get(id) : undefined;
-  if (!s) return false;
+  if (!s) return id ? stopWaitingRun(host, id) : false;
   host.logger.info(`Stopping run ${s.runId}`);
   await s.stop();
+  return true;
+}
+
+/**
+ * A run waiting for the user's answer has no process and no session in this window, yet the status
+ * bar shows it: Stop ends it (recorded in its folder, so the panel and a reload agree) instead of
+ * saying "no run is active". Typing in its chat can still continue an agent run later.
+ */
+async function stopWaitingRun(host: Host, runId: string): Promise<boolean> {
+  const files = host.fileStore();
+  if (!files || !host.isTrusted()) return false;
+  const handle = await new RunStore(files, { logger: host.logger }).open(runId).catch(() => undefined);
+  if (!handle || (await handle.readStatus()).state !== 'waiting') return false;
+  const message = 'Stopped while it waited for your answer.';
+  await handle.updateStatus({ state: 'stopped', lastMessage: message, question: undefined });
+  await handle.appendTranscript({ kind: 'state', state: 'stopped', message });
+  host.events.emit({ type: 'run_state', runId, state: 'stopped', message });
+  host.logger.info(`Run ${runId}: stopped while waiting for an answer.`);
   return true;
 }
 

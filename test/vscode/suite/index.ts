@@ -14,6 +14,7 @@ function loadTestModules(): void {
   // One line per test file (esbuild bundles each require lazily).
   require('./activation.test');
   require('./commands.test');
+  require('./stopWaiting.test');
   require('./review.test');
   require('./python.test');
   require('./agentResume.test');
