@@ -54,7 +54,7 @@ export function pythonFrom(args: ParsedArgs, io: Pick<CliIo, 'cwd' | 'env'>): st
   return given.includes('/') && !path.isAbsolute(given) ? path.resolve(io.cwd, given) : given;
 }
 
-export const APPROVE: Record<string, AutoApprovePolicy> = { none: 'never', never: 'never', recipe: 'recipe', all: 'all' };
+export const APPROVE: Record<string, AutoApprovePolicy> = { none: 'never', never: 'never', recipe: 'recipe', sandboxed: 'sandboxed', all: 'all' };
 export const PROVIDERS = ['openai', 'anthropic', 'openai-compatible'];
 
 function ask(io: CliIo, question: string): Promise<boolean> {

@@ -68,12 +68,19 @@ export const execCommand: CliCommand = {
 /** Start argv, print its output redacted as it comes, and give its exit code (128 + signal when killed). */
 function runStreaming(argv: string[], cwd: string, env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
+    // Its own session: no controlling terminal to push keystrokes into (TIOCSTI); Ctrl+C is passed to its group.
+    const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const out = new StreamRedactor(redactor);
     const err = new StreamRedactor(redactor);
     child.stdout.setEncoding('utf8').on('data', (text: string) => io.out(out.push(text)));
     child.stderr.setEncoding('utf8').on('data', (text: string) => io.err(err.push(text)));
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    const forward = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch {
+        child.kill(signal);
+      }
+    };
     process.on('SIGINT', forward).on('SIGTERM', forward);
     child.on('error', (e) => {
       io.err(`cannot start ${argv[0]}: ${e.message}\n`);

@@ -20,12 +20,13 @@ import { readFileSync } from 'node:fs';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
 import { DetachedRuns } from '../detachedRuns';
+import { SANDBOX_USAGE, sandboxFrom } from './exec';
 
 export const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run the agent on a goal, headless (or continue a run)',
   usage: [
-    'ml-intern run "<goal>" [--workspace DIR] [--approve=none|recipe|all] [--provider openai|anthropic|openai-compatible]',
+    'ml-intern run "<goal>" [--workspace DIR] [--approve=none|recipe|sandboxed|all] [--provider openai|anthropic|openai-compatible]',
     '                       [--model M] [--base-url URL] [--max-steps N] [--max-cost USD] [--python P]',
     '                       [--mcp-config FILE] [--slurm [--partition P] [--gpus N] [--time-limit T] [--sbatch=OPT ...]] [--json]',
     'ml-intern run --continue RUN_ID ["<answer or instruction>"] [--raise-limits] [same options]',
@@ -33,7 +34,9 @@ export const runCommand: CliCommand = {
     'Keys: OPENAI_API_KEY, ANTHROPIC_API_KEY (ML_INTERN_API_KEY for openai-compatible). HF_TOKEN is passed to processes only.',
     'MCP: --mcp-config FILE is a JSON object like the mlIntern.mcpServers setting: {"name": {"command": "…", "args": […]}}.',
     'Approval: --approve=none (default) asks y/n on a terminal and refuses every write and run otherwise;',
-    '          recipe lets recipe/playbook changes through; all approves everything.',
+    '          recipe lets recipe/playbook changes through; sandboxed also runs the commands that run in the sandbox',
+    '          with the network off (installs and pushes still ask); all approves everything.',
+    ...SANDBOX_USAGE,
     ...SLURM_USAGE,
   ].join('\n'),
   booleanFlags: ['raise-limits', 'slurm'],
@@ -130,7 +133,7 @@ async function startMcp(args: ParsedArgs, io: CliIo, root: string, tools: Return
 
 function settingsFrom(args: ParsedArgs, io: CliIo): Settings {
   const approve = flagString(args, 'approve') ?? 'none';
-  if (!APPROVE[approve]) throw new UsageError(`--approve must be none, recipe or all, got '${approve}'`);
+  if (!APPROVE[approve]) throw new UsageError(`--approve must be none, recipe, sandboxed or all, got '${approve}'`);
   const env = io.env;
   const provider = flagString(args, 'provider') ?? (env.OPENAI_API_KEY ? 'openai' : env.ANTHROPIC_API_KEY ? 'anthropic' : undefined);
   if (!provider) throw new UsageError('no provider: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or pass --provider openai-compatible --base-url URL --model M');
@@ -149,6 +152,7 @@ function settingsFrom(args: ParsedArgs, io: CliIo): Settings {
     maxCostUsd: maxCost ?? DEFAULT_SETTINGS.maxCostUsd,
     pythonPath: pythonFrom(args, io) ?? '',
     ...slurmFrom(args),
+    sandbox: sandboxFrom(args),
   };
 }
 

@@ -46,8 +46,9 @@ export function bubblewrapArgv(input: BubblewrapInput, argv: string[]): string[]
     ...(input.policy.network === 'off' ? ['--unshare-net'] : []),
     // Root keeps no capability inside (else it could remount / read-write); others have none anyway.
     '--cap-drop', 'ALL',
-    // No way to push keystrokes into the user's terminal (TIOCSTI), and nothing outlives the run.
-    '--new-session',
+    // Nothing outlives the run. No --new-session: the stop sequence's SIGINT to the process group
+    // must reach the command (a training may save on Ctrl+C); the hosts start commands without a
+    // controlling terminal a shell reads (node-pty's own, a detached launcher, exec's own session).
     '--die-with-parent',
     '--setenv', 'TMPDIR', '/tmp',
     '--chdir', input.cwd,

@@ -114,7 +114,9 @@ fi
 # The command joins the cgroups itself before it starts; this watcher stays outside (it must fork).
 sh -c 'for g in "$1" "$2"; do echo $$ > "$g/cgroup.procs"; done; shift 2; exec "$@"' sh "$pcg" "$mcg" "$@" &
 child=$!
-trap 'kill -TERM $child 2>/dev/null' TERM INT HUP
+# SIGINT to the process group reaches the command itself (a training may save on Ctrl+C); TERM sent to this shell alone is passed on.
+trap ':' INT
+trap 'kill -TERM $child 2>/dev/null' TERM HUP
 bomb=0
 while kill -0 $child 2>/dev/null; do
   if [ "$procs" -gt 0 ] && [ "$(count "$pev" max)" -gt 0 ]; then bomb=1; break; fi
