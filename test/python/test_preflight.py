@@ -56,6 +56,7 @@ class PreflightTests(unittest.TestCase):
         'base': spec(model='stub/base'),
         'text': spec(mapping={'text': 'text'}, maxLength=12),
         'qa_short': spec(mapping={'user': 'question', 'assistant': 'answer'}, maxLength=16),
+        'kto': spec(method='kto', mapping={'prompt': 'question', 'completion': 'answer', 'label': 'good'}),
         'dpo': spec(method='dpo', mapping={'prompt': 'prompt', 'chosen': 'chosen', 'rejected': 'rejected'}, maxLength=16),
     }
 
@@ -217,6 +218,13 @@ class PreflightTests(unittest.TestCase):
         long_prompt = [dict(PREFERENCE[0], prompt=[{'role': 'user', 'content': 'a b c d e f'}])]
         dropped = self.ok(self.recipe('dpo', long_prompt), '--trl-version', '1.9.0')
         self.assertEqual(dropped['lengths']['dropped'], 1)
+
+    def test_kto_rows_train_the_completion_only(self):
+        r = self.ok(self.recipe('kto', [{'question': 'Sky color?', 'answer': 'Blue.', 'good': True}]))
+        seqs = r['rows'][0]['sequences']
+        self.assertEqual([s['name'] for s in seqs], ['completion'])
+        self.assertEqual(self.trained_text(seqs[0]), 'Blue.<|im_end|>\n')
+        self.assertIn('KTO', r['rule']['text'])
 
     def test_without_transformers_says_what_to_install(self):
         code, out = self.run_preflight(self.recipe('chat', CHAT), stubs=())
