@@ -3,6 +3,7 @@
 // Real processes: the generated launcher and pump run with python3, the run is a real child.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -89,7 +90,12 @@ test('the Slurm pump hides them the same way (its input is a pipe from the job)'
 test("the launcher's cut (Python) is the extension's (TypeScript) on the same texts", () => {
   const { dir, cleanup } = tempDir('mli-redact-pieces-');
   try {
+    // Key-ish fragments, labels, separators and stored-value starts in random order (ASCII: the
+    // launcher cuts bytes, the extension characters), besides the hand-picked cases.
+    const fragment = fc.constantFrom('a', 'Z9', '_', '-', '.', ' ', '\n', '\r', '"', ':', '=', 'token', 'Bearer ', 'api_key', 'hf_', 'sk-', 'proj-', STORED.slice(0, 5), STORED, HF.slice(0, 20), OPENAI);
+    const random = fc.sample(fc.array(fragment, { maxLength: 14 }).map((parts) => parts.join('')), { numRuns: 400, seed: 24 });
     const texts = [
+      ...random,
       'loss 1.0\n',
       '\r 3/10 [00:03<00:07, 1.00it/s]',
       `split: ${HF.slice(0, 9)}`,
@@ -119,6 +125,44 @@ test("the launcher's cut (Python) is the extension's (TypeScript) on the same te
     const got = JSON.parse(execFileSync('python3', ['-c', probe], { input: JSON.stringify(texts) }).toString()) as number[];
     assert.deepEqual(got, texts.map((t) => safeCut(t, redactor.knownSecrets())));
     assert.ok(got.some((cut, i) => cut < texts[i].length) && got.some((cut, i) => cut === texts[i].length), 'the corpus has texts held and texts let through');
+  } finally {
+    cleanup();
+  }
+});
+
+test("property: the launcher's redaction of random text cut into up to three pieces is its one-piece redaction", () => {
+  const { dir, cleanup } = tempDir('mli-redact-pieces-');
+  try {
+    const fragment = fc.constantFrom('a', 'Z9', '_', '-', ' ', '\n', '"', ': ', '=', 'token', 'Bearer ', 'api_key', 'hf_', 'sk-', STORED.slice(0, 5), STORED, HF, OPENAI);
+    const cases = fc.sample(
+      fc.record({ text: fc.array(fragment, { maxLength: 12 }).map((parts) => parts.join('')), cuts: fc.array(fc.nat(), { minLength: 1, maxLength: 2 }) }),
+      { numRuns: 500, seed: 5 },
+    ).map(({ text, cuts }) => {
+      const offsets = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+      return [0, ...offsets].map((from, i) => text.slice(from, offsets[i] ?? text.length));
+    });
+    writeFileSync(path.join(dir, 'launcher.py'), LAUNCHER_PY);
+    // The pump's loop, fed the pieces as reads: safe_cut, redact what is before the cut, keep the rest.
+    const probe = [
+      'import json, sys',
+      `sys.path.insert(0, ${JSON.stringify(dir)})`,
+      'import launcher',
+      `secrets = [${JSON.stringify(STORED)}.encode()]`,
+      'redact = launcher.make_redact(secrets)',
+      'bad = []',
+      'for pieces in json.loads(sys.stdin.read()):',
+      '    held, out = b"", b""',
+      '    for p in pieces:',
+      '        held += p.encode()',
+      '        cut = launcher.safe_cut(held, secrets)',
+      '        out += redact(held[:cut]); held = held[cut:]',
+      '    out += redact(held)',
+      '    if out != redact("".join(pieces).encode()): bad.append(pieces)',
+      'print(json.dumps(bad[:3]))',
+    ].join('\n');
+    const bad = JSON.parse(execFileSync('python3', ['-c', probe], { input: JSON.stringify(cases) }).toString()) as string[][];
+    assert.deepEqual(bad, [], 'pieces whose streamed redaction differs from the whole one');
+    assert.ok(cases.some((pieces) => pieces.length > 1 && pieces.join('').includes(HF)), 'the cases cut keys');
   } finally {
     cleanup();
   }
