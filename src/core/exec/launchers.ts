@@ -5,6 +5,7 @@
  * Config generators return file contents: callers propose them as reviewable
  * files; nothing here writes.
  */
+import { yamlScalar } from '../recipes/templates/escape';
 
 export type LauncherKind = 'python' | 'accelerate' | 'torchrun';
 
@@ -71,7 +72,8 @@ export function fsdpAccelerateConfig(o: FsdpConfigOptions): string {
     '  fsdp_sync_module_states: true',
     '  fsdp_use_orig_params: true',
   ];
-  if (o.transformerLayerCls) lines.push(`  fsdp_transformer_layer_cls_to_wrap: ${o.transformerLayerCls}`);
+  // A class name read from a model's config is data: quoted as a YAML scalar, it cannot add keys.
+  if (o.transformerLayerCls) lines.push(`  fsdp_transformer_layer_cls_to_wrap: ${yamlScalar(o.transformerLayerCls)}`);
   if (o.activationCheckpointing) lines.push('  fsdp_activation_checkpointing: true');
   lines.push(
     'machine_rank: 0',

@@ -22,6 +22,7 @@ import { renderEval } from '../../../src/core/recipes/templates/evaluate';
 import { mergeYaml, renderMerge } from '../../../src/core/recipes/templates/merge';
 import { modelCard, renderPush } from '../../../src/core/recipes/templates/push';
 import { shellLine } from '../../../src/core/recipes/templates/escape';
+import { fsdpAccelerateConfig } from '../../../src/core/exec/launchers';
 
 const CHECKER = join(__dirname, '..', '..', 'fixtures', 'check_generated.py');
 
@@ -252,4 +253,11 @@ function recipesWith(h: { a: string; b: string; c: string; d: string }): Generat
 test('renderRecipe: a hostile string is refused naming its field, or rendered as data', () => {
   const { seed, samples } = samplesOf(fc.record({ a: hostile, b: hostile, c: hostile, d: hostile }), 50);
   checkAll(samples, samples.map(recipesWith), seed);
+});
+
+test('the FSDP accelerate config quotes a layer class name: a line break in it adds no key', () => {
+  const yaml = fsdpAccelerateConfig({ numProcesses: 2, transformerLayerCls: 'LlamaDecoderLayer\nuse_cpu: true' });
+  assert.match(fsdpAccelerateConfig({ numProcesses: 2, transformerLayerCls: 'LlamaDecoderLayer' }), /^ {2}fsdp_transformer_layer_cls_to_wrap: LlamaDecoderLayer$/m);
+  const generated: Generated = { files: [{ name: 'accelerate_fsdp.yaml', content: yaml, cases: [{ kind: 'yaml', values: { use_cpu: false } }] }], argvs: [] };
+  checkAll([yaml], [generated], 0);
 });
