@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dimsFromConfig, estimateMemory, EstimateInput, lookupModel, planBatch } from '../../../src/core/recipes';
+import { relativeStepTime } from '../../../src/core/recipes/estimate';
 
 // LLaMA-Factory README "Hardware Requirement" (7B, small batch): Full bf16 AMP 120 GB, LoRA 16 GB, QLoRA 4-bit 6 GB.
 const LLAMA2_7B = lookupModel('meta-llama/Llama-2-7b-hf')!;
@@ -79,4 +80,21 @@ test('planBatch keeps the effective batch and degrades gracefully', () => {
   assert.equal(none.fits, false);
   assert.ok(none.notes.some((n) => /Nothing fits/.test(n)));
   assert.throws(() => planBatch({ ...spec, baseModel: 'org/unknown' }, 8192), /config\.json/);
+});
+
+test('planBatch picks the fastest plan that fits: no checkpointing at a smaller micro-batch over checkpointing at a bigger one', () => {
+  const spec = { baseModel: 'meta-llama/Meta-Llama-3-8B-Instruct', adapter: 'lora' as const, method: 'sft' as const, maxLength: 2048, perDeviceTrainBatchSize: 8, gradientAccumulationSteps: 2 };
+  const dims = lookupModel(spec.baseModel)!;
+  const at = (bs: number, gc: boolean) => estimateMemory({ dims, adapter: 'lora', method: 'sft', maxLength: 2048, perDeviceTrainBatchSize: bs, gradientCheckpointing: gc }).totalGiB;
+  // On an 80 GiB GPU the estimate fits both micro-batch 8 with checkpointing and micro-batch 2 without.
+  assert.ok(at(8, true) < 80 * 0.9 && at(2, false) < 80 * 0.9 && at(4, false) > 80);
+  const plan = planBatch(spec, 81920);
+  assert.deepEqual([plan.perDeviceTrainBatchSize, plan.gradientAccumulationSteps, plan.gradientCheckpointing], [2, 8, false]);
+  assert.ok(plan.notes.some((n) => /Gradient checkpointing off at micro-batch 2: faster than micro-batch 8 with checkpointing/.test(n)));
+  assert.ok(relativeStepTime(2, 2048, false) < relativeStepTime(4, 2048, true) && relativeStepTime(4, 2048, true) < relativeStepTime(8, 2048, true) * 1.3);
+  // When checkpointing is what fits, it stays; when the user asked for it, it is kept.
+  assert.equal(planBatch({ ...spec, maxLength: 8192 }, 32768).gradientCheckpointing, true);
+  assert.equal(planBatch({ ...spec, gradientCheckpointing: true }, 81920).gradientCheckpointing, true);
+  // Tiny micro-batches starve the GPU: at 256 tokens checkpointing at micro-batch 8 beats micro-batch 1 without it.
+  assert.ok(relativeStepTime(8, 256, true) < relativeStepTime(1, 256, false));
 });
