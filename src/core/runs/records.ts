@@ -111,6 +111,11 @@ export function checkSpec(text: string, file: string): RunSpec {
     throw new Error(`${file} is not valid JSON: this run cannot be reopened. Start a new run (the scripts it wrote are kept in the workspace).`);
   }
   const missing = ['id', 'title', 'goal', 'created'].filter((k) => !isObject(value) || !isString(value[k]));
+  // A fine-tune run is reopened from its request: the fields its script folder and recipe come from.
+  if (isObject(value) && value.kind === 'fine-tune') {
+    const request = value.request;
+    missing.push(...['baseModel', 'dataset', 'method', 'adapter'].filter((k) => !isObject(request) || !isString(request[k])).map((k) => `request.${k}`));
+  }
   if (!isObject(value) || missing.length) {
     const what = isObject(value) ? `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing or not text` : `it holds ${shown(value)}, not a run spec`;
     throw new Error(`${file}: ${what}; this run cannot be reopened. Start a new run (the scripts it wrote are kept in the workspace).`);
@@ -179,4 +184,25 @@ export function asEntry(e: Json): TranscriptEntry {
 /** The system message a resumed conversation starts with, kept when the transcript has one. */
 export function hasSystemPrompt(messages: ChatMessage[]): boolean {
   return messages[0]?.role === 'system';
+}
+
+/**
+ * launch.json (how a fine-tune run starts each attempt: local or Slurm, its argv), or an error
+ * naming the file: guessing a default would start the next attempt on another target or GPU count.
+ */
+export function checkLaunchPlan(text: string, file: string): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const sound =
+    isObject(value) &&
+    (value.target === 'local' || value.target === 'slurm') &&
+    isNumber(value.gpus) &&
+    isStringArray(value.argv) &&
+    ['configFile', 'sbatchPath', 'outputPattern', 'timeLimit'].every((k) => value[k] === undefined || isString(value[k]));
+  if (!sound || !isObject(value)) throw new Error(`${file} is not a launch plan ({target, gpus, argv, …}): this run cannot be picked up again. Its training, if it still runs, goes on; start the fine-tune again to train anew.`);
+  return value;
 }

@@ -43,6 +43,7 @@ import { archiveJobOutput, defaultSlurmDeps, jobStatusPatch, SessionEndError, Sl
 import { checkpointState, CheckpointState, CUT_SHORT } from './checkpoints';
 import { HeldLock } from '../runs/ownerLock';
 import { claimRun, claimScriptFolder } from '../runs/runLocks';
+import { checkLaunchPlan } from '../runs/records';
 
 export interface SessionDeps {
   files: FileStore;
@@ -134,7 +135,6 @@ export class FineTuneSession {
    * LockBusyError while another process follows the run; `owner` is the lock when the caller took it first.
    */
   static async reopen(handle: RunHandle, deps: SessionDeps, owner?: HeldLock): Promise<FineTuneSession> {
-    const lock = owner ?? claimRun(handle.files, handle.id);
     const spec = await handle.spec();
     const status = await handle.readStatus();
     // What the run's LLM calls used before the reload still counts against its budget.
@@ -142,8 +142,9 @@ export class FineTuneSession {
     const session = new FineTuneSession(handle, spec.request as FineTuneRequest, deps, gateFor(handle, deps));
     session.attempt = status.attempt ?? 0;
     const saved = await deps.files.readIfExists(handle.path('launch.json')).catch(() => undefined);
-    if (saved) session.plan = JSON.parse(saved) as LaunchPlan;
-    session.locks.push(lock);
+    if (saved) session.plan = checkLaunchPlan(saved, handle.path('launch.json')) as unknown as LaunchPlan;
+    // Taken last: a run folder that cannot be reopened (its spec or launch.json broken) leaves no lock behind.
+    session.locks.push(owner ?? claimRun(handle.files, handle.id));
     return session;
   }
 
