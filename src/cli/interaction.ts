@@ -11,6 +11,7 @@ import { CommandApprover } from '../core/agent/approval';
 import { AgentEvent } from '../core/events';
 import { ProposedChange, ReviewDecision, Reviewer } from '../core/ports';
 import { AutoApprovePolicy, DEFAULT_SETTINGS, Settings } from '../core/settings';
+import { shellLine } from '../core/recipes';
 
 /** The Slurm flags `run` and `fine-tune` share, for their usage texts. */
 export const SLURM_USAGE = [
@@ -88,11 +89,12 @@ export function cliApprover(io: CliIo, _policy: AutoApprovePolicy, interactive: 
   return async (request) => {
     if (!interactive) {
       refused.push(`run ${request.argv.join(' ')}: ${request.reason}`);
-      io.err(`✗ ${request.tool} \`${request.argv.join(' ')}\` (${request.reason}): ${NOT_APPROVED}\n`);
+      io.err(`✗ ${request.tool} \`${shellLine(request.argv)}\` (${request.reason}): ${NOT_APPROVED}\n`);
       return { approved: false, reason: NOT_APPROVED };
     }
     if (request.detail) io.err(`\n${request.detail}\n`);
-    const ok = await ask(io, `Run \`${request.argv.join(' ')}\` in ${request.cwd} (${request.reason})? [y/N] `);
+    // Quoted as a shell would need it: an argument holding spaces or a ; is shown as the one word it is.
+    const ok = await ask(io, `Run \`${shellLine(request.argv)}\` in ${request.cwd} (${request.reason})? [y/N] `);
     return ok ? { approved: true } : { approved: false, reason: 'the user answered no' };
   };
 }
