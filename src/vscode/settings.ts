@@ -31,6 +31,7 @@ export function readSettings(): Settings {
       mode: c.get('sandbox', DEFAULT_SANDBOX_SETTINGS.mode),
       network: c.get('sandboxNetwork', DEFAULT_SANDBOX_SETTINGS.network),
       image: c.get('sandboxImage', DEFAULT_SANDBOX_SETTINGS.image),
+      trainings: c.get('sandboxTrainings', DEFAULT_SANDBOX_SETTINGS.trainings),
     },
   };
 }

@@ -26,6 +26,8 @@ import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
 import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom, SLURM_USAGE, slurmFrom } from '../interaction';
 import { stateText } from '../../core/exec/slurm';
+import { SANDBOX_USAGE, sandboxFrom } from './exec';
+import { sandboxTrainings } from '../../core/sandbox/trainings';
 
 const METHODS = ['sft', 'dpo', 'orpo', 'kto'] as const;
 const ADAPTERS = ['lora', 'qlora', 'full'] as const;
@@ -37,7 +39,7 @@ export const fineTuneCommand: CliCommand = {
     'ml-intern fine-tune --model <hub-id|folder> --data <file|folder|hub-id> [--method sft|dpo|orpo|kto] [--adapter lora|qlora|full]',
     '                    [--eval-split F] [--max-length N] [--hub-repo owner/name] [--instructions "..."]',
     '                    [--set NAME=VALUE ...] [--workspace DIR] [--approve=none|recipe|all] [--python P] [--json]',
-    '                    [--slurm [--partition P] [--gpus N] [--time-limit T] [--sbatch=OPT ...]]',
+    '                    [--slurm [--partition P] [--gpus N] [--time-limit T] [--sbatch=OPT ...]] [--sandbox MODE [--network N]]',
     '  --data: a relative path starts from the workspace; a file outside it (../data, an absolute path, a link, e.g. on a',
     '          shared disk) is read where it is and never copied or written. Everything ML Intern writes stays in the workspace.',
     '  --set writes a CONFIG value of train.py before you review it, e.g. --set NUM_TRAIN_EPOCHS=1 --set LEARNING_RATE=1e-4.',
@@ -49,6 +51,7 @@ export const fineTuneCommand: CliCommand = {
     '          the playbook\'s changes through; all also runs without asking.',
     'Keys (optional, for repairs the playbook cannot make): OPENAI_API_KEY, ANTHROPIC_API_KEY, or --provider openai-compatible',
     '          --base-url URL --llm-model M with ML_INTERN_API_KEY. HF_TOKEN reaches the run only.',
+    ...SANDBOX_USAGE,
     ...SLURM_USAGE,
   ].join('\n'),
   booleanFlags: ['slurm'],
@@ -134,7 +137,7 @@ async function sessionDeps(ctx: Ctx, inspection?: DatasetInspection): Promise<Se
     environment,
     ...(inspection ? { inspection } : {}),
     llm,
-    launch: ctx.running.launch,
+    launch: sandboxTrainings(ctx.running.launch, { settings: () => settings, workspace: ctx.root, logger: { warn: (m) => io.err(`warning: ${m}\n`) } }),
     // The terminal prints the training's output as it comes, all of it (the panel shows a tail).
     fullOutput: true,
     processEnv: async (): Promise<Record<string, string>> => (hf ? { HF_TOKEN: hf } : {}),
@@ -265,5 +268,7 @@ function settingsFrom(args: ParsedArgs, io: Pick<CliIo, 'cwd' | 'env'>): Setting
     autoApprove: APPROVE[approve],
     pythonPath: pythonFrom(args, io) ?? '',
     ...slurmFrom(args),
+    // --sandbox here is for the trainings themselves: what the flag is for on this command.
+    sandbox: { ...sandboxFrom(args), trainings: true },
   };
 }

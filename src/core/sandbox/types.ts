@@ -19,9 +19,11 @@ export interface SandboxSettings {
   network: SandboxNetwork;
   /** The container image (`container` kind), e.g. a CUDA image with the training stack. */
   image: string;
+  /** The fine-tune/evaluate/merge sessions' trainings run in it too (mlIntern.sandboxTrainings). */
+  trainings?: boolean;
 }
 
-export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = { mode: 'off', network: 'off', image: '' };
+export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = { mode: 'off', network: 'off', image: '', trainings: false };
 
 /** Kernel-enforced limits; 0 = none. */
 export interface SandboxLimits {

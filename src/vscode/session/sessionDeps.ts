@@ -9,6 +9,7 @@ import { resolvePython } from '../python/interpreter';
 import { askToRun } from './approvals';
 import { createHostProvider } from '../llm/createHostProvider';
 import { environment } from '../wizard/wizardServices';
+import { sandboxTrainings } from '../../core/sandbox/trainings';
 
 export async function buildSessionDeps(host: Host, options: { withLlm?: boolean } = {}): Promise<SessionDeps> {
   const files = host.requireWritableWorkspace('start a run');
@@ -34,7 +35,8 @@ export async function buildSessionDeps(host: Host, options: { withLlm?: boolean 
     python: python.path,
     environment: await environment(host),
     llm,
-    launch: launchWithTerminal,
+    // With mlIntern.sandboxTrainings the trainings start in the agent's sandbox too.
+    launch: sandboxTrainings(launchWithTerminal, { settings: host.settings, workspace: files.root, logger: host.logger }),
     // Slurm jobs are submitted by the session itself; this shows them like local runs.
     showRun: (run, name) => void showRunTerminal(run, name, { preserveFocus: true }),
     approveCommand: askToRun,
