@@ -27,9 +27,9 @@ function formatSize(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
 }
 
-/** 'all' accepts everything; 'recipe' accepts what the deterministic recipe engine or recovery playbook wrote. */
+/** 'all' accepts everything; 'recipe' (and 'sandboxed', which differs for commands only) accepts what the deterministic recipe engine or recovery playbook wrote. */
 export function autoApproves(policy: AutoApprovePolicy, origin: ChangeOrigin): boolean {
   if (policy === 'all') return true;
-  if (policy === 'recipe') return origin === 'recipe' || origin === 'playbook';
+  if (policy === 'recipe' || policy === 'sandboxed') return origin === 'recipe' || origin === 'playbook';
   return false;
 }

@@ -30,8 +30,11 @@ export const HOME_SECRETS = [
   '.npmrc',
 ];
 
-/** 4096 processes and threads: a DataLoader with many workers fits; a fork bomb does not. */
-export const DEFAULT_LIMITS: SandboxLimits = { maxProcesses: 4096, maxMemoryBytes: 0 };
+/**
+ * 16384 processes and threads (the kernel counts threads): DataLoader workers that each start a
+ * thread per core on a 128-core machine still fit; a fork bomb does not.
+ */
+export const DEFAULT_LIMITS: SandboxLimits = { maxProcesses: 16384, maxMemoryBytes: 0 };
 
 export interface PolicyInput {
   workspace: string;

@@ -47,7 +47,7 @@ test('container: env values never on the argv, no network when off, limits and G
   assert.ok(!argv.some((a) => a.includes('HF_TOKEN=')));
   assert.ok(argv.join(' ').includes('--network none'));
   assert.ok(argv.join(' ').includes('--gpus all'));
-  assert.ok(argv.join(' ').includes('--pids-limit 4096'));
+  assert.ok(argv.join(' ').includes('--pids-limit 16384'));
   assert.ok(argv.join(' ').includes(`--memory ${1 << 30}`));
   assert.deepEqual(argv.slice(-3), ['img:1', 'python', 'x.py']);
 });
