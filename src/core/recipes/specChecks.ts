@@ -77,6 +77,8 @@ export const ROLE_NAMES = ['messages', 'system', 'user', 'assistant', 'input', '
 const columnMapping: Check = (v) => {
   if (!isObject(v)) return `must be an object of role -> column name (got ${show(v)})`;
   for (const [role, column] of Object.entries(v)) {
+    // null: the role is not mapped (the data inspection reports roles it did not find this way).
+    if (column === null || column === undefined) continue;
     if (!(ROLE_NAMES as readonly string[]).includes(role)) return `"${role}" is not a role (roles: ${ROLE_NAMES.join(', ')})`;
     if (typeof column !== 'string' || !column) return `${role} must name a column as a non-empty string (got ${show(column)})`;
   }

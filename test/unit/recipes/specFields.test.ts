@@ -138,5 +138,6 @@ test('a misspelled field is named with the right spelling instead of being ignor
 
 test('good values and null (the default) pass; a LightEval model path with a comma is refused', () => {
   assert.deepEqual(problems({ ...SFT, bf16: false, fp16: null, seed: 0, warmupRatio: 0, learningRate: 1, maxLength: 1_048_576, epochs: 0.5, targetModules: ['q_proj'], attnImplementation: 'flash_attention_2', env: { packages: { trl: '0.12.0.dev0', torch: '2.5.1+cu121', weird: 'n/a' } } }), []);
+  assert.deepEqual(problems({ ...SFT, columnMapping: { text: 't', system: null }, inspection: { mapping: { user: null, text: 't' }, columns: ['t'] } }), [], 'a role mapped to null is not mapped');
   assert.ok(problems({ method: 'eval', baseModel: 'Q/x', modelPath: 'out,trust_remote_code=True' }).some((p) => p.startsWith('modelPath: LightEval cannot take a model path with a comma')));
 });
