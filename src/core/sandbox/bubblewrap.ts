@@ -20,7 +20,16 @@ export interface BubblewrapInput {
   /** GPU device nodes present on this machine (/dev/nvidia0, /dev/nvidiactl, /dev/dri …). */
   devices: string[];
   cwd: string;
+  /** The environment the command inherits (a cache folder the user chose is kept). */
+  env?: NodeJS.ProcessEnv;
 }
+
+/**
+ * Caches GPU libraries write under the read-only home by default (Triton's kernels, CUDA's JIT
+ * cache): sent to the private /tmp, so a torch.compile or Triton kernel works inside instead of
+ * failing on a read-only folder, and nothing persists outside.
+ */
+const PRIVATE_CACHES: Record<string, string> = { TRITON_CACHE_DIR: '/tmp/triton-cache', CUDA_CACHE_PATH: '/tmp/cuda-cache' };
 
 export function bubblewrapArgv(input: BubblewrapInput, argv: string[]): string[] {
   const args = [
@@ -51,6 +60,7 @@ export function bubblewrapArgv(input: BubblewrapInput, argv: string[]): string[]
     // controlling terminal a shell reads (node-pty's own, a detached launcher, exec's own session).
     '--die-with-parent',
     '--setenv', 'TMPDIR', '/tmp',
+    ...Object.entries(PRIVATE_CACHES).flatMap(([name, dir]) => (input.env?.[name] ? [] : ['--setenv', name, dir])),
     '--chdir', input.cwd,
     '--',
     ...argv,

@@ -69,7 +69,7 @@ function makePlan(found: Detected, policy: SandboxPolicy, settings: SandboxSetti
   const prepared = found.kind === 'container' ? policy : existingPaths(policy);
   const wrapKind = (argv: string[], cwd: string, commandEnv?: Record<string, string>): string[] => {
     if (found.kind === 'bubblewrap') {
-      return bubblewrapArgv({ program: found.program, policy, writable: prepared.writable, hidden: hiddenEntries(policy.hidden), devices: gpuDevices(), cwd }, argv);
+      return bubblewrapArgv({ program: found.program, policy, writable: prepared.writable, hidden: hiddenEntries(policy.hidden), devices: gpuDevices(), cwd, env }, argv);
     }
     if (found.kind === 'seatbelt') return seatbeltArgv(found.program, policy, argv);
     return containerArgv({ program: found.program, image: settings.image, policy, cwd, envNames: Object.keys(commandEnv ?? {}), gpus: gpuDevices().length > 0 }, argv);

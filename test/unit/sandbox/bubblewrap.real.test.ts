@@ -36,6 +36,17 @@ test("~/.ssh and the Hugging Face token are unreadable, while the Hugging Face c
   }
 });
 
+test("the GPU libraries' caches under the read-only home (Triton, CUDA) go to the private /tmp instead of failing", { skip }, async () => {
+  const box = makeBox();
+  try {
+    const r = await runIn(plan(box), box, ['sh', '-c', 'mkdir -p "$TRITON_CACHE_DIR" "$CUDA_CACHE_PATH" && echo kernel > "$TRITON_CACHE_DIR/k" && echo cached; echo x > ~/.triton-probe']);
+    assert.match(r.output, /cached/);
+    assert.equal(existsSync(path.join(box.home, '.triton-probe')), false, 'the home itself stays read-only');
+  } finally {
+    rmSync(box.root, { recursive: true, force: true });
+  }
+});
+
 test('a symlink in the workspace pointing outside opens no way out', { skip }, async () => {
   const box = makeBox();
   try {
