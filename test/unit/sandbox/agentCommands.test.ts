@@ -9,7 +9,7 @@ import { ApprovalGate } from '../../../src/core/agent/approval';
 import { ChildProcessExecutor } from '../../../src/core/exec/childProcessExecutor';
 import { AutoApprovePolicy, DEFAULT_SETTINGS, Settings } from '../../../src/core/settings';
 import { SandboxMode } from '../../../src/core/sandbox/types';
-import { runTool } from '../../../src/core/tools/runTools';
+import { runPythonTool, runTool } from '../../../src/core/tools/runTools';
 import { CommandApprovalRequest, ToolContext } from '../../../src/core/tools/types';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
 import { TranscriptEntry } from '../../../src/core/runs/types';
@@ -53,7 +53,11 @@ function context(box: Box, policy: AutoApprovePolicy, mode: SandboxMode, env: Re
     emit: () => undefined,
     proposeChange: async () => ({ kind: 'rejected', reason: 'no', savedAs: [] }),
     approveCommand: (request) => gate.approveCommand(request),
-    saveRunFile: async (rel) => rel,
+    saveRunFile: async (rel, text) => {
+      const where = `.ml-intern/runs/r1/${rel}`;
+      await files.write(where, text);
+      return where;
+    },
     nextNumber: async () => 1,
     setPlan: () => undefined,
   };
@@ -133,6 +137,20 @@ test("with 'auto' and no sandbox here the command runs unconfined after a warnin
     const autoWarnings = warnings.filter((w) => /'auto' but no sandbox/.test(w));
     assert.equal(autoWarnings.length, 1, warnings.join('\n'));
     assert.match(autoWarnings[0], /apt-get install bubblewrap/);
+  } finally {
+    rmSync(box.root, { recursive: true, force: true });
+  }
+});
+
+test('a run_python snippet runs sandboxed: it cannot read ~/.ssh, and its output comes back to the model', { skip }, async () => {
+  const box = makeBox();
+  try {
+    const { ctx, asked } = context(box, 'sandboxed', 'bubblewrap');
+    const code = 'import os\ntry:\n    print(open(os.path.expanduser("~/.ssh/id_ed25519")).read())\nexcept OSError as e:\n    print("no key:", e.strerror)\n';
+    const result = await runPythonTool.handler({ code, reason: 'look for a key' }, ctx);
+    assert.equal(asked.length, 0, 'sandboxed with the network off: no dialog');
+    assert.match(result.output, /no key: No such file or directory/);
+    assert.ok(!result.output.includes(box.canary));
   } finally {
     rmSync(box.root, { recursive: true, force: true });
   }
