@@ -91,9 +91,9 @@ const env: Check = (v) => {
     if (!Array.isArray(v.gpus) || v.gpus.some((g) => !isObject(g))) return `gpus must be a list of objects (got ${show(v.gpus)})`;
     for (const [i, g] of (v.gpus as Record<string, unknown>[]).entries()) {
       for (const key of ['memoryTotalMiB', 'memoryFreeMiB'] as const) {
-        if (g[key] !== undefined && numberIn({ min: 0, max: 1e9 })(g[key])) return `gpus[${i}].${key} must be a number of MiB (got ${show(g[key])})`;
+        if (g[key] !== undefined && g[key] !== null && numberIn({ min: 0, max: 1e9 })(g[key])) return `gpus[${i}].${key} must be a number of MiB (got ${show(g[key])})`;
       }
-      for (const key of ['bf16', 'flashAttention'] as const) if (g[key] !== undefined && boolean(g[key])) return `gpus[${i}].${key} ${boolean(g[key])}`;
+      for (const key of ['bf16', 'flashAttention'] as const) if (g[key] !== undefined && g[key] !== null && boolean(g[key])) return `gpus[${i}].${key} ${boolean(g[key])}`;
     }
   }
   if (v.packages !== undefined) {
