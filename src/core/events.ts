@@ -20,7 +20,10 @@ export interface UsageTotals {
 export interface BudgetState {
   steps: number;
   maxSteps: number;
+  /** Uncached input plus output: what mlIntern.maxTokens counts. */
   tokens: number;
+  /** Cache reads, apart: not new spend, not counted against mlIntern.maxTokens. */
+  cachedTokens?: number;
   maxTokens: number;
   costUsd: number;
   maxCostUsd: number;
@@ -65,6 +68,8 @@ export type AgentEvent =
   | { type: 'metrics'; runId: string; processId: string; points: MetricPoint[] }
   | { type: 'diagnosis'; runId: string; attempt: number; category: string; summary: string; fix: string }
   | { type: 'eval_results'; runId: string; rows: Array<{ task: string; base?: number; trained?: number }> }
+  /** A smoke run's measurements, ETA and fitted batch plan (session/smokeRun.ts), shown as a card. */
+  | { type: 'smoke_result'; runId: string; report: import('./session/smokeRun').SmokeReport }
   | { type: 'usage'; runId: string; totals: UsageTotals; budget: BudgetState }
   | { type: 'ask_user'; runId: string; question: string }
   | { type: 'run_state'; runId: string; state: RunState; message?: string }

@@ -30,6 +30,7 @@ import { budgetSummary, firstLine, heldBack, safeParse } from './loopText';
 import { Briefing, firstUserMessage } from './briefing';
 import { defaultSystemPrompt } from './systemPrompt';
 import { executeToolCall } from './toolCall';
+import { batchCalls } from './parallelCalls';
 import { attachDetached } from '../exec/detached';
 import { defaultSlurmDeps } from '../session/slurmJobs';
 import { CommandRecord, resumeDetachedCommand } from '../tools/detachedCommand';
@@ -413,25 +414,36 @@ export class AgentSession {
     let control: ToolControl | undefined;
     let guardStop: string | undefined;
     let guardWarn: string | undefined;
-    for (let i = 0; i < calls.length; i++) {
-      const call = calls[i];
+    // Consecutive read-only calls run together; their results still go back in the model's order.
+    for (const batch of batchCalls(calls, this.registry)) {
       if (signal.aborted || control) {
         const why = signal.aborted ? 'Not run: the run was stopped by the user.' : `Not run: the run ended with ${control?.kind}.`;
-        await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
-        await this.recordResult(call, { ok: false, output: why });
+        for (const call of batch) {
+          await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
+          await this.recordResult(call, { ok: false, output: why });
+        }
         continue;
       }
-      await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
-      this.emit({ type: 'tool_call', runId: this.id, callId: call.id, name: call.name, args: this.redactor.redactDeep(safeParse(call.arguments)) });
-      this.nudge.progressed();
-      const cut = cutCallResult(call, response.stopReason);
-      const executed = cut ? { args: call.arguments, result: cut } : await executeToolCall(call, this.registry, this.toolContext(signal, call.id));
-      if (executed.result.control && this.queued.length) executed.result = heldBack(executed.result.control);
-      const content = await this.recordResult(call, executed.result);
-      if (executed.result.control) control = executed.result.control;
-      const verdict = this.guard.record(callSignature(call.name, executed.args, content.replace(/\n\n\[note\] [\s\S]*$/, ''), executed.result.data), call.name);
-      if (verdict.level === 'warn') guardWarn = verdict.reason;
-      if (verdict.level === 'stop') guardStop = verdict.reason;
+      for (const call of batch) {
+        await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
+        this.emit({ type: 'tool_call', runId: this.id, callId: call.id, name: call.name, args: this.redactor.redactDeep(safeParse(call.arguments)) });
+        this.nudge.progressed();
+      }
+      const results = await Promise.all(
+        batch.map((call) => {
+          const cut = cutCallResult(call, response.stopReason);
+          return cut ? { args: call.arguments as unknown, result: cut } : executeToolCall(call, this.registry, this.toolContext(signal, call.id));
+        }),
+      );
+      for (const [j, call] of batch.entries()) {
+        const executed = results[j];
+        if (executed.result.control && this.queued.length) executed.result = heldBack(executed.result.control);
+        const content = await this.recordResult(call, executed.result);
+        if (executed.result.control) control = executed.result.control;
+        const verdict = this.guard.record(callSignature(call.name, executed.args, content.replace(/\n\n\[note\] [\s\S]*$/, ''), executed.result.data), call.name);
+        if (verdict.level === 'warn') guardWarn = verdict.reason;
+        if (verdict.level === 'stop') guardStop = verdict.reason;
+      }
     }
     if (signal.aborted) return this.end('stopped', 'Stopped by the user.');
     // The user wrote while these calls ran: the model reads it before the run finishes or asks.

@@ -20,8 +20,18 @@ export class Budget {
     public totals: UsageTotals = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, costUsd: 0, llmCalls: 0 },
   ) {}
 
+  /**
+   * New spend in tokens: uncached input (cache writes included, they are processed anew) plus output.
+   * Cache reads are the unchanged prefix read again at a tenth of the price or less: counting them
+   * would make a long run hit mlIntern.maxTokens on tokens it did not pay for, so they are shown apart.
+   */
   get tokens(): number {
-    return this.totals.inputTokens + this.totals.outputTokens + this.totals.cachedInputTokens;
+    return this.totals.inputTokens + this.totals.outputTokens;
+  }
+
+  /** Input tokens served from the provider's prompt cache, shown beside (never inside) {@link tokens}. */
+  get cachedTokens(): number {
+    return this.totals.cachedInputTokens;
   }
 
   /** Count one LLM call; `step` false for housekeeping calls (compaction summaries). */
@@ -87,6 +97,7 @@ export class Budget {
       steps: this.steps,
       maxSteps: this.limits.maxSteps,
       tokens: this.tokens,
+      cachedTokens: this.cachedTokens,
       maxTokens: this.limits.maxTokens,
       costUsd: this.totals.costUsd,
       maxCostUsd: this.limits.maxCostUsd,

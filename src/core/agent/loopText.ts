@@ -13,7 +13,7 @@ export function budgetSummary(over: string, budget: Budget, plan: readonly PlanI
   const done = plan.filter((p) => p.status === 'done').map((p) => p.text);
   const open = plan.filter((p) => p.status === 'pending' || p.status === 'in_progress').map((p) => p.text);
   return [
-    `Stopped at the budget limit (${over}). Used ${budget.steps} steps, ${budget.tokens} tokens, $${budget.totals.costUsd.toFixed(4)}.`,
+    `Stopped at the budget limit (${over}). Used ${budget.steps} steps, ${budget.tokens} tokens${budget.cachedTokens ? ` (+${budget.cachedTokens} cached reads, not counted)` : ''}, $${budget.totals.costUsd.toFixed(4)}.`,
     done.length ? `Done: ${done.join('; ')}.` : '',
     open.length ? `Still open: ${open.join('; ')}.` : '',
     lastAssistantText ? `Last note from the agent: ${firstLine(lastAssistantText, 300)}` : '',
