@@ -278,6 +278,22 @@ export interface PackagesLike {
   [name: string]: string | null | undefined;
 }
 
+/**
+ * huggingface_hub's command-line program for the installed version (setup.py console_scripts at
+ * each tag): `hf` from 0.34.0, `huggingface-cli` until 1.0 removed it. Unknown version: `hf`,
+ * what `pip install huggingface_hub` gives today.
+ */
+export interface HubCli {
+  program: 'hf' | 'huggingface-cli';
+  /** The login command to name in messages. */
+  login: string;
+}
+
+export function hubCli(hubVersion?: string | null): HubCli {
+  if (hubVersion && !versionAtLeast(hubVersion, '0.34.0')) return { program: 'huggingface-cli', login: 'huggingface-cli login' };
+  return { program: 'hf', login: 'hf auth login' };
+}
+
 export function resolveTargets(packages?: PackagesLike | null): TargetVersions {
   const pick = (name: Library): [string, boolean] => {
     const v = packages?.[name];

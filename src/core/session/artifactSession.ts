@@ -585,7 +585,7 @@ export class ArtifactSession {
 
   private notInstalled(command: RecipeCommand): { category: string; summary: string; fix: string } {
     const program = command.argv[0];
-    const pkg = program === 'mergekit-yaml' ? 'mergekit' : program === 'huggingface-cli' ? 'huggingface_hub' : program;
+    const pkg = program === 'mergekit-yaml' ? 'mergekit' : program === 'huggingface-cli' || program === 'hf' ? 'huggingface_hub' : program;
     return {
       category: 'module_not_found',
       summary: `\`${program}\` is not installed next to ${this.deps.python} (pip install ${pkg}).`,

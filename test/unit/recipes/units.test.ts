@@ -133,7 +133,7 @@ for (const [mm, spec] of Object.entries(MERGES)) {
     const yaml = r.files.find((f) => f.path === 'config.yaml')!.content;
     assert.match(yaml, new RegExp(`merge_method: ${mm}\\n`));
     assert.deepEqual(r.commands[0].argv, ['mergekit-yaml', 'config.yaml', './merged', '--cuda']);
-    assert.equal(r.commands.some((c) => c.argv[0] === 'huggingface-cli'), Boolean(spec.hubRepo));
+    assert.equal(r.commands.some((c) => c.argv[0] === 'hf' && c.argv[1] === 'upload'), Boolean(spec.hubRepo));
     const doc = parseYaml(yaml);
     if (doc) {
       assert.equal(doc.merge_method, mm);

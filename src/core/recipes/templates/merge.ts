@@ -1,4 +1,5 @@
 /** mergekit: a YAML config for each merge method, the mergekit-yaml command and an upload step. */
+import { hubCli } from '../libraryVersions';
 import { ResolvedSpec } from '../spec';
 import { EvalRecipe } from './evaluate';
 import { yamlComment, yamlNumber, yamlScalar as yq } from './escape';
@@ -55,7 +56,10 @@ export function renderMerge(spec: ResolvedSpec): EvalRecipe {
   ];
   const notes = ['Install mergekit with pip install mergekit. The merged models must share one architecture and tokenizer.'];
   if (spec.hubRepo) {
-    commands.push({ argv: ['huggingface-cli', 'upload', spec.hubRepo, `./${spec.outputDir}`, '.'], description: `Upload the merged model to ${spec.hubRepo} (token from HF_TOKEN or huggingface-cli login)` });
+    // The upload command of the installed huggingface_hub (`huggingface-cli` is gone in 1.0).
+    const cli = hubCli(spec.env?.packages?.huggingface_hub);
+    commands.push({ argv: [cli.program, 'upload', spec.hubRepo, `./${spec.outputDir}`, '.'], description: `Upload the merged model to ${spec.hubRepo} (token from HF_TOKEN or ${cli.login})` });
+    if (!spec.env?.packages?.huggingface_hub) notes.push(`huggingface_hub was not reported installed: the upload uses \`${cli.program}\` (huggingface_hub 0.34 or later: pip install -U huggingface_hub).`);
   }
   return { files, commands, notes };
 }

@@ -1,4 +1,5 @@
 /** push_to_hub.py: upload an adapter or a full/merged model with a generated model card. */
+import { hubCli } from '../libraryVersions';
 import { ResolvedSpec } from '../spec';
 import { EvalRecipe } from './evaluate';
 import { pyStr } from './pyutil';
@@ -57,7 +58,7 @@ export function renderPush(spec: ResolvedSpec): EvalRecipe {
   const script = `#!/usr/bin/env python3
 """
 Upload ${spec.adapter !== 'full' ? 'the adapter' : 'the model'} in ${pyDocText(folder)} to the Hugging Face Hub as ${pyDocText(spec.hubRepo ?? '')}, with README.md as model card.
-The token comes from the environment (HF_TOKEN or huggingface-cli login), never from this file.
+The token comes from the environment (HF_TOKEN or ${hubCli(spec.env?.packages?.huggingface_hub).login}), never from this file.
 """
 import json
 import os

@@ -2,7 +2,7 @@
  * train.py for SFT, DPO, ORPO and KTO with trl + peft: one readable, self-contained script with a
  * CONFIG block on top. Keyword names follow the library versions in `libraryVersions.ts`.
  */
-import { importModule, parseVersion, TargetVersions, valueSupported, versionAtLeast, MIN_TRL } from '../libraryVersions';
+import { hubCli, importModule, parseVersion, TargetVersions, valueSupported, versionAtLeast, MIN_TRL } from '../libraryVersions';
 import { isLocalDataset, ResolvedSpec, TrainingMethod } from '../spec';
 import { ConfigLine, call, configBlock, pyStr } from './pyutil';
 import { pyDocText } from './escape';
@@ -76,6 +76,8 @@ export function renderTrainScript(spec: ResolvedSpec, method: TrainingMethod, t:
     notes.push(`peft ${t.peft} predates target_modules="all-linear" (peft 0.8.0): the script lists the Llama-style projection names instead; check them against your model.`);
   }
   const warmupRuntime = t.guessed.transformers;
+  // The login command of the installed huggingface_hub (`huggingface-cli` is gone in 1.0).
+  const hubLogin = hubCli(spec.env?.packages?.huggingface_hub).login;
   const warmupKeyword = tf('5.0.0') ? 'warmup_steps' : 'warmup_ratio';
 
   // ------------------------------------------------------------------ CONFIG
@@ -249,7 +251,7 @@ ${title} of ${pyDocText(spec.baseModel ?? '')} with ${adapter === 'full' ? 'full
 Data: ${pyDocText(spec.dataset ?? '')} -> ${dataShape}.
 Written by ML Intern's recipe engine for trl ${pyDocText(t.trl)}${t.guessed.trl ? ' (assumed)' : ''}, transformers ${pyDocText(t.transformers)}${t.guessed.transformers ? ' (assumed)' : ''}, peft ${pyDocText(t.peft)}${t.guessed.peft ? ' (assumed)' : ''}.
 Review it, edit the CONFIG block, then run:  python train.py   (several GPUs: accelerate launch train.py)
-${spec.hubRepo ? 'Pushing needs a Hugging Face token in the environment (HF_TOKEN or `huggingface-cli login`); it is never written here.\n' : ''}"""`;
+${spec.hubRepo ? `Pushing needs a Hugging Face token in the environment (HF_TOKEN or \`${hubLogin}\`); it is never written here.\n` : ''}"""`;
 
   const loadModelComment = qlora
     ? '# QLoRA: the frozen base is stored in 4-bit NF4 with double quantization; matmuls run in the\n# compute dtype (bf16 where the GPU has it, else fp16). Only the small LoRA matrices train.'
@@ -269,7 +271,7 @@ ${MESSAGE_HELPERS}
 ${rowCode}${textWrapper}
 
 def hub_token_available():
-    """True when a Hugging Face token is configured (environment or huggingface-cli login)."""
+    """True when a Hugging Face token is configured (environment or ${hubLogin})."""
     if os.environ.get("HF_TOKEN"):
         return True
     try:
@@ -331,7 +333,7 @@ def main():
         raise SystemExit("Set at most one of BF16 and FP16 in the CONFIG block.")
     if HUB_MODEL_ID and not hub_token_available():
         # Fail now rather than after hours of training.
-        raise SystemExit("HUB_MODEL_ID is set but no Hugging Face token was found: export HF_TOKEN or run huggingface-cli login.")
+        raise SystemExit("HUB_MODEL_ID is set but no Hugging Face token was found: export HF_TOKEN or run ${hubLogin}.")
 
     # ---- data
     dataset = ${datasetLoad(spec)}
