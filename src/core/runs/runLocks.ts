@@ -6,6 +6,8 @@
 import { FileStore } from '../ports';
 import { acquireLock, HeldLock } from './ownerLock';
 import { RUNS_DIR } from './runStore';
+import { RunStatus } from './types';
+import { cmdline, pidAlive } from '../exec/procInfo';
 
 export const LOCKS_DIR = '.ml-intern/locks';
 
@@ -32,4 +34,18 @@ export function claimScriptFolder(files: FileStore, scriptFolder: string, runId:
     `${scriptFolder}/ is in use by run ${owner.runId}, driven by ${who}: two runs at once would share ${scriptFolder}/train.py and write to one OUTPUT_DIR, ` +
       `so this run did not touch it. Wait until that run ends or stop it ('ml-intern runs' lists it), then start this fine-tune again.`,
   );
+}
+
+/**
+ * An agent run is driven by the process its status.json names while it is 'running' (the agent
+ * records its pid there): a second `run --continue` would answer the same tool calls again. The
+ * message refusing it, or undefined when nothing else drives the run. (A pid alone: one recycled
+ * after a crash refuses wrongly, and the message names it so the user can check.)
+ */
+export function drivenElsewhere(status: RunStatus, runId: string): string | undefined {
+  const pid = status.pid;
+  if (status.state !== 'running' || pid === undefined || pid === process.pid || !pidAlive(pid)) return undefined;
+  const cmd = cmdline(pid)?.trim().replace(/\s+/g, ' ');
+  const shown = cmd ? ` (${cmd.length > 100 ? `${cmd.slice(0, 99)}…` : cmd})` : '';
+  return `Run ${runId} is running in another process: pid ${pid}${shown}. Continuing it here too would answer its steps twice. Stop it there first (Ctrl+C, or Stop in VS Code), then continue it.`;
 }

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { runCli } from '../../../src/cli/main';
 import { CliIo } from '../../../src/cli/command';
 import { readConfig } from '../../../src/core/recipes/configBlock';
+import { startFakeLlmServer } from '../../support/fakeLlmServer';
 
 const REPO = path.resolve(__dirname, '../../..');
 const FAKE_PYTHON = path.join(REPO, 'test/fixtures/trainer/fake-python');
@@ -24,8 +25,8 @@ function workspace(): string {
   return root;
 }
 
-function io(cwd: string): CliIo & { stdout: string; stderr: string } {
-  const o = { stdout: '', stderr: '', cwd, env: { CI: '1' } as NodeJS.ProcessEnv, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
+function io(cwd: string, env: NodeJS.ProcessEnv = {}): CliIo & { stdout: string; stderr: string } {
+  const o = { stdout: '', stderr: '', cwd, env: { CI: '1', ...env } as NodeJS.ProcessEnv, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
   return o;
 }
 
@@ -115,4 +116,41 @@ test('two fine-tunes at once in one workspace: the second is refused before it t
   const wanted = winner === a ? 1e-5 : 2e-4;
   assert.equal(readConfig(readFileSync(path.join(root, SCRIPT), 'utf8')).LEARNING_RATE, wanted);
   assert.match(winner.output(), /: succeeded\n/);
+});
+
+test('run --continue while another process drives the agent run: refused naming its pid; once that process is gone it continues', { timeout: 120_000 }, async () => {
+  const server = await startFakeLlmServer();
+  try {
+    const root = mkdtempSync(path.join(tmpdir(), 'mli-owner-agent-'));
+    const env = { OPENAI_API_KEY: 'sk-owner-test-abcdefghijklmnopqrstuvwxyz' };
+    const llm = ['--base-url', server.openaiBaseUrl, '--model', 'gpt-4.1'];
+    server.script([{ toolCalls: [{ name: 'finish', arguments: JSON.stringify({ summary: 'First pass.' }) }] }]);
+    const first = io(root, env);
+    assert.equal(await runCli(['run', 'count the rows', ...llm, '--json'], first), 0, first.stderr);
+    const { runId } = JSON.parse(first.stdout) as { runId: string };
+
+    // Another terminal continues it; its model call hangs, so it keeps driving the run.
+    server.script([{ text: 'x', delayFirstByteMs: 60_000 }, { toolCalls: [{ name: 'finish', arguments: JSON.stringify({ summary: 'Went on.' }) }] }]);
+    const other = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, 'run', '--continue', runId, 'go on', ...llm, '--workspace', root], { cwd: REPO, env: { ...process.env, CI: '1', ...env }, stdio: 'ignore' });
+    const exited = new Promise((r) => other.once('close', r));
+    const status = path.join(root, '.ml-intern', 'runs', runId, 'status.json');
+    const end = Date.now() + 60_000;
+    while (JSON.parse(readFileSync(status, 'utf8')).pid !== other.pid || server.requests.length < 2) {
+      if (Date.now() > end) throw new Error('the other process never drove the run');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    const second = io(root, env);
+    assert.equal(await runCli(['run', '--continue', runId, 'go on', ...llm], second), 1);
+    assert.match(second.stderr, new RegExp(`Run ${runId} is running in another process: pid ${other.pid} \\(.*run --continue.*\\)\\. Continuing it here too would answer its steps twice`));
+    assert.equal(server.requests.length, 2, 'no model call made by the refused one');
+
+    other.kill('SIGKILL');
+    await exited;
+    const third = io(root, env);
+    assert.equal(await runCli(['run', '--continue', runId, 'go on', ...llm], third), 0, third.stderr);
+    assert.match(third.stdout, /succeeded\nWent on\./);
+  } finally {
+    await server.close();
+  }
 });
