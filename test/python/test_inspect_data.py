@@ -9,6 +9,7 @@ import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 sys.path.insert(0, os.path.join(ROOT, 'python'))
+import data_readers  # noqa: E402
 import inspect_data  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, 'test', 'fixtures', 'datasets')
@@ -206,14 +207,14 @@ class StreamingTests(unittest.TestCase):
             self.assertLess(peak, size / 3, 'peak %d bytes for a %d-byte file' % (peak, size))
 
     def test_json_array_size_cap(self):
-        old = inspect_data.MAX_JSON_BYTES
-        inspect_data.MAX_JSON_BYTES = 10
+        old = data_readers.MAX_JSON_BYTES
+        data_readers.MAX_JSON_BYTES = 10
         try:
             with self.assertRaises(inspect_data.InspectError) as cm:
                 run(os.path.join(FIXTURES, 'alpaca.json'))
             self.assertIn('Convert it to JSON Lines', str(cm.exception))
         finally:
-            inspect_data.MAX_JSON_BYTES = old
+            data_readers.MAX_JSON_BYTES = old
 
 
 class CliTests(unittest.TestCase):
