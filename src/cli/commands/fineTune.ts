@@ -19,6 +19,7 @@ import { FineTuneSession, SessionDeps } from '../../core/session/fineTuneSession
 import { Reattached, reattachRun } from '../../core/session/reattach';
 import { claimRun } from '../../core/runs/runLocks';
 import { FineTuneRequest, SessionOutcome } from '../../core/session/types';
+import { DEFAULT_SMOKE_STEPS } from '../../core/session/smokeRun';
 import { DetachedRuns } from '../detachedRuns';
 import { trainingEnvironment } from '../../core/exec/slurmProbe';
 import { slurmBackendFor } from '../../core/exec/slurmRun';
@@ -38,11 +39,13 @@ export const fineTuneCommand: CliCommand = {
   usage: [
     'ml-intern fine-tune --model <hub-id|folder> --data <file|folder|hub-id> [--method sft|dpo|orpo|kto] [--adapter lora|qlora|full]',
     '                    [--eval-split F] [--max-length N] [--hub-repo owner/name] [--instructions "..."]',
-    '                    [--set NAME=VALUE ...] [--workspace DIR] [--approve=none|recipe|all] [--python P] [--json]',
+    '                    [--set NAME=VALUE ...] [--smoke[=N]] [--workspace DIR] [--approve=none|recipe|all] [--python P] [--json]',
     '                    [--slurm [--partition P] [--gpus N] [--time-limit T] [--sbatch=OPT ...]] [--sandbox MODE [--network N]]',
     '  --data: a relative path starts from the workspace; a file outside it (../data, an absolute path, a link, e.g. on a',
     '          shared disk) is read where it is and never copied or written. Everything ML Intern writes stays in the workspace.',
     '  --set writes a CONFIG value of train.py before you review it, e.g. --set NUM_TRAIN_EPOCHS=1 --set LEARNING_RATE=1e-4.',
+    `  --smoke[=N] first trains N steps (default ${DEFAULT_SMOKE_STEPS}) into the run folder: step time, tokens/s, peak GPU memory, the`,
+    '          ETA, and a batch plan fitted to the measured memory as a diff of train.py (smoke.json in the run folder).',
     'ml-intern fine-tune --attach RUN_ID [--workspace DIR] [same options]',
     '  Follow a run started earlier (its terminal closed, the SSH link dropped) to its end: output, metrics, repairs.',
     '',
@@ -54,7 +57,7 @@ export const fineTuneCommand: CliCommand = {
     ...SANDBOX_USAGE,
     ...SLURM_USAGE,
   ].join('\n'),
-  booleanFlags: ['slurm'],
+  booleanFlags: ['slurm', 'smoke'],
   async run(args, io) {
     if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}' (use --model and --data)`);
     const settings = settingsFrom(args, io);
@@ -234,6 +237,12 @@ function requestFrom(args: ParsedArgs, baseModel: string, dataset: string, inspe
   if (hubRepo) request.hubRepo = hubRepo;
   const instructions = flagString(args, 'instructions');
   if (instructions) request.instructions = instructions;
+  const smoke = args.flags.smoke;
+  if (smoke !== undefined && smoke !== false) {
+    const steps = smoke === true ? DEFAULT_SMOKE_STEPS : Number(smoke);
+    if (!(Number.isInteger(steps) && steps >= 1 && steps <= 1000)) throw new UsageError(`--smoke=N takes a whole number of steps from 1 to 1000, got '${String(smoke)}'`);
+    request.smokeSteps = steps;
+  }
   const sets = flagList(args, 'set');
   if (sets.length) {
     try {

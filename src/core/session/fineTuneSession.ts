@@ -26,7 +26,9 @@ import { scriptSidePaths } from '../recipes/scriptPaths';
 import { applyOverrides, ConfigOverrideError } from '../recipes/configOverrides';
 import { readConfig } from '../recipes/configBlock';
 import { preflight } from '../recovery/preflight';
-import { failedDiagnosis, repairLoop, RunResult } from '../recovery/repairLoop';
+import { failedDiagnosis, repairLoop, RepairLoopOptions, RunResult } from '../recovery/repairLoop';
+import { smokeArgv, SMOKE_SCRIPT_NAME } from './smokeRun';
+import { runSmokeStage } from './smokeStage';
 import { EnvReport, DatasetInspection } from '../python/types';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
 import { archiveAttemptLog, DetachedLauncher, Recorded, watchRun } from './trainingRunner';
@@ -363,7 +365,7 @@ export class FineTuneSession {
       ? `Submit ${plan.sbatchPath} to Slurm (${describeSlurm(this.deps.settings(), plan.gpus)}); it runs ${plan.argv.join(' ')}`
       : `Start training with ${scriptPath}${plan.gpus > 1 ? ` on ${plan.gpus} GPUs (accelerate, ${plan.configFile})` : ''}`;
     if (!slurm) {
-      const stop = await this.installMissing(scriptPath);
+      const stop = (await this.installMissing(scriptPath)) ?? (await this.smokeFirst(scriptPath));
       if (stop) return stop;
     }
     const approval = await this.gate.approveCommand({ argv, reason, origin: 'recipe', tool: 'run', cwd: path.dirname(scriptPath) }, this.abort.signal);
@@ -405,7 +407,22 @@ export class FineTuneSession {
 
   /** The repair loop over this session's runs: diagnose, fix as a reviewed diff, run again. */
   private async repair(scriptPath: string, firstResult?: RunResult): Promise<SessionOutcome> {
-    const result = await repairLoop({
+    const result = await repairLoop(this.repairOptions(scriptPath, firstResult));
+    return this.finish(result.outcome, result.question, result.attempts.length, scriptPath);
+  }
+
+  /** With request.smokeSteps: N steps first, repaired by the same loop (smokeStage.ts); a run that cannot be repaired ends here. */
+  private async smokeFirst(scriptPath: string): Promise<SessionOutcome | undefined> {
+    if (!this.request.smokeSteps) return undefined;
+    const approval = await this.gate.approveCommand({ argv: smokeArgv(this.launchPlan(scriptPath).argv, `${path.dirname(scriptPath)}/${SMOKE_SCRIPT_NAME}`), reason: `Smoke run: ${this.request.smokeSteps} steps of ${scriptPath} before the full run`, origin: 'recipe', tool: 'run', cwd: path.dirname(scriptPath) }, this.abort.signal);
+    if (!approval.approved) return void (await this.say('Smoke run skipped.'));
+    const ports = { runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, method: this.request.method, datasetRows: this.request.datasetRows, processes: this.launchPlan(scriptPath).gpus, say: (t: string) => this.say(t) };
+    const smoke = await runSmokeStage({ ...ports, runOnce: (p, env) => this.runOnce(p, env), propose: (c) => this.gate.proposeChange(c, this.abort.signal) as Promise<ReviewDecision>, repair: (p, run) => repairLoop({ ...this.repairOptions(p), run }) }, scriptPath, this.request.smokeSteps);
+    return smoke.kind === 'failed' ? this.finish(smoke.repair.outcome, smoke.repair.question, smoke.repair.attempts.length, scriptPath) : undefined;
+  }
+
+  private repairOptions(scriptPath: string, firstResult?: RunResult): RepairLoopOptions {
+    return {
       runId: this.runId,
       runDir: this.handle.folder,
       scriptPath,
@@ -422,8 +439,7 @@ export class FineTuneSession {
       python: this.deps.python,
       ...(firstResult ? { firstResult } : {}),
       signal: this.abort.signal,
-    });
-    return this.finish(result.outcome, result.question, result.attempts.length, scriptPath);
+    };
   }
 
   /** After a window reload: follow the run that is still going, then recover as usual. */
@@ -504,7 +520,7 @@ export class FineTuneSession {
     const runDirAbs = this.deps.files.resolve(this.handle.folder);
     const cwd = this.deps.files.resolve(path.dirname(scriptPath));
     const plan = this.launchPlan(scriptPath);
-    const argv = plan.argv;
+    const argv = smokeArgv(plan.argv, scriptPath);
     const env = { ...(this.deps.processEnv ? await this.deps.processEnv() : {}), ...(extraEnv ?? {}), PYTHONUNBUFFERED: '1' };
     if (plan.target === 'slurm' && plan.sbatchPath && plan.outputPattern) return this.submitUntilDone(plan, env, scriptPath);
     const run = await this.deps.launch({ argv, cwd, env, runDir: runDirAbs, name: `ML Intern: ${path.basename(scriptPath)} (attempt ${this.attempt})`, python: this.deps.python });

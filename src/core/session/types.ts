@@ -23,6 +23,8 @@ export interface FineTuneRequest {
   /** CONFIG values the user set up front (NAME → value), written into train.py before it is reviewed. */
   config?: Record<string, string | number | boolean | null | string[]>;
   maxLength?: number;
+  /** Before the full run, this many real steps (smokeStage.ts): step time, peak memory, ETA, a fitted batch plan. */
+  smokeSteps?: number;
 }
 
 export type SessionOutcome =

@@ -97,6 +97,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: TrainingMethod, t:
   if (usesPromptLength) cfg.push({ name: 'MAX_PROMPT_LENGTH', value: spec.maxPromptLength, comment: 'prompt part of MAX_LENGTH' });
   cfg.push(
     { name: 'NUM_TRAIN_EPOCHS', value: spec.epochs, comment: method === 'sft' ? '1-3 epochs; more tends to overfit small sets' : 'one pass is usual for preference data' },
+    { name: 'MAX_STEPS', value: -1, comment: 'stop after this many optimizer steps (-1 = train NUM_TRAIN_EPOCHS; the smoke run sets 10)' },
     { name: 'LEARNING_RATE', value: spec.learningRate, comment: peft ? 'adapters tolerate ~10x the full fine-tuning rate' : 'full fine-tuning: small steps' },
     { name: 'LR_SCHEDULER_TYPE', value: spec.lrSchedulerType },
     { name: 'WARMUP_RATIO', value: spec.warmupRatio, comment: 'fraction of steps spent ramping the learning rate up' },
@@ -193,6 +194,7 @@ ${method === 'kto' ? '    rendered["label"] = example["label"]\n' : ''}    retur
   const ck: [string, string, string?][] = [
     ['output_dir', 'OUTPUT_DIR'],
     ['num_train_epochs', 'NUM_TRAIN_EPOCHS'],
+    ['max_steps', 'MAX_STEPS'],
     ['per_device_train_batch_size', 'PER_DEVICE_TRAIN_BATCH_SIZE'],
     ['per_device_eval_batch_size', 'PER_DEVICE_EVAL_BATCH_SIZE'],
     ['gradient_accumulation_steps', 'GRADIENT_ACCUMULATION_STEPS'],
@@ -404,6 +406,9 @@ ${peft ? '    trainer.model.print_trainable_parameters()\n' : ''}    resume_from
             set_aside_checkpoints()
         trainer.accelerator.wait_for_everyone()
     result = trainer.train(resume_from_checkpoint=resume_from)
+    if torch.cuda.is_available() and trainer.is_world_process_zero():
+        # Read by ML Intern's smoke run to fit the batch plan to the memory really used.
+        print(f"ML_INTERN_PEAK_MEMORY peak_gib={torch.cuda.max_memory_allocated() / 2**30:.3f} total_gib={torch.cuda.get_device_properties(0).total_memory / 2**30:.3f}", flush=True)
 
     # ---- save, evaluate, push
     # Every process calls save_model and evaluate (under FSDP/DeepSpeed they gather the weights
