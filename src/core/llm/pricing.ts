@@ -147,12 +147,3 @@ export function maxOutputOf(model: string, fallback = 8_192): number {
   return modelInfo(model)?.maxOutput ?? fallback;
 }
 
-/** Add two usages. */
-export function addUsage(a: Usage, b: Usage): Usage {
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
-    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
-  };
-}

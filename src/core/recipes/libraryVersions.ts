@@ -208,10 +208,6 @@ export function acceptedKeywords(library: Library, symbol: string, target: Pick<
   return [...out].sort();
 }
 
-export function isKnownSymbol(library: Library, symbol: string): boolean {
-  return KEYWORD_RULES.some((r) => r.library === library && r.symbol === symbol);
-}
-
 /** The module to import `symbol` from, preferring the non-deprecated path. */
 export function importModule(library: Library, symbol: string, version: string): string {
   const candidates = IMPORT_RULES.filter((r) => r.library === library && r.symbol === symbol && inRange(version, r.since, r.until));

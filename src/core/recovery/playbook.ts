@@ -5,12 +5,11 @@
  * command to approve, a retry with a changed environment, a question for the
  * user, or 'llm' when no rule knows.
  */
-import { compareVersions } from '../recipes/libraryVersions';
 import { ConfigValue, readConfig, setConfig } from '../recipes/configBlock';
 import { attnToSdpa, bf16ToFp16, leanerOptimizer, moveKwarg, padWithEos, renameForKwarg, setChatTemplate } from './fixes';
 import { renameKwarg, findKwargs } from './scriptEdits';
 import { asNumber, getParam, isTrue, setParam } from './scriptParams';
-import { Diagnosis, FailureCategory, RecoveryEnvironment, bf16Supported, installedVersion } from './types';
+import { Diagnosis, FailureCategory, RecoveryEnvironment, bf16Supported } from './types';
 import { RENAMES } from '../recipes/libraryVersions';
 
 export type PlaybookFix =
@@ -227,8 +226,3 @@ function hubModelId(script: string): string | undefined {
   return m?.[1];
 }
 
-/** For preflight: is `version` of a library at least `min`? Unknown versions answer undefined. */
-export function libraryAtLeast(env: RecoveryEnvironment | undefined, lib: string, min: string): boolean | undefined {
-  const v = installedVersion(env, lib);
-  return v ? compareVersions(v, min) >= 0 : undefined;
-}

@@ -234,12 +234,6 @@ export function insertKwarg(src: string, keyword: string, valueText: string, nam
   return applyEdits(src, [[last.end, last.end, `, ${keyword}=${valueText}`]]);
 }
 
-/** Set `keyword=valueText`: change it where present, else insert it into the first call to `names`. */
-export function setKwarg(src: string, keyword: string, valueText: string, names: string[]): string | undefined {
-  if (findKwarg(src, keyword, names)) return replaceKwargValue(src, keyword, valueText, names);
-  return insertKwarg(src, keyword, valueText, names);
-}
-
 /** A top-level `NAME = value` assignment anywhere in the script (hand-written scripts keep constants too). */
 export function findAssignment(src: string, name: string): { start: number; end: number; value: string } | undefined {
   const re = new RegExp(`^${name}[^\\S\\n]*(?::[^=\\n]+)?=[^\\S\\n]*(.*?)[^\\S\\n]*(?:#.*)?\\r?$`, 'm');

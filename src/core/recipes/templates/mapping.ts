@@ -2,7 +2,7 @@
  * The small, readable Python functions that turn one dataset row into the shape trl expects,
  * generated from the column mapping so the user reviews exactly which column becomes which role.
  */
-import { Role, TrainingMethod } from '../spec';
+import { Role } from '../spec';
 import { pyDocText, pyStr as py } from './escape';
 
 /** A column name as docstring text (a name may hold quotes, backslashes or line breaks). */
@@ -37,6 +37,9 @@ def as_messages(value, role):
     chosen/rejected) is wrapped, a Human:/Assistant: transcript is split, other text gets the given role."""
     if isinstance(value, list):
         return [normalize_message(m) for m in value]
+    if isinstance(value, dict) and isinstance(value.get("messages"), list):
+        # OpenAI's preference rows keep the prompt as {"messages": [...], "tools": [...]}.
+        return [normalize_message(m) for m in value["messages"]]
     if isinstance(value, dict):
         return [normalize_message(value)]
     return transcript_messages(str(value)) or [{"role": role, "content": str(value)}]
@@ -63,6 +66,16 @@ function userTurn(m: Partial<Record<Role, string>>): string[] {
   return lines;
 }
 
+/** Earlier [user, assistant] pairs (LLaMA-Factory's and ms-swift's "history") come before the question. */
+function historyLines(m: Partial<Record<Role, string>>): string[] {
+  if (!m.history) return [];
+  return [
+    `    for past_user, past_assistant in row.get(${py(m.history)}) or []:`,
+    '        messages.append({"role": "user", "content": str(past_user)})',
+    '        messages.append({"role": "assistant", "content": str(past_assistant)})',
+  ];
+}
+
 function systemLines(m: Partial<Record<Role, string>>): string[] {
   if (!m.system) return ['    messages = []'];
   return [
@@ -78,7 +91,15 @@ export function sftRowFunctions(m: Partial<Record<Role, string>>): { fn: 'to_mes
     return {
       fn: 'to_messages',
       singleTurn: false,
-      code: `def to_messages(row):
+      code: m.system
+        ? `def to_messages(row):
+    """Column "${doc(m.messages)}" already holds a conversation; normalize its roles. Column "${doc(m.system)}" -> system."""
+    messages = as_messages(row[${py(m.messages)}], "user")
+    if row.get(${py(m.system)}) and (not messages or messages[0]["role"] != "system"):
+        messages = [{"role": "system", "content": str(row[${py(m.system)}])}] + messages
+    return {"messages": with_system(messages)}
+`
+        : `def to_messages(row):
     """Column "${doc(m.messages)}" already holds a conversation; normalize its roles."""
     return {"messages": with_system(as_messages(row[${py(m.messages)}], "user"))}
 `,
@@ -93,6 +114,7 @@ export function sftRowFunctions(m: Partial<Record<Role, string>>): { fn: 'to_mes
         'def to_messages(row):',
         `    """${doc(m.user ?? m.prompt)} -> user, ${doc(assistantCol)} -> assistant${m.system ? `, ${doc(m.system)} -> system` : ''}${m.input ? `, ${doc(m.input)} appended to the user turn` : ''}."""`,
         ...systemLines(m),
+        ...historyLines(m),
         ...userTurn(m),
         '    messages.append({"role": "user", "content": user})',
         `    messages.append({"role": "assistant", "content": str(row[${py(assistantCol)}])})`,
@@ -119,6 +141,9 @@ export function preferenceFunction(m: Partial<Record<Role, string>>): string {
     `    """${promptCol ? `${doc(promptCol)} -> prompt, ` : ''}${doc(m.chosen)} -> chosen, ${doc(m.rejected)} -> rejected (conversational, so trl applies the chat template)."""`,
     `    chosen = as_messages(row[${py(m.chosen ?? 'chosen')}], "assistant")`,
     `    rejected = as_messages(row[${py(m.rejected ?? 'rejected')}], "assistant")`,
+    ...(m.choice
+      ? [`    if row[${py(m.choice)}] == 1:  # the index of the better answer: 1 = the second column`, '        chosen, rejected = rejected, chosen']
+      : []),
     '    # When chosen/rejected are whole conversations, their shared beginning is the prompt.',
     '    shared = 0',
     '    while shared < min(len(chosen), len(rejected)) - 1 and chosen[shared] == rejected[shared]:',
@@ -162,8 +187,4 @@ export function unpairedFunction(m: Partial<Record<Role, string>>): string {
     '    return {"prompt": with_system(prompt), "completion": completion, "label": bool(label)}',
     '',
   ].join('\n');
-}
-
-export function rowFunctionName(method: TrainingMethod): string {
-  return method === 'kto' ? 'to_unpaired' : method === 'sft' ? 'to_messages' : 'to_preference';
 }
