@@ -428,7 +428,9 @@ export class FineTuneSession {
       scriptPath,
       files: this.deps.files,
       reviewer: { propose: (change, signal) => this.gate.proposeChange(change, signal) as Promise<ReviewDecision> },
-      events: this.deps.events,
+      // The loop's question is not asked in the panel ("answer in the box below"): nothing here waits for an
+      // answer. finish() ends the run with it and what to do next.
+      events: { emit: (e) => e.type !== 'ask_user' && this.deps.events.emit(e) },
       run: (p, o) => this.runOnce(p, o.env),
       llm: this.deps.llm,
       environment: recoveryEnvironment(this.deps.environment),

@@ -66,6 +66,7 @@ test('declining the install and then the pip fix ends the run as stopped, saying
     assert.match(status.lastMessage, /pip install/);
     assert.match(status.lastMessage, /run "ML Intern: Fine-tune" again/);
     assert.equal(events.ofType('run_state').at(-1)?.state, 'stopped', 'the status bar and the panel hear that the run ended');
+    assert.equal(events.ofType('ask_user').length, 0, 'the panel shows no question card ("answer in the box below") nobody waits on');
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }

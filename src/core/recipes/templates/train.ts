@@ -195,6 +195,9 @@ ${method === 'kto' ? '    rendered["label"] = example["label"]\n' : ''}    retur
     ['output_dir', 'OUTPUT_DIR'],
     ['num_train_epochs', 'NUM_TRAIN_EPOCHS'],
     ['max_steps', 'MAX_STEPS'],
+    // A smoke run's log is read by the agent: plain-text lines, the first step's loss included.
+    ['disable_tqdm', '(MAX_STEPS > 0) or None', 'None keeps transformers\' own default'],
+    ['logging_first_step', 'MAX_STEPS > 0'],
     ['per_device_train_batch_size', 'PER_DEVICE_TRAIN_BATCH_SIZE'],
     ['per_device_eval_batch_size', 'PER_DEVICE_EVAL_BATCH_SIZE'],
     ['gradient_accumulation_steps', 'GRADIENT_ACCUMULATION_STEPS'],
