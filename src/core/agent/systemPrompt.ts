@@ -24,7 +24,7 @@ export const LOOP_RULES = [
   '1. `environment` and `inspect_data` (in the same answer): GPUs, installed versions, the data format and columns.',
   '2. `estimate_memory` for the model, method and adapter the user asked for.',
   '3. `write_recipe` (its answer lists the hyper-parameters the script really holds: check them against the request), then `validate_script`.',
-  '4. A smoke run first: `run` with a short `timeout_s` (a few minutes) shows the model and data load and the first losses; then the full `run`. One job before many.',
+  '4. A smoke run first: set `MAX_STEPS = 10` in train.py\'s CONFIG with `edit_file` and `run` it (plain-text logs, the first losses; its result says the smoke run finished). If the losses look sane, set `MAX_STEPS = -1` again and start the full `run`. One job before many.',
   '5. On failure: `diagnose_log` with the log and the script, apply its fix with `edit_file`, run again. Do not repeat an identical failing call.',
   '6. `finish` with what was done and where the artefacts are.',
   '',

@@ -1,6 +1,7 @@
 /** run and run_python: start a process after approval (the policy or the user). */
 import * as path from 'node:path';
 import { runProcess } from './process';
+import { smokeSteps, withSmokeNote } from './smokeRun';
 import { sandboxedAs, sandboxForCommand } from '../sandbox/command';
 import { ToolDefinition } from './types';
 
@@ -50,7 +51,9 @@ export const runTool: ToolDefinition<{ command: string[]; reason: string; cwd?: 
     if (!decision.approved) {
       return { ok: false, output: `The user did not approve running \`${argv.join(' ')}\`${decision.reason ? `: ${decision.reason}` : ''}. Nothing was run.`, data: { approved: false } };
     }
-    return runProcess(ctx, { argv, cwd, name: commandName(argv), timeoutSeconds: args.timeout_s, python: argv[0] === ctx.python ? ctx.python : undefined, detach: true, sandbox: sandbox.plan });
+    const smoke = await smokeSteps(argv, cwd, ctx.files);
+    const result = await runProcess(ctx, { argv, cwd, name: commandName(argv), timeoutSeconds: args.timeout_s, python: argv[0] === ctx.python ? ctx.python : undefined, detach: true, sandbox: sandbox.plan });
+    return withSmokeNote(result, smoke, argv.find((a) => a.endsWith('.py')) ?? '');
   },
 };
 
