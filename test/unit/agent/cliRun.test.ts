@@ -83,7 +83,7 @@ test('ml-intern run --approve=all writes and runs; --json prints one result obje
 test('ml-intern run: usage errors', async () => {
   const o = io(tempWorkspace(), {});
   assert.equal(await runCli(['run', 'x', '--approve=maybe', '--provider', 'openai'], o), 2);
-  assert.match(o.stderr, /--approve must be none, recipe or all/);
+  assert.match(o.stderr, /--approve must be none, recipe, sandboxed or all/);
   const o2 = io(tempWorkspace(), {});
   assert.equal(await runCli(['run', 'x'], o2), 2);
   assert.match(o2.stderr, /no provider/);
