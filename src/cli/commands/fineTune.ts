@@ -39,7 +39,7 @@ export const fineTuneCommand: CliCommand = {
   usage: [
     'ml-intern fine-tune --model <hub-id|folder> --data <file|folder|hub-id> [--method sft|dpo|orpo|kto] [--adapter lora|qlora|full]',
     '                    [--eval-split F] [--max-length N] [--hub-repo owner/name] [--instructions "..."]',
-    '                    [--set NAME=VALUE ...] [--smoke[=N]] [--workspace DIR] [--approve=none|recipe|all] [--python P] [--json]',
+    '                    [--set NAME=VALUE ...] [--smoke[=N]] [--workspace DIR] [--approve=none|recipe|sandboxed|all] [--python P] [--json]',
     '                    [--slurm [--partition P] [--gpus N] [--time-limit T] [--sbatch=OPT ...]] [--sandbox MODE [--network N]]',
     '  --data: a relative path starts from the workspace; a file outside it (../data, an absolute path, a link, e.g. on a',
     '          shared disk) is read where it is and never copied or written. Everything ML Intern writes stays in the workspace.',
@@ -264,7 +264,7 @@ function describe(r: FineTuneRequest, ins: DatasetInspection): string {
 
 function settingsFrom(args: ParsedArgs, io: Pick<CliIo, 'cwd' | 'env'>): Settings {
   const approve = flagString(args, 'approve') ?? 'none';
-  if (!APPROVE[approve]) throw new UsageError(`--approve must be none, recipe or all, got '${approve}'`);
+  if (!APPROVE[approve]) throw new UsageError(`--approve must be none, recipe, sandboxed or all, got '${approve}'`);
   const env = io.env;
   // An LLM is optional here: only for repairs the playbook cannot make.
   const provider = flagString(args, 'provider') ?? (env.OPENAI_API_KEY ? 'openai' : env.ANTHROPIC_API_KEY ? 'anthropic' : undefined);
