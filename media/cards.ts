@@ -6,6 +6,7 @@
 import { h, button, clip, display, formatDuration, formatNumber } from './dom';
 import type { Entry, EntryOf } from './model';
 import type { MarkdownRenderer } from './markdown';
+import { renderSmoke } from './smokeCard';
 
 export interface CardContext {
   doc: Document;
@@ -369,6 +370,8 @@ export function renderEntry(ctx: CardContext, e: Entry): HTMLElement | undefined
       return renderRecovery(ctx, e);
     case 'eval':
       return renderEval(ctx, e);
+    case 'smoke':
+      return renderSmoke(ctx.doc, e.report);
     case 'notice':
       return renderNotice(ctx, e);
     case 'process':

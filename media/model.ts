@@ -7,6 +7,7 @@
  * only what moved.
  */
 import type { AgentEvent, BudgetState, PlanItem, ProgressInfo, RunState, UsageTotals } from '../src/core/events';
+import type { SmokeReport } from '../src/core/session/smokeRun';
 import { ChartData } from './chartData';
 import { LatestFigures } from './figures';
 
@@ -58,6 +59,7 @@ export type Entry = Base &
       }
     | { kind: 'recovery'; attempts: RecoveryAttempt[] }
     | { kind: 'eval'; rows: Array<{ task: string; base?: number; trained?: number }> }
+    | { kind: 'smoke'; report: SmokeReport }
     | { kind: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
   );
 
@@ -225,6 +227,9 @@ export class ChatModel {
         this.recovery.rev++;
         return;
       }
+      case 'smoke_result':
+        this.add({ kind: 'smoke', report: e.report });
+        return;
       case 'eval_results':
         this.add({ kind: 'eval', rows: e.rows.map((r) => ({ task: String(r.task), base: r.base, trained: r.trained })) });
         return;
