@@ -83,10 +83,14 @@ export function liveOwner(file: string): LockOwner | undefined {
 
 /** "pid 123 (node dist/cli.js fine-tune …) since 2026-…Z" — enough to find it in a process list. */
 export function describeOwner(owner: LockOwner): string {
-  const where = owner.host === hostname() ? '' : ` on host ${owner.host}`;
-  const cmd = owner.host === hostname() ? cmdline(owner.pid)?.trim().replace(/\s+/g, ' ') : undefined;
-  const shown = cmd ? ` (${cmd.length > 100 ? `${cmd.slice(0, 99)}…` : cmd})` : '';
-  return `pid ${owner.pid}${shown}${where}, since ${owner.since}`;
+  const here = owner.host === hostname();
+  return `pid ${owner.pid}${here ? shownCommand(owner.pid) : ` on host ${owner.host}`}, since ${owner.since}`;
+}
+
+/** " (node dist/cli.js fine-tune …)": a pid's command line on this machine, shortened; '' where it cannot be read. */
+export function shownCommand(pid: number): string {
+  const cmd = cmdline(pid)?.trim().replace(/\s+/g, ' ');
+  return cmd ? ` (${cmd.length > 100 ? `${cmd.slice(0, 99)}…` : cmd})` : '';
 }
 
 function held(file: string, text: string): HeldLock {

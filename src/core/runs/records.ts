@@ -5,7 +5,6 @@
  * shape it relies on and says what is wrong, naming the file and the field or line.
  */
 import { RunState } from '../events';
-import { ChatMessage } from '../llm/types';
 import { RunSpec, RunStatus, TranscriptEntry, ZERO_TOTALS } from './types';
 
 const RUN_STATES = new Set<RunState>(['starting', 'running', 'succeeded', 'failed', 'stopped', 'waiting', 'budget', 'lost']);
@@ -179,11 +178,6 @@ export function entryProblem(e: Json): string | undefined {
 /** The entry, typed, when entryProblem found nothing wrong. */
 export function asEntry(e: Json): TranscriptEntry {
   return e as unknown as TranscriptEntry;
-}
-
-/** The system message a resumed conversation starts with, kept when the transcript has one. */
-export function hasSystemPrompt(messages: ChatMessage[]): boolean {
-  return messages[0]?.role === 'system';
 }
 
 /**

@@ -4,10 +4,10 @@
  * train.py at a time), with the messages a refused second process shows.
  */
 import { FileStore } from '../ports';
-import { acquireLock, HeldLock } from './ownerLock';
+import { acquireLock, HeldLock, shownCommand } from './ownerLock';
 import { RUNS_DIR } from './runStore';
 import { RunStatus } from './types';
-import { cmdline, pidAlive } from '../exec/procInfo';
+import { pidAlive } from '../exec/procInfo';
 
 export const LOCKS_DIR = '.ml-intern/locks';
 
@@ -45,7 +45,5 @@ export function claimScriptFolder(files: FileStore, scriptFolder: string, runId:
 export function drivenElsewhere(status: RunStatus, runId: string): string | undefined {
   const pid = status.pid;
   if (status.state !== 'running' || pid === undefined || pid === process.pid || !pidAlive(pid)) return undefined;
-  const cmd = cmdline(pid)?.trim().replace(/\s+/g, ' ');
-  const shown = cmd ? ` (${cmd.length > 100 ? `${cmd.slice(0, 99)}…` : cmd})` : '';
-  return `Run ${runId} is running in another process: pid ${pid}${shown}. Continuing it here too would answer its steps twice. Stop it there first (Ctrl+C, or Stop in VS Code), then continue it.`;
+  return `Run ${runId} is running in another process: pid ${pid}${shownCommand(pid)}. Continuing it here too would answer its steps twice. Stop it there first (Ctrl+C, or Stop in VS Code), then continue it.`;
 }
