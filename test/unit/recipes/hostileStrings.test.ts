@@ -192,8 +192,9 @@ function templatesWith(h: HostileFields): Generated {
       { ...(mm === 'linear' ? {} : { baseModel: base }), models, outputDir: h.outputDir, hubRepo: 'me/merged', mergeLayers: 24 },
     );
     const withBase = mm !== 'linear' && mm !== 'slerp' && !models.some((m) => m.model === base);
-    const topKeys = mm === 'slerp' ? ['slices', 'merge_method', 'base_model', 'parameters', 'dtype']
-      : ['models', 'merge_method', 'dtype', ...(mm === 'linear' ? [] : ['base_model']), ...(mm === 'ties' || mm === 'dare_ties' ? ['parameters'] : [])];
+    // The keys the same merge has with plain model ids: a hostile one may not add any.
+    const benign = mergeYaml(resolveSpec({ method: 'merge', mergeMethod: mm, baseModel: mm === 'linear' ? undefined : 'org/base', models: benignModels, ...(mm === 'slerp' ? { t: 0.5 } : {}), mergeLayers: 24 }));
+    const topKeys = benign.split('\n').flatMap((l) => /^([a-z_][a-z0-9_]*):/.exec(l)?.[1] ?? []);
     files.push({
       name: 'config.yaml',
       content: mergeYaml(spec),
