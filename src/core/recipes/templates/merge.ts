@@ -3,6 +3,7 @@ import { hubCli } from '../libraryVersions';
 import { ResolvedSpec } from '../spec';
 import { EvalRecipe } from './evaluate';
 import { yamlComment, yamlNumber, yamlScalar as yq } from './escape';
+import { checkMergedTokenizerScript, tokenizerDonor, tokenizerYaml } from './mergeTokenizer';
 
 export function mergeYaml(spec: ResolvedSpec): string {
   const mm = spec.mergeMethod!;
@@ -21,6 +22,7 @@ export function mergeYaml(spec: ResolvedSpec): string {
       'parameters:',
       `  t: ${yamlNumber(spec.t, 't')}`,
       `dtype: ${dtype}`,
+      ...tokenizerYaml(spec),
     );
     return lines.join('\n') + '\n';
   }
@@ -39,7 +41,7 @@ export function mergeYaml(spec: ResolvedSpec): string {
   lines.push(`merge_method: ${mm}`);
   if (mm !== 'linear') lines.push(`base_model: ${yq(spec.baseModel!)}`);
   if (mm === 'ties' || mm === 'dare_ties') lines.push('parameters:', '  normalize: true', '  int8_mask: true');
-  lines.push(`dtype: ${dtype}`);
+  lines.push(`dtype: ${dtype}`, ...tokenizerYaml(spec));
   return lines.join('\n') + '\n';
 }
 
@@ -50,9 +52,13 @@ function layersOf(spec: ResolvedSpec): number {
 
 
 export function renderMerge(spec: ResolvedSpec): EvalRecipe {
-  const files = [{ path: 'config.yaml', content: mergeYaml(spec), description: `mergekit ${spec.mergeMethod} config` }];
+  const files = [
+    { path: 'check_merged_tokenizer.py', content: checkMergedTokenizerScript(spec), description: 'Checks the merged tokenizer (EOS, chat template) against the model it came from' },
+    { path: 'config.yaml', content: mergeYaml(spec), description: `mergekit ${spec.mergeMethod} config` },
+  ];
   const commands: { argv: string[]; description: string; heavy?: boolean }[] = [
     { argv: ['mergekit-yaml', 'config.yaml', `./${spec.outputDir}`, '--cuda'], description: `Merge into ./${spec.outputDir} on the GPU (drop --cuda to merge on CPU)`, heavy: true },
+    { argv: ['python', 'check_merged_tokenizer.py'], description: `Check the merged tokenizer's EOS and chat template against ${tokenizerDonor(spec)}` },
   ];
   const notes = ['Install mergekit with pip install mergekit. The merged models must share one architecture and tokenizer.'];
   if (spec.hubRepo) {
