@@ -15,12 +15,21 @@ export interface ContainerInput {
   envNames: string[];
   /** Whether GPUs are present to hand in (`--gpus all` fails on a machine without the NVIDIA runtime). */
   gpus: boolean;
+  /**
+   * Secrets inside a mounted folder (the HF token in the Hugging Face cache): covered by /dev/null
+   * (a file) or an empty tmpfs (a folder). Secrets elsewhere are simply not mounted.
+   */
+  hiddenInside?: Array<{ path: string; type: 'dir' | 'file' }>;
 }
 
 export function containerArgv(input: ContainerInput, argv: string[]): string[] {
   const { policy } = input;
   const args = [input.program, 'run', '--rm', '-i', '--init', '--read-only', '--tmpfs', '/tmp'];
   for (const dir of policy.writable) args.push('-v', `${dir}:${dir}`);
+  for (const h of input.hiddenInside ?? []) {
+    if (h.type === 'file') args.push('-v', `/dev/null:${h.path}:ro`);
+    else args.push('--tmpfs', h.path);
+  }
   args.push('-w', input.cwd);
   // Values never go on the argv (ps shows it): `-e NAME` takes the value from our environment.
   for (const name of input.envNames) args.push('-e', name);

@@ -72,7 +72,8 @@ function makePlan(found: Detected, policy: SandboxPolicy, settings: SandboxSetti
       return bubblewrapArgv({ program: found.program, policy, writable: prepared.writable, hidden: hiddenEntries(policy.hidden), devices: gpuDevices(), cwd, env }, argv);
     }
     if (found.kind === 'seatbelt') return seatbeltArgv(found.program, policy, argv);
-    return containerArgv({ program: found.program, image: settings.image, policy, cwd, envNames: Object.keys(commandEnv ?? {}), gpus: gpuDevices().length > 0 }, argv);
+    const hiddenInside = hiddenEntries(policy.hidden).filter((h) => policy.writable.some((dir) => h.path.startsWith(`${dir}${path.sep}`)));
+    return containerArgv({ program: found.program, image: settings.image, policy, cwd, envNames: Object.keys(commandEnv ?? {}), gpus: gpuDevices().length > 0, hiddenInside }, argv);
   };
   return {
     kind: found.kind,

@@ -2,6 +2,10 @@
 // keeps secrets hidden, what each network setting becomes, what still asks the user.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { prepareSandbox } from '../../../src/core/sandbox/prepare';
+import { makeBox } from './helpers';
 import { whySandboxedAsks } from '../../../src/core/sandbox/autoApprove';
 import { bubblewrapArgv } from '../../../src/core/sandbox/bubblewrap';
 import { containerArgv } from '../../../src/core/sandbox/container';
@@ -41,8 +45,13 @@ test('the default policy hides the usual credential files under HOME', () => {
   assert.ok(custom.hidden.includes('/data/hf/token'), 'the token inside a custom HF_HOME is hidden too');
 });
 
-test('container: env values never on the argv, no network when off, limits and GPUs passed', () => {
-  const argv = containerArgv({ program: 'docker', image: 'img:1', policy: policy('off'), cwd: '/ws', envNames: ['HF_TOKEN'], gpus: true }, ['python', 'x.py']);
+test('container: env values never on the argv, the HF token covered, no network when off, limits and GPUs passed', () => {
+  const argv = containerArgv(
+    { program: 'docker', image: 'img:1', policy: policy('off'), cwd: '/ws', envNames: ['HF_TOKEN'], gpus: true, hiddenInside: [{ path: '/home/u/.cache/huggingface/token', type: 'file' }] },
+    ['python', 'x.py'],
+  );
+  const mounts = argv.join(' ');
+  assert.ok(mounts.indexOf('-v /dev/null:/home/u/.cache/huggingface/token:ro') > mounts.indexOf('-v /home/u/.cache/huggingface:/home/u/.cache/huggingface'), 'the HF token is covered inside the mounted cache');
   assert.ok(argv.join(' ').includes('-e HF_TOKEN'));
   assert.ok(!argv.some((a) => a.includes('HF_TOKEN=')));
   assert.ok(argv.join(' ').includes('--network none'));
@@ -72,4 +81,25 @@ test('"sandboxed" lets through only what stays inside: installs, pushes and the 
   assert.match(whySandboxedAsks({ argv: ['huggingface-cli', 'upload', 'me/model', 'out'], sandbox: off }) ?? '', /Hub/);
   assert.match(whySandboxedAsks({ argv: ['git', 'push'], sandbox: off }) ?? '', /git remote/);
   assert.match(whySandboxedAsks({ argv: ['python', 'snippet-1.py'], detail: 'model.push_to_hub("me/m")', sandbox: off }) ?? '', /Hub/);
+});
+
+test('container through prepareSandbox: the HF token file that exists in the mounted cache is covered; no image, nothing runs', () => {
+  const box = makeBox();
+  try {
+    const bin = path.join(box.root, 'bin');
+    mkdirSync(bin);
+    // Only found on the PATH here, never started: the argv is what is checked.
+    writeFileSync(path.join(bin, 'docker'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const env = { ...box.env, PATH: bin };
+    const prepared = prepareSandbox({ settings: { mode: 'container', network: 'off', image: 'trainer:1' }, workspace: box.workspace, env });
+    assert.ok(prepared.ok && prepared.plan, prepared.ok ? 'no plan' : prepared.message);
+    const argv = prepared.plan.wrap(['python', 'train.py'], box.workspace, { HF_TOKEN: 'x' });
+    assert.equal(argv[0], path.join(bin, 'docker'));
+    assert.ok(argv.join(' ').includes(`/dev/null:${path.join(box.home, '.cache', 'huggingface', 'token')}:ro`), argv.join(' '));
+    assert.ok(!argv.join(' ').includes(`${box.home}/.ssh`), 'the home is not mounted at all');
+    const noImage = prepareSandbox({ settings: { mode: 'container', network: 'off', image: '' }, workspace: box.workspace, env });
+    assert.ok(!noImage.ok && /mlIntern\.sandboxImage/.test(noImage.message));
+  } finally {
+    rmSync(box.root, { recursive: true, force: true });
+  }
 });
