@@ -7,6 +7,7 @@ import { h, button, clip, display, formatDuration, formatNumber } from './dom';
 import type { Entry, EntryOf } from './model';
 import type { MarkdownRenderer } from './markdown';
 import { renderSmoke } from './smokeCard';
+import { renderPreview } from './previewCard';
 
 export interface CardContext {
   doc: Document;
@@ -372,6 +373,8 @@ export function renderEntry(ctx: CardContext, e: Entry): HTMLElement | undefined
       return renderEval(ctx, e);
     case 'smoke':
       return renderSmoke(ctx.doc, e.report);
+    case 'preview':
+      return renderPreview(ctx.doc, e.report);
     case 'notice':
       return renderNotice(ctx, e);
     case 'process':

@@ -8,6 +8,7 @@
  */
 import type { AgentEvent, BudgetState, PlanItem, ProgressInfo, RunState, UsageTotals } from '../src/core/events';
 import type { SmokeReport } from '../src/core/session/smokeRun';
+import type { PreflightReport } from '../src/core/preflight/types';
 import { ChartData } from './chartData';
 import { LatestFigures } from './figures';
 
@@ -60,6 +61,7 @@ export type Entry = Base &
     | { kind: 'recovery'; attempts: RecoveryAttempt[] }
     | { kind: 'eval'; rows: Array<{ task: string; base?: number; trained?: number }> }
     | { kind: 'smoke'; report: SmokeReport }
+    | { kind: 'preview'; report: PreflightReport }
     | { kind: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
   );
 
@@ -227,6 +229,9 @@ export class ChatModel {
         this.recovery.rev++;
         return;
       }
+      case 'preflight_result':
+        this.add({ kind: 'preview', report: e.report });
+        return;
       case 'smoke_result':
         this.add({ kind: 'smoke', report: e.report });
         return;

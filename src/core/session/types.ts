@@ -25,6 +25,8 @@ export interface FineTuneRequest {
   maxLength?: number;
   /** Before the full run, this many real steps (smokeStage.ts): step time, peak memory, ETA, a fitted batch plan. */
   smokeSteps?: number;
+  /** Before the full run (and the smoke run), the token preview of the accepted script as a chat card. */
+  previewTokens?: boolean;
 }
 
 export type SessionOutcome =
