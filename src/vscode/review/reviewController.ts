@@ -11,21 +11,11 @@
 import * as vscode from 'vscode';
 import * as nodePath from 'node:path';
 import { ProposedChange, ReviewDecision, Reviewer } from '../../core/ports';
-import { Hunk, countLines, normalizeProposal, splitLines, userPatch } from '../../core/review/hunks';
+import { Hunk, userPatch } from '../../core/review/hunks';
 import { merge3 } from '../../core/review/merge';
-import {
-  HunkVerdict,
-  ReviewState,
-  acceptAll,
-  createReview,
-  decideHunk,
-  editShown,
-  isSettled,
-  outcome,
-  rebase,
-} from '../../core/review/reviewState';
+import { HunkVerdict, acceptAll, createReview, decideHunk, editShown, isSettled, outcome, rebase } from '../../core/review/reviewState';
 import { autoApproves, refuseContent } from '../../core/review/guards';
-import { Finding, Validator } from '../../core/review/findings';
+import { Validator } from '../../core/review/findings';
 import { ReviewQueue } from '../../core/review/queue';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { Host } from '../host';
@@ -34,53 +24,11 @@ import { ORIGINAL_SCHEME, PROPOSED_SCHEME, changeIdOf, changeIdOfTab, reviewUri 
 import { readCurrent, Refusal } from './currentFile';
 import { ProposalValidation } from './validation';
 import { HunkDecorations } from './decorations';
+import { autoApply } from './autoApply';
+import { closeTabs, showText, syncFromDocument } from './proposedDocument';
+import { CANCELLED, Entry, PendingChange, ReviewEvent, describeEntry, withLock } from './reviewEntry';
 
-/** What the chat panel shows about one pending change. */
-export interface PendingChange {
-  id: string;
-  path: string;
-  description: string;
-  origin: ProposedChange['origin'];
-  runId?: string;
-  isNew: boolean;
-  /** open: its diff is shown; queued: waiting for the one on screen; hidden: the user closed its diff without deciding. */
-  status: 'queued' | 'open' | 'hidden';
-  /** Pending hunks, 1-based lines on the proposed side. */
-  hunks: Array<{ id: string; line: number; added: number; removed: number }>;
-  added: number;
-  removed: number;
-  acceptedHunks: number;
-  rejectedHunks: number;
-  findings: readonly Finding[];
-  /** Set when the file changed on disk during the review and the proposal was rebased. */
-  notice?: string;
-  originalUri: string;
-  proposedUri: string;
-}
-
-export type ReviewEvent =
-  | { kind: 'proposed' | 'updated'; changeId: string; path: string }
-  | { kind: 'decided'; changeId: string; path: string; decision: ReviewDecision };
-
-interface Entry {
-  readonly id: string;
-  readonly change: ProposedChange;
-  state: ReviewState;
-  status: PendingChange['status'];
-  readonly originalUri: vscode.Uri;
-  readonly proposedUri: vscode.Uri;
-  readonly resolve: (d: ReviewDecision) => void;
-  readonly disposables: vscode.Disposable[];
-  lock: Promise<unknown>;
-  /** True while the controller edits the proposed document itself (not the user). */
-  editing: boolean;
-  /** True once the accepted text is being written: our own write is not a conflict. */
-  committing: boolean;
-  done: boolean;
-  notice?: string;
-}
-
-const CANCELLED = 'Cancelled: the run stopped before the change was reviewed.';
+export type { PendingChange, ReviewEvent } from './reviewEntry';
 
 export class ReviewController implements Reviewer, vscode.Disposable {
   private readonly queue = new ReviewQueue<Entry>();
@@ -149,7 +97,7 @@ export class ReviewController implements Reviewer, vscode.Disposable {
     }
 
     if (autoApproves(this.host.settings().autoApprove, change.origin)) {
-      return this.autoApply(store, change, current, proposed);
+      return autoApply(this.host, this.disposables, store, change, current, proposed);
     }
 
     const state = createReview(current, proposed);
@@ -177,7 +125,7 @@ export class ReviewController implements Reviewer, vscode.Disposable {
       this.queue.add(entry);
       this.watchDisk(entry, store);
       if (signal) {
-        const onAbort = () => void this.withLock(entry, () => this.finish(entry, { kind: 'rejected', reason: CANCELLED }));
+        const onAbort = () => void withLock(entry, () => this.finish(entry, { kind: 'rejected', reason: CANCELLED }));
         signal.addEventListener('abort', onAbort, { once: true });
         entry.disposables.push(new vscode.Disposable(() => signal.removeEventListener('abort', onAbort)));
       }
@@ -212,8 +160,8 @@ export class ReviewController implements Reviewer, vscode.Disposable {
   accept(changeId: string): Promise<boolean> {
     const entry = this.queue.get(changeId);
     if (!entry) return Promise.resolve(false);
-    return this.withLock(entry, async () => {
-      this.syncFromDocument(entry);
+    return withLock(entry, async () => {
+      syncFromDocument(entry);
       if (await this.diskChanged(entry)) return false;
       return this.commit(entry, acceptAll(entry.state).shown);
     });
@@ -223,7 +171,7 @@ export class ReviewController implements Reviewer, vscode.Disposable {
   reject(changeId: string, reason?: string): Promise<boolean> {
     const entry = this.queue.get(changeId);
     if (!entry) return Promise.resolve(false);
-    return this.withLock(entry, async () => {
+    return withLock(entry, async () => {
       await this.finish(entry, reason?.trim() ? { kind: 'rejected', reason: reason.trim() } : { kind: 'rejected' });
       return true;
     });
@@ -233,13 +181,13 @@ export class ReviewController implements Reviewer, vscode.Disposable {
   decideHunk(changeId: string, hunkId: string, verdict: HunkVerdict): Promise<boolean> {
     const entry = this.queue.get(changeId);
     if (!entry) return Promise.resolve(false);
-    return this.withLock(entry, async () => {
-      this.syncFromDocument(entry);
+    return withLock(entry, async () => {
+      syncFromDocument(entry);
       const before = entry.state;
       const after = decideHunk(before, hunkId, verdict);
       if (after === before) return false;
       entry.state = after;
-      if (verdict === 'reject') await this.showText(entry, after.shown);
+      if (verdict === 'reject') await showText(entry, after.shown);
       // The left side is about to close when this was the last hunk: updating it would race the close.
       else if (!isSettled(after)) this.originals.set(entry.originalUri, after.base);
       this.changed(entry);
@@ -284,53 +232,13 @@ export class ReviewController implements Reviewer, vscode.Disposable {
 
   // ── internals ────────────────────────────────────────────────────────────
 
-  private async autoApply(store: NodeFileStore, change: ProposedChange, current: string | null, proposed: string): Promise<ReviewDecision> {
-    const text = normalizeProposal(current, proposed);
-    try {
-      if (text !== current) await store.write(change.path, text);
-    } catch (err) {
-      const reason = `Could not write ${change.path}: ${err instanceof Error ? err.message : String(err)}`;
-      this.host.logger.error(reason);
-      return { kind: 'rejected', reason };
-    }
-    const { added, removed } = countLines(createReview(current, text).hunks);
-    this.host.logger.info(`Change to ${change.path} auto-approved (mlIntern.autoApprove = ${this.host.settings().autoApprove}, origin ${change.origin}): +${added} −${removed}.`);
-    // A status bar message: visible, but never takes focus from what the user is typing.
-    this.disposables.push(vscode.window.setStatusBarMessage(`$(check) ML Intern wrote ${change.path} (+${added} −${removed}, auto-approved)`, 8000));
-    return { kind: 'accepted', text, userPatch: '', auto: true };
-  }
-
   private describe(e: Entry): PendingChange {
-    const { added, removed } = countLines(e.state.hunks);
-    return {
-      id: e.id,
-      path: e.change.path,
-      description: e.change.description,
-      origin: e.change.origin,
-      runId: e.change.runId,
-      isNew: e.state.isNew,
-      status: e.status,
-      hunks: e.state.hunks.map((h) => ({ id: h.id, line: h.newStart + 1, added: h.newLines.length, removed: h.oldLines.length })),
-      added,
-      removed,
-      acceptedHunks: e.state.acceptedHunks,
-      rejectedHunks: e.state.rejectedHunks,
-      findings: this.validation.findingsFor(e.proposedUri),
-      notice: e.notice,
-      originalUri: e.originalUri.toString(),
-      proposedUri: e.proposedUri.toString(),
-    };
+    return describeEntry(e, this.validation.findingsFor(e.proposedUri));
   }
 
   private entryOf(uri: vscode.Uri): Entry | undefined {
     const id = changeIdOf(uri);
     return id ? this.queue.get(id) : undefined;
-  }
-
-  private withLock<T>(entry: Entry, op: () => Promise<T>): Promise<T> {
-    const run = entry.lock.then(() => (entry.done ? (false as unknown as T) : op()));
-    entry.lock = run.catch(() => undefined);
-    return run;
   }
 
   private changed(entry: Entry): void {
@@ -361,43 +269,6 @@ export class ReviewController implements Reviewer, vscode.Disposable {
     entry.state = editShown(entry.state, doc.getText());
     this.changed(entry);
     void this.validation.schedule(entry.proposedUri, entry.change.path, () => (entry.done ? undefined : entry.state.shown), true);
-  }
-
-  /** Take the user's unsaved edits of the proposed side into the state. */
-  private syncFromDocument(entry: Entry): void {
-    const doc = this.loadedDocument(entry.proposedUri);
-    if (doc && doc.getText() !== entry.state.shown) entry.state = editShown(entry.state, doc.getText());
-  }
-
-  private loadedDocument(uri: vscode.Uri): vscode.TextDocument | undefined {
-    return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  }
-
-  /** Make the proposed side show `text`, editing only the lines that differ (the cursor and scroll stay). */
-  private async showText(entry: Entry, text: string): Promise<void> {
-    // Through the document (loading it if needed), never behind its back: a
-    // model still loading would otherwise keep the old text.
-    const doc = await vscode.workspace.openTextDocument(entry.proposedUri);
-    if (doc.getText() === text) return;
-    const old = splitLines(doc.getText());
-    const next = splitLines(text);
-    let head = 0;
-    while (head < old.length && head < next.length && old[head] === next[head]) head++;
-    let tail = 0;
-    while (tail < old.length - head && tail < next.length - head && old[old.length - 1 - tail] === next[next.length - 1 - tail]) tail++;
-    const startOffset = old.slice(0, head).join('').length;
-    const endOffset = doc.getText().length - old.slice(old.length - tail).join('').length;
-    const edit = new vscode.WorkspaceEdit();
-    edit.replace(doc.uri, new vscode.Range(doc.positionAt(startOffset), doc.positionAt(endOffset)), next.slice(head, next.length - tail).join(''));
-    entry.editing = true;
-    try {
-      await vscode.workspace.applyEdit(edit);
-      // Saving writes to the in-memory proposal only; it keeps the tab from showing as unsaved.
-      if (doc.isDirty) await doc.save();
-    } finally {
-      entry.editing = false;
-    }
-    if (doc.getText() !== entry.state.shown) entry.state = editShown(entry.state, doc.getText());
   }
 
   /** All hunks are decided: write the result when any was accepted, else reject. */
@@ -447,7 +318,7 @@ export class ReviewController implements Reviewer, vscode.Disposable {
     const { state, merged } = rebase(entry.state, current);
     entry.state = state;
     this.originals.set(entry.originalUri, state.base);
-    await this.showText(entry, state.shown);
+    await showText(entry, state.shown);
     const file = entry.change.path;
     entry.notice = merged
       ? `${file} changed on disk during the review. Your change and the proposal touch different lines, so the proposal now includes yours: review it again, then accept.`
@@ -464,7 +335,7 @@ export class ReviewController implements Reviewer, vscode.Disposable {
   private watchDisk(entry: Entry, store: NodeFileStore): void {
     const pattern = new vscode.RelativePattern(vscode.Uri.file(store.root), entry.change.path.replace(/\\/g, '/').replace(/^\.\//, ''));
     const watcher = vscode.workspace.createFileSystemWatcher(pattern);
-    const onDisk = () => void this.withLock(entry, () => this.diskChanged(entry));
+    const onDisk = () => void withLock(entry, () => this.diskChanged(entry));
     entry.disposables.push(watcher, watcher.onDidChange(onDisk), watcher.onDidCreate(onDisk), watcher.onDidDelete(onDisk));
   }
 
@@ -474,7 +345,7 @@ export class ReviewController implements Reviewer, vscode.Disposable {
     this.queue.remove(entry.id);
     for (const d of entry.disposables) d.dispose();
     this.validation.clear(entry.proposedUri);
-    await this.closeTabs(entry);
+    await closeTabs(entry, this.host.logger);
     this.fileSystem.remove(entry.proposedUri);
     this.originals.remove(entry.originalUri);
     const summary = decision.kind === 'accepted' ? `accepted${decision.userPatch ? ' with the user’s edits' : ''}` : `rejected${decision.reason ? `: ${decision.reason}` : ''}`;
@@ -487,20 +358,6 @@ export class ReviewController implements Reviewer, vscode.Disposable {
     if (!this.queue.list().some((e) => e.status === 'open')) {
       const next = this.queue.head();
       if (next) await this.open(next, true);
-    }
-  }
-
-  private async closeTabs(entry: Entry): Promise<void> {
-    const doc = this.loadedDocument(entry.proposedUri);
-    entry.editing = true;
-    try {
-      if (doc?.isDirty) await doc.save();
-      const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => changeIdOfTab(t) === entry.id);
-      if (tabs.length) await vscode.window.tabGroups.close(tabs, true);
-    } catch (err) {
-      this.host.logger.warn(`Closing the review of ${entry.change.path}: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      entry.editing = false;
     }
   }
 
