@@ -34,6 +34,8 @@ export interface McpServerConfig {
   env?: Record<string, string>;
 }
 
+export type ReasoningEffort = 'off' | 'low' | 'medium' | 'high';
+
 export interface Settings {
   provider: ProviderId;
   model: string;
@@ -42,6 +44,12 @@ export interface Settings {
   maxCostUsd: number;
   maxTokens: number;
   contextWindow: number;
+  /**
+   * How hard a reasoning model thinks before each answer (Anthropic extended thinking, OpenAI
+   * reasoning through the Responses API); its reasoning is carried between tool calls. 'off' and
+   * models without reasoning: requests as before.
+   */
+  reasoningEffort: ReasoningEffort;
   autoApprove: AutoApprovePolicy;
   pythonPath: string;
   prices: Record<string, PriceOverride>;
@@ -61,6 +69,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxCostUsd: 2,
   maxTokens: 2_000_000,
   contextWindow: 0,
+  reasoningEffort: 'off',
   autoApprove: 'never',
   pythonPath: '',
   prices: {},

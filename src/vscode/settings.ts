@@ -14,6 +14,7 @@ export function readSettings(): Settings {
     maxCostUsd: c.get('maxCostUsd', d.maxCostUsd),
     maxTokens: c.get('maxTokens', d.maxTokens),
     contextWindow: c.get('contextWindow', d.contextWindow),
+    reasoningEffort: c.get('reasoningEffort', d.reasoningEffort),
     autoApprove: c.get('autoApprove', d.autoApprove),
     pythonPath: c.get('pythonPath', d.pythonPath),
     prices: c.get('prices', d.prices),

@@ -80,6 +80,13 @@ export interface FakeTurn extends FakeFault {
   chunkSize?: number;
   /** OpenAI: leave out the final usage chunk (as some compatible servers do). */
   omitUsage?: boolean;
+  /**
+   * Anthropic: thinking blocks streamed before the text (thinking_delta pieces, then one
+   * signature_delta), or redacted_thinking blocks (`redacted`: their opaque data).
+   */
+  thinking?: Array<{ thinking: string; signature: string } | { redacted: string }>;
+  /** OpenAI Responses API: reasoning items streamed before the answer (see fakeLlmServerResponses.ts). */
+  reasoning?: Array<{ id: string; summary?: string; encryptedContent: string }>;
 }
 
 export interface RecordedRequest {
@@ -384,6 +391,17 @@ function anthropicEvents(turn: FakeTurn, model: string): SseEvent[] {
     }),
   ];
   let index = 0;
+  for (const t of turn.thinking ?? []) {
+    if ('redacted' in t) {
+      out.push(ev('content_block_start', { index, content_block: { type: 'redacted_thinking', data: t.redacted } }));
+    } else {
+      out.push(ev('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }));
+      for (const p of pieces(t.thinking, size)) out.push(ev('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: p } }));
+      out.push(ev('content_block_delta', { index, delta: { type: 'signature_delta', signature: t.signature } }));
+    }
+    out.push(ev('content_block_stop', { index }));
+    index++;
+  }
   if (turn.text) {
     out.push(ev('content_block_start', { index, content_block: { type: 'text', text: '' } }));
     out.push({ event: 'ping', data: JSON.stringify({ type: 'ping' }) });

@@ -30,6 +30,7 @@ import { budgetSummary, firstLine, heldBack, safeParse } from './loopText';
 import { Briefing, firstUserMessage } from './briefing';
 import { defaultSystemPrompt } from './systemPrompt';
 import { executeToolCall } from './toolCall';
+import { redactMessage } from './reasoning';
 import { batchCalls } from './parallelCalls';
 import { attachDetached } from '../exec/detached';
 import { defaultSlurmDeps } from '../session/slurmJobs';
@@ -185,6 +186,9 @@ export class AgentSession {
     const [{ entries }, spec, status] = await Promise.all([handle.readTranscript(), handle.spec(), handle.readStatus()]);
     // Whatever the transcript lost (empty, garbled), the run goes on with its rules and its goal.
     const rebuilt = rebuildConversation(entries, { systemPrompt: deps.systemPrompt ?? defaultSystemPrompt(undefined, deps.settings), goal: spec.goal });
+    if (rebuilt.messages.some((m) => m.role === 'assistant' && m.reasoningDropped)) {
+      deps.logger?.warn(`run ${runId}: some of the model's reasoning was not kept in the transcript (redacting it would have broken its signature); those answers go back without it`);
+    }
     if (rebuilt.restored.length) deps.logger?.warn(`run ${runId}: ${handle.path('transcript.jsonl')} lacked ${rebuilt.restored.join(' and ')}; put back from the settings and spec.json`);
     const limits = rebuilt.limits ?? spec.limits ?? limitsFrom(deps.settings);
     const budget = new Budget(limits, rebuilt.steps, rebuilt.totals);
@@ -397,7 +401,7 @@ export class AgentSession {
   /** Record the answer, run its tool calls, and decide whether the run goes on (undefined) or ends. */
   private async afterResponse(response: LlmResponse, signal: AbortSignal): Promise<RunOutcome | undefined> {
     const calls = response.toolCalls.map((c, i) => ({ ...c, id: c.id || `call_${this.budget.steps}_${i}` }));
-    await this.push({ role: 'assistant', content: response.text, ...(calls.length ? { toolCalls: calls } : {}) });
+    await this.push({ role: 'assistant', content: response.text, ...(calls.length ? { toolCalls: calls } : {}), ...(response.reasoning?.length ? { reasoning: response.reasoning } : {}) });
     if (response.text.trim()) {
       this.lastAssistantText = response.text;
       this.emit({ type: 'assistant_message', runId: this.id, text: this.redactor.redact(response.text) });
@@ -547,9 +551,10 @@ export class AgentSession {
   private async compact(window: number, signal: AbortSignal, forced = false): Promise<RunOutcome | undefined> {
     try {
       const result = await compactConversation(this.messages, this.deps.llm, { window, tools: this.registry.specs(), signal, forced });
-      this.messages = this.redactor.redactDeep(result.messages);
+      const redacted = result.messages.map((m) => redactMessage(m, this.redactor));
+      this.messages = redacted.map((r) => r.memory);
       await this.account(result, false);
-      await this.record({ kind: 'compaction', summary: result.summary, messages: this.messages, removedMessages: result.removedMessages });
+      await this.record({ kind: 'compaction', summary: result.summary, messages: redacted.map((r) => r.disk), removedMessages: result.removedMessages });
       this.emit({ type: 'notice', runId: this.id, level: 'info', message: `Compacted the conversation: ${result.removedMessages} earlier messages replaced by a summary.` });
       return undefined;
     } catch (err) {
@@ -632,9 +637,9 @@ export class AgentSession {
 
   /** Add a message to the conversation (redacted) and to the transcript. */
   private async push(message: ChatMessage): Promise<void> {
-    const clean = this.redactor.redactDeep(message);
-    this.messages.push(clean);
-    await this.record({ kind: 'message', message: clean });
+    const { memory, disk } = redactMessage(message, this.redactor);
+    this.messages.push(memory);
+    await this.record({ kind: 'message', message: disk });
   }
 
   private record(entry: TranscriptEntry): Promise<void> {

@@ -17,7 +17,8 @@ import type {
 import { StreamIncompleteError } from './errors';
 import { contextWindowOf, maxOutputOf } from './pricing';
 import { AttemptContext, CallPolicyOptions, runLlmCall } from './retry';
-import { ChatMessage, LlmProvider, LlmRequest, LlmResponse, StopReason, StreamEvent, ToolCall, ToolSpec, Usage } from './types';
+import { ReasoningEffort } from '../settings';
+import { ChatMessage, LlmProvider, LlmRequest, LlmResponse, ReasoningBlock, StopReason, StreamEvent, ToolCall, ToolSpec, Usage } from './types';
 
 export interface AnthropicProviderOptions extends CallPolicyOptions {
   apiKey: string;
@@ -26,6 +27,17 @@ export interface AnthropicProviderOptions extends CallPolicyOptions {
   baseUrl?: string;
   contextWindow?: number;
   fetch?: typeof fetch;
+  /** Extended thinking for the models that have it; 'off' or absent: requests as before. */
+  reasoningEffort?: ReasoningEffort;
+}
+
+/** Thinking tokens per effort (the API's minimum budget is 1,024, and the budget counts toward max_tokens). */
+const THINKING_BUDGET: Record<Exclude<ReasoningEffort, 'off'>, number> = { low: 2_048, medium: 8_192, high: 24_576 };
+const MIN_THINKING_BUDGET = 1_024;
+
+/** Claude 3.7 and the 4.x/5.x families think; 3.5 and 3 Haiku do not. */
+export function anthropicThinks(model: string): boolean {
+  return /claude-(?:3-7-|(?:sonnet|opus|haiku)-[4-9]|[4-9]-)/i.test(model);
 }
 
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
@@ -77,8 +89,25 @@ export class AnthropicProvider implements LlmProvider {
     };
     if (system.length) body.system = system;
     if (request.tools?.length) body.tools = toAnthropicTools(request.tools);
+    const thinking = this.thinkingBudget(body.max_tokens, request.messages);
+    if (thinking) body.thinking = { type: 'enabled', budget_tokens: thinking };
     // request.temperature is not sent: current Claude models and this SDK's Messages API take none.
     return body;
+  }
+
+  /**
+   * The thinking budget for this request, or undefined (off, a model without thinking, no room under
+   * max_tokens). Also off when the turn under way is an assistant tool call sent without its thinking
+   * block (a block dropped on resume): with thinking on, the API refuses such a turn.
+   */
+  private thinkingBudget(maxTokens: number, messages: ChatMessage[]): number | undefined {
+    const effort = this.options.reasoningEffort ?? 'off';
+    if (effort === 'off' || !anthropicThinks(this.model)) return undefined;
+    const budget = Math.min(THINKING_BUDGET[effort], maxTokens - MIN_THINKING_BUDGET);
+    if (budget < MIN_THINKING_BUDGET) return undefined;
+    const lastAssistant = [...messages].reverse().find((m) => m.role === 'assistant' || m.role === 'user');
+    if (lastAssistant?.role === 'assistant' && lastAssistant.toolCalls?.length && !lastAssistant.reasoning?.some((r) => r.provider === 'anthropic')) return undefined;
+    return budget;
   }
 
   private async attempt(body: MessageCreateParamsStreaming, a: AttemptContext): Promise<LlmResponse> {
@@ -93,8 +122,8 @@ export class AnthropicProvider implements LlmProvider {
 }
 
 interface Block {
-  kind: 'text' | 'tool' | 'other';
-  /** Position among the tool calls (for tool blocks). */
+  kind: 'text' | 'tool' | 'thinking' | 'other';
+  /** Position among the tool calls (tool blocks) or the reasoning blocks (thinking blocks). */
   toolIndex: number;
 }
 
@@ -102,6 +131,8 @@ interface Block {
 export class EventAccumulator {
   private text = '';
   private readonly calls: ToolCall[] = [];
+  /** Thinking and redacted_thinking blocks, exactly as streamed: they go back unchanged. */
+  private readonly thinking: Array<Extract<ReasoningBlock, { provider: 'anthropic' }>['block']> = [];
   private readonly blocks = new Map<number, Block>();
   private usage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0 };
   private stopReason: string | null = null;
@@ -138,6 +169,12 @@ export class EventAccumulator {
           this.calls.push({ id: b.id, name: b.name, arguments: initial });
           this.emit({ type: 'tool_call_start', index: toolIndex, id: b.id, name: b.name });
           if (initial) this.emit({ type: 'tool_call_delta', index: toolIndex, argumentsDelta: initial });
+        } else if (b.type === 'thinking') {
+          this.blocks.set(event.index, { kind: 'thinking', toolIndex: this.thinking.length });
+          this.thinking.push({ type: 'thinking', thinking: b.thinking ?? '', signature: b.signature ?? '' });
+        } else if (b.type === 'redacted_thinking') {
+          this.blocks.set(event.index, { kind: 'other', toolIndex: -1 });
+          this.thinking.push({ type: 'redacted_thinking', data: b.data });
         } else {
           this.blocks.set(event.index, { kind: 'other', toolIndex: -1 });
         }
@@ -146,7 +183,11 @@ export class EventAccumulator {
       case 'content_block_delta': {
         const block = this.blocks.get(event.index);
         const d = event.delta;
-        if (d.type === 'text_delta' && block?.kind !== 'tool') this.addText(d.text);
+        const thought = block?.kind === 'thinking' ? this.thinking[block.toolIndex] : undefined;
+        // Thinking is the model's own, never the answer's text.
+        if (thought?.type === 'thinking' && d.type === 'thinking_delta') thought.thinking += d.thinking;
+        else if (thought?.type === 'thinking' && d.type === 'signature_delta') thought.signature += d.signature;
+        else if (d.type === 'text_delta' && block?.kind !== 'tool' && block?.kind !== 'thinking') this.addText(d.text);
         else if (d.type === 'input_json_delta' && block?.kind === 'tool' && d.partial_json) {
           this.calls[block.toolIndex].arguments += d.partial_json;
           this.emit({ type: 'tool_call_delta', index: block.toolIndex, argumentsDelta: d.partial_json });
@@ -186,7 +227,15 @@ export class EventAccumulator {
     }
     for (const c of this.calls) if (c.arguments === '') c.arguments = '{}';
     this.emit({ type: 'usage', usage: this.usage });
-    return { text: this.text, toolCalls: this.calls, usage: this.usage, stopReason: mapStop(this.stopReason, this.calls.length > 0), model: this.model };
+    const reasoning = this.thinking.map((block): ReasoningBlock => ({ provider: 'anthropic', block }));
+    return {
+      text: this.text,
+      toolCalls: this.calls,
+      usage: this.usage,
+      stopReason: mapStop(this.stopReason, this.calls.length > 0),
+      model: this.model,
+      ...(reasoning.length ? { reasoning } : {}),
+    };
   }
 }
 
@@ -233,7 +282,8 @@ export function toAnthropicMessages(messages: ChatMessage[]): { system: TextBloc
     else if (m.role === 'tool') {
       push('user', [{ type: 'tool_result', tool_use_id: m.toolCallId, content: m.content || '(no output)', ...(m.isError ? { is_error: true } : {}) }]);
     } else {
-      const blocks: ContentBlockParam[] = [];
+      // The answer's thinking goes back first and unchanged (its signature covers the text).
+      const blocks: ContentBlockParam[] = (m.reasoning ?? []).flatMap((r) => (r.provider === 'anthropic' ? [{ ...r.block }] : []));
       if (m.content.trim()) blocks.push({ type: 'text', text: m.content });
       for (const c of m.toolCalls ?? []) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: parseInput(c.arguments) });
       push('assistant', blocks);
@@ -242,7 +292,9 @@ export function toAnthropicMessages(messages: ChatMessage[]): { system: TextBloc
   // Cache everything up to the newest message: the next step reads it back at the cached rate.
   const last = out[out.length - 1];
   if (last) {
-    const i = last.content.length - 1;
+    // Thinking blocks take no cache_control: the breakpoint goes on the last block that can hold it.
+    let i = last.content.length - 1;
+    while (i > 0 && /thinking$/.test(last.content[i].type)) i--;
     last.content[i] = { ...last.content[i], cache_control: EPHEMERAL } as ContentBlockParam;
   }
   return { system, messages: out };

@@ -40,7 +40,7 @@ export async function createProvider(settings: Settings, secrets: Secrets, deps:
   if (provider === 'none') return undefined;
   const extra = deps.extraProviders?.[provider];
   if (extra) return extra(settings);
-  const common = { clock: deps.clock, fetch: deps.fetch, retry: deps.retry, timeouts: deps.timeouts, contextWindow: settings.contextWindow };
+  const common = { clock: deps.clock, fetch: deps.fetch, retry: deps.retry, timeouts: deps.timeouts, contextWindow: settings.contextWindow, reasoningEffort: settings.reasoningEffort };
   const baseUrl = settings.baseUrl.trim();
 
   switch (provider) {

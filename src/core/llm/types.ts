@@ -19,10 +19,27 @@ export interface ToolCall {
   arguments: string;
 }
 
+/**
+ * A model's reasoning from one answer, kept so the next request can send it back unchanged (the
+ * model keeps its train of thought across tool calls). Opaque to the agent: never shown as the
+ * answer's text. Anthropic: a thinking block (its signature proves the text unaltered) or a
+ * redacted_thinking block. OpenAI Responses API: a reasoning item with its encrypted_content.
+ */
+export type ReasoningBlock =
+  | { provider: 'anthropic'; block: { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string } }
+  | { provider: 'openai'; item: { type: 'reasoning'; id: string; summary: Array<{ type: 'summary_text'; text: string }>; encrypted_content?: string | null } };
+
 export type ChatMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string }
-  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | {
+      role: 'assistant';
+      content: string;
+      toolCalls?: ToolCall[];
+      reasoning?: ReasoningBlock[];
+      /** True in a transcript whose copy of this answer's reasoning was left out: redacting it would have broken its signature. */
+      reasoningDropped?: boolean;
+    }
   | { role: 'tool'; toolCallId: string; name: string; content: string; isError?: boolean };
 
 export interface Usage {
@@ -60,6 +77,8 @@ export interface LlmResponse {
   stopReason: StopReason;
   /** Model id the provider reported (may differ from the requested one). */
   model: string;
+  /** The answer's reasoning, in order, to send back with it; absent when the model gave none. */
+  reasoning?: ReasoningBlock[];
 }
 
 export interface LlmProvider {
