@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { ESLint } from 'eslint';
+import { FolderEdge, coreFolderEdges, describeCycle, folderCycles } from '../support/folderGraph';
 
 function tsFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
@@ -29,4 +30,60 @@ test('the same import is allowed in the VS Code layer', async () => {
   const eslint = new ESLint();
   const [result] = await eslint.lintText("import * as vscode from 'vscode';\nexport const x = vscode;\n", { filePath: 'src/vscode/newFile.ts' });
   assert.equal(result.messages.filter((m) => m.ruleId === 'no-restricted-imports').length, 0);
+});
+
+// ── Folder layers inside src/core and the size of source files ──────────────
+
+test('the cycle checker names a cycle, and finds none in a graph that has none', () => {
+  const edge = (from: string, to: string): FolderEdge => ({ from, to, site: `${from}/a.ts imports ../${to}/b` });
+  assert.deepEqual(folderCycles([edge('agent', 'tools'), edge('tools', 'util'), edge('agent', 'util')]), []);
+  const cycles = folderCycles([edge('agent', 'tools'), edge('tools', 'util'), edge('util', 'agent')]);
+  assert.equal(cycles.length, 1);
+  assert.equal(describeCycle(cycles[0]), 'agent → tools → util → agent (agent/a.ts imports ../tools/b; tools/a.ts imports ../util/b; util/a.ts imports ../agent/b)');
+});
+
+test('an upward import planted into the real graph of src/core is caught and named', () => {
+  const real = coreFolderEdges();
+  // The real graph read from the files: if reading found nothing, the check below would prove nothing.
+  assert.ok(real.length > 50, `expected the imports of src/core, got ${real.length}`);
+  const down = real.find((e) => e.from === 'agent' && e.to === 'llm') ?? real[0];
+  const planted: FolderEdge = { from: down.to, to: down.from, site: `${down.to}/planted.ts imports ../${down.from}/x` };
+  const found = folderCycles([...real, planted]).map(describeCycle);
+  assert.ok(
+    found.some((c) => c.includes(planted.site)),
+    `the planted import ${planted.site} is named in a cycle; cycles found: ${found.join('\n')}`,
+  );
+});
+
+/** Allowed over 500 lines, each at its size when this list was written: it may shrink, never grow. */
+const OVER_500_LINES: Record<string, number> = {
+  // Being split (issue 22): the fine-tune and artifact sessions and the agent loop.
+  'src/core/session/fineTuneSession.ts': 687,
+  'src/core/session/artifactSession.ts': 660,
+  'src/core/agent/agentLoop.ts': 664,
+};
+
+function sourceFiles(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (name === '__pycache__' || name === 'node_modules') continue;
+    if (statSync(p).isDirectory()) sourceFiles(p, out);
+    else if (!/\.(png|jpe?g|gif|ico|woff2?)$/.test(name)) out.push(p.split(sep).join('/'));
+  }
+  return out;
+}
+
+test('no file in src/, media/ or python/ is over 500 lines (except the listed ones, which may not grow)', () => {
+  const problems: string[] = [];
+  const files = ['src', 'media', 'python'].flatMap((d) => sourceFiles(d));
+  assert.ok(files.length > 100, `expected the source files, got ${files.length}`);
+  for (const file of files) {
+    const lines = readFileSync(file, 'utf8').split('\n').length - 1;
+    const allowed = OVER_500_LINES[file];
+    if (lines > 500 && allowed === undefined) problems.push(`${file} has ${lines} lines: split it into files with one job each (≤ 500 lines).`);
+    else if (allowed !== undefined && lines > allowed) problems.push(`${file} grew to ${lines} lines (listed at ${allowed}): split it instead.`);
+    else if (allowed !== undefined && lines <= 500) problems.push(`${file} is down to ${lines} lines: remove it from OVER_500_LINES.`);
+  }
+  for (const file of Object.keys(OVER_500_LINES)) if (!files.includes(file)) problems.push(`${file} is listed in OVER_500_LINES but does not exist.`);
+  assert.deepEqual(problems, []);
 });
