@@ -1,5 +1,6 @@
 """Which trl format a data set is in, from its first rows: format, task and the column of each role."""
-from data_shapes import (ANSWER_WORDS, COMPLETION_NAMES, INPUT_NAMES, INSTRUCTION_NAMES, LABEL_NAMES,
+from data_families import indexed_preference, not_post_training
+from data_shapes import (HISTORY_NAMES, ANSWER_WORDS, COMPLETION_NAMES, INPUT_NAMES, INSTRUCTION_NAMES, LABEL_NAMES,
                          MESSAGE_COL_PRIORITY, OUTPUT_NAMES, PREF_PAIRS, PROMPT_NAMES, QUESTION_WORDS, SYSTEM_NAMES,
                          TEXT_NAMES, USER_ROLES, _first_named, _lower_map, _role_score, is_tree, message_roles,
                          message_style)
@@ -65,7 +66,9 @@ def detect(rows, columns):
     low = _lower_map(cols)
     styles = dict((c, _dominant_style(rows, c)) for c in cols)
 
-    d = _detect_preference(rows, cols, low, styles)
+    d = _from_family(not_post_training(rows, cols, low) or indexed_preference(rows, cols, low))
+    if d is None:
+        d = _detect_preference(rows, cols, low, styles)
     if d is None:
         d = _detect_kto(rows, cols, low, styles)
     if d is None:
@@ -80,10 +83,47 @@ def detect(rows, columns):
         d = _detect_text(rows, cols, low, styles)
     if d is None:
         d = _explain_unknown(rows, cols, low, styles)
+    if d.format in ('preference_explicit', 'alpaca', 'custom_qa', 'prompt_completion'):
+        _add_roles(rows, cols, d)
     used = set(d.mapping.values())
     other = [c for c in cols if c not in used]
     if other and d.format != 'unknown':
         d.notes.append('columns not used for training: %s' % ', '.join(other))
+    return d
+
+
+def _from_family(family):
+    if family is None:
+        return None
+    d = Detection(family.format, family.task, family.mapping, family.trainable)
+    if family.problem:
+        d.problems.append(family.problem)
+    d.notes.extend(family.notes)
+    return d
+
+
+def _history_column(rows, cols, used):
+    """A column of earlier [user, assistant] pairs (LLaMA-Factory's and ms-swift's 'history')."""
+    col = _first_named([c for c in cols if c not in used], HISTORY_NAMES)
+    if not col:
+        return None
+    vals = _col_values(rows, col)
+    pairs = all(isinstance(v, list) and all(isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)
+                                             for p in v) for v in vals)
+    return col if vals and pairs else None
+
+
+def _add_roles(rows, cols, d):
+    """Map the system prompt and earlier turns beside single-turn or preference rows."""
+    used = set(d.mapping.values())
+    if 'system' not in d.mapping:
+        system = _first_named([c for c in cols if c not in used], SYSTEM_NAMES)
+        if system and _string_col(rows, system):
+            d.mapping['system'] = system
+    if 'messages' not in d.mapping and d.task == 'sft' and d.format != 'unknown':
+        history = _history_column(rows, cols, used)
+        if history:
+            d.mapping['history'] = history
     return d
 
 
@@ -170,6 +210,13 @@ def _message_column(cols, low, styles):
     return candidates[0]
 
 
+def _input_output_turns(rows, col):
+    """xtuner's and Capybara's conversation: [{"system"?, "input", "output"}, ...], one dict per exchange."""
+    vals = _col_values(rows, col)
+    return bool(vals) and all(isinstance(v, list) and v and all(
+        isinstance(x, dict) and 'input' in x and 'output' in x for x in v) for v in vals)
+
+
 def _detect_conversation(rows, cols, low, styles):
     msgs = _message_column(cols, low, styles)
     if msgs:
@@ -187,14 +234,14 @@ def _detect_conversation(rows, cols, low, styles):
     # Nested conversational layouts trl cannot read directly.
     for c in cols:
         st = styles.get(c)
-        if st == 'turn_pairs':
+        if st == 'turn_pairs' or (c.lower() in MESSAGE_COL_PRIORITY and _input_output_turns(rows, c)):
             d = Detection('unknown', 'sft', {'messages': c}, False)
             keys = set()
             for v in _col_values(rows, c)[:20]:
                 for x in v:
                     keys.update(x.keys())
             d.problems.append(
-                "'%s' is a list of exchanges with keys %s (one dict per user/assistant pair, MOSS/Firefly style): "
+                "'%s' is a list of exchanges with keys %s (one dict per user/assistant pair, MOSS/Firefly/xtuner style): "
                 "flatten each into messages [{role: user, content: ...}, {role: assistant, content: ...}] before training"
                 % (c, '/'.join(sorted(keys))))
             return d

@@ -84,7 +84,8 @@ def is_tree(v):
 PREF_PAIRS = [('chosen', 'rejected'), ('response_j', 'response_k'), ('preferred', 'dispreferred'),
               ('chosen_response', 'rejected_response'), ('better', 'worse'), ('winner', 'loser'),
               ('accepted', 'rejected'), ('positive', 'negative'), ('good', 'bad'),
-              ('preferred_output', 'non_preferred_output'), ('pos', 'neg')]
+              ('preferred_output', 'non_preferred_output'), ('pos', 'neg'),
+              ('response', 'rejected_response')]  # the last: ms-swift's RLHF rows (query/response/rejected_response)
 PROMPT_NAMES = ('prompt', 'question', 'instruction', 'query', 'input', 'conversations', 'messages',
                 'history', 'context', 'problem', 'conversation', 'chat')
 INSTRUCTION_NAMES = ('instruction', 'instructions', 'instruct', '指令')
@@ -92,8 +93,9 @@ INPUT_NAMES = ('input', 'context', 'inputs', 'input_text', '输入', 'instances_
 OUTPUT_NAMES = ('output', 'response', 'answer', 'completion', 'outputs', 'target', '输出', '回答')
 SYSTEM_NAMES = ('system', 'system_prompt', 'system_message', 'sys_prompt', 'systemprompt', '系统')
 TEXT_NAMES = ('text', 'content', 'document', 'body', 'raw_text', 'passage', 'article')
-LABEL_NAMES = ('label', 'labels', 'kto_label', 'is_desirable', 'desirable', 'thumbs_up', 'good')
+LABEL_NAMES = ('label', 'labels', 'kto_label', 'kto_tag', 'is_desirable', 'desirable', 'thumbs_up', 'good')
 COMPLETION_NAMES = ('completion', 'response', 'output', 'answer')
+HISTORY_NAMES = ('history', 'chat_history')  # LLaMA-Factory / ms-swift: earlier [user, assistant] pairs
 MESSAGE_COL_PRIORITY = ('messages', 'conversations', 'conversation', 'chat', 'dialog', 'dialogue', 'turns')
 
 # Words that make a column look like the user side or the answer side.

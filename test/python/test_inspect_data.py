@@ -18,6 +18,7 @@ SCRIPT = os.path.join(ROOT, 'python', 'inspect_data.py')
 
 A = {'user': 'instruction', 'input': 'input', 'assistant': 'output'}
 PREF = {'chosen': 'chosen', 'rejected': 'rejected'}
+SG_FIX = {'messages': 'conversations'}
 
 # file: (format, task, mapping, trainable, problem substrings)
 FIXTURE_EXPECT = {
@@ -38,7 +39,7 @@ FIXTURE_EXPECT = {
     'duplicate_rows.jsonl': ('text', 'sft', {'text': 'text'}, True, ['2 duplicate row(s) (first at rows 3, 4)']),
     'nested_fields.jsonl': ('unknown', None, {}, False, ["nested inside 'data'"]),
     'turn_pairs.jsonl': ('unknown', 'sft', {'messages': 'conversation'}, False, ['list of exchanges']),
-    'heterogeneous_keys.jsonl': ('custom_qa', 'sft', {'user': 'input', 'assistant': 'output'}, True,
+    'heterogeneous_keys.jsonl': ('custom_qa', 'sft', {'user': 'input', 'assistant': 'output', 'history': 'history'}, True,
                                  ['inconsistent keys across rows: 3 different key sets', 'history (1 of 3 rows)']),
     'qa.csv': ('custom_qa', 'sft', {'user': 'question', 'assistant': 'answer'}, True, []),
     'prompt_completion.jsonl': ('prompt_completion', 'sft', {'prompt': 'prompt', 'completion': 'completion'}, True, []),
@@ -55,6 +56,34 @@ FIXTURE_EXPECT = {
     'chat.jsonl.gz': ('messages', 'sft', {'messages': 'messages'}, True, []),
     'wrapped.json': ('custom_qa', 'sft', {'user': 'query', 'assistant': 'response'}, True, []),
     'no_answers.jsonl': ('unknown', None, {'prompt': 'turns'}, False, ['no answer column']),
+    # Formats documented by other fine-tuning frameworks, in their real shapes (rows written here).
+    'llamafactory_alpaca_history.jsonl': ('alpaca', 'sft', dict(A, system='system', history='history'), True, []),
+    'sharegpt_system_tools.jsonl': ('sharegpt', 'sft', {'messages': 'conversations', 'system': 'system'}, True, []),
+    'orca_dpo_system.jsonl': ('preference_explicit', 'dpo', dict(PREF, prompt='question', system='system'), True, []),
+    'openai_dpo.jsonl': ('preference_explicit', 'dpo',
+                         {'prompt': 'input', 'chosen': 'preferred_output', 'rejected': 'non_preferred_output'}, True, []),
+    'pku_saferlhf_pairs.jsonl': ('preference_explicit', 'dpo', {'prompt': 'prompt', 'chosen': 'response_0', 'rejected': 'response_1',
+                                                                'choice': 'better_response_id'}, True, []),
+    # SHP: labels = 1 when A is preferred, so B/A are chosen/rejected and labels is the index of the better one.
+    'shp_pairs.jsonl': ('preference_explicit', 'dpo', {'prompt': 'history', 'chosen': 'human_ref_B', 'rejected': 'human_ref_A',
+                                                       'choice': 'labels'}, True, []),
+    'swift_rlhf.jsonl': ('preference_explicit', 'dpo',
+                         {'prompt': 'query', 'chosen': 'response', 'rejected': 'rejected_response', 'system': 'system'}, True, []),
+    'swift_query_history.jsonl': ('custom_qa', 'sft', {'user': 'query', 'assistant': 'response', 'system': 'system',
+                                                       'history': 'history'}, True, []),
+    'llamafactory_kto_tag.jsonl': ('kto', 'kto', {'prompt': 'instruction', 'completion': 'output', 'label': 'kto_tag'}, True, []),
+    'xtuner_conversation.jsonl': ('unknown', 'sft', {'messages': 'conversation'}, False, ['list of exchanges']),
+    'ultrachat_prompt_messages.jsonl': ('messages', 'sft', {'messages': 'messages'}, True, []),
+    'rm_static_prompt_response.jsonl': ('preference_explicit', 'dpo', dict(PREF, prompt='prompt'), True, []),
+    'argilla_dpo_mix_ratings.jsonl': ('preference_implicit', 'dpo', PREF, True, []),
+    'openhermes_system_turn.jsonl': ('sharegpt', 'sft', SG_FIX, True, []),
+    # A raw corpus with metadata is plain language-modelling text: trl's SFTTrainer trains on 'text'.
+    'corpus_with_metadata.jsonl': ('text', 'sft', {'text': 'text'}, True, []),
+    # Not post-training data: said so, never forced into a chat format.
+    'retrieval_triplets.jsonl': ('unknown', None, {}, False, ['not post-training data: anchor, positive, negative are retrieval']),
+    'text_classification.jsonl': ('unknown', None, {}, False, ["not post-training data: 'text' with a class in 'label'"]),
+    'ner_tokens.jsonl': ('unknown', None, {}, False, ["not post-training data: 'tokens' with per-token 'ner_tags'"]),
+    'stepwise_supervision.jsonl': ('unknown', None, {}, False, ['not post-training data', 'stepwise supervision']),
 }
 
 Q = lambda q, a: {'user': q, 'assistant': a}  # noqa: E731

@@ -26,11 +26,15 @@ export type MappingKey =
   | 'system'
   | 'user'
   | 'input'
+  /** Earlier [user, assistant] pairs before the question (LLaMA-Factory, ms-swift). */
+  | 'history'
   | 'assistant'
   | 'prompt'
   | 'completion'
   | 'chosen'
   | 'rejected'
+  /** Index of the better answer: 0 = the 'chosen' column, 1 = the 'rejected' one (PKU-SafeRLHF, SHP). */
+  | 'choice'
   | 'label';
 
 export interface DatasetColumn {

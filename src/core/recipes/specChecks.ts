@@ -72,7 +72,7 @@ export const VERSION = /^v?\d+(?:\.\d+)*(?:[A-Za-z0-9._+!-]*)$/;
 const WRITTEN_VERSIONS = ['trl', 'transformers', 'peft', 'lighteval'];
 
 /** Roles a column can play (the spec's Role type). */
-export const ROLE_NAMES = ['messages', 'system', 'user', 'assistant', 'input', 'prompt', 'completion', 'chosen', 'rejected', 'label', 'text'] as const;
+export const ROLE_NAMES = ['messages', 'system', 'user', 'assistant', 'input', 'history', 'prompt', 'completion', 'chosen', 'rejected', 'choice', 'label', 'text'] as const;
 
 const columnMapping: Check = (v) => {
   if (!isObject(v)) return `must be an object of role -> column name (got ${show(v)})`;
@@ -112,7 +112,10 @@ const inspection: Check = (v) => {
   if (!isObject(v)) return `must be the data inspection object (got ${show(v)})`;
   if (v.rows !== undefined && numberIn({ min: 0, max: Number.MAX_SAFE_INTEGER, integer: true })(v.rows)) return `rows must be a whole number of rows (got ${show(v.rows)})`;
   if (v.columns !== undefined && (!Array.isArray(v.columns) || v.columns.some((c) => typeof c !== 'string'))) return `columns must be a list of column names (got ${show(v.columns)})`;
-  if (v.mapping !== undefined && columnMapping(v.mapping)) return `mapping ${columnMapping(v.mapping)}`;
+  // The inspection's roles are the helper's to name (a newer one may know more): only the column names must be strings.
+  if (v.mapping !== undefined && (!isObject(v.mapping) || Object.values(v.mapping).some((c) => c !== null && c !== undefined && typeof c !== 'string'))) {
+    return `mapping must be an object of role -> column name (got ${show(v.mapping)})`;
+  }
   for (const key of ['format', 'task', 'jsonField'] as const) if (v[key] !== undefined && text(v[key])) return `${key} ${text(v[key])}`;
   return undefined;
 };

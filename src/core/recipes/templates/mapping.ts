@@ -29,7 +29,11 @@ def transcript_messages(text):
     if not text.lstrip().startswith("Human:") or "\\n\\nAssistant:" not in text:
         return None
     parts = TRANSCRIPT_TURN.split("\\n\\n" + text.lstrip())
-    return [{"role": "user" if who == "Human" else "assistant", "content": body.strip()} for who, body in zip(parts[1::2], parts[2::2])]
+    turns = [{"role": "user" if who == "Human" else "assistant", "content": body.strip()} for who, body in zip(parts[1::2], parts[2::2])]
+    # A prompt written as "...\\n\\nAssistant:" (Dahoas rm-static) ends with the cue for the answer, not an empty turn.
+    if len(turns) > 1 and turns[-1]["role"] == "assistant" and not turns[-1]["content"]:
+        turns.pop()
+    return turns
 
 
 def as_messages(value, role):
@@ -112,7 +116,7 @@ export function sftRowFunctions(m: Partial<Record<Role, string>>): { fn: 'to_mes
       singleTurn: true,
       code: [
         'def to_messages(row):',
-        `    """${doc(m.user ?? m.prompt)} -> user, ${doc(assistantCol)} -> assistant${m.system ? `, ${doc(m.system)} -> system` : ''}${m.input ? `, ${doc(m.input)} appended to the user turn` : ''}."""`,
+        `    """${doc(m.user ?? m.prompt)} -> user, ${doc(assistantCol)} -> assistant${m.system ? `, ${doc(m.system)} -> system` : ''}${m.history ? `, ${doc(m.history)} -> earlier turns` : ''}${m.input ? `, ${doc(m.input)} appended to the user turn` : ''}."""`,
         ...systemLines(m),
         ...historyLines(m),
         ...userTurn(m),
