@@ -49,6 +49,14 @@ export async function fineTuneWizard(page, answers, onStep) {
       return !((await title()) ?? '').includes(here) || !(await page.locator('.quick-input-widget').isVisible());
     }, { timeoutMs: 60000, intervalMs: 500 });
   }
+  // Then "before the full run": check answers.checks (labels, e.g. ['Preview tokens', 'Smoke run']) and Enter;
+  // nothing checked goes straight to the full run.
+  await waitFor('the wizard to ask what to check before the full run', async () => ((await title()) ?? '').includes('before the full run'), { timeoutMs: 30000 });
+  for (const label of answers.checks ?? []) {
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).locator('.quick-input-list-checkbox, input[type=checkbox]').first().click();
+  }
+  await page.keyboard.press('Enter');
+  await waitFor('the wizard to close', async () => !(await page.locator('.quick-input-widget').isVisible()), { timeoutMs: 10000 }).catch(() => undefined);
 }
 
 export function diffTitle(page, file) {

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { guarded, Host } from '../host';
 import { startFineTune } from '../session/startFineTune';
+import { askChecksBeforeRun } from '../session/checksBeforeRun';
 import { environment, estimates, findDataFiles, gpuOf, inspectDataset } from './wizardServices';
 import {
   adapterPlaceholder,
@@ -280,7 +281,8 @@ export async function runFineTuneWizard(host: Host) {
     }
   }
 
-  const request = m.request();
+  const request = await askChecksBeforeRun(m.request());
+  if (!request) return undefined;
   const models = [request.baseModel, ...ctx.recentModels!.filter((x) => x !== request.baseModel)].slice(0, 5);
   await host.context.globalState.update(RECENT_MODELS_KEY, models);
   host.logger.info(`Fine-tune wizard: ${JSON.stringify({ ...request, instructions: request.instructions ? '(given)' : undefined })}`);
