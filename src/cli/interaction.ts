@@ -5,6 +5,8 @@
  */
 import * as readline from 'node:readline';
 import { createPatch } from 'diff';
+import { formatPreflight } from '../core/preflight/format';
+import { formatSmokeReport } from '../core/session/smokeRun';
 import * as path from 'node:path';
 import { CliIo, flagList, flagNumber, flagString, ParsedArgs, UsageError } from './command';
 import { CommandApprover } from '../core/agent/approval';
@@ -136,6 +138,11 @@ export function printer(io: CliIo): (e: AgentEvent) => void {
         return line(`▶ ${e.argv.join(' ')}${/\(re-attached\)$/.test(e.name) ? ' (re-attached)' : ''}`);
       case 'diagnosis':
         return line(`✗ attempt ${e.attempt} failed: ${e.category} — ${e.summary}${e.fix ? `\n  fix: ${e.fix}` : ''}`);
+      // Checks before the full run (fine-tune --smoke, the wizard's choices).
+      case 'preflight_result':
+        return line(formatPreflight(e.report));
+      case 'smoke_result':
+        return line(formatSmokeReport(e.report).join('\n'));
       default:
         return;
     }

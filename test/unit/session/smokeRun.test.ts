@@ -160,3 +160,30 @@ test('in a session: the smoke run OOMs, is diagnosed and repaired, measured (smo
     rmSync(ws, { recursive: true, force: true });
   }
 });
+
+test('ml-intern fine-tune --smoke=5 prints the smoke run\'s numbers before the full run; --smoke=0 is refused naming the range', { timeout: 120_000 }, async () => {
+  const { runCli } = await import('../../../src/cli/main');
+  const ws = mkdtempSync(join(tmpdir(), 'ml-intern-smoke-cli-'));
+  cpSync('examples/medical-qa', ws, { recursive: true });
+  const io = () => {
+    const o = { stdout: '', stderr: '', cwd: ws, env: { CI: '1' } as NodeJS.ProcessEnv, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
+    return o;
+  };
+  const args = ['fine-tune', '--model', 'Qwen/Qwen2.5-0.5B-Instruct', '--data', 'data/medical_qa.jsonl', '--approve=all', '--python', FAKE_PYTHON];
+  Object.assign(process.env, { FAKE_OOM_ABOVE: '8', FAKE_STEPS: '12', FAKE_DELAY_MS: '5' });
+  try {
+    const refused = io();
+    assert.equal(await runCli([...args, '--smoke=0'], refused), 2, refused.stderr);
+    assert.match(refused.stderr, /--smoke=N takes a whole number of steps from 1 to 1000, got '0'/);
+
+    const o = io();
+    assert.equal(await runCli([...args, '--smoke=5'], o), 0, o.stderr);
+    assert.match(o.stdout, /Smoke run: 5 steps, [0-9.]+ s per step/);
+    assert.match(o.stdout, /Peak GPU memory: [0-9.]+ GiB of 22\.1 GiB/);
+    assert.match(o.stdout, /Full run: \d+ steps, about /);
+    assert.ok(o.stdout.indexOf('Smoke run: 5 steps') < o.stdout.lastIndexOf('Total optimization steps = 12'), 'the smoke run comes first');
+  } finally {
+    for (const k of ['FAKE_OOM_ABOVE', 'FAKE_STEPS', 'FAKE_DELAY_MS']) delete process.env[k];
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
