@@ -71,7 +71,7 @@ export type AgentEvent =
   /** A smoke run's measurements, ETA and fitted batch plan (session/smokeRun.ts), shown as a card. */
   | { type: 'smoke_result'; runId: string; report: import('./session/smokeRun').SmokeReport }
   /** What the accepted script trains on (python/preflight.py), shown as a card before any GPU time. */
-  | { type: 'preflight_result'; runId: string; report: import('./preflight/types').PreflightReport }
+  | { type: 'preflight_result'; runId: string; report: import('./python/preflightReport').PreflightReport }
   | { type: 'usage'; runId: string; totals: UsageTotals; budget: BudgetState }
   | { type: 'ask_user'; runId: string; question: string }
   | { type: 'run_state'; runId: string; state: RunState; message?: string }

@@ -4,7 +4,7 @@
  */
 
 export type ProviderId = 'none' | 'openai' | 'anthropic' | 'openai-compatible' | 'vscode-lm';
-import { DEFAULT_SANDBOX_SETTINGS, SandboxSettings } from './sandbox/types';
+import { DEFAULT_SANDBOX_SETTINGS, SandboxSettings } from './sandboxSettings';
 
 /** `sandboxed`: recipe changes as `recipe`, and commands that run sandboxed with the network off (see sandbox/autoApprove.ts). */
 export type AutoApprovePolicy = 'never' | 'recipe' | 'sandboxed' | 'all';

@@ -3,7 +3,9 @@
  * tail are kept and the full text is saved in the run folder
  * (`observations/obs-N.txt`), readable with read_file.
  */
-export const OBSERVATION_CAP = 8_000;
+import { OBSERVATION_CAP } from '../tools/observationCap';
+
+export { OBSERVATION_CAP };
 
 export async function capObservation(
   text: string,

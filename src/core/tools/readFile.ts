@@ -1,4 +1,4 @@
-import { OBSERVATION_CAP } from '../agent/observation';
+import { OBSERVATION_CAP } from './observationCap';
 import { errorMessage } from './text';
 import { ToolDefinition } from './types';
 
