@@ -4,7 +4,8 @@
  *
  * - OpenAI  `POST /v1/chat/completions` (stream: SSE `data: {...}` chunks, `data: [DONE]`;
  *   without `stream: true` a plain JSON completion)
- * - Anthropic `POST /v1/messages` (SSE with `event:` lines)
+ * - Anthropic `POST /v1/messages` (SSE with `event:` lines; thinking blocks with `thinking`)
+ * - OpenAI Responses `POST /v1/responses` (SSE; reasoning items with `reasoning`; fakeLlmServerResponses.ts)
  * - `GET /v1/models` (the ids in `models`)
  *
  * Each request takes the next scripted turn. A turn is an answer
@@ -30,6 +31,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { responsesEvents } from './fakeLlmServerResponses';
 
 export interface FakeToolCall {
   /** Default: call_<n> (OpenAI) / toolu_<n> (Anthropic). */
@@ -90,7 +92,7 @@ export interface FakeTurn extends FakeFault {
 }
 
 export interface RecordedRequest {
-  protocol: 'openai' | 'anthropic' | 'other';
+  protocol: 'openai' | 'anthropic' | 'responses' | 'other';
   method: string;
   path: string;
   /** Lower-case header names. */
@@ -153,7 +155,7 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
         body = undefined;
       }
       const path = (req.url ?? '/').split('?')[0];
-      const protocol = path.endsWith('/chat/completions') ? 'openai' : path.endsWith('/messages') ? 'anthropic' : 'other';
+      const protocol = path.endsWith('/chat/completions') ? 'openai' : path.endsWith('/messages') ? 'anthropic' : path.endsWith('/responses') ? 'responses' : 'other';
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : (v ?? '');
 
@@ -185,7 +187,7 @@ export async function startFakeLlmServer(options: FakeLlmServerOptions = {}): Pr
         if (turn.status && turn.status >= 400) return errorResponse(res, protocol, turn);
         const model = turn.model ?? (typeof body?.model === 'string' ? body.model : 'fake-model');
         if (protocol === 'openai' && body?.stream !== true) return json(res, 200, openaiCompletion(turn, model));
-        const events = protocol === 'openai' ? openaiEvents(turn, model) : anthropicEvents(turn, model);
+        const events = protocol === 'openai' ? openaiEvents(turn, model) : protocol === 'responses' ? responsesEvents(turn, model, usageOf(turn)) : anthropicEvents(turn, model);
         streamEvents(res, events, turn);
       };
       if (turn?.delayFirstByteMs) {

@@ -10,7 +10,10 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
+import type { ResponseCreateParamsStreaming } from 'openai/resources/responses/responses';
+import { ReasoningEffort } from '../settings';
 import { StreamIncompleteError } from './errors';
+import { buildResponsesBody, ResponsesAccumulator } from './openaiResponses';
 import { contextWindowOf } from './pricing';
 import { AttemptContext, CallPolicyOptions, runLlmCall } from './retry';
 import { ChatMessage, LlmProvider, LlmRequest, LlmResponse, StopReason, StreamEvent, ToolCall, ToolSpec, Usage, ZERO_USAGE } from './types';
@@ -24,6 +27,8 @@ export interface OpenAiProviderOptions extends CallPolicyOptions {
   /** 0 or absent = from the model table. */
   contextWindow?: number;
   fetch?: typeof fetch;
+  /** On for an OpenAI reasoning model: requests go through the Responses API with this effort. */
+  reasoningEffort?: ReasoningEffort;
 }
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -51,16 +56,38 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   chat(request: LlmRequest, onEvent?: (event: StreamEvent) => void): Promise<LlmResponse> {
+    const policy = {
+      ...this.options,
+      ctx: { provider: this.id, model: this.model, baseUrl: this.options.baseUrl?.trim() ?? '' },
+      signal: request.signal,
+      onEvent,
+    };
+    const effort = this.responsesEffort();
+    if (effort) {
+      const body = buildResponsesBody(this.model, request, effort);
+      return runLlmCall(policy, (attempt) => this.attemptResponses(body, attempt));
+    }
     const body = this.buildBody(request);
-    return runLlmCall(
-      {
-        ...this.options,
-        ctx: { provider: this.id, model: this.model, baseUrl: this.options.baseUrl?.trim() ?? '' },
-        signal: request.signal,
-        onEvent,
-      },
-      (attempt) => this.attempt(body, attempt),
-    );
+    return runLlmCall(policy, (attempt) => this.attempt(body, attempt));
+  }
+
+  /**
+   * The effort when this call goes through the Responses API: OpenAI itself (compatible servers
+   * rarely speak it), a reasoning model, and mlIntern.reasoningEffort on. Otherwise Chat Completions, as before.
+   */
+  private responsesEffort(): Exclude<ReasoningEffort, 'off'> | undefined {
+    const effort = this.options.reasoningEffort ?? 'off';
+    return this.id === 'openai' && effort !== 'off' && isReasoningModel(this.model) ? effort : undefined;
+  }
+
+  private async attemptResponses(body: ResponseCreateParamsStreaming, a: AttemptContext): Promise<LlmResponse> {
+    const stream = await this.client.responses.create(body, { signal: a.signal });
+    const acc = new ResponsesAccumulator(this.model, (e) => a.emit(e));
+    for await (const event of stream) {
+      a.chunk();
+      acc.add(event);
+    }
+    return acc.finish();
   }
 
   /** The request body as sent (exposed for tests and logs). */

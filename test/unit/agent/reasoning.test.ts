@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AgentSession } from '../../../src/core/agent/agentLoop';
 import { AnthropicProvider } from '../../../src/core/llm/anthropicProvider';
+import { OpenAiProvider } from '../../../src/core/llm/openaiProvider';
 import { ReasoningEffort } from '../../../src/core/settings';
 import { createAgentRegistry } from '../../../src/core/tools/domain';
 import { FakeLlmServer, FakeTurn, startFakeLlmServer } from '../../support/fakeLlmServer';
@@ -118,4 +119,63 @@ test('reasoningEffort off (the default) and models without thinking: no thinking
   } finally {
     await server.close();
   }
+});
+
+// ---------------------------------------------------------------- OpenAI Responses API
+
+const ITEM = { id: 'rs_1', summary: 'Plan: list the files, then read the data.', encryptedContent: 'gAAAAABfakeEncryptedReasoning0123456789==' };
+const ITEM_WIRE = { type: 'reasoning', id: ITEM.id, summary: [{ type: 'summary_text', text: ITEM.summary }], encrypted_content: ITEM.encryptedContent };
+
+function openai(server: FakeLlmServer, model: string, effort: ReasoningEffort): OpenAiProvider {
+  return new OpenAiProvider({ apiKey: 'sk-test-000000000000000000000000', model, baseUrl: server.openaiBaseUrl, reasoningEffort: effort });
+}
+const inputOf = (server: FakeLlmServer, i: number) => (server.requests[i].body as { input: Array<Record<string, unknown>> }).input;
+
+test('OpenAI reasoning model: the Responses API with the effort, encrypted reasoning included, nothing stored; turn 1\'s reasoning item is in turn 2\'s input byte for byte, before its call, and never shown', { timeout: 60_000 }, async () => {
+  await run(
+    [{ ...listFiles, text: 'Looking around.', reasoning: [ITEM] }, { toolCalls: [{ id: 'call_2', name: 'finish', arguments: '{"summary":"done"}' }] }],
+    'medium',
+    async (server, root) => {
+      const deps = makeDeps(openai(server, 'gpt-5', 'medium'), { root, tools: createAgentRegistry() });
+      const { outcome } = await AgentSession.startRun(deps, { goal: 'Look around.' });
+      assert.equal(outcome.state, 'succeeded', outcome.message);
+      assert.deepEqual(server.requests.map((r) => r.path), ['/v1/responses', '/v1/responses']);
+      const first = server.requests[0].body as Record<string, unknown>;
+      assert.deepEqual([first.reasoning, first.include, first.store], [{ effort: 'medium' }, ['reasoning.encrypted_content'], false]);
+      assert.equal(first.instructions, 'You are a test agent.');
+      const input = inputOf(server, 1);
+      const at = input.findIndex((x) => x.type === 'reasoning');
+      assert.deepEqual(input[at], ITEM_WIRE);
+      assert.deepEqual(input.slice(at + 1, at + 3).map((x) => x.type ?? x.role), ['assistant', 'function_call']);
+      assert.deepEqual(input[at + 3], { type: 'function_call_output', call_id: 'toolu_1', output: input[at + 3].output });
+      const shown = deps.events.ofType('assistant_message').map((e) => e.text).join('');
+      assert.equal(shown, 'Looking around.');
+    },
+  );
+});
+
+test('OpenAI: a run reopened from its folder still sends the reasoning item back unchanged', { timeout: 60_000 }, async () => {
+  await run(
+    [{ ...listFiles, reasoning: [ITEM] }, { text: 'Which model?' }, { toolCalls: [{ id: 'call_3', name: 'finish', arguments: '{"summary":"ok"}' }] }],
+    'high',
+    async (server, root) => {
+      const { session } = await AgentSession.startRun(makeDeps(openai(server, 'gpt-5', 'high'), { root, tools: createAgentRegistry() }), { goal: 'Look around.' });
+      const reopened = await AgentSession.reopen(makeDeps(openai(server, 'gpt-5', 'high'), { root, tools: createAgentRegistry() }), session.id);
+      const resumed = await reopened.continueRun('Qwen.');
+      assert.equal(resumed.state, 'succeeded', resumed.message);
+      assert.deepEqual(inputOf(server, 2).find((x) => x.type === 'reasoning'), ITEM_WIRE);
+    },
+  );
+});
+
+test('OpenAI: effort off, or a model without reasoning, stays on Chat Completions as before', { timeout: 60_000 }, async () => {
+  await run(
+    [{ text: 'a' }, { text: 'b' }],
+    'off',
+    async (server, root) => {
+      await AgentSession.startRun(makeDeps(openai(server, 'gpt-5', 'off'), { root }), { goal: 'hi' });
+      await AgentSession.startRun(makeDeps(openai(server, 'gpt-4.1', 'high'), { root }), { goal: 'hi' });
+      assert.deepEqual(server.requests.map((r) => r.path), ['/v1/chat/completions', '/v1/chat/completions']);
+    },
+  );
 });
