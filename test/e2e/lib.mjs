@@ -53,7 +53,7 @@ export async function fineTuneWizard(page, answers, onStep) {
   // nothing checked goes straight to the full run.
   await waitFor('the wizard to ask what to check before the full run', async () => ((await title()) ?? '').includes('before the full run'), { timeoutMs: 30000 });
   for (const label of answers.checks ?? []) {
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).locator('.quick-input-list-checkbox, input[type=checkbox]').first().click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().click(); // a click on a row of a multi-select pick toggles its checkbox
   }
   await page.keyboard.press('Enter');
   await waitFor('the wizard to close', async () => !(await page.locator('.quick-input-widget').isVisible()), { timeoutMs: 10000 }).catch(() => undefined);
