@@ -6,6 +6,8 @@
  */
 import { execFile } from 'node:child_process';
 import { followFile } from './fileFollower';
+// The one POSIX quoting helper lives with the other escapers of generated text.
+import { shellQuote } from '../recipes/templates/escape';
 
 export interface SbatchSpec {
   jobName: string;
@@ -30,11 +32,7 @@ export interface SbatchSpec {
   redactOutput?: { python: string; pump: string };
 }
 
-/** Quote one word for bash: safe for any content. */
-export function shellQuote(word: string): string {
-  if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 function checkDirective(value: string, what: string): string {
   if (/[\r\n\0]/.test(value)) throw new Error(`The Slurm ${what} must be one line: ${JSON.stringify(value)}`);

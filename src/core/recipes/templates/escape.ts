@@ -2,9 +2,9 @@
  * The only way a value from the user, the data or the environment enters generated code: one
  * function per target (Python string literal, Python docstring text, `#` comment, YAML scalar,
  * Markdown, shell word). Templates never paste a raw value: a column name, a file name, a model id
- * or a version string could otherwise close a string and become code (issue 24).
+ * or a version string could otherwise close a string and become code (issue 24). No imports: the
+ * Slurm batch scripts of exec/ take shellQuote from here without a cycle between the folders.
  */
-import { shellQuote } from '../../exec/slurm';
 
 /**
  * Characters that change how a file is read although they look like nothing (or like a line
@@ -87,9 +87,13 @@ export function urlPath(s: string): string {
   return String(s).replace(LONE_SURROGATE, '\ufffd').split('/').map(encodeURIComponent).join('/');
 }
 
-/** A shell command line a user may paste: every word POSIX-quoted (single quotes, `'\''` for a quote). */
+/** One shell word for any content: bare when only safe characters, else single-quoted (`'\''` for a quote). POSIX. */
+export function shellQuote(word: string): string {
+  if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A shell command line a user may paste: every word POSIX-quoted. */
 export function shellLine(argv: readonly string[]): string {
   return argv.map(shellQuote).join(' ');
 }
-
-export { shellQuote };
