@@ -183,6 +183,9 @@ export function resolveDims(input: { baseModel?: string; dims?: ModelDims }): Mo
   return dims;
 }
 
+/** KTO's per-step batch floor: "at least 4 … if your per-step batch size is poor, the KL estimate in KTO will be poor" (trl docs/source/kto_trainer.md). */
+export const KTO_MIN_MICRO_BATCH = 4;
+
 /** Gradient checkpointing recomputes the forward pass in the backward one: ~30 % more time per step. */
 export const CHECKPOINTING_TIME_FACTOR = 1.3;
 /**
@@ -229,8 +232,18 @@ export function planBatch(spec: PlanInput, gpuMemoryMiB: number): BatchPlan {
       if (bs === 1) break;
     }
     if (!fitting.length) continue;
+    // KTO estimates its KL term from mismatched pairs inside each micro-batch: trl's KTO docs ask for a
+    // per-step batch of at least 4 (and trl refuses 1). Among plans that fit, those reach it first.
+    const ktoMin = Math.min(KTO_MIN_MICRO_BATCH, effective);
+    const klFit = spec.method === 'kto' ? fitting.filter((f) => f.bs >= ktoMin) : fitting;
+    const candidates = klFit.length ? klFit : fitting;
+    if (spec.method === 'kto' && !klFit.length) {
+      const biggest = fitting[0].bs;
+      const cheaper = adapter === 'full' ? 'use LoRA, ' : adapter === 'lora' ? 'use QLoRA, ' : '';
+      notes.push(`KTO: only micro-batch ${biggest} fits in ${Math.round(gpuMemoryMiB / 1024)} GiB; below ${KTO_MIN_MICRO_BATCH} its KL estimate is poor (trl's KTO docs)${biggest <= 1 ? ' and trl refuses 1' : ''}: ${cheaper}shorten MAX_LENGTH or use a GPU with more memory to fit ${KTO_MIN_MICRO_BATCH}.`);
+    }
     // Ties go to the bigger micro-batch (fewer accumulation steps).
-    const best = fitting.reduce((a, b) => (b.time < a.time - 1e-9 ? b : a));
+    const best = candidates.reduce((a, b) => (b.time < a.time - 1e-9 ? b : a));
     const { bs, gc, est } = best;
     const gas = Math.max(1, Math.ceil(effective / bs));
     if (adapter !== spec.adapter) {

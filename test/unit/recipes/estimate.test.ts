@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dimsFromConfig, estimateMemory, EstimateInput, lookupModel, planBatch } from '../../../src/core/recipes';
 import { relativeStepTime } from '../../../src/core/recipes/estimate';
+import { renderRecipe } from '../../../src/core/recipes';
 
 // LLaMA-Factory README "Hardware Requirement" (7B, small batch): Full bf16 AMP 120 GB, LoRA 16 GB, QLoRA 4-bit 6 GB.
 const LLAMA2_7B = lookupModel('meta-llama/Llama-2-7b-hf')!;
@@ -97,4 +98,19 @@ test('planBatch picks the fastest plan that fits: no checkpointing at a smaller 
   assert.equal(planBatch({ ...spec, gradientCheckpointing: true }, 81920).gradientCheckpointing, true);
   // Tiny micro-batches starve the GPU: at 256 tokens checkpointing at micro-batch 8 beats micro-batch 1 without it.
   assert.ok(relativeStepTime(8, 256, true) < relativeStepTime(1, 256, false));
+});
+
+test('KTO plans a per-step batch of at least 4 (trl KTO docs: the KL estimate is poor below it), or says it cannot', () => {
+  const spec = { baseModel: 'meta-llama/Meta-Llama-3-8B-Instruct', adapter: 'lora' as const, maxLength: 2048, perDeviceTrainBatchSize: 8, gradientAccumulationSteps: 2 };
+  assert.equal(planBatch({ ...spec, method: 'sft' }, 81920).perDeviceTrainBatchSize, 2, 'SFT takes the fastest plan, micro-batch 2');
+  const kto = planBatch({ ...spec, method: 'kto' }, 81920);
+  assert.ok(kto.fits && kto.perDeviceTrainBatchSize >= 4 && kto.gradientCheckpointing, JSON.stringify(kto));
+  assert.equal(kto.perDeviceTrainBatchSize * kto.gradientAccumulationSteps, 16);
+  // QLoRA at 4,096 tokens on 32 GiB fits only micro-batch 1: the plan says so instead of staying silent.
+  const tight = planBatch({ ...spec, adapter: 'qlora', method: 'kto', maxLength: 4096 }, 32768);
+  assert.equal(tight.perDeviceTrainBatchSize, 1);
+  assert.ok(tight.notes.some((n) => /KTO: only micro-batch 1 fits in 32 GiB; below 4 its KL estimate is poor .* and trl refuses 1: shorten MAX_LENGTH/.test(n)), JSON.stringify(tight.notes));
+  const src = renderRecipe({ method: 'kto', baseModel: 'm/x', dataset: 'd.jsonl', perDeviceTrainBatchSize: 2, columnMapping: { prompt: 'prompt', completion: 'completion', label: 'label' } });
+  assert.match(src.files[0].content, /PER_DEVICE_TRAIN_BATCH_SIZE = 2 +# micro-batch per GPU; KTO: keep it >= 4/);
+  assert.ok(src.notes.some((n) => /KTO with micro-batch 2: .*at least 4/.test(n)));
 });

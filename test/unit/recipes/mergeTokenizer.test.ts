@@ -11,9 +11,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderRecipe } from '../../../src/core/recipes';
+import { renderRecipe, RecipeSpec } from '../../../src/core/recipes';
 
-const TIES = { method: 'merge', mergeMethod: 'ties', baseModel: 'mistralai/Mistral-7B-v0.1', models: [{ model: 'org/mistral-instruct-a', weight: 0.5, density: 0.5 }, { model: 'org/mistral-instruct-b', weight: 0.5, density: 0.7 }] } as const;
+const TIES: RecipeSpec = { method: 'merge', mergeMethod: 'ties', baseModel: 'mistralai/Mistral-7B-v0.1', models: [{ model: 'org/mistral-instruct-a', weight: 0.5, density: 0.5 }, { model: 'org/mistral-instruct-b', weight: 0.5, density: 0.7 }] };
 
 const FAKE_TRANSFORMERS = `import json, os
 class AutoTokenizer:

@@ -7,6 +7,7 @@ import { isLocalDataset, ResolvedSpec, TrainingMethod } from '../spec';
 import { ConfigLine, call, configBlock, pyStr } from './pyutil';
 import { pyDocText } from './escape';
 import { totalSteps } from '../stepPlan';
+import { KTO_MIN_MICRO_BATCH } from '../estimate';
 import { MESSAGE_HELPERS, preferenceFunction, sftRowFunctions, unpairedFunction } from './mapping';
 import { resumeHelpers, RUN_RECORD_CALLBACK } from './resumePy';
 import { CARD_FILL_PY, trainingSummaryPy, UPLOAD_IGNORE } from './cardPy';
@@ -101,7 +102,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: TrainingMethod, t:
     { name: 'LEARNING_RATE', value: spec.learningRate, comment: peft ? 'adapters tolerate ~10x the full fine-tuning rate' : 'full fine-tuning: small steps' },
     { name: 'LR_SCHEDULER_TYPE', value: spec.lrSchedulerType },
     { name: 'WARMUP_RATIO', value: spec.warmupRatio, comment: 'fraction of steps spent ramping the learning rate up' },
-    { name: 'PER_DEVICE_TRAIN_BATCH_SIZE', value: spec.perDeviceTrainBatchSize, comment: 'micro-batch per GPU: the first thing to lower on out-of-memory' },
+    { name: 'PER_DEVICE_TRAIN_BATCH_SIZE', value: spec.perDeviceTrainBatchSize, comment: method === 'kto' ? `micro-batch per GPU; KTO: keep it >= ${KTO_MIN_MICRO_BATCH} (its KL term is estimated within the micro-batch; 1 is refused)` : 'micro-batch per GPU: the first thing to lower on out-of-memory' },
     { name: 'PER_DEVICE_EVAL_BATCH_SIZE', value: spec.perDeviceTrainBatchSize },
     { name: 'GRADIENT_ACCUMULATION_STEPS', value: spec.gradientAccumulationSteps, comment: `effective batch = micro-batch x this x GPUs (${spec.perDeviceTrainBatchSize * spec.gradientAccumulationSteps} on one GPU)` },
     { name: 'GRADIENT_CHECKPOINTING', value: spec.gradientCheckpointing, comment: 'recompute activations: ~25 % slower, much less memory' },
@@ -436,6 +437,9 @@ if __name__ == "__main__":
     main()
 `;
 
+  if (method === 'kto' && spec.perDeviceTrainBatchSize < KTO_MIN_MICRO_BATCH) {
+    notes.push(`KTO with micro-batch ${spec.perDeviceTrainBatchSize}: trl's KTO docs ask for a per-step batch of at least ${KTO_MIN_MICRO_BATCH}, or the KL estimate is poor${spec.perDeviceTrainBatchSize <= 1 ? ' (trl refuses 1)' : ''}; raise PER_DEVICE_TRAIN_BATCH_SIZE (lower GRADIENT_ACCUMULATION_STEPS to keep the effective batch), with gradient checkpointing or QLoRA if memory is short.`);
+  }
   if (method === 'dpo' && adapter === 'full') notes.push('Full DPO keeps a second frozen copy of the model as reference: plan memory for two models (or use LoRA).');
   if (reportTo === 'none') notes.push('No tracker (trackio, wandb, tensorboard) was reported installed: REPORT_TO = "none" (loss still prints to the console).');
   if (/gemma/i.test(spec.baseModel ?? '') && spec.systemPrompt) notes.push('Some Gemma chat templates reject a "system" role: if the template raises, fold SYSTEM_PROMPT into the first user turn.');
