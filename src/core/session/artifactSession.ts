@@ -20,7 +20,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { AgentEvent, RunState } from '../events';
 import { ProposedChange } from '../ports';
-import { ApprovalGate } from '../agent/approval';
+import { ApprovalGate } from '../policy/approval';
 import { gateFor } from './runGate';
 import { RunHandle } from '../runs/runStore';
 import { slugify } from '../runs/ids';

@@ -15,7 +15,7 @@ import { AgentEvent, RunState } from '../events';
 import { EventSink, FileStore, Logger, ProposedChange, ReviewDecision, Reviewer } from '../ports';
 import { LlmProvider } from '../llm/types';
 import { Settings } from '../settings';
-import { ApprovalGate, CommandApprover } from '../agent/approval';
+import { ApprovalGate, CommandApprover } from '../policy/approval';
 import { gateFor } from './runGate';
 import { adaptToInstructions } from './adaptScript';
 import { RunHandle, RunStore } from '../runs/runStore';

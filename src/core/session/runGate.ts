@@ -4,7 +4,7 @@
  * run folder's scripts/. Shared by the fine-tune and the evaluate/merge/push sessions.
  */
 import * as path from 'node:path';
-import { ApprovalGate, CommandApprover } from '../agent/approval';
+import { ApprovalGate, CommandApprover } from '../policy/approval';
 import { EventSink, FileStore, Reviewer } from '../ports';
 import { RunHandle } from '../runs/runStore';
 import { Settings } from '../settings';

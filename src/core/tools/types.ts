@@ -4,10 +4,10 @@
  * {@link import('./registry').ToolRegistry}.
  */
 import { AgentEvent, PlanItem } from '../events';
-import { ChangeOrigin, Executor, FileStore, Logger, ProposedChange, ReviewDecision } from '../ports';
+import { Executor, FileStore, Logger, ProposedChange, ReviewDecision } from '../ports';
 import { JsonSchema } from '../llm/types';
 import { Settings } from '../settings';
-import type { SandboxNetwork } from '../sandbox/types';
+import type { CommandApprovalRequest, CommandDecision } from '../policy/approval';
 import type { AttachResult, DetachedOptions, DetachedRun, DetachedSpec } from '../exec/detached';
 import type { RunHandle } from '../runs/runStore';
 import type { ProcessTranscriptEntry } from '../runs/types';
@@ -28,28 +28,8 @@ export interface ToolResult {
 
 export type ToolControl = { kind: 'finish'; summary: string; artefacts: string[] } | { kind: 'ask_user'; question: string };
 
-export interface CommandApprovalRequest {
-  argv: string[];
-  /** Why the agent wants to run it (from the model or the recipe). */
-  reason: string;
-  origin: ChangeOrigin;
-  cwd: string;
-  /** Extra text to show with the request (e.g. the Python snippet). */
-  detail?: string;
-  /** The tool asking (run, run_python, a custom tool, an MCP tool). */
-  tool: string;
-  /** The sandbox it will run in (sandbox/command.ts); absent: unconfined. */
-  sandbox?: { label: string; network: SandboxNetwork };
-}
-
-export interface CommandDecision {
-  approved: boolean;
-  /** The user's reason when refused. */
-  reason?: string;
-  /** True when the policy approved it without asking. */
-  auto: boolean;
-}
-
+// Defined beside the approval policy (policy/approval.ts), which the sessions use too.
+export type { CommandApprovalRequest, CommandDecision } from '../policy/approval';
 export interface ToolContext {
   readonly runId: string;
   /** Workspace-relative folder of the run (`.ml-intern/runs/<id>`). */
