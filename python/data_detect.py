@@ -83,7 +83,7 @@ def detect(rows, columns):
         d = _detect_text(rows, cols, low, styles)
     if d is None:
         d = _explain_unknown(rows, cols, low, styles)
-    if d.format in ('preference_explicit', 'alpaca', 'custom_qa', 'prompt_completion'):
+    if d.format in ('preference_explicit', 'alpaca', 'custom_qa', 'prompt_completion', 'kto'):
         _add_roles(rows, cols, d)
     used = set(d.mapping.values())
     other = [c for c in cols if c not in used]
@@ -116,6 +116,14 @@ def _history_column(rows, cols, used):
 def _add_roles(rows, cols, d):
     """Map the system prompt and earlier turns beside single-turn or preference rows."""
     used = set(d.mapping.values())
+    prompt = d.mapping.get('prompt')
+    if d.format in ('preference_explicit', 'kto') and prompt and prompt.lower() in INSTRUCTION_NAMES:
+        # LLaMA-Factory's Alpaca-style preference and KTO rows: the prompt is the instruction followed by the input.
+        extra = _first_named([c for c in cols if c not in used], INPUT_NAMES)
+        if extra and _string_col(rows, extra):
+            d.mapping['input'] = extra
+    if d.format == 'kto':
+        return d  # the KTO row function maps prompt, input, completion and label only
     if 'system' not in d.mapping:
         system = _first_named([c for c in cols if c not in used], SYSTEM_NAMES)
         if system and _string_col(rows, system):

@@ -81,3 +81,11 @@ test('a transcript prompt ending with the "Assistant:" cue (Dahoas rm-static) en
   assert.deepEqual(text(rows[0].prompt), ['user: How do I descale a kettle?']);
   assert.deepEqual(text(rows[0].rejected), ['assistant:  Buy a new one.']);
 });
+
+test("LLaMA-Factory's Alpaca-style preference and KTO rows: the input follows the instruction in the prompt", () => {
+  const dpo = mappedRows('llamafactory_alpaca_preference.jsonl');
+  assert.deepEqual(text(dpo[0].prompt), ['user: Summarize the text.\n\nThe council approved the new bike lanes after a long debate.']);
+  assert.deepEqual(text(dpo[1].prompt), ['user: Give a synonym for happy.'], 'an empty input adds nothing');
+  const kto = mappedRows('llamafactory_kto_tag.jsonl');
+  assert.deepEqual(text(kto[0].prompt), ['user: Translate to German.\n\nGood morning']);
+});

@@ -89,6 +89,14 @@ function systemLines(m: Partial<Record<Role, string>>): string[] {
   ];
 }
 
+/** The prompt cell as messages; an optional "input" column (Alpaca-style preference/KTO rows) is appended to it. */
+function promptMessages(m: Partial<Record<Role, string>>, promptCol: string): string {
+  const cell = m.input
+    ? `str(row[${py(promptCol)}]) + ("\\n\\n" + str(row[${py(m.input)}]) if row.get(${py(m.input)}) else "")`
+    : `row[${py(promptCol)}]`;
+  return `as_messages(${cell}, "user")`;
+}
+
 /** SFT: `to_messages(row)` (conversational) or `to_text(row)` for raw text. */
 export function sftRowFunctions(m: Partial<Record<Role, string>>): { fn: 'to_messages' | 'to_text'; code: string; singleTurn: boolean } {
   if (m.messages) {
@@ -157,7 +165,7 @@ export function preferenceFunction(m: Partial<Record<Role, string>>): string {
     ...(promptCol
       ? [
           '    else:',
-          `        prompt = as_messages(row[${py(promptCol)}], "user")`,
+          `        prompt = ${promptMessages(m, promptCol)}`,
           ...(m.system
             ? [`    if row.get(${py(m.system)}) and prompt[0]["role"] != "system":`, `        prompt = [{"role": "system", "content": str(row[${py(m.system)}])}] + prompt`]
             : []),
@@ -178,7 +186,7 @@ export function unpairedFunction(m: Partial<Record<Role, string>>): string {
         '    prompt, completion = conversation[:-1], conversation[-1:]',
       ]
     : [
-        promptCol ? `    prompt = as_messages(row[${py(promptCol)}], "user")` : '    prompt = []',
+        promptCol ? `    prompt = ${promptMessages(m, promptCol)}` : '    prompt = []',
         `    completion = as_messages(row[${py(completionCol ?? 'completion')}], "assistant")`,
       ];
   return [
