@@ -10,7 +10,8 @@ import { AgentDeps, AgentSession, RunOutcome } from '../../core/agent/agentLoop'
 import { createLocalExecutor } from '../../core/exec/localExecutor';
 import { EnvSecrets } from '../../core/llm/envSecrets';
 import { createProvider } from '../../core/llm/factory';
-import { DEFAULT_SETTINGS, ProviderId, Settings } from '../../core/settings';
+import { BudgetState } from '../../core/events';
+import { DEFAULT_SETTINGS, ProviderId, ReasoningEffort, Settings } from '../../core/settings';
 import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom, SLURM_USAGE, slurmFrom } from '../interaction';
 import { createAgentRegistry } from '../../core/tools/domain';
 import { environmentBriefing } from '../../core/agent/briefing';
@@ -30,6 +31,7 @@ export const runCommand: CliCommand = {
   usage: [
     'ml-intern run "<goal>" [--workspace DIR] [--approve=none|recipe|sandboxed|all] [--provider openai|anthropic|openai-compatible]',
     '                       [--model M] [--base-url URL] [--max-steps N] [--max-cost USD] [--python P]',
+    '                       [--reasoning-effort off|low|medium|high]',
     '                       [--mcp-config FILE] [--slurm [--partition P] [--gpus N] [--time-limit T] [--sbatch=OPT ...]] [--json]',
     'ml-intern run --continue RUN_ID ["<answer or instruction>"] [--raise-limits] [same options]',
     '',
@@ -154,14 +156,26 @@ function settingsFrom(args: ParsedArgs, io: CliIo): Settings {
     autoApprove: APPROVE[approve],
     maxSteps: maxSteps ?? DEFAULT_SETTINGS.maxSteps,
     maxCostUsd: maxCost ?? DEFAULT_SETTINGS.maxCostUsd,
+    reasoningEffort: reasoningFrom(args),
     pythonPath: pythonFrom(args, io) ?? '',
     ...slurmFrom(args),
     sandbox: sandboxFrom(args),
   };
 }
 
-function formatOutcome(r: { runId: string; folder: string; state: string; message: string; question?: string; refused: string[] }): string {
+const EFFORTS: ReasoningEffort[] = ['off', 'low', 'medium', 'high'];
+
+/** --reasoning-effort, as mlIntern.reasoningEffort. */
+function reasoningFrom(args: ParsedArgs): ReasoningEffort {
+  const effort = flagString(args, 'reasoning-effort') ?? 'off';
+  if (!EFFORTS.includes(effort as ReasoningEffort)) throw new UsageError(`--reasoning-effort must be one of ${EFFORTS.join(', ')}, got '${effort}'`);
+  return effort as ReasoningEffort;
+}
+
+function formatOutcome(r: { runId: string; folder: string; state: string; message: string; question?: string; refused: string[]; budget?: BudgetState }): string {
   const lines = ['', `Run ${r.runId}: ${r.state}`, r.message];
+  // Tokens as mlIntern.maxTokens counts them (new spend); cache reads apart, they are not new spend.
+  if (r.budget) lines.push('', `Used: ${r.budget.steps} steps, ${r.budget.tokens} tokens (uncached input + output)${r.budget.cachedTokens ? `, ${r.budget.cachedTokens} cached reads` : ''}, $${r.budget.costUsd.toFixed(4)}`);
   if (r.refused.length) lines.push('', 'Not approved (re-run with --approve=all, or continue from a terminal):', ...r.refused.map((x) => `  - ${x}`));
   if (r.state === 'waiting') lines.push('', `Answer with: ml-intern run --continue ${r.runId} "<your answer>"`);
   if (r.state === 'budget') lines.push('', `Continue with: ml-intern run --continue ${r.runId} --raise-limits`);

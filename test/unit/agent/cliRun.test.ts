@@ -203,3 +203,25 @@ test('ml-intern run: Ctrl+C stops the training it started; Ctrl+C twice quits at
     await server.close();
   }
 });
+
+test('ml-intern run prints the tokens it spent (uncached input + output) with cache reads apart, and takes --reasoning-effort (a wrong value is refused naming the flag)', async () => {
+  const server = await startFakeLlmServer();
+  try {
+    const root = tempWorkspace('mli-cli-');
+    server.script([
+      { toolCalls: [call('plan', { items: [{ text: 'look', status: 'in_progress' }] })], usage: { inputTokens: 300, cachedInputTokens: 4000, outputTokens: 20 } },
+      { toolCalls: [call('finish', { summary: 'Done.' })], usage: { inputTokens: 100, cachedInputTokens: 4300, outputTokens: 30 } },
+    ]);
+    const o = io(root, { OPENAI_API_KEY: 'sk-cli-test-abcdefghijklmnopqrstuvwxyz' });
+    const code = await runCli(['run', 'plan it', '--base-url', server.openaiBaseUrl, '--model', 'gpt-5', '--reasoning-effort', 'low'], o);
+    assert.equal(code, 0, o.stderr);
+    assert.match(o.stdout, /Used: 2 steps, 450 tokens \(uncached input \+ output\), 8300 cached reads, \$/);
+    assert.equal(server.requests[0].path, '/v1/responses', 'a reasoning model with an effort goes through the Responses API');
+
+    const bad = io(root, { OPENAI_API_KEY: 'sk-cli-test-abcdefghijklmnopqrstuvwxyz' });
+    assert.equal(await runCli(['run', 'x', '--reasoning-effort', 'max'], bad), 2);
+    assert.match(bad.stderr, /--reasoning-effort must be one of off, low, medium, high, got 'max'/);
+  } finally {
+    await server.close();
+  }
+});
