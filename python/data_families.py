@@ -73,6 +73,15 @@ def not_post_training(rows, cols, low):
             "'%s' with per-token '%s' is token classification (NER/tagging) data for a token-classification "
             "head; to teach a chat model the task, turn each row into a prompt (the sentence) and a completion "
             "(the entities)" % (tokens, tags)))
+    choices = _first_named(cols, ('choices', 'options', 'endings'))
+    answer = _first_named(cols, ('answer', 'answerkey', 'label', 'gold', 'answer_idx'))
+    if choices and answer and _all(rows, choices, lambda v: isinstance(v, (list, dict))) and \
+            _all(rows, answer, lambda v: isinstance(v, int) or (isinstance(v, str) and len(v.strip()) <= 2)):
+        # MMLU / ARC / HellaSwag: the answer is an index or a letter into the choices, not text to learn.
+        return Family('unknown', None, {}, False, NOT_POST_TRAINING + (
+            "'%s' with '%s' as an index or letter is a multiple-choice evaluation set (MMLU/ARC style): evaluate "
+            "on it; to fine-tune on it, write each row as a prompt (question and choices) and a completion "
+            "(the answer text)" % (choices, answer)))
     completions = _first_named(cols, ('completions',))
     step_labels = _first_named(cols, ('labels',))
     if completions and step_labels and _all(rows, completions, _is_str_list) and \

@@ -84,6 +84,8 @@ FIXTURE_EXPECT = {
     'retrieval_triplets.jsonl': ('unknown', None, {}, False, ['not post-training data: anchor, positive, negative are retrieval']),
     'text_classification.jsonl': ('unknown', None, {}, False, ["not post-training data: 'text' with a class in 'label'"]),
     'ner_tokens.jsonl': ('unknown', None, {}, False, ["not post-training data: 'tokens' with per-token 'ner_tags'"]),
+    'multiple_choice_eval.jsonl': ('unknown', None, {}, False, ['not post-training data', 'multiple-choice evaluation set']),
+    'arc_choices_answerkey.jsonl': ('unknown', None, {}, False, ["not post-training data: 'choices' with 'answerKey'"]),
     'stepwise_supervision.jsonl': ('unknown', None, {}, False, ['not post-training data', 'stepwise supervision']),
 }
 
