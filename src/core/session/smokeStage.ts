@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { EventSink, FileStore, ProposedChange, ReviewDecision } from '../ports';
 import { readConfig } from '../recipes/configBlock';
-import { applyOverrides } from '../recipes/configOverrides';
+import { applyOverrides, ConfigOverrideError } from '../recipes/configOverrides';
 import { Method } from '../recipes/spec';
 import { RepairResult, RunResult, ScriptRunner } from '../recovery/repairLoop';
 import { formatSmokeReport, smokeReport, SmokeReport, smokeScript, SMOKE_SCRIPT_NAME } from './smokeRun';
@@ -33,7 +33,7 @@ export interface SmokeStagePorts {
   say: (text: string) => Promise<void>;
 }
 
-export type SmokeStageResult = { kind: 'measured'; report: SmokeReport } | { kind: 'failed'; repair: RepairResult };
+export type SmokeStageResult = { kind: 'measured'; report: SmokeReport } | { kind: 'failed'; repair: RepairResult } | { kind: 'skipped'; reason: string };
 
 /** Runs the smoke run; the accepted script (workspace-relative scriptPath) is only changed by reviewed diffs. */
 export async function runSmokeStage(p: SmokeStagePorts, scriptPath: string, steps: number): Promise<SmokeStageResult> {
@@ -41,6 +41,14 @@ export async function runSmokeStage(p: SmokeStagePorts, scriptPath: string, step
   const smokePath = `${folder}/${SMOKE_SCRIPT_NAME}`;
   // OUTPUT_DIR is read from where the script runs (its folder): the smoke run's own folder, under the run folder.
   const outputDir = path.posix.relative(folder, `${p.runDir}/smoke/output`);
+  try {
+    smokeScript(await p.files.read(scriptPath), steps, outputDir);
+  } catch (err) {
+    // A script edited without MAX_STEPS (or with a CONFIG value of another kind): said, and the full run goes on.
+    if (!(err instanceof ConfigOverrideError)) throw err;
+    await p.say(`No smoke run: ${err.message}`);
+    return { kind: 'skipped', reason: err.message };
+  }
   let last: RunResult | undefined;
   const run: ScriptRunner = async (accepted, o) => {
     const smoke = smokeScript(await p.files.read(accepted), steps, outputDir);

@@ -187,3 +187,26 @@ test('ml-intern fine-tune --smoke=5 prints the smoke run\'s numbers before the f
     rmSync(ws, { recursive: true, force: true });
   }
 });
+
+test('a script the user accepted without MAX_STEPS gets no smoke run: said, and the full run goes on', { timeout: 120_000 }, async () => {
+  const ws = mkdtempSync(join(tmpdir(), 'ml-intern-smoke-session-'));
+  cpSync('examples/medical-qa', ws, { recursive: true });
+  try {
+    const files = new NodeFileStore(ws);
+    const events = new RecordingEventSink();
+    // The user deletes MAX_STEPS while reviewing the recipe's script.
+    const reviewer = new ScriptedReviewer([(c) => ({ kind: 'accepted', text: c.proposed.replace(/^MAX_STEPS = .*\n/m, ''), userPatch: '', auto: false })]);
+    const session = await FineTuneSession.create({ ...MEDICAL_QA_REQUEST, smokeSteps: 10 }, {
+      files, runs: new RunStore(files), settings: () => DEFAULT_SETTINGS, python: FAKE_PYTHON, launch: (spec) => startDetached(spec), reviewer, events,
+      processEnv: async () => ({ FAKE_OOM_ABOVE: '8', FAKE_STEPS: '12', FAKE_DELAY_MS: '5' }),
+      approveCommand: async () => ({ approved: true }),
+    });
+    const outcome = await session.execute();
+    assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
+    assert.match(events.ofType('assistant_message').map((e) => e.text).join('\n'), /No smoke run: .*MAX_STEPS = -1/);
+    assert.equal(events.ofType('smoke_result').length, 0);
+    assert.deepEqual(events.ofType('process_started').map((e) => e.argv.at(-1)), ['train.py']);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
