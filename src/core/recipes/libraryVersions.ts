@@ -92,7 +92,7 @@ const TRAINING_ARGUMENTS_STABLE = [
 ];
 
 const TRAINERS = ['SFTTrainer', 'DPOTrainer', 'ORPOTrainer', 'KTOTrainer'];
-const CONFIGS = ['SFTConfig', 'DPOConfig', 'ORPOConfig', 'KTOConfig'];
+const CONFIGS = ['SFTConfig', 'DPOConfig', 'ORPOConfig', 'KTOConfig', 'GRPOConfig'];
 
 export const KEYWORD_RULES: KeywordRule[] = [
   // transformers.TrainingArguments (every trl Config class inherits these)
@@ -148,6 +148,16 @@ export const KEYWORD_RULES: KeywordRule[] = [
   ...always('trl', 'KTOConfig', ['beta', 'max_length', 'desirable_weight', 'undesirable_weight', 'loss_type', 'model_init_kwargs'], `${TRL_TAGS}: v0.11.0–v1.9.0`),
   { library: 'trl', symbol: 'KTOConfig', keyword: 'max_prompt_length', until: '0.27.0', replacedBy: 'max_length', source: `${TRL_TAGS}: removed in v0.27.0` },
   { library: 'trl', symbol: 'KTOConfig', keyword: 'max_completion_length', until: '0.27.0', replacedBy: 'max_length', source: `${TRL_TAGS}: removed in v0.27.0` },
+  // GRPOTrainer / GRPOConfig: first released in v0.14.0 (trl/trainer/grpo_config.py, grpo_trainer.py at each tag)
+  ...always('trl', 'GRPOTrainer', ['model', 'reward_funcs', 'args', 'train_dataset', 'eval_dataset', 'processing_class', 'reward_processing_classes', 'callbacks', 'peft_config'], `${TRL_TAGS}: GRPOTrainer.__init__ v0.14.0–v1.9.0`).map((r) => ({ ...r, since: '0.14.0' })),
+  ...always('trl', 'GRPOConfig', ['num_generations', 'max_completion_length', 'beta', 'temperature', 'use_vllm', 'vllm_gpu_memory_utilization', 'model_init_kwargs', 'remove_unused_columns'], `${TRL_TAGS}: GRPOConfig v0.14.0–v1.9.0`).map((r) => ({ ...r, since: '0.14.0' })),
+  { library: 'trl', symbol: 'GRPOConfig', keyword: 'max_prompt_length', since: '0.14.0', deprecatedIn: '0.26.0', until: '0.28.0', source: `${TRL_TAGS}: moved to the deprecated fields in v0.26.0, gone in v0.28.0 (prompts are no longer truncated)` },
+  ...['reward_weights', 'scale_rewards', 'log_completions', 'num_iterations', 'epsilon'].map((keyword): KeywordRule => ({ library: 'trl', symbol: 'GRPOConfig', keyword, since: '0.16.0', source: `${TRL_TAGS}: v0.16.0` })),
+  ...['loss_type', 'mask_truncated_completions'].map((keyword): KeywordRule => ({ library: 'trl', symbol: 'GRPOConfig', keyword, since: '0.17.0', source: `${TRL_TAGS}: v0.17.0` })),
+  ...['generation_batch_size', 'steps_per_generation', 'vllm_mode'].map((keyword): KeywordRule => ({ library: 'trl', symbol: 'GRPOConfig', keyword, since: '0.18.0', source: `${TRL_TAGS}: v0.18.0 (vllm_mode defaulted to "server" until it became "colocate")` })),
+  { library: 'trl', symbol: 'GRPOConfig', keyword: 'vllm_device', since: '0.14.0', until: '0.18.0', replacedBy: 'vllm_mode', source: `${TRL_TAGS}: removed in v0.18.0 (colocate/server modes)` },
+  { library: 'trl', symbol: 'GRPOConfig', keyword: 'vllm_guided_decoding_regex', since: '0.16.0', deprecatedIn: '0.27.0', until: '0.28.0', replacedBy: 'vllm_structured_outputs_regex', source: `${TRL_TAGS}: vllm_structured_outputs_regex added v0.27.0, the old name gone in v0.28.0` },
+  { library: 'trl', symbol: 'GRPOConfig', keyword: 'vllm_structured_outputs_regex', since: '0.27.0', source: `${TRL_TAGS}: v0.27.0` },
   // from_pretrained
   ...always('transformers', 'from_pretrained', ['quantization_config', 'device_map', 'trust_remote_code', 'token', 'revision'], 'transformers modeling_utils.PreTrainedModel.from_pretrained'),
   { library: 'transformers', symbol: 'from_pretrained', keyword: 'attn_implementation', since: '4.36.0', source: 'transformers v4.36.0 release notes (attn_implementation, SDPA)' },
@@ -175,6 +185,7 @@ export const IMPORT_RULES: ImportRule[] = [
   { library: 'trl', symbol: 'DataCollatorForCompletionOnlyLM', module: 'trl', until: '0.20.0', source: `${TRL_TAGS}: exported from trl/__init__.py up to v0.19.x, gone in v0.20.0 (use completion_only_loss / assistant_only_loss)` },
   { library: 'trl', symbol: 'SFTTrainer', module: 'trl', source: TRL_TAGS },
   { library: 'trl', symbol: 'DPOTrainer', module: 'trl', source: TRL_TAGS },
+  { library: 'trl', symbol: 'GRPOTrainer', module: 'trl', since: '0.14.0', source: `${TRL_TAGS}: trl/trainer/grpo_trainer.py first in v0.14.0` },
 ];
 
 // ---------------------------------------------------------------- queries

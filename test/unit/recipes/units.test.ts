@@ -34,6 +34,25 @@ test('the table knows the big renames', () => {
   assert.throws(() => importModule('trl', 'DataCollatorForCompletionOnlyLM', '0.20.0'));
 });
 
+test('GRPOConfig keywords follow trl\'s tags (v0.14.0 first release, renames in v0.18 and v0.28)', () => {
+  assert.ok(!acceptsKeyword('trl', 'GRPOConfig', 'num_generations', T('0.13.0')), 'no GRPO before trl 0.14');
+  assert.ok(acceptsKeyword('trl', 'GRPOConfig', 'num_generations', T('0.14.0')));
+  assert.ok(acceptsKeyword('trl', 'GRPOConfig', 'max_completion_length', T('1.9.0')));
+  assert.ok(acceptsKeyword('trl', 'GRPOTrainer', 'reward_funcs', T('1.9.0')));
+  assert.ok(!acceptsKeyword('trl', 'GRPOTrainer', 'data_collator', T('1.9.0')), 'GRPOTrainer takes no collator');
+  assert.ok(!acceptsKeyword('trl', 'GRPOConfig', 'loss_type', T('0.16.0')));
+  assert.ok(acceptsKeyword('trl', 'GRPOConfig', 'loss_type', T('0.17.0')));
+  assert.ok(acceptsKeyword('trl', 'GRPOConfig', 'vllm_device', T('0.17.0')));
+  assert.ok(!acceptsKeyword('trl', 'GRPOConfig', 'vllm_device', T('0.18.0')));
+  assert.ok(acceptsKeyword('trl', 'GRPOConfig', 'vllm_mode', T('0.18.0')));
+  assert.ok(acceptsKeyword('trl', 'GRPOConfig', 'max_prompt_length', T('0.27.0')));
+  assert.ok(!acceptsKeyword('trl', 'GRPOConfig', 'max_prompt_length', T('0.28.0')));
+  assert.ok(acceptsKeyword('trl', 'GRPOConfig', 'learning_rate', T('1.9.0')), 'inherits TrainingArguments');
+  assert.equal(findRenameForError("TypeError: GRPOConfig.__init__() got an unexpected keyword argument 'vllm_device'")?.new, 'vllm_mode');
+  assert.equal(importModule('trl', 'GRPOTrainer', '1.9.0'), 'trl');
+  assert.throws(() => importModule('trl', 'GRPOTrainer', '0.13.0'));
+});
+
 test('every rule has a source and a sane range', () => {
   for (const r of KEYWORD_RULES) {
     assert.ok(r.source.length > 10, `${r.symbol}.${r.keyword} cites a source`);
