@@ -68,8 +68,8 @@ export type AgentEvent =
   | { type: 'metrics'; runId: string; processId: string; points: MetricPoint[] }
   | { type: 'diagnosis'; runId: string; attempt: number; category: string; summary: string; fix: string }
   | { type: 'eval_results'; runId: string; rows: Array<{ task: string; base?: number; trained?: number }> }
-  /** A smoke run's measurements, ETA and fitted batch plan (session/smokeRun.ts), shown as a card. */
-  | { type: 'smoke_result'; runId: string; report: import('./session/smokeRun').SmokeReport }
+  /** A smoke run's measurements, ETA and fitted batch plan (session/smokeRun.ts computes them), shown as a card. */
+  | { type: 'smoke_result'; runId: string; report: import('./recipes/smokeReport').SmokeReport }
   /** What the accepted script trains on (python/preflight.py), shown as a card before any GPU time. */
   | { type: 'preflight_result'; runId: string; report: import('./python/preflightReport').PreflightReport }
   | { type: 'usage'; runId: string; totals: UsageTotals; budget: BudgetState }

@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import { ConfigValue, readConfig } from '../recipes/configBlock';
 import { applyOverrides, ConfigOverrideError } from '../recipes/configOverrides';
-import { BatchPlan, estimateMemory, planBatch, relativeStepTime, resolveDims } from '../recipes/estimate';
+import { estimateMemory, planBatch, relativeStepTime, resolveDims } from '../recipes/estimate';
 import { totalSteps } from '../recipes/stepPlan';
 import { Adapter, Method } from '../recipes/spec';
 import { parseMetricDict } from '../logs/pyDict';
@@ -19,45 +19,9 @@ export const DEFAULT_SMOKE_STEPS = 10;
 /** Beside the accepted script (same folder, same relative DATASET, same accelerate config); removed after. */
 export const SMOKE_SCRIPT_NAME = 'train.smoke.py';
 
-export interface SmokeMeasurement {
-  /** Optimizer steps the smoke run took (its summary's steps, else MAX_STEPS). */
-  steps: number;
-  /** Seconds per optimizer step (train_runtime / steps, including the first step's warm-up). */
-  stepSeconds: number;
-  tokensPerSecond?: number;
-  /** 'trainer': its own train_tokens_per_second; 'batch plan': tokens per step / step time (an upper bound with MAX_LENGTH per row). */
-  tokensPerSecondFrom?: 'trainer' | 'batch plan';
-  peakMemoryGiB?: number;
-  gpuMemoryGiB?: number;
-  losses: number[];
-  lossFinite: boolean;
-  /** The logged loss changed by more than 0.1 % between the first and the last log. */
-  lossMoving: boolean;
-  /** Training rows the Trainer reported ("Num examples = 1,000"). */
-  trainRows?: number;
-}
-
-export interface FittedPlan {
-  /** CONFIG names → values to change (empty: the current plan is already the one to keep). */
-  changes: Record<string, ConfigValue>;
-  plan: BatchPlan;
-  /** Measured peak / the estimate for the smoke run's own configuration. */
-  calibration: number;
-  /** Seconds per optimizer step expected with the fitted plan. */
-  stepSeconds: number;
-  notes: string[];
-}
-
-export interface SmokeReport {
-  steps: number;
-  measurement: SmokeMeasurement;
-  /** Optimizer steps of the full run, and its ETA at the measured step time. */
-  fullRunSteps?: number;
-  etaSeconds?: number;
-  fitted?: FittedPlan;
-  /** Why there is no ETA or no fitted plan, or what looks wrong (loss not finite or not moving). */
-  warnings: string[];
-}
+// The report's shape lives in recipes/smokeReport.ts (events.ts names it); re-exported for this module's users.
+import { FittedPlan, SmokeMeasurement, SmokeReport } from '../recipes/smokeReport';
+export type { FittedPlan, SmokeMeasurement, SmokeReport } from '../recipes/smokeReport';
 
 /** The accepted script with the smoke run's settings: N steps, its own output folder, no push, no resume. */
 export function smokeScript(script: string, steps: number, outputDir: string): string {
