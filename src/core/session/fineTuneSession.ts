@@ -27,7 +27,7 @@ import { applyOverrides, ConfigOverrideError } from '../recipes/configOverrides'
 import { readConfig } from '../recipes/configBlock';
 import { preflight } from '../recovery/preflight';
 import { failedDiagnosis, repairLoop, RepairLoopOptions, RunResult } from '../recovery/repairLoop';
-import { smokeArgv, SMOKE_SCRIPT_NAME } from './smokeRun';
+import { smokeArgv } from './smokeRun';
 import { runSmokeStage } from './smokeStage';
 import { previewInSession } from '../preflight/sessionPreview';
 import { EnvReport, DatasetInspection } from '../python/types';
@@ -417,9 +417,8 @@ export class FineTuneSession {
     const env = this.request.previewTokens && this.deps.processEnv ? await this.deps.processEnv() : {};
     const preview = this.request.previewTokens ? await previewInSession({ runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, python: this.deps.python, env, say: (t) => this.say(t), signal: this.abort.signal }, scriptPath) : undefined;
     if (!this.request.smokeSteps) return undefined;
-    const approval = await this.gate.approveCommand({ argv: smokeArgv(this.launchPlan(scriptPath).argv, `${path.dirname(scriptPath)}/${SMOKE_SCRIPT_NAME}`), reason: `Smoke run: ${this.request.smokeSteps} steps of ${scriptPath} before the full run`, origin: 'recipe', tool: 'run', cwd: path.dirname(scriptPath) }, this.abort.signal);
-    if (!approval.approved) return void (await this.say('Smoke run skipped.'));
-    const ports = { runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, method: this.request.method, datasetRows: this.request.datasetRows, processes: this.launchPlan(scriptPath).gpus, tokensPerRow: preview?.lengths.mean, say: (t: string) => this.say(t) };
+    const approve = async (argv: string[], reason: string) => (await this.gate.approveCommand({ argv, reason, origin: 'recipe', tool: 'run', cwd: path.dirname(scriptPath) }, this.abort.signal)).approved;
+    const ports = { runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, method: this.request.method, datasetRows: this.request.datasetRows, processes: this.launchPlan(scriptPath).gpus, tokensPerRow: preview?.lengths.mean, argv: this.launchPlan(scriptPath).argv, approve, say: (t: string) => this.say(t) };
     const smoke = await runSmokeStage({ ...ports, runOnce: (p, env) => this.runOnce(p, env), propose: (c) => this.gate.proposeChange(c, this.abort.signal) as Promise<ReviewDecision>, repair: (p, run) => repairLoop({ ...this.repairOptions(p), run }) }, scriptPath, this.request.smokeSteps);
     return smoke.kind === 'failed' ? this.finish(smoke.repair.outcome, smoke.repair.question, smoke.repair.attempts.length, scriptPath) : undefined;
   }

@@ -12,7 +12,7 @@ import { readConfig } from '../recipes/configBlock';
 import { applyOverrides, ConfigOverrideError } from '../recipes/configOverrides';
 import { Method } from '../recipes/spec';
 import { RepairResult, RunResult, ScriptRunner } from '../recovery/repairLoop';
-import { formatSmokeReport, smokeReport, SmokeReport, smokeScript, SMOKE_SCRIPT_NAME } from './smokeRun';
+import { formatSmokeReport, smokeArgv, smokeReport, SmokeReport, smokeScript, SMOKE_SCRIPT_NAME } from './smokeRun';
 
 export interface SmokeStagePorts {
   runId: string;
@@ -30,6 +30,10 @@ export interface SmokeStagePorts {
   /** The session's repair loop over the accepted script, with `run` in place of its runs. */
   repair: (scriptPath: string, run: ScriptRunner) => Promise<RepairResult>;
   propose: (change: ProposedChange) => Promise<ReviewDecision>;
+  /** The full run's launch argv (python train.py, accelerate launch …): the smoke run's is the same on its copy. */
+  argv: string[];
+  /** Asks to run the smoke run (the session's approval gate); false skips it. */
+  approve: (argv: string[], reason: string) => Promise<boolean>;
   say: (text: string) => Promise<void>;
 }
 
@@ -48,6 +52,10 @@ export async function runSmokeStage(p: SmokeStagePorts, scriptPath: string, step
     if (!(err instanceof ConfigOverrideError)) throw err;
     await p.say(`No smoke run: ${err.message}`);
     return { kind: 'skipped', reason: err.message };
+  }
+  if (!(await p.approve(smokeArgv(p.argv, smokePath), `Smoke run: ${steps} steps of ${scriptPath} before the full run`))) {
+    await p.say('Smoke run skipped: the full run goes on with the reviewed settings.');
+    return { kind: 'skipped', reason: 'not approved' };
   }
   let last: RunResult | undefined;
   const run: ScriptRunner = async (accepted, o) => {

@@ -194,15 +194,20 @@ test('a script the user accepted without MAX_STEPS gets no smoke run: said, and 
   try {
     const files = new NodeFileStore(ws);
     const events = new RecordingEventSink();
+    const approvals: string[][] = [];
     // The user deletes MAX_STEPS while reviewing the recipe's script.
     const reviewer = new ScriptedReviewer([(c) => ({ kind: 'accepted', text: c.proposed.replace(/^MAX_STEPS = .*\n/m, ''), userPatch: '', auto: false })]);
     const session = await FineTuneSession.create({ ...MEDICAL_QA_REQUEST, smokeSteps: 10 }, {
       files, runs: new RunStore(files), settings: () => DEFAULT_SETTINGS, python: FAKE_PYTHON, launch: (spec) => startDetached(spec), reviewer, events,
       processEnv: async () => ({ FAKE_OOM_ABOVE: '8', FAKE_STEPS: '12', FAKE_DELAY_MS: '5' }),
-      approveCommand: async () => ({ approved: true }),
+      approveCommand: async (req) => {
+        approvals.push(req.argv);
+        return { approved: true };
+      },
     });
     const outcome = await session.execute();
     assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
+    assert.deepEqual(approvals, [[FAKE_PYTHON, 'train.py']], 'no approval is asked for a smoke run that cannot run');
     assert.match(events.ofType('assistant_message').map((e) => e.text).join('\n'), /No smoke run: .*MAX_STEPS = -1/);
     assert.equal(events.ofType('smoke_result').length, 0);
     assert.deepEqual(events.ofType('process_started').map((e) => e.argv.at(-1)), ['train.py']);
