@@ -16,6 +16,7 @@ TOKEN_TAG_NAMES = ('ner_tags', 'pos_tags', 'chunk_tags', 'tags', 'labels', 'ner'
 CLASS_TEXT_NAMES = ('text', 'sentence', 'review', 'tweet', 'content', 'document', 'comment', 'sentence1', 'premise')
 CLASS_LABEL_NAMES = ('label', 'labels', 'class', 'category', 'sentiment', 'intent', 'label_text', 'coarse_label',
                      'fine_label', 'topic', 'emotion')
+CHAT_MARKERS = ('Assistant:', '### Response', '<|im_start|>', '[/INST]', '<|assistant|>')
 # Columns that carry an answer: with one of them, a text + label set is instruction data, not classification.
 ANSWERISH = ('response', 'output', 'answer', 'completion', 'chosen', 'rejected', 'messages', 'conversations',
              'solution', 'target', 'assistant')
@@ -98,7 +99,10 @@ def not_post_training(rows, cols, low):
         labels = _values(rows, label)
         distinct = set(str(v) for v in labels)
         short = all(_is_number_or_bool(v) or (isinstance(v, str) and len(v) <= 40) for v in labels)
-        if not strings and short and len(distinct) <= max(50, len(labels) // 5):
+        texts = _values(rows, text)
+        # Chat rendered into text (guanaco's "### Human: ... ### Assistant:") with a tag column is SFT text.
+        rendered = sum(1 for v in texts if any(m in v for m in CHAT_MARKERS)) >= len(texts) / 2.0
+        if not strings and short and not rendered and len(distinct) <= max(50, len(labels) // 5):
             return Family('unknown', None, {}, False, NOT_POST_TRAINING + (
                 "'%s' with a class in '%s' (%d distinct values) is text classification data for a "
                 "classification head (AutoModelForSequenceClassification); to fine-tune a chat model on it, "

@@ -80,6 +80,8 @@ FIXTURE_EXPECT = {
     'openhermes_system_turn.jsonl': ('sharegpt', 'sft', SG_FIX, True, []),
     # A raw corpus with metadata is plain language-modelling text: trl's SFTTrainer trains on 'text'.
     'corpus_with_metadata.jsonl': ('text', 'sft', {'text': 'text'}, True, []),
+    # Chat rendered into text beside a tag column is still SFT text, not text classification.
+    'guanaco_text_with_tag.jsonl': ('text', 'sft', {'text': 'text'}, True, []),
     # Not post-training data: said so, never forced into a chat format.
     'retrieval_triplets.jsonl': ('unknown', None, {}, False, ['not post-training data: anchor, positive, negative are retrieval']),
     'text_classification.jsonl': ('unknown', None, {}, False, ["not post-training data: 'text' with a class in 'label'"]),
