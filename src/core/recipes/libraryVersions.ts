@@ -89,6 +89,8 @@ const TRAINING_ARGUMENTS_STABLE = [
   'lr_scheduler_type', 'warmup_steps', 'weight_decay', 'optim', 'bf16', 'fp16', 'logging_steps', 'eval_steps',
   'save_strategy', 'save_steps', 'save_total_limit', 'report_to', 'seed', 'push_to_hub', 'hub_model_id',
   'load_best_model_at_end', 'metric_for_best_model', 'run_name', 'max_grad_norm', 'remove_unused_columns',
+  // Plain-text logs for smoke runs; trl 1.9 itself reads args.disable_tqdm and passes --logging_first_step in its scripts.
+  'disable_tqdm', 'logging_first_step',
 ];
 
 const TRAINERS = ['SFTTrainer', 'DPOTrainer', 'ORPOTrainer', 'KTOTrainer'];
