@@ -13,6 +13,18 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware: a promise nobody awaits loses its error (an unhandled rejection, or a step that
+    // silently did not happen), and an async callback where a void one is expected is not awaited
+    // by its caller. Fire-and-forget is written `void p` with a comment saying why.
+    // src/ only (measured on a shared 2-core box: `eslint src` 27 s -> 59 s, `npm run lint` 56 s before, 52 s after).
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [

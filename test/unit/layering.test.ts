@@ -19,17 +19,40 @@ test('no file under src/core imports vscode', () => {
   assert.deepEqual(offenders, []);
 });
 
+// The texts below are linted as if they were the content of an existing file: the type-aware rules'
+// project service only knows the files of tsconfig.json.
 test('the lint rule rejects a vscode import added under src/core', async () => {
   const eslint = new ESLint();
-  const [result] = await eslint.lintText("import * as vscode from 'vscode';\nexport const x = vscode;\n", { filePath: 'src/core/agent/newFile.ts' });
+  const [result] = await eslint.lintText("import * as vscode from 'vscode';\nexport const x = vscode;\n", { filePath: 'src/core/ports.ts' });
   const messages = result.messages.map((m) => m.ruleId);
   assert.ok(messages.includes('no-restricted-imports'), `expected no-restricted-imports, got ${JSON.stringify(result.messages)}`);
 });
 
 test('the same import is allowed in the VS Code layer', async () => {
   const eslint = new ESLint();
-  const [result] = await eslint.lintText("import * as vscode from 'vscode';\nexport const x = vscode;\n", { filePath: 'src/vscode/newFile.ts' });
+  const [result] = await eslint.lintText("import * as vscode from 'vscode';\nexport const x = vscode;\n", { filePath: 'src/vscode/extension.ts' });
   assert.equal(result.messages.filter((m) => m.ruleId === 'no-restricted-imports').length, 0);
+});
+
+test('type-aware lint rejects a promise nobody awaits and an async callback where a void one is expected in src/', async () => {
+  const eslint = new ESLint();
+  const text = [
+    'export async function save(): Promise<void> {}',
+    'export function onClick(): void {',
+    '  save();',
+    '}',
+    'export function each(items: number[]): void {',
+    '  items.forEach(async () => {',
+    '    await save();',
+    '  });',
+    '}',
+    "export const timer = setTimeout(async () => { await save(); }, 1);",
+    '',
+  ].join('\n');
+  const [result] = await eslint.lintText(text, { filePath: 'src/core/util/systemClock.ts' });
+  const rules = result.messages.map((m) => `${m.ruleId}:${m.line}`);
+  assert.ok(rules.includes('@typescript-eslint/no-floating-promises:3'), `the bare save() call is flagged: ${JSON.stringify(result.messages)}`);
+  assert.ok(rules.includes('@typescript-eslint/no-misused-promises:10'), `the async setTimeout callback is flagged: ${JSON.stringify(result.messages)}`);
 });
 
 // ── Folder layers inside src/core and the size of source files ──────────────
