@@ -57,6 +57,16 @@ test('type-aware lint rejects a promise nobody awaits and an async callback wher
 
 // ── Folder layers inside src/core and the size of source files ──────────────
 
+test('the folders of src/core form layers: no folder imports one that imports it back', () => {
+  const cycles = folderCycles(coreFolderEdges()).map(describeCycle);
+  assert.deepEqual(
+    cycles,
+    [],
+    `import cycles between folders of src/core:\n${cycles.join('\n')}\n` +
+      'A lower layer imports an upper one: move the shared type or constant down into the lowest folder that needs it, or pass a callback.',
+  );
+});
+
 test('the cycle checker names a cycle, and finds none in a graph that has none', () => {
   const edge = (from: string, to: string): FolderEdge => ({ from, to, site: `${from}/a.ts imports ../${to}/b` });
   assert.deepEqual(folderCycles([edge('agent', 'tools'), edge('tools', 'util'), edge('agent', 'util')]), []);

@@ -12,7 +12,7 @@
  * "continue with raised limits" of its own): raising the setting lets the same
  * run ask again.
  */
-import { Budget } from '../agent/budget';
+import { Budget } from '../policy/budget';
 import { UsageTotals } from '../events';
 import { costOf } from '../llm/pricing';
 import { LlmError, LlmProvider, LlmRequest, LlmResponse, StreamEvent } from '../llm/types';
