@@ -2,10 +2,11 @@
  * renderRecipe: spec (+ data inspection + environment report) -> the files to write, the commands
  * to run and notes for the user. Deterministic: the same input gives the same bytes.
  */
-import { resolveTargets, TargetVersions } from './libraryVersions';
+import { resolveTargets, TargetVersions, versionAtLeast } from './libraryVersions';
 import { lookupModel, ModelDims } from './modelTable';
 import { planBatch } from './estimate';
-import { DatasetInspectionLike, EnvReportLike, RecipeSpec, resolveSpec, ResolvedSpec, TrainingMethod, TRAINING_METHODS } from './spec';
+import { DatasetInspectionLike, EnvReportLike, RecipeSpec, resolveSpec, ResolvedSpec, SpecError, SupervisedMethod, TRAINING_METHODS } from './spec';
+import { fitAccumulation, GRPO_MIN_TRL, renderGrpoScript } from './templates/grpo';
 import { renderTrainScript } from './templates/train';
 import { renderEval } from './templates/evaluate';
 import { renderMerge } from './templates/merge';
@@ -73,11 +74,30 @@ export function renderRecipe(input: RecipeSpec, options: RenderOptions = {}): Re
     if (layers === undefined) notes.push('slerp layer_range assumes 32 layers: set it to your models\' num_hidden_layers in config.yaml.');
   }
   const targets = resolveTargets(spec.env?.packages);
+  if (spec.method === 'grpo') {
+    if (!versionAtLeast(targets.trl, GRPO_MIN_TRL)) throw new SpecError([`method: grpo needs trl >= ${GRPO_MIN_TRL} (GRPOTrainer's first release; the environment has trl ${targets.trl}): pip install -U trl`]);
+    const n = spec.numGenerations ?? 8;
+    const gpus = spec.env?.gpus?.length || 1;
+    const fitted = fitAccumulation(spec.perDeviceTrainBatchSize, spec.gradientAccumulationSteps, n, gpus);
+    if ((spec.perDeviceTrainBatchSize * fitted * gpus) % n !== 0) {
+      throw new SpecError([`numGenerations: ${n} completions per prompt do not fit a generation batch of micro-batch ${spec.perDeviceTrainBatchSize} x accumulation x ${gpus} GPU(s): choose numGenerations dividing ${spec.perDeviceTrainBatchSize * gpus} x some accumulation (e.g. 4 or 8)`]);
+    }
+    if (fitted !== spec.gradientAccumulationSteps) {
+      if (input.gradientAccumulationSteps !== undefined) throw new SpecError([`gradientAccumulationSteps: micro-batch ${spec.perDeviceTrainBatchSize} x ${spec.gradientAccumulationSteps} x ${gpus} GPU(s) is not a multiple of numGenerations (${n}), which trl refuses; use ${fitted}`]);
+      notes.push(`Gradient accumulation ${spec.gradientAccumulationSteps} -> ${fitted}: trl needs micro-batch x accumulation x GPUs to hold whole groups of ${n} generations.`);
+      spec = { ...spec, gradientAccumulationSteps: fitted };
+    }
+  }
 
   const files: RecipeFile[] = [];
   const commands: RecipeCommand[] = [];
-  if (training) {
-    const t = renderTrainScript(spec, spec.method as TrainingMethod, targets);
+  if (spec.method === 'grpo') {
+    const g = renderGrpoScript(spec, targets);
+    files.push(...g.files);
+    commands.push({ argv: ['python', 'train.py'], description: `Train ${spec.baseModel} (GRPO, ${spec.adapter}) with the rewards of rewards.py` });
+    notes.push(...g.notes);
+  } else if (training) {
+    const t = renderTrainScript(spec, spec.method as SupervisedMethod, targets);
     files.push({ path: 'train.py', content: t.content, description: `${spec.method.toUpperCase()} training script (${spec.adapter})` });
     files.push({ path: 'requirements.txt', content: t.requirements.join('\n') + '\n', description: 'Python packages the script needs' });
     if (spec.hubRepo) files.push({ path: 'README.md', content: modelCard(spec), description: `Model card pushed with the ${spec.adapter === 'full' ? 'model' : 'adapter'}` });

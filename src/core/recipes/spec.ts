@@ -7,16 +7,21 @@
 import { PackagesLike } from './libraryVersions';
 import { FIXED_STEPS, planSteps } from './stepPlan';
 import { fieldProblems, ROLE_NAMES } from './specChecks';
+import { defaultRewards, REWARD_NEEDS_ANSWER, RewardChoice } from './templates/rewards';
 
-export type Method = 'sft' | 'dpo' | 'orpo' | 'kto' | 'eval' | 'merge' | 'push';
+export type Method = 'sft' | 'dpo' | 'orpo' | 'kto' | 'grpo' | 'eval' | 'merge' | 'push';
 export type Adapter = 'lora' | 'qlora' | 'full';
 export type MergeMethod = 'slerp' | 'ties' | 'dare_ties' | 'linear' | 'task_arithmetic';
-export type TrainingMethod = 'sft' | 'dpo' | 'orpo' | 'kto';
+export type TrainingMethod = 'sft' | 'dpo' | 'orpo' | 'kto' | 'grpo';
+/** The methods train.ts writes; GRPO has its own template (templates/grpo.ts) and rewards.py. */
+export type SupervisedMethod = Exclude<TrainingMethod, 'grpo'>;
+export type GrpoLossType = 'grpo' | 'dapo' | 'dr_grpo' | 'bnpo';
+export const GRPO_LOSS_TYPES: GrpoLossType[] = ['grpo', 'dapo', 'dr_grpo', 'bnpo'];
 
-export const METHODS: Method[] = ['sft', 'dpo', 'orpo', 'kto', 'eval', 'merge', 'push'];
+export const METHODS: Method[] = ['sft', 'dpo', 'orpo', 'kto', 'grpo', 'eval', 'merge', 'push'];
 export const ADAPTERS: Adapter[] = ['lora', 'qlora', 'full'];
 export const MERGE_METHODS: MergeMethod[] = ['slerp', 'ties', 'dare_ties', 'linear', 'task_arithmetic'];
-export const TRAINING_METHODS: TrainingMethod[] = ['sft', 'dpo', 'orpo', 'kto'];
+export const TRAINING_METHODS: TrainingMethod[] = ['sft', 'dpo', 'orpo', 'kto', 'grpo'];
 
 /** Roles a column can play. */
 export type Role = (typeof ROLE_NAMES)[number];
@@ -91,6 +96,17 @@ export interface RecipeSpec {
   bf16?: boolean;
   fp16?: boolean;
   attnImplementation?: string;
+  // grpo
+  /** Completions sampled per prompt (trl's num_generations, at least 2: advantages compare them). */
+  numGenerations?: number;
+  /** Tokens a completion may have; longer ones are cut (and masked from the loss when trl can). */
+  maxCompletionLength?: number;
+  /** trl's loss_type: "dapo" (trl's default since 0.20), "grpo", "dr_grpo", "bnpo". */
+  lossType?: GrpoLossType;
+  /** Sampling temperature of the generations. */
+  temperature?: number;
+  /** Reward functions of rewards.py and their weights. */
+  rewards?: RewardChoice[];
   env?: EnvReportLike;
   inspection?: DatasetInspectionLike;
   // eval
@@ -152,6 +168,8 @@ const LR: Record<TrainingMethod, { full: number; adapter: number }> = {
   dpo: { full: 5e-7, adapter: 5e-6 },
   orpo: { full: 8e-6, adapter: 5e-5 },
   kto: { full: 5e-7, adapter: 5e-6 },
+  // RL from rewards: small steps keep the policy near the base while rewards are noisy (trl's GRPO default is 1e-6 full).
+  grpo: { full: 1e-6, adapter: 1e-5 },
 };
 
 function isNum(v: unknown): v is number {
@@ -217,6 +235,13 @@ export function resolveSpec(input: unknown): ResolvedSpec {
 
   const mapping = { ...(s.inspection?.mapping ?? {}), ...(s.columnMapping ?? {}) } as Partial<Record<Role, string>>;
   if (training && s.dataset) checkMapping(method as TrainingMethod, mapping, s.inspection, problems);
+  if (method !== 'grpo' && s.beta === 0) problems.push(`beta: must be above 0 for ${method} (got 0); 0 only means "no reference model" for grpo`);
+  if (method === 'grpo') checkGrpo(s, mapping, problems);
+  else {
+    for (const f of ['numGenerations', 'maxCompletionLength', 'lossType', 'temperature', 'rewards'] as const) {
+      if (s[f] !== undefined) problems.push(`${f}: only used by method "grpo" (method is "${method}")`);
+    }
+  }
 
   if (problems.length) throw new SpecError(problems);
 
@@ -232,6 +257,7 @@ export function resolveSpec(input: unknown): ResolvedSpec {
   const tm = training ? (method as TrainingMethod) : 'sft';
   const lrDefault = adapter === 'full' ? LR[tm].full : LR[tm].adapter;
   const preference = method !== 'sft';
+  const grpo = method === 'grpo' ? grpoDefaults(s, mapping) : {};
   const name = (s.hubRepo ?? s.baseModel ?? 'model').split('/').pop() ?? 'model';
   const epochs = s.epochs ?? (preference ? 1 : 3);
   const perDeviceTrainBatchSize = s.perDeviceTrainBatchSize ?? (preference ? 2 : 4);
@@ -254,7 +280,8 @@ export function resolveSpec(input: unknown): ResolvedSpec {
     loraAlpha: s.loraAlpha ?? 32,
     loraDropout: s.loraDropout ?? 0.05,
     targetModules: s.targetModules ?? 'all-linear',
-    beta: s.beta ?? 0.1,
+    // GRPO: trl's default since 0.19 is no KL term, hence no reference model in memory.
+    beta: s.beta ?? (method === 'grpo' ? 0 : 0.1),
     warmupRatio: s.warmupRatio ?? (preference ? 0.1 : 0.03),
     lrSchedulerType: s.lrSchedulerType ?? 'cosine',
     seed: s.seed ?? 42,
@@ -266,6 +293,17 @@ export function resolveSpec(input: unknown): ResolvedSpec {
     columnMapping: mapping,
     evalTasks: s.evalTasks ?? ['mmlu', 'gsm8k'],
     hubPrivate: s.hubPrivate ?? true,
+    ...grpo,
+  };
+}
+
+/** GRPO's own defaults (trl's, but completions long enough for a worked math answer). */
+function grpoDefaults(s: RecipeSpec, mapping: Partial<Record<Role, string>>): Pick<RecipeSpec, 'numGenerations' | 'maxCompletionLength' | 'temperature' | 'rewards'> {
+  return {
+    numGenerations: s.numGenerations ?? 8,
+    maxCompletionLength: s.maxCompletionLength ?? 512,
+    temperature: s.temperature ?? 1.0,
+    rewards: s.rewards ?? defaultRewards(Boolean(mapping.answer)),
   };
 }
 
@@ -321,12 +359,23 @@ function checkMerge(s: RecipeSpec, problems: string[]): void {
   }
 }
 
+function checkGrpo(s: RecipeSpec, mapping: Partial<Record<Role, string>>, problems: string[]): void {
+  if (s.lossType !== undefined && !GRPO_LOSS_TYPES.includes(s.lossType)) problems.push(`lossType: must be one of ${GRPO_LOSS_TYPES.join(', ')} (got ${JSON.stringify(s.lossType)})`);
+  for (const r of Array.isArray(s.rewards) ? s.rewards : []) {
+    if (r && REWARD_NEEDS_ANSWER[r.name] && !mapping.answer) {
+      problems.push(`rewards: "${r.name}" compares with a reference answer: map the column holding it as columnMapping.answer (e.g. {"prompt": "question", "answer": "answer"}), or choose the "format"/"length" rewards`);
+    }
+  }
+}
+
 /** Which roles each method needs: one of the alternatives must be fully mapped. */
 const NEEDS: Record<TrainingMethod, Role[][]> = {
   sft: [['messages'], ['user', 'assistant'], ['prompt', 'completion'], ['text']],
   dpo: [['chosen', 'rejected']],
   orpo: [['chosen', 'rejected']],
   kto: [['completion', 'label'], ['assistant', 'label'], ['messages', 'label']],
+  // GRPO generates the completions: it needs prompts only; the reference answer (role "answer") feeds the rewards.
+  grpo: [['prompt'], ['messages'], ['user']],
 };
 
 function checkMapping(method: TrainingMethod, mapping: Partial<Record<Role, string>>, inspection: DatasetInspectionLike | undefined, problems: string[]): void {

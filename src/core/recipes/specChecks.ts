@@ -5,6 +5,8 @@
  * Each problem names the field, what it got and what is allowed.
  */
 
+import { REWARD_NAMES } from './templates/rewards';
+
 type Check = (value: unknown) => string | undefined;
 
 const show = (v: unknown): string => {
@@ -72,7 +74,7 @@ export const VERSION = /^v?\d+(?:\.\d+)*(?:[A-Za-z0-9._+!-]*)$/;
 const WRITTEN_VERSIONS = ['trl', 'transformers', 'peft', 'lighteval'];
 
 /** Roles a column can play (the spec's Role type). */
-export const ROLE_NAMES = ['messages', 'system', 'user', 'assistant', 'input', 'history', 'prompt', 'completion', 'chosen', 'rejected', 'choice', 'label', 'text'] as const;
+export const ROLE_NAMES = ['messages', 'system', 'user', 'assistant', 'input', 'history', 'prompt', 'completion', 'chosen', 'rejected', 'choice', 'label', 'text', 'answer'] as const;
 
 const columnMapping: Check = (v) => {
   if (!isObject(v)) return `must be an object of role -> column name (got ${show(v)})`;
@@ -142,6 +144,17 @@ const models: Check = (v) => {
   return undefined;
 };
 
+/** GRPO's rewards: built-in names with optional finite weights (rewards.py's REWARD_WEIGHTS). */
+const rewards: Check = (v) => {
+  if (!Array.isArray(v) || v.length === 0) return `must be a non-empty list of {name, weight?} with name one of ${REWARD_NAMES.join(', ')} (got ${show(v)})`;
+  for (const [i, r] of v.entries()) {
+    if (!isObject(r) || !(REWARD_NAMES as unknown[]).includes(r.name)) return `item ${i} needs a name from ${REWARD_NAMES.join(', ')} (got ${show(r)}); write your own rewards in rewards.py`;
+    if (r.weight !== undefined && numberIn({ min: -100, max: 100 })(r.weight)) return `item ${i}.weight must be a number from -100 to 100 (got ${show(r.weight)})`;
+    for (const key of Object.keys(r)) if (key !== 'name' && key !== 'weight') return `item ${i}.${key} is not a reward field (name, weight)`;
+  }
+  return undefined;
+};
+
 const STEPS = numberIn({ min: 1, max: 1e9, integer: true });
 const TOKENS = numberIn({ min: 1, max: 1_048_576, integer: true });
 
@@ -169,7 +182,13 @@ export const FIELD_CHECKS: Record<string, Check> = {
   loraAlpha: numberIn({ min: 0, max: 65_536, minOpen: true }),
   loraDropout: numberIn({ min: 0, max: 1, maxOpen: true }),
   targetModules: (v) => (typeof v === 'string' ? oneLine(v) : listOf(oneLine, 'module names')(v)),
-  beta: numberIn({ min: 0, max: 100, minOpen: true }),
+  // 0 is GRPO's "no reference model"; spec.ts refuses it for the preference methods, whose loss divides by it.
+  beta: numberIn({ min: 0, max: 100 }),
+  numGenerations: numberIn({ min: 2, max: 1024, integer: true }),
+  maxCompletionLength: TOKENS,
+  lossType: text,
+  temperature: numberIn({ min: 0, max: 10, minOpen: true }),
+  rewards,
   warmupRatio: numberIn({ min: 0, max: 1, maxOpen: true }),
   lrSchedulerType: matching(/^[a-z][a-z0-9_]*$/, 'a transformers scheduler name such as "cosine", "linear" or "constant_with_warmup"'),
   // transformers' set_seed seeds numpy, which takes 0 to 2**32 - 1.

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { MergeMethod, RecipeSpec, renderRecipe, resolveSpec, ResolvedSpec, Role, SpecError, TargetVersions, TrainingMethod } from '../../../src/core/recipes';
 import { renderTrainScript } from '../../../src/core/recipes/templates/train';
+import { renderGrpoScript } from '../../../src/core/recipes/templates/grpo';
 import { renderEval } from '../../../src/core/recipes/templates/evaluate';
 import { mergeYaml, renderMerge } from '../../../src/core/recipes/templates/merge';
 import { modelCard, renderPush } from '../../../src/core/recipes/templates/push';
@@ -90,7 +91,7 @@ function samplesOf<T>(arbitrary: fc.Arbitrary<T>, numRuns: number): { seed: numb
 const headings = (md: string): number => md.split('\n').filter((l) => /^#{1,6} /.test(l)).length;
 
 interface TrainCase {
-  method: TrainingMethod;
+  method: Exclude<TrainingMethod, 'grpo'>;
   adapter: 'lora' | 'qlora' | 'full';
   roles: Role[];
   /** Roles whose column the row function's docstring names. */
@@ -164,6 +165,29 @@ function templatesWith(h: HostileFields): Generated {
     files.push({ name: 'README.md', content: card, cases: [{ kind: 'frontmatter', allowedKeys: ['base_model', 'library_name', 'datasets', 'tags'], values: { base_model: h.baseModel } }] });
     assert.equal(headings(card), 3, `the model card's headings stay "# name", Training, Usage:\n${card}`);
   });
+
+  // GRPO: train.py and rewards.py, the prompt and answer columns hostile too.
+  for (const adapter of ['lora', 'qlora', 'full'] as const) {
+    const targetModules = adapter === 'qlora' ? [h.targetModule, 'q_proj'] : h.targetModule;
+    const spec = resolved(
+      { method: 'grpo', adapter, baseModel: 'org/base', dataset: 'org/data', columnMapping: { prompt: 'prompt', answer: 'answer' }, inspection: { rows: 1000 } },
+      {
+        baseModel: h.baseModel, dataset, datasetSplit: h.datasetSplit, systemPrompt: h.systemPrompt, outputDir: h.outputDir, targetModules,
+        lrSchedulerType: h.lrSchedulerType, attnImplementation: h.attnImplementation, columnMapping: { prompt: h.columns[0], answer: h.columns[1] },
+        inspection: { rows: 1000, jsonField: h.jsonField },
+      },
+    );
+    const t: TargetVersions = { trl: `1.0.0${h.version}`, transformers: `4.56.2${h.version}`, peft: `0.17.0${h.version}`, guessed: { trl: false, transformers: false, peft: false } };
+    const g = renderGrpoScript(spec, t);
+    const constants: Record<string, unknown> = {
+      MODEL_ID: h.baseModel, DATASET: dataset, DATASET_SPLIT: h.datasetSplit, OUTPUT_DIR: h.outputDir, SYSTEM_PROMPT: h.systemPrompt,
+      LR_SCHEDULER_TYPE: h.lrSchedulerType, ATTN_IMPLEMENTATION: h.attnImplementation, PROMPT_COLUMN: h.columns[0], ANSWER_COLUMN: h.columns[1],
+    };
+    if (adapter !== 'full') constants.LORA_TARGET_MODULES = targetModules;
+    files.push({ name: 'train.py', content: g.files[0].content, cases: [{ kind: 'py', constants, docstrings: [h.baseModel, dataset, h.columns[1], t.trl, t.transformers] }] });
+    files.push({ name: 'rewards.py', content: g.files[1].content, cases: [{ kind: 'py', constants: { ANSWER_COLUMN: h.columns[1] } }] });
+    files.push({ name: 'requirements.txt', content: g.requirements.join('\n') + '\n', cases: [{ kind: 'requirements' }] });
+  }
 
   for (const adapter of ['lora', 'full'] as const) {
     const spec = resolved({ method: 'eval', adapter, baseModel: 'org/base' }, { baseModel: h.baseModel, modelPath: h.modelPath, outputDir: h.outputDir, evalTasks: [h.task, 'gsm8k'] });

@@ -11,6 +11,7 @@ const MAPPINGS: Record<TrainingMethod, RecipeSpec['columnMapping']> = {
   dpo: { prompt: 'question', chosen: 'good_answer', rejected: 'bad_answer' },
   orpo: { prompt: 'question', chosen: 'good_answer', rejected: 'bad_answer' },
   kto: { prompt: 'question', completion: 'answer', label: 'is_good' },
+  grpo: { prompt: 'question', answer: 'answer' },
 };
 
 const TARGETS: Record<string, EnvReportLike | undefined> = {
@@ -28,7 +29,8 @@ const SYMBOLS: Record<string, [Library, string]> = {
   BitsAndBytesConfig: ['transformers', 'BitsAndBytesConfig'], 'AutoModelForCausalLM.from_pretrained': ['transformers', 'from_pretrained'],
 };
 
-const METHODS: TrainingMethod[] = ['sft', 'dpo', 'orpo', 'kto'];
+// GRPO has its own template and tests (grpoRecipe.test.ts).
+const METHODS: Exclude<TrainingMethod, 'grpo'>[] = ['sft', 'dpo', 'orpo', 'kto'];
 const ADAPTERS: Adapter[] = ['lora', 'qlora', 'full'];
 
 for (const [label, env] of Object.entries(TARGETS)) {

@@ -118,6 +118,7 @@ const WRONG: Record<string, unknown> = {
   seed: 2 ** 32, saveTotalLimit: 0, saveSteps: 0.5, evalSteps: '10', loggingSteps: -3, bf16: 'true', fp16: 0, attnImplementation: 'sdpa; rm',
   env: { packages: { trl: '1.0"""' } }, inspection: { rows: -1 }, modelPath: 'a\u0000b', evalTasks: 'mmlu', evalResults: [{ task: 'mmlu', base: 'high' }],
   models: [{ model: 'a/b', weight: 1, extra: true }], mergeLayers: '32\nevil: 1',
+  numGenerations: 1, maxCompletionLength: 0, lossType: 5, temperature: 0, rewards: [{ name: 'format', weight: 'high' }],
 };
 
 test('every spec field is type- and range-checked, each problem naming its field', () => {

@@ -3,7 +3,7 @@
  * CONFIG block on top. Keyword names follow the library versions in `libraryVersions.ts`.
  */
 import { hubCli, importModule, parseVersion, TargetVersions, valueSupported, versionAtLeast, MIN_TRL } from '../libraryVersions';
-import { isLocalDataset, ResolvedSpec, TrainingMethod } from '../spec';
+import { isLocalDataset, ResolvedSpec, SupervisedMethod } from '../spec';
 import { ConfigLine, call, configBlock, pyStr } from './pyutil';
 import { pyDocText } from './escape';
 import { totalSteps } from '../stepPlan';
@@ -21,7 +21,7 @@ export interface TrainScript {
 
 const EXPLICIT_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
 
-const CLASS: Record<TrainingMethod, { config: string; trainer: string; title: string }> = {
+const CLASS: Record<SupervisedMethod, { config: string; trainer: string; title: string }> = {
   sft: { config: 'SFTConfig', trainer: 'SFTTrainer', title: 'Supervised fine-tuning (SFT)' },
   dpo: { config: 'DPOConfig', trainer: 'DPOTrainer', title: 'Direct Preference Optimization (DPO)' },
   orpo: { config: 'ORPOConfig', trainer: 'ORPOTrainer', title: 'Odds Ratio Preference Optimization (ORPO)' },
@@ -37,7 +37,8 @@ export function chooseReportTo(spec: ResolvedSpec, t: TargetVersions): string {
   return 'none';
 }
 
-function datasetLoad(spec: ResolvedSpec): string {
+/** How train.py (and grpo.py's train.py) loads DATASET: a Hub id, or a local file with its builder. */
+export function datasetLoad(spec: ResolvedSpec): string {
   const d = spec.dataset ?? '';
   if (!isLocalDataset(d)) return 'load_dataset(DATASET, split=DATASET_SPLIT)';
   const ext = /\.(jsonl?|csv|parquet)$/i.exec(d)?.[1]?.toLowerCase();
@@ -51,7 +52,7 @@ function datasetLoad(spec: ResolvedSpec): string {
   return 'load_dataset(DATASET, split=DATASET_SPLIT)';
 }
 
-export function renderTrainScript(spec: ResolvedSpec, method: TrainingMethod, t: TargetVersions): TrainScript {
+export function renderTrainScript(spec: ResolvedSpec, method: SupervisedMethod, t: TargetVersions): TrainScript {
   const notes: string[] = [];
   const trl = (v: string): boolean => versionAtLeast(t.trl, v);
   const tf = (v: string): boolean => versionAtLeast(t.transformers, v);
