@@ -15,6 +15,7 @@ import { diagnoseCommand } from './diagnose';
 import { fineTuneCommand } from './fineTune';
 import { execCommand } from './exec';
 import { preflightCommand } from './preflight';
+import { rewardTestCommand } from './rewardTest';
 
 export const COMMANDS: CliCommand[] = [
   fineTuneCommand,
@@ -28,5 +29,6 @@ export const COMMANDS: CliCommand[] = [
   recipeCommand,
   estimateCommand,
   preflightCommand,
+  rewardTestCommand,
   execCommand,
 ];
