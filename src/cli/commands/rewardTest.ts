@@ -1,6 +1,6 @@
 import { CliCommand, EXIT_FAILED, EXIT_OK, UsageError, flagNumber, flagString } from '../command';
 import { defaultPython } from '../../core/python';
-import { formatRewardTest, rewardTestProblems, runRewardTest } from '../../core/rewards/rewardTest';
+import { formatRewardTest, rewardTestProblems, runRewardTest } from '../../core/preflight/rewardTest';
 
 export const rewardTestCommand: CliCommand = {
   name: 'reward-test',
