@@ -78,8 +78,13 @@ export function renderRecipe(input: RecipeSpec, options: RenderOptions = {}): Re
     if (!versionAtLeast(targets.trl, GRPO_MIN_TRL)) throw new SpecError([`method: grpo needs trl >= ${GRPO_MIN_TRL} (GRPOTrainer's first release; the environment has trl ${targets.trl}): pip install -U trl`]);
     const n = spec.numGenerations ?? 8;
     const gpus = spec.env?.gpus?.length || 1;
-    const fitted = fitAccumulation(spec.perDeviceTrainBatchSize, spec.gradientAccumulationSteps, n, gpus);
-    if ((spec.perDeviceTrainBatchSize * fitted * gpus) % n !== 0) {
+    // trl < 0.17 groups generations within micro-batch x GPUs (no accumulation): train.py says so at start.
+    const counted = versionAtLeast(targets.trl, '0.17.0');
+    const fitted = counted ? fitAccumulation(spec.perDeviceTrainBatchSize, spec.gradientAccumulationSteps, n, gpus) : spec.gradientAccumulationSteps;
+    if (!counted && (spec.perDeviceTrainBatchSize * gpus) % n !== 0) {
+      notes.push(`trl ${targets.trl} needs micro-batch x GPUs (${spec.perDeviceTrainBatchSize} x ${gpus}) to be a multiple of numGenerations (${n}): raise perDeviceTrainBatchSize or lower numGenerations, or upgrade trl.`);
+    }
+    if (counted && (spec.perDeviceTrainBatchSize * fitted * gpus) % n !== 0) {
       throw new SpecError([`numGenerations: ${n} completions per prompt do not fit a generation batch of micro-batch ${spec.perDeviceTrainBatchSize} x accumulation x ${gpus} GPU(s): choose numGenerations dividing ${spec.perDeviceTrainBatchSize * gpus} x some accumulation (e.g. 4 or 8)`]);
     }
     if (fitted !== spec.gradientAccumulationSteps) {

@@ -207,6 +207,10 @@ function summarise(category: FailureCategory, ev: string[], d: DiagnosisDetails 
       const col = grab(/KeyError: ['"]([^'"]+)['"]/) ?? grab(/Column(?:s)? \[?['"]?([\w-]+)/);
       return `The dataset does not have the columns or format the trainer expects${col ? ` (missing '${col}')` : ''}.`;
     }
+    case 'grpo_generation_batch': {
+      const n = grab(/(?:num_generations|generations per prompt) \((\d+)\)/);
+      return `GRPO samples ${n ?? 'num_generations'} completions per prompt, and the generation batch (micro-batch x accumulation x GPUs) does not hold a whole number of such groups.`;
+    }
     case 'unexpected_kwarg':
       return `${d?.className ? `${d.className}` : 'A call'} does not accept the keyword argument '${d?.kwarg ?? '?'}' in the installed library version (it was renamed or removed).`;
     case 'bitsandbytes_setup':
@@ -256,6 +260,7 @@ const FIXES: Record<FailureCategory, { kind: FixKind; description: string }> = {
   nan_loss: { kind: 'playbook', description: 'Lower the learning rate, train in bf16 (or fp32) instead of fp16, and clip gradients harder.' },
   shape_or_dtype: { kind: 'llm', description: 'Fix the mismatched shapes or dtypes in the script.' },
   hub_push: { kind: 'user', description: "Create the Hub repo or use a token with write access ('ML Intern: Set API Key'), then push again." },
+  grpo_generation_batch: { kind: 'playbook', description: 'Raise GRADIENT_ACCUMULATION_STEPS until micro-batch x accumulation x GPUs is a multiple of NUM_GENERATIONS (or choose NUM_GENERATIONS dividing it).' },
   network_timeout: { kind: 'playbook', description: 'Retry with longer Hub time-outs (HF_HUB_DOWNLOAD_TIMEOUT=60, HF_HUB_ETAG_TIMEOUT=60).' },
   unknown: { kind: 'llm', description: 'Let the agent read the log and propose a fix.' },
 };

@@ -11,6 +11,7 @@ import { renameKwarg, findKwargs } from './scriptEdits';
 import { asNumber, getParam, isTrue, setParam } from './scriptParams';
 import { Diagnosis, FailureCategory, RecoveryEnvironment, bf16Supported } from './types';
 import { RENAMES } from '../recipes/libraryVersions';
+import { fitAccumulation } from '../recipes/templates/grpo';
 
 export type PlaybookFix =
   | { kind: 'edit'; id: string; script: string; description: string }
@@ -90,6 +91,12 @@ export function playbook(input: PlaybookInput): PlaybookFix {
     }
     case 'cuda_driver':
       return user('driver:user', `${d.summary} Install or update the NVIDIA driver (nvidia-smi must work), or install a PyTorch build that matches the driver, then retry.`);
+    case 'grpo_generation_batch':
+      // trl 0.15-0.16 count micro-batch x GPUs only: accumulation cannot fix it there.
+      if (d.evidence.some((e) => /global (?:train|eval) batch size/.test(e))) {
+        return user('grpo:batch-user', 'This trl groups generations within micro-batch x GPUs (accumulation does not count): set PER_DEVICE_TRAIN_BATCH_SIZE to a multiple of NUM_GENERATIONS, or NUM_GENERATIONS to one of the values trl lists, or upgrade trl (>= 0.17 counts accumulation).');
+      }
+      return grpoBatchFix(script, input.environment);
     case 'nan_loss':
       return nanFix(script, input.environment, tried);
     case 'network_timeout':
@@ -98,6 +105,18 @@ export function playbook(input: PlaybookInput): PlaybookFix {
     default:
       return llm(`no playbook rule for ${d.category}`);
   }
+}
+
+/** GRPO: the smallest GRADIENT_ACCUMULATION_STEPS that makes the generation batch hold whole groups (same micro-batch, so no new OOM risk per step). */
+function grpoBatchFix(script: string, env: RecoveryEnvironment | undefined): PlaybookFix {
+  const cfg = readConfig(script);
+  const [bs, ga, n] = [cfg.PER_DEVICE_TRAIN_BATCH_SIZE, cfg.GRADIENT_ACCUMULATION_STEPS, cfg.NUM_GENERATIONS];
+  if (typeof bs !== 'number' || typeof ga !== 'number' || typeof n !== 'number') return llm('the script has no PER_DEVICE_TRAIN_BATCH_SIZE / GRADIENT_ACCUMULATION_STEPS / NUM_GENERATIONS CONFIG values');
+  const gpus = env?.gpus?.length || 1;
+  const fitted = fitAccumulation(bs, ga, n, gpus);
+  if ((bs * fitted * gpus) % n !== 0 || fitted === ga) return llm(`no accumulation near ${ga} makes ${bs} x accumulation x ${gpus} a multiple of ${n}`);
+  return edit('grpo:accumulation', setConfig(script, 'GRADIENT_ACCUMULATION_STEPS', fitted),
+    `GRPO needs whole groups of ${n} generations per batch: GRADIENT_ACCUMULATION_STEPS ${ga} -> ${fitted} (${bs} x ${fitted} x ${gpus} GPU(s) = ${bs * fitted * gpus})`);
 }
 
 function edit(id: string, script: string, description: string): PlaybookFix {

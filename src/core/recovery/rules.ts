@@ -119,6 +119,17 @@ export const RULES: Rule[] = [
     weak: [/bitsandbytes.{0,80}(?:error|failed|not supported)/i],
   },
   {
+    // GRPO's batch of generations must hold whole groups of num_generations completions. Texts of
+    // trl's GRPOConfig.__post_init__ (v0.18-v1.9) and GRPOTrainer.__init__ (v0.14-v0.17).
+    category: 'grpo_generation_batch',
+    strong: [
+      /generation_batch_size \(\d+\) must be divisible by num_generations \(\d+\)/,
+      /effective train batch size \([^)]*\) must be evenly divisible by the number of generations per prompt \(\d+\)/,
+      /global train batch size \([^)]*\) must be evenly divisible by the number of generations per prompt \(\d+\)/,
+      /global eval batch size \([^)]*\) must be (?:evenly )?divisible by the number of generations/,
+    ],
+  },
+  {
     category: 'unexpected_kwarg',
     strong: [/got an unexpected keyword argument ['"]\w+['"]/],
   },

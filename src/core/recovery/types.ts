@@ -21,6 +21,7 @@ export const FAILURE_CATEGORIES = [
   'shape_or_dtype',
   'hub_push',
   'network_timeout',
+  'grpo_generation_batch',
   'unknown',
 ] as const;
 

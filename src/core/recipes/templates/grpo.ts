@@ -176,12 +176,13 @@ def weighted_rewards():
 
 def main():
     world = int(os.environ.get("WORLD_SIZE", 1))
-    if (PER_DEVICE_TRAIN_BATCH_SIZE * GRADIENT_ACCUMULATION_STEPS * world) % NUM_GENERATIONS:
+    if (PER_DEVICE_TRAIN_BATCH_SIZE * ${trl('0.17.0') ? 'GRADIENT_ACCUMULATION_STEPS' : '1'} * world) % NUM_GENERATIONS:
         # trl would refuse it after loading the model; say it now, with the numbers to change.
         raise SystemExit(
-            f"PER_DEVICE_TRAIN_BATCH_SIZE x GRADIENT_ACCUMULATION_STEPS x GPUs = {PER_DEVICE_TRAIN_BATCH_SIZE} x "
+${trl('0.17.0') ? `            f"PER_DEVICE_TRAIN_BATCH_SIZE x GRADIENT_ACCUMULATION_STEPS x GPUs = {PER_DEVICE_TRAIN_BATCH_SIZE} x "
             f"{GRADIENT_ACCUMULATION_STEPS} x {world} must be a multiple of NUM_GENERATIONS ({NUM_GENERATIONS}): "
-            "change GRADIENT_ACCUMULATION_STEPS or NUM_GENERATIONS in the CONFIG block."
+            "change GRADIENT_ACCUMULATION_STEPS or NUM_GENERATIONS in the CONFIG block."` : `            f"this trl groups generations within PER_DEVICE_TRAIN_BATCH_SIZE x GPUs = {PER_DEVICE_TRAIN_BATCH_SIZE} x {world}: "
+            f"it must be a multiple of NUM_GENERATIONS ({NUM_GENERATIONS}); change one of them in the CONFIG block, or upgrade trl to 0.17 or newer."`}
         )
     if rewards.ANSWER_COLUMN != ANSWER_COLUMN:
         raise SystemExit(f"rewards.py reads the answer from {rewards.ANSWER_COLUMN!r} but ANSWER_COLUMN is {ANSWER_COLUMN!r}: make them the same.")
