@@ -274,9 +274,13 @@ test('ml-intern fine-tune --slurm --gpus 1: a compute node is asked for its GPUs
   assert.match(transcript, /Memory estimate: ~[\d.]+ GiB of 15 GiB/, 'the recipe is planned for the node\'s GPU (a T4 first), not for none');
   assert.match(o.stdout, /✓ sft-qwen2-5-0-5b-instruct\/train\.sbatch accepted \(auto-approved\)/);
   assert.match(o.stdout, /▶ sbatch sft-qwen2-5-0-5b-instruct\/train\.sbatch/);
-  // Planned for the node's 15 GiB T4 (micro-batch 2, gradient checkpointing), the fixture GPU box
-  // does not run out of memory: planned for no GPU, the recipe's default micro-batch 4 did.
-  assert.match(o.stdout, /Instantaneous batch size per device = 2\n/);
+  // Planned for the node's 15 GiB T4 (the planner's fastest plan that fits: a micro-batch below the
+  // recipe's default 4), the fixture GPU box does not run out of memory: planned for no GPU, the
+  // default micro-batch 4 did. The job trained with the micro-batch the accepted script says.
+  const script = readFileSync(path.join(root, 'sft-qwen2-5-0-5b-instruct', 'train.py'), 'utf8');
+  const micro = Number(/^PER_DEVICE_TRAIN_BATCH_SIZE = (\d+)/m.exec(script)?.[1]);
+  assert.ok(micro >= 1 && micro < 4, `micro-batch planned for the T4: ${micro}`);
+  assert.match(o.stdout, new RegExp(`Instantaneous batch size per device = ${micro}\\n`));
   assert.doesNotMatch(o.stdout, /fix: Out of memory/);
   assert.match(o.stdout, /Run \S+: succeeded/);
   const sbatch = readFileSync(path.join(root, 'sft-qwen2-5-0-5b-instruct', 'train.sbatch'), 'utf8');
