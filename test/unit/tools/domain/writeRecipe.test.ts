@@ -104,7 +104,7 @@ test('write_recipe: spec problems are listed by field and nothing is proposed', 
     const push = await h.call('write_recipe', { method: 'push', modelPath: 'outputs/x' });
     assert.equal(push.ok, false);
     assert.match(push.output, /hubRepo: required for push/);
-    const method = await h.call('write_recipe', { method: 'grpo' });
+    const method = await h.call('write_recipe', { method: 'ppo' });
     assert.equal(method.ok, false);
     assert.match(method.output, /arguments\.method must be one of/);
     assert.equal(h.proposals.length, 0);
