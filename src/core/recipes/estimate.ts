@@ -26,6 +26,8 @@ export interface EstimateInput {
    * and AdamW states are all bf16) or 'fp32' (fp16 mixed precision on GPUs without bf16: fp32 weights).
    */
   precision?: 'bf16' | 'fp32';
+  /** GRPO: the KL weight (0 = no reference model). */
+  beta?: number;
 }
 
 export interface MemoryBreakdown {
@@ -35,6 +37,9 @@ export interface MemoryBreakdown {
   activations: number;
   logits: number;
   overhead: number;
+  /** GRPO: the KV cache while sampling the micro-batch's completions. It peaks at another time than the
+   * backward pass, so the total counts the larger of it and activations + logits. */
+  generation?: number;
 }
 
 export interface MemoryEstimate {
@@ -125,6 +130,8 @@ export function estimateMemory(input: EstimateInput): MemoryEstimate {
     }
     // DPO and KTO keep a frozen reference copy of the whole model.
     if (input.method === 'dpo' || input.method === 'kto') b.weights += (input.precision === 'fp32' ? 4 : 2) * P;
+    // GRPO keeps one only when beta > 0 (trl's default since 0.19 is 0: no reference model).
+    if (input.method === 'grpo' && (input.beta ?? 0) > 0) b.weights += (input.precision === 'fp32' ? 4 : 2) * P;
   } else {
     trainable = loraParams(d, input.loraR ?? 16, input.targetModules);
     // QLoRA stores the transformer body in NF4; embeddings and the head stay 16-bit.
@@ -146,13 +153,16 @@ export function estimateMemory(input: EstimateInput): MemoryEstimate {
     b.activations = tokens * perLayerPerToken * d.numLayers;
   }
   b.logits = tokens * d.vocabSize * LOGITS_BYTES_PER_TOKEN_PER_VOCAB;
-  const subtotal = b.weights + b.gradients + b.optimizer + b.activations + b.logits;
+  // GRPO samples before it trains: keys and values (2 x 2 B) per layer, KV head and head dimension for every token of the micro-batch's sequences.
+  const generation = input.method === 'grpo' ? 4 * d.numLayers * d.numKvHeads * d.headDim * input.maxLength * input.perDeviceTrainBatchSize : 0;
+  const subtotal = b.weights + b.gradients + b.optimizer + Math.max(b.activations + b.logits, generation);
   b.overhead = FIXED_OVERHEAD_GIB * GIB + FRAGMENTATION * subtotal;
 
   const gib = (x: number): number => Math.round((x / GIB) * 100) / 100;
   const breakdownGiB: MemoryBreakdown = {
     weights: gib(b.weights), gradients: gib(b.gradients), optimizer: gib(b.optimizer),
     activations: gib(b.activations), logits: gib(b.logits), overhead: gib(b.overhead),
+    ...(input.method === 'grpo' ? { generation: gib(generation) } : {}),
   };
   return { params: P, trainableParams: trainable, breakdownGiB, totalGiB: gib(subtotal + b.overhead) };
 }
@@ -170,6 +180,7 @@ export interface PlanInput {
   targetModules?: string | string[];
   loraDropout?: number;
   precision?: 'bf16' | 'fp32';
+  beta?: number;
 }
 
 /** Room left for spikes: plan to use at most 90 % of the card. */
@@ -219,7 +230,7 @@ export function planBatch(spec: PlanInput, gpuMemoryMiB: number): BatchPlan {
   const ladder: Adapter[] = spec.adapter === 'full' ? ['full', 'lora', 'qlora'] : spec.adapter === 'lora' ? ['lora', 'qlora'] : ['qlora'];
   const notes: string[] = [];
   const estimateFor = (adapter: Adapter, bs: number, gc: boolean): MemoryEstimate =>
-    estimateMemory({ dims, adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: bs, gradientCheckpointing: gc, loraR: spec.loraR, targetModules: spec.targetModules, loraDropout: spec.loraDropout, precision: spec.precision });
+    estimateMemory({ dims, adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: bs, gradientCheckpointing: gc, loraR: spec.loraR, targetModules: spec.targetModules, loraDropout: spec.loraDropout, precision: spec.precision, beta: spec.beta });
 
   for (const adapter of ladder) {
     // Every micro-batch (halving from the requested one) with and without checkpointing; the fastest that fits wins.
