@@ -90,9 +90,8 @@ test('an upward import planted into the real graph of src/core is caught and nam
 
 /** Allowed over 500 lines, each at its size when this list was written: it may shrink, never grow. */
 const OVER_500_LINES: Record<string, number> = {
-  // Being split (issue 22): the fine-tune and artifact sessions and the agent loop.
-  'src/core/session/fineTuneSession.ts': 687,
-  'src/core/session/artifactSession.ts': 660,
+  // Still to split (issue 22 item 2): the fine-tune session and the agent loop.
+  'src/core/session/fineTuneSession.ts': 686,
   'src/core/agent/agentLoop.ts': 664,
 };
 

@@ -16,25 +16,21 @@
  * are rewritten relative to that folder. Everything lands in the run folder:
  * spec, transcript of decisions, every script version, one log per command.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { AgentEvent, RunState } from '../events';
 import { ProposedChange } from '../ports';
 import { ApprovalGate } from '../policy/approval';
 import { gateFor } from './runGate';
 import { RunHandle } from '../runs/runStore';
-import { slugify } from '../runs/ids';
 import { TranscriptEntry } from '../runs/types';
-import { RecipeCommand, RecipeFile, RecipeSpec, renderRecipe, setConfig, SpecError } from '../recipes';
-import { fromScriptFolder } from '../recipes/scriptPaths';
+import { RecipeCommand, SpecError } from '../recipes';
 import { diagnose } from '../recovery';
 import { attachDetached, AttachResult, DetachedRun, recordedArgv } from '../exec/detached';
 import { attachSlurmRun, endsWithoutRepair, isSlurmExit, readSlurmRecord, SlurmRun, submitSlurmJob } from '../exec/slurmRun';
 import { endedRun } from './reattach';
 import { describeSlurm, jobScriptSpec, sbatchFrom } from './launchPlan';
 import { defaultSlurmDeps } from './slurmJobs';
-import { recipeEnvironment } from './envAdapters';
-import { SessionDeps } from './fineTuneSession';
 import { watchRun } from './trainingRunner';
 import { RunResult } from '../recovery/repairLoop';
 import { followAfterFailure } from './followAfterFailure';
@@ -42,176 +38,13 @@ import { SessionOutcome } from './types';
 import { diskFullMessage, namingDiskFull } from '../util/diskErrors';
 import { stateText } from '../exec/slurm';
 
-export type ArtifactRequest =
-  /** Score a trained model (adapter folder, model folder or Hub id) and its base on benchmarks. */
-  | { kind: 'eval'; model: string; baseModel?: string; tasks: string[]; limit?: number }
-  /** Merge a LoRA adapter into its base model (peft merge_and_unload) and save it to `output`. */
-  | { kind: 'merge-adapter'; baseModel: string; adapter: string; output: string }
-  /** A mergekit merge of several models (spec.method 'merge'). */
-  | { kind: 'merge'; spec: RecipeSpec }
-  /** Upload a workspace folder (adapter or model) to the Hub with a model card. */
-  | { kind: 'push'; folder: string; repo: string; private: boolean };
+// The plan of a request (and the texts of its results) lives in artifactPlan.ts; re-exported for this module's users.
+import { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, evalTable, parseComparison, planArtifact, resolveProgram, ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow } from './artifactPlan';
+export { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, parseComparison, planArtifact, resolveProgram } from './artifactPlan';
+export type { ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow, WorkspaceView } from './artifactPlan';
 
-/** What the session needs: the fine-tune session's ports (its LLM and inspection are not used). */
-export type ArtifactDeps = Omit<SessionDeps, 'llm' | 'inspection'>;
-
-export interface ArtifactPlan {
-  /** Workspace folder the files go to and the commands run from. */
-  folder: string;
-  files: RecipeFile[];
-  commands: RecipeCommand[];
-  notes: string[];
-  /** Workspace-relative file the eval recipe writes its table to. */
-  comparisonFile?: string;
-}
-
-export interface EvalRow {
-  task: string;
-  base?: number;
-  trained?: number;
-}
-
+/** The recipe each kind of request renders. */
 const RECIPE_OF: Record<ArtifactRequest['kind'], 'eval' | 'merge' | 'push'> = { eval: 'eval', 'merge-adapter': 'merge', merge: 'merge', push: 'push' };
-
-export function describeArtifact(r: ArtifactRequest): { title: string; goal: string } {
-  switch (r.kind) {
-    case 'eval': {
-      const title = `Evaluate ${r.model} on ${r.tasks.join(', ')}`;
-      return { title, goal: `${title}${r.baseModel ? ` against ${r.baseModel}` : ''}${r.limit ? ` (${r.limit} samples per task)` : ''}.` };
-    }
-    case 'merge-adapter':
-      return { title: `Merge ${r.adapter} into ${r.baseModel}`, goal: `Merge the LoRA adapter ${r.adapter} into ${r.baseModel} and save the model to ${r.output}.` };
-    case 'merge': {
-      const models = (r.spec.models ?? []).map((m) => m.model).join(', ');
-      return { title: `Merge ${models} (${r.spec.mergeMethod})`, goal: `Merge ${models} with mergekit ${r.spec.mergeMethod}${r.spec.outputDir ? ` into ${r.spec.outputDir}` : ''}.` };
-    }
-    case 'push':
-      return { title: `Push ${r.folder} to ${r.repo}`, goal: `Upload ${r.folder} to the Hugging Face Hub as ${r.repo} (${r.private ? 'private' : 'public'}).` };
-  }
-}
-
-/** The workspace folder for a request's scripts, e.g. "eval-run1", "merge-adapter", "push-qwen-medical". */
-export function artifactFolder(r: ArtifactRequest): string {
-  const name = (s: string) => slugify(s.replace(/\/+$/, '').split('/').pop() ?? s, 40);
-  switch (r.kind) {
-    case 'eval':
-      return `eval-${name(r.model)}`;
-    case 'merge-adapter':
-      return `merge-${name(r.adapter)}`;
-    case 'merge':
-      return `merge-${name(r.spec.models?.[0]?.model ?? r.spec.baseModel ?? 'models')}`;
-    case 'push':
-      return `push-${name(r.repo)}`;
-  }
-}
-
-/** An error the user fixes by changing the request; shown as the run's failure message. */
-export class ArtifactRequestError extends Error {}
-
-/** Reads what the plan needs from the workspace (adapter configs, whether a path exists). */
-export interface WorkspaceView {
-  exists(p: string): Promise<boolean>;
-  readIfExists(p: string): Promise<string | undefined>;
-}
-
-async function adapterBase(ws: WorkspaceView, folder: string): Promise<{ isAdapter: boolean; base?: string }> {
-  const text = await ws.readIfExists(`${folder.replace(/\/+$/, '')}/adapter_config.json`).catch(() => undefined);
-  if (text === undefined) return { isAdapter: false };
-  try {
-    const cfg = JSON.parse(text) as { base_model_name_or_path?: unknown };
-    return { isAdapter: true, base: typeof cfg.base_model_name_or_path === 'string' ? cfg.base_model_name_or_path : undefined };
-  } catch {
-    return { isAdapter: true };
-  }
-}
-
-
-/** Render the request's recipe: files, commands and notes, paths rewritten for the folder. */
-export async function planArtifact(r: ArtifactRequest, ws: WorkspaceView, deps: Pick<ArtifactDeps, 'environment'>, folder = artifactFolder(r)): Promise<ArtifactPlan> {
-  const env = recipeEnvironment(deps.environment);
-  switch (r.kind) {
-    case 'eval': {
-      const local = await ws.exists(r.model).catch(() => false);
-      const info = local ? await adapterBase(ws, r.model) : { isAdapter: false };
-      const baseModel = r.baseModel?.trim() || info.base;
-      if (!baseModel) {
-        throw new ArtifactRequestError(`No base model to compare ${r.model} with: ${local && info.isAdapter ? 'its adapter_config.json names none' : 'it is not an adapter folder'}. Run "ML Intern: Evaluate" again and type the base model.`);
-      }
-      const rendered = renderRecipe({ method: 'eval', baseModel, modelPath: local ? fromScriptFolder(r.model, folder) : r.model, adapter: info.isAdapter ? 'lora' : 'full', evalTasks: r.tasks }, { env });
-      const limit = r.limit && r.limit > 0 ? Math.floor(r.limit) : undefined;
-      const commands = rendered.commands.map((c) => (limit && c.argv[0] === 'lighteval' ? { ...c, argv: [...c.argv, '--max-samples', String(limit)], description: `${c.description} (${limit} samples per task)` } : c));
-      const notes = [...rendered.notes];
-      if (limit) notes.push(`Scores on ${limit} samples per task are a quick estimate, not the published benchmark numbers.`);
-      return { folder, files: rendered.files, commands, notes, comparisonFile: `${folder}/results/comparison.json` };
-    }
-    case 'merge-adapter': {
-      const info = await adapterBase(ws, r.adapter);
-      if (!info.isAdapter) throw new ArtifactRequestError(`${r.adapter} has no adapter_config.json, so it is not a LoRA adapter folder. Pick the folder the training wrote the adapter to.`);
-      const adapterDir = fromScriptFolder(r.adapter, folder);
-      const mergedDir = fromScriptFolder(r.output, folder);
-      const rendered = renderRecipe({ method: 'eval', baseModel: r.baseModel, modelPath: adapterDir, adapter: 'lora' }, { env });
-      const file = rendered.files.find((f) => f.path === 'merge_adapter.py');
-      if (!file) throw new Error('The eval recipe produced no merge_adapter.py.');
-      const notes = [`Merging loads ${r.baseModel} in 16-bit: it needs about 2 bytes per parameter of RAM or GPU memory.`];
-      if (info.base && info.base !== r.baseModel) notes.push(`The adapter config names ${info.base} as its base, not ${r.baseModel}: merging into another base gives a broken model.`);
-      return {
-        folder,
-        files: [{ path: 'merge_adapter.py', content: setConfig(file.content, 'MERGED_DIR', mergedDir), description: `Merges the LoRA adapter ${r.adapter} into ${r.baseModel} (peft merge_and_unload) and saves it to ${r.output}` }],
-        commands: [{ argv: ['python', 'merge_adapter.py'], description: `Merge ${r.adapter} into ${r.baseModel} and save the model to ${r.output}`, heavy: true }],
-        notes,
-      };
-    }
-    case 'merge': {
-      const rendered = renderRecipe({ ...r.spec, method: 'merge' }, { env });
-      return { folder, files: rendered.files, commands: rendered.commands, notes: rendered.notes };
-    }
-    case 'push': {
-      if (!(await ws.exists(r.folder).catch(() => false))) throw new ArtifactRequestError(`${r.folder} does not exist in the workspace: train or merge first, or pick another folder.`);
-      const info = await adapterBase(ws, r.folder);
-      const rendered = renderRecipe(
-        { method: 'push', hubRepo: r.repo, hubPrivate: r.private, modelPath: fromScriptFolder(r.folder, folder), adapter: info.isAdapter ? 'lora' : 'full', ...(info.base ? { baseModel: info.base } : {}) },
-        { env },
-      );
-      return { folder, files: rendered.files, commands: rendered.commands, notes: rendered.notes };
-    }
-  }
-}
-
-/** Rows of results/comparison.json ({task, base, trained}, nulls for missing scores). */
-export function parseComparison(text: string): EvalRow[] {
-  const raw = JSON.parse(text) as unknown;
-  if (!Array.isArray(raw)) throw new Error('comparison.json is not a list of rows');
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-  return raw
-    .filter((r): r is Record<string, unknown> => !!r && typeof r === 'object' && typeof (r as { task?: unknown }).task === 'string')
-    .map((r) => ({ task: r.task as string, ...(num(r.base) !== undefined ? { base: num(r.base) } : {}), ...(num(r.trained) !== undefined ? { trained: num(r.trained) } : {}) }));
-}
-
-/** The reasons compare_results.py gave for rows whose base and trained scores were not measured the same way. */
-export function comparisonCaveats(text: string): string[] {
-  const raw = JSON.parse(text) as unknown;
-  if (!Array.isArray(raw)) return [];
-  const notes = raw
-    .filter((r): r is { task: string; note: string } => !!r && typeof r === 'object' && (r as { comparable?: unknown }).comparable === false && typeof (r as { note?: unknown }).note === 'string')
-    .map((r) => `${r.task}: ${r.note}`);
-  return [...new Set(notes)];
-}
-
-function evalTable(rows: EvalRow[]): string {
-  const f = (v?: number) => (v === undefined ? '–' : v.toFixed(4));
-  const d = (r: EvalRow) => (r.base === undefined || r.trained === undefined ? '–' : `${r.trained - r.base >= 0 ? '+' : ''}${(r.trained - r.base).toFixed(4)}`);
-  return ['| task | base | trained | Δ |', '|---|---:|---:|---:|', ...rows.map((r) => `| ${r.task} | ${f(r.base)} | ${f(r.trained)} | ${d(r)} |`)].join('\n');
-}
-
-/** `python` is the chosen interpreter; a console script (lighteval, mergekit-yaml…) is taken from its bin/ when it is there. */
-export function resolveProgram(argv0: string, python: string): string {
-  if (argv0 === 'python' || argv0 === 'python3') return python;
-  if (python.includes('/') || python.includes('\\')) {
-    const sibling = path.join(path.dirname(python), argv0);
-    if (existsSync(sibling)) return sibling;
-  }
-  return argv0;
-}
 
 /** A command's process the session follows, and which step of the plan it is. */
 interface RunningStep {
