@@ -9,7 +9,7 @@ import { formatPreflight } from '../core/preflight/format';
 import { formatSmokeReport } from '../core/session/smokeRun';
 import * as path from 'node:path';
 import { CliIo, flagList, flagNumber, flagString, ParsedArgs, UsageError } from './command';
-import { CommandApprover } from '../core/agent/approval';
+import { CommandApprover } from '../core/policy/approval';
 import { AgentEvent } from '../core/events';
 import { ProposedChange, ReviewDecision, Reviewer } from '../core/ports';
 import { AutoApprovePolicy, DEFAULT_SETTINGS, Settings } from '../core/settings';

@@ -1,7 +1,7 @@
 /** Small texts the agent loop writes: the budget stop summary, held-back controls, first lines. */
 import { PlanItem } from '../events';
 import { ToolControl, ToolResult } from '../tools/types';
-import { Budget } from './budget';
+import { Budget } from '../policy/budget';
 
 export function firstLine(text: string, max = 200): string {
   const line = text.split('\n').find((l) => l.trim()) ?? '';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
-import { ApprovalGate } from '../../../src/core/agent/approval';
+import { ApprovalGate } from '../../../src/core/policy/approval';
 import { ChildProcessExecutor } from '../../../src/core/exec/childProcessExecutor';
 import { AutoApprovePolicy, DEFAULT_SETTINGS, Settings } from '../../../src/core/settings';
 import { SandboxMode } from '../../../src/core/sandbox/types';
