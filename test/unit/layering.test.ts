@@ -3,16 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { ESLint } from 'eslint';
-import { FolderEdge, coreFolderEdges, describeCycle, folderCycles } from '../support/folderGraph';
-
-function tsFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) tsFiles(p, out);
-    else if (p.endsWith('.ts')) out.push(p);
-  }
-  return out;
-}
+import { FolderEdge, coreFolderEdges, describeCycle, folderCycles, tsFiles } from '../support/folderGraph';
 
 test('no file under src/core imports vscode', () => {
   const offenders = tsFiles('src/core').filter((f) => /from ['"]vscode['"]|require\(['"]vscode['"]\)/.test(readFileSync(f, 'utf8')));
@@ -91,8 +82,8 @@ test('an upward import planted into the real graph of src/core is caught and nam
 /** Allowed over 500 lines, each at its size when this list was written: it may shrink, never grow. */
 const OVER_500_LINES: Record<string, number> = {
   // Still to split (issue 22 item 2): the fine-tune session and the agent loop.
-  'src/core/session/fineTuneSession.ts': 686,
-  'src/core/agent/agentLoop.ts': 664,
+  'src/core/session/fineTuneSession.ts': 623,
+  'src/core/agent/agentLoop.ts': 607,
 };
 
 function sourceFiles(dir: string, out: string[] = []): string[] {

@@ -6,28 +6,28 @@
  * run can be reopened and continued from the folder alone.
  */
 import * as path from 'node:path';
+import { AgentDeps, ContinueInput, limitsFrom, NOOP_LOGGER, RunOutcome, StartOptions } from './agentTypes';
 import { AgentEvent, PlanItem, RunState } from '../events';
 import { costOf } from '../llm/pricing';
-import { ChatMessage, LlmError, LlmProvider, LlmResponse, ToolCall } from '../llm/types';
-import { Clock, Executor, FileStore, Logger, Reviewer } from '../ports';
+import { ChatMessage, LlmError, LlmResponse, ToolCall } from '../llm/types';
+import { Logger } from '../ports';
 import { RunHandle, RunStore } from '../runs/runStore';
 import { rebuildConversation } from '../runs/rebuild';
 import { BudgetLimits, TranscriptEntry } from '../runs/types';
-import { Settings } from '../settings';
 import { createCoreRegistry } from '../tools/coreTools';
 import { ToolRegistry } from '../tools/registry';
 import { errorMessage } from '../tools/text';
 import { ToolContext, ToolControl, ToolResult } from '../tools/types';
 import { diskFullMessage, isDiskFull } from '../util/diskErrors';
 import { Redactor, redactor as defaultRedactor } from '../util/redact';
-import { ApprovalGate, CommandApprover } from '../policy/approval';
+import { ApprovalGate } from '../policy/approval';
 import { Budget, CostFunction } from '../policy/budget';
 import { CompactionError, compactConversation, needsCompaction } from './compaction';
 import { callSignature, DoomLoopGuard } from './doomLoop';
 import { capObservation } from './observation';
 import { CUT_TEXT_NOTE, cutCallResult, OpenPlanNudge } from './replies';
 import { budgetSummary, firstLine, heldBack, safeParse } from './loopText';
-import { Briefing, firstUserMessage } from './briefing';
+import { firstUserMessage } from './briefing';
 import { defaultSystemPrompt } from './systemPrompt';
 import { executeToolCall } from './toolCall';
 import { redactMessage } from './reasoning';
@@ -35,61 +35,8 @@ import { batchCalls } from './parallelCalls';
 import { attachDetached } from '../exec/detached';
 import { defaultSlurmDeps } from '../session/slurmJobs';
 import { CommandRecord, resumeDetachedCommand } from '../tools/detachedCommand';
-import { DetachedCommands } from '../tools/types';
 
-export interface AgentDeps {
-  llm: LlmProvider;
-  files: FileStore;
-  reviewer: Reviewer;
-  executor: Executor;
-  events: { emit(event: AgentEvent): void };
-  settings: Settings;
-  /** Default: the core tools. Register custom, MCP and feature tools on it before starting. */
-  tools?: ToolRegistry;
-  /** Default: a RunStore over `files`. */
-  runs?: RunStore;
-  clock?: Pick<Clock, 'now'>;
-  logger?: Logger;
-  /** Default: prompts/persona.md + boundaries.md + the loop rules. */
-  systemPrompt?: string;
-  /** Context for the first user message (environmentBriefing: installed versions, GPUs); the system prompt stays the same across runs. */
-  briefing?: Briefing;
-  /** Default: the pricing table with settings.prices overrides. */
-  costOf?: CostFunction;
-  /** How the host asks before a process runs; without it, runs are refused unless the policy allows them. */
-  approveCommand?: CommandApprover;
-  /** Environment for started processes (HF_TOKEN…); never written anywhere. */
-  env?: Record<string, string>;
-  redactor?: Redactor;
-  /**
-   * Start the agent's `run` commands detached, so a training it started outlives a window reload
-   * and the reopened run waits for it (attach defaults to attachDetached). Without it, commands go
-   * through `executor` and end with the host.
-   */
-  detached?: Pick<DetachedCommands, 'launch' | 'show' | 'fullOutput'> & Partial<Pick<DetachedCommands, 'attach' | 'slurm'>>;
-}
-
-export interface StartOptions {
-  goal: string;
-  title?: string;
-  /** Overrides of the settings' limits for this run. */
-  limits?: Partial<BudgetLimits>;
-  /** Extra fields for spec.json (e.g. the fine-tune request). */
-  spec?: Record<string, unknown>;
-}
-
-/** How a paused or stopped run goes on: an answer to its question, a new instruction, raised limits. */
-export type ContinueInput = string | { answer?: string; message?: string; raiseLimits?: Partial<BudgetLimits> | true };
-
-export interface RunOutcome {
-  state: RunState;
-  /** What happened, in one paragraph (the finish summary, the question, the error, the budget note). */
-  message: string;
-  question?: string;
-  artefacts?: string[];
-}
-
-const NOOP_LOGGER: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+export type { AgentDeps, ContinueInput, RunOutcome, StartOptions } from './agentTypes';
 
 const SERIES: Record<string, { folder: string; pattern: RegExp }> = {
   change: { folder: 'scripts', pattern: /^(\d+)-/ },
@@ -98,10 +45,6 @@ const SERIES: Record<string, { folder: string; pattern: RegExp }> = {
   cmd: { folder: 'logs', pattern: /^cmd-(\d+)(?:\.log)?$/ },
   obs: { folder: 'observations', pattern: /^obs-(\d+)\.txt$/ },
 };
-
-function limitsFrom(settings: Settings, override: Partial<BudgetLimits> = {}): BudgetLimits {
-  return { maxSteps: settings.maxSteps, maxTokens: settings.maxTokens, maxCostUsd: settings.maxCostUsd, ...override };
-}
 
 export class AgentSession {
   private state: RunState;

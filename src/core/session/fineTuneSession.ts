@@ -12,16 +12,13 @@
  */
 import * as path from 'node:path';
 import { AgentEvent, RunState } from '../events';
-import { EventSink, FileStore, Logger, ProposedChange, ReviewDecision, Reviewer } from '../ports';
-import { LlmProvider } from '../llm/types';
-import { Settings } from '../settings';
-import { ApprovalGate, CommandApprover } from '../policy/approval';
+import { ProposedChange, ReviewDecision } from '../ports';
+import { ApprovalGate } from '../policy/approval';
 import { gateFor } from './runGate';
 import { adaptToInstructions } from './adaptScript';
-import { RunHandle, RunStore } from '../runs/runStore';
-import { slugify } from '../runs/ids';
+import { RunHandle } from '../runs/runStore';
 import { TranscriptEntry } from '../runs/types';
-import { renderRecipe, RecipeSpec } from '../recipes';
+import { renderRecipe } from '../recipes';
 import { scriptSidePaths } from '../recipes/scriptPaths';
 import { applyOverrides, ConfigOverrideError } from '../recipes/configOverrides';
 import { readConfig } from '../recipes/configBlock';
@@ -30,9 +27,8 @@ import { failedDiagnosis, repairLoop, RepairLoopOptions, RunResult } from '../re
 import { smokeArgv } from './smokeRun';
 import { runSmokeStage } from './smokeStage';
 import { previewInSession } from '../preflight/sessionPreview';
-import { EnvReport, DatasetInspection } from '../python/types';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
-import { archiveAttemptLog, DetachedLauncher, Recorded, watchRun } from './trainingRunner';
+import { archiveAttemptLog, Recorded, watchRun } from './trainingRunner';
 import { followAfterFailure } from './followAfterFailure';
 import { missingRequirements, pipInstallArgv } from './missingPackages';
 import { pipFailureAdvice } from '../recovery/packages';
@@ -42,57 +38,15 @@ import { isSlurmExit, endsWithoutRepair, SlurmRun, submitSlurmJob } from '../exe
 import { FineTuneRequest, SessionOutcome } from './types';
 import { diskFullMessage, namingDiskFull } from '../util/diskErrors';
 import { defaultPlan, describeSlurm, LaunchPlan, planLaunch, sbatchOutput } from './launchPlan';
-import { archiveJobOutput, defaultSlurmDeps, jobStatusPatch, SessionEndError, SlurmDeps } from './slurmJobs';
+import { archiveJobOutput, defaultSlurmDeps, jobStatusPatch, SessionEndError } from './slurmJobs';
 import { checkpointState, CheckpointState, CUT_SHORT } from './checkpoints';
 import { HeldLock } from '../runs/ownerLock';
 import { claimRun, claimScriptFolder } from '../runs/runLocks';
 import { checkLaunchPlan } from '../runs/records';
+import { describeRequest, requestToSpec, scriptFolder, SessionDeps, whyNotResumed } from './fineTuneParts';
 
-export interface SessionDeps {
-  files: FileStore;
-  reviewer: Reviewer;
-  events: EventSink;
-  runs: RunStore;
-  settings: () => Settings;
-  /** The interpreter that trains (Python extension's choice, mlIntern.pythonPath, or python3). */
-  python: string;
-  environment?: EnvReport;
-  inspection?: DatasetInspection;
-  /** Optional: repairs the playbook cannot make. */
-  llm?: LlmProvider;
-  launch: DetachedLauncher;
-  approveCommand?: CommandApprover;
-  /** Extra environment for training processes (e.g. HF_TOKEN from SecretStorage; never written anywhere). */
-  processEnv?: () => Promise<Record<string, string>>;
-  logger?: Logger;
-  /** mlIntern.execution.target 'slurm': the backend (default: sbatch & co. from the PATH). */
-  slurm?: SlurmDeps;
-  /** Shows a run the session started itself (a Slurm job) in a terminal; `launch` does that for local runs. */
-  showRun?: (run: DetachedRun, name: string) => void;
-  /** process_output events carry the whole output (a CLI printing it), not the panel's short tail. */
-  fullOutput?: boolean;
-}
-
-/** Workspace folder the scripts of one method + model go to; re-running proposes changes to them as diffs. */
-export function scriptFolder(request: Pick<FineTuneRequest, 'method' | 'baseModel'>): string {
-  const model = request.baseModel.split('/').pop() ?? request.baseModel;
-  return `${request.method}-${slugify(model, 40)}`;
-}
-
-export function requestToSpec(request: FineTuneRequest, outputDir: string): RecipeSpec {
-  return {
-    method: request.method,
-    baseModel: request.baseModel,
-    dataset: request.dataset,
-    adapter: request.adapter,
-    evalSplit: request.evalSplit,
-    ...(request.hubRepo ? { hubRepo: request.hubRepo } : {}),
-    ...(request.columnMapping ? { columnMapping: request.columnMapping } : {}),
-    ...(request.datasetFormat ? { datasetFormat: request.datasetFormat } : {}),
-    ...(request.maxLength ? { maxLength: request.maxLength } : {}),
-    outputDir,
-  } as RecipeSpec;
-}
+export type { SessionDeps } from './fineTuneParts';
+export { describeRequest, requestToSpec, scriptFolder } from './fineTuneParts';
 
 export class FineTuneSession {
   readonly abort = new AbortController();
@@ -666,21 +620,4 @@ interface Following {
   run: DetachedRun;
   processId: string;
   recorded?: Recorded;
-}
-
-
-export function describeRequest(r: FineTuneRequest): string {
-  const parts = [
-    `Fine-tune ${r.baseModel} on ${r.dataset} with ${r.method.toUpperCase()} (${r.adapter})`,
-    r.evalSplit > 0 ? `${Math.round(r.evalSplit * 1000) / 10} % validation split` : 'no validation split',
-    r.hubRepo ? `push to ${r.hubRepo}` : '',
-  ].filter(Boolean);
-  return parts.join(', ') + (r.instructions ? `.\nInstructions: ${r.instructions}` : '.');
-}
-
-/** Why a job cut short was not resubmitted, for the end of its message. */
-function whyNotResumed(now: CheckpointState, before: CheckpointState, resumed: number): string {
-  if (!now.resumes) return ' The script does not go on from its checkpoints by itself (RESUME_FROM_CHECKPOINT = "auto" in the recipe\'s CONFIG does): run it again to start over.';
-  if (now.step <= before.step) return now.step ? ` It saved no checkpoint after ${now.folder}: lower SAVE_STEPS, or raise the time limit, so that each job gets further.` : ' It saved no checkpoint before: lower SAVE_STEPS, or raise the time limit.';
-  return ` ${resumed} jobs already went on from checkpoints (mlIntern.maxRecoveryAttempts); run it again to go on from ${now.folder}.`;
 }

@@ -21,6 +21,7 @@ import { FakeLlmServer, FakeTurn, startFakeLlmServer } from '../../support/fakeL
 import { FAKE_TRAINER } from '../exec/helpers';
 import { fakeGpuEnv } from '../tools/domain/context';
 import { makeDeps, tempWorkspace } from './helpers';
+import { FAKE_ANTHROPIC_KEY } from '../../support/fakeKeys';
 
 const EXAMPLE = path.resolve(__dirname, '../../../examples/medical-qa');
 const SFT = { method: 'sft', baseModel: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/medical_qa.jsonl', columnMapping: { user: 'patient_query', assistant: 'doctor_response' } };
@@ -32,7 +33,7 @@ function openai(server: FakeLlmServer): LlmProvider {
   return new OpenAiProvider({ apiKey: 'sk-test-000000000000000000000000', model: 'gpt-4.1', baseUrl: server.openaiBaseUrl });
 }
 function anthropic(server: FakeLlmServer): LlmProvider {
-  return new AnthropicProvider({ apiKey: 'sk-ant-test-0000000000000000000000', model: 'claude-haiku-4-5', baseUrl: server.anthropicBaseUrl });
+  return new AnthropicProvider({ apiKey: FAKE_ANTHROPIC_KEY, model: 'claude-haiku-4-5', baseUrl: server.anthropicBaseUrl });
 }
 
 /** The text of every tool result / user message in request i, as the model received it (either wire format). */

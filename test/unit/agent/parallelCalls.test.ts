@@ -14,12 +14,13 @@ import { LlmProvider } from '../../../src/core/llm/types';
 import { createAgentRegistry } from '../../../src/core/tools/domain';
 import { FakeLlmServer, startFakeLlmServer } from '../../support/fakeLlmServer';
 import { makeDeps, tempWorkspace } from './helpers';
+import { FAKE_ANTHROPIC_KEY } from '../../support/fakeKeys';
 
 const call = (name: string, args: unknown, id: string) => ({ id, name, arguments: JSON.stringify(args) });
 
 const PROVIDERS: Array<[string, (s: FakeLlmServer) => LlmProvider]> = [
   ['OpenAI', (s) => new OpenAiProvider({ apiKey: 'sk-test-000000000000000000000000', model: 'gpt-4.1', baseUrl: s.openaiBaseUrl })],
-  ['Anthropic', (s) => new AnthropicProvider({ apiKey: 'sk-ant-test-0000000000000000000000', model: 'claude-haiku-4-5', baseUrl: s.anthropicBaseUrl })],
+  ['Anthropic', (s) => new AnthropicProvider({ apiKey: FAKE_ANTHROPIC_KEY, model: 'claude-haiku-4-5', baseUrl: s.anthropicBaseUrl })],
 ];
 
 /** The tool results of request i as [call id, text], in wire order (either format). */

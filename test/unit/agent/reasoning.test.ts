@@ -16,6 +16,7 @@ import { ReasoningEffort } from '../../../src/core/settings';
 import { createAgentRegistry } from '../../../src/core/tools/domain';
 import { FakeLlmServer, FakeTurn, startFakeLlmServer } from '../../support/fakeLlmServer';
 import { makeDeps, tempWorkspace } from './helpers';
+import { FAKE_ANTHROPIC_KEY } from '../../support/fakeKeys';
 
 const THOUGHT = 'The user wants a recipe. First look at the workspace: list_files, then read the data.';
 const SIGNATURE = 'EqQBCkYIBxgCKkDsig+/=fake-signature-0123456789';
@@ -25,7 +26,7 @@ const SECRET = 'hf_abcdefghijklmnopqrstuvwx123456';
 const listFiles = { toolCalls: [{ id: 'toolu_1', name: 'list_files', arguments: '{}' }] };
 
 function provider(server: FakeLlmServer, effort: ReasoningEffort): AnthropicProvider {
-  return new AnthropicProvider({ apiKey: 'sk-ant-test-0000000000000000000000', model: 'claude-haiku-4-5', baseUrl: server.anthropicBaseUrl, reasoningEffort: effort });
+  return new AnthropicProvider({ apiKey: FAKE_ANTHROPIC_KEY, model: 'claude-haiku-4-5', baseUrl: server.anthropicBaseUrl, reasoningEffort: effort });
 }
 
 type Block = { type: string; [k: string]: unknown };
@@ -114,7 +115,7 @@ test('reasoningEffort off (the default) and models without thinking: no thinking
   try {
     const off = provider(server, 'off').buildBody({ messages: [{ role: 'user', content: 'hi' }] });
     assert.equal('thinking' in off, false);
-    const old = new AnthropicProvider({ apiKey: 'sk-ant-test-0000000000000000000000', model: 'claude-3-5-haiku-20241022', baseUrl: server.anthropicBaseUrl, reasoningEffort: 'high' });
+    const old = new AnthropicProvider({ apiKey: FAKE_ANTHROPIC_KEY, model: 'claude-3-5-haiku-20241022', baseUrl: server.anthropicBaseUrl, reasoningEffort: 'high' });
     assert.equal('thinking' in old.buildBody({ messages: [{ role: 'user', content: 'hi' }] }), false);
   } finally {
     await server.close();

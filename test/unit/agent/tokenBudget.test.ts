@@ -9,9 +9,10 @@ import { AgentSession } from '../../../src/core/agent/agentLoop';
 import { AnthropicProvider } from '../../../src/core/llm/anthropicProvider';
 import { FakeLlmServer, startFakeLlmServer } from '../../support/fakeLlmServer';
 import { makeDeps } from './helpers';
+import { FAKE_ANTHROPIC_KEY } from '../../support/fakeKeys';
 
 const plan = (n: number) => ({ toolCalls: [{ id: `p${n}`, name: 'plan', arguments: JSON.stringify({ items: [{ text: `step ${n}`, status: 'in_progress' }] }) }] });
-const anthropic = (s: FakeLlmServer) => new AnthropicProvider({ apiKey: 'sk-ant-test-0000000000000000000000', model: 'claude-haiku-4-5', baseUrl: s.anthropicBaseUrl });
+const anthropic = (s: FakeLlmServer) => new AnthropicProvider({ apiKey: FAKE_ANTHROPIC_KEY, model: 'claude-haiku-4-5', baseUrl: s.anthropicBaseUrl });
 
 test('cache reads do not use up mlIntern.maxTokens; they are shown apart in the meter and the status', { timeout: 60_000 }, async () => {
   const server = await startFakeLlmServer();
