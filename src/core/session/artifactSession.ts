@@ -37,6 +37,7 @@ import { followAfterFailure } from './followAfterFailure';
 import { SessionOutcome } from './types';
 import { diskFullMessage, namingDiskFull } from '../util/diskErrors';
 import { stateText } from '../exec/slurm';
+import { approvePlan } from './artifactApproval';
 
 // The plan of a request (and the texts of its results) lives in artifactPlan.ts; re-exported for this module's users.
 import { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, evalTable, parseComparison, planArtifact, resolveProgram, ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow } from './artifactPlan';
@@ -297,6 +298,12 @@ export class ArtifactSession {
 
   /** Ask for every command before the first one starts: a refusal never leaves a half-done sequence. */
   private async approveAll(plan: ArtifactPlan): Promise<SessionOutcome | undefined> {
+    // Steps run here are approved as one plan (artifactApproval.ts); a Slurm step's batch script is still shown on its own.
+    if (plan.commands.length > 1 && !plan.commands.some((c) => this.onNode(c))) {
+      const refused = await approvePlan(plan, { gate: this.gate, argv: (c) => this.argv(c), record: (e) => this.record(e), signal: this.abort.signal });
+      if (refused) await this.setState('stopped', refused);
+      return refused ? { kind: 'stopped', summary: refused } : undefined;
+    }
     for (const [i, command] of plan.commands.entries()) {
       const steps = plan.commands.length > 1 ? ` (step ${i + 1} of ${plan.commands.length})` : '';
       const then = i === 0 && plan.commands.length > 1 ? `Then:\n${plan.commands.slice(1).map((c) => `- ${c.argv.join(' ')}${this.onNode(c) ? ' (a Slurm job)' : ''}`).join('\n')}` : '';

@@ -65,7 +65,7 @@ async function run(ws: string, request: ArtifactRequest, h: Harness) {
   return { session, outcome, folder: join(ws, session.handle.folder) };
 }
 
-test('evaluate an adapter: files proposed, each command approved and run in order, eval_results emitted, succeeded', { timeout: 120_000 }, async () => {
+test('evaluate an adapter: files proposed, the plan approved once and run in order, eval_results emitted, succeeded', { timeout: 120_000 }, async () => {
   const ws = workspace();
   try {
     const h = harness(ws);
@@ -79,19 +79,26 @@ test('evaluate an adapter: files proposed, each command approved and run in orde
     const merge = readConfig(readFileSync(join(ws, 'eval-run1', 'merge_adapter.py'), 'utf8'));
     assert.deepEqual([merge.BASE_MODEL_ID, merge.ADAPTER_DIR, merge.MERGED_DIR], [BASE, '../sft-qwen/outputs/run1', '../sft-qwen/outputs/run1-merged']);
 
-    // Every command was approved before the first started, with the chosen interpreter and the lighteval next to it.
+    // One approval before the first step started: it lists every step with the command that then ran,
+    // with the chosen interpreter and the lighteval next to it.
     const lighteval = resolve('test/fixtures/eval/lighteval');
-    assert.deepEqual(h.approvals.map((a) => a.argv.slice(0, 2)), [
+    assert.equal(h.approvals.length, 1, 'one dialog for the whole evaluation');
+    const asked = h.approvals[0];
+    assert.equal(asked.origin, 'recipe');
+    assert.equal(asked.cwd, join(ws, 'eval-run1'));
+    assert.match(asked.reason, /^4 steps, run in this order/);
+    assert.deepEqual(h.launched.map((argv) => argv.slice(0, 2)), [
       [FAKE_PYTHON, 'merge_adapter.py'],
       [lighteval, 'accelerate'],
       [lighteval, 'accelerate'],
       [FAKE_PYTHON, 'compare_results.py'],
     ]);
-    assert.ok(h.approvals.every((a) => a.origin === 'recipe' && a.cwd === join(ws, 'eval-run1')));
-    assert.deepEqual(h.approvals[1].argv.slice(-4), ['--output-dir', 'results/base', '--max-samples', '50']);
-    assert.match(h.approvals[1].argv[2], /^model_name=Qwen\/Qwen2\.5-0\.5B-Instruct,dtype=/);
-    assert.match(h.approvals[2].argv[2], /^model_name=\.\.\/sft-qwen\/outputs\/run1-merged,/);
-    assert.deepEqual(h.launched, h.approvals.map((a) => a.argv));
+    assert.deepEqual(asked.argv, h.launched[0]);
+    for (const argv of h.launched) assert.ok((asked.detail ?? '').includes(argv.join(' ')), `the dialog shows ${argv.join(' ')}`);
+    assert.deepEqual(h.launched[1].slice(-4), ['--output-dir', 'results/base', '--max-samples', '50']);
+    assert.match(h.launched[1][2], /^model_name=Qwen\/Qwen2\.5-0\.5B-Instruct,dtype=/);
+    assert.match(h.launched[2][2], /^model_name=\.\.\/sft-qwen\/outputs\/run1-merged,/);
+    assert.match(readFileSync(join(folder, 'transcript.jsonl'), 'utf8'), /approved as one plan: .*merge_adapter\.py ; .*compare_results\.py/);
 
     // The recipe's compare_results.py ran for real on the fake LightEval output.
     const rows = parseComparison(readFileSync(join(ws, 'eval-run1', 'results', 'comparison.json'), 'utf8'));
