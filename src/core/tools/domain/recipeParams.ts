@@ -6,6 +6,7 @@
  */
 import { readConfig } from '../../recipes/configBlock';
 import { RecipeSpec } from '../../recipes';
+import { GRPO_CONFIG_OF } from './grpoArgs';
 
 /** transformers TrainingArguments / trl *Config / peft LoraConfig names → the spec's fields. */
 export const RECIPE_ALIASES: Readonly<Record<string, string>> = {
@@ -64,6 +65,7 @@ const CONFIG_OF: ReadonlyArray<[keyof RecipeSpec, string, string]> = [
   ['bf16', 'BF16', 'bf16'],
   ['fp16', 'FP16', 'fp16'],
   ['attnImplementation', 'ATTN_IMPLEMENTATION', 'attention'],
+  ...GRPO_CONFIG_OF,
 ];
 
 function shown(v: unknown): string {

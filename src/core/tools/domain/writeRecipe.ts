@@ -14,17 +14,19 @@ import { errorMessage } from '../text';
 import { ToolContext, ToolDefinition } from '../types';
 import { modelDims } from './modelShape';
 import { hyperParameterLines, RECIPE_ALIASES } from './recipeParams';
+import { GRPO_ALIASES, GRPO_PARAMETERS, GRPO_SPEC_FIELDS, resolveRewardArgs, rewardLines } from './grpoArgs';
+import { RewardChoice } from '../../recipes/templates/rewards';
 import { scopeChanges, scopeGate } from './scopeGuard';
 import { cachedEnvReport, clip, existsInWorkspace, helperOptions, knownInspection, rememberInspection } from './shared';
 
-type WriteRecipeArgs = RecipeSpec & { folder?: string; userAgreedToScopeChange?: boolean };
+type WriteRecipeArgs = Omit<RecipeSpec, 'rewards'> & { rewards?: Array<RewardChoice | string>; rewardWeights?: number[]; folder?: string; userAgreedToScopeChange?: boolean };
 
 /** Spec fields the tool passes through to the recipe engine (the schema refuses anything else). */
 const SPEC_FIELDS = [
   'method', 'baseModel', 'dataset', 'datasetSplit', 'adapter', 'evalSplit', 'hubRepo', 'hubPrivate', 'columnMapping', 'datasetFormat', 'systemPrompt',
   'maxLength', 'maxPromptLength', 'outputDir', 'learningRate', 'epochs', 'perDeviceTrainBatchSize', 'gradientAccumulationSteps', 'gradientCheckpointing',
   'loraR', 'loraAlpha', 'loraDropout', 'targetModules', 'beta', 'seed', 'bf16', 'fp16', 'attnImplementation', 'modelPath', 'evalTasks', 'mergeMethod', 'models', 't',
-  'warmupRatio', 'lrSchedulerType', 'loggingSteps', 'evalSteps', 'saveSteps', 'saveTotalLimit',
+  'warmupRatio', 'lrSchedulerType', 'loggingSteps', 'evalSteps', 'saveSteps', 'saveTotalLimit', ...GRPO_SPEC_FIELDS,
 ] as const;
 
 export function defaultRecipeFolder(spec: RecipeSpec): string {
@@ -98,6 +100,7 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
   description:
     'Generate scripts from the recipe engine and PROPOSE them to the user for review (each file is shown as a diff; the user accepts, edits or rejects it). ' +
     'Methods: sft/dpo/orpo/kto write train.py (trl + peft, LoRA/QLoRA/full, versions matched to the installed libraries, batch fitted to the GPU) and requirements.txt; ' +
+    'grpo writes train.py for trl GRPOTrainer beside rewards.py (reward functions chosen by `rewards`; columnMapping {"prompt": <question column>, "answer": <reference column>}); ' +
     'eval writes a LightEval base-vs-trained comparison (merge_adapter.py, compare_results.py -> results/comparison.json); merge writes a mergekit config.yaml ' +
     '(slerp/ties/dare_ties/linear/task_arithmetic over `models`); push writes push_to_hub.py and a model card. Files go to `folder` (default "<method>-<model>"). ' +
     'Uses the environment report and the data inspection automatically. Returns the decision per file, the commands that run the recipe (ask with the run tool) and notes. ' +
@@ -105,7 +108,7 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
   parameters: {
     type: 'object',
     properties: {
-      method: { type: 'string', enum: METHODS, description: 'sft, dpo, orpo, kto (training), eval, merge or push.' },
+      method: { type: 'string', enum: METHODS, description: 'sft, dpo, orpo, kto, grpo (training), eval, merge or push.' },
       baseModel: { type: 'string', description: 'Hub id or workspace folder of the base model (required for training and eval).' },
       dataset: { type: 'string', description: 'Training data: workspace path or Hub dataset id (required for training).' },
       datasetSplit: { type: 'string', description: 'Split to train on (default "train").' },
@@ -125,7 +128,8 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
       loraAlpha: { type: 'integer', description: 'LoRA alpha (default 32).' },
       loraDropout: { type: 'number', description: 'LoRA dropout (default 0.05).' },
       targetModules: { type: ['array', 'string'], items: { type: 'string' }, description: 'LoRA target modules (default "all-linear": every linear layer).' },
-      beta: { type: 'number', description: 'DPO/ORPO/KTO beta (default 0.1).' },
+      beta: { type: 'number', description: 'DPO/ORPO/KTO beta (default 0.1); grpo: KL weight (default 0 = no reference model).' },
+      ...GRPO_PARAMETERS,
       seed: { type: 'integer', description: 'Seed (default 42).' },
       bf16: { type: 'boolean', description: 'Default: from the GPU.' },
       fp16: { type: 'boolean', description: 'Default: from the GPU.' },
@@ -153,11 +157,14 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
     },
     required: ['method'],
   },
-  aliases: RECIPE_ALIASES,
+  aliases: { ...RECIPE_ALIASES, ...GRPO_ALIASES },
   approval: 'write',
   async handler(args, ctx) {
     const spec = {} as Record<string, unknown>;
     for (const k of SPEC_FIELDS) if (args[k] !== undefined) spec[k] = args[k];
+    const rewards = resolveRewardArgs(args.rewards, args.rewardWeights);
+    if ('problem' in rewards) return { ok: false, output: `${rewards.problem}. Nothing was written.`, data: { problems: [rewards.problem] } };
+    if (rewards.rewards) spec.rewards = rewards.rewards;
     const raw = spec as unknown as RecipeSpec;
     const folder = (args.folder ?? defaultRecipeFolder(raw)).replace(/^\.\/+/, '').replace(/\/+$/, '') || defaultRecipeFolder(raw);
     try {
@@ -207,11 +214,16 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
     const rejected = outcomes.filter((o) => o.decision === 'rejected');
     const s = rendered.spec;
     // Named as the user knows them (workspace paths), not as the script in the folder sees them.
-    const what = `${s.method.toUpperCase()} recipe${raw.baseModel ? ` for ${raw.baseModel}` : ''}${raw.dataset ? ` on ${raw.dataset}` : ''}${s.method === 'sft' || s.method === 'dpo' || s.method === 'orpo' || s.method === 'kto' ? ` (${s.adapter})` : ''}`;
+    const what = `${s.method.toUpperCase()} recipe${raw.baseModel ? ` for ${raw.baseModel}` : ''}${raw.dataset ? ` on ${raw.dataset}` : ''}${(TRAINING_METHODS as string[]).includes(s.method) ? ` (${s.adapter})` : ''}`;
     const lines = [`${what} -> folder ${folder}/ (${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}):`, ...outcomes.map((o) => o.line)];
     if (rendered.commands.length) lines.push('Commands:', ...commandLines(rendered, folder));
     const proposedTrain = train ? outcomes.find((o) => o.path === `${folder}/train.py`) : undefined;
     if (train && proposedTrain?.decision !== 'rejected') lines.push(...hyperParameterLines(await ctx.files.readIfExists(`${folder}/train.py`) ?? train.content, raw));
+    if (s.method === 'grpo') {
+      // The rewards as the file on disk holds them: the user may have edited them in the review.
+      const written = outcomes.find((o) => o.path === `${folder}/rewards.py`);
+      lines.push(...rewardLines(written?.decision === 'rejected' ? undefined : await ctx.files.readIfExists(`${folder}/rewards.py`)));
+    }
     const allNotes = [...notes, ...rendered.notes];
     if (allNotes.length) lines.push('Notes:', ...allNotes.map((n) => `- ${n}`));
     if (rejected.length) lines.push(`${rejected.length} file${rejected.length === 1 ? ' was' : 's were'} not written. Adjust the spec to the user's reason and call write_recipe again, or ask the user.`);
