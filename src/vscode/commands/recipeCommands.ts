@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import { guarded, Host } from '../host';
 import { handlers, EvaluateRequest, MergeRequest, PushRequest } from '../chat/handlers';
 import { validateHubRepo, validateModelId } from '../wizard/wizardSteps';
+import { checkHubModel } from '../wizard/hubModelCheck';
+import { checkMergeOutput, checkModelFolder, FolderCheck, FolderUse } from './modelFolderCheck';
 
 export const EVAL_TASKS: ReadonlyArray<{ id: string; detail: string }> = [
   { id: 'hellaswag', detail: 'commonsense completion' },
@@ -29,9 +31,14 @@ async function modelFolders(): Promise<string[]> {
   }
 }
 
-async function pickModelFolder(title: string, placeHolder: string): Promise<string | undefined> {
+/**
+ * Pick (or type) the folder to work on. What is accepted is checked first (modelFolderCheck.ts): a
+ * folder that cannot be used keeps the picker open with why, atop the list.
+ */
+async function pickModelFolder(host: Host, use: FolderUse, title: string, placeHolder: string): Promise<{ value: string; check: FolderCheck & { ok: true } } | undefined> {
   const folders = await modelFolders();
-  const qp = vscode.window.createQuickPick();
+  const root = host.workspaceRoot() ?? '.';
+  const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { invalid?: boolean }>();
   qp.title = title;
   qp.placeholder = placeHolder;
   qp.ignoreFocusOut = true;
@@ -41,21 +48,45 @@ async function pickModelFolder(title: string, placeHolder: string): Promise<stri
     let done = false;
     qp.onDidChangeValue((v) => {
       const t = v.trim();
-      qp.items = t && !folders.includes(t) ? [{ label: t, description: 'use as typed (folder or Hub id)', alwaysShow: true }, ...base] : base;
+      qp.items = t && !folders.includes(t) ? [{ label: t, description: use === 'evaluate' ? 'use as typed (folder or Hub id)' : 'use as typed', alwaysShow: true }, ...base] : base;
     });
-    qp.onDidAccept(() => {
-      const value = (qp.selectedItems[0] ?? qp.activeItems[0])?.label ?? qp.value.trim();
-      if (!value) return;
+    const accept = async () => {
+      const sel = qp.selectedItems[0] ?? qp.activeItems[0];
+      const value = (sel && !sel.invalid ? sel.label : undefined) ?? qp.value.trim();
+      if (!value || qp.busy) return;
+      qp.busy = true;
+      const check = await checkPicked(host, root, value, use);
+      qp.busy = false;
+      if (done) return;
+      if (!check.ok) {
+        // Why, atop the list; the typed text stays so the user can correct it.
+        qp.items = [{ label: `$(warning) ${value} cannot be used`, detail: check.message, alwaysShow: true, invalid: true }, ...base];
+        return;
+      }
       done = true;
-      resolve(value);
+      resolve({ value, check });
       qp.hide();
-    });
+    };
+    // (The check may read the disk and ask the Hub: a second Enter meanwhile is ignored through qp.busy.)
+    qp.onDidAccept(() => void accept());
     qp.onDidHide(() => {
       if (!done) resolve(undefined);
+      done = true;
       qp.dispose();
     });
     qp.show();
   });
+}
+
+/** The folder check, and for a Hub id (Evaluate only) whether the Hub has it: offline goes on, as the wizard does. */
+async function checkPicked(host: Host, root: string, value: string, use: FolderUse): Promise<FolderCheck> {
+  const check = await checkModelFolder(root, value, use);
+  if (!check.ok || check.kind !== 'hub') return check;
+  const token = await host.secrets.get('hf').catch(() => undefined);
+  const hub = await checkHubModel(value.trim(), { token, endpoint: process.env.HF_ENDPOINT });
+  if (hub.kind === 'not_found') return { ok: false, message: `No workspace folder ${value}, and ${hub.message}` };
+  if (hub.kind === 'unchecked') host.logger.info(`Evaluate: ${value} not checked on the Hub: ${hub.reason}.`);
+  return check;
 }
 
 function refuseUntrusted(host: Host, what: string): boolean {
@@ -70,14 +101,18 @@ function notWired(summary: string): void {
 
 export async function evaluate(host: Host): Promise<EvaluateRequest | undefined> {
   if (refuseUntrusted(host, 'Evaluate')) return undefined;
-  const model = await pickModelFolder('ML Intern: Evaluate (1/4) — model to evaluate', 'Pick a trained adapter/model folder, or type a Hub model id, then Enter');
-  if (!model) return undefined;
+  const picked = await pickModelFolder(host, 'evaluate', 'ML Intern: Evaluate (1/4) — model to evaluate', 'Pick a trained adapter/model folder, or type a Hub model id, then Enter');
+  if (!picked) return undefined;
+  const model = picked.value;
+  // An adapter names its base; a full model or a Hub id has nothing to read it from, so the base must be typed.
+  const knownBase = picked.check.kind === 'adapter' ? picked.check.base : undefined;
   const baseModel = await vscode.window.showInputBox({
-    title: 'ML Intern: Evaluate (2/4) — base model to compare with (optional)',
-    prompt: 'The base model to score side by side (empty: read it from the adapter config).',
+    title: 'ML Intern: Evaluate (2/4) — base model to compare with',
+    prompt: knownBase ? `The base model to score side by side: ${knownBase}, from ${model}/adapter_config.json. Change it to compare with another model.` : `The base model to score side by side (${model} is not an adapter, so there is no adapter_config.json to read it from).`,
     placeHolder: 'e.g. Qwen/Qwen2.5-0.5B-Instruct',
+    value: knownBase ?? '',
     ignoreFocusOut: true,
-    validateInput: (v) => (v.trim() ? validateModelId(v) : undefined),
+    validateInput: (v) => (v.trim() ? validateModelId(v) : knownBase || picked.check.kind === 'adapter' ? undefined : 'Type the base model to compare with (e.g. Qwen/Qwen2.5-0.5B-Instruct).'),
   });
   if (baseModel === undefined) return undefined;
   const tasks = await vscode.window.showQuickPick(
@@ -106,27 +141,54 @@ export async function evaluate(host: Host): Promise<EvaluateRequest | undefined>
   return request;
 }
 
+/** The merged model's folder; one that already holds files is written over only when the user says so. */
+async function askMergeOutput(host: Host, adapter: string): Promise<string | undefined> {
+  const root = host.workspaceRoot() ?? '.';
+  let value = `${adapter.replace(/\/+$/, '')}-merged`;
+  for (;;) {
+    const output = await vscode.window.showInputBox({
+      title: 'ML Intern: Merge Models (3/3) — output folder',
+      prompt: 'Workspace folder for the merged model (written in 16-bit safetensors).',
+      value,
+      ignoreFocusOut: true,
+      validateInput: async (v) => {
+        const c = await checkMergeOutput(root, adapter, v);
+        return 'error' in c ? c.error : undefined;
+      },
+    });
+    if (!output) return undefined;
+    const c = await checkMergeOutput(root, adapter, output);
+    if ('error' in c) return undefined; // (the box does not accept an error; a race with a file appearing)
+    if (c.existingEntries === 0) return output.trim();
+    const overwrite = 'Write over it';
+    const answer = await vscode.window.showWarningMessage(
+      `ML Intern: ${output.trim()} already exists and holds ${c.existingEntries} ${c.existingEntries === 1 ? 'entry' : 'entries'}.`,
+      { modal: true, detail: 'The merge saves the model there: files with the same names (config.json, model*.safetensors, the tokenizer) are replaced. Cancel to type another folder.' },
+      overwrite,
+    );
+    if (answer === overwrite) return output.trim();
+    value = output.trim();
+  }
+}
+
 export async function merge(host: Host): Promise<MergeRequest | undefined> {
   if (refuseUntrusted(host, 'Merge Models')) return undefined;
-  const adapter = await pickModelFolder('ML Intern: Merge Models (1/3) — LoRA adapter', 'Pick the adapter folder (adapter_config.json) to merge, then Enter');
-  if (!adapter) return undefined;
+  const picked = await pickModelFolder(host, 'merge', 'ML Intern: Merge Models (1/3) — LoRA adapter', 'Pick the adapter folder (adapter_config.json) to merge, then Enter');
+  if (!picked) return undefined;
+  const adapter = picked.value;
+  const knownBase = picked.check.kind === 'adapter' ? picked.check.base : undefined;
   const baseModel = await vscode.window.showInputBox({
     title: 'ML Intern: Merge Models (2/3) — base model',
-    prompt: 'The base model the adapter was trained on.',
+    prompt: knownBase ? `The base model the adapter was trained on: ${knownBase}, from ${adapter}/adapter_config.json.` : `The base model the adapter was trained on (${adapter}/adapter_config.json names none).`,
     placeHolder: 'e.g. Qwen/Qwen2.5-0.5B-Instruct',
+    value: knownBase ?? '',
     ignoreFocusOut: true,
     validateInput: validateModelId,
   });
   if (!baseModel) return undefined;
-  const output = await vscode.window.showInputBox({
-    title: 'ML Intern: Merge Models (3/3) — output folder',
-    prompt: 'Workspace folder for the merged model (written in 16-bit safetensors).',
-    value: `${adapter.replace(/\/+$/, '')}-merged`,
-    ignoreFocusOut: true,
-    validateInput: (v) => (!v.trim() ? 'Type a folder.' : v.includes('..') || v.startsWith('/') ? 'Use a folder inside the workspace.' : undefined),
-  });
+  const output = await askMergeOutput(host, adapter);
   if (!output) return undefined;
-  const request: MergeRequest = { baseModel: baseModel.trim(), adapter, output: output.trim() };
+  const request: MergeRequest = { baseModel: baseModel.trim(), adapter, output };
   const h = handlers().merge;
   if (!h) {
     notWired(`write a merge script (peft merge_and_unload) merging ${adapter} into ${request.baseModel}, saving to ${request.output}, for your review before running it.`);
@@ -136,13 +198,37 @@ export async function merge(host: Host): Promise<MergeRequest | undefined> {
   return request;
 }
 
+/**
+ * The upload needs an HF token: stored (SecretStorage, passed as HF_TOKEN), in the environment, or
+ * saved by `hf auth login`, which only the upload can see. None of the first two: say so before the
+ * questions, not as a failed run. False: the user stopped.
+ */
+async function hubTokenReady(host: Host): Promise<boolean> {
+  if (process.env.HF_TOKEN || (await host.secrets.get('hf').catch(() => undefined))) return true;
+  const set = 'Set Hugging Face Token…';
+  const goOn = 'Go on (I ran hf auth login)';
+  const answer = await vscode.window.showWarningMessage(
+    'ML Intern: no Hugging Face token is stored, so the upload would fail unless `hf auth login` saved one on this machine.',
+    { modal: true, detail: 'Set one now (a write token from huggingface.co/settings/tokens; kept in SecretStorage, passed to the upload as HF_TOKEN), or go on with the saved login.' },
+    set,
+    goOn,
+  );
+  if (answer === set) {
+    await vscode.commands.executeCommand('mlIntern.setApiKey', 'hf');
+    return !!(await host.secrets.get('hf').catch(() => undefined));
+  }
+  return answer === goOn;
+}
+
 export async function pushToHub(host: Host): Promise<PushRequest | undefined> {
   if (refuseUntrusted(host, 'Push to Hub')) return undefined;
-  const folder = await pickModelFolder('ML Intern: Push to Hub (1/3) — folder', 'Pick the adapter or merged model folder to upload, then Enter');
-  if (!folder) return undefined;
+  if (!(await hubTokenReady(host))) return undefined;
+  const picked = await pickModelFolder(host, 'push', 'ML Intern: Push to Hub (1/3) — folder', 'Pick the adapter or merged model folder to upload, then Enter');
+  if (!picked) return undefined;
+  const folder = picked.value;
   const repo = await vscode.window.showInputBox({
     title: 'ML Intern: Push to Hub (2/3) — repo',
-    prompt: 'Hugging Face repo to create or update (owner/name). Needs an HF token: ML Intern: Set API Key → Hugging Face token.',
+    prompt: 'Hugging Face repo to create or update (owner/name).',
     placeHolder: 'e.g. my-user/qwen2.5-0.5b-sft',
     ignoreFocusOut: true,
     validateInput: (v) => (v.trim() ? validateHubRepo(v) : 'Type owner/name.'),
