@@ -11,6 +11,7 @@ import { h, button, clear, formatTokens } from './dom';
 import { CardContext, createProcessCard, ProcessCardParts, renderEntry, renderRejectForm, updateProcessCard } from './cards';
 import { MarkdownRenderer, Purifier } from './markdown';
 import { ChartFactory, ChartView, Scheduler } from './chartView';
+import { TimelineFollower } from './follow';
 
 export interface ViewOptions {
   post: (msg: WebviewMessage) => void;
@@ -47,6 +48,8 @@ export class ChatView {
   private readonly rendered = new Map<string, Rendered>();
   private headerRev = -1;
   private renderedRunId: string | null | undefined = undefined;
+  /** Scrolls the timeline to new content unless the user scrolled up (./follow.ts). */
+  readonly follower: TimelineFollower;
   private readonly els: {
     title: HTMLElement;
     state: HTMLElement;
@@ -113,6 +116,7 @@ export class ChatView {
       attrs: { rows: 2, 'aria-label': 'Message ML Intern', placeholder: 'Ask ML Intern… (Enter to send, Shift+Enter for a new line)', maxlength: 20000 },
     }) as HTMLTextAreaElement;
     const send = button(d, 'Send', 'send', { class: 'primary', testid: 'send-button', aria: 'Send the message' });
+    const newBelow = button(d, '↓ New below', 'newBelow', { class: 'primary new-below', testid: 'new-below', aria: 'Scroll to the new messages' });
     root.classList.add('app');
     root.append(
       h(d, 'header', { class: 'header' }, h(d, 'div', { class: 'title-row' }, title, state), h(d, 'div', { class: 'toolbar' }, stop, runsBtn, fine), usage),
@@ -122,9 +126,11 @@ export class ChatView {
       runsSection,
       empty,
       timeline,
+      newBelow,
       h(d, 'footer', { class: 'composer' }, input, send),
     );
     this.els = { title, state, stop, usage, bannerUntrusted, bannerRecipe, plan, runsList, runsSection, timeline, empty, input, send };
+    this.follower = new TimelineFollower(timeline, newBelow);
     root.addEventListener('click', (ev) => this.onClick(ev));
     input.addEventListener('keydown', (ev) => this.onKey(ev as KeyboardEvent));
     this.renderConfig();
@@ -152,7 +158,8 @@ export class ChatView {
   /** Bring the DOM in line with the model. */
   render(): void {
     const m = this.model;
-    if (this.renderedRunId !== m.runId) {
+    const restart = this.renderedRunId !== m.runId;
+    if (restart) {
       // Another run: start from a clean timeline.
       this.clearTimeline();
       this.renderedRunId = m.runId;
@@ -163,6 +170,7 @@ export class ChatView {
     }
     const ctx: CardContext = { doc: this.doc, md: this.md, readOnly: !this.config.trusted };
     const seen = new Set<string>();
+    const added: HTMLElement[] = [];
     let prev: Element | null = null;
     for (const e of m.entries) {
       seen.add(e.id);
@@ -171,6 +179,7 @@ export class ChatView {
         r = this.create(ctx, e);
         this.rendered.set(e.id, r);
         this.els.timeline.insertBefore(r.el, prev ? prev.nextSibling : this.els.timeline.firstChild);
+        added.push(r.el);
       } else if (r.rev !== e.rev) {
         this.update(ctx, e, r);
       }
@@ -184,6 +193,7 @@ export class ChatView {
       }
     }
     this.els.empty.hidden = m.entries.length > 0;
+    this.follower.afterRender(added, restart);
   }
 
   private clearTimeline(): void {
@@ -324,6 +334,7 @@ export class ChatView {
     if (!text) return;
     this.opts.post({ type: 'send', text: text.slice(0, 20_000) });
     this.els.input.value = '';
+    this.follower.follow();
   }
 
   private onClick(ev: Event): void {
@@ -343,6 +354,9 @@ export class ChatView {
     switch (action) {
       case 'send':
         this.send();
+        return;
+      case 'newBelow':
+        this.follower.jumpToNew();
         return;
       case 'stop':
         this.opts.post({ type: 'stop' });
