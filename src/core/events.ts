@@ -61,7 +61,8 @@ export type AgentEvent =
   | { type: 'plan'; runId: string; items: PlanItem[] }
   | { type: 'change_proposed'; runId: string; changeId: string; path: string; description: string; origin: string; added: number; removed: number }
   | { type: 'change_decided'; runId: string; changeId: string; path: string; decision: 'accepted' | 'rejected'; auto: boolean; reason?: string }
-  | { type: 'process_started'; runId: string; processId: string; name: string; argv: string[]; python?: string }
+  /** `sandbox`: where it runs when confined ("bubblewrap, network off"), the card's badge. */
+  | { type: 'process_started'; runId: string; processId: string; name: string; argv: string[]; python?: string; sandbox?: string }
   | { type: 'process_output'; runId: string; processId: string; text: string }
   | { type: 'process_exited'; runId: string; processId: string; code: number }
   | { type: 'progress'; runId: string; processId: string; progress: ProgressInfo }

@@ -8,6 +8,8 @@ import { DEFAULT_SANDBOX_SETTINGS, SandboxSettings } from './sandboxSettings';
 
 /** `sandboxed`: recipe changes as `recipe`, and commands that run sandboxed with the network off (see sandbox/autoApprove.ts). */
 export type AutoApprovePolicy = 'never' | 'recipe' | 'sandboxed' | 'all';
+/** How the agent acts (mlIntern.agent.actions): JSON tool calls, Python code that calls the tools (codeActions/), or both. */
+export type AgentActions = 'tools' | 'code' | 'both';
 
 export interface PriceOverride {
   input: number;
@@ -59,6 +61,8 @@ export interface Settings {
   maxRecoveryAttempts: number;
   /** The sandbox the agent's commands run in (mlIntern.sandbox, sandboxNetwork, sandboxImage); absent = off. */
   sandbox?: SandboxSettings;
+  /** mlIntern.agent.actions; absent = `tools`. */
+  agentActions?: AgentActions;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -78,4 +82,5 @@ export const DEFAULT_SETTINGS: Settings = {
   mcpServers: {},
   maxRecoveryAttempts: 5,
   sandbox: DEFAULT_SANDBOX_SETTINGS,
+  agentActions: 'tools',
 };

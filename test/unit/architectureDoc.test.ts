@@ -19,7 +19,7 @@ function documentedFolders(heading: string): string[] {
   const rest = DOC.slice(start + heading.length);
   const end = rest.search(/\n## /);
   const section = end >= 0 ? rest.slice(0, end) : rest;
-  const names = [...section.matchAll(/^\| `([a-z]+)\/` \|/gm)].map((m) => m[1]);
+  const names = [...section.matchAll(/^\| `([A-Za-z]+)\/` \|/gm)].map((m) => m[1]);
   return [...new Set(names)].sort();
 }
 

@@ -112,7 +112,10 @@ else
 fi
 [ "$procs" -gt 0 ] && echo "$procs" > "$pcg/pids.max"
 # The command joins the cgroups itself before it starts; this watcher stays outside (it must fork).
-sh -c 'for g in "$1" "$2"; do echo $$ > "$g/cgroup.procs"; done; shift 2; exec "$@"' sh "$pcg" "$mcg" "$@" &
+# A background job's stdin would be /dev/null: the command keeps ours (code actions talk over it).
+exec 3<&0
+sh -c 'for g in "$1" "$2"; do echo $$ > "$g/cgroup.procs"; done; shift 2; exec "$@"' sh "$pcg" "$mcg" "$@" 0<&3 3<&- &
+exec 3<&-
 child=$!
 # SIGINT to the process group reaches the command itself (a training may save on Ctrl+C); TERM sent to this shell alone is passed on.
 trap ':' INT
