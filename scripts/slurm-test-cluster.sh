@@ -6,6 +6,11 @@
 #   scripts/slurm-test-cluster.sh stop DIR    # cancels jobs, stops the daemons by their PID files
 #
 # The node counts two GPUs (gres gpu:2, no devices) so jobs may ask for them.
+#
+# SLURM_TEST_NODES=N (N > 1) starts N slurmd on this one host instead (Slurm's multiple-slurmd
+# mode: NodeName=mli1..mliN, one Port each, `slurmd -N mliK`), so multi-node jobs really get N
+# nodes, N job steps and SLURM_NODEID 0..N-1. Needs a Slurm built with --enable-multiple-slurmd
+# (Debian's slurm-wlm 22.05 is: `scontrol show config` says MULTIPLE_SLURMD = Yes).
 # Installs nothing: needs root and the Debian packages slurm-wlm and munge
 # (apt-get install -y slurm-wlm munge).
 set -euo pipefail
@@ -45,6 +50,19 @@ alive() {
 }
 pid_of() { [ -s "$1" ] && cat "$1" || true; }
 
+# One NodeName line per node; several slurmd on this host each listen on their own port.
+node_lines() {
+  local c=$((cpus < 4 ? 4 : cpus)) i=0 n
+  if [ "$nodes" -eq 1 ]; then
+    echo "NodeName=$node CPUs=$c Boards=1 SocketsPerBoard=1 CoresPerSocket=$c ThreadsPerCore=1 RealMemory=$mem Gres=gpu:2 NodeAddr=127.0.0.1 State=UNKNOWN"
+    return
+  fi
+  for n in "${names[@]}"; do
+    i=$((i + 1))
+    echo "NodeName=$n NodeHostname=$node NodeAddr=127.0.0.1 Port=$((${SLURM_TEST_SLURMD_PORT:-6818} + i)) CPUs=$c Boards=1 SocketsPerBoard=1 CoresPerSocket=$c ThreadsPerCore=1 RealMemory=$((mem / nodes)) Gres=gpu:2 State=UNKNOWN"
+  done
+}
+
 start() {
   need
   mkdir -p "$DIR"/{munge,state,spool,run,log}
@@ -54,8 +72,18 @@ start() {
   while [ "$p" != / ]; do p=$(dirname "$p"); chmod o+x "$p" 2>/dev/null || true; done
   chown munge:munge "$DIR/munge"
   chmod 755 "$DIR/munge"
-  local node
+  local node nodes node_suffix
   node=$(hostname -s)
+  nodes=${SLURM_TEST_NODES:-1}
+  [[ "$nodes" =~ ^[1-9][0-9]?$ ]] || { echo "slurm-test-cluster: SLURM_TEST_NODES must be a number from 1 to 99, not '$nodes'" >&2; exit 2; }
+  node_suffix=
+  names=("$node")
+  if [ "$nodes" -gt 1 ]; then
+    # %n: slurmd expands it to its own node name, so each one keeps its own spool, PID and log file.
+    node_suffix=-%n
+    names=()
+    for i in $(seq 1 "$nodes"); do names+=("mli$i"); done
+  fi
 
   if ! alive "$(pid_of "$DIR/munge/munged.pid")"; then
     [ -s "$DIR/munge/munge.key" ] || { mungekey --create --keyfile "$DIR/munge/munge.key" --force >/dev/null 2>&1 || mungekey -c -k "$DIR/munge/munge.key"; }
@@ -81,11 +109,11 @@ AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket=$DIR/munge/munge.socket
 StateSaveLocation=$DIR/state
-SlurmdSpoolDir=$DIR/spool
+SlurmdSpoolDir=$DIR/spool$node_suffix
 SlurmctldPidFile=$DIR/run/slurmctld.pid
-SlurmdPidFile=$DIR/run/slurmd.pid
+SlurmdPidFile=$DIR/run/slurmd$node_suffix.pid
 SlurmctldLogFile=$DIR/log/slurmctld.log
-SlurmdLogFile=$DIR/log/slurmd.log
+SlurmdLogFile=$DIR/log/slurmd$node_suffix.log
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
@@ -104,22 +132,36 @@ JobCompType=jobcomp/filetxt
 JobCompLoc=$DIR/log/jobcomp.txt
 SlurmdParameters=config_overrides
 GresTypes=gpu
-NodeName=$node CPUs=$((cpus < 4 ? 4 : cpus)) Boards=1 SocketsPerBoard=1 CoresPerSocket=$((cpus < 4 ? 4 : cpus)) ThreadsPerCore=1 RealMemory=$mem Gres=gpu:2 NodeAddr=127.0.0.1 State=UNKNOWN
-PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
+$(node_lines)
+PartitionName=debug Nodes=$(IFS=,; echo "${names[*]}") Default=YES MaxTime=INFINITE State=UP
 CONF
     echo "# cgroups are not used (proctrack/linuxproc, task/none)" > "$DIR/cgroup.conf"
-    # Two GPUs that are only counted (no device files): jobs may ask for --gres=gpu:N as on a GPU
-    # cluster; what a job sees of its GPUs is up to the test (a fake nvidia-smi on its PATH).
-    printf "AutoDetect=off\nNodeName=$node Name=gpu File=/dev/null\nNodeName=$node Name=gpu File=/dev/zero\n" > "$DIR/gres.conf"
+    # Two GPUs per node that are only counted (no device files): jobs may ask for --gres=gpu:N as on
+    # a GPU cluster; what a job sees of its GPUs is up to the test (a fake nvidia-smi on its PATH).
+    { echo "AutoDetect=off"; for n in "${names[@]}"; do echo "NodeName=$n Name=gpu File=/dev/null"; echo "NodeName=$n Name=gpu File=/dev/zero"; done; } > "$DIR/gres.conf"
   fi
   export SLURM_CONF=$DIR/slurm.conf
 
   alive "$(pid_of "$DIR/run/slurmctld.pid")" || slurmctld -f "$DIR/slurm.conf"
-  alive "$(pid_of "$DIR/run/slurmd.pid")" || slurmd -f "$DIR/slurm.conf"
+  if [ "$nodes" -gt 1 ]; then
+    local config=
+    # The controller answers a moment after it starts.
+    for _ in $(seq 1 100); do config=$(scontrol show config 2>/dev/null) && break; sleep 0.1; done
+    if ! grep -Eq '^MULTIPLE_SLURMD +=.*Yes' <<<"$config"; then
+      echo "slurm-test-cluster: SLURM_TEST_NODES=$nodes needs a Slurm built with --enable-multiple-slurmd (scontrol show config has no MULTIPLE_SLURMD = Yes)" >&2
+      exit 7
+    fi
+    for n in "${names[@]}"; do
+      mkdir -p "$DIR/spool/$n"
+      alive "$(pid_of "$DIR/run/slurmd-$n.pid")" || slurmd -f "$DIR/slurm.conf" -N "$n"
+    done
+  else
+    alive "$(pid_of "$DIR/run/slurmd.pid")" || slurmd -f "$DIR/slurm.conf"
+  fi
 
-  # Ready when the node is idle (or mixed/allocated from an earlier start).
+  # Ready when every node is idle (or mixed/allocated from an earlier start).
   for _ in $(seq 1 300); do
-    if sinfo -h -o '%t' 2>/dev/null | grep -Eq '^(idle|mix|alloc)'; then
+    if [ "$(sinfo -h -N -o '%t' 2>/dev/null | grep -Ec '^(idle|mix|alloc)')" -ge "$nodes" ]; then
       echo "SLURM_CONF=$DIR/slurm.conf"
       return 0
     fi
@@ -139,7 +181,9 @@ stop() {
     for _ in $(seq 1 50); do [ -z "$(squeue -h -t running,completing -o %i 2>/dev/null)" ] && break; sleep 0.1; done
   fi
   local f pid
-  for f in "$DIR/run/slurmd.pid" "$DIR/run/slurmctld.pid" "$DIR/munge/munged.pid"; do
+  # The slurmd of every node (run/slurmd-<node>.pid in the multi-node mode) before the controller.
+  for f in "$DIR"/run/slurmd*.pid "$DIR/run/slurmctld.pid" "$DIR/munge/munged.pid"; do
+    [ -e "$f" ] || continue
     pid=$(pid_of "$f")
     if alive "$pid"; then
       kill -TERM "$pid" 2>/dev/null || true

@@ -3,7 +3,7 @@
 // side by side). Needs root and `apt-get install -y slurm-wlm munge`: without them the
 // tests FAIL with that message (they do not skip).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
@@ -27,12 +27,13 @@ function aliveNotZombie(pid: number): boolean {
   }
 }
 
-export function startTestCluster(): TestCluster {
+/** `nodes` > 1: that many slurmd on this host (Slurm's multiple-slurmd mode), nodes mli1..mliN. */
+export function startTestCluster(options: { nodes?: number } = {}): TestCluster {
   const dir = mkdtempSync(path.join(tmpdir(), 'mli-slurm-session-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const r = spawnSync('bash', [SCRIPT, 'start', dir], {
     encoding: 'utf8',
-    env: { ...process.env, SLURM_TEST_CTLD_PORT: String(port), SLURM_TEST_SLURMD_PORT: String(port + 1) },
+    env: { ...process.env, SLURM_TEST_CTLD_PORT: String(port), SLURM_TEST_SLURMD_PORT: String(port + 1), SLURM_TEST_NODES: String(options.nodes ?? 1) },
   });
   if (r.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
@@ -43,7 +44,9 @@ export function startTestCluster(): TestCluster {
     dir,
     env,
     stop() {
-      const pids = ['run/slurmd.pid', 'run/slurmctld.pid', 'munge/munged.pid']
+      // Every slurmd (run/slurmd-<node>.pid with several nodes), the controller and munged.
+      const slurmdPids = readdirSync(path.join(dir, 'run')).filter((f) => /^slurmd.*\.pid$/.test(f)).map((f) => `run/${f}`);
+      const pids = [...slurmdPids, 'run/slurmctld.pid', 'munge/munged.pid']
         .map((f) => path.join(dir, f))
         .filter((f) => existsSync(f))
         .map((f) => Number(readFileSync(f, 'utf8').trim()));

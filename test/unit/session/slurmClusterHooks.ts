@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { startTestCluster, TestCluster } from './slurmCluster';
 
 /** Registers the hooks; the returned function gives the running cluster. */
-export function useTestCluster(): () => TestCluster {
+export function useTestCluster(options: { nodes?: number } = {}): () => TestCluster {
   let cluster: TestCluster | undefined;
   before(() => {
-    cluster = startTestCluster();
+    cluster = startTestCluster(options);
   });
   after(() => {
     if (!cluster) return;
