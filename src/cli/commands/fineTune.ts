@@ -16,7 +16,7 @@ import { LlmProvider } from '../../core/llm/types';
 import { DEFAULT_SETTINGS, ProviderId, Settings } from '../../core/settings';
 import { RunStore } from '../../core/runs/runStore';
 import { FineTuneSession, SessionDeps } from '../../core/session/fineTuneSession';
-import { Reattached, reattachRun } from '../../core/session/reattach';
+import { Reattached, reattachRun } from '../../core/run/reattach';
 import { claimRun } from '../../core/runs/runLocks';
 import { FineTuneRequest, SessionOutcome } from '../../core/session/types';
 import { DEFAULT_SMOKE_STEPS } from '../../core/session/smokeRun';

@@ -33,7 +33,7 @@ import { executeToolCall } from './toolCall';
 import { redactMessage } from './reasoning';
 import { batchCalls } from './parallelCalls';
 import { attachDetached } from '../exec/detached';
-import { defaultSlurmDeps } from '../session/slurmJobs';
+import { defaultSlurmDeps } from '../run/slurmJobs';
 import { CommandRecord, resumeDetachedCommand } from '../tools/detachedCommand';
 
 export type { AgentDeps, ContinueInput, RunOutcome, StartOptions } from './agentTypes';

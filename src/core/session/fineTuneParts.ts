@@ -11,11 +11,11 @@ import { RunStore } from '../runs/runStore';
 import { slugify } from '../runs/ids';
 import { RecipeSpec } from '../recipes';
 import { EnvReport, DatasetInspection } from '../python/types';
-import { DetachedLauncher } from './trainingRunner';
+import { DetachedLauncher } from '../run/watch';
 import { DetachedRun } from '../exec/detached';
 import { FineTuneRequest } from './types';
-import { SlurmDeps } from './slurmJobs';
-import { CheckpointState } from './checkpoints';
+import { SlurmDeps } from '../run/slurmJobs';
+import { CheckpointState } from '../run/checkpoints';
 
 export interface SessionDeps {
   files: FileStore;

@@ -11,13 +11,11 @@
  * Editor-agnostic: the VS Code host and tests give it ports.
  */
 import * as path from 'node:path';
-import { AgentEvent, RunState } from '../events';
 import { ProposedChange, ReviewDecision } from '../ports';
 import { ApprovalGate } from '../policy/approval';
 import { gateFor } from './runGate';
 import { adaptToInstructions } from './adaptScript';
 import { RunHandle } from '../runs/runStore';
-import { TranscriptEntry } from '../runs/types';
 import { renderRecipe } from '../recipes';
 import { scriptSidePaths } from '../recipes/scriptPaths';
 import { applyOverrides, ConfigOverrideError } from '../recipes/configOverrides';
@@ -28,18 +26,19 @@ import { smokeArgv } from './smokeRun';
 import { runSmokeStage } from './smokeStage';
 import { previewInSession } from '../preflight/sessionPreview';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
-import { archiveAttemptLog, Recorded, watchRun } from './trainingRunner';
-import { followAfterFailure } from './followAfterFailure';
+import { archiveAttemptLog, Recorded } from '../run/watch';
+import { RunContext, WatchSpec } from '../run/runContext';
+import { Launched, launchedRun, localLauncher, slurmLauncher } from '../run/launchers';
 import { missingRequirements, pipInstallArgv } from './missingPackages';
 import { pipFailureAdvice } from '../recovery/packages';
 import { meterLlm } from './llmMeter';
 import { DetachedRun } from '../exec/detached';
-import { isSlurmExit, endsWithoutRepair, SlurmRun, submitSlurmJob } from '../exec/slurmRun';
+import { isSlurmExit, endsWithoutRepair } from '../exec/slurmRun';
 import { FineTuneRequest, SessionOutcome } from './types';
-import { diskFullMessage, namingDiskFull } from '../util/diskErrors';
+import { namingDiskFull } from '../util/diskErrors';
 import { defaultPlan, describeSlurm, LaunchPlan, planLaunch, sbatchOutput } from './launchPlan';
-import { archiveJobOutput, defaultSlurmDeps, jobStatusPatch, SessionEndError } from './slurmJobs';
-import { checkpointState, CheckpointState, CUT_SHORT } from './checkpoints';
+import { archiveJobOutput, defaultSlurmDeps, jobStatusPatch, SessionEndError } from '../run/slurmJobs';
+import { checkpointState, CheckpointState, CUT_SHORT } from '../run/checkpoints';
 import { HeldLock } from '../runs/ownerLock';
 import { claimRun, claimScriptFolder } from '../runs/runLocks';
 import { checkLaunchPlan } from '../runs/records';
@@ -49,12 +48,9 @@ export type { SessionDeps } from './fineTuneParts';
 export { describeRequest, requestToSpec, scriptFolder } from './fineTuneParts';
 
 export class FineTuneSession {
-  readonly abort = new AbortController();
-  /**
-   * The process this session started (or re-attached to) and has not seen end, with how the
-   * panel shows it: Stop reaches it, and a failure keeps following it on the same card.
-   */
-  private current: Following | undefined;
+  /** The run's lifecycle: what the panel and the run folder are told, the process followed, Stop, the end after an error. */
+  private readonly ctx: RunContext;
+  readonly abort: AbortController;
   private attempt = 0;
   private loggingSteps: number | undefined;
   /** How the run starts (local or Slurm, argv, sbatch script); kept in the run folder as launch.json. */
@@ -67,7 +63,10 @@ export class FineTuneSession {
     readonly request: FineTuneRequest,
     private readonly deps: SessionDeps,
     private readonly gate: ApprovalGate,
-  ) {}
+  ) {
+    this.ctx = new RunContext(handle, deps);
+    this.abort = this.ctx.abort;
+  }
 
   get runId(): string {
     return this.handle.id;
@@ -105,39 +104,25 @@ export class FineTuneSession {
     return session;
   }
 
-  private emit(event: AgentEvent): void {
-    this.deps.events.emit(event);
-  }
-
-  private record(entry: TranscriptEntry): Promise<void> {
-    return this.handle.appendTranscript(entry);
-  }
-
-  private async setState(state: RunState, message: string, question?: string): Promise<void> {
-    this.emit({ type: 'run_state', runId: this.runId, state, message });
-    await this.handle.updateStatus({ state, lastMessage: message, question });
-    await this.record({ kind: 'state', state, message, ...(question ? { question } : {}) });
-  }
-
-  private async say(text: string): Promise<void> {
-    this.emit({ type: 'assistant_message', runId: this.runId, text });
-    await this.record({ kind: 'message', message: { role: 'assistant', content: text } });
-  }
-
   /** Recipe → review → run → recover. Never throws: every failure ends in a state the panel shows. */
   async execute(): Promise<SessionOutcome> {
     try {
-      this.emit({ type: 'run_started', runId: this.runId, title: (await this.handle.readStatus()).title, folder: this.handle.folder });
+      await this.ctx.announce();
       this.claimScriptFolder();
-      await this.setState('running', 'Writing the training script from the recipe');
+      await this.ctx.setState('running', 'Writing the training script from the recipe');
       const accepted = await this.proposeScripts();
       if (accepted.kind !== 'ok') return accepted.outcome;
       return await this.runAndRecover(accepted.scriptPath);
     } catch (err) {
-      return this.failed(err);
+      return this.ctx.fail(err, this.resumeHint());
     } finally {
       this.releaseLocks();
     }
+  }
+
+  /** How to go on after a full disk: the same choices again reuse the accepted scripts. */
+  private resumeHint(): string {
+    return `Then run "ML Intern: Fine-tune" again with the same choices: the scripts you accepted in ${scriptFolder(this.request)}/ are kept, so only what differs is proposed again.`;
   }
 
   /** One run per script folder at a time: a second would rewrite the train.py the first trains from. */
@@ -147,44 +132,6 @@ export class FineTuneSession {
 
   private releaseLocks(): void {
     for (const lock of this.locks.splice(0)) lock.release();
-  }
-
-  /** A session that cannot go on: its state says why (a Slurm time limit, an outside cancel, an error). */
-  private async failed(err: unknown): Promise<SessionOutcome> {
-    const raw = err instanceof Error ? err.message : String(err);
-    const folder = scriptFolder(this.request);
-    const message =
-      diskFullMessage(err, {
-        what: `the run folder ${this.handle.folder}`,
-        resume: `Then run "ML Intern: Fine-tune" again with the same choices: the scripts you accepted in ${folder}/ are kept, so only what differs is proposed again.`,
-      }) ?? raw;
-    const state = err instanceof SessionEndError ? err.state : 'failed';
-    this.deps.logger?.error(`Run ${this.runId}: ${raw}`);
-    const live = this.current;
-    if (live) return this.followAfterFailure(live, state, message);
-    await this.setState(state, message).catch(() => undefined);
-    return { kind: state, summary: message };
-  }
-
-  /** Failed with a training process still running: keep following it (Stop still works), then say how it ended. */
-  private async followAfterFailure(live: Following, state: 'failed' | 'stopped', failure: string): Promise<SessionOutcome> {
-    const { run } = live;
-    const what = run instanceof SlurmRun ? `Training (Slurm job ${run.jobId})` : `Training (attempt ${Math.max(1, this.attempt)}, pid ${run.pid})`;
-    const message = await followAfterFailure({
-      run,
-      failure,
-      what,
-      log: run instanceof SlurmRun ? run.logFile : `${this.handle.folder}/logs/train.log`,
-      tell: async (text) => {
-        this.emit({ type: 'notice', runId: this.runId, level: 'error', message: text });
-        await this.setState('running', text);
-      },
-      watch: (r) => this.watch(r, live.recorded, live.processId),
-      stopped: () => this.abort.signal.aborted,
-    });
-    const end = this.abort.signal.aborted ? 'stopped' : state;
-    await this.setState(end, message).catch(() => undefined);
-    return { kind: end, summary: message };
   }
 
   /** Render the recipe, apply the preflight fixes, and propose every file. */
@@ -199,7 +146,7 @@ export class FineTuneSession {
     const rendered = renderRecipe(spec, { inspection, env: recipeEnvironment(this.deps.environment) });
     const recoveryEnv = recoveryEnvironment(this.deps.environment);
     const plan = rendered.notes.length ? `\n\nNotes from the recipe:\n${rendered.notes.map((n) => `- ${n}`).join('\n')}` : '';
-    await this.say(`I wrote a ${this.request.method.toUpperCase()} script for **${this.request.baseModel}** (${this.request.adapter}) on \`${this.request.dataset}\` from the recipe. Review it in the diff: accept or reject it whole or hunk by hunk.${plan}`);
+    await this.ctx.say(`I wrote a ${this.request.method.toUpperCase()} script for **${this.request.baseModel}** (${this.request.adapter}) on \`${this.request.dataset}\` from the recipe. Review it in the diff: accept or reject it whole or hunk by hunk.${plan}`);
     let scriptPath = '';
     for (const file of rendered.files) {
       const target = `${folder}/${file.path}`;
@@ -217,7 +164,7 @@ export class FineTuneSession {
             content = applyOverrides(content, this.request.config);
           } catch (err) {
             if (!(err instanceof ConfigOverrideError)) throw err;
-            await this.setState('failed', `Your settings do not fit the script: ${err.message}. Nothing was written.`);
+            await this.ctx.setState('failed', `Your settings do not fit the script: ${err.message}. Nothing was written.`);
             return { kind: 'stop', outcome: { kind: 'failed', summary: err.message } };
           }
           description += ` — with your settings: ${Object.entries(this.request.config).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ')}`;
@@ -229,7 +176,7 @@ export class FineTuneSession {
       const decision = await this.gate.proposeChange(change, this.abort.signal);
       if (decision.kind === 'rejected' && target === scriptPath) {
         const why = decision.reason ? ` (${decision.reason})` : '';
-        await this.setState('stopped', `The training script was rejected${why}. Run "ML Intern: Fine-tune" again with other choices (the instructions step takes epochs, max length, learning rate…).`);
+        await this.ctx.setState('stopped', `The training script was rejected${why}. Run "ML Intern: Fine-tune" again with other choices (the instructions step takes epochs, max length, learning rate…).`);
         return { kind: 'stop', outcome: { kind: 'rejected', summary: `train.py rejected${why}` } };
       }
     }
@@ -265,7 +212,7 @@ export class FineTuneSession {
         const why = decision.reason ? ` (${decision.reason})` : '';
         const what = plan.sbatchPath === target ? 'The Slurm batch script' : 'The multi-GPU accelerate config';
         const how = plan.sbatchPath === target ? 'Change the mlIntern.slurm.* settings (or set mlIntern.execution.target to local)' : 'Edit the config when it is proposed';
-        await this.setState('stopped', `${what} was rejected${why}. ${how} and run "ML Intern: Fine-tune" again.`);
+        await this.ctx.setState('stopped', `${what} was rejected${why}. ${how} and run "ML Intern: Fine-tune" again.`);
         return { kind: 'stop', outcome: { kind: 'rejected', summary: `${file.name} rejected${why}` } };
       }
     }
@@ -296,9 +243,9 @@ export class FineTuneSession {
     if (script === undefined) return;
     try {
       const adapted = await adaptToInstructions({ llm, script, scriptPath, goal: describeRequest(this.request), instructions, signal: this.abort.signal });
-      await this.record({ kind: 'note', text: `adapting ${scriptPath} to the instructions: ${adapted.ok ? adapted.description : adapted.reason} (${adapted.calls} LLM call${adapted.calls === 1 ? '' : 's'})` });
+      await this.ctx.record({ kind: 'note', text: `adapting ${scriptPath} to the instructions: ${adapted.ok ? adapted.description : adapted.reason} (${adapted.calls} LLM call${adapted.calls === 1 ? '' : 's'})` });
       if (!adapted.ok) {
-        this.emit({ type: 'notice', runId: this.runId, level: 'warning', message: `The LLM could not adapt the script to your instructions (${adapted.reason}); the recipe's script is used as it is.` });
+        this.ctx.emit({ type: 'notice', runId: this.runId, level: 'warning', message: `The LLM could not adapt the script to your instructions (${adapted.reason}); the recipe's script is used as it is.` });
         return;
       }
       await this.gate.proposeChange(
@@ -308,7 +255,7 @@ export class FineTuneSession {
     } catch (err) {
       const message = (err instanceof Error ? err.message : String(err)).replace(/\.$/, '');
       this.deps.logger?.warn(`Run ${this.runId}: adapting to the instructions failed: ${message}`);
-      this.emit({ type: 'notice', runId: this.runId, level: 'warning', message: `Adapting the script to your instructions failed: ${message}. The recipe's script is used as it is.` });
+      this.ctx.emit({ type: 'notice', runId: this.runId, level: 'warning', message: `Adapting the script to your instructions failed: ${message}. The recipe's script is used as it is.` });
     }
   }
 
@@ -326,7 +273,7 @@ export class FineTuneSession {
     const approval = await this.gate.approveCommand({ argv, reason, origin: 'recipe', tool: 'run', cwd: path.dirname(scriptPath) }, this.abort.signal);
     if (!approval.approved) {
       const message = `Training was not started${approval.reason ? ` (${approval.reason})` : ''}. The script is saved at ${scriptPath}; start it again with "ML Intern: Fine-tune" or from the chat.`;
-      await this.setState('stopped', message);
+      await this.ctx.setState('stopped', message);
       return { kind: 'stopped', summary: message };
     }
     return this.repair(scriptPath);
@@ -347,16 +294,16 @@ export class FineTuneSession {
     const reason = `Install what ${path.basename(scriptPath)} needs and the environment check found missing in ${this.deps.python}: ${missing.join(', ')}`;
     const approval = await this.gate.approveCommand({ argv, reason, origin: 'recipe', tool: 'run', cwd: this.deps.files.root }, this.abort.signal);
     if (!approval.approved) {
-      await this.say(`Not installing ${missing.join(', ')}: training starts without them. If it stops with "No module named …", the fix proposes the install again.`);
+      await this.ctx.say(`Not installing ${missing.join(', ')}: training starts without them. If it stops with "No module named …", the fix proposes the install again.`);
       return undefined;
     }
     const result = await this.runCommand(argv);
-    await this.record({ kind: 'note', text: `installed the missing requirements (${missing.join(' ')}): exit code ${result.exitCode}` });
+    await this.ctx.record({ kind: 'note', text: `installed the missing requirements (${missing.join(' ')}): exit code ${result.exitCode}` });
     if (result.exitCode === 0) return undefined;
     const message =
       `Installing ${missing.join(', ')} into ${this.deps.python} failed (exit code ${result.exitCode}; the terminal shows pip's error). ` +
       `${pipFailureAdvice(result.logText, this.deps.python)} Then run "ML Intern: Fine-tune" again: the accepted scripts are kept.`;
-    await this.setState('failed', message);
+    await this.ctx.setState('failed', message);
     return { kind: 'failed', summary: message };
   }
 
@@ -369,10 +316,10 @@ export class FineTuneSession {
   /** With request.smokeSteps: N steps first, repaired by the same loop (smokeStage.ts); a run that cannot be repaired ends here. */
   private async smokeFirst(scriptPath: string): Promise<SessionOutcome | undefined> {
     const env = this.request.previewTokens && this.deps.processEnv ? await this.deps.processEnv() : {};
-    const preview = this.request.previewTokens ? await previewInSession({ runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, python: this.deps.python, env, say: (t) => this.say(t), signal: this.abort.signal }, scriptPath) : undefined;
+    const preview = this.request.previewTokens ? await previewInSession({ runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, python: this.deps.python, env, say: (t) => this.ctx.say(t), signal: this.abort.signal }, scriptPath) : undefined;
     if (!this.request.smokeSteps) return undefined;
     const approve = async (argv: string[], reason: string) => (await this.gate.approveCommand({ argv, reason, origin: 'recipe', tool: 'run', cwd: path.dirname(scriptPath) }, this.abort.signal)).approved;
-    const ports = { runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, method: this.request.method, datasetRows: this.request.datasetRows, processes: this.launchPlan(scriptPath).gpus, tokensPerRow: preview?.lengths.mean, argv: this.launchPlan(scriptPath).argv, approve, say: (t: string) => this.say(t) };
+    const ports = { runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, method: this.request.method, datasetRows: this.request.datasetRows, processes: this.launchPlan(scriptPath).gpus, tokensPerRow: preview?.lengths.mean, argv: this.launchPlan(scriptPath).argv, approve, say: (t: string) => this.ctx.say(t) };
     const smoke = await runSmokeStage({ ...ports, runOnce: (p, env) => this.runOnce(p, env), propose: (c) => this.gate.proposeChange(c, this.abort.signal) as Promise<ReviewDecision>, repair: (p, run) => repairLoop({ ...this.repairOptions(p), run }) }, scriptPath, this.request.smokeSteps);
     return smoke.kind === 'failed' ? this.finish(smoke.repair.outcome, smoke.repair.question, smoke.repair.attempts.length, scriptPath) : undefined;
   }
@@ -402,32 +349,33 @@ export class FineTuneSession {
 
   /** After a window reload: follow the run that is still going, then recover as usual. */
   async resume(run: DetachedRun, scriptPath: string, recorded: Recorded): Promise<SessionOutcome> {
-    this.current = { run, processId: 'training', recorded };
+    const launched = launchedRun(run);
+    this.ctx.follow(run, this.watchSpec(launched, 'training', recorded));
     try {
       this.claimScriptFolder();
-      return await this.resumeWatching(run, scriptPath, recorded);
+      return await this.resumeWatching(launched, scriptPath, recorded);
     } catch (err) {
-      return this.failed(err);
+      return this.ctx.fail(err, this.resumeHint());
     } finally {
       this.releaseLocks();
     }
   }
 
-  private async resumeWatching(run: DetachedRun, scriptPath: string, recorded: Recorded): Promise<SessionOutcome> {
-    this.emit({ type: 'run_started', runId: this.runId, title: (await this.handle.readStatus()).title, folder: this.handle.folder });
-    this.emit({ type: 'run_state', runId: this.runId, state: 'running', message: 'Re-attached after a reload' });
+  private async resumeWatching(launched: Launched, scriptPath: string, recorded: Recorded): Promise<SessionOutcome> {
+    await this.ctx.announce();
+    this.ctx.emit({ type: 'run_state', runId: this.runId, state: 'running', message: 'Re-attached after a reload' });
     await this.readLoggingSteps(scriptPath);
     // 'training' is the card the panel rebuilt from metrics.jsonl after the reload (when this attempt had
     // logged any): keep drawing on it, named as the live process it is again.
     const attempt = Math.max(1, this.attempt);
-    this.emit({ type: 'process_started', runId: this.runId, processId: 'training', name: `${path.basename(scriptPath)} (attempt ${attempt}, re-attached)`, argv: [] });
-    let first = await this.watch(run, recorded, 'training');
-    if (run instanceof SlurmRun) {
+    this.ctx.emit({ type: 'process_started', runId: this.runId, processId: 'training', name: `${path.basename(scriptPath)} (attempt ${attempt}, re-attached)`, argv: [] });
+    let first = await this.ctx.watch(launched.run, this.watchSpec(launched, 'training', recorded));
+    if (launched.jobId) {
       try {
-        await this.afterJob(run, attempt);
+        await this.afterJob(launched, attempt);
       } catch (err) {
         // Cut short while the window was closed, after a checkpoint: a new job goes on from it.
-        await this.goesOnFrom(err, run, scriptPath, { step: 0, resumes: true }, 0);
+        await this.goesOnFrom(err, launched, scriptPath, { step: 0, resumes: true }, 0);
         first = await this.runOnce(scriptPath);
       }
     }
@@ -450,23 +398,23 @@ export class FineTuneSession {
     if (outcome === 'succeeded') {
       const retries = attempts > 0 ? ` after ${attempts} automatic ${attempts === 1 ? 'repair' : 'repairs'}` : '';
       const summary = `Training finished${retries}. The model is in \`${await this.outputFolder(scriptPath)}\`; every script version, the logs and metrics.jsonl are in \`${this.handle.folder}\`.`;
-      await this.say(summary);
-      await this.setState('succeeded', retries ? `Training finished${retries}.` : 'Training finished.');
+      await this.ctx.say(summary);
+      await this.ctx.setState('succeeded', retries ? `Training finished${retries}.` : 'Training finished.');
       return { kind: 'succeeded', summary };
     }
     if (outcome === 'cancelled' || this.abort.signal.aborted) {
-      await this.setState('stopped', 'The run was stopped.');
+      await this.ctx.setState('stopped', 'The run was stopped.');
       return { kind: 'stopped', summary: 'stopped' };
     }
     const q = question ?? 'The run needs your decision.';
     if (outcome === 'budget_exhausted') {
-      await this.setState('failed', q);
+      await this.ctx.setState('failed', q);
       return { kind: 'failed', summary: q };
     }
     // Nothing waits for an answer once a recipe run returns: a 'waiting' state would leave the
     // status bar waiting and Stop saying "no run is active". The run ends here, saying what to do next.
     const message = `Stopped at: ${q} Recipe mode cannot wait for an answer, so the run ends here. Do it yourself (or accept the fix next time), then run "ML Intern: Fine-tune" again with the same choices: the accepted scripts are kept.`;
-    await this.setState('stopped', message);
+    await this.ctx.setState('stopped', message);
     return { kind: 'needs_user', summary: message, question: q };
   }
 
@@ -476,19 +424,20 @@ export class FineTuneSession {
     this.attempt++;
     await this.readLoggingSteps(scriptPath);
     const runDirAbs = this.deps.files.resolve(this.handle.folder);
-    const cwd = this.deps.files.resolve(path.dirname(scriptPath));
     const plan = this.launchPlan(scriptPath);
     const argv = smokeArgv(plan.argv, scriptPath);
     const env = { ...(this.deps.processEnv ? await this.deps.processEnv() : {}), ...(extraEnv ?? {}), PYTHONUNBUFFERED: '1' };
     if (plan.target === 'slurm' && plan.sbatchPath && plan.outputPattern) return this.submitUntilDone(plan, env, scriptPath);
-    const run = await this.deps.launch({ argv, cwd, env, runDir: runDirAbs, name: `ML Intern: ${path.basename(scriptPath)} (attempt ${this.attempt})`, python: this.deps.python });
-    this.started(run);
-    this.emit({ type: 'process_started', runId: this.runId, processId: `attempt-${this.attempt}`, name: path.basename(scriptPath), argv, python: this.deps.python });
-    await this.handle.updateStatus({ pid: run.pid, attempt: this.attempt });
-    await this.record({ kind: 'note', text: `attempt ${this.attempt}: started ${argv.join(' ')} in ${path.dirname(scriptPath)} (pid ${run.pid})` });
-    const result = await this.watch(run, undefined);
+    const launcher = localLauncher(this.deps.launch, { argv, cwd: this.deps.files.resolve(path.dirname(scriptPath)), python: this.deps.python });
+    const launched = await launcher.start({ name: `ML Intern: ${path.basename(scriptPath)} (attempt ${this.attempt})`, runDir: runDirAbs, env });
+    const spec = this.watchSpec(launched);
+    this.ctx.started(launched.run, spec);
+    this.ctx.emit({ type: 'process_started', runId: this.runId, processId: `attempt-${this.attempt}`, name: path.basename(scriptPath), argv, python: this.deps.python });
+    await this.handle.updateStatus({ pid: launched.run.pid, attempt: this.attempt });
+    await this.ctx.record({ kind: 'note', text: `attempt ${this.attempt}: started ${argv.join(' ')} in ${path.dirname(scriptPath)} (${launched.label})` });
+    const result = await this.ctx.watch(launched.run, spec);
     await archiveAttemptLog(runDirAbs, this.attempt);
-    await this.record({ kind: 'note', text: `attempt ${this.attempt}: exit code ${result.exitCode}` });
+    await this.ctx.record({ kind: 'note', text: `attempt ${this.attempt}: exit code ${result.exitCode}` });
     return result;
   }
 
@@ -500,12 +449,12 @@ export class FineTuneSession {
     let resumed = 0;
     for (;;) {
       const before = await checkpointState(this.deps.files, scriptPath);
-      const { run, result } = await this.submitOnce(plan, env);
+      const { launched, result } = await this.submitOnce(plan, env);
       try {
-        await this.afterJob(run, this.attempt);
+        await this.afterJob(launched, this.attempt);
         return result;
       } catch (err) {
-        await this.goesOnFrom(err, run, scriptPath, before, resumed++);
+        await this.goesOnFrom(err, launched, scriptPath, before, resumed++);
         this.attempt++;
       }
     }
@@ -516,71 +465,57 @@ export class FineTuneSession {
    * and it saved a checkpoint newer than `before`, say that a new job goes on from there; else
    * throw `err`, saying why nothing goes on.
    */
-  private async goesOnFrom(err: unknown, run: SlurmRun, scriptPath: string, before: CheckpointState, resumed: number): Promise<void> {
-    const exit = await run.exit;
+  private async goesOnFrom(err: unknown, launched: Launched, scriptPath: string, before: CheckpointState, resumed: number): Promise<void> {
+    const exit = await launched.run.exit;
     if (!(err instanceof SessionEndError) || !isSlurmExit(exit) || !CUT_SHORT.has(exit.state)) throw err;
     const now = await checkpointState(this.deps.files, scriptPath);
     if (!now.resumes || now.step <= before.step || resumed >= this.deps.settings().maxRecoveryAttempts) {
       throw new SessionEndError(`${exit.message}${whyNotResumed(now, before, resumed)}`, err.state);
     }
     const message = `${exit.message.split('. ')[0]}. It saved ${now.folder}: a new job goes on from there (attempt ${this.attempt + 1}).`;
-    await this.say(message);
-    await this.record({ kind: 'note', text: `attempt ${this.attempt}: resubmitting to go on from ${now.folder}` });
-    this.emit({ type: 'run_state', runId: this.runId, state: 'running', message });
+    await this.ctx.say(message);
+    await this.ctx.record({ kind: 'note', text: `attempt ${this.attempt}: resubmitting to go on from ${now.folder}` });
+    this.ctx.emit({ type: 'run_state', runId: this.runId, state: 'running', message });
   }
 
   /** One attempt on the Slurm target: sbatch the reviewed script, follow the job, keep its output. */
-  private async submitOnce(plan: LaunchPlan, env: Record<string, string>): Promise<{ run: SlurmRun; result: RunResult }> {
-    const slurm = this.deps.slurm ?? defaultSlurmDeps;
-    const runDirAbs = this.deps.files.resolve(this.handle.folder);
-    const name = `ML Intern: ${path.basename(plan.sbatchPath!)} (attempt ${this.attempt})`;
-    let run: SlurmRun;
+  private async submitOnce(plan: LaunchPlan, env: Record<string, string>): Promise<{ launched: Launched; result: RunResult }> {
+    const launcher = slurmLauncher(this.deps.slurm ?? defaultSlurmDeps, {
+      scriptPath: this.deps.files.resolve(plan.sbatchPath!),
+      outputPattern: plan.outputPattern!,
+      timeLimit: plan.timeLimit,
+      onState: (job, state) => {
+        const message = `${job}: ${state}`;
+        this.ctx.emit({ type: 'run_state', runId: this.runId, state: 'running', message });
+        void this.handle.updateStatus({ lastMessage: message }).catch(() => undefined);
+      },
+    });
+    let launched: Launched;
     try {
-      run = await submitSlurmJob(
-        slurm.backend(env),
-        { scriptPath: this.deps.files.resolve(plan.sbatchPath!), runDir: runDirAbs, name, outputPattern: plan.outputPattern! },
-        {
-          ...(slurm.pollMs ? { pollMs: slurm.pollMs } : {}),
-          ...(plan.timeLimit ? { timeLimit: plan.timeLimit } : {}),
-          onState: (s) => {
-            const message = `Slurm job ${run?.jobId ?? ''}: ${s.state}${s.reason ? ` (${s.reason})` : ''}`;
-            this.emit({ type: 'run_state', runId: this.runId, state: 'running', message });
-            void this.handle.updateStatus({ lastMessage: message }).catch(() => undefined);
-          },
-        },
-      );
+      launched = await launcher.start({ name: `ML Intern: ${path.basename(plan.sbatchPath!)} (attempt ${this.attempt})`, runDir: this.deps.files.resolve(this.handle.folder), env });
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       throw new Error(`Submitting ${plan.sbatchPath} to Slurm failed: ${why}. Check the mlIntern.slurm.* settings (partition, GPUs, time limit, extra directives) or try \`sbatch ${plan.sbatchPath}\` in a terminal.`);
     }
-    this.started(run);
-    this.emit({ type: 'process_started', runId: this.runId, processId: `attempt-${this.attempt}`, name: `Slurm job ${run.jobId}`, argv: ['sbatch', plan.sbatchPath!], python: this.deps.python });
-    this.deps.showRun?.(run, `${path.basename(plan.sbatchPath!)} — Slurm job ${run.jobId} (attempt ${this.attempt})`);
-    await this.handle.updateStatus(jobStatusPatch(await this.handle.readStatus(), run.jobId, this.attempt));
-    await this.record({ kind: 'note', text: `attempt ${this.attempt}: submitted ${plan.sbatchPath} as Slurm job ${run.jobId} (runs ${plan.argv.join(' ')}; output ${run.logFile})` });
-    const result = await this.watch(run, undefined);
-    return { run, result };
+    const { run, label } = launched;
+    const spec = this.watchSpec(launched);
+    this.ctx.started(run, spec);
+    this.ctx.emit({ type: 'process_started', runId: this.runId, processId: `attempt-${this.attempt}`, name: label, argv: ['sbatch', plan.sbatchPath!], python: this.deps.python });
+    this.deps.showRun?.(run, `${path.basename(plan.sbatchPath!)} — ${label} (attempt ${this.attempt})`);
+    await this.handle.updateStatus(jobStatusPatch(await this.handle.readStatus(), launched.jobId!, this.attempt));
+    await this.ctx.record({ kind: 'note', text: `attempt ${this.attempt}: submitted ${plan.sbatchPath} as ${label} (runs ${plan.argv.join(' ')}; output ${run.logFile})` });
+    return { launched, result: await this.ctx.watch(run, spec) };
   }
 
   /** Record how the job ended and keep its output; an end no script change fixes ends the session. */
-  private async afterJob(run: SlurmRun, attempt: number): Promise<void> {
-    const exit = await run.exit;
-    await archiveJobOutput(this.deps.files.resolve(this.handle.folder), attempt, run.logFile);
+  private async afterJob(launched: Launched, attempt: number): Promise<void> {
+    const exit = await launched.run.exit;
+    await archiveJobOutput(this.deps.files.resolve(this.handle.folder), attempt, launched.run.logFile);
     const state = isSlurmExit(exit) ? exit.state : 'UNKNOWN';
-    await this.record({ kind: 'note', text: `attempt ${attempt}: Slurm job ${run.jobId} ended ${state} (exit code ${exit.code})` });
+    await this.ctx.record({ kind: 'note', text: `attempt ${attempt}: ${launched.label} ended ${state} (exit code ${exit.code})` });
     if (this.abort.signal.aborted) return;
     if (exit.lost) throw new SessionEndError(exit.lost, 'failed');
     if (isSlurmExit(exit) && endsWithoutRepair(exit)) throw new SessionEndError(exit.message, exit.state === 'CANCELLED' ? 'stopped' : 'failed');
-  }
-
-  /**
-   * A process was just started: from here on Stop reaches it and a failure keeps following it,
-   * even before its first status.json and transcript lines are written (they may fail).
-   */
-  private started(run: DetachedRun): void {
-    this.current = { run, processId: `attempt-${this.attempt || 1}` };
-    // Stopped while it was starting: it must not go on without anyone watching it.
-    if (this.abort.signal.aborted) void run.stop('stopped by the user');
   }
 
   /** The accepted script's LOGGING_STEPS (a repair may have changed the script), for steps of logs without a bar. */
@@ -590,34 +525,32 @@ export class FineTuneSession {
     this.loggingSteps = typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
   }
 
-  private async watch(run: DetachedRun, recorded: Recorded | undefined, processId = `attempt-${this.attempt || 1}`): Promise<RunResult> {
-    this.current = { run, processId, recorded };
-    try {
-      return await watchRun(run, { runId: this.runId, processId, handle: this.handle, events: this.deps.events, recorded, loggingSteps: this.loggingSteps, attempt: Math.max(1, this.attempt), fullOutput: this.deps.fullOutput });
-    } finally {
-      this.current = undefined;
-      run.dispose();
-    }
+  /** How this session follows a process: its card, the script's LOGGING_STEPS, the attempt, and how a failure names it. */
+  private watchSpec(launched: Launched, processId = `attempt-${this.attempt || 1}`, recorded?: Recorded): WatchSpec {
+    const attempt = Math.max(1, this.attempt);
+    return {
+      processId,
+      recorded,
+      loggingSteps: this.loggingSteps,
+      attempt,
+      fullOutput: this.deps.fullOutput,
+      describe: () => ({
+        what: launched.jobId ? `Training (${launched.label})` : `Training (attempt ${attempt}, ${launched.label})`,
+        log: launched.jobId ? launched.run.logFile : `${this.handle.folder}/logs/train.log`,
+      }),
+    };
   }
 
   private async runCommand(argv: string[]): Promise<RunResult> {
-    const runDirAbs = this.deps.files.resolve(`${this.handle.folder}/commands/${Date.now()}`);
-    const run = await this.deps.launch({ argv, cwd: this.deps.files.root, runDir: runDirAbs, name: `ML Intern: ${argv.slice(0, 4).join(' ')}`, python: this.deps.python });
-    this.started(run);
-    return this.watch(run, undefined);
+    const launcher = localLauncher(this.deps.launch, { argv, cwd: this.deps.files.root, python: this.deps.python });
+    const launched = await launcher.start({ name: `ML Intern: ${argv.slice(0, 4).join(' ')}`, runDir: this.deps.files.resolve(`${this.handle.folder}/commands/${Date.now()}`) });
+    const spec = this.watchSpec(launched);
+    this.ctx.started(launched.run, spec);
+    return this.ctx.watch(launched.run, spec);
   }
 
   /** Stop button / "ML Intern: Stop Run": SIGINT → SIGTERM → SIGKILL to the training process group. */
-  async stop(): Promise<void> {
-    this.abort.abort(new Error('stopped by the user'));
-    const run = this.current?.run;
-    if (run) await run.stop('stopped by the user');
+  stop(): Promise<void> {
+    return this.ctx.stop();
   }
-}
-
-/** A process the session follows: the run, the panel card it draws on, and the metrics already recorded. */
-interface Following {
-  run: DetachedRun;
-  processId: string;
-  recorded?: Recorded;
 }

@@ -29,9 +29,5 @@ export interface FineTuneRequest {
   previewTokens?: boolean;
 }
 
-export type SessionOutcome =
-  | { kind: 'succeeded'; summary: string }
-  | { kind: 'rejected'; summary: string }
-  | { kind: 'needs_user'; summary: string; question: string }
-  | { kind: 'failed'; summary: string }
-  | { kind: 'stopped'; summary: string };
+// How a run ends is the run runtime's (run/outcome.ts); the hosts import it from here too.
+export type { SessionOutcome } from '../run/outcome';

@@ -14,12 +14,12 @@ import * as path from 'node:path';
 import { AttachResult, DetachedExit, DetachedRun } from '../exec/detached';
 import { attachSlurmRun, isSlurmExit } from '../exec/slurmRun';
 import { ProcessTranscriptEntry } from '../runs/types';
-import { endedRun, recordedMetrics } from '../session/reattach';
-import { Recorded, watchRun } from '../session/trainingRunner';
+import { endedRun, recordedMetrics } from '../run/reattach';
+import { Recorded, watchRun } from '../run/watch';
 import { commandResult, ProcessRequest } from './commandResult';
 import { launchArgv } from '../sandbox/command';
 import { nextAttempt } from './commandMetrics';
-import type { SlurmDeps } from '../session/slurmJobs';
+import type { SlurmDeps } from '../run/slurmJobs';
 import { DetachedCommands, ToolContext, ToolResult } from './types';
 
 /** What the transcript keeps of a detached command (besides the call id). */

@@ -11,7 +11,7 @@ import type { CommandApprovalRequest, CommandDecision } from '../policy/approval
 import type { AttachResult, DetachedOptions, DetachedRun, DetachedSpec } from '../exec/detached';
 import type { RunHandle } from '../runs/runStore';
 import type { ProcessTranscriptEntry } from '../runs/types';
-import type { SlurmDeps } from '../session/slurmJobs';
+import type { SlurmDeps } from '../run/slurmJobs';
 
 /** free: reading; write: changes files (through the Reviewer); run: starts a process or a foreign tool. */
 export type ApprovalClass = 'free' | 'write' | 'run';

@@ -17,7 +17,7 @@ import { createHostProvider } from '../llm/createHostProvider';
 import { getReviewController } from '../review/register';
 import { showRunTerminal, VsCodeExecutor } from '../terminal';
 import { attachDetached } from '../../core/exec/detached';
-import { defaultSlurmDeps } from '../../core/session/slurmJobs';
+import { defaultSlurmDeps } from '../../core/run/slurmJobs';
 import { attachCommand } from '../../core/tools/detachedCommand';
 import type { ProcessTranscriptEntry } from '../../core/runs/types';
 import { resolvePython } from '../python/interpreter';

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { reattachRun } from '../../core/session/reattach';
+import { reattachRun } from '../../core/run/reattach';
 import { LockBusyError } from '../../core/runs/ownerLock';
 import { FineTuneSession } from '../../core/session/fineTuneSession';
 import { FineTuneRequest } from '../../core/session/types';

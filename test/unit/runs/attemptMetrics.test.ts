@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
 import { RunStore } from '../../../src/core/runs/runStore';
-import { endedRun, recordedMetrics } from '../../../src/core/session/reattach';
-import { watchRun } from '../../../src/core/session/trainingRunner';
+import { endedRun, recordedMetrics } from '../../../src/core/run/reattach';
+import { watchRun } from '../../../src/core/run/watch';
 import { replayRun } from '../../../src/vscode/chat/runReplay';
 import type { AgentEvent, MetricPoint } from '../../../src/core/events';
 import type { RunHandle } from '../../../src/core/runs/runStore';
-import type { Recorded } from '../../../src/core/session/trainingRunner';
+import type { Recorded } from '../../../src/core/run/watch';
 
 const TOTAL = 600;
 

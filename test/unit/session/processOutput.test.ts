@@ -3,7 +3,7 @@
 // which is cut to its end with a line naming the whole log.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProcessOutput } from '../../../src/core/session/processOutput';
+import { ProcessOutput } from '../../../src/core/run/processOutput';
 
 function forwarder(full: boolean) {
   const sent: string[] = [];

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { CONFIG_END, CONFIG_START, setConfig } from '../../../src/core/recipes/configBlock';
 import { renderRecipe } from '../../../src/core/recipes';
 import { RESUME_BEGIN, RESUME_END } from '../../../src/core/recipes/templates/resumePy';
-import { checkpointState } from '../../../src/core/session/checkpoints';
+import { checkpointState } from '../../../src/core/run/checkpoints';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
 import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
 

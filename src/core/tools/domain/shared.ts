@@ -7,7 +7,7 @@
 import { open, stat } from 'node:fs/promises';
 import { EnvReport, DatasetInspection, envReport, PythonHelperError, RunHelperOptions } from '../../python';
 import { trainingEnvironment } from '../../exec/slurmProbe';
-import { defaultSlurmDeps } from '../../session/slurmJobs';
+import { defaultSlurmDeps } from '../../run/slurmJobs';
 import { errorMessage } from '../text';
 import { ToolContext } from '../types';
 import { stateText } from '../../exec/slurm';

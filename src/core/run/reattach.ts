@@ -12,7 +12,7 @@ import { attachSlurmRun, slurmBackendFor } from '../exec/slurmRun';
 import { FileStore } from '../ports';
 import { RunSummary } from '../runs/types';
 import { slurmJobIdOf } from './slurmJobs';
-import { Recorded } from './trainingRunner';
+import { Recorded } from './watch';
 
 export type Reattached =
   | { kind: 'live'; run: DetachedRun; scriptPath: string; recorded: Recorded }
