@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { CliCommand, EXIT_OK, flagNumber, printResult, UsageError } from '../command';
-import { dimsFromConfig, estimateMemory, lookupModel, ModelDims, planBatch, RecipeSpec, resolveSpec } from '../../core/recipes';
+import { dimsFromConfig, estimateMemory, fullWeightsDtype, kbitUpcast, lookupModel, ModelDims, planBatch, RecipeSpec, resolveSpec, resolveTargets } from '../../core/recipes';
 import { readJsonFile } from './recipe';
 
 /** The model's shape: a local folder's config.json, else the built-in table. */
@@ -27,10 +27,10 @@ export const estimateCommand: CliCommand = {
     const spec = resolveSpec(raw);
     if (!spec.baseModel) throw new UsageError('the spec needs a baseModel to estimate');
     const dims = modelDims(spec.baseModel, io.cwd);
-    const input = { dims, adapter: spec.adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: spec.perDeviceTrainBatchSize, gradientCheckpointing: spec.gradientCheckpointing, loraR: spec.loraR, targetModules: spec.targetModules, loraDropout: spec.loraDropout, precision: spec.bf16 ? ('bf16' as const) : ('fp32' as const) };
+    const input = { dims, adapter: spec.adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: spec.perDeviceTrainBatchSize, gradientCheckpointing: spec.gradientCheckpointing, loraR: spec.loraR, targetModules: spec.targetModules, loraDropout: spec.loraDropout, precision: fullWeightsDtype(spec.method, spec.bf16), kbitUpcast: spec.adapter === 'qlora' && kbitUpcast(spec.method, resolveTargets(spec.env?.packages).trl) };
     const est = estimateMemory(input);
     const gpu = gpuFlag ?? spec.env?.gpus?.[0]?.memoryTotalMiB;
-    const plan = gpu ? planBatch({ ...spec, dims, gradientCheckpointing: raw.gradientCheckpointing, precision: input.precision }, gpu) : undefined;
+    const plan = gpu ? planBatch({ ...spec, dims, gradientCheckpointing: raw.gradientCheckpointing, precision: input.precision, kbitUpcast: input.kbitUpcast }, gpu) : undefined;
     const result = {
       model: spec.baseModel,
       params: est.params,

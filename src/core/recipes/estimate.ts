@@ -22,12 +22,25 @@ export interface EstimateInput {
   /** LoRA dropout (default 0.05): above 0 peft keeps a dropped-out copy of each adapted layer's input. */
   loraDropout?: number;
   /**
-   * Full fine-tuning precision as the recipe loads the model: 'bf16' (default; the weights, gradients
-   * and AdamW states are all bf16) or 'fp32' (fp16 mixed precision on GPUs without bf16: fp32 weights).
+   * The dtype full fine-tuning loads its weights in: 'fp32' (default; train.py keeps fp32 master weights
+   * and trains under bf16/fp16 autocast, as trl does since PR #4778: 4 B weights + 4 B gradients + 8 B
+   * AdamW states per parameter) or 'bf16' (pure bf16, as GRPO's train.py still loads it: 8 B in all).
+   * `fullWeightsDtype` in trainerMemory.ts says which a recipe uses.
    */
   precision?: 'bf16' | 'fp32';
   /** GRPO: the KL weight (0 = no reference model). */
   beta?: number;
+  /**
+   * QLoRA: peft's prepare_model_for_kbit_training runs (trl's trainer calls it in older releases, GRPO's
+   * script calls it): every parameter left unquantized (embeddings, the head, norms) is cast to fp32.
+   * `kbitUpcast` in trainerMemory.ts says when, per trl version and method.
+   */
+  kbitUpcast?: boolean;
+  /**
+   * Full fine-tuning under FSDP FULL_SHARD across this many GPUs (default 1: no sharding): weights,
+   * gradients and optimizer states are split between them; activations are not.
+   */
+  shardAcross?: number;
 }
 
 export interface MemoryBreakdown {
@@ -114,28 +127,38 @@ export function estimateMemory(input: EstimateInput): MemoryEstimate {
   const b: MemoryBreakdown = { weights: 0, gradients: 0, optimizer: 0, activations: 0, logits: 0, overhead: 0 };
   let trainable: number;
 
+  const shards = Math.max(1, Math.floor(input.shardAcross ?? 1));
   if (input.adapter === 'full') {
     trainable = P;
-    if (input.precision === 'fp32') {
-      // fp16 mixed precision on an fp32 model: 4 B weights + 4 B grads + 8 B AdamW momentum and variance.
+    if (input.precision !== 'bf16') {
+      // fp32 master weights under bf16/fp16 autocast: 4 B weights + 4 B grads + 8 B AdamW momentum and variance.
       b.weights = 4 * P;
       b.gradients = 4 * P;
       b.optimizer = 8 * P;
     } else {
-      // The recipe loads the model in bf16, so the Trainer trains it in pure bf16: 2 B weights, 2 B grads,
-      // and AdamW's momentum and variance are bf16 too (torch allocates them like the parameter): 8 B in all.
+      // Loaded in bf16, the Trainer trains in pure bf16: 2 B weights, 2 B grads, and AdamW's momentum and
+      // variance are bf16 too (torch allocates them like the parameter): 8 B in all.
       b.weights = 2 * P;
       b.gradients = 2 * P;
       b.optimizer = 4 * P;
     }
-    // DPO and KTO keep a frozen reference copy of the whole model.
-    if (input.method === 'dpo' || input.method === 'kto') b.weights += (input.precision === 'fp32' ? 4 : 2) * P;
+    // DPO and KTO keep a frozen reference copy of the whole model; train.py loads it in 16-bit (it never trains).
+    if (input.method === 'dpo' || input.method === 'kto') b.weights += 2 * P;
     // GRPO keeps one only when beta > 0 (trl's default since 0.19 is 0: no reference model).
-    if (input.method === 'grpo' && (input.beta ?? 0) > 0) b.weights += (input.precision === 'fp32' ? 4 : 2) * P;
+    if (input.method === 'grpo' && (input.beta ?? 0) > 0) b.weights += (input.precision === 'bf16' ? 2 : 4) * P;
+    if (shards > 1) {
+      // FULL_SHARD: each GPU holds 1/N of every state, plus the one decoder layer FSDP gathers whole
+      // (16-bit, forward and backward prefetch: two layers) while it computes.
+      const layer = 2 * 2 * (bodyParams / d.numLayers);
+      b.weights = b.weights / shards + layer;
+      b.gradients /= shards;
+      b.optimizer /= shards;
+    }
   } else {
     trainable = loraParams(d, input.loraR ?? 16, input.targetModules);
-    // QLoRA stores the transformer body in NF4; embeddings and the head stay 16-bit.
-    b.weights = input.adapter === 'qlora' ? bodyParams * NF4_BYTES_PER_PARAM + embedParams * 2 : 2 * P;
+    // QLoRA stores the transformer body in NF4; embeddings and the head stay 16-bit, or become fp32 when
+    // prepare_model_for_kbit_training runs (it upcasts every unquantized parameter).
+    b.weights = input.adapter === 'qlora' ? bodyParams * NF4_BYTES_PER_PARAM + embedParams * (input.kbitUpcast ? 4 : 2) : 2 * P;
     // Adapter weights are fp32 (peft upcasts them): 4 B weights, 4 B grads, 8 B Adam states.
     b.weights += 4 * trainable;
     b.gradients = 4 * trainable;
@@ -181,6 +204,8 @@ export interface PlanInput {
   loraDropout?: number;
   precision?: 'bf16' | 'fp32';
   beta?: number;
+  kbitUpcast?: boolean;
+  shardAcross?: number;
 }
 
 /** Room left for spikes: plan to use at most 90 % of the card. */
@@ -230,7 +255,7 @@ export function planBatch(spec: PlanInput, gpuMemoryMiB: number): BatchPlan {
   const ladder: Adapter[] = spec.adapter === 'full' ? ['full', 'lora', 'qlora'] : spec.adapter === 'lora' ? ['lora', 'qlora'] : ['qlora'];
   const notes: string[] = [];
   const estimateFor = (adapter: Adapter, bs: number, gc: boolean): MemoryEstimate =>
-    estimateMemory({ dims, adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: bs, gradientCheckpointing: gc, loraR: spec.loraR, targetModules: spec.targetModules, loraDropout: spec.loraDropout, precision: spec.precision, beta: spec.beta });
+    estimateMemory({ dims, adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: bs, gradientCheckpointing: gc, loraR: spec.loraR, targetModules: spec.targetModules, loraDropout: spec.loraDropout, precision: spec.precision, beta: spec.beta, kbitUpcast: spec.kbitUpcast, shardAcross: spec.shardAcross });
 
   for (const adapter of ladder) {
     // Every micro-batch (halving from the requested one) with and without checkpointing; the fastest that fits wins.

@@ -4,6 +4,7 @@ export * from './render';
 export * from './configBlock';
 export * from './libraryVersions';
 export * from './estimate';
+export * from './shardPlan';
 export * from './modelTable';
 export { commentText, shellLine } from './templates/escape';
 export { loadPrompt, promptsDir, PROMPT_NAMES } from './prompts';

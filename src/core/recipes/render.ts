@@ -5,6 +5,7 @@
 import { resolveTargets, TargetVersions, versionAtLeast } from './libraryVersions';
 import { lookupModel, ModelDims } from './modelTable';
 import { planBatch } from './estimate';
+import { fullWeightsDtype, kbitUpcast, planFullSharding, ShardPlan } from './shardPlan';
 import { DatasetInspectionLike, EnvReportLike, RecipeSpec, resolveSpec, ResolvedSpec, SpecError, SupervisedMethod, TRAINING_METHODS } from './spec';
 import { fitAccumulation, GRPO_MIN_TRL, renderGrpoScript } from './templates/grpo';
 import { renderTrainScript } from './templates/train';
@@ -55,14 +56,25 @@ export function renderRecipe(input: RecipeSpec, options: RenderOptions = {}): Re
   const dims = options.dims ?? (raw.baseModel ? lookupModel(raw.baseModel) : undefined);
 
   let spec = resolveSpec(raw);
+  const targets = resolveTargets(spec.env?.packages);
   const gpuMiB = options.gpuMemoryMiB ?? spec.env?.gpus?.[0]?.memoryTotalMiB;
+  let shard: ShardPlan | undefined;
   if (training && gpuMiB && dims) {
-    const plan = planBatch({ ...spec, dims, gradientCheckpointing: input.gradientCheckpointing, precision: spec.bf16 ? 'bf16' : 'fp32' }, gpuMiB);
+    // The estimate counts what the script and the installed trl do: fp32 master weights for full
+    // fine-tuning, the fp32 upcast of prepare_model_for_kbit_training where it still runs, FSDP sharding.
+    const precision = fullWeightsDtype(spec.method, spec.bf16);
+    const upcast = spec.adapter === 'qlora' && kbitUpcast(spec.method, targets.trl);
+    if (spec.adapter === 'full' && spec.method !== 'grpo') {
+      shard = planFullSharding({ ...spec, dims, precision, gpusAvailable: spec.env?.gpus?.length ?? 1, gpuMemoryMiB: gpuMiB, mixedPrecision: spec.bf16 ? 'bf16' : 'fp16' });
+      if (shard.strategy !== 'single') notes.push(shard.note);
+    }
+    const shardAcross = shard?.strategy === 'fsdp' ? shard.processes : 1;
+    const plan = planBatch({ ...spec, dims, gradientCheckpointing: input.gradientCheckpointing, precision, kbitUpcast: upcast, shardAcross }, gpuMiB);
     const userFixed = input.perDeviceTrainBatchSize !== undefined && input.gradientCheckpointing !== undefined;
     if (!userFixed) {
       spec = { ...spec, perDeviceTrainBatchSize: plan.perDeviceTrainBatchSize, gradientAccumulationSteps: plan.gradientAccumulationSteps, gradientCheckpointing: plan.gradientCheckpointing };
     }
-    notes.push(`Memory estimate: ~${plan.estimate.totalGiB} GiB of ${Math.round(gpuMiB / 1024)} GiB with micro-batch ${plan.perDeviceTrainBatchSize}${plan.gradientCheckpointing ? ' and gradient checkpointing' : ''}.`);
+    notes.push(`Memory estimate: ~${plan.estimate.totalGiB} GiB of ${Math.round(gpuMiB / 1024)} GiB${shardAcross > 1 ? ` per GPU (FSDP across ${shardAcross})` : ''} with micro-batch ${plan.perDeviceTrainBatchSize}${plan.gradientCheckpointing ? ' and gradient checkpointing' : ''}.`);
     notes.push(...plan.notes);
     if (plan.adapter !== spec.adapter) notes.push(`Consider adapter "${plan.adapter}" for this GPU.`);
   } else if (training && !gpuMiB) {
@@ -73,7 +85,6 @@ export function renderRecipe(input: RecipeSpec, options: RenderOptions = {}): Re
     spec = { ...spec, mergeLayers: layers ?? 32 };
     if (layers === undefined) notes.push('slerp layer_range assumes 32 layers: set it to your models\' num_hidden_layers in config.yaml.');
   }
-  const targets = resolveTargets(spec.env?.packages);
   if (spec.method === 'grpo') {
     if (!versionAtLeast(targets.trl, GRPO_MIN_TRL)) throw new SpecError([`method: grpo needs trl >= ${GRPO_MIN_TRL} (GRPOTrainer's first release; the environment has trl ${targets.trl}): pip install -U trl`]);
     const n = spec.numGenerations ?? 8;
@@ -106,7 +117,13 @@ export function renderRecipe(input: RecipeSpec, options: RenderOptions = {}): Re
     files.push({ path: 'train.py', content: t.content, description: `${spec.method.toUpperCase()} training script (${spec.adapter})` });
     files.push({ path: 'requirements.txt', content: t.requirements.join('\n') + '\n', description: 'Python packages the script needs' });
     if (spec.hubRepo) files.push({ path: 'README.md', content: modelCard(spec), description: `Model card pushed with the ${spec.adapter === 'full' ? 'model' : 'adapter'}` });
-    commands.push({ argv: ['python', 'train.py'], description: `Train ${spec.baseModel} (${spec.method.toUpperCase()}, ${spec.adapter})${spec.hubRepo ? ` and push to ${spec.hubRepo}` : ''}` });
+    const what = `Train ${spec.baseModel} (${spec.method.toUpperCase()}, ${spec.adapter})${spec.hubRepo ? ` and push to ${spec.hubRepo}` : ''}`;
+    if (shard?.strategy === 'fsdp' && shard.config) {
+      files.push({ path: shard.config.name, content: shard.config.content, description: `accelerate config: FSDP (full sharding, ${spec.bf16 ? 'bf16' : 'fp16'} mixed precision over fp32 master weights) on ${shard.processes} GPUs` });
+      commands.push({ argv: ['accelerate', 'launch', '--config_file', shard.config.name, 'train.py'], description: `${what} on ${shard.processes} GPUs (FSDP)` });
+    } else {
+      commands.push({ argv: ['python', 'train.py'], description: what });
+    }
     notes.push(...t.notes);
   } else {
     const r = spec.method === 'eval' ? renderEval(spec) : spec.method === 'merge' ? renderMerge(spec) : renderPush(spec);

@@ -11,6 +11,7 @@ import { KTO_MIN_MICRO_BATCH } from '../estimate';
 import { MESSAGE_HELPERS, preferenceFunction, sftRowFunctions, unpairedFunction } from './mapping';
 import { resumeHelpers, RUN_RECORD_CALLBACK } from './resumePy';
 import { CARD_FILL_PY, trainingSummaryPy, UPLOAD_IGNORE } from './cardPy';
+import { modelSection } from './trainModel';
 
 export interface TrainScript {
   content: string;
@@ -107,7 +108,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: SupervisedMethod, 
     { name: 'PER_DEVICE_EVAL_BATCH_SIZE', value: spec.perDeviceTrainBatchSize },
     { name: 'GRADIENT_ACCUMULATION_STEPS', value: spec.gradientAccumulationSteps, comment: `effective batch = micro-batch x this x GPUs (${spec.perDeviceTrainBatchSize * spec.gradientAccumulationSteps} on one GPU)` },
     { name: 'GRADIENT_CHECKPOINTING', value: spec.gradientCheckpointing, comment: 'recompute activations: ~25 % slower, much less memory' },
-    { name: 'BF16', value: spec.bf16, comment: 'bfloat16 mixed precision (Ampere or newer)' },
+    { name: 'BF16', value: spec.bf16, comment: peft ? 'bfloat16 mixed precision (Ampere or newer)' : 'bfloat16 autocast over the fp32 master weights (Ampere or newer)' },
     { name: 'FP16', value: spec.fp16, comment: 'float16 mixed precision for older GPUs (T4, V100)' },
     { name: 'ATTN_IMPLEMENTATION', value: spec.attnImplementation, comment: '"sdpa" works everywhere; "flash_attention_2" needs flash-attn' },
     { name: 'OPTIM', value: qlora ? 'paged_adamw_8bit' : 'adamw_torch', comment: qlora ? 'paged 8-bit AdamW: optimizer state spills to CPU instead of crashing' : 'AdamW' },
@@ -141,7 +142,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: SupervisedMethod, 
   const tfImports = ['AutoModelForCausalLM', 'AutoTokenizer', 'TrainerCallback'];
   if (qlora) tfImports.push('BitsAndBytesConfig');
   imports.push(`from transformers import ${tfImports.sort().join(', ')}`);
-  if (peft) imports.push(`from peft import LoraConfig${qlora ? ', prepare_model_for_kbit_training' : ''}`);
+  if (peft) imports.push('from peft import LoraConfig');
   const trainerModule = importModule('trl', trainerClass, t.trl);
   imports.push(`from ${trainerModule} import ${configClass}, ${trainerClass}`);
   if (trainerModule !== 'trl') notes.push(`trl ${t.trl} keeps ${trainerClass} in ${trainerModule} (moved out of the top-level trl package).`);
@@ -187,10 +188,8 @@ ${method === 'kto' ? '    rendered["label"] = example["label"]\n' : ''}    retur
   const mapFn = textWrapper ? 'to_text_example' : completionOnly ? 'to_prompt_completion if COMPLETION_ONLY_LOSS else to_messages' : rowFn;
 
   // ------------------------------------------------------------------ model
-  const dtypeKw = tf('4.56.0') ? 'dtype' : 'torch_dtype';
-  const loadKwargs: [string, string, string?][] = [];
-  if (qlora) loadKwargs.push(['quantization_config', 'quantization_config']);
-  loadKwargs.push([dtypeKw, 'MODEL_DTYPE'], ['attn_implementation', 'ATTN_IMPLEMENTATION'], ['device_map', 'DEVICE_MAP']);
+  const model = modelSection(spec, method, t);
+  notes.push(...model.notes);
 
   // ------------------------------------------------------------------ config class
   const ck: [string, string, string?][] = [
@@ -237,8 +236,8 @@ ${method === 'kto' ? '    rendered["label"] = example["label"]\n' : ''}    retur
 
   // ------------------------------------------------------------------ trainer
   const tk: [string, string, string?][] = [['model', 'model']];
-  if (method === 'dpo' || method === 'kto') {
-    tk.push(['ref_model', 'None', peft ? 'with an adapter, the frozen base (adapter disabled) is the reference' : 'None: trl copies the starting model as the frozen reference']);
+  if (model.refModel) {
+    tk.push(['ref_model', model.refModel, peft ? 'with an adapter, the frozen base (adapter disabled) is the reference' : 'the frozen 16-bit copy loaded above']);
   }
   tk.push(['args', 'training_args'], ['train_dataset', 'train_dataset'], ['eval_dataset', 'eval_dataset']);
   tk.push([trl('0.12.0') ? 'processing_class' : 'tokenizer', 'tokenizer']);
@@ -259,13 +258,6 @@ Data: ${pyDocText(spec.dataset ?? '')} -> ${dataShape}.
 Written by ML Intern's recipe engine for trl ${pyDocText(t.trl)}${t.guessed.trl ? ' (assumed)' : ''}, transformers ${pyDocText(t.transformers)}${t.guessed.transformers ? ' (assumed)' : ''}, peft ${pyDocText(t.peft)}${t.guessed.peft ? ' (assumed)' : ''}.
 Review it, edit the CONFIG block, then run:  python train.py   (several GPUs: accelerate launch train.py)
 ${spec.hubRepo ? `Pushing needs a Hugging Face token in the environment (HF_TOKEN or \`${hubLogin}\`); it is never written here.\n` : ''}"""`;
-
-  const loadModelComment = qlora
-    ? '# QLoRA: the frozen base is stored in 4-bit NF4 with double quantization; matmuls run in the\n# compute dtype (bf16 where the GPU has it, else fp16). Only the small LoRA matrices train.'
-    : peft
-      ? '# LoRA: the base stays frozen in half precision; only small low-rank matrices train.'
-      : '# Full fine-tuning: every weight trains. fp16 mixed precision needs fp32 master weights,\n# so without bf16 the model loads in fp32.';
-  const modelDtype = adapter === 'full' ? 'torch.bfloat16 if BF16 else torch.float32' : 'torch.bfloat16 if BF16 else torch.float16';
 
   const content = `${header}
 ${configBlock(cfg)}
@@ -374,33 +366,15 @@ ${sft?.fn === 'to_text' ? '' : `    if tokenizer.chat_template is None:
     print("First training example after mapping:", json.dumps(train_dataset[0], ensure_ascii=False)[:1000])
 ${method === 'kto' ? `    desirable_weight = DESIRABLE_WEIGHT if DESIRABLE_WEIGHT is not None else balanced_desirable_weight(train_dataset["label"])
 ` : ''}
-    # ---- model
-${loadModelComment.split('\n').map((l) => '    ' + l).join('\n')}
-    MODEL_DTYPE = ${modelDtype}
-    # One full copy per process: under accelerate/torchrun each process owns the GPU of its LOCAL_RANK.
-    DEVICE_MAP = {"": int(os.environ.get("LOCAL_RANK", 0))} if torch.cuda.is_available() else None
-${qlora ? `    quantization_config = ${call('BitsAndBytesConfig', [
-    ['load_in_4bit', 'LOAD_IN_4BIT'],
-    ['bnb_4bit_quant_type', '"nf4"', 'NormalFloat4: the QLoRA paper\'s data type for normal-distributed weights'],
-    ['bnb_4bit_use_double_quant', 'True', 'quantize the quantization constants too (~0.4 bit/param saved)'],
-    ['bnb_4bit_compute_dtype', 'torch.bfloat16 if BF16 else torch.float16'],
-  ], '    ')}
-` : ''}    model = ${call('AutoModelForCausalLM.from_pretrained', [['pretrained_model_name_or_path', 'MODEL_ID'], ...loadKwargs], '    ').replace('pretrained_model_name_or_path=MODEL_ID', 'MODEL_ID')}
-    # The KV cache is useless in training and conflicts with gradient checkpointing.
-    model.config.use_cache = False
-${qlora ? `    # Casts norms to fp32 and readies the 4-bit model for training.
-    model = ${call('prepare_model_for_kbit_training', [['model', 'model'], ['use_gradient_checkpointing', 'GRADIENT_CHECKPOINTING'], ['gradient_checkpointing_kwargs', '{"use_reentrant": False}']], '    ').replace('model=model', 'model')}
-` : ''}${peft ? `    peft_config = ${call('LoraConfig', [
-    ['r', 'LORA_R'],
-    ['lora_alpha', 'LORA_ALPHA'],
-    ['lora_dropout', 'LORA_DROPOUT'],
-    ['target_modules', 'LORA_TARGET_MODULES'],
-    ['bias', '"none"'],
-    ['task_type', '"CAUSAL_LM"'],
-  ], '    ')}
-` : ''}
-    # ---- training
+    # ---- training arguments (built first: under accelerate launch this sets up the processes, so that with
+    # FSDP transformers loads the weights on rank 0 only instead of one fp32 copy per process)
     training_args = ${renderCall(configClass, ck).split('\n').join('\n    ')}
+    training_args.device  # noqa: B018 - reading it starts the process group now, before the weights load
+
+    # ---- model
+${model.code}
+
+    # ---- training
     trainer = ${renderCall(trainerClass, tk).split('\n').join('\n    ')}
 ${peft ? '    trainer.model.print_trainable_parameters()\n' : ''}    resume_from = checkpoint_to_resume()
     trainer.add_callback(RunRecordCallback(run_record()))
@@ -419,6 +393,9 @@ ${peft ? '    trainer.model.print_trainable_parameters()\n' : ''}    resume_from
     # Every process calls save_model and evaluate (under FSDP/DeepSpeed they gather the weights
     # together); what is written or uploaded once comes from the main process only, since
     # accelerate launch runs this whole script once per GPU.
+    if getattr(trainer, "is_fsdp_enabled", False):
+        # Checkpoints stay sharded (fast to save and resume); the final model must be whole for from_pretrained.
+        trainer.accelerator.state.fsdp_plugin.set_state_dict_type("FULL_STATE_DICT")
     trainer.save_model(OUTPUT_DIR)
     metrics = trainer.evaluate() if eval_dataset is not None else None
     if trainer.is_world_process_zero():
@@ -441,7 +418,6 @@ if __name__ == "__main__":
   if (method === 'kto' && spec.perDeviceTrainBatchSize < KTO_MIN_MICRO_BATCH) {
     notes.push(`KTO with micro-batch ${spec.perDeviceTrainBatchSize}: trl's KTO docs ask for a per-step batch of at least ${KTO_MIN_MICRO_BATCH}, or the KL estimate is poor${spec.perDeviceTrainBatchSize <= 1 ? ' (trl refuses 1)' : ''}; raise PER_DEVICE_TRAIN_BATCH_SIZE (lower GRADIENT_ACCUMULATION_STEPS to keep the effective batch), with gradient checkpointing or QLoRA if memory is short.`);
   }
-  if (method === 'dpo' && adapter === 'full') notes.push('Full DPO keeps a second frozen copy of the model as reference: plan memory for two models (or use LoRA).');
   if (reportTo === 'none') notes.push('No tracker (trackio, wandb, tensorboard) was reported installed: REPORT_TO = "none" (loss still prints to the console).');
   if (/gemma/i.test(spec.baseModel ?? '') && spec.systemPrompt) notes.push('Some Gemma chat templates reject a "system" role: if the template raises, fold SYSTEM_PROMPT into the first user turn.');
   if (warmupRuntime) notes.push('transformers version unknown: the script picks warmup_ratio (<5) or warmup_steps (>=5) at run time.');
