@@ -34,5 +34,6 @@ export function readSettings(): Settings {
       image: c.get('sandboxImage', DEFAULT_SANDBOX_SETTINGS.image),
       trainings: c.get('sandboxTrainings', DEFAULT_SANDBOX_SETTINGS.trainings),
     },
+    agentActions: c.get('agent.actions', d.agentActions),
   };
 }

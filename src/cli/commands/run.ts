@@ -11,7 +11,8 @@ import { createLocalExecutor } from '../../core/exec/localExecutor';
 import { EnvSecrets } from '../../core/llm/envSecrets';
 import { createProvider } from '../../core/llm/factory';
 import { BudgetState } from '../../core/events';
-import { DEFAULT_SETTINGS, ProviderId, ReasoningEffort, Settings } from '../../core/settings';
+import { AgentActions, DEFAULT_SETTINGS, ProviderId, ReasoningEffort, Settings } from '../../core/settings';
+import { withCodeActions } from '../../core/codeActions/actionMode';
 import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom, SLURM_USAGE, slurmFrom } from '../interaction';
 import { createAgentRegistry } from '../../core/tools/domain';
 import { environmentBriefing } from '../../core/agent/briefing';
@@ -31,11 +32,12 @@ export const runCommand: CliCommand = {
   usage: [
     'ml-intern run "<goal>" [--workspace DIR] [--approve=none|recipe|sandboxed|all] [--provider openai|anthropic|openai-compatible]',
     '                       [--model M] [--base-url URL] [--max-steps N] [--max-cost USD] [--python P]',
-    '                       [--reasoning-effort off|low|medium|high]',
+    '                       [--reasoning-effort off|low|medium|high] [--actions tools|code|both]',
     '                       [--mcp-config FILE] [--slurm [--partition P] [--gpus N] [--time-limit T] [--sbatch=OPT ...]] [--json]',
     'ml-intern run --continue RUN_ID ["<answer or instruction>"] [--raise-limits] [same options]',
     '',
     'Keys: OPENAI_API_KEY, ANTHROPIC_API_KEY (ML_INTERN_API_KEY for openai-compatible). HF_TOKEN is passed to processes only.',
+    'Actions: --actions code: the agent writes Python that calls its tools as functions (mlIntern.agent.actions); both: JSON tools and code.',
     'MCP: --mcp-config FILE is a JSON object like the mlIntern.mcpServers setting: {"name": {"command": "…", "args": […]}}.',
     'Approval: --approve=none (default) asks y/n on a terminal and refuses every write and run otherwise;',
     '          recipe lets recipe/playbook changes through; sandboxed also runs the commands that run in the sandbox',
@@ -64,6 +66,8 @@ export const runCommand: CliCommand = {
       for (const e of found.errors) io.err(`custom tools: ${e}\n`);
     }
     const mcp = await startMcp(args, io, root, tools);
+    // With code actions the loop offers `python` (and the steering tools); the code calls the rest.
+    const actions = withCodeActions(tools, settings.agentActions);
     const hf = await secrets.get('hf');
     const running = new DetachedRuns();
     const deps: AgentDeps = {
@@ -74,7 +78,7 @@ export const runCommand: CliCommand = {
       executor: createLocalExecutor({ onWarning: (m) => io.err(`${m}\n`) }),
       events: { emit: args.flags.json ? () => undefined : printer(io) },
       settings,
-      tools,
+      tools: actions.tools,
       // The machine (versions, GPUs) in the first user message: the system prompt stays cacheable.
       briefing: environmentBriefing,
       env: hf ? { HF_TOKEN: hf } : {},
@@ -113,6 +117,7 @@ export const runCommand: CliCommand = {
     } finally {
       process.off('SIGINT', onSigint);
       await mcp?.dispose();
+      await actions.dispose();
     }
     const result = { runId: session.id, folder: path.join(root, session.folder), state: outcome.state, message: outcome.message, question: outcome.question, refused, budget: session.budgetState };
     if (args.flags.json) io.out(JSON.stringify(result, null, 2) + '\n');
@@ -160,7 +165,17 @@ function settingsFrom(args: ParsedArgs, io: CliIo): Settings {
     pythonPath: pythonFrom(args, io) ?? '',
     ...slurmFrom(args),
     sandbox: sandboxFrom(args),
+    agentActions: actionsFrom(args),
   };
+}
+
+const ACTIONS: AgentActions[] = ['tools', 'code', 'both'];
+
+/** --actions, as mlIntern.agent.actions. */
+function actionsFrom(args: ParsedArgs): AgentActions {
+  const actions = flagString(args, 'actions') ?? 'tools';
+  if (!ACTIONS.includes(actions as AgentActions)) throw new UsageError(`--actions must be one of ${ACTIONS.join(', ')}, got '${actions}'`);
+  return actions as AgentActions;
 }
 
 const EFFORTS: ReasoningEffort[] = ['off', 'low', 'medium', 'high'];
