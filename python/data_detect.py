@@ -1,5 +1,6 @@
 """Which trl format a data set is in, from its first rows: format, task and the column of each role."""
 from data_families import indexed_preference, not_post_training
+from data_rl import grpo_proposal
 from data_shapes import (HISTORY_NAMES, ANSWER_WORDS, COMPLETION_NAMES, INPUT_NAMES, INSTRUCTION_NAMES, LABEL_NAMES,
                          MESSAGE_COL_PRIORITY, OUTPUT_NAMES, PREF_PAIRS, PROMPT_NAMES, QUESTION_WORDS, SYSTEM_NAMES,
                          TEXT_NAMES, USER_ROLES, _first_named, _lower_map, _role_score, is_tree, message_roles,
@@ -14,6 +15,7 @@ class Detection(object):
         self.problems = []
         self.notes = []
         self.message_style = None  # 'role_content' | 'from_value' for conversational columns
+        self.grpo = None  # what GRPO would train on (data_rl.py), beside the detected format
 
 
 def _col_values(rows, col):
@@ -89,6 +91,7 @@ def detect(rows, columns):
     other = [c for c in cols if c not in used]
     if other and d.format != 'unknown':
         d.notes.append('columns not used for training: %s' % ', '.join(other))
+    d.grpo = grpo_proposal(rows, cols, d)
     return d
 
 

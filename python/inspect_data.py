@@ -117,6 +117,9 @@ def inspect(path, max_length=DEFAULT_MAX_LENGTH, sample=3):
     fatal = (n == 0 or bool(src.invalid_json_count) or bool(src.non_object_count) or bool(src.truncated_last_line)
              or bool(src.too_large_count) or bool(src.too_deep_count) or bool(src.encoding))
     result['trainable'] = bool(det.trainable and det.format != 'unknown' and not fatal)
+    if det.grpo:
+        # GRPO needs prompts only: it can train on data the supervised methods cannot (no answers, multiple choice).
+        result['grpo'] = dict(det.grpo, trainable=not fatal)
     return result
 
 

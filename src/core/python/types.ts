@@ -35,7 +35,25 @@ export type MappingKey =
   | 'rejected'
   /** Index of the better answer: 0 = the 'chosen' column, 1 = the 'rejected' one (PKU-SafeRLHF, SHP). */
   | 'choice'
-  | 'label';
+  | 'label'
+  /** GRPO: the reference answer the rewards compare with (trl passes it under its column name). */
+  | 'answer'
+  /** GRPO multiple choice: the options, lettered A, B, C... into the prompt. */
+  | 'choices';
+
+/** What GRPO would train on (python/data_rl.py), beside the detected format, which it never changes. */
+export interface GrpoProposal {
+  mapping: Partial<Record<MappingKey, string>>;
+  /** What the reference is: a final answer, a choice index/letter, tests to run; null for prompts only. */
+  answerKind: 'final_answer' | 'choice' | 'code_tests' | null;
+  /** The built-in rewards of rewards.py that fit it (names of templates/rewards.ts). */
+  rewards: string[];
+  reason: string;
+  /** What the user must still do or know (e.g. no built-in reward runs tests). */
+  notes: string[];
+  /** False when the file cannot be loaded as it is (invalid lines, a cut-off last line…). */
+  trainable: boolean;
+}
 
 export interface DatasetColumn {
   name: string;
@@ -66,6 +84,8 @@ export interface DatasetInspection {
   jsonField?: string;
   /** True when `rows` counts only the rows read (a Hub set of unknown size), not the dataset. */
   rowsSampled?: boolean;
+  /** Present when GRPO can train on the rows: its prompt (and reference) columns and fitting rewards. */
+  grpo?: GrpoProposal;
 }
 
 export interface GpuInfo {

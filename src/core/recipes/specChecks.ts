@@ -74,7 +74,7 @@ export const VERSION = /^v?\d+(?:\.\d+)*(?:[A-Za-z0-9._+!-]*)$/;
 const WRITTEN_VERSIONS = ['trl', 'transformers', 'peft', 'lighteval'];
 
 /** Roles a column can play (the spec's Role type). */
-export const ROLE_NAMES = ['messages', 'system', 'user', 'assistant', 'input', 'history', 'prompt', 'completion', 'chosen', 'rejected', 'choice', 'label', 'text', 'answer'] as const;
+export const ROLE_NAMES = ['messages', 'system', 'user', 'assistant', 'input', 'history', 'prompt', 'completion', 'chosen', 'rejected', 'choice', 'label', 'text', 'answer', 'choices'] as const;
 
 const columnMapping: Check = (v) => {
   if (!isObject(v)) return `must be an object of role -> column name (got ${show(v)})`;

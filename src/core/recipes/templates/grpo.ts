@@ -62,12 +62,15 @@ export function renderGrpoScript(spec: ResolvedSpec, t: TargetVersions): GrpoScr
     { name: 'DATASET_SPLIT', value: spec.datasetSplit },
     { name: 'PROMPT_COLUMN', value: promptColumn, comment: role === 'messages' ? 'a conversation: its turns up to the last user turn are the prompt' : 'the question the model answers' },
     { name: 'ANSWER_COLUMN', value: answerColumn ?? null, comment: 'the reference answer: trl passes it to every reward as a keyword argument of this name' },
+  ];
+  if (m.choices) cfg.push({ name: 'CHOICES_COLUMN', value: m.choices, comment: 'multiple choice: the options, lettered A, B, C... under the question' });
+  cfg.push(
     { name: 'SEED', value: spec.seed },
     { name: 'OUTPUT_DIR', value: spec.outputDir, comment: 'checkpoints and the final ' + (peft ? 'adapter' : 'model') },
     '',
     { name: 'NUM_GENERATIONS', value: numGenerations, comment: 'completions per prompt; rewards are compared within each group (>= 2)' },
     { name: 'MAX_COMPLETION_LENGTH', value: spec.maxCompletionLength ?? 512, comment: 'longer completions are cut: watch completions/clipped_ratio' },
-  ];
+  );
   if (!trl('0.28.0')) cfg.push({ name: 'MAX_PROMPT_LENGTH', value: spec.maxPromptLength, comment: 'prompts are truncated from the left past this' });
   cfg.push(
     { name: 'TEMPERATURE', value: spec.temperature ?? 1.0, comment: 'sampling temperature: too low and a group\'s completions agree, leaving no signal' },
@@ -129,7 +132,25 @@ export function renderGrpoScript(spec: ResolvedSpec, t: TargetVersions): GrpoScr
     ? `    messages = as_messages(row[PROMPT_COLUMN], "user")
     last_user = max((i for i, m in enumerate(messages) if m["role"] == "user"), default=len(messages) - 1)
     prompt = messages[: last_user + 1]`
-    : `    prompt = as_messages(row[PROMPT_COLUMN], "user")`;
+    : `    value = row[PROMPT_COLUMN]
+    if isinstance(value, list) and value and all(isinstance(turn, str) for turn in value):
+        # Several user turns per row (MT-Bench's "turns"): the later ones follow an answer not given yet.
+        value = value[0]
+    prompt = as_messages(value, "user")`;
+  const choicesFn = m.choices ? `
+
+def with_choices(prompt, options):
+    """The options lettered under the last user turn: 'A. ...', 'B. ...' (ARC's {"text": [...], "label": [...]} too)."""
+    if isinstance(options, dict):
+        texts = options.get("text") or []
+        labels = options.get("label") or [chr(ord("A") + i) for i in range(len(texts))]
+        options = list(zip(labels, texts))
+    else:
+        options = [(chr(ord("A") + i), text) for i, text in enumerate(options or [])]
+    lettered = "\\n".join(f"{label}. {text}" for label, text in options)
+    last = prompt[-1]
+    return prompt[:-1] + [{**last, "content": f"{last['content']}\\n\\n{lettered}"}]
+` : '';
 
   const content = `#!/usr/bin/env python3
 """
@@ -157,12 +178,13 @@ ${MESSAGE_HELPERS}
 
 def to_grpo_row(row):
     """The prompt as chat messages for trl; the reference answer keeps its column name for the rewards."""
-${promptFn}
+${promptFn}${m.choices ? `
+    prompt = with_choices(prompt, row[CHOICES_COLUMN])` : ''}
     example = {"prompt": with_system(prompt)}
     if ANSWER_COLUMN:
         example[ANSWER_COLUMN] = row[ANSWER_COLUMN]
     return example
-${trl('0.16.0') ? '' : `
+${choicesFn}${trl('0.16.0') ? '' : `
 
 def weighted_rewards():
     """trl ${pyDocText(t.trl)} has no reward_weights: scale each reward here, keeping its name for the metrics."""
