@@ -40,7 +40,7 @@ test('the same 8B on one H100 is not planned as if it fit: the recipe says how m
   const note = r.notes.find((n) => /it takes \d+ GPUs of 80 GiB with FSDP, and 1 is available/.test(n));
   assert.ok(note, r.notes.join('\n'));
   assert.ok(r.notes.some((n) => /Consider adapter "(lora|qlora)"/.test(n)), r.notes.join('\n'));
-  const plan = planFullSharding({ dims: lookupModel('meta-llama/Llama-3.1-8B-Instruct')!, adapter: 'full', method: 'sft', maxLength: 2048, precision: 'fp32', gpusAvailable: 1, gpuMemoryMiB: H100.memoryTotalMiB });
+  const plan = planFullSharding({ dims: lookupModel('meta-llama/Llama-3.1-8B-Instruct')!, adapter: 'full', method: 'sft', maxLength: 2048, perDeviceTrainBatchSize: 1, precision: 'fp32', gpusAvailable: 1, gpuMemoryMiB: H100.memoryTotalMiB });
   assert.equal(plan.strategy, 'none');
   // 8B x 16 B = ~120 GiB of states alone: two cards at least.
   assert.ok((plan.gpusNeeded ?? 0) >= 2, String(plan.gpusNeeded));
