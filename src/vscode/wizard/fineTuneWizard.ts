@@ -9,8 +9,6 @@ import { startFineTune } from '../session/startFineTune';
 import { askChecksBeforeRun } from '../session/checksBeforeRun';
 import { environment, estimates, findDataFiles, gpuOf, inspectDataset } from './wizardServices';
 import {
-  adapterPlaceholder,
-  inspectionSummary,
   itemsFor,
   missingTrainingPackages,
   parseSplit,
@@ -28,6 +26,7 @@ import {
   looksLikeHubDatasetId,
 } from './wizardSteps';
 import { checkHubModel, isLocalModelPath } from './hubModelCheck';
+import { notesFor, notesHeading } from './wizardNotes';
 
 export const RECENT_MODELS_KEY = 'mlIntern.recentModels';
 
@@ -51,17 +50,24 @@ const VALIDATE: Partial<Record<string, (s: string) => string | undefined>> = {
   },
 };
 
-function pick(m: WizardMachine, items: StepItem[], placeholder: string): Promise<PickResult> {
+/** An Enter this soon after the picker opens was typed ahead for the step before: it never opens Browse… or Custom…. */
+const TYPED_AHEAD_MS = 400;
+
+function pick(m: WizardMachine, items: StepItem[], placeholder: string, notes: StepItem[] = []): Promise<PickResult> {
   return new Promise((resolve) => {
     const qp = vscode.window.createQuickPick<QItem>();
-    const base = items.map(toQuick);
+    // The choices first (Enter and typed filters land on them), then what the wizard found out, under a heading.
+    const heading: QItem[] = notes.length ? [{ label: notesHeading(m.step), kind: vscode.QuickPickItemKind.Separator }] : [];
+    const base = [...items.map(toQuick), ...heading, ...notes.map(toQuick)];
+    const shownAt = Date.now();
     qp.title = m.title();
     qp.placeholder = placeholder;
     qp.ignoreFocusOut = true;
     qp.matchOnDescription = false;
     qp.buttons = m.canGoBack ? [vscode.QuickInputButtons.Back] : [];
     qp.items = base;
-    const picked = base.find((q) => q.item?.picked);
+    // No pre-selected answer: the first real choice, never a note or an action such as Browse….
+    const picked = base.find((q) => q.item?.picked) ?? base.find((q) => q.item && !q.item.action);
     if (picked) qp.activeItems = [picked];
     let done = false;
     const finish = (r: PickResult) => {
@@ -85,6 +91,7 @@ function pick(m: WizardMachine, items: StepItem[], placeholder: string): Promise
     qp.onDidAccept(() => {
       const sel = qp.selectedItems[0] ?? qp.activeItems[0];
       if (sel?.invalid || sel?.item?.action === 'note') return; // the row says what is wrong; keep the picker open
+      if ((sel?.item?.action === 'browse' || sel?.item?.action === 'custom') && !qp.value && Date.now() - shownAt < TYPED_AHEAD_MS) return;
       if (sel?.item?.action === 'browse') return finish({ kind: 'browse' });
       if (sel?.item?.action === 'custom') return finish({ kind: 'custom' });
       if (sel?.item) return finish({ kind: 'value', value: sel.item.value ?? sel.item.label });
@@ -216,7 +223,11 @@ export async function runFineTuneWizard(host: Host) {
               validate: (s) => (s.length > 4000 ? 'Keep the instructions under 4,000 characters.' : undefined),
             });
     } else {
-      if (step === 'dataset') ctx.datasetFiles = await files;
+      if (step === 'dataset') {
+        ctx.datasetFiles = await files;
+        // A search that ran before the workspace was indexed may have found nothing: look again before offering only Browse….
+        if (!ctx.datasetFiles.length) ctx.datasetFiles = await findDataFiles();
+      }
       if (step === 'adapter') {
         // A compute node's answer (Slurm) may wait in the queue: a minute, then the step goes on without it.
         const slurm = host.settings().executionTarget === 'slurm';
@@ -230,7 +241,7 @@ export async function runFineTuneWizard(host: Host) {
         ctx.estimates = estimates(m.answers.baseModel ?? '', m.answers.method, gpu);
         ctx.missing = missingTrainingPackages(report?.libraries);
       }
-      r = await pick(m, itemsFor(step, m.answers, ctx), placeholderFor(m, ctx));
+      r = await pick(m, itemsFor(step, m.answers, ctx), placeholderFor(m, ctx), notesFor(step, m.answers, ctx));
     }
     if (r.kind === 'cancel') return undefined;
     if (r.kind === 'back') {
@@ -318,11 +329,13 @@ function placeholderFor(m: WizardMachine, ctx: StepContext): string {
     case 'model':
       return 'Pick or type a Hugging Face model id (e.g. Qwen/Qwen2.5-0.5B-Instruct) or a local folder, then Enter';
     case 'dataset':
-      return 'Pick a workspace data file, Browse…, or type a path / Hub dataset id (e.g. trl-lib/Capybara), then Enter';
+      return ctx.datasetFiles?.length
+        ? 'Pick a workspace data file, Browse…, or type a path / Hub dataset id (e.g. trl-lib/Capybara), then Enter'
+        : 'No data files found in the workspace: type a path or a Hub dataset id (e.g. trl-lib/Capybara), or Browse…';
     case 'method':
-      return inspectionSummary(m.answers) || 'Pick the training method';
+      return 'Pick the training method (what the inspection found is listed below)';
     case 'adapter':
-      return adapterPlaceholder(ctx, m.answers.baseModel);
+      return 'Pick the adapter (the GPU, memory and missing packages are listed below)';
     case 'split':
       return `${STEP_LABEL.split}: rows held out to measure evaluation loss`;
     default:

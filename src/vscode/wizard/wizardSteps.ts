@@ -113,17 +113,6 @@ export function missingTrainingPackages(libraries: Record<string, string | null>
   return [...TRAINING_PACKAGES, 'bitsandbytes'].filter((p) => p in libraries && libraries[p] === null);
 }
 
-/** The adapter step's placeholder: the GPU, whether memory could be estimated, and what must be installed first. */
-export function adapterPlaceholder(ctx: StepContext, baseModel: string | undefined): string {
-  const gpu = ctx.gpu ? `GPU: ${ctx.gpu}` : 'GPU: not detected (estimates assume batch 1)';
-  const memory = `memory for ${baseModel}${ctx.estimates && Object.keys(ctx.estimates).length ? '' : ' unknown (model size not in the table)'}`;
-  // torch is not in the recipe's requirements.txt: its build depends on the CUDA version, so the user installs it.
-  const missing = (ctx.missing ?? []).filter((p) => p !== 'bitsandbytes' && p !== 'torch');
-  const install = missing.length ? ` · not installed: ${missing.join(', ')} (you will be asked to install them before the run)` : '';
-  const torch = ctx.missing?.includes('torch') ? ' · torch is not installed: install the build for your CUDA version (pytorch.org)' : '';
-  return `${gpu} · ${memory}${install}${torch}`;
-}
-
 export type StepKind = 'pick' | 'input';
 
 export function stepKind(step: StepId): StepKind {
@@ -216,24 +205,6 @@ export function defaultAdapter(ctx: StepContext): AdapterKind {
   const e = ctx.estimates;
   if (e?.lora?.fits === false && e.qlora?.fits !== false) return 'qlora';
   return 'lora';
-}
-
-/** One line about the dataset, for the next step's placeholder. */
-export function inspectionSummary(a: WizardAnswers): string {
-  if (a.inspectionError) return `Could not inspect ${a.dataset}: ${a.inspectionError}`;
-  const ins = a.inspection;
-  if (!ins) return '';
-  const bits: string[] = [];
-  if (ins.format) bits.push(`format ${ins.format}`);
-  if (ins.task) bits.push(`task ${ins.task}`);
-  if (typeof ins.rows === 'number') bits.push(`${ins.rows.toLocaleString('en-US')} rows`);
-  const mapping = Object.entries(ins.mapping ?? {}).filter(([, v]) => !!v);
-  if (mapping.length) bits.push(`mapping ${mapping.map(([k, v]) => `${k}←${v}`).join(', ')}`);
-  const problems = ins.problems ?? [];
-  let s = `Detected: ${bits.join(' · ') || 'nothing'}`;
-  if (ins.trainable === false) s += ' · NOT trainable as is';
-  if (problems.length) s += ` · ${problems.length} problem${problems.length > 1 ? 's' : ''}: ${problems[0]}`;
-  return s;
 }
 
 /** Rows the training can read, with columns a recipe can map. */

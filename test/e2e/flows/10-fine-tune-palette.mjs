@@ -24,7 +24,7 @@ export const flow = {
     const answers = { model: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/medical_qa.jsonl', method: 'SFT', adapter: 'LoRA', split: '5 %' };
 
     // Pass 1: a new script, accepted whole; training not started yet.
-    // The method step shows the dataset inspection (format, mapping) as its placeholder.
+    // The method step lists the dataset inspection (format, mapping) under its choices.
     await fineTuneWizard(page, answers, (step) => (step === 3 ? ctx.screenshot(page, '0-wizard-method-step') : undefined));
     await waitForDiff(page, 'train.py');
     await ctx.screenshot(page, '1-new-script-diff');

@@ -19,10 +19,11 @@ export const flow = {
     const page = await openReady(ctx);
     let adapterStep = '';
     await fineTuneWizard(page, { model: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/medical_qa.jsonl', method: 'SFT', adapter: 'LoRA', split: '5 %' }, async (step) => {
-      if (step === 4) adapterStep = await page.locator('.quick-input-widget input').getAttribute('placeholder') ?? '';
+      // What the wizard found out is listed under the choices, as rows (a placeholder is cut and vanishes when typing).
+      if (step === 4) adapterStep = (await page.locator('.quick-input-widget .monaco-list-row').allTextContents()).join(' | ');
     });
     // The wizard already says what is missing, before anything is written.
-    if (!/not installed: .*trl.*datasets.*you will be asked to install them/.test(adapterStep)) throw new Error(`the adapter step does not name the missing packages: ${adapterStep}`);
+    if (!/Not installed: .*trl.*datasets.*You will be asked to install them/.test(adapterStep)) throw new Error(`the adapter step does not name the missing packages: ${adapterStep}`);
     await waitForDiff(page, 'train.py');
     await runCommand(page, 'ML Intern: Accept Change');
     await waitForDiff(page, 'requirements.txt');

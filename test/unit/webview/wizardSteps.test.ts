@@ -2,9 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  adapterPlaceholder,
   defaultMethod,
-  inspectionSummary,
   itemsFor,
   missingTrainingPackages,
   parseSplit,
@@ -14,6 +12,7 @@ import {
   validateModelId,
   WizardMachine,
 } from '../../../src/vscode/wizard/wizardSteps';
+import { notesFor } from '../../../src/vscode/wizard/wizardNotes';
 
 test('next/back walk the seven steps with "(x/y)" titles; a full pass yields a FineTuneRequest', () => {
   const m = new WizardMachine();
@@ -112,15 +111,19 @@ test('the method is pre-selected from the inspection and re-defaulted when the d
   assert.equal(items.find((i) => i.picked)?.label, 'SFT');
 });
 
-test('the inspection summary names format, task, rows, mapping and problems', () => {
-  const s = inspectionSummary({ dataset: 'd.jsonl', inspection: { format: 'alpaca', task: 'sft', rows: 1234, mapping: { user: 'instruction', assistant: 'output' }, problems: ['2 empty outputs: drop them'], trainable: true } });
-  assert.match(s, /format alpaca/);
-  assert.match(s, /task sft/);
-  assert.match(s, /1,234 rows/);
-  assert.match(s, /user←instruction/);
-  assert.match(s, /1 problem: 2 empty outputs/);
-  assert.match(inspectionSummary({ dataset: 'x', inspectionError: 'python3 not found' }), /Could not inspect x: python3 not found/);
-  assert.match(inspectionSummary({ inspection: { format: 'unknown', trainable: false } }), /NOT trainable/);
+test('the method step lists what the inspection found as rows under the choices: format, task, rows, mapping, problems', () => {
+  const rows = notesFor('method', { dataset: 'd.jsonl', inspection: { format: 'alpaca', task: 'sft', rows: 1234, mapping: { user: 'instruction', assistant: 'output' }, problems: ['2 empty outputs: drop them'], trainable: true } }, {});
+  assert.ok(rows.every((r) => r.action === 'note'), 'Enter on a note does nothing');
+  assert.match(rows[0].label, /d\.jsonl: format alpaca · task sft · 1,234 rows/);
+  assert.match(rows[0].detail ?? '', /user ← instruction, assistant ← output/);
+  assert.match(rows[1].label, /2 empty outputs: drop them/);
+  assert.match(notesFor('method', { dataset: 'x', inspectionError: 'python3 not found' }, {})[0].detail ?? '', /python3 not found/);
+  assert.ok(notesFor('method', { inspection: { format: 'unknown', trainable: false } }, {}).some((r) => /NOT trainable/.test(r.label)));
+  // Many problems: four rows, then a count, so the choices stay on screen.
+  const many = notesFor('method', { inspection: { format: 'messages', problems: ['a', 'b', 'c', 'd', 'e', 'f'], trainable: true } }, {});
+  assert.equal(many.length, 1 + 4 + 1);
+  assert.match(many[5].label, /2 more problems/);
+  assert.deepEqual(notesFor('model', {}, {}), []);
 });
 
 test('adapter items carry the memory estimate; QLoRA is the default when LoRA does not fit', () => {
@@ -216,16 +219,18 @@ test('adapter step: what the environment check found missing is said before the 
   const missing = missingTrainingPackages({ torch: '2.11.0', transformers: '5.17.0', trl: null, peft: '0.21.0', datasets: null, accelerate: '1.15.0', bitsandbytes: null, wandb: null });
   assert.deepEqual(missing, ['trl', 'datasets', 'bitsandbytes']);
   const ctx = { gpu: 'NVIDIA H200, 140 GiB', missing };
-  assert.equal(
-    adapterPlaceholder(ctx, 'meta-llama/Llama-3.1-8B'),
-    'GPU: NVIDIA H200, 140 GiB · memory for meta-llama/Llama-3.1-8B unknown (model size not in the table) · not installed: trl, datasets (you will be asked to install them before the run)',
-  );
+  const rows = notesFor('adapter', { baseModel: 'meta-llama/Llama-3.1-8B' }, ctx).map((r) => `${r.label} — ${r.detail ?? ''}`);
+  assert.match(rows[0], /GPU: NVIDIA H200, 140 GiB/);
+  assert.ok(rows.some((r) => /Memory for meta-llama\/Llama-3\.1-8B unknown/.test(r)), rows.join('\n'));
+  assert.ok(rows.some((r) => /Not installed: trl, datasets — You will be asked to install them before the run/.test(r)), rows.join('\n'));
   const items = itemsFor('adapter', {}, ctx);
   assert.match(items.find((i) => i.value === 'qlora')!.detail ?? '', /bitsandbytes is not installed/);
   assert.doesNotMatch(items.find((i) => i.value === 'lora')!.detail ?? '', /bitsandbytes/);
   // Nothing missing (or no report): nothing said.
   assert.deepEqual(missingTrainingPackages(undefined), []);
-  assert.doesNotMatch(adapterPlaceholder({ missing: [] }, 'x'), /not installed/);
+  assert.ok(!notesFor('adapter', {}, { missing: [] }).some((r) => /installed/.test(r.label)));
   // torch is not pip-installed by ML Intern (its build depends on CUDA): said apart.
-  assert.match(adapterPlaceholder({ missing: ['torch', 'trl'] }, 'x'), /not installed: trl \(you will be asked.*\) · torch is not installed: install the build for your CUDA version/);
+  const torch = notesFor('adapter', {}, { missing: ['torch', 'trl'] });
+  assert.ok(torch.some((r) => r.label.includes('torch is not installed') && /CUDA version/.test(r.detail ?? '')));
+  assert.ok(torch.some((r) => r.label.includes('Not installed: trl')));
 });
