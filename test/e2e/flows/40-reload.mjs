@@ -1,6 +1,6 @@
 // Flow 4: "Developer: Reload Window" while a run is going → the run is re-attached,
 // its terminal and chart continue, nothing is lost (metrics.jsonl has every step once).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, runCommand, waitForExtension } from '../workbench.mjs';
 import { openReady, fineTuneWizard, writeWorkspaceSettings, panel, waitForRunState, runFolders } from '../lib.mjs';
@@ -19,7 +19,9 @@ export const flow = {
   id: 'reload',
   name: 'Reload mid-run: the run is re-attached, terminal and chart continue, nothing lost',
   // The trainer prints its logs as transformers 5 does ({'loss': '1.234'}), as seen on a real GPU machine.
-  env: { FAKE_OOM_ABOVE: '100', FAKE_STEPS: '150', FAKE_DELAY_MS: '120', FAKE_TRAINER_ARGS: '--transformers5' },
+  // It waits at step 100 until the test writes `release` (after the reload), so the run is still going
+  // when the window comes back, however slow the machine.
+  env: { FAKE_OOM_ABOVE: '100', FAKE_STEPS: '150', FAKE_DELAY_MS: '120', FAKE_TRAINER_ARGS: '--transformers5 --hold-until release --hold-at 100' },
   async run(ctx) {
     // Recipe changes and runs are auto-approved here (the user's opt-in), so the run starts at once.
     writeWorkspaceSettings(ctx.workspace, { 'mlIntern.autoApprove': 'recipe' });
@@ -39,6 +41,8 @@ export const flow = {
     await chat.locator('[data-testid="loss-chart-canvas"]').first().waitFor({ state: 'visible', timeout: 60000 });
     await ctx.screenshot(page, '2-after-reload');
 
+    // The trainer runs in the script folder: `release` there lets it go on.
+    writeFileSync(join(ctx.workspace, 'sft-qwen2-5-0-5b-instruct', 'release'), '');
     await waitForRunState(ctx.workspace, 'succeeded', 120000);
     const steps = metricSteps(folder);
     if (steps.length <= before) throw new Error(`no metrics were added after the reload (${before} → ${steps.length})`);
