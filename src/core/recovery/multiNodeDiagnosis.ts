@@ -43,6 +43,8 @@ const NODE_FAIL_RE = /srun: error: Node failure on (\S+)|JOB \d+ ON \S+ CANCELLE
 const ROOT_CAUSE_RE = /^\s*rank\s*:\s*(\d+) \(local_rank: (\d+)\)/;
 const EXITCODE_RE = /^\s*exitcode\s*:\s*(-?\d+)/;
 const HOST_RE = /^\s*host\s*:\s*(\S+)/;
+/** A worker's own error line under `srun --label` and torchrun's `--tee`/`--log-dir` prefix: `1: [rank3]: Traceback …`. */
+const RANK_ERROR_RE = /^(\d{1,4}): \[(?:rank|default)(\d+)\]:\s?(?:Traceback \(most recent call last\)|[\w.]*(?:Error|Exception)\b)/;
 
 interface Line {
   node?: number;
@@ -81,6 +83,14 @@ function killedByOthers(exitcode?: number): boolean {
   return exitcode === -15 || exitcode === -9 || exitcode === 143 || exitcode === 137;
 }
 
+function rankOfFirstError(output: string, node?: number): number | undefined {
+  for (const raw of output.split(/\r?\n/)) {
+    const m = RANK_ERROR_RE.exec(raw);
+    if (m && (node === undefined || Number(m[1]) === node)) return Number(m[2]);
+  }
+  return undefined;
+}
+
 export function diagnoseMultiNode(output: string): MultiNodeDiagnosis {
   const lines: Line[] = output.split(/\r?\n/).map((raw) => {
     const s = splitRank(raw);
@@ -102,11 +112,14 @@ export function diagnoseMultiNode(output: string): MultiNodeDiagnosis {
   if (firstFailingNode !== undefined && !firstFailingHost) {
     firstFailingHost = srunExits.find((m) => Number(m[2]) === firstFailingNode)?.[1];
   }
+  // Without torch's summary (srun may end the step before the failed node's last lines arrive), the
+  // first worker error that names its rank, on the failing node when it is known.
+  const firstFailingRank = cause?.rank ?? rankOfFirstError(output, firstFailingNode);
   const where = [
     firstFailingNode !== undefined ? `node ${firstFailingNode}${firstFailingHost ? ` (${firstFailingHost})` : ''}` : undefined,
-    cause ? `rank ${cause.rank}` : undefined,
+    firstFailingRank !== undefined ? `rank ${firstFailingRank}` : undefined,
   ].filter(Boolean).join(', ');
-  const base = { firstFailingNode, firstFailingHost, firstFailingRank: cause?.rank };
+  const base = { firstFailingNode, firstFailingHost, firstFailingRank };
   const at = where ? ` First failure: ${where}.` : '';
 
   const nodeFail = NODE_FAIL_RE.exec(all);

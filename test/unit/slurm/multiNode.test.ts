@@ -115,8 +115,8 @@ test('rank 3 of 4 fails: the job FAILS, the other node is stopped, and the diagn
     // --kill-on-bad-exit: node 0 does not train its 200 steps (20 s) once node 1 failed.
     assert.ok(linesOfNode(out, 0).filter((l) => l.startsWith("{'loss'")).length < 200);
     const d = diagnoseMultiNode(out);
-    assert.equal(d.firstFailingNode, 1);
-    assert.equal(d.firstFailingRank, 3);
+    assert.equal(d.firstFailingNode, 1, out);
+    assert.equal(d.firstFailingRank, 3, out);
     assert.match(d.summary, /node 1.*rank 3/);
   } finally {
     rmSync(job.workspace, { recursive: true, force: true });
