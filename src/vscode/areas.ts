@@ -6,6 +6,7 @@ import { Host } from './host';
 import { registerReview } from './review/register';
 import { registerChatView } from './chat/chatViewProvider';
 import { registerSelectModel } from './commands/selectModel';
+import { registerSelectInterpreter } from './commands/selectInterpreter';
 import { getReviewController } from './review/register';
 import { setReviewControls } from './chat/handlers';
 import { registerFineTuneWizard } from './wizard/fineTuneWizard';
@@ -22,6 +23,7 @@ export function registerAreas(host: Host): void {
   registerReview(host);
   registerChatView(host);
   registerSelectModel(host);
+  registerSelectInterpreter(host);
   setReviewControls(getReviewController());
   registerFineTuneWizard(host);
   registerRunCommands(host);

@@ -50,3 +50,27 @@ test('the chat panel is a webview view in the ML Intern container', () => {
   assert.equal(pkg.contributes.viewsContainers.activitybar[0].title, 'ML Intern');
   assert.equal(pkg.contributes.views.mlIntern[0].type, 'webview');
 });
+
+test('every walkthrough link runs a command of this extension, so no step depends on another extension being installed', () => {
+  const contributed = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
+  const steps = pkg.contributes.walkthroughs.flatMap((w: { steps: unknown[] }) => w.steps) as Array<{ id: string; description: string; completionEvents?: string[] }>;
+  for (const step of steps) {
+    const linked = [...step.description.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1]);
+    assert.ok(linked.length, `${step.id} has a button`);
+    for (const id of linked) {
+      assert.ok(contributed.has(id), `${step.id} links ${id}, which this extension does not contribute`);
+      assert.ok(step.completionEvents?.includes(`onCommand:${id}`), `${step.id} is not completed by its own button ${id}`);
+    }
+  }
+});
+
+test('the walkthrough pages\' code blocks fit the narrow media column (no line is cut off)', () => {
+  // The walkthrough shows its markdown beside the steps, in about half the editor: code is not wrapped there.
+  const pages = pkg.contributes.walkthroughs.flatMap((w: { steps: Array<{ media: { markdown?: string } }> }) => w.steps.map((s) => s.media.markdown)).filter(Boolean) as string[];
+  assert.ok(pages.includes('docs/walkthrough/python.md'));
+  for (const page of pages) {
+    const blocks = [...readFileSync(page, 'utf8').matchAll(/```\w*\n([\s\S]*?)```/g)].map((m) => m[1]);
+    for (const line of blocks.join('').split('\n')) assert.ok(line.length <= 40, `${page}: "${line}" is ${line.length} characters`);
+  }
+  assert.match(readFileSync('docs/walkthrough/python.md', 'utf8'), /pip install torch transformers \\\n\s+trl peft datasets accelerate/);
+});
