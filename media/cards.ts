@@ -249,10 +249,13 @@ export interface ProcessCardParts {
   gpu: HTMLElement;
   chart: HTMLElement;
   output: HTMLElement;
+  sandbox: HTMLElement;
 }
 
 export function createProcessCard(doc: Document, e: EntryOf<'process'>): ProcessCardParts {
   const status = h(doc, 'span', { class: 'badge', testid: 'run-card-status' });
+  // Shown only when the process runs confined: "sandboxed: bubblewrap, network off".
+  const sandbox = h(doc, 'span', { class: 'badge sandboxed', testid: 'run-card-sandbox', attrs: { hidden: true } });
   const fill = h(doc, 'div', { class: 'fill' });
   const bar = h(doc, 'div', { class: 'progress', testid: 'run-progress', attrs: { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-label': 'Training progress' } }, fill);
   const stats = h(doc, 'div', { class: 'stats', testid: 'run-stats' });
@@ -264,7 +267,7 @@ export function createProcessCard(doc: Document, e: EntryOf<'process'>): Process
     doc,
     'div',
     { class: 'card run', testid: 'run-card', data: { 'process-id': e.processId } },
-    h(doc, 'div', { class: 'card-title' }, h(doc, 'span', { class: 'name', text: e.name }), ' ', status),
+    h(doc, 'div', { class: 'card-title' }, h(doc, 'span', { class: 'name', text: e.name }), ' ', status, ' ', sandbox),
     bar,
     stats,
     figures,
@@ -272,11 +275,14 @@ export function createProcessCard(doc: Document, e: EntryOf<'process'>): Process
     chart,
     h(doc, 'details', { class: 'output-wrap' }, h(doc, 'summary', { text: 'Output' }), output),
   );
-  return { root, status, bar, fill, stats, figures, gpu, chart, output };
+  return { root, status, bar, fill, stats, figures, gpu, chart, output, sandbox };
 }
 
 export function updateProcessCard(parts: ProcessCardParts, e: EntryOf<'process'>): void {
   const running = e.exitCode === undefined;
+  parts.sandbox.hidden = !e.sandbox;
+  parts.sandbox.textContent = e.sandbox ? `sandboxed: ${e.sandbox}` : '';
+  parts.sandbox.title = e.sandbox ? 'Runs inside the sandbox (mlIntern.sandbox): the workspace writable, the rest read-only, the home\'s secrets hidden' : '';
   parts.status.textContent = running ? 'running' : e.exitCode === 0 ? 'finished' : `exited ${e.exitCode}`;
   parts.status.className = `badge ${running ? 'running' : e.exitCode === 0 ? 'succeeded' : 'failed'}`;
   const p = e.progress;

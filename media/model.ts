@@ -51,6 +51,8 @@ export type Entry = Base &
         processId: string;
         name: string;
         argv: string[];
+        /** Where it runs when confined ("bubblewrap, network off"); absent: unconfined on the machine. */
+        sandbox?: string;
         exitCode?: number;
         progress?: ProgressInfo;
         gpuMemoryMiB?: number;
@@ -185,6 +187,7 @@ export class ChatModel {
         const p = this.proc(e.processId, e.name);
         p.name = e.name;
         p.argv = e.argv;
+        p.sandbox = e.sandbox;
         p.rev++;
         const pending = this.recovery?.attempts.find((a) => a.outcome === 'pending' && !a.retryProcessId);
         if (pending) pending.retryProcessId = e.processId;

@@ -50,7 +50,7 @@ export async function runDetachedCommand(ctx: ToolContext, req: ProcessRequest):
     { argv: launchArgv(req, ctx.files.resolve(req.cwd || '.'), ctx.env), cwd: ctx.files.resolve(req.cwd || '.'), env: ctx.env, runDir: ctx.files.resolve(ctx.runFolder), name: req.name, python: ctx.python },
     { records: ctx.files.resolve(dir) },
   );
-  ctx.emit({ type: 'process_started', runId: ctx.runId, processId: record.processId, name: req.name, argv: req.argv, ...(req.python ? { python: req.python } : {}) });
+  ctx.emit({ type: 'process_started', runId: ctx.runId, processId: record.processId, name: req.name, argv: req.argv, ...(req.python ? { python: req.python } : {}), ...(req.sandbox ? { sandbox: req.sandbox.label } : {}) });
   return watchCommand(ctx, run, record);
 }
 

@@ -38,7 +38,7 @@ export async function runProcess(ctx: ToolContext, req: ProcessRequest): Promise
     env: ctx.env,
     name: req.name,
   });
-  ctx.emit({ type: 'process_started', runId: ctx.runId, processId, name: req.name, argv: req.argv, ...(req.python ? { python: req.python } : {}) });
+  ctx.emit({ type: 'process_started', runId: ctx.runId, processId, name: req.name, argv: req.argv, ...(req.python ? { python: req.python } : {}), ...(req.sandbox ? { sandbox: req.sandbox.label } : {}) });
   let head = '';
   let tail = '';
   let total = 0;

@@ -13,6 +13,7 @@ import { runPythonTool, runTool } from '../../../src/core/tools/runTools';
 import { CommandApprovalRequest, ToolContext } from '../../../src/core/tools/types';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
 import { TranscriptEntry } from '../../../src/core/runs/types';
+import { AgentEvent } from '../../../src/core/events';
 import { Box, makeBox, namespacesForbidden } from './helpers';
 
 const skip = namespacesForbidden();
@@ -40,6 +41,7 @@ function context(box: Box, policy: AutoApprovePolicy, mode: SandboxMode, env: Re
   });
   const settings: Settings = { ...DEFAULT_SETTINGS, autoApprove: policy, sandbox: { mode, network: 'off', image: '' } };
   const warnings: string[] = [];
+  const events: AgentEvent[] = [];
   const ctx: ToolContext = {
     runId: 'r1',
     runFolder: '.ml-intern/runs/r1',
@@ -50,7 +52,7 @@ function context(box: Box, policy: AutoApprovePolicy, mode: SandboxMode, env: Re
     logger: { info() {}, warn: (m) => void warnings.push(m), error() {}, debug() {} },
     env: { HOME: box.home, ...env },
     python: 'python3',
-    emit: () => undefined,
+    emit: (e) => void events.push(e),
     proposeChange: async () => ({ kind: 'rejected', reason: 'no', savedAs: [] }),
     approveCommand: (request) => gate.approveCommand(request),
     saveRunFile: async (rel, text) => {
@@ -62,15 +64,18 @@ function context(box: Box, policy: AutoApprovePolicy, mode: SandboxMode, env: Re
     setPlan: () => undefined,
   };
   mkdirSync(path.join(box.workspace, '.ml-intern', 'runs', 'r1', 'logs'), { recursive: true });
-  return { ctx, asked, recorded, warnings };
+  return { ctx, asked, recorded, warnings, events };
 }
 
 test('under autoApprove "sandboxed" a sandboxed command runs without a dialog and cannot write outside', { skip }, async () => {
   const box = makeBox();
   try {
-    const { ctx, asked, recorded } = context(box, 'sandboxed', 'bubblewrap');
+    const { ctx, asked, recorded, events } = context(box, 'sandboxed', 'bubblewrap');
     const result = await runTool.handler({ command: ['sh', '-c', `echo in > in.txt; echo out > ${box.outside}/out.txt`], reason: 'write files' }, ctx);
     assert.equal(asked.length, 0, 'no dialog');
+    // The run card's badge: where it ran.
+    const started = events.find((e) => e.type === 'process_started');
+    assert.equal(started?.type === 'process_started' ? started.sandbox : undefined, 'bubblewrap, network off');
     assert.ok(recorded.some((e) => e.kind === 'decision' && e.auto && e.decision === 'approved'));
     assert.ok(existsSync(path.join(box.workspace, 'in.txt')), result.output);
     assert.equal(existsSync(path.join(box.outside, 'out.txt')), false, result.output);
@@ -129,8 +134,10 @@ test("with 'auto' and no sandbox here the command runs unconfined after a warnin
     const bin = path.join(box.root, 'bin');
     mkdirSync(bin);
     for (const p of ['sh', 'touch']) symlinkSync(`/usr/bin/${p}`, path.join(bin, p));
-    const { ctx, asked, warnings } = context(box, 'never', 'auto', { PATH: bin });
+    const { ctx, asked, warnings, events } = context(box, 'never', 'auto', { PATH: bin });
     await runTool.handler({ command: ['touch', 'a.txt'], reason: 'try' }, ctx);
+    // Unconfined: no sandbox badge on its card.
+    assert.ok(events.some((e) => e.type === 'process_started' && e.sandbox === undefined));
     await runTool.handler({ command: ['touch', 'b.txt'], reason: 'try' }, ctx);
     assert.equal(asked.length, 2);
     assert.ok(existsSync(path.join(box.workspace, 'b.txt')));
