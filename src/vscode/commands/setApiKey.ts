@@ -1,6 +1,13 @@
 import * as vscode from 'vscode';
 import { SecretName } from '../../core/ports';
 import { Host, guarded } from '../host';
+import { providerAfterKey, SettingLevel } from './providerSwitch';
+
+const TARGETS: Record<SettingLevel, vscode.ConfigurationTarget> = {
+  user: vscode.ConfigurationTarget.Global,
+  workspace: vscode.ConfigurationTarget.Workspace,
+  workspaceFolder: vscode.ConfigurationTarget.WorkspaceFolder,
+};
 
 const CHOICES: Array<{ label: string; detail: string; secret: SecretName }> = [
   { label: 'OpenAI', detail: 'Key for api.openai.com (sk-…)', secret: 'openai' },
@@ -33,14 +40,12 @@ export function registerSetApiKey(host: Host): void {
         }
         await host.secrets.set(pick.secret, value.trim());
         const cfg = vscode.workspace.getConfiguration('mlIntern');
-        // The key alone would change nothing while the provider is 'none': the user setting is switched
-        // too, and the message says so (a settings change the user did not make must not be silent).
-        let switched = '';
-        if (pick.secret !== 'hf' && cfg.get('provider') === 'none') {
-          await cfg.update('provider', pick.secret, vscode.ConfigurationTarget.Global);
-          switched = ` Your user settings now say "mlIntern.provider": "${pick.secret}" (it was "none", recipe mode); set it back to "none" to return to recipe mode.`;
-        }
-        host.logger.info(`Stored the ${pick.label} key in SecretStorage.${switched ? ` Set mlIntern.provider to ${pick.secret} in the user settings.` : ''}`);
+        // The key alone would change nothing while the provider is 'none': the setting is switched
+        // too, and the message says which setting, to what and where (a change the user did not make must not be silent).
+        const outcome = pick.secret === 'hf' ? undefined : providerAfterKey(cfg.inspect('provider'), pick.secret);
+        if (outcome?.kind === 'switch') await cfg.update('provider', pick.secret, TARGETS[outcome.level]);
+        const switched = outcome?.note ? ` ${outcome.note}` : '';
+        host.logger.info(`Stored the ${pick.label} key in SecretStorage.${switched}`);
         const open = 'Open Settings';
         void vscode.window.showInformationMessage(`ML Intern: ${pick.label} key saved in SecretStorage.${switched}`, ...(switched ? [open] : [])).then((a) => {
           if (a === open) void vscode.commands.executeCommand('workbench.action.openSettings', 'mlIntern.provider');
