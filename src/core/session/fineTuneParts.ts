@@ -59,6 +59,8 @@ export function requestToSpec(request: FineTuneRequest, outputDir: string): Reci
     ...(request.columnMapping ? { columnMapping: request.columnMapping } : {}),
     ...(request.datasetFormat ? { datasetFormat: request.datasetFormat } : {}),
     ...(request.maxLength ? { maxLength: request.maxLength } : {}),
+    // The spec refuses rewards for the other methods, so a request switched away from GRPO does not carry them over.
+    ...(request.method === 'grpo' && request.rewards?.length ? { rewards: request.rewards } : {}),
     outputDir,
   } as RecipeSpec;
 }

@@ -28,21 +28,19 @@ import { previewInSession } from '../preflight/sessionPreview';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
 import { archiveAttemptLog, Recorded } from '../run/watch';
 import { RunContext, WatchSpec } from '../run/runContext';
-import { Launched, launchedRun, localLauncher, slurmLauncher } from '../run/launchers';
+import { Launched, launchedRun, localLauncher } from '../run/launchers';
 import { missingRequirements, pipInstallArgv } from './missingPackages';
 import { pipFailureAdvice } from '../recovery/packages';
 import { meterLlm } from './llmMeter';
 import { DetachedRun } from '../exec/detached';
-import { isSlurmExit, endsWithoutRepair } from '../exec/slurmRun';
 import { FineTuneRequest, SessionOutcome } from './types';
 import { namingDiskFull } from '../util/diskErrors';
 import { defaultPlan, describeSlurm, LaunchPlan, planLaunch, sbatchOutput } from './launchPlan';
-import { archiveJobOutput, defaultSlurmDeps, jobStatusPatch, SessionEndError } from '../run/slurmJobs';
-import { checkpointState, CheckpointState, CUT_SHORT } from '../run/checkpoints';
+import { SlurmAttempts } from './slurmAttempts';
 import { HeldLock } from '../runs/ownerLock';
 import { claimRun, claimScriptFolder } from '../runs/runLocks';
 import { checkLaunchPlan } from '../runs/records';
-import { describeRequest, requestToSpec, scriptFolder, SessionDeps, whyNotResumed } from './fineTuneParts';
+import { describeRequest, requestToSpec, scriptFolder, SessionDeps } from './fineTuneParts';
 
 export type { SessionDeps } from './fineTuneParts';
 export { describeRequest, requestToSpec, scriptFolder } from './fineTuneParts';
@@ -57,6 +55,8 @@ export class FineTuneSession {
   private plan: LaunchPlan | undefined;
   /** The run's owner lock and, while it runs, its script folder's: released on every end (runLocks.ts). */
   private readonly locks: HeldLock[] = [];
+  /** Jobs on the Slurm target, submitted again while the cluster cuts them short after a checkpoint. */
+  private readonly slurm: SlurmAttempts;
 
   private constructor(
     readonly handle: RunHandle,
@@ -66,6 +66,14 @@ export class FineTuneSession {
   ) {
     this.ctx = new RunContext(handle, deps);
     this.abort = this.ctx.abort;
+    this.slurm = new SlurmAttempts({
+      handle,
+      ctx: this.ctx,
+      deps,
+      attempt: () => this.attempt,
+      nextAttempt: () => void this.attempt++,
+      watchSpec: (launched) => this.watchSpec(launched),
+    });
   }
 
   get runId(): string {
@@ -142,7 +150,9 @@ export class FineTuneSession {
     // Without the whole inspection (the wizard hands over only what it asked), the request still carries what the
     // recipe needs from it: where a wrapped JSON file keeps its rows, and how many rows there are.
     const fromRequest = { ...(this.request.jsonField ? { jsonField: this.request.jsonField } : {}), ...(this.request.datasetRows ? { rows: this.request.datasetRows } : {}) };
-    const inspection = recipeInspection(this.deps.inspection) ?? (Object.keys(fromRequest).length ? fromRequest : undefined);
+    const found = recipeInspection(this.deps.inspection);
+    // GRPO's roles are the request's (the inspection's grpo proposal): the supervised mapping (user/assistant…) would be merged into them.
+    const inspection = (found && this.request.method === 'grpo' ? { ...found, mapping: undefined } : found) ?? (Object.keys(fromRequest).length ? fromRequest : undefined);
     const rendered = renderRecipe(spec, { inspection, env: recipeEnvironment(this.deps.environment) });
     const recoveryEnv = recoveryEnvironment(this.deps.environment);
     const plan = rendered.notes.length ? `\n\nNotes from the recipe:\n${rendered.notes.map((n) => `- ${n}`).join('\n')}` : '';
@@ -372,10 +382,10 @@ export class FineTuneSession {
     let first = await this.ctx.watch(launched.run, this.watchSpec(launched, 'training', recorded));
     if (launched.jobId) {
       try {
-        await this.afterJob(launched, attempt);
+        await this.slurm.afterJob(launched, attempt);
       } catch (err) {
         // Cut short while the window was closed, after a checkpoint: a new job goes on from it.
-        await this.goesOnFrom(err, launched, scriptPath, { step: 0, resumes: true }, 0);
+        await this.slurm.goesOnFrom(err, launched, scriptPath, { step: 0, resumes: true }, 0);
         first = await this.runOnce(scriptPath);
       }
     }
@@ -427,7 +437,7 @@ export class FineTuneSession {
     const plan = this.launchPlan(scriptPath);
     const argv = smokeArgv(plan.argv, scriptPath);
     const env = { ...(this.deps.processEnv ? await this.deps.processEnv() : {}), ...(extraEnv ?? {}), PYTHONUNBUFFERED: '1' };
-    if (plan.target === 'slurm' && plan.sbatchPath && plan.outputPattern) return this.submitUntilDone(plan, env, scriptPath);
+    if (plan.target === 'slurm' && plan.sbatchPath && plan.outputPattern) return this.slurm.untilDone(plan, env, scriptPath);
     const launcher = localLauncher(this.deps.launch, { argv, cwd: this.deps.files.resolve(path.dirname(scriptPath)), python: this.deps.python });
     const launched = await launcher.start({ name: `ML Intern: ${path.basename(scriptPath)} (attempt ${this.attempt})`, runDir: runDirAbs, env });
     const spec = this.watchSpec(launched);
@@ -439,83 +449,6 @@ export class FineTuneSession {
     await archiveAttemptLog(runDirAbs, this.attempt);
     await this.ctx.record({ kind: 'note', text: `attempt ${this.attempt}: exit code ${result.exitCode}` });
     return result;
-  }
-
-  /**
-   * The Slurm target: one job, and while the cluster cuts the jobs short (time limit, preemption,
-   * node failure) after they saved a newer checkpoint, the same script again — it goes on from there.
-   */
-  private async submitUntilDone(plan: LaunchPlan, env: Record<string, string>, scriptPath: string): Promise<RunResult> {
-    let resumed = 0;
-    for (;;) {
-      const before = await checkpointState(this.deps.files, scriptPath);
-      const { launched, result } = await this.submitOnce(plan, env);
-      try {
-        await this.afterJob(launched, this.attempt);
-        return result;
-      } catch (err) {
-        await this.goesOnFrom(err, launched, scriptPath, before, resumed++);
-        this.attempt++;
-      }
-    }
-  }
-
-  /**
-   * After a job's end that stops the session (afterJob threw `err`): when the cluster cut it short
-   * and it saved a checkpoint newer than `before`, say that a new job goes on from there; else
-   * throw `err`, saying why nothing goes on.
-   */
-  private async goesOnFrom(err: unknown, launched: Launched, scriptPath: string, before: CheckpointState, resumed: number): Promise<void> {
-    const exit = await launched.run.exit;
-    if (!(err instanceof SessionEndError) || !isSlurmExit(exit) || !CUT_SHORT.has(exit.state)) throw err;
-    const now = await checkpointState(this.deps.files, scriptPath);
-    if (!now.resumes || now.step <= before.step || resumed >= this.deps.settings().maxRecoveryAttempts) {
-      throw new SessionEndError(`${exit.message}${whyNotResumed(now, before, resumed)}`, err.state);
-    }
-    const message = `${exit.message.split('. ')[0]}. It saved ${now.folder}: a new job goes on from there (attempt ${this.attempt + 1}).`;
-    await this.ctx.say(message);
-    await this.ctx.record({ kind: 'note', text: `attempt ${this.attempt}: resubmitting to go on from ${now.folder}` });
-    this.ctx.emit({ type: 'run_state', runId: this.runId, state: 'running', message });
-  }
-
-  /** One attempt on the Slurm target: sbatch the reviewed script, follow the job, keep its output. */
-  private async submitOnce(plan: LaunchPlan, env: Record<string, string>): Promise<{ launched: Launched; result: RunResult }> {
-    const launcher = slurmLauncher(this.deps.slurm ?? defaultSlurmDeps, {
-      scriptPath: this.deps.files.resolve(plan.sbatchPath!),
-      outputPattern: plan.outputPattern!,
-      timeLimit: plan.timeLimit,
-      onState: (job, state) => {
-        const message = `${job}: ${state}`;
-        this.ctx.emit({ type: 'run_state', runId: this.runId, state: 'running', message });
-        void this.handle.updateStatus({ lastMessage: message }).catch(() => undefined);
-      },
-    });
-    let launched: Launched;
-    try {
-      launched = await launcher.start({ name: `ML Intern: ${path.basename(plan.sbatchPath!)} (attempt ${this.attempt})`, runDir: this.deps.files.resolve(this.handle.folder), env });
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new Error(`Submitting ${plan.sbatchPath} to Slurm failed: ${why}. Check the mlIntern.slurm.* settings (partition, GPUs, time limit, extra directives) or try \`sbatch ${plan.sbatchPath}\` in a terminal.`);
-    }
-    const { run, label } = launched;
-    const spec = this.watchSpec(launched);
-    this.ctx.started(run, spec);
-    this.ctx.emit({ type: 'process_started', runId: this.runId, processId: `attempt-${this.attempt}`, name: label, argv: ['sbatch', plan.sbatchPath!], python: this.deps.python });
-    this.deps.showRun?.(run, `${path.basename(plan.sbatchPath!)} — ${label} (attempt ${this.attempt})`);
-    await this.handle.updateStatus(jobStatusPatch(await this.handle.readStatus(), launched.jobId!, this.attempt));
-    await this.ctx.record({ kind: 'note', text: `attempt ${this.attempt}: submitted ${plan.sbatchPath} as ${label} (runs ${plan.argv.join(' ')}; output ${run.logFile})` });
-    return { launched, result: await this.ctx.watch(run, spec) };
-  }
-
-  /** Record how the job ended and keep its output; an end no script change fixes ends the session. */
-  private async afterJob(launched: Launched, attempt: number): Promise<void> {
-    const exit = await launched.run.exit;
-    await archiveJobOutput(this.deps.files.resolve(this.handle.folder), attempt, launched.run.logFile);
-    const state = isSlurmExit(exit) ? exit.state : 'UNKNOWN';
-    await this.ctx.record({ kind: 'note', text: `attempt ${attempt}: ${launched.label} ended ${state} (exit code ${exit.code})` });
-    if (this.abort.signal.aborted) return;
-    if (exit.lost) throw new SessionEndError(exit.lost, 'failed');
-    if (isSlurmExit(exit) && endsWithoutRepair(exit)) throw new SessionEndError(exit.message, exit.state === 'CANCELLED' ? 'stopped' : 'failed');
   }
 
   /** The accepted script's LOGGING_STEPS (a repair may have changed the script), for steps of logs without a bar. */

@@ -2,18 +2,22 @@
  * What the "Fine-tune" wizard (or the chat panel) hands to the session that
  * runs it: recipe → review → run → monitor → recover.
  */
+import type { RewardChoice } from '../recipes/templates/rewards';
+
 export interface FineTuneRequest {
   baseModel: string;
   /** Workspace-relative path or Hub id. */
   dataset: string;
-  method: 'sft' | 'dpo' | 'orpo' | 'kto';
+  method: 'sft' | 'dpo' | 'orpo' | 'kto' | 'grpo';
   adapter: 'lora' | 'qlora' | 'full';
   /** Fraction held out for evaluation, 0 for none. */
   evalSplit: number;
   hubRepo?: string;
   instructions?: string;
-  /** Role → column mapping from the dataset inspection. */
+  /** Role → column mapping from the dataset inspection (for GRPO: its grpo proposal, recipes/grpoData.ts). */
   columnMapping?: Record<string, string>;
+  /** GRPO only: the built-in rewards of rewards.py and their weights (default: what fits the reference, recipes/templates/rewards.ts). */
+  rewards?: RewardChoice[];
   /** Detected dataset format from the inspection. */
   datasetFormat?: string;
   /** The dataset is one JSON document with its rows under this key ({"data": [...]}). */

@@ -5,7 +5,7 @@
  * listed under the choices (the choices stay first, so Enter and typed filters land on a choice)
  * and Enter on a note does nothing. No vscode import: ./fineTuneWizard.ts shows them.
  */
-import type { StepContext, StepId, StepItem, WizardAnswers } from './wizardSteps';
+import { grpoChoice, type StepContext, type StepId, type StepItem, type WizardAnswers } from './wizardSteps';
 
 /** Problems listed one per row; the rest are counted in a last row. */
 const MAX_PROBLEM_ROWS = 4;
@@ -33,7 +33,12 @@ function dataNotes(a: WizardAnswers): StepItem[] {
   const facts = [ins.format ? `format ${ins.format}` : '', ins.task ? `task ${ins.task}` : '', typeof ins.rows === 'number' ? `${ins.rows.toLocaleString('en-US')} rows${ins.rowsSampled ? ' (sampled)' : ''}` : ''].filter(Boolean);
   const mapping = Object.entries(ins.mapping ?? {}).filter((e): e is [string, string] => !!e[1]);
   const notes = [note(`$(database) ${a.dataset ?? 'Dataset'}: ${facts.join(' · ') || 'nothing detected'}`, mapping.length ? `Columns used: ${mapping.map(([role, column]) => `${role} ← ${column}`).join(', ')}` : 'No column mapping detected.')];
-  if (ins.trainable === false) notes.push(note('$(warning) NOT trainable as is', 'Its columns match no format a recipe knows; fix the file or go back and pick another.'));
+  const grpo = grpoChoice(ins);
+  if (ins.trainable === false) {
+    notes.push(grpo ? note('$(warning) Only GRPO can train on it as is', 'Its columns match no supervised format (SFT, DPO, ORPO, KTO); GRPO trains on its prompts.') : note('$(warning) NOT trainable as is', 'Its columns match no format a recipe knows; fix the file or go back and pick another.'));
+  }
+  // What GRPO would need to know (no reference: only form rewards; tests no built-in reward runs…).
+  if (grpo) for (const n of grpo.notes) notes.push(note(`$(info) GRPO: ${n}`));
   const problems = (ins.problems ?? []).filter(Boolean);
   for (const p of problems.slice(0, MAX_PROBLEM_ROWS)) notes.push(note(`$(warning) ${p}`));
   if (problems.length > MAX_PROBLEM_ROWS) notes.push(note(`$(warning) ${problems.length - MAX_PROBLEM_ROWS} more problem${problems.length - MAX_PROBLEM_ROWS > 1 ? 's' : ''}`, 'Fix the ones above in the file, then go back and pick it again to see the rest.'));

@@ -4,6 +4,7 @@
  * text, and next/back. ./fineTuneWizard.ts shows it with QuickPick/InputBox.
  */
 import type { FineTuneRequest } from '../session/fineTuneRequest';
+import { grpoDataChoice, GrpoDataChoice, GrpoProposalLike } from '../../core/recipes/grpoData';
 
 export type StepId = 'model' | 'dataset' | 'method' | 'adapter' | 'split' | 'hub' | 'instructions';
 export const STEPS: readonly StepId[] = ['model', 'dataset', 'method', 'adapter', 'split', 'hub', 'instructions'];
@@ -36,6 +37,7 @@ export const METHODS: ReadonlyArray<{ id: Method; label: string; detail: string 
   { id: 'dpo', label: 'DPO', detail: 'Direct preference optimisation on chosen/rejected pairs' },
   { id: 'orpo', label: 'ORPO', detail: 'Odds-ratio preference optimisation (SFT + preference in one step)' },
   { id: 'kto', label: 'KTO', detail: 'Kahneman-Tversky optimisation on answers labelled good/bad' },
+  { id: 'grpo', label: 'GRPO', detail: 'Reinforcement learning from rewards: the model writes answers to the prompts, rewards.py scores them' },
 ];
 
 export const ADAPTERS: ReadonlyArray<{ id: AdapterKind; label: string; detail: string }> = [
@@ -62,6 +64,8 @@ export interface InspectionLike {
   columns?: Array<{ name: string; type?: string }>;
   jsonField?: string;
   rowsSampled?: boolean;
+  /** What GRPO would train on (python/data_rl.py), beside the supervised format it never changes. */
+  grpo?: GrpoProposalLike;
 }
 
 export interface WizardAnswers {
@@ -187,14 +191,31 @@ export function parseSplit(text: string): { value: number } | { error: string } 
 export function defaultMethod(ins: InspectionLike | undefined): Method {
   const task = (ins?.task ?? '').toLowerCase();
   const format = (ins?.format ?? '').toLowerCase();
+  // Prompts without answers (or a quiz of questions and references) feed no supervised method; GRPO learns from them.
+  if ((format === 'unknown' || ins?.trainable === false) && grpoChoice(ins)) return 'grpo';
   if (task === 'dpo' || format.startsWith('preference')) return 'dpo';
   if (task === 'kto' || format === 'kto') return 'kto';
   if (task === 'orpo') return 'orpo';
   return 'sft';
 }
 
+/** What GRPO would train on, when the inspection found prompts in rows it can load; undefined otherwise. */
+export function grpoChoice(ins: InspectionLike | undefined): GrpoDataChoice | undefined {
+  if (!ins?.grpo || ins.grpo.trainable === false || ins.rows === 0) return undefined;
+  return grpoDataChoice(ins.grpo);
+}
+
+/** Why GRPO cannot use the inspected data, or undefined when it can (or nothing was inspected: the recipe maps columns by name). */
+export function grpoUnavailable(ins: InspectionLike | undefined): string | undefined {
+  if (!ins || grpoChoice(ins)) return undefined;
+  if (ins.grpo?.trainable === false || ins.rows === 0) return 'its rows cannot be loaded as they are (see the problems below)';
+  return ins.grpo?.reason || 'no prompt column: GRPO needs a column of prompts or questions (prompt, question, messages…) for the model to answer';
+}
+
 /** Methods the detected data can feed (all when unknown). */
 export function methodFits(method: Method, ins: InspectionLike | undefined): boolean {
+  if (method === 'grpo') return !grpoUnavailable(ins);
+  if (ins?.trainable === false) return false;
   if (!ins?.format || ins.format === 'unknown') return true;
   const d = defaultMethod(ins);
   if (method === 'orpo') return d === 'dpo';
@@ -219,7 +240,8 @@ function hasUsableRows(ins: InspectionLike | undefined): boolean {
  */
 export function datasetProblem(a: WizardAnswers): string | undefined {
   const ins = a.inspection;
-  if (!ins || hasUsableRows(ins)) return undefined;
+  // Prompt-only data matches no supervised format, yet GRPO trains on it.
+  if (!ins || hasUsableRows(ins) || grpoChoice(ins)) return undefined;
   const problems = (ins.problems ?? []).filter(Boolean);
   const why = problems.length ? problems.join('; ') : 'its columns match no format a recipe knows (prompt/completion, messages, chosen/rejected, …)';
   const what = ins.rows === 0 ? 'has no rows the training can read' : 'cannot be trained on as it is';
@@ -255,13 +277,22 @@ export function itemsFor(step: StepId, a: WizardAnswers, ctx: StepContext): Step
     }
     case 'method': {
       const def = a.method ?? defaultMethod(a.inspection);
-      return METHODS.map((m) => ({
-        label: m.label,
-        value: m.id,
-        description: m.id === defaultMethod(a.inspection) && hasUsableRows(a.inspection) ? 'matches the data' : methodFits(m.id, a.inspection) ? undefined : 'the data does not look like this',
-        detail: m.detail,
-        picked: m.id === def,
-      }));
+      const matches = (m: Method) => m === defaultMethod(a.inspection) && (hasUsableRows(a.inspection) || (m === 'grpo' && !!grpoChoice(a.inspection)));
+      return METHODS.map((m) => {
+        const item: StepItem = {
+          label: m.label,
+          value: m.id,
+          description: matches(m.id) ? 'matches the data' : methodFits(m.id, a.inspection) ? undefined : 'the data does not look like this',
+          detail: m.detail,
+          picked: m.id === def,
+        };
+        if (m.id !== 'grpo') return item;
+        const why = grpoUnavailable(a.inspection);
+        // Listed even when the data cannot feed it, so the user learns what GRPO would need rather than wondering where it is.
+        if (why) return { ...item, description: 'not available for this data', detail: `Not available: ${why}` };
+        const choice = grpoChoice(a.inspection);
+        return choice ? { ...item, detail: choice.summary } : item;
+      });
     }
     case 'adapter': {
       const def = a.adapter ?? defaultAdapter(ctx);
@@ -380,7 +411,11 @@ export class WizardMachine {
       }
       case 'method': {
         const m = METHODS.find((x) => x.id === v.toLowerCase() || x.label.toLowerCase() === v.toLowerCase());
-        if (!m) return { ok: false, error: 'Pick SFT, DPO, ORPO or KTO.' };
+        if (!m) return { ok: false, error: 'Pick SFT, DPO, ORPO, KTO or GRPO.' };
+        const why = m.id === 'grpo' ? grpoUnavailable(a.inspection) : undefined;
+        if (why) return { ok: false, error: `GRPO cannot train on ${a.dataset ?? 'this data'}: ${why}.` };
+        // Only GRPO-usable data gets past the dataset step while not trainable: the supervised recipes would refuse it.
+        if (m.id !== 'grpo' && a.inspection?.trainable === false) return { ok: false, error: `${m.label} cannot train on ${a.dataset ?? 'this data'}: its columns match no format ${m.label} reads. Pick GRPO, which trains on its prompts.` };
         a.method = m.id;
         break;
       }
@@ -440,7 +475,12 @@ export class WizardMachine {
     };
     if (a.hubRepo) r.hubRepo = a.hubRepo;
     if (a.instructions) r.instructions = a.instructions;
-    if (Object.keys(mapping).length) r.columnMapping = mapping;
+    const grpo = r.method === 'grpo' ? grpoChoice(a.inspection) : undefined;
+    if (grpo) {
+      // GRPO reads the prompt (and the reference its rewards compare with), not the supervised mapping.
+      r.columnMapping = grpo.columnMapping;
+      r.rewards = grpo.rewards;
+    } else if (Object.keys(mapping).length) r.columnMapping = mapping;
     if (a.inspection?.format) r.datasetFormat = a.inspection.format;
     if (a.inspection?.jsonField) r.jsonField = a.inspection.jsonField;
     if (typeof a.inspection?.rows === 'number' && a.inspection.rows > 0 && !a.inspection.rowsSampled) r.datasetRows = a.inspection.rows;
