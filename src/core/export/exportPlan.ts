@@ -69,7 +69,7 @@ export function sizeText(params: number, bits: number): string {
  * is the trained model's folder as seen from there.
  */
 export function planExport(r: ExportRequest, seen: ExportFiles, modelFromFolder: string): ExportPlan {
-  for (const q of r.quants) if (!(q in QUANT_BITS)) throw new ExportRequestError(`--quant ${q} is not offered: use one of ${Object.keys(QUANT_BITS).join(', ')}.`);
+  for (const q of r.quants) if (!(q in QUANT_BITS)) throw new ExportRequestError(`GGUF quantisation ${q} is not offered: use one of ${Object.keys(QUANT_BITS).join(', ')}.`);
   if (!/^[a-z0-9][a-z0-9._-]*(:[a-z0-9._-]+)?$/.test(r.name)) throw new ExportRequestError(`name "${r.name}" is not a valid Ollama model name: use lower-case letters, digits, ".", "_" and "-" (e.g. qwen-medical).`);
   const files: PlannedFile[] = [];
   const commands: PlannedCommand[] = [];
@@ -80,9 +80,9 @@ export function planExport(r: ExportRequest, seen: ExportFiles, modelFromFolder:
     try {
       base ??= (JSON.parse(seen.adapterConfig ?? '{}') as { base_model_name_or_path?: string }).base_model_name_or_path;
     } catch {
-      throw new ExportRequestError(`${r.model}/adapter_config.json is not valid JSON: pass --base-model.`);
+      throw new ExportRequestError(`${r.model}/adapter_config.json is not valid JSON: give the base model (--base).`);
     }
-    if (!base) throw new ExportRequestError(`${r.model}/adapter_config.json names no base model: pass --base-model.`);
+    if (!base) throw new ExportRequestError(`${r.model}/adapter_config.json names no base model: give the base model (--base).`);
   }
   let template: TrainingTemplate;
   try {
@@ -125,4 +125,12 @@ export function planExport(r: ExportRequest, seen: ExportFiles, modelFromFolder:
     commands.push({ argv: ['python', 'vllm_smoke.py'], description: `Serve ${modelDir} with vLLM and the training chat template; one smoke request`, heavy: true });
   }
   return { files, commands, notes, modelfile };
+}
+
+/** What an export or Try it reads from the trained model's folder (absent files are undefined). */
+export async function modelFolderFiles(folder: string, readIfExists: (p: string) => Promise<string | undefined>): Promise<ExportFiles> {
+  const dir = folder.replace(/[\\/]+$/, '');
+  const read = (name: string) => readIfExists(`${dir}/${name}`).catch(() => undefined);
+  const [adapterConfig, tokenizerConfig, chatTemplateJinja] = await Promise.all([read('adapter_config.json'), read('tokenizer_config.json'), read('chat_template.jinja')]);
+  return { ...(adapterConfig !== undefined ? { adapterConfig } : {}), ...(tokenizerConfig !== undefined ? { tokenizerConfig } : {}), ...(chatTemplateJinja !== undefined ? { chatTemplateJinja } : {}) };
 }

@@ -54,10 +54,34 @@ PROMPTS = ${pyList(o.prompts)}
 # --- END CONFIG ---
 
 
+# \`python try_it.py --text\` prints the answers for a terminal; without it, JSON lines for the side-by-side view.
+TEXT = "--text" in sys.argv[1:]
+
+
+def show(event):
+    kind = event["event"]
+    if kind == "delta":
+        print(event["text"], end="", flush=True)
+    elif kind == "start":
+        print(f"Base: {event['base']}\\nTrained: {event['trained']}\\nSettings: {json.dumps(event['settings'])}", flush=True)
+    elif kind == "prompt":
+        print(f"\\n=== Prompt {event['prompt'] + 1}: {event['text']}", flush=True)
+    elif kind == "side":
+        print(f"\\n--- {event['side']} ---", flush=True)
+    elif kind == "answer":
+        print(f"\\n({event['tokens']} tokens, {event['seconds']} s)", flush=True)
+    elif kind == "end":
+        print(f"\\nTranscript: {TRANSCRIPT}", flush=True)
+
+
 def emit(event, transcript=None):
     line = json.dumps(event, ensure_ascii=False)
-    print(line, flush=True)
-    if transcript is not None and event["event"] != "delta":
+    if TEXT:
+        show(event)
+    else:
+        print(line, flush=True)
+    # The transcript keeps whole answers; the pieces and headers are for the screen only.
+    if transcript is not None and event["event"] not in ("delta", "side"):
         transcript.write(line + "\\n")
         transcript.flush()
 
@@ -96,6 +120,7 @@ def answer(torch, tokenizer, model, streamer_class, side, index, input_ids, tran
                   streamer=JsonStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True))
     if TEMPERATURE > 0:
         kwargs.update(temperature=TEMPERATURE, top_p=TOP_P)
+    emit({"event": "side", "side": side, "prompt": index})
     started = time.time()
     with torch.no_grad():
         if disable_adapter:

@@ -1,5 +1,5 @@
 /**
- * What an Evaluate / Merge / Push request becomes before anything runs: its title and folder, the
+ * What an Evaluate / Merge / Push / Try it / Export request becomes before anything runs: its title and folder, the
  * recipe and files (planArtifact), and the texts of its results (the comparison table of an
  * evaluation, the caveats of rows not measured the same way). ArtifactSession runs the plan.
  */
@@ -10,6 +10,8 @@ import { RecipeCommand, RecipeFile, RecipeSpec, renderRecipe, setConfig } from '
 import { fromScriptFolder } from '../recipes/scriptPaths';
 import { recipeEnvironment } from './envAdapters';
 import { SessionDeps } from './fineTuneSession';
+import { ExportRequest, ExportRequestError, modelFolderFiles, planExport } from '../export/exportPlan';
+import { planTryIt, TRANSCRIPT_FILE, TryItRequest } from '../export/tryItPlan';
 
 export type ArtifactRequest =
   /** Score a trained model (adapter folder, model folder or Hub id) and its base on benchmarks. */
@@ -19,7 +21,11 @@ export type ArtifactRequest =
   /** A mergekit merge of several models (spec.method 'merge'). */
   | { kind: 'merge'; spec: RecipeSpec }
   /** Upload a workspace folder (adapter or model) to the Hub with a model card. */
-  | { kind: 'push'; folder: string; repo: string; private: boolean };
+  | { kind: 'push'; folder: string; repo: string; private: boolean }
+  /** The same prompts to the base and the trained model, side by side (export/tryItPlan.ts). */
+  | ({ kind: 'try-it' } & TryItRequest)
+  /** Merged bf16, GGUF, the checked Ollama Modelfile, a vLLM smoke test (export/exportPlan.ts). */
+  | ({ kind: 'export' } & ExportRequest);
 
 /** What the session needs: the fine-tune session's ports (its LLM and inspection are not used). */
 export type ArtifactDeps = Omit<SessionDeps, 'llm' | 'inspection'>;
@@ -54,6 +60,12 @@ export function describeArtifact(r: ArtifactRequest): { title: string; goal: str
     }
     case 'push':
       return { title: `Push ${r.folder} to ${r.repo}`, goal: `Upload ${r.folder} to the Hugging Face Hub as ${r.repo} (${r.private ? 'private' : 'public'}).` };
+    case 'try-it':
+      return { title: `Try ${r.model}`, goal: `Send ${r.prompts.length} prompt${r.prompts.length === 1 ? '' : 's'} to ${r.model} and to its base${r.baseModel ? ` ${r.baseModel}` : ''}, side by side.` };
+    case 'export': {
+      const targets = ['merged bf16', ...(r.llamaCpp ? ['GGUF'] : []), ...(r.ollama ? ['Ollama'] : []), ...(r.vllm ? ['vLLM'] : [])];
+      return { title: `Export ${r.model} as ${r.name}`, goal: `Export ${r.model} as ${r.name} (${targets.join(', ')}), with the chat template it was trained with.` };
+    }
   }
 }
 
@@ -69,6 +81,10 @@ export function artifactFolder(r: ArtifactRequest): string {
       return `merge-${name(r.spec.models?.[0]?.model ?? r.spec.baseModel ?? 'models')}`;
     case 'push':
       return `push-${name(r.repo)}`;
+    case 'try-it':
+      return `try-${name(r.model)}`;
+    case 'export':
+      return `export-${name(r.name)}`;
   }
 }
 
@@ -141,7 +157,46 @@ export async function planArtifact(r: ArtifactRequest, ws: WorkspaceView, deps: 
       );
       return { folder, files: rendered.files, commands: rendered.commands, notes: rendered.notes };
     }
+    case 'try-it':
+    case 'export': {
+      if (!(await ws.exists(r.model).catch(() => false))) throw new ArtifactRequestError(`${r.model} does not exist in the workspace: pick the folder the training saved to.`);
+      const seen = await modelFolderFiles(r.model, (p) => ws.readIfExists(p));
+      try {
+        const planned = r.kind === 'try-it' ? planTryIt(r, seen, fromScriptFolder(r.model, folder)) : planExport(r, seen, fromScriptFolder(r.model, folder));
+        return { folder, files: planned.files, commands: planned.commands, notes: planned.notes };
+      } catch (err) {
+        if (err instanceof ExportRequestError) throw new ArtifactRequestError(err.message);
+        throw err;
+      }
+    }
   }
+}
+
+/** What the session says when a request's steps all succeeded (an evaluation's table is read by the session). */
+export function doneSummary(r: ArtifactRequest, plan: ArtifactPlan, runFolder: string): string {
+  switch (r.kind) {
+    case 'merge-adapter':
+      return `Merged ${r.adapter} into ${r.baseModel}: the model is in \`${r.output}\`. Evaluate it or push it to the Hub next.`;
+    case 'push':
+      return `Pushed ${r.folder} to https://huggingface.co/${r.repo} (${r.private ? 'private' : 'public'}).`;
+    case 'try-it':
+      return `Both models answered: the answers are in \`${plan.folder}/${TRANSCRIPT_FILE}\`. Edit PROMPTS in \`${plan.folder}/try_it.py\` and run it again to try more.`;
+    case 'export':
+      return `Exported ${r.model} as ${r.name}: the files are in \`${plan.folder}\`.${r.ollama ? ` Run it with \`ollama run ${r.name}\`.` : ''}`;
+    default:
+      return `The merge finished; the scripts and logs are in \`${plan.folder}\` and \`${runFolder}\`.`;
+  }
+}
+
+/** What to say when a command's program is not installed next to the interpreter. */
+export function notInstalled(command: RecipeCommand, python: string): { category: string; summary: string; fix: string } {
+  const program = command.argv[0];
+  const pkg = program === 'mergekit-yaml' ? 'mergekit' : program === 'huggingface-cli' || program === 'hf' ? 'huggingface_hub' : program;
+  return {
+    category: 'module_not_found',
+    summary: `\`${program}\` is not installed next to ${python} (pip install ${pkg}).`,
+    fix: `Install it in that interpreter's environment (${python} -m pip install ${pkg}), or set mlIntern.pythonPath to the environment that has it.`,
+  };
 }
 
 /** Rows of results/comparison.json ({task, base, trained}, nulls for missing scores). */

@@ -40,12 +40,12 @@ import { stateText } from '../exec/slurm';
 import { approvePlan } from './artifactApproval';
 
 // The plan of a request (and the texts of its results) lives in artifactPlan.ts; re-exported for this module's users.
-import { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, evalTable, parseComparison, planArtifact, resolveProgram, ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow } from './artifactPlan';
+import { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, doneSummary, evalTable, notInstalled, parseComparison, planArtifact, resolveProgram, ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow } from './artifactPlan';
 export { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, parseComparison, planArtifact, resolveProgram } from './artifactPlan';
 export type { ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow, WorkspaceView } from './artifactPlan';
 
 /** The recipe each kind of request renders. */
-const RECIPE_OF: Record<ArtifactRequest['kind'], 'eval' | 'merge' | 'push'> = { eval: 'eval', 'merge-adapter': 'merge', merge: 'merge', push: 'push' };
+const RECIPE_OF: Record<ArtifactRequest['kind'], 'eval' | 'merge' | 'push' | 'try-it' | 'export'> = { eval: 'eval', 'merge-adapter': 'merge', merge: 'merge', push: 'push', 'try-it': 'try-it', export: 'export' };
 
 /** A command's process the session follows, and which step of the plan it is. */
 interface RunningStep {
@@ -241,7 +241,7 @@ export class ArtifactSession {
 
   /** How to go on after a full disk: the same command again reuses the scripts already accepted. */
   private resumeHint(): string {
-    const command = { eval: 'Evaluate', 'merge-adapter': 'Merge Models', merge: 'Merge Models', push: 'Push to Hub' }[this.request.kind];
+    const command = { eval: 'Evaluate', 'merge-adapter': 'Merge Models', merge: 'Merge Models', push: 'Push to Hub', 'try-it': 'Try It…', export: 'Export Model…' }[this.request.kind];
     return `Then run "ML Intern: ${command}" again with the same choices: the scripts you accepted in ${artifactFolder(this.request)}/ are kept, so only what differs is proposed again.`;
   }
 
@@ -424,13 +424,7 @@ export class ArtifactSession {
   }
 
   private notInstalled(command: RecipeCommand): { category: string; summary: string; fix: string } {
-    const program = command.argv[0];
-    const pkg = program === 'mergekit-yaml' ? 'mergekit' : program === 'huggingface-cli' || program === 'hf' ? 'huggingface_hub' : program;
-    return {
-      category: 'module_not_found',
-      summary: `\`${program}\` is not installed next to ${this.deps.python} (pip install ${pkg}).`,
-      fix: `Install it in that interpreter's environment (${this.deps.python} -m pip install ${pkg}), or set mlIntern.pythonPath to the environment that has it.`,
-    };
+    return notInstalled(command, this.deps.python);
   }
 
   /** The failed state with the diagnosis, in the panel and the run folder. */
@@ -468,12 +462,8 @@ export class ArtifactSession {
           ? `Evaluation finished: ${r.model} against its base.\n\n${evalTable(rows)}${caveatText}\n\nThe table is in \`${plan.comparisonFile}\`; LightEval's details are under \`${plan.folder}/results/\`.`
           : `The evaluation finished but ${plan.comparisonFile} holds no rows.`;
       }
-    } else if (r.kind === 'merge-adapter') {
-      summary = `Merged ${r.adapter} into ${r.baseModel}: the model is in \`${r.output}\`. Evaluate it or push it to the Hub next.`;
-    } else if (r.kind === 'push') {
-      summary = `Pushed ${r.folder} to https://huggingface.co/${r.repo} (${r.private ? 'private' : 'public'}).`;
     } else {
-      summary = `The merge finished; the scripts and logs are in \`${plan.folder}\` and \`${this.handle.folder}\`.`;
+      summary = doneSummary(r, plan, this.handle.folder);
     }
     await this.say(summary);
     await this.setState('succeeded', summary.split('\n')[0]);

@@ -91,7 +91,7 @@ export async function resumeRuns(host: Host): Promise<void> {
     const status = summary.status;
     const handle = await new RunStore(files).open(summary.id);
     const spec = await handle.spec();
-    if (spec.kind === 'eval' || spec.kind === 'merge' || spec.kind === 'push') {
+    if (spec.kind === 'eval' || spec.kind === 'merge' || spec.kind === 'push' || spec.kind === 'try-it' || spec.kind === 'export') {
       await resumeArtifactRun(host, handle);
       continue;
     }
