@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { VERSION } from '../../src/core/version';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
 
@@ -73,4 +74,19 @@ test('the walkthrough pages\' code blocks fit the narrow media column (no line i
     for (const line of blocks.join('').split('\n')) assert.ok(line.length <= 40, `${page}: "${line}" is ${line.length} characters`);
   }
   assert.match(readFileSync('docs/walkthrough/python.md', 'utf8'), /pip install torch transformers \\\n\s+trl peft datasets accelerate/);
+});
+
+test('Stop Run is in the command palette only while a run is active', () => {
+  const palette = pkg.contributes.menus.commandPalette as Array<{ command: string; when?: string }>;
+  assert.equal(palette.find((m) => m.command === 'mlIntern.stopRun')?.when, 'mlIntern.runActive');
+});
+
+test('every mlIntern.* context key in a when clause is set by the extension (a key never set hides its command for good)', () => {
+  const whens = JSON.stringify(pkg.contributes).match(/"when":\s*"[^"]*"/g) ?? [];
+  const used = new Set(whens.flatMap((w) => w.replace(/view == [\w.]+/g, '').match(/mlIntern\.\w+/g) ?? []));
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [readFileSync(join(dir, e.name), 'utf8')] : []));
+  const text = sources('src/vscode').join('\n');
+  assert.ok(used.has('mlIntern.runActive') && used.has('mlIntern.reviewActive'));
+  for (const key of used) assert.ok(text.includes(`'setContext', '${key}'`), `${key} is used in a when clause but never set`);
 });
