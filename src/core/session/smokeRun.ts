@@ -183,6 +183,20 @@ export function formatDuration(seconds: number): string {
 }
 
 /** The report as lines for a terminal or the chat. */
+/** One line for the chat beside the smoke card: step time, peak memory, the full run's ETA and whether a plan was fitted. */
+export function smokeSummaryLine(r: SmokeReport): string {
+  const m = r.measurement;
+  const bits = [`${m.stepSeconds.toFixed(2)} s per step`];
+  if (m.peakMemoryGiB !== undefined) bits.push(`peak ${m.peakMemoryGiB.toFixed(1)}${m.gpuMemoryGiB !== undefined ? ` of ${m.gpuMemoryGiB.toFixed(1)}` : ''} GiB`);
+  if (r.etaSeconds !== undefined) bits.push(`full run about ${formatDuration(r.etaSeconds)}`);
+  const fitted = r.fitted && Object.keys(r.fitted.changes).length ? ' A faster batch plan that fits is proposed next.' : '';
+  const warn = r.warnings.length ? ` ${r.warnings.length === 1 ? 'One warning' : `${r.warnings.length} warnings`} on the card.` : '';
+  return `${SMOKE_MEASURED} (${m.steps} steps): ${bits.join(', ')}.${fitted}${warn}`;
+}
+
+/** How the chat message after a smoke run begins: a reload puts the smoke card back right after it. */
+export const SMOKE_MEASURED = 'Smoke run measured';
+
 export function formatSmokeReport(r: SmokeReport): string[] {
   const m = r.measurement;
   const lines = [`Smoke run: ${m.steps} steps, ${m.stepSeconds.toFixed(2)} s per step`];

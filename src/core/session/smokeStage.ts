@@ -12,7 +12,7 @@ import { readConfig } from '../recipes/configBlock';
 import { applyOverrides, ConfigOverrideError } from '../recipes/configOverrides';
 import { Method } from '../recipes/spec';
 import { RepairResult, RunResult, ScriptRunner } from '../recovery/repairLoop';
-import { formatSmokeReport, smokeArgv, smokeReport, SmokeReport, smokeScript, SMOKE_SCRIPT_NAME } from './smokeRun';
+import { smokeArgv, smokeReport, SmokeReport, smokeScript, smokeSummaryLine, SMOKE_SCRIPT_NAME } from './smokeRun';
 
 export interface SmokeStagePorts {
   runId: string;
@@ -77,7 +77,8 @@ export async function runSmokeStage(p: SmokeStagePorts, scriptPath: string, step
   const report = smokeReport(last.logText, { config, steps, method: p.method, datasetRows: p.datasetRows, processes: p.processes, tokensPerRow: p.tokensPerRow });
   await p.files.write(`${p.runDir}/smoke.json`, JSON.stringify({ at: new Date().toISOString(), script: scriptPath, ...report }, null, 2) + '\n');
   p.events.emit({ type: 'smoke_result', runId: p.runId, report });
-  await p.say(formatSmokeReport(report).join('\n'));
+  // The card holds the figures; the message says it in one line (the full text twice read as a repeat).
+  await p.say(smokeSummaryLine(report));
   const changes = report.fitted?.changes ?? {};
   if (Object.keys(changes).length) {
     const proposed = applyOverrides(accepted, changes);

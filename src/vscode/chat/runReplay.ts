@@ -10,6 +10,8 @@ import type { AgentEvent, MetricPoint, PlanItem, RunState, UsageTotals } from '.
 import type { FileStore } from '../../core/ports';
 import type { RunSummary } from '../../core/protocol';
 import { thinPoints } from '../../core/runs/thinPoints';
+import type { SmokeReport } from '../../core/recipes/smokeReport';
+import { SMOKE_MEASURED } from '../../core/session/smokeRun';
 
 export const RUNS_DIR = '.ml-intern/runs';
 const RUN_ID = /^[A-Za-z0-9._-]+$/;
@@ -107,6 +109,7 @@ export async function replayRun(files: FileStore, runId: string): Promise<AgentE
   const events: AgentEvent[] = [{ type: 'run_started', runId, title, folder }];
   const transcript = await readLines(files, `${folder}/transcript.jsonl`);
   events.push(...transcriptEvents(runId, transcript));
+  await putBackSmokeCard(files, folder, runId, events);
   const metrics = metricsEvents(runId, await readLines(files, `${folder}/metrics.jsonl`), 'training', attemptExitCodes(transcript), num(status?.attempt));
   events.push(...metrics);
   const state = str(status?.state) as RunState | undefined;
@@ -120,6 +123,25 @@ export async function replayRun(files: FileStore, runId: string): Promise<AgentE
     events.push({ type: 'run_state', runId, state, message: str(status?.question) });
   }
   return events;
+}
+
+/** A smoke.json the panel's card can show: the measurement it always has (the file may be old, cut or edited). */
+function smokeReportOf(v: unknown): SmokeReport | undefined {
+  const r = obj(v);
+  const m = obj(r?.measurement);
+  if (!r || !m || num(r.steps) === undefined || num(m.steps) === undefined || num(m.stepSeconds) === undefined) return undefined;
+  if (!Array.isArray(m.losses) || !Array.isArray(r.warnings) || !r.warnings.every((w) => typeof w === 'string')) return undefined;
+  const fitted = r.fitted === undefined ? {} : obj(r.fitted);
+  if (!fitted || (r.fitted !== undefined && (!obj(fitted.changes) || !Array.isArray(fitted.notes)))) return undefined;
+  return r as unknown as SmokeReport;
+}
+
+/** The smoke card after a reload: right after the chat line that announced it, from smoke.json. */
+async function putBackSmokeCard(files: FileStore, folder: string, runId: string, events: AgentEvent[]): Promise<void> {
+  const at = events.findIndex((e) => e.type === 'assistant_message' && e.text.startsWith(SMOKE_MEASURED));
+  if (at < 0) return;
+  const report = smokeReportOf(await readJson(files, `${folder}/smoke.json`));
+  if (report) events.splice(at + 1, 0, { type: 'smoke_result', runId, report });
 }
 
 /** transcript.jsonl entries → panel events. */

@@ -148,6 +148,11 @@ test('in a session: the smoke run OOMs, is diagnosed and repaired, measured (smo
     assert.ok(Object.keys(saved.fitted!.changes).length > 0, 'a plan fitted to the measured peak');
     assert.ok(saved.etaSeconds! > 0);
     assert.deepEqual(events.ofType('smoke_result')[0]?.report.measurement.peakMemoryGiB, 18.751);
+    // The card holds the figures; the chat says them once, in one line (not the card's text again).
+    const said = events.ofType('assistant_message').map((e) => e.text).filter((t) => /smoke run measured/i.test(t));
+    assert.equal(said.length, 1, said.join('\n---\n'));
+    assert.match(said[0], /^Smoke run measured \(10 steps\): [0-9.]+ s per step, peak 18\.8 of 22\.1 GiB, full run about .*A faster batch plan that fits is proposed next\.$/);
+    assert.doesNotMatch(said[0], /\n/);
     assert.match(readFileSync(join(folder, 'smoke/train.py'), 'utf8'), /^MAX_STEPS = 10/m);
     assert.ok(!existsSync(join(ws, scriptFolder(MEDICAL_QA_REQUEST), 'train.smoke.py')), 'the smoke copy is removed');
 
@@ -181,6 +186,8 @@ test('ml-intern fine-tune --smoke=5 prints the smoke run\'s numbers before the f
     assert.match(o.stdout, /Smoke run: 5 steps, [0-9.]+ s per step/);
     assert.match(o.stdout, /Peak GPU memory: [0-9.]+ GiB of 22\.1 GiB/);
     assert.match(o.stdout, /Full run: \d+ steps, about /);
+    // Printed once (the card's lines), with the one-line summary after it: not the report twice.
+    assert.equal(o.stdout.split('Peak GPU memory:').length - 1, 1, o.stdout);
     assert.ok(o.stdout.indexOf('Smoke run: 5 steps') < o.stdout.lastIndexOf('Total optimization steps = 12'), 'the smoke run comes first');
   } finally {
     for (const k of ['FAKE_OOM_ABOVE', 'FAKE_STEPS', 'FAKE_DELAY_MS']) delete process.env[k];
