@@ -66,7 +66,7 @@ export const execCommand: CliCommand = {
 };
 
 /** Start argv, print its output redacted as it comes, and give its exit code (128 + signal when killed). */
-function runStreaming(argv: string[], cwd: string, env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+export function runStreaming(argv: string[], cwd: string, env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
   return new Promise((resolve) => {
     // Its own session: no controlling terminal to push keystrokes into (TIOCSTI); Ctrl+C is passed to its group.
     const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -16,6 +16,8 @@ import { fineTuneCommand } from './fineTune';
 import { execCommand } from './exec';
 import { preflightCommand } from './preflight';
 import { rewardTestCommand } from './rewardTest';
+import { tryItCommand } from './tryIt';
+import { exportCommand } from './export';
 
 export const COMMANDS: CliCommand[] = [
   fineTuneCommand,
@@ -30,5 +32,7 @@ export const COMMANDS: CliCommand[] = [
   estimateCommand,
   preflightCommand,
   rewardTestCommand,
+  tryItCommand,
+  exportCommand,
   execCommand,
 ];

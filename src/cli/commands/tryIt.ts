@@ -1,0 +1,84 @@
+/**
+ * `ml-intern try-it <model folder>`: the same prompts to the trained model and to its base, with
+ * the chat template it was trained with — try_it.py written into try-<model>/ (the folder the
+ * extension's "Try It…" uses), then run after a y/n, both answers streamed one after the other and
+ * kept in try-<model>/transcript.jsonl.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { CliCommand, EXIT_FAILED, ParsedArgs, UsageError, flagList, flagNumber, flagString } from '../command';
+import { pythonFrom } from '../interaction';
+import { promptsFromRows } from '../../core/export/tryItScript';
+import { commandLines, modelArgument, planFor, runCommands, stepsContext, writeFiles } from '../artifactSteps';
+
+export const tryItCommand: CliCommand = {
+  name: 'try-it',
+  summary: 'Send the same prompts to a trained model and to its base, side by side, with the training chat template',
+  usage: [
+    'ml-intern try-it <model folder> [--base B] [--prompt P ...] [--from-data FILE [--count N]] [--system S]',
+    '                 [--temperature T] [--top-p P] [--max-new-tokens N] [--seed N] [--workspace DIR] [--python P] [--approve=none|all]',
+    '',
+    'Writes try-<model>/try_it.py (edit its PROMPTS and run it again) and runs it after a y/n (--approve=all: without asking):',
+    'each prompt goes to the base (an adapter switched off) and to the trained model, the answers are streamed and kept',
+    'in try-<model>/transcript.jsonl. The base defaults to the one adapter_config.json names.',
+    '  --from-data FILE  takes the first --count (default 3) user prompts of a .jsonl or .json file (e.g. the held-out split).',
+  ].join('\n'),
+  async run(args, io) {
+    const ctx = stepsContext(args, io, pythonFrom(args, io));
+    const model = modelArgument(args, io, ctx.root, 'try-it');
+    const prompts = [...flagList(args, 'prompt'), ...promptsFromFile(args, io.cwd)];
+    if (!prompts.length) throw new UsageError('give the prompts: --prompt "..." (repeatable) or --from-data FILE');
+    const plan = await planFor(ctx, {
+      kind: 'try-it',
+      model,
+      prompts,
+      ...optional('baseModel', flagString(args, 'base')),
+      ...optional('system', flagString(args, 'system')),
+      ...optional('temperature', flagNumber(args, 'temperature')),
+      ...optional('topP', flagNumber(args, 'top-p')),
+      ...optional('maxNewTokens', flagNumber(args, 'max-new-tokens')),
+      ...optional('seed', flagNumber(args, 'seed')),
+    });
+    if (!plan) return EXIT_FAILED;
+    if (!(await writeFiles(ctx, plan))) return EXIT_FAILED;
+    for (const note of plan.notes) io.out(`note: ${note}\n`);
+    io.out(`To run it again yourself:\n${commandLines(ctx, plan).join('\n')}\n`);
+    return runCommands(ctx, plan);
+  },
+};
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/** User prompts of the first rows of a JSON Lines or JSON file (the shapes the data inspection reads). */
+function promptsFromFile(args: ParsedArgs, cwd: string): string[] {
+  const file = flagString(args, 'from-data');
+  if (file === undefined) return [];
+  const count = flagNumber(args, 'count') ?? 3;
+  if (!Number.isInteger(count) || count < 1) throw new UsageError(`--count must be a whole number ≥ 1, got '${count}'`);
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(cwd, file), 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --from-data ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  let rows: unknown[];
+  if (/\.jsonl$/i.test(file)) {
+    rows = text.split('\n').filter((l) => l.trim()).slice(0, 500).map((l, i) => {
+      try {
+        return JSON.parse(l) as unknown;
+      } catch {
+        throw new UsageError(`${file} line ${i + 1} is not JSON`);
+      }
+    });
+  } else if (/\.json$/i.test(file)) {
+    const parsed = JSON.parse(text) as unknown;
+    rows = Array.isArray(parsed) ? parsed : [];
+  } else {
+    throw new UsageError(`--from-data reads .jsonl or .json files; for ${path.basename(file)} pass the prompts with --prompt`);
+  }
+  const prompts = promptsFromRows(rows, count);
+  if (!prompts.length) throw new UsageError(`${file} has no user prompt in its first rows (messages, conversations, prompt, instruction or question)`);
+  return prompts;
+}
