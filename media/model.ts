@@ -255,7 +255,9 @@ export class ChatModel {
             for (const a of this.recovery.attempts) if (a.outcome === 'pending') a.outcome = e.state === 'succeeded' ? 'fixed' : e.state === 'stopped' ? 'stopped' : 'failed';
             this.recovery.rev++;
           }
-          if (e.message) this.add({ kind: 'notice', level: e.state === 'succeeded' ? 'info' : e.state === 'stopped' ? 'warning' : 'error', message: e.message });
+          // A session ends by saying its summary and then setting the state with the summary's first line:
+          // the panel says it once (the header shows the state), not as a message and again as a notice.
+          if (e.message && !this.justSaid(e.message)) this.add({ kind: 'notice', level: e.state === 'succeeded' ? 'info' : e.state === 'stopped' ? 'warning' : 'error', message: e.message });
         }
         return;
       case 'notice':
@@ -266,6 +268,19 @@ export class ChatModel {
 
   applyAll(events: readonly AgentEvent[]): void {
     for (const e of events) this.apply(e);
+  }
+
+  /** The last thing said in the conversation (a message or a notice) already begins with this text. */
+  private justSaid(text: string): boolean {
+    const flat = (t: string) => t.replace(/\s+/g, ' ').trim();
+    const wanted = flat(text);
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const entry = this.entries[i];
+      if (entry.kind === 'assistant') return flat(entry.text).startsWith(wanted);
+      if (entry.kind === 'notice') return flat(entry.message).startsWith(wanted);
+      if (entry.kind === 'user') return false;
+    }
+    return false;
   }
 
   private endStreaming(): void {

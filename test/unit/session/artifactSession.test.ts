@@ -20,6 +20,9 @@ import { readConfig } from '../../../src/core/recipes/configBlock';
 import { CommandApprovalRequest } from '../../../src/core/tools/types';
 import { FullDiskStore, snapshotFiles } from '../../support/fullDiskStore';
 import { ADAPTER, artifactWorkspace, BASE } from './artifactWorkspace';
+import { ChatModel } from '../../../media/model';
+import { replayRun } from '../../../src/vscode/chat/runReplay';
+import type { AgentEvent } from '../../../src/core/events';
 
 const FAKE_PYTHON = resolve('test/fixtures/eval/fake-python');
 
@@ -265,6 +268,39 @@ test('disk full while the accepted script is written: failed with what was not w
     assert.deepEqual([status.state, status.lastMessage], ['failed', outcome.summary]);
     for (const files of [after, before]) files.delete(`${runFolder}/status.json`);
     assert.deepEqual(after, before, 'nothing else written before the disk filled up changed, and no temp file is left');
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+/** The panel's entries (messages and notices) that say this text: a run's end must be said once. */
+function timesSaid(events: readonly AgentEvent[], text: string): number {
+  const model = new ChatModel();
+  model.applyAll(events);
+  return model.entries.filter((e) => (e.kind === 'assistant' && e.text.includes(text)) || (e.kind === 'notice' && e.message.includes(text))).length;
+}
+
+test('the end of a run is said once in the panel, live and after a reload, though the state carries it too', { timeout: 60_000 }, async () => {
+  const ws = workspace();
+  try {
+    const h = harness(ws);
+    const { outcome, session } = await run(ws, { kind: 'merge-adapter', baseModel: BASE, adapter: ADAPTER, output: 'merged/qwen-medical' }, h);
+    assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
+    const end = 'the model is in `merged/qwen-medical`';
+    // The session says its summary and sets the state with it (status.json and the runs list need it)...
+    assert.equal(h.events.ofType('assistant_message').filter((e) => e.text.includes(end)).length, 1);
+    assert.ok(h.events.ofType('run_state').some((e) => e.state === 'succeeded' && e.message?.includes(end)));
+    // ...and the panel shows it once, not as a message and again as a notice.
+    assert.equal(timesSaid(h.events.events, end), 1);
+    const replayed = await replayRun(h.deps.files, session.runId);
+    assert.ok(replayed);
+    assert.equal(timesSaid(replayed, end), 1);
+
+    // A failure that was not said before still gets its notice.
+    const failed = harness(ws);
+    const notAdapter = await run(ws, { kind: 'merge-adapter', baseModel: BASE, adapter: 'data', output: 'merged/x' }, failed);
+    assert.equal(notAdapter.outcome.kind, 'failed');
+    assert.equal(timesSaid(failed.events.events, 'data has no adapter_config.json'), 1);
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }

@@ -102,3 +102,21 @@ test('appendTail keeps the last lines and handles carriage returns and ANSI code
   appendTail(lines, '\rD', 3);
   assert.deepEqual(lines, ['b', 'c', 'D']);
 });
+
+test('a run\'s end said in its last message is not repeated as a notice; an end not said yet is', () => {
+  const m = new ChatModel();
+  m.apply({ type: 'assistant_message', runId: RUN, text: 'Training finished. The model is in `outputs/run1`; every script version is in `.ml-intern/runs/run1`.' });
+  m.apply({ type: 'run_state', runId: RUN, state: 'succeeded', message: 'Training finished.' });
+  assert.deepEqual(m.entries.map((e) => e.kind), ['assistant']);
+  assert.equal(m.state, 'succeeded');
+  const stopped = new ChatModel();
+  stopped.apply({ type: 'assistant_message', runId: RUN, text: 'Smoke run skipped: the full run goes on with the reviewed settings.' });
+  stopped.apply({ type: 'run_state', runId: RUN, state: 'stopped', message: 'The run was stopped.' });
+  assert.deepEqual(stopped.entries.map((e) => e.kind), ['assistant', 'notice']);
+  // The user spoke after the message: the end is news again.
+  const asked = new ChatModel();
+  asked.apply({ type: 'assistant_message', runId: RUN, text: 'Training finished.' });
+  asked.apply({ type: 'user_message', runId: RUN, text: 'thanks' });
+  asked.apply({ type: 'run_state', runId: RUN, state: 'succeeded', message: 'Training finished.' });
+  assert.equal(asked.entries.filter((e) => e.kind === 'notice').length, 1);
+});
