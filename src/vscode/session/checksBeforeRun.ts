@@ -6,22 +6,18 @@
  */
 import * as vscode from 'vscode';
 import { DEFAULT_SMOKE_STEPS } from '../../core/session/smokeRun';
+import { CheckItem, checkItems } from './checkItems';
 import { FineTuneRequest } from './fineTuneRequest';
-
-interface CheckItem extends vscode.QuickPickItem {
-  check: 'preview' | 'smoke';
-}
 
 export const CHECKS_TITLE = 'ML Intern: before the full run';
 
-export async function askChecksBeforeRun(request: FineTuneRequest): Promise<FineTuneRequest | undefined> {
-  const items: CheckItem[] = [
-    { check: 'preview', label: 'Preview tokens', description: 'what the script trains on: trained tokens highlighted, template checks, lengths (no GPU)' },
-    { check: 'smoke', label: `Smoke run (${DEFAULT_SMOKE_STEPS} steps)`, description: 'step time, tokens/s, peak GPU memory, ETA; a batch plan fitted to the measured memory as a diff' },
-  ];
+export async function askChecksBeforeRun(request: FineTuneRequest, slurm = false): Promise<FineTuneRequest | undefined> {
+  const items: Array<CheckItem & vscode.QuickPickItem> = checkItems(slurm);
   const picked = await vscode.window.showQuickPick(items, {
     title: CHECKS_TITLE,
-    placeHolder: 'Check what to run after you accept the script (Space), then Enter; nothing checked starts the full run directly',
+    placeHolder: slurm
+      ? 'Check the token preview (Space), then Enter. No smoke run on the Slurm target: the job\'s own first steps show step time and memory'
+      : 'Check what to run after you accept the script (Space), then Enter; nothing checked starts the full run directly',
     canPickMany: true,
     ignoreFocusOut: true,
   });

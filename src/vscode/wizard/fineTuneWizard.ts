@@ -292,7 +292,7 @@ export async function runFineTuneWizard(host: Host) {
     }
   }
 
-  const request = await askChecksBeforeRun(m.request());
+  const request = await askChecksBeforeRun(m.request(), host.settings().executionTarget === 'slurm');
   if (!request) return undefined;
   const models = [request.baseModel, ...ctx.recentModels!.filter((x) => x !== request.baseModel)].slice(0, 5);
   await host.context.globalState.update(RECENT_MODELS_KEY, models);
