@@ -220,6 +220,9 @@ export function comparisonCaveats(text: string): string[] {
 }
 
 /** The base-vs-trained table of an evaluation, in Markdown. */
+/** How an evaluation's end message begins: a reopened run's panel puts the table card back before it. */
+export const EVAL_FINISHED = 'Evaluation finished:';
+
 export function evalTable(rows: EvalRow[]): string {
   const f = (v?: number) => (v === undefined ? '–' : v.toFixed(4));
   const d = (r: EvalRow) => (r.base === undefined || r.trained === undefined ? '–' : `${r.trained - r.base >= 0 ? '+' : ''}${(r.trained - r.base).toFixed(4)}`);

@@ -40,7 +40,7 @@ import { stateText } from '../exec/slurm';
 import { approvePlan } from './artifactApproval';
 
 // The plan of a request (and the texts of its results) lives in artifactPlan.ts; re-exported for this module's users.
-import { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, doneSummary, evalTable, notInstalled, parseComparison, planArtifact, resolveProgram, ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow } from './artifactPlan';
+import { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, doneSummary, EVAL_FINISHED, evalTable, notInstalled, parseComparison, planArtifact, resolveProgram, ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow } from './artifactPlan';
 export { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, parseComparison, planArtifact, resolveProgram } from './artifactPlan';
 export type { ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow, WorkspaceView } from './artifactPlan';
 
@@ -441,6 +441,7 @@ export class ArtifactSession {
 
   private async finish(plan: ArtifactPlan): Promise<SessionOutcome> {
     let summary: string;
+    let said: string | undefined;
     const r = this.request;
     if (r.kind === 'eval' && plan.comparisonFile) {
       const text = await this.deps.files.readIfExists(plan.comparisonFile);
@@ -458,15 +459,19 @@ export class ArtifactSession {
         if (rows.length) this.emit({ type: 'eval_results', runId: this.runId, rows });
         const caveats = rows.length ? comparisonCaveats(text) : [];
         const caveatText = caveats.length ? `\n\nNot comparable (evaluated differently):\n${caveats.map((c) => `- ${c}`).join('\n')}` : '';
+        const where = `The table is in \`${plan.comparisonFile}\`; LightEval's details are under \`${plan.folder}/results/\`.`;
         summary = rows.length
-          ? `Evaluation finished: ${r.model} against its base.\n\n${evalTable(rows)}${caveatText}\n\nThe table is in \`${plan.comparisonFile}\`; LightEval's details are under \`${plan.folder}/results/\`.`
+          ? `${EVAL_FINISHED} ${r.model} against its base.\n\n${evalTable(rows)}${caveatText}\n\n${where}`
           : `The evaluation finished but ${plan.comparisonFile} holds no rows.`;
+        // The panel shows the rows as its table card (emitted above): the message does not repeat them.
+        if (rows.length) said = `${EVAL_FINISHED} ${r.model} against its base (the table above).${caveatText}\n\n${where}`;
       }
     } else {
       summary = doneSummary(r, plan, this.handle.folder);
     }
-    await this.say(summary);
-    await this.setState('succeeded', summary.split('\n')[0]);
+    said ??= summary;
+    await this.say(said);
+    await this.setState('succeeded', said.split('\n')[0]);
     return { kind: 'succeeded', summary };
   }
 

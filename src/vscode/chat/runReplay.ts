@@ -12,6 +12,7 @@ import type { RunSummary } from '../../core/protocol';
 import { thinPoints } from '../../core/runs/thinPoints';
 import type { SmokeReport } from '../../core/recipes/smokeReport';
 import { SMOKE_MEASURED } from '../../core/session/smokeRun';
+import { EVAL_FINISHED, parseComparison } from '../../core/session/artifactPlan';
 
 export const RUNS_DIR = '.ml-intern/runs';
 const RUN_ID = /^[A-Za-z0-9._-]+$/;
@@ -110,6 +111,7 @@ export async function replayRun(files: FileStore, runId: string): Promise<AgentE
   const transcript = await readLines(files, `${folder}/transcript.jsonl`);
   events.push(...transcriptEvents(runId, transcript));
   await putBackSmokeCard(files, folder, runId, events);
+  await putBackEvalCard(files, folder, runId, events);
   const metrics = metricsEvents(runId, await readLines(files, `${folder}/metrics.jsonl`), 'training', attemptExitCodes(transcript), num(status?.attempt));
   events.push(...metrics);
   const state = str(status?.state) as RunState | undefined;
@@ -142,6 +144,25 @@ async function putBackSmokeCard(files: FileStore, folder: string, runId: string,
   if (at < 0) return;
   const report = smokeReportOf(await readJson(files, `${folder}/smoke.json`));
   if (report) events.splice(at + 1, 0, { type: 'smoke_result', runId, report });
+}
+
+/**
+ * The evaluation's table card after a reload: before the message that ends the evaluation, from
+ * results/comparison.json in the run folder (the message itself does not repeat the rows). Runs
+ * from before had the table in the message: they keep it and get no card.
+ */
+async function putBackEvalCard(files: FileStore, folder: string, runId: string, events: AgentEvent[]): Promise<void> {
+  const at = events.findIndex((e) => e.type === 'assistant_message' && e.text.startsWith(EVAL_FINISHED));
+  if (at < 0 || (events[at] as { text: string }).text.includes('| task |')) return;
+  const text = await files.readIfExists(`${folder}/results/comparison.json`).catch(() => undefined);
+  if (text === undefined) return;
+  let rows;
+  try {
+    rows = parseComparison(text);
+  } catch {
+    return;
+  }
+  if (rows.length) events.splice(at, 0, { type: 'eval_results', runId, rows });
 }
 
 /** transcript.jsonl entries → panel events. */

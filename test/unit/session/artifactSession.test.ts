@@ -115,7 +115,18 @@ test('evaluate an adapter: files proposed, the plan approved once and run in ord
     assert.equal(evalEvents[0].runId, session.runId);
     assert.equal(h.events.ofType('process_started').length, 4);
     assert.ok(h.events.ofType('process_output').some((e) => /Task .*Metric/.test(e.text) || /Evaluating gsm8k/.test(e.text)), 'LightEval output reached the panel');
-    assert.match(h.events.ofType('assistant_message').at(-1)?.text ?? '', /\| gsm8k \(lighteval, 5-shot, em\) \| 0\.3120 \| 0\.3550 \| \+0\.0430 \|/);
+    // The table is the panel's card once; the end message does not repeat it (the outcome, read by the agent, keeps it).
+    assert.match(outcome.summary, /\| gsm8k \(lighteval, 5-shot, em\) \| 0\.3120 \| 0\.3550 \| \+0\.0430 \|/);
+    const endMessage = h.events.ofType('assistant_message').at(-1)?.text ?? '';
+    assert.match(endMessage, /^Evaluation finished: .* against its base \(the table above\)/);
+    assert.doesNotMatch(endMessage, /\| task \|/);
+    for (const [when, events] of [['live', h.events.events], ['reopened', (await replayRun(h.deps.files, session.runId)) ?? []]] as const) {
+      const model = new ChatModel();
+      model.applyAll(events);
+      const tables = model.entries.filter((e) => e.kind === 'eval' || (e.kind === 'assistant' && e.text.includes('| task |')));
+      assert.deepEqual(tables.map((e) => e.kind), ['eval'], `${when}: one table`);
+      assert.equal(timesSaid(events, 'Evaluation finished:'), 1, `${when}: the end said once`);
+    }
     assert.equal(h.events.ofType('run_state').at(-1)?.state, 'succeeded');
 
     assert.ok(existsSync(join(ws, 'sft-qwen/outputs/run1-merged/config.json')), 'the adapter was merged first');
