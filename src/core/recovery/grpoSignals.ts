@@ -50,3 +50,27 @@ export function grpoWarnings(points: Point[]): GrpoWarning[] {
   }
   return out;
 }
+
+/** GRPO points kept while following a run: the warnings read only the latest stretch of steps. */
+const KEPT_POINTS = 50;
+
+/**
+ * Follows a run's metric points as they come and hands back each warning the first time it holds:
+ * the user is told once, not at every logging step after. `warned` outlives one attempt when the
+ * caller shares it, so a repaired run that still cannot learn is not warned about again.
+ */
+export class GrpoWarningWatch {
+  private readonly points: Point[] = [];
+
+  constructor(private readonly warned: Set<string> = new Set()) {}
+
+  add(points: Point[]): GrpoWarning[] {
+    const grpo = points.filter((p) => typeof p.reward === 'number' || typeof p['completions/clipped_ratio'] === 'number');
+    if (!grpo.length) return [];
+    this.points.push(...grpo);
+    this.points.splice(0, Math.max(0, this.points.length - KEPT_POINTS));
+    const fresh = grpoWarnings(this.points).filter((w) => !this.warned.has(w.id));
+    for (const w of fresh) this.warned.add(w.id);
+    return fresh;
+  }
+}

@@ -31,6 +31,8 @@ export class RunContext {
   readonly abort = new AbortController();
   /** The process started (or re-attached to) and not seen to end yet, with how it is followed. */
   private current: { run: DetachedRun; spec: WatchSpec } | undefined;
+  /** GRPO warnings given for this run: a repaired attempt that still cannot learn is not warned about twice. */
+  private readonly grpoWarned = new Set<string>();
 
   constructor(
     readonly handle: RunHandle,
@@ -90,7 +92,7 @@ export class RunContext {
     this.follow(run, spec);
     const { describe: _describe, ...options } = spec;
     try {
-      return await watchRun(run, { ...options, runId: this.runId, handle: this.handle, events: this.deps.events });
+      return await watchRun(run, { ...options, runId: this.runId, handle: this.handle, events: this.deps.events, grpoWarned: this.grpoWarned });
     } finally {
       this.current = undefined;
       run.dispose();

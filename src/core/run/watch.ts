@@ -11,6 +11,7 @@ import { DetachedRun, DetachedSpec } from '../exec/detached';
 import { MetricsForwarder } from '../logs/metricsForwarder';
 import { RunHandle } from '../runs/runStore';
 import { RunResult } from '../recovery/repairLoop';
+import { GrpoWarningWatch } from '../recovery/grpoSignals';
 import { diskFullMessage } from '../util/diskErrors';
 import { ProcessOutput } from './processOutput';
 
@@ -51,6 +52,8 @@ export interface WatchOptions {
   attempt?: number;
   /** The process's output whole rather than the panel's short tail (see ProcessOutput). */
   fullOutput?: boolean;
+  /** GRPO warnings already given for this run (shared across its attempts): each is said once. */
+  grpoWarned?: Set<string>;
 }
 
 const METRICS_RESUME = 'The training is still followed and its chart still drawn, but points are missing from metrics.jsonl until there is room.';
@@ -78,10 +81,16 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
     if (step < r.step) return true;
     return ++seenAtRecordedStep <= r.atStep;
   };
+  // A GRPO run that cannot learn (no reward variance, answers cut off) does not crash: say so while it runs.
+  const grpo = new GrpoWarningWatch(o.grpoWarned);
   const metrics = new MetricsForwarder({
     runId: o.runId,
     processId: o.processId,
-    emit: (e) => o.events.emit(e),
+    emit: (e) => {
+      o.events.emit(e);
+      if (e.type !== 'metrics') return;
+      for (const w of grpo.add(e.points)) o.events.emit({ type: 'notice', runId: o.runId, level: 'warning', message: `Step ${w.step}: ${w.message}` });
+    },
     write: (batch) => void o.handle.appendMetrics(batch, o.attempt).catch(onMetricsWriteFailed),
     skip: (point) => alreadyRecorded(point.step),
     loggingSteps: o.loggingSteps,
