@@ -7,44 +7,36 @@
  */
 import * as path from 'node:path';
 import { AgentDeps, ContinueInput, limitsFrom, NOOP_LOGGER, RunOutcome, StartOptions } from './agentTypes';
-import { AgentEvent, PlanItem, RunState } from '../events';
+import { PlanItem, RunState } from '../events';
 import { costOf } from '../llm/pricing';
-import { ChatMessage, LlmError, LlmResponse, ToolCall } from '../llm/types';
+import { ChatMessage, LlmError, LlmResponse } from '../llm/types';
 import { Logger } from '../ports';
-import { RunHandle, RunStore } from '../runs/runStore';
-import { rebuildConversation } from '../runs/rebuild';
-import { BudgetLimits, TranscriptEntry } from '../runs/types';
+import { RunHandle } from '../runs/runStore';
+import { BudgetLimits } from '../runs/types';
 import { createCoreRegistry } from '../tools/coreTools';
 import { ToolRegistry } from '../tools/registry';
 import { errorMessage } from '../tools/text';
-import { ToolContext, ToolControl, ToolResult } from '../tools/types';
+import { ToolContext, ToolControl } from '../tools/types';
 import { diskFullMessage, isDiskFull } from '../util/diskErrors';
 import { Redactor, redactor as defaultRedactor } from '../util/redact';
 import { ApprovalGate } from '../policy/approval';
 import { Budget, CostFunction } from '../policy/budget';
 import { CompactionError, compactConversation, needsCompaction } from './compaction';
 import { callSignature, DoomLoopGuard } from './doomLoop';
-import { capObservation } from './observation';
 import { CUT_TEXT_NOTE, cutCallResult, OpenPlanNudge } from './replies';
-import { budgetSummary, firstLine, heldBack, safeParse } from './loopText';
+import { budgetSummary, firstLine, heldBack } from './loopText';
 import { firstUserMessage } from './briefing';
 import { defaultSystemPrompt } from './systemPrompt';
 import { executeToolCall } from './toolCall';
 import { redactMessage } from './reasoning';
 import { batchCalls } from './parallelCalls';
-import { attachDetached } from '../exec/detached';
-import { defaultSlurmDeps } from '../run/slurmJobs';
 import { CommandRecord, resumeDetachedCommand } from '../tools/detachedCommand';
+import { RunJournal } from './runJournal';
+import { answerDanglingCalls, danglingCalls, detachedPorts } from './detachedResume';
+import { freshMemory, readRunFolder, RunMemory, runStoreOf } from './reopenRun';
+import { QueuedMessages } from './queuedMessages';
 
 export type { AgentDeps, ContinueInput, RunOutcome, StartOptions } from './agentTypes';
-
-const SERIES: Record<string, { folder: string; pattern: RegExp }> = {
-  change: { folder: 'scripts', pattern: /^(\d+)-/ },
-  snippet: { folder: 'scripts', pattern: /^snippet-(\d+)\.py$/ },
-  // logs/cmd-N.log (through the executor) or logs/cmd-N/ (a detached command's records).
-  cmd: { folder: 'logs', pattern: /^cmd-(\d+)(?:\.log)?$/ },
-  obs: { folder: 'observations', pattern: /^obs-(\d+)\.txt$/ },
-};
 
 export class AgentSession {
   private state: RunState;
@@ -53,45 +45,46 @@ export class AgentSession {
   private active: Promise<RunOutcome> | undefined;
   private readonly guard = new DoomLoopGuard();
   private readonly nudge = new OpenPlanNudge();
-  private readonly counters = new Map<string, number>();
-  private pendingNote: string | undefined;
   private lastAssistantText: string;
   private readonly gate: ApprovalGate;
   private readonly registry: ToolRegistry;
   private readonly logger: Logger;
   private readonly redactor: Redactor;
   private readonly costFn: CostFunction;
+  /** The panel, the transcript and the conversation the model reads, kept in step. */
+  private readonly journal: RunJournal;
+  private readonly budget: Budget;
+  private plan: PlanItem[];
   /** Detached commands by tool call id (transcript `process` entries): a reopened run waits for them. */
-  private readonly commands = new Map<string, CommandRecord>();
+  private readonly commands: Map<string, CommandRecord>;
   /** Messages the user sent while the run was going, for the model's next step (see queueMessage). */
-  private queued: Array<{ id: number; text: string }> = [];
-  private queuedIds = 0;
+  private readonly queued: QueuedMessages;
 
   private constructor(
     private readonly deps: AgentDeps,
     readonly run: RunHandle,
-    private messages: ChatMessage[],
-    private readonly budget: Budget,
-    private plan: PlanItem[],
-    state: RunState,
-    question: string | undefined,
-    lastAssistantText: string,
+    memory: RunMemory,
   ) {
-    this.state = state;
-    this.question = question;
-    this.lastAssistantText = lastAssistantText;
+    this.budget = memory.budget;
+    this.plan = memory.plan;
+    this.state = memory.state;
+    this.question = memory.question;
+    this.lastAssistantText = memory.lastAssistantText;
+    this.commands = memory.commands;
+    this.queued = memory.queued;
     this.registry = deps.tools ?? createCoreRegistry();
     this.logger = deps.logger ?? NOOP_LOGGER;
     this.redactor = deps.redactor ?? defaultRedactor;
+    this.journal = new RunJournal({ run, events: deps.events, logger: this.logger, redactor: this.redactor }, memory.messages);
     this.costFn = deps.costOf ?? ((model, usage) => costOf(model, usage, deps.settings.prices).usd);
     this.gate = new ApprovalGate({
       policy: () => deps.settings.autoApprove,
       reviewer: deps.reviewer,
       approveCommand: deps.approveCommand,
       runId: run.id,
-      record: (entry) => this.record(entry),
-      emit: (event) => this.emit(event),
-      nextChangeNumber: () => this.nextNumber('change'),
+      record: (entry) => this.journal.record(entry),
+      emit: (event) => this.journal.emit(event),
+      nextChangeNumber: () => this.journal.nextNumber('change'),
       saveVersion: (n, p, text, label) => run.writeFile(`scripts/${String(n).padStart(3, '0')}-${label}-${path.posix.basename(p)}`, text),
       write: (p, text) => deps.files.write(p, text),
       read: (p) => deps.files.readIfExists(p),
@@ -101,9 +94,8 @@ export class AgentSession {
 
   /** Create the run folder and the conversation (system prompt + goal). Call {@link start} or {@link continueRun} to drive it. */
   static async create(deps: AgentDeps, options: StartOptions): Promise<AgentSession> {
-    const runs = deps.runs ?? new RunStore(deps.files, { clock: deps.clock, logger: deps.logger, redactor: deps.redactor });
     const limits = limitsFrom(deps.settings, options.limits);
-    const handle = await runs.create({
+    const handle = await runStoreOf(deps).create({
       goal: options.goal,
       title: options.title,
       provider: deps.llm.id,
@@ -112,46 +104,20 @@ export class AgentSession {
       autoApprove: deps.settings.autoApprove,
       ...options.spec,
     });
-    const session = new AgentSession(deps, handle, [], new Budget(limits), [], 'starting', undefined, '');
+    const session = new AgentSession(deps, handle, freshMemory(new Budget(limits)));
     const status = await handle.readStatus();
-    session.emit({ type: 'run_started', runId: handle.id, title: status.title, folder: handle.folder });
-    await session.record({ kind: 'limits', limits });
-    await session.push({ role: 'system', content: deps.systemPrompt ?? defaultSystemPrompt(undefined, deps.settings) });
-    await session.push({ role: 'user', content: firstUserMessage(options.goal, await deps.briefing?.(session.toolContext(new AbortController().signal))) });
-    session.emit({ type: 'user_message', runId: handle.id, text: session.redactor.redact(options.goal) });
+    session.journal.emit({ type: 'run_started', runId: handle.id, title: status.title, folder: handle.folder });
+    await session.journal.record({ kind: 'limits', limits });
+    await session.journal.push({ role: 'system', content: deps.systemPrompt ?? defaultSystemPrompt(undefined, deps.settings) });
+    await session.journal.push({ role: 'user', content: firstUserMessage(options.goal, await deps.briefing?.(session.toolContext(new AbortController().signal))) });
+    session.journal.emit({ type: 'user_message', runId: handle.id, text: session.redactor.redact(options.goal) });
     return session;
   }
 
   /** Reopen a run from its folder (after a window reload): messages, budget counters and plan come from the transcript. */
   static async reopen(deps: AgentDeps, runId: string): Promise<AgentSession> {
-    const runs = deps.runs ?? new RunStore(deps.files, { clock: deps.clock, logger: deps.logger, redactor: deps.redactor });
-    const handle = await runs.open(runId);
-    const [{ entries }, spec, status] = await Promise.all([handle.readTranscript(), handle.spec(), handle.readStatus()]);
-    // Whatever the transcript lost (empty, garbled), the run goes on with its rules and its goal.
-    const rebuilt = rebuildConversation(entries, { systemPrompt: deps.systemPrompt ?? defaultSystemPrompt(undefined, deps.settings), goal: spec.goal });
-    if (rebuilt.messages.some((m) => m.role === 'assistant' && m.reasoningDropped)) {
-      deps.logger?.warn(`run ${runId}: some of the model's reasoning was not kept in the transcript (redacting it would have broken its signature); those answers go back without it`);
-    }
-    if (rebuilt.restored.length) deps.logger?.warn(`run ${runId}: ${handle.path('transcript.jsonl')} lacked ${rebuilt.restored.join(' and ')}; put back from the settings and spec.json`);
-    const limits = rebuilt.limits ?? spec.limits ?? limitsFrom(deps.settings);
-    const budget = new Budget(limits, rebuilt.steps, rebuilt.totals);
-    // A run left 'running' was interrupted (reload, crash): it is stopped now.
-    let state = rebuilt.state ?? status.state;
-    if (state === 'running' || state === 'starting' || state === 'lost') state = 'stopped';
-    const session = new AgentSession(deps, handle, rebuilt.messages, budget, rebuilt.plan, state, rebuilt.question, rebuilt.lastAssistantText);
-    const dequeued = new Set<number>();
-    for (const e of entries) {
-      if (e.kind === 'process') {
-        const { kind: _kind, callId, ts: _ts, ...record } = e;
-        session.commands.set(callId, record);
-      } else if (e.kind === 'queued') {
-        session.queued.push({ id: e.id, text: e.text });
-        session.queuedIds = Math.max(session.queuedIds, e.id);
-      } else if (e.kind === 'dequeued') dequeued.add(e.id);
-    }
-    // A message sent just before the reload, not read by the model yet: it still will be.
-    session.queued = session.queued.filter((q) => !dequeued.has(q.id));
-    return session;
+    const { handle, memory } = await readRunFolder(deps, runId);
+    return new AgentSession(deps, handle, memory);
   }
 
   /** Create a run and drive it until it stops; resolves with how it ended. */
@@ -215,7 +181,7 @@ export class AgentSession {
    * Undefined when the run was not waiting for one (it stays stopped until the user continues it).
    */
   resumeAfterReload(signal?: AbortSignal): Promise<RunOutcome> | undefined {
-    if (this.active || !this.deps.detached || this.danglingCalls().every((c) => !this.commands.has(c.id))) return undefined;
+    if (this.active || !this.deps.detached || danglingCalls(this.messages).every((c) => !this.commands.has(c.id))) return undefined;
     return this.drive(signal, (sig) => this.repairDanglingCalls(sig));
   }
 
@@ -226,18 +192,17 @@ export class AgentSession {
    * on instead, so the message is read.
    */
   async queueMessage(text: string): Promise<void> {
-    const id = ++this.queuedIds;
-    this.queued.push({ id, text });
-    await this.record({ kind: 'queued', id, text });
-    this.emit({ type: 'user_message', runId: this.id, text: this.redactor.redact(text) });
+    const { id } = this.queued.add(text);
+    await this.journal.record({ kind: 'queued', id, text });
+    this.journal.emit({ type: 'user_message', runId: this.id, text: this.redactor.redact(text) });
   }
 
   /** The queued messages into the conversation, in order; false when there were none. */
   private async takeQueued(): Promise<boolean> {
     if (this.queued.length === 0) return false;
-    for (const q of this.queued.splice(0)) {
-      await this.record({ kind: 'dequeued', id: q.id });
-      await this.push({ role: 'user', content: q.text });
+    for (const q of this.queued.takeAll()) {
+      await this.journal.record({ kind: 'dequeued', id: q.id });
+      await this.journal.push({ role: 'user', content: q.text });
     }
     return true;
   }
@@ -246,18 +211,18 @@ export class AgentSession {
     await this.takeQueued();
     if (opts.raiseLimits) {
       const limits = this.budget.raise(opts.raiseLimits);
-      await this.record({ kind: 'limits', limits });
+      await this.journal.record({ kind: 'limits', limits });
     } else if (stoppedIn === 'budget' && this.budget.exceeded()) {
       this.budget.raise(true);
-      await this.record({ kind: 'limits', limits: this.budget.limits });
+      await this.journal.record({ kind: 'limits', limits: this.budget.limits });
     }
     const text = opts.answer ?? opts.message;
     if (text !== undefined && text.trim()) {
       const content = this.question && opts.answer !== undefined ? `Answer to "${firstLine(this.question, 300)}": ${text}` : text;
-      await this.push({ role: 'user', content });
-      this.emit({ type: 'user_message', runId: this.id, text: this.redactor.redact(text) });
+      await this.journal.push({ role: 'user', content });
+      this.journal.emit({ type: 'user_message', runId: this.id, text: this.redactor.redact(text) });
     } else if (this.messages[this.messages.length - 1]?.role === 'assistant') {
-      await this.push({ role: 'user', content: 'Continue.' });
+      await this.journal.push({ role: 'user', content: 'Continue.' });
     }
     this.question = undefined;
     this.guard.reset();
@@ -326,7 +291,7 @@ export class AgentSession {
 
   private async callLlm(signal: AbortSignal): Promise<LlmResponse> {
     const response = await this.deps.llm.chat({ messages: this.messages, tools: this.registry.specs(), signal }, (event) => {
-      if (event.type === 'text' && event.delta) this.emit({ type: 'assistant_delta', runId: this.id, text: event.delta });
+      if (event.type === 'text' && event.delta) this.journal.emit({ type: 'assistant_delta', runId: this.id, text: event.delta });
     });
     await this.account(response, true);
     return response;
@@ -335,25 +300,25 @@ export class AgentSession {
   private async account(response: Pick<LlmResponse, 'usage' | 'model'>, step: boolean): Promise<void> {
     const cost = this.costFn(response.model || this.deps.llm.model, response.usage);
     this.budget.add(response.usage, cost, step);
-    await this.record({ kind: 'usage', usage: response.usage, costUsd: cost, model: response.model || this.deps.llm.model, step });
-    this.emit({ type: 'usage', runId: this.id, totals: { ...this.budget.totals }, budget: this.budget.state() });
-    this.pendingNote = this.budget.nearNote() ?? this.pendingNote;
+    await this.journal.record({ kind: 'usage', usage: response.usage, costUsd: cost, model: response.model || this.deps.llm.model, step });
+    this.journal.emit({ type: 'usage', runId: this.id, totals: { ...this.budget.totals }, budget: this.budget.state() });
+    this.journal.noteOnNextResult(this.budget.nearNote());
     await this.run.updateStatus({ steps: this.budget.steps, usage: { ...this.budget.totals }, costUsd: this.budget.totals.costUsd });
   }
 
   /** Record the answer, run its tool calls, and decide whether the run goes on (undefined) or ends. */
   private async afterResponse(response: LlmResponse, signal: AbortSignal): Promise<RunOutcome | undefined> {
     const calls = response.toolCalls.map((c, i) => ({ ...c, id: c.id || `call_${this.budget.steps}_${i}` }));
-    await this.push({ role: 'assistant', content: response.text, ...(calls.length ? { toolCalls: calls } : {}), ...(response.reasoning?.length ? { reasoning: response.reasoning } : {}) });
+    await this.journal.push({ role: 'assistant', content: response.text, ...(calls.length ? { toolCalls: calls } : {}), ...(response.reasoning?.length ? { reasoning: response.reasoning } : {}) });
     if (response.text.trim()) {
       this.lastAssistantText = response.text;
-      this.emit({ type: 'assistant_message', runId: this.id, text: this.redactor.redact(response.text) });
+      this.journal.emit({ type: 'assistant_message', runId: this.id, text: this.redactor.redact(response.text) });
     }
     if (calls.length === 0) {
       // Text without a tool call: the agent is talking to the user, so the run waits for a reply
       // (unless the user already wrote meanwhile, the answer was cut, or plan items are open: the model is told first).
       const note = this.queued.length ? undefined : response.stopReason === 'max_tokens' ? CUT_TEXT_NOTE : this.nudge.reminder(this.plan);
-      if (note) await this.push({ role: 'user', content: note });
+      if (note) await this.journal.push({ role: 'user', content: note });
       if (note || this.queued.length) return undefined;
       const question = response.text.trim() || 'The agent stopped without calling a tool. How should it go on?';
       return this.end('waiting', question, question);
@@ -366,14 +331,14 @@ export class AgentSession {
       if (signal.aborted || control) {
         const why = signal.aborted ? 'Not run: the run was stopped by the user.' : `Not run: the run ended with ${control?.kind}.`;
         for (const call of batch) {
-          await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
-          await this.recordResult(call, { ok: false, output: why });
+          await this.journal.recordCall(call);
+          await this.journal.recordResult(call, { ok: false, output: why });
         }
         continue;
       }
       for (const call of batch) {
-        await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
-        this.emit({ type: 'tool_call', runId: this.id, callId: call.id, name: call.name, args: this.redactor.redactDeep(safeParse(call.arguments)) });
+        await this.journal.recordCall(call);
+        this.journal.showCall(call);
         this.nudge.progressed();
       }
       const results = await Promise.all(
@@ -385,7 +350,7 @@ export class AgentSession {
       for (const [j, call] of batch.entries()) {
         const executed = results[j];
         if (executed.result.control && this.queued.length) executed.result = heldBack(executed.result.control);
-        const content = await this.recordResult(call, executed.result);
+        const content = await this.journal.recordResult(call, executed.result);
         if (executed.result.control) control = executed.result.control;
         const verdict = this.guard.record(callSignature(call.name, executed.args, content.replace(/\n\n\[note\] [\s\S]*$/, ''), executed.result.data), call.name);
         if (verdict.level === 'warn') guardWarn = verdict.reason;
@@ -403,13 +368,13 @@ export class AgentSession {
     }
     if (control?.kind === 'ask_user') return this.end('waiting', control.question, control.question);
     if (guardStop) {
-      await this.record({ kind: 'guard', level: 'stop', reason: guardStop });
+      await this.journal.record({ kind: 'guard', level: 'stop', reason: guardStop });
       const question = `I seem to be going in circles: ${guardStop}, even after a warning. How should I proceed? (e.g. a hint, a different approach, or stop here)`;
       return this.end('waiting', question, question);
     }
     if (guardWarn) {
-      await this.record({ kind: 'guard', level: 'warn', reason: guardWarn });
-      await this.push({
+      await this.journal.record({ kind: 'guard', level: 'warn', reason: guardWarn });
+      await this.journal.push({
         role: 'user',
         content: `[loop guard] You are repeating yourself: ${guardWarn}. Repeating it will not give a different result. Stop, re-read the last error, and try a different approach (read the relevant file or log, change the script, or ask the user).`,
       });
@@ -417,57 +382,10 @@ export class AgentSession {
     return undefined;
   }
 
-  /** Add a tool result to the conversation and the transcript; returns the (capped, redacted) content the model sees. */
-  private async recordResult(call: ToolCall, result: ToolResult): Promise<string> {
-    let text = this.redactor.redact(result.output || (result.ok ? 'Done.' : 'Failed.'));
-    const capped = await capObservation(text, async (full) => this.run.writeFile(`observations/obs-${await this.nextNumber('obs')}.txt`, full));
-    text = capped.text;
-    if (this.pendingNote) {
-      text += `\n\n[note] ${this.pendingNote}`;
-      this.pendingNote = undefined;
-    }
-    await this.record({
-      kind: 'tool_result',
-      callId: call.id,
-      name: call.name,
-      ok: result.ok,
-      output: text,
-      ...(result.data !== undefined ? { data: result.data } : {}),
-      ...(capped.savedAs ? { fullOutput: capped.savedAs } : {}),
-    });
-    await this.push({ role: 'tool', toolCallId: call.id, name: call.name, content: text, ...(result.ok ? {} : { isError: true }) });
-    this.emit({
-      type: 'tool_result',
-      runId: this.id,
-      callId: call.id,
-      name: call.name,
-      ok: result.ok,
-      summary: this.redactor.redact(firstLine(result.output)),
-      ...(result.data !== undefined ? { data: this.redactor.redactDeep(result.data) } : {}),
-    });
-    return text;
-  }
-
   private toolContext(signal: AbortSignal, callId?: string): ToolContext {
     const deps = this.deps;
-    const detached = deps.detached;
     return {
-      ...(detached && callId
-        ? {
-            detached: {
-              launch: detached.launch,
-              attach: detached.attach ?? attachDetached,
-              show: detached.show,
-              fullOutput: detached.fullOutput,
-              slurm: detached.slurm ?? defaultSlurmDeps,
-              metrics: this.run,
-              remember: async (record: CommandRecord) => {
-                this.commands.set(callId, record);
-                await this.record({ kind: 'process', callId, ...record });
-              },
-            },
-          }
-        : {}),
+      ...(deps.detached && callId ? { detached: detachedPorts(deps.detached, this.run, (record) => this.rememberCommand(callId, record)) } : {}),
       runId: this.id,
       runFolder: this.folder,
       files: deps.files,
@@ -477,17 +395,23 @@ export class AgentSession {
       logger: this.logger,
       env: deps.env ?? {},
       python: deps.settings.pythonPath.trim() || 'python3',
-      emit: (event) => this.emit(event),
+      emit: (event) => this.journal.emit(event),
       proposeChange: (change) => this.gate.proposeChange({ ...change, runId: this.id }, signal),
       approveCommand: (request) => this.gate.approveCommand(request, signal),
       saveRunFile: (relative, text) => this.run.writeFile(relative, text),
-      nextNumber: (series) => this.nextNumber(series),
+      nextNumber: (series) => this.journal.nextNumber(series),
       setPlan: (items) => {
         this.plan = items;
-        this.emit({ type: 'plan', runId: this.id, items });
-        void this.record({ kind: 'plan', items });
+        this.journal.emit({ type: 'plan', runId: this.id, items });
+        void this.journal.record({ kind: 'plan', items });
       },
     };
+  }
+
+  /** Where the detached command a tool call started is: kept in the transcript, so a reopened run waits for it. */
+  private async rememberCommand(callId: string, record: CommandRecord): Promise<void> {
+    this.commands.set(callId, record);
+    await this.journal.record({ kind: 'process', callId, ...record });
   }
 
   /** Replace the middle of the conversation by a summary; returns an outcome when it cannot. */
@@ -495,10 +419,10 @@ export class AgentSession {
     try {
       const result = await compactConversation(this.messages, this.deps.llm, { window, tools: this.registry.specs(), signal, forced });
       const redacted = result.messages.map((m) => redactMessage(m, this.redactor));
-      this.messages = redacted.map((r) => r.memory);
+      this.journal.replaceMessages(redacted.map((r) => r.memory));
       await this.account(result, false);
-      await this.record({ kind: 'compaction', summary: result.summary, messages: redacted.map((r) => r.disk), removedMessages: result.removedMessages });
-      this.emit({ type: 'notice', runId: this.id, level: 'info', message: `Compacted the conversation: ${result.removedMessages} earlier messages replaced by a summary.` });
+      await this.journal.record({ kind: 'compaction', summary: result.summary, messages: redacted.map((r) => r.disk), removedMessages: result.removedMessages });
+      this.journal.emit({ type: 'notice', runId: this.id, level: 'info', message: `Compacted the conversation: ${result.removedMessages} earlier messages replaced by a summary.` });
       return undefined;
     } catch (err) {
       if (signal.aborted) return this.end('stopped', 'Stopped by the user.');
@@ -507,34 +431,13 @@ export class AgentSession {
     }
   }
 
-  /** The tool calls of the last assistant message that have no result (a reload mid-step). */
-  private danglingCalls(): ToolCall[] {
-    const answered = new Set(this.messages.filter((m) => m.role === 'tool').map((m) => (m as { toolCallId: string }).toolCallId));
-    const last = [...this.messages].reverse().find((m) => m.role === 'assistant');
-    if (!last || last.role !== 'assistant' || !last.toolCalls) return [];
-    return last.toolCalls.filter((call) => !answered.has(call.id));
-  }
-
   /**
    * After a reload mid-step, an assistant tool call may lack results: answer them so the
-   * conversation is valid. A detached command started by one of them is waited for (or read, when
-   * it ended while the window was away): the model gets its real exit code and output.
+   * conversation is valid; a detached command one of them started gives its real result.
    */
-  private async repairDanglingCalls(signal: AbortSignal): Promise<void> {
-    for (const call of this.danglingCalls()) {
-      const command = this.commands.get(call.id);
-      const resumed = command && this.deps.detached ? await resumeDetachedCommand(this.toolContext(signal, call.id), command) : undefined;
-      if (resumed) {
-        this.emit({ type: 'tool_call', runId: this.id, callId: call.id, name: call.name, args: this.redactor.redactDeep(safeParse(call.arguments)) });
-        await this.recordResult(call, resumed);
-        continue;
-      }
-      if (!command) await this.record({ kind: 'tool_call', callId: call.id, name: call.name, args: safeParse(call.arguments) });
-      await this.recordResult(call, {
-        ok: false,
-        output: 'Interrupted before this call completed (the run was stopped or the window reloaded). Check its effect before repeating it.',
-      });
-    }
+  private repairDanglingCalls(signal: AbortSignal): Promise<void> {
+    const resume = this.deps.detached ? (call: { id: string }, command: CommandRecord) => resumeDetachedCommand(this.toolContext(signal, call.id), command) : undefined;
+    return answerDanglingCalls(this.journal, this.commands, resume);
   }
 
   /** An unexpected error (e.g. the run folder cannot be written): end 'failed' with a message that says what to do, even when recording that fails too. */
@@ -550,7 +453,7 @@ export class AgentSession {
       this.state = 'failed';
       this.question = undefined;
       const clean = this.redactor.redact(message);
-      this.emit({ type: 'run_state', runId: this.id, state: 'failed', message: clean });
+      this.journal.emit({ type: 'run_state', runId: this.id, state: 'failed', message: clean });
       return { state: 'failed', message: clean };
     }
   }
@@ -559,13 +462,13 @@ export class AgentSession {
     const clean = this.redactor.redact(message);
     this.question = state === 'waiting' ? question : undefined;
     await this.setState(state, clean, this.question);
-    if (state === 'waiting' && this.question) this.emit({ type: 'ask_user', runId: this.id, question: this.redactor.redact(this.question) });
+    if (state === 'waiting' && this.question) this.journal.emit({ type: 'ask_user', runId: this.id, question: this.redactor.redact(this.question) });
     return { state, message: clean, ...(this.question ? { question: this.redactor.redact(this.question) } : {}) };
   }
 
   private async setState(state: RunState, message?: string, question?: string): Promise<void> {
     this.state = state;
-    await this.record({ kind: 'state', state, ...(message ? { message } : {}), ...(question ? { question } : {}) });
+    await this.journal.record({ kind: 'state', state, ...(message ? { message } : {}), ...(question ? { question } : {}) });
     await this.run.updateStatus({
       state,
       steps: this.budget.steps,
@@ -575,33 +478,11 @@ export class AgentSession {
       question,
       pid: state === 'running' ? process.pid : undefined,
     });
-    this.emit({ type: 'run_state', runId: this.id, state, ...(message ? { message } : {}) });
+    this.journal.emit({ type: 'run_state', runId: this.id, state, ...(message ? { message } : {}) });
   }
 
-  /** Add a message to the conversation (redacted) and to the transcript. */
-  private async push(message: ChatMessage): Promise<void> {
-    const { memory, disk } = redactMessage(message, this.redactor);
-    this.messages.push(memory);
-    await this.record({ kind: 'message', message: disk });
-  }
-
-  private record(entry: TranscriptEntry): Promise<void> {
-    return this.run.appendTranscript(entry).catch((err: unknown) => this.logger.error(`run ${this.id}: transcript write failed: ${errorMessage(err)}`));
-  }
-
-  private emit(event: AgentEvent): void {
-    try {
-      this.deps.events.emit(event);
-    } catch (err) {
-      this.logger.warn(`event listener failed: ${errorMessage(err)}`);
-    }
-  }
-
-  private async nextNumber(series: string): Promise<number> {
-    const s = SERIES[series] ?? { folder: 'scripts', pattern: new RegExp(`^${series.replace(/[^a-z0-9_-]/gi, '')}-(\\d+)`) };
-    const fromDisk = await this.run.nextNumber(s.folder, s.pattern);
-    const next = Math.max(fromDisk, (this.counters.get(series) ?? 0) + 1);
-    this.counters.set(series, next);
-    return next;
+  /** The conversation as the model reads it (the journal keeps it in step with the transcript). */
+  private get messages(): ChatMessage[] {
+    return this.journal.messages;
   }
 }
