@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CliCommand, EXIT_FAILED, ParsedArgs, UsageError, flagList, flagNumber, flagString } from '../command';
 import { pythonFrom } from '../interaction';
-import { promptsFromRows } from '../../core/export/tryItScript';
+import { promptsFromDataText } from '../../core/export/tryItPlan';
+import { ExportRequestError } from '../../core/export/exportPlan';
 import { commandLines, modelArgument, planFor, runCommands, stepsContext, writeFiles } from '../artifactSteps';
 
 export const tryItCommand: CliCommand = {
@@ -63,22 +64,10 @@ function promptsFromFile(args: ParsedArgs, cwd: string): string[] {
   } catch (err) {
     throw new UsageError(`cannot read --from-data ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  let rows: unknown[];
-  if (/\.jsonl$/i.test(file)) {
-    rows = text.split('\n').filter((l) => l.trim()).slice(0, 500).map((l, i) => {
-      try {
-        return JSON.parse(l) as unknown;
-      } catch {
-        throw new UsageError(`${file} line ${i + 1} is not JSON`);
-      }
-    });
-  } else if (/\.json$/i.test(file)) {
-    const parsed = JSON.parse(text) as unknown;
-    rows = Array.isArray(parsed) ? parsed : [];
-  } else {
-    throw new UsageError(`--from-data reads .jsonl or .json files; for ${path.basename(file)} pass the prompts with --prompt`);
+  try {
+    return promptsFromDataText(text, file, count);
+  } catch (err) {
+    if (err instanceof ExportRequestError) throw new UsageError(`--from-data: ${err.message}`);
+    throw err;
   }
-  const prompts = promptsFromRows(rows, count);
-  if (!prompts.length) throw new UsageError(`${file} has no user prompt in its first rows (messages, conversations, prompt, instruction or question)`);
-  return prompts;
 }

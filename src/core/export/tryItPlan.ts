@@ -6,7 +6,7 @@
  */
 import { TemplateRenderError, trainingTemplateFrom } from './chatTemplate';
 import { ExportFiles, ExportRequestError, PlannedCommand, PlannedFile } from './exportPlan';
-import { tryItScript } from './tryItScript';
+import { promptsFromRows, tryItScript } from './tryItScript';
 
 export interface TryItRequest {
   /** Workspace folder of the trained model: a LoRA adapter or a full model. */
@@ -62,4 +62,31 @@ export function planTryIt(r: TryItRequest, seen: ExportFiles, modelFromFolder: s
     commands: [{ argv: ['python', 'try_it.py', '--text'], description: `Try ${r.model} beside ${base} (${prompts.length} prompt${prompts.length === 1 ? '' : 's'})`, heavy: true }],
     notes,
   };
+}
+
+/** Up to `n` user prompts from the first rows of a JSON Lines or JSON data file (e.g. the held-out split). */
+export function promptsFromDataText(text: string, fileName: string, n: number): string[] {
+  let rows: unknown[];
+  if (/\.jsonl$/i.test(fileName)) {
+    rows = text.split('\n').filter((l) => l.trim()).slice(0, 500).map((l, i) => {
+      try {
+        return JSON.parse(l) as unknown;
+      } catch {
+        throw new ExportRequestError(`${fileName} line ${i + 1} is not JSON`);
+      }
+    });
+  } else if (/\.json$/i.test(fileName)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ExportRequestError(`${fileName} is not valid JSON`);
+    }
+    rows = Array.isArray(parsed) ? parsed : [];
+  } else {
+    throw new ExportRequestError(`prompts are read from .jsonl or .json files, not ${fileName}: type the prompts instead`);
+  }
+  const prompts = promptsFromRows(rows, n);
+  if (!prompts.length) throw new ExportRequestError(`${fileName} has no user prompt in its first rows (messages, conversations, prompt, instruction or question)`);
+  return prompts;
 }
