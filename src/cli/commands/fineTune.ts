@@ -29,17 +29,19 @@ import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom, SLUR
 import { stateText } from '../../core/exec/slurm';
 import { SANDBOX_USAGE, sandboxFrom } from './exec';
 import { sandboxTrainings } from '../../core/sandbox/trainings';
+import { grpoDataChoice, GrpoDataChoice } from '../../core/recipes/grpoData';
+import { REWARD_NAMES, REWARD_NEEDS_ANSWER, RewardChoice, RewardName } from '../../core/recipes/templates/rewards';
 
-const METHODS = ['sft', 'dpo', 'orpo', 'kto'] as const;
+const METHODS = ['sft', 'dpo', 'orpo', 'kto', 'grpo'] as const;
 const ADAPTERS = ['lora', 'qlora', 'full'] as const;
 
 export const fineTuneCommand: CliCommand = {
   name: 'fine-tune',
   summary: 'Fine-tune a model on a dataset with the recipe engine and the playbook (no API key needed)',
   usage: [
-    'ml-intern fine-tune --model <hub-id|folder> --data <file|folder|hub-id> [--method sft|dpo|orpo|kto] [--adapter lora|qlora|full]',
+    'ml-intern fine-tune --model <hub-id|folder> --data <file|folder|hub-id> [--method sft|dpo|orpo|kto|grpo] [--adapter lora|qlora|full]',
     '                    [--eval-split F] [--max-length N] [--hub-repo owner/name] [--instructions "..."]',
-    '                    [--set NAME=VALUE ...] [--smoke[=N]] [--workspace DIR] [--approve=none|recipe|sandboxed|all] [--python P] [--json]',
+    '                    [--rewards name[:weight],...] [--set NAME=VALUE ...] [--smoke[=N]] [--workspace DIR] [--approve=none|recipe|sandboxed|all] [--python P] [--json]',
     '                    [--slurm [--partition P] [--gpus N] [--time-limit T] [--sbatch=OPT ...]] [--sandbox MODE [--network N]]',
     '  --data: a relative path starts from the workspace; a file outside it (../data, an absolute path, a link, e.g. on a',
     '          shared disk) is read where it is and never copied or written. Everything ML Intern writes stays in the workspace.',
@@ -49,7 +51,9 @@ export const fineTuneCommand: CliCommand = {
     'ml-intern fine-tune --attach RUN_ID [--workspace DIR] [same options]',
     '  Follow a run started earlier (its terminal closed, the SSH link dropped) to its end: output, metrics, repairs.',
     '',
-    'The method defaults to what the data is for (preference pairs: dpo; labelled single answers: kto; else sft).',
+    'The method defaults to what the data is for (preference pairs: dpo; labelled single answers: kto; prompts only: grpo; else sft).',
+    `--method grpo trains on the prompts the inspection found, with the built-in rewards that fit the reference; --rewards overrides`,
+    `          them, e.g. --rewards exact_answer,format:0.2 (built-in: ${REWARD_NAMES.join(', ')}; your own go in rewards.py).`,
     'Approval: --approve=none (default) asks y/n on a terminal and refuses otherwise; recipe lets the recipe\'s and',
     '          the playbook\'s changes through; all also runs without asking.',
     'Keys (optional, for repairs the playbook cannot make): OPENAI_API_KEY, ANTHROPIC_API_KEY, or --provider openai-compatible',
@@ -73,15 +77,18 @@ export const fineTuneCommand: CliCommand = {
     const inspection = await inspectData(python, dataset, helperOpts).catch((err: unknown) => {
       throw new Error(`could not inspect ${dataset}: ${err instanceof Error ? err.message : String(err)}`);
     });
-    if (!inspection.trainable) {
+    const grpo = inspection.grpo?.trainable === false ? undefined : grpoDataChoice(inspection.grpo);
+    // Prompt-only data matches no supervised format, yet GRPO trains on it.
+    const method = methodFrom(args, inspection, grpo);
+    if (!inspection.trainable && !(method === 'grpo' && grpo)) {
       io.err(`ml-intern fine-tune: ${dataset} cannot be trained on as it is (${inspection.format}):\n${inspection.problems.map((p) => `  - ${p}`).join('\n')}\n`);
       return EXIT_FAILED;
     }
-    const request = requestFrom(args, baseModel, dataset, inspection);
+    const request = requestFrom(args, { baseModel, dataset, method }, inspection, grpo);
     const ctx = { args, io, settings, root, python, running: new DetachedRuns() };
     const deps = await sessionDeps(ctx, inspection);
     if (!args.flags.json) {
-      io.out(`${describe(request, inspection)}\n${deps.llm ? `LLM for repairs: ${deps.llm.id} ${deps.llm.model}` : 'No API key: recipe mode (the playbook repairs the well-known failures).'}\n`);
+      io.out(`${describe(request, inspection, grpo)}\n${deps.llm ? `LLM for repairs: ${deps.llm.id} ${deps.llm.model}` : 'No API key: recipe mode (the playbook repairs the well-known failures).'}\n`);
     }
     const session = await FineTuneSession.create(request, deps);
     return finish(ctx, session, () => session.execute(), deps.refused);
@@ -217,9 +224,33 @@ async function attach(runId: string, ctx: Ctx): Promise<number> {
   return finish(ctx, session, () => session.resume(found.run, found.scriptPath, found.recorded), picked.refused);
 }
 
-function requestFrom(args: ParsedArgs, baseModel: string, dataset: string, inspection: DatasetInspection): FineTuneRequest {
-  const method = flagString(args, 'method') ?? (inspection.task && (METHODS as readonly string[]).includes(inspection.task) ? inspection.task : 'sft');
+function methodFrom(args: ParsedArgs, inspection: DatasetInspection, grpo: GrpoDataChoice | undefined): FineTuneRequest['method'] {
+  const fallback = !inspection.trainable && grpo ? 'grpo' : 'sft';
+  const method = flagString(args, 'method') ?? (inspection.task && (METHODS as readonly string[]).includes(inspection.task) ? inspection.task : fallback);
   if (!(METHODS as readonly string[]).includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}, got '${method}'`);
+  if (method === 'grpo' && !grpo && inspection.grpo?.trainable !== false) {
+    throw new UsageError(`--method grpo needs prompts for the model to answer, and ${inspection.path} has none it can tell (${inspection.grpo?.reason ?? 'no prompt, question or messages column'})`);
+  }
+  if (flagString(args, 'rewards') !== undefined && method !== 'grpo') throw new UsageError(`--rewards is for --method grpo (the method is ${method})`);
+  return method as FineTuneRequest['method'];
+}
+
+/** --rewards exact_answer,format:0.2 → the built-in rewards with their weights (1 when not given). */
+export function parseRewards(text: string, answerColumn: string | undefined): RewardChoice[] {
+  const rewards = text.split(',').map((part) => part.trim()).filter(Boolean).map((part): RewardChoice => {
+    const [name, weight, extra] = part.split(':').map((x) => x.trim());
+    if (!(REWARD_NAMES as string[]).includes(name)) throw new UsageError(`--rewards: '${name}' is not a built-in reward (built-in: ${REWARD_NAMES.join(', ')}); write your own in rewards.py after the recipe`);
+    const w = weight === undefined ? 1 : Number(weight);
+    if (extra !== undefined || weight === '' || !Number.isFinite(w)) throw new UsageError(`--rewards: '${part}' is not name or name:weight (e.g. format:0.2)`);
+    if (REWARD_NEEDS_ANSWER[name as RewardName] && !answerColumn) throw new UsageError(`--rewards: '${name}' compares with a reference answer and the data has none (prompts only): choose format or length`);
+    return { name: name as RewardName, weight: w };
+  });
+  if (!rewards.length) throw new UsageError(`--rewards needs at least one reward (built-in: ${REWARD_NAMES.join(', ')})`);
+  return rewards;
+}
+
+function requestFrom(args: ParsedArgs, r: Pick<FineTuneRequest, 'baseModel' | 'dataset' | 'method'>, inspection: DatasetInspection, grpo: GrpoDataChoice | undefined): FineTuneRequest {
+  const { baseModel, dataset, method } = r;
   const adapter = flagString(args, 'adapter') ?? 'lora';
   if (!(ADAPTERS as readonly string[]).includes(adapter)) throw new UsageError(`--adapter must be one of ${ADAPTERS.join(', ')}, got '${adapter}'`);
   const evalSplit = flagNumber(args, 'eval-split') ?? 0.05;
@@ -227,8 +258,14 @@ function requestFrom(args: ParsedArgs, baseModel: string, dataset: string, inspe
   const maxLength = flagNumber(args, 'max-length');
   if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength > 0)) throw new UsageError('--max-length must be a whole number of tokens');
   const mapping = Object.fromEntries(Object.entries(inspection.mapping ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  const request: FineTuneRequest = { baseModel, dataset, method: method as FineTuneRequest['method'], adapter: adapter as FineTuneRequest['adapter'], evalSplit };
-  if (Object.keys(mapping).length) request.columnMapping = mapping;
+  const request: FineTuneRequest = { baseModel, dataset, method, adapter: adapter as FineTuneRequest['adapter'], evalSplit };
+  if (method === 'grpo' && grpo) {
+    // GRPO reads the prompt and the reference its rewards compare with, not the supervised mapping.
+    request.columnMapping = grpo.columnMapping;
+    request.rewards = grpo.rewards;
+  } else if (Object.keys(mapping).length) request.columnMapping = mapping;
+  const rewards = flagString(args, 'rewards');
+  if (rewards !== undefined) request.rewards = parseRewards(rewards, request.columnMapping?.answer);
   request.datasetFormat = inspection.format;
   if (inspection.jsonField) request.jsonField = inspection.jsonField;
   if (inspection.rows > 0 && !inspection.rowsSampled) request.datasetRows = inspection.rows;
@@ -255,9 +292,15 @@ function requestFrom(args: ParsedArgs, baseModel: string, dataset: string, inspe
   return request;
 }
 
-function describe(r: FineTuneRequest, ins: DatasetInspection): string {
+function describe(r: FineTuneRequest, ins: DatasetInspection, grpo: GrpoDataChoice | undefined): string {
   const mapping = Object.entries(r.columnMapping ?? {}).map(([role, col]) => `${col} → ${role}`).join(', ');
   const lines = [`${r.method.toUpperCase()} (${r.adapter}) of ${r.baseModel} on ${r.dataset}: ${ins.rows} rows, ${ins.format}${mapping ? ` (${mapping})` : ''}`];
+  if (r.method === 'grpo') {
+    lines.push(`  rewards: ${(r.rewards ?? []).map((x) => `${x.name} x${x.weight ?? 1}`).join(', ') || 'the recipe\'s defaults'}`);
+    lines.push(...(grpo?.notes ?? []).map((n) => `  note: ${n}`));
+    // The supervised check's problems ("matches no format") do not apply to what GRPO reads.
+    if (!ins.trainable) return lines.join('\n');
+  }
   if (ins.problems.length) lines.push(...ins.problems.map((p) => `  note: ${p}`));
   return lines.join('\n');
 }

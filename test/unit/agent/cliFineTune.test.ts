@@ -112,7 +112,7 @@ test('fine-tune on data that cannot be trained on says why and starts nothing; b
   assert.match(u.stderr, /--model and --data are required/);
   const m = io(workspace());
   assert.equal(await runCli([...ARGS, '--method', 'ppo'], m), 2);
-  assert.match(m.stderr, /--method must be one of sft, dpo, orpo, kto, got 'ppo'/);
+  assert.match(m.stderr, /--method must be one of sft, dpo, orpo, kto, grpo, got 'ppo'/);
 });
 
 test('fine-tune --attach: the command that started a run is killed (an SSH drop); a new one follows the run to its end', { timeout: 120_000 }, async () => {
