@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { ProposedChange, ReviewDecision } from '../ports';
 import { ApprovalGate } from '../policy/approval';
 import { gateFor } from './runGate';
-import { adaptToInstructions } from './adaptScript';
+import { proposeAdaptedScript } from './adaptScript';
 import { RunHandle } from '../runs/runStore';
 import { renderRecipe } from '../recipes';
 import { scriptSidePaths } from '../recipes/scriptPaths';
@@ -191,7 +191,10 @@ export class FineTuneSession {
       }
     }
     if (!scriptPath) throw new Error(`The ${this.request.method} recipe produced no train.py.`);
-    await this.adaptToInstructions(scriptPath);
+    await proposeAdaptedScript(
+      { runId: this.runId, goal: describeRequest(this.request), instructions: this.request.instructions, llm: this.deps.llm, files: this.deps.files, ctx: this.ctx, propose: (c, signal) => this.gate.proposeChange(c, signal), logger: this.deps.logger, signal: this.abort.signal },
+      scriptPath,
+    );
     const launch = await this.proposeLaunchFiles(scriptPath);
     if (launch) return launch;
     await this.handle.updateStatus({ scriptPath });
@@ -240,35 +243,6 @@ export class FineTuneSession {
     return this.plan ?? defaultPlan(this.deps.python, path.basename(scriptPath));
   }
 
-  /**
-   * With free-text instructions and an LLM, the LLM adapts the accepted recipe script to
-   * them, as a second reviewable change. Any failure here only means the recipe script
-   * stays as it is: the run goes on.
-   */
-  private async adaptToInstructions(scriptPath: string): Promise<void> {
-    const instructions = this.request.instructions?.trim();
-    const llm = this.deps.llm;
-    if (!instructions || !llm) return;
-    const script = await this.deps.files.readIfExists(scriptPath);
-    if (script === undefined) return;
-    try {
-      const adapted = await adaptToInstructions({ llm, script, scriptPath, goal: describeRequest(this.request), instructions, signal: this.abort.signal });
-      await this.ctx.record({ kind: 'note', text: `adapting ${scriptPath} to the instructions: ${adapted.ok ? adapted.description : adapted.reason} (${adapted.calls} LLM call${adapted.calls === 1 ? '' : 's'})` });
-      if (!adapted.ok) {
-        this.ctx.emit({ type: 'notice', runId: this.runId, level: 'warning', message: `The LLM could not adapt the script to your instructions (${adapted.reason}); the recipe's script is used as it is.` });
-        return;
-      }
-      await this.gate.proposeChange(
-        { path: scriptPath, original: script, proposed: adapted.script, description: `Adapted to your instructions: ${adapted.description}`, origin: 'agent', runId: this.runId },
-        this.abort.signal,
-      );
-    } catch (err) {
-      const message = (err instanceof Error ? err.message : String(err)).replace(/\.$/, '');
-      this.deps.logger?.warn(`Run ${this.runId}: adapting to the instructions failed: ${message}`);
-      this.ctx.emit({ type: 'notice', runId: this.runId, level: 'warning', message: `Adapting the script to your instructions failed: ${message}. The recipe's script is used as it is.` });
-    }
-  }
-
   private async runAndRecover(scriptPath: string): Promise<SessionOutcome> {
     const plan = this.launchPlan(scriptPath);
     const slurm = plan.target === 'slurm' && plan.sbatchPath;
@@ -279,7 +253,7 @@ export class FineTuneSession {
     if (!slurm) {
       const stop = (await this.installMissing(scriptPath)) ?? (await this.smokeFirst(scriptPath));
       if (stop) return stop;
-    }
+    } else await this.checksBeforeSlurmJob(scriptPath);
     const approval = await this.gate.approveCommand({ argv, reason, origin: 'recipe', tool: 'run', cwd: path.dirname(scriptPath) }, this.abort.signal);
     if (!approval.approved) {
       const message = `Training was not started${approval.reason ? ` (${approval.reason})` : ''}. The script is saved at ${scriptPath}; start it again with "ML Intern: Fine-tune" or from the chat.`;
@@ -323,10 +297,20 @@ export class FineTuneSession {
     return this.finish(result.outcome, result.question, result.attempts.length, scriptPath);
   }
 
+  /** Slurm target: the token preview runs here (a tokenizer, no GPU); no smoke run (it would not run on the compute node), said. */
+  private async checksBeforeSlurmJob(scriptPath: string): Promise<void> {
+    if (this.request.previewTokens) await this.previewTokens(scriptPath);
+    if (this.request.smokeSteps) await this.ctx.say('No smoke run on the Slurm target: it would run on this machine, not on the compute node that trains. The job\'s first logged steps show its step time and memory; the card follows them.');
+  }
+
+  private async previewTokens(scriptPath: string): ReturnType<typeof previewInSession> {
+    const env = this.deps.processEnv ? await this.deps.processEnv() : {};
+    return previewInSession({ runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, python: this.deps.python, env, say: (t) => this.ctx.say(t), signal: this.abort.signal }, scriptPath);
+  }
+
   /** With request.smokeSteps: N steps first, repaired by the same loop (smokeStage.ts); a run that cannot be repaired ends here. */
   private async smokeFirst(scriptPath: string): Promise<SessionOutcome | undefined> {
-    const env = this.request.previewTokens && this.deps.processEnv ? await this.deps.processEnv() : {};
-    const preview = this.request.previewTokens ? await previewInSession({ runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, python: this.deps.python, env, say: (t) => this.ctx.say(t), signal: this.abort.signal }, scriptPath) : undefined;
+    const preview = this.request.previewTokens ? await this.previewTokens(scriptPath) : undefined;
     if (!this.request.smokeSteps) return undefined;
     const approve = async (argv: string[], reason: string) => (await this.gate.approveCommand({ argv, reason, origin: 'recipe', tool: 'run', cwd: path.dirname(scriptPath) }, this.abort.signal)).approved;
     const ports = { runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, method: this.request.method, datasetRows: this.request.datasetRows, processes: this.launchPlan(scriptPath).gpus, tokensPerRow: preview?.lengths.mean, argv: this.launchPlan(scriptPath).argv, approve, say: (t: string) => this.ctx.say(t) };

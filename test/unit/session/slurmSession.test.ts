@@ -362,3 +362,31 @@ test('Slurm target: a job lost to a node failure before its first checkpoint end
     rmSync(ws, { recursive: true, force: true });
   }
 });
+
+test('Slurm target with the checks before the full run: the token preview runs here, no smoke run (said), then the job', { timeout: 90_000 }, async () => {
+  const ws = workspace();
+  try {
+    const files = new NodeFileStore(ws);
+    const events = new RecordingEventSink();
+    let launchedLocally = 0;
+    const stubs = ['tokenizer_fake', 'trl_new'].map((s) => resolve('test/fixtures/stubs', s)).join(':');
+    const session = await FineTuneSession.create({ ...request, baseModel: 'stub/chatml', previewTokens: true, smokeSteps: 10 }, {
+      files, reviewer: new ScriptedReviewer(), events, runs: new RunStore(files), settings: () => settings, python: FAKE_PYTHON, llm: noLlm,
+      launch: async (spec) => {
+        launchedLocally++;
+        return startDetached(spec);
+      },
+      approveCommand: async () => ({ approved: true }),
+      processEnv: async () => ({ PYTHONPATH: stubs }),
+      slurm: slurmDeps({ FAKE_OOM_ABOVE: '64', FAKE_STEPS: '5' }),
+    });
+    const outcome = await session.execute();
+    assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
+    assert.equal(events.ofType('preflight_result').length, 1, 'the preview card');
+    assert.equal(events.ofType('smoke_result').length, 0, 'no smoke run');
+    assert.equal(launchedLocally, 0, 'nothing trained on this machine');
+    assert.ok(events.ofType('assistant_message').some((e) => /^No smoke run on the Slurm target/.test(e.text)));
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
