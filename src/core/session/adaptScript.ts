@@ -5,7 +5,9 @@
  * second); the LLM only proposes a second, reviewable change on top of it.
  */
 import { ChatMessage, LlmProvider } from '../llm/types';
+import { FileStore, Logger, ProposedChange } from '../ports';
 import { applyLlmAnswer } from '../recovery/llmFix';
+import { RunContext } from '../run/runContext';
 
 export interface AdaptInput {
   llm: LlmProvider;
@@ -61,4 +63,44 @@ export async function adaptToInstructions(input: AdaptInput): Promise<AdaptResul
     messages.push({ role: 'user', content: `Your answer could not be applied: ${applied}. Answer again in the required shape.` });
   }
   return { ok: false, reason, calls };
+}
+
+/** What adapting inside a fine-tune session uses: its LLM, the user's instructions, where it tells, how it proposes. */
+export interface AdaptInSession {
+  runId: string;
+  /** What the run is (from describeRequest). */
+  goal: string;
+  instructions: string | undefined;
+  llm: LlmProvider | undefined;
+  files: Pick<FileStore, 'readIfExists'>;
+  ctx: Pick<RunContext, 'record' | 'emit'>;
+  propose(change: ProposedChange, signal: AbortSignal): Promise<unknown>;
+  logger?: Logger;
+  signal: AbortSignal;
+}
+
+/**
+ * With free-text instructions and an LLM, the LLM adapts the accepted recipe script to
+ * them, as a second reviewable change. Any failure here only means the recipe script
+ * stays as it is: the run goes on.
+ */
+export async function proposeAdaptedScript(session: AdaptInSession, scriptPath: string): Promise<void> {
+  const { runId, ctx, llm, signal } = session;
+  const instructions = session.instructions?.trim();
+  if (!instructions || !llm) return;
+  const script = await session.files.readIfExists(scriptPath);
+  if (script === undefined) return;
+  try {
+    const adapted = await adaptToInstructions({ llm, script, scriptPath, goal: session.goal, instructions, signal });
+    await ctx.record({ kind: 'note', text: `adapting ${scriptPath} to the instructions: ${adapted.ok ? adapted.description : adapted.reason} (${adapted.calls} LLM call${adapted.calls === 1 ? '' : 's'})` });
+    if (!adapted.ok) {
+      ctx.emit({ type: 'notice', runId, level: 'warning', message: `The LLM could not adapt the script to your instructions (${adapted.reason}); the recipe's script is used as it is.` });
+      return;
+    }
+    await session.propose({ path: scriptPath, original: script, proposed: adapted.script, description: `Adapted to your instructions: ${adapted.description}`, origin: 'agent', runId }, signal);
+  } catch (err) {
+    const message = (err instanceof Error ? err.message : String(err)).replace(/\.$/, '');
+    session.logger?.warn(`Run ${runId}: adapting to the instructions failed: ${message}`);
+    ctx.emit({ type: 'notice', runId, level: 'warning', message: `Adapting the script to your instructions failed: ${message}. The recipe's script is used as it is.` });
+  }
 }
