@@ -25,6 +25,7 @@ import { failedDiagnosis, repairLoop, RepairLoopOptions, RunResult } from '../re
 import { smokeArgv } from './smokeRun';
 import { runSmokeStage } from './smokeStage';
 import { previewInSession } from '../preflight/sessionPreview';
+import { checkRewardsBeforeRun } from './rewardCheck';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
 import { archiveAttemptLog, Recorded } from '../run/watch';
 import { RunContext, WatchSpec } from '../run/runContext';
@@ -250,6 +251,7 @@ export class FineTuneSession {
     const reason = slurm
       ? `Submit ${plan.sbatchPath} to Slurm (${describeSlurm(this.deps.settings(), plan.gpus)}); it runs ${plan.argv.join(' ')}`
       : `Start training with ${scriptPath}${plan.gpus > 1 ? ` on ${plan.gpus} GPUs (accelerate, ${plan.configFile})` : ''}`;
+    if (this.request.method === 'grpo') await checkRewardsBeforeRun({ runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, python: this.deps.python, env: this.deps.processEnv ? await this.deps.processEnv() : {}, say: (t) => this.ctx.say(t), signal: this.abort.signal }, scriptPath);
     if (!slurm) {
       const stop = (await this.installMissing(scriptPath)) ?? (await this.smokeFirst(scriptPath));
       if (stop) return stop;
