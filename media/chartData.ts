@@ -11,15 +11,18 @@
  */
 import type { MetricPoint } from '../src/core/events';
 
-export type AlignedData = [number[], (number | null)[], (number | null)[], (number | null)[]];
+/** x, loss, eval loss, learning rate, and GRPO's mean reward once a run has logged one. */
+export type AlignedData = [number[], (number | null)[], (number | null)[], (number | null)[]] | [number[], (number | null)[], (number | null)[], (number | null)[], (number | null)[]];
 
-export const SERIES = ['loss', 'eval loss', 'learning rate'] as const;
+export const SERIES = ['loss', 'eval loss', 'learning rate', 'reward'] as const;
 
 export class ChartData {
   readonly steps: number[] = [];
   readonly loss: (number | null)[] = [];
   readonly evalLoss: (number | null)[] = [];
   readonly lr: (number | null)[] = [];
+  /** GRPO's mean reward (trl logs `reward`): what tells a GRPO run learns, its loss does not. */
+  readonly reward: (number | null)[] = [];
   private stride = 1;
   private seen = 0;
   /** The last point is kept only as the latest (off the stride): the next point replaces it. */
@@ -41,7 +44,8 @@ export class ChartData {
       const loss = num(p.loss);
       const evalLoss = num(p.evalLoss);
       const lr = num(p.learningRate);
-      if (loss === null && evalLoss === null && lr === null) continue;
+      const reward = num(p.reward);
+      if (loss === null && evalLoss === null && lr === null && reward === null) continue;
       const last = this.steps.length - 1;
       // The trainer logs train and eval loss of one step as separate records: merge them.
       if (last >= 0 && this.steps[last] === p.step) {
@@ -51,6 +55,7 @@ export class ChartData {
           this.provisional = false;
         }
         if (lr !== null) this.lr[last] = lr;
+        if (reward !== null) this.reward[last] = reward;
         changed = true;
         continue;
       }
@@ -61,12 +66,14 @@ export class ChartData {
         this.loss.pop();
         this.evalLoss.pop();
         this.lr.pop();
+        this.reward.pop();
       }
       this.provisional = evalLoss === null && this.stride > 1 && this.seen % this.stride !== 0;
       this.steps.push(p.step);
       this.loss.push(loss);
       this.evalLoss.push(evalLoss);
       this.lr.push(lr);
+      this.reward.push(reward);
       changed = true;
       if (this.steps.length >= this.capacity) this.decimate();
     }
@@ -74,8 +81,13 @@ export class ChartData {
     return changed;
   }
 
+  /** The reward series only once one was logged: an SFT/DPO chart has no empty reward line or legend entry. */
   aligned(): AlignedData {
-    return [this.steps, this.loss, this.evalLoss, this.lr];
+    return this.hasReward() ? [this.steps, this.loss, this.evalLoss, this.lr, this.reward] : [this.steps, this.loss, this.evalLoss, this.lr];
+  }
+
+  hasReward(): boolean {
+    return this.reward.some((v) => v !== null);
   }
 
   hasEval(): boolean {
@@ -85,7 +97,7 @@ export class ChartData {
   private decimate(): void {
     const keep = (_: unknown, i: number) => i % 2 === 0 || this.evalLoss[i] !== null || i === this.steps.length - 1;
     const idx = this.steps.map((_, i) => i).filter((i) => keep(null, i));
-    for (const arr of [this.steps, this.loss, this.evalLoss, this.lr] as Array<Array<number | null>>) {
+    for (const arr of [this.steps, this.loss, this.evalLoss, this.lr, this.reward] as Array<Array<number | null>>) {
       const kept = idx.map((i) => arr[i]);
       arr.length = 0;
       arr.push(...kept);

@@ -27,6 +27,8 @@ const defaultScheduler: Scheduler = {
 export class ChartView {
   private renderer: ChartRenderer | undefined;
   private drawnRev = -1;
+  /** Whether the renderer was made with the reward series: when a reward first appears it is made again. */
+  private drawnWithReward = false;
   private pending: unknown;
   private lastDraw = -Infinity;
   draws = 0;
@@ -67,6 +69,11 @@ export class ChartView {
     this.lastDraw = this.now();
     this.drawnRev = this.data.rev;
     this.draws++;
+    if (this.renderer && this.drawnWithReward !== this.data.hasReward()) {
+      this.renderer.destroy();
+      this.renderer = undefined;
+    }
+    this.drawnWithReward = this.data.hasReward();
     if (!this.renderer) this.renderer = this.factory(this.container, this.data);
     else this.renderer.setData(this.data.aligned());
   }

@@ -19,6 +19,12 @@ export const FIGURES: readonly Figure[] = [
   { key: 'rewards/margins', label: 'reward margin' },
   { key: 'rewards/accuracies', label: 'reward accuracy', percent: true },
   { key: 'kl', label: 'KL' },
+  // GRPO (trl's GRPOTrainer keys): the reward and its spread within groups (0 = nothing to learn from),
+  // how long the completions are and how many hit max_completion_length.
+  { key: 'reward', label: 'reward' },
+  { key: 'reward_std', label: 'reward std' },
+  { key: 'completions/mean_length', label: 'completion length' },
+  { key: 'completions/clipped_ratio', label: 'clipped', percent: true },
   { key: 'mean_token_accuracy', label: 'token accuracy', percent: true },
   { key: 'gradNorm', label: 'grad norm' },
 ];

@@ -14,12 +14,13 @@ export const uplotFactory: ChartFactory = (container: HTMLElement, data: ChartDa
   const c1 = cssVar(container, '--vscode-charts-blue', '#3794ff');
   const c2 = cssVar(container, '--vscode-charts-orange', '#d18616');
   const c3 = cssVar(container, '--vscode-charts-green', '#89d185');
+  const c4 = cssVar(container, '--vscode-charts-purple', '#b180d7');
   const width = Math.max(200, container.clientWidth || 260);
   const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
   const opts: uPlot.Options = {
     width,
     height: 160,
-    scales: { x: { time: false }, lr: { auto: true } },
+    scales: { x: { time: false }, lr: { auto: true }, reward: { auto: true } },
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
     series: [
@@ -27,6 +28,8 @@ export const uplotFactory: ChartFactory = (container: HTMLElement, data: ChartDa
       { label: 'loss', stroke: c1, width: 1.5, spanGaps: true },
       { label: 'eval loss', stroke: c2, width: 1.5, spanGaps: true, points: { show: true, size: 4 } },
       { label: 'lr', stroke: c3, width: 1, scale: 'lr', spanGaps: true, value: (_u, v) => (v == null ? '–' : v.toExponential(1)) },
+      // GRPO: the mean reward, on its own scale (rewards are weighted sums, not losses).
+      ...(data.hasReward() ? [{ label: 'reward', stroke: c4, width: 1.5, scale: 'reward', spanGaps: true }] : []),
     ],
     axes: [
       { ...axis },
@@ -39,7 +42,7 @@ export const uplotFactory: ChartFactory = (container: HTMLElement, data: ChartDa
   if (canvas) {
     canvas.setAttribute('data-testid', 'loss-chart-canvas');
     canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', 'Training loss and learning rate by step');
+    canvas.setAttribute('aria-label', data.hasReward() ? 'Training loss, learning rate and mean reward by step' : 'Training loss and learning rate by step');
   }
   return {
     setData: (d) => plot.setData(d as uPlot.AlignedData),
