@@ -163,7 +163,7 @@ function templatesWith(h: HostileFields): Generated {
     }
     const card = modelCard(spec);
     files.push({ name: 'README.md', content: card, cases: [{ kind: 'frontmatter', allowedKeys: ['base_model', 'library_name', 'datasets', 'tags'], values: { base_model: h.baseModel } }] });
-    assert.equal(headings(card), 3, `the model card's headings stay "# name", Training, Usage:\n${card}`);
+    assert.equal(headings(card), 6, `the model card's headings stay "# name", Training, How to run it (transformers, vLLM, Ollama):\n${card}`);
   });
 
   // GRPO: train.py and rewards.py, the prompt and answer columns hostile too.
@@ -203,7 +203,7 @@ function templatesWith(h: HostileFields): Generated {
     const card = push.files.find((f) => f.path === 'README.md')!.content;
     files.push({ name: 'push_to_hub.py', content: script, cases: [{ kind: 'py', constants: { MODEL_DIR: h.modelPath, HUB_MODEL_ID: h.hubRepo }, docstrings: [h.modelPath, h.hubRepo] }] });
     files.push({ name: 'README.md', content: card, cases: [{ kind: 'frontmatter', allowedKeys: ['base_model', 'library_name', 'datasets', 'tags'], values: { base_model: h.baseModel } }] });
-    assert.equal(headings(card), 4, `a hostile task name adds no heading to the card:\n${card}`);
+    assert.equal(headings(card), 7, `a hostile task name adds no heading to the card:\n${card}`);
     argvs.push(...push.commands.map((c) => c.argv));
   }
 

@@ -128,3 +128,19 @@ test('a model folder without a training record: the card says the settings were 
   assert.equal(p.status, 0, p.stderr);
   assert.match(String(calls(log)[1].card), /settings that trained this model were not recorded/);
 });
+
+test('the model card says how to run the model with transformers, vLLM and Ollama, each with the training chat template', () => {
+  const card = (adapter: 'lora' | 'full') => renderRecipe({ method: 'push', baseModel: 'org/base', hubRepo: 'me/Qwen2.5-Med', adapter, modelPath: '../sft-qwen/outputs/run1' }).files.find((f) => f.path === 'README.md')!.content;
+  const lora = card('lora');
+  assert.match(lora, /## How to run it[\s\S]*### transformers[\s\S]*### vLLM[\s\S]*### Ollama/);
+  assert.match(lora, /AutoPeftModelForCausalLM\.from_pretrained\("me\/Qwen2\.5-Med"\)/);
+  assert.match(lora, /tokenizer\.apply_chat_template\(messages, add_generation_prompt=True/);
+  // An adapter is served on its base, with the template it was trained with (vLLM would take the base's).
+  assert.match(lora, /vllm serve org\/base --enable-lora --lora-modules qwen2\.5-med="\$ADAPTER" --chat-template chat_template\.jinja/);
+  assert.match(lora, /"model": "qwen2\.5-med"/);
+  assert.match(lora, /ml-intern export sft-qwen\/outputs\/run1 --name qwen2\.5-med --gguf Q4_K_M .*--ollama --run\nollama run qwen2\.5-med/);
+  const full = card('full');
+  assert.match(full, /AutoModelForCausalLM\.from_pretrained\("me\/Qwen2\.5-Med"\)/);
+  assert.match(full, /vllm serve me\/Qwen2\.5-Med --served-model-name qwen2\.5-med/);
+  assert.doesNotMatch(full, /--enable-lora/);
+});

@@ -5,6 +5,7 @@ import { EvalRecipe } from './evaluate';
 import { pyStr } from './pyutil';
 import { mdCode, mdText, pyDocText, urlPath, yamlScalar } from './escape';
 import { CARD_FILL_PY, CARD_TRAINING_PLACEHOLDER, UPLOAD_IGNORE } from './cardPy';
+import { howToRunSection } from './cardUsage';
 
 export function modelCard(spec: ResolvedSpec): string {
   const adapter = spec.adapter !== 'full' && spec.method !== 'merge';
@@ -27,9 +28,7 @@ export function modelCard(spec: ResolvedSpec): string {
     ? ['## Evaluation', '', '| task | base | trained |', '|---|---|---|', ...spec.evalResults.map((r) => `| ${mdText(r.task)} | ${mdText(String(r.base ?? '-'))} | ${mdText(String(r.trained ?? '-'))} |`), '']
     : [];
   const name = spec.hubRepo ?? 'model';
-  const usage = adapter
-    ? ['```python', 'from peft import AutoPeftModelForCausalLM', 'from transformers import AutoTokenizer', '', `model = AutoPeftModelForCausalLM.from_pretrained(${pyStr(name)})`, `tokenizer = AutoTokenizer.from_pretrained(${pyStr(name)})`, '```']
-    : ['```python', 'from transformers import AutoModelForCausalLM, AutoTokenizer', '', `model = AutoModelForCausalLM.from_pretrained(${pyStr(name)})`, `tokenizer = AutoTokenizer.from_pretrained(${pyStr(name)})`, '```'];
+  const usage = howToRunSection({ repo: name, adapter, ...(spec.baseModel ? { baseModel: spec.baseModel } : {}), ...(spec.modelPath ? { modelFolder: spec.modelPath } : {}) });
   return [
     ...front,
     '',
@@ -44,8 +43,6 @@ export function modelCard(spec: ResolvedSpec): string {
     training,
     '',
     ...evals,
-    '## Usage',
-    '',
     ...usage,
     '',
     'Written with [ML Intern](https://github.com/) (trl, peft, transformers).',
