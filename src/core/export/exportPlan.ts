@@ -9,7 +9,7 @@ import { TrainingTemplate, trainingTemplateFrom, TemplateRenderError } from './c
 import { deriveModelfile, ModelfileResult, Sampling } from './modelfile';
 import { mergeBf16Script, vllmSmokeScript } from './exportScripts';
 
-/** llama-quantize's types offered, with their average bits per weight (llama.cpp's quantize table). */
+/** llama-quantize's types offered, with their average bits per weight: tools/quantize/quantize.cpp's sizes at Llama-3-8B (e.g. Q4_K_M 4.58 GiB for 8.03 B weights). */
 export const QUANT_BITS: Record<string, number> = { Q4_K_M: 4.89, Q5_K_M: 5.7, Q6_K: 6.56, Q8_0: 8.5 };
 
 export interface ExportRequest {
