@@ -17,9 +17,10 @@ import subprocess
 import sys
 
 LIBRARIES = ('torch', 'transformers', 'trl', 'peft', 'datasets', 'accelerate', 'bitsandbytes', 'flash_attn',
-             'lighteval', 'mergekit', 'huggingface_hub', 'trackio', 'wandb', 'tensorboard')
+             'lighteval', 'mergekit', 'huggingface_hub', 'trackio', 'wandb', 'tensorboard', 'liger_kernel')
 # Distribution names differ from import names for a few packages.
-DIST_NAMES = {'flash_attn': ('flash_attn', 'flash-attn'), 'huggingface_hub': ('huggingface_hub', 'huggingface-hub')}
+DIST_NAMES = {'flash_attn': ('flash_attn', 'flash-attn'), 'huggingface_hub': ('huggingface_hub', 'huggingface-hub'),
+              'liger_kernel': ('liger_kernel', 'liger-kernel')}
 QUERY = 'index,name,memory.total,memory.free,compute_cap,driver_version'
 SMI_TIMEOUT_S = 15
 

@@ -11,6 +11,8 @@ the chat template is checked (preflight_checks.py), and the lengths of up to --s
 counted against MAX_LENGTH. Standard library at import; transformers is imported lazily.
 """
 import ast
+import contextlib
+import io
 import json
 import os
 import re
@@ -56,9 +58,16 @@ class Script(object):
         self.method = None
         self.config = {}
         self.fallback_template = None
+        self.mapping_node = None
+        self.deferred_config = []
+        # main()'s statements that set the tokenizer up and choose the mapping from it: a distinct pad on
+        # trl < 0.17, the assistant turns vs the last answer on newer trl.
+        self.runtime_choice = [n for n in main.body if any(
+            (isinstance(x, ast.Name) and isinstance(x.ctx, ast.Store) and x.id in ("assistant_only", "map_fn"))
+            or (isinstance(x, ast.Call) and getattr(x.func, "id", None) == "distinct_pad_token") for x in ast.walk(n))]
         for node in ast.walk(main):
             self._read(node, text)
-        if self.mapping is None:
+        if self.mapping is None and self.mapping_node is None:
             raise PreflightError("%s: no train_dataset.map(...) in main(), so the rows cannot be built as the script builds them." % name)
         if self.method is None:
             raise PreflightError("%s: no SFTConfig/DPOConfig/ORPOConfig/KTOConfig(...) call in main()." % name)
@@ -72,8 +81,11 @@ class Script(object):
     def _read(self, node, text):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "map" \
                 and isinstance(node.func.value, ast.Name) and node.func.value.id == "train_dataset" and self.mapping is None:
-            self.mapping = self._eval(node.args[0])
             self.mapping_source = ast.get_source_segment(text, node.args[0])
+            try:
+                self.mapping = self._eval(node.args[0])
+            except NameError:  # chosen in main() once the tokenizer is loaded: see choose_with()
+                self.mapping_node = node.args[0]
         elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "load_dataset":
             for kw in node.keywords:
                 if kw.arg == "field":
@@ -84,10 +96,24 @@ class Script(object):
                 try:
                     self.config[kw.arg] = self._eval(kw.value)
                 except Exception:  # noqa: BLE001 - values computed at run time (eval_dataset...) are not needed
-                    continue
+                    self.deferred_config.append((kw.arg, kw.value))
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute) \
                 and node.targets[0].attr == "chat_template" and getattr(node.targets[0].value, "id", None) == "tokenizer":
             self.fallback_template = self._eval(node.value)
+
+    def choose_with(self, tokenizer):
+        """Run main()'s own run-time choice of the mapping (and of assistant_only_loss) with this tokenizer."""
+        self.namespace["tokenizer"] = tokenizer
+        if self.runtime_choice:
+            with contextlib.redirect_stdout(io.StringIO()):  # its prints would end up in the JSON report
+                exec(compile(ast.Module(body=self.runtime_choice, type_ignores=[]), self.name, "exec"), self.namespace)
+        if self.mapping is None:
+            self.mapping = self._eval(self.mapping_node)
+        for name, node in self.deferred_config:
+            try:
+                self.config[name] = self._eval(node)
+            except Exception:  # noqa: BLE001 - values computed at run time (eval_dataset...) are not needed
+                continue
 
     def value(self, name, default=None):
         return self.namespace.get(name, default)
@@ -202,7 +228,7 @@ def preflight(opts):
         tokenizer.pad_token = tokenizer.eos_token
     if original_template is None and script.fallback_template is not None:
         tokenizer.chat_template = script.fallback_template
-    script.namespace["tokenizer"] = tokenizer
+    script.choose_with(tokenizer)
     rule = rule_for(script.method, script.config, trl)
     rows, total_rows = data_rows(script, base_dir, opts["sample"])
     mapped = []

@@ -74,7 +74,7 @@ class Rule(object):
         if self.shape == "prompt-completion" and self.completion_only is not False:
             masks.append("completion_mask (completion_only_loss=%s: the prompt is not trained)" % self.completion_only)
         if self.assistant_only:
-            masks.append("assistant_masks from the template's {%% generation %%} blocks (assistant_only_loss=True)")
+            masks.append("assistant_masks from the template's {% generation %} blocks (assistant_only_loss=True)")
         if self.shape == "text":
             how = "text rows end with EOS (trl's add_eos)"
         elif self.shape == "messages":

@@ -51,6 +51,7 @@ class PreflightTests(unittest.TestCase):
         'chat_nogen': spec(model='stub/chatml-nogen'),
         'drops_system': spec(model='stub/drops-system'),
         'no_pad': spec(model='stub/no-pad'),
+        'no_pad_old_trl': spec(model='stub/no-pad', env={'packages': dict(PACKAGES, trl='0.11.4')}),
         'strips_think': spec(model='stub/strips-think'),
         'eos_mismatch': spec(model='stub/eos-mismatch'),
         'base': spec(model='stub/base'),
@@ -105,19 +106,20 @@ class PreflightTests(unittest.TestCase):
     def whole_text(sequence):
         return ''.join(t['text'] for t in sequence['tokens'])
 
-    def test_messages_rows_train_every_token_and_pass_the_checks(self):
+    def test_messages_rows_train_the_assistant_turns_and_pass_the_checks(self):
         r = self.ok(self.recipe('chat', CHAT), '--rows', '2')
         self.assertEqual(r['method'], 'sft')
         self.assertEqual(r['trl'], {'version': '0.24.0', 'source': 'installed'})
-        self.assertIn('every token trained', r['rule']['text'])
+        # The template marks the answers ({% generation %}): train.py turns assistant_only_loss on (issue 18, finding 7).
+        self.assertIn('assistant_masks', r['rule']['text'])
         seq = r['rows'][0]['sequences'][0]
         self.assertEqual(self.whole_text(seq), '<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n'
                          '<|im_start|>assistant\nHello.<|im_end|>\n')
-        self.assertEqual(seq['trained'], seq['count'])
+        self.assertEqual(self.trained_text(seq), 'Hello.<|im_end|>')
         self.assertTrue(next(t for t in seq['tokens'] if t['text'] == '<|im_end|>')['special'])
         self.assertFalse(next(t for t in seq['tokens'] if t['text'] == 'Hello')['special'])
         self.assertEqual({c['id']: c['status'] for c in r['checks']},
-                         {'template': 'pass', 'assistant_masks': 'skip', 'eos': 'pass', 'system': 'pass', 'thinking': 'skip', 'pad_eos': 'pass'})
+                         {'template': 'pass', 'assistant_masks': 'pass', 'eos': 'pass', 'system': 'pass', 'thinking': 'skip', 'pad_eos': 'pass'})
 
     def test_single_turn_rows_train_the_answer_only_and_older_trl_also_the_header(self):
         folder = self.recipe('qa', QA)
@@ -132,10 +134,16 @@ class PreflightTests(unittest.TestCase):
         self.assertIn('WITHOUT add_generation_prompt', old['rule']['text'])
 
     def test_assistant_only_loss_needs_generation_blocks(self):
-        edit = lambda t: t.replace('    packing=False,', '    packing=False,\n        assistant_only_loss=True,')
-        good = self.ok(self.recipe('chat', CHAT, edit))
+        good = self.ok(self.recipe('chat', CHAT))
         self.assertEqual(self.check(good, 'assistant_masks')['status'], 'pass')
         self.assertEqual(self.trained_text(good['rows'][1]['sequences'][0]), '4<|im_end|>6<|im_end|>')
+        # Without {% generation %} the script itself falls back to the last answer of each conversation.
+        fallback = self.ok(self.recipe('chat_nogen', CHAT))
+        self.assertIn('completion_mask', fallback['rule']['text'])
+        self.assertEqual(self.trained_text(fallback['rows'][1]['sequences'][0]).strip(), '6<|im_end|>')
+        # Forced on anyway (a user's edit), nothing trains: the check fails and names the fix.
+        edit = lambda t: t.replace('assistant_only_loss=assistant_only,', 'assistant_only_loss=True,').replace(
+            'ASSISTANT_ONLY_LOSS = True', 'ASSISTANT_ONLY_LOSS = False')
         bad = self.ok(self.recipe('chat_nogen', CHAT, edit))
         failed = self.check(bad, 'assistant_masks')
         self.assertEqual(failed['status'], 'fail')
@@ -163,7 +171,15 @@ class PreflightTests(unittest.TestCase):
         new = self.ok(folder)
         self.assertEqual(self.check(new, 'pad_eos')['status'], 'pass')
         self.assertIn('harmless', self.check(new, 'pad_eos')['detail'])
-        self.assertTrue(all(t['trained'] for t in new['rows'][0]['sequences'][0]['tokens']))
+        # The assistant's closing <|im_end|> (EOS) trains: the model learns to stop.
+        self.assertTrue([t for t in new['rows'][0]['sequences'][0]['tokens'] if t['text'] == '<|im_end|>'][-1]['trained'])
+
+    def test_a_script_for_old_trl_pads_with_a_distinct_token(self):
+        # Rendered for trl 0.11 (issue 18, finding 8): train.py swaps the pad away from EOS, and the preview follows it.
+        old = self.ok(self.recipe('no_pad_old_trl', CHAT), stubs=('tokenizer_fake', 'trl_old'))
+        self.assertEqual(self.check(old, 'pad_eos')['status'], 'pass')
+        eos = [t for t in old['rows'][0]['sequences'][0]['tokens'] if t['text'] == '<|im_end|>']
+        self.assertTrue(all(t['trained'] for t in eos))
 
     def test_thinking_blocks_kept_or_stripped(self):
         self.assertEqual(self.check(self.ok(self.recipe('chat', THINK)), 'thinking')['status'], 'pass')

@@ -27,6 +27,8 @@
  * | REPORT_TO                   | "trackio", "wandb", "tensorboard" or "none"                |
  * | SYSTEM_PROMPT               | optional system message added to every example             |
  * | COMPLETION_ONLY_LOSS        | SFT: learn the answers only (prompt tokens masked)         |
+ * | ASSISTANT_ONLY_LOSS         | SFT: learn the assistant turns only (system/user masked)   |
+ * | USE_LIGER_KERNEL, PADDING_FREE | SFT speed switches, written when the package is installed |
  */
 
 import { pyStr } from './templates/escape';

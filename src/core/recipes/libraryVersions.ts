@@ -107,6 +107,7 @@ export const KEYWORD_RULES: KeywordRule[] = [
     library: 'transformers', symbol: 'TrainingArguments', keyword: 'eval_strategy', since: '4.41.0',
     source: 'huggingface/transformers#30190 (added in 4.41)',
   },
+  { library: 'transformers', symbol: 'TrainingArguments', keyword: 'use_liger_kernel', since: '4.45.0', source: 'huggingface/transformers#32860 (Liger kernel in the Trainer, merged Aug 2024: v4.45.0)' },
   {
     library: 'transformers', symbol: 'TrainingArguments', keyword: 'warmup_ratio', deprecatedIn: '5.0.0', until: '5.2.0', replacedBy: 'warmup_steps',
     source: 'huggingface/transformers#41326 (deprecated in v5: warmup_steps takes a float ratio; "will be removed in v5.2")',
@@ -139,6 +140,9 @@ export const KEYWORD_RULES: KeywordRule[] = [
   { library: 'trl', symbol: 'SFTConfig', keyword: 'completion_only_loss', since: '0.17.0', source: `${TRL_TAGS}: v0.17.0` },
   { library: 'trl', symbol: 'SFTConfig', keyword: 'assistant_only_loss', since: '0.19.0', source: `${TRL_TAGS}: v0.19.0` },
   { library: 'trl', symbol: 'SFTConfig', keyword: 'padding_free', since: '0.16.0', source: `${TRL_TAGS}: v0.16.0` },
+  // DataCollatorForCompletionOnlyLM(response_template, instruction_template, *args, mlm, ignore_index, padding_free, **kwargs):
+  // tokenizer= goes on to transformers' DataCollatorForLanguageModeling. The class itself is gone in 0.20 (IMPORT_RULES).
+  ...always('trl', 'DataCollatorForCompletionOnlyLM', ['response_template', 'instruction_template', 'tokenizer'], `${TRL_TAGS}: trl/trainer/utils.py v0.11.0-v0.19.1`),
   // DPOConfig
   ...always('trl', 'DPOConfig', ['beta', 'max_length', 'loss_type', 'precompute_ref_log_probs', 'model_init_kwargs'], `${TRL_TAGS}: v0.11.0–v1.9.0`),
   { library: 'trl', symbol: 'DPOConfig', keyword: 'max_prompt_length', until: '0.29.0', replacedBy: 'max_length', source: `${TRL_TAGS}: removed by "Refactor DPO" (PR #3906) in v0.29.0` },

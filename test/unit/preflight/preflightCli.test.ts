@@ -92,7 +92,8 @@ test('a spec is previewed from memory: no train.py is written', async () => {
   const o = io(dir);
   assert.equal(await runCli(['preflight', 'spec.json', '--json'], o), 0, o.stderr);
   const r = JSON.parse(o.stdout) as PreflightReport;
-  assert.equal(r.rows[0].sequences[0].trained, r.rows[0].sequences[0].count);
+  // Only the assistant turn trains (the template marks it): fewer tokens than the conversation, but some.
+  assert.ok(r.rows[0].sequences[0].trained > 0 && r.rows[0].sequences[0].trained < r.rows[0].sequences[0].count);
   assert.ok(r.rows[0].sequences[0].tokens.some((t) => t.text === 'terse'));
   assert.deepEqual(readdirSync(dir).sort(), before);
   assert.ok(!existsSync(join(dir, 'train.py')));

@@ -41,9 +41,12 @@ test('the page runs no script, escapes the data and highlights the trained token
   assert.equal(doc.querySelectorAll('script').length, 0, 'the row text stays text');
   const tokens = doc.querySelector('pre.tokens')!;
   assert.ok(tokens.textContent!.includes('<script>alert(1)</script>'));
-  // Every token of a whole conversation is trained with trl 0.24; special tokens are outlined.
-  assert.equal(tokens.querySelectorAll('span.m').length, 0);
-  assert.deepEqual([...tokens.querySelectorAll('span.t.s')].map((s) => s.textContent).slice(0, 2), ['<|im_start|>', '<|im_end|>']);
+  // The template marks the answers, so only the assistant turn trains (issue 18, finding 7): the system and user
+  // tokens are shown masked, the answer not; special tokens are outlined.
+  assert.ok(tokens.querySelectorAll('span.m').length > 0);
+  assert.deepEqual([...tokens.querySelectorAll('span.t')].map((s) => s.textContent).join(''), 'No.<|im_end|>');
+  assert.deepEqual([...tokens.querySelectorAll('span.s')].map((s) => s.textContent).slice(0, 2), ['<|im_start|>', '<|im_end|>']);
+  assert.deepEqual([...tokens.querySelectorAll('span.m.s')].map((s) => s.textContent).slice(0, 2), ['<|im_start|>', '<|im_end|>']);
   assert.match(doc.querySelector('h3')!.textContent!, /Row 1: \d+ tokens, \d+ trained/);
   assert.equal(doc.querySelectorAll('.hist .bar.w100').length, 1);
   assert.equal(doc.querySelectorAll('.checks li.fail').length, 0);

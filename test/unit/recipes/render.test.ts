@@ -27,6 +27,7 @@ const SYMBOLS: Record<string, [Library, string]> = {
   SFTTrainer: ['trl', 'SFTTrainer'], DPOTrainer: ['trl', 'DPOTrainer'], ORPOTrainer: ['trl', 'ORPOTrainer'], KTOTrainer: ['trl', 'KTOTrainer'],
   LoraConfig: ['peft', 'LoraConfig'], prepare_model_for_kbit_training: ['peft', 'prepare_model_for_kbit_training'],
   BitsAndBytesConfig: ['transformers', 'BitsAndBytesConfig'], 'AutoModelForCausalLM.from_pretrained': ['transformers', 'from_pretrained'],
+  DataCollatorForCompletionOnlyLM: ['trl', 'DataCollatorForCompletionOnlyLM'],
 };
 
 // GRPO has its own template and tests (grpoRecipe.test.ts).

@@ -12,6 +12,8 @@ import { MESSAGE_HELPERS, preferenceFunction, sftRowFunctions, unpairedFunction 
 import { resumeHelpers, RUN_RECORD_CALLBACK } from './resumePy';
 import { CARD_FILL_PY, trainingSummaryPy, UPLOAD_IGNORE } from './cardPy';
 import { modelSection } from './trainModel';
+import { sftLossPlan } from './sftLoss';
+import { sftSpeedPlan } from './sftSpeed';
 
 export interface TrainScript {
   content: string;
@@ -70,7 +72,10 @@ export function renderTrainScript(spec: ResolvedSpec, method: SupervisedMethod, 
 
   const m = spec.columnMapping;
   const sft = method === 'sft' ? sftRowFunctions(m) : undefined;
-  const completionOnly = Boolean(sft?.singleTurn && trl('0.17.0'));
+  // Which tokens train (answers only, pad != eos on old trl) and the speed switches the environment has.
+  const loss = sft ? sftLossPlan(sft.fn === 'to_text' ? 'text' : sft.singleTurn ? 'single' : 'multi', t) : undefined;
+  const speed = sft ? sftSpeedPlan(spec, t) : undefined;
+  if (speed) notes.push(...speed.notes);
   const conversationalPreference = method === 'sft' || trl('0.12.0');
   const allLinearOk = valueSupported('peft', 'LoraConfig', 'target_modules', 'all-linear', t.peft);
   let targetModules: string | string[] = spec.targetModules;
@@ -135,7 +140,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: SupervisedMethod, 
     { name: 'REPORT_TO', value: reportTo, comment: 'metrics tracker: "trackio", "wandb", "tensorboard" or "none"' },
     { name: 'SYSTEM_PROMPT', value: spec.systemPrompt ?? null, comment: 'optional system message for every example (None = none)' },
   );
-  if (completionOnly) cfg.push({ name: 'COMPLETION_ONLY_LOSS', value: true, comment: 'learn the answers only, not to repeat the questions' });
+  if (loss && speed) cfg.push(...loss.config, ...speed.config);
 
   // ------------------------------------------------------------------ imports
   const imports = ['import hashlib', 'import json', 'import os', 'import re', 'import time', '', 'import torch', 'from datasets import load_dataset'];
@@ -146,6 +151,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: SupervisedMethod, 
   const trainerModule = importModule('trl', trainerClass, t.trl);
   imports.push(`from ${trainerModule} import ${configClass}, ${trainerClass}`);
   if (trainerModule !== 'trl') notes.push(`trl ${t.trl} keeps ${trainerClass} in ${trainerModule} (moved out of the top-level trl package).`);
+  if (loss) imports.push(...loss.imports);
   if (warmupRuntime) imports.push('import transformers');
 
   // ------------------------------------------------------------------ data functions
@@ -153,16 +159,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: SupervisedMethod, 
   let rowCode: string;
   if (method === 'sft') {
     rowFn = sft!.fn;
-    rowCode = sft!.code;
-    if (completionOnly) {
-      rowCode += `
-
-def to_prompt_completion(row):
-    """Everything before the answer is the prompt; trl then computes the loss on the completion only."""
-    messages = to_messages(row)["messages"]
-    return {"prompt": messages[:-1], "completion": messages[-1:]}
-`;
-    }
+    rowCode = sft!.code + loss!.helpers;
   } else if (method === 'kto') {
     rowFn = 'to_unpaired';
     rowCode = unpairedFunction(m);
@@ -185,7 +182,7 @@ ${method === 'kto' ? '    rendered["label"] = example["label"]\n' : ''}    retur
 `;
     notes.push(`trl ${t.trl} predates conversational ${method.toUpperCase()} datasets (0.12.0): the script renders the chat template itself.`);
   }
-  const mapFn = textWrapper ? 'to_text_example' : completionOnly ? 'to_prompt_completion if COMPLETION_ONLY_LOSS else to_messages' : rowFn;
+  const mapFn = textWrapper ? 'to_text_example' : loss ? loss.mapFn : rowFn;
 
   // ------------------------------------------------------------------ model
   const model = modelSection(spec, method, t);
@@ -223,7 +220,7 @@ ${method === 'kto' ? '    rendered["label"] = example["label"]\n' : ''}    retur
   );
   if (method === 'sft') {
     ck.push([trl('0.16.0') ? 'max_length' : 'max_seq_length', 'MAX_LENGTH']);
-    ck.push(['packing', 'False', 'packing mixes examples into one sequence: faster, but off keeps things simple']);
+    ck.push(...speed!.configKwargs, ...loss!.configKwargs);
     if (sft!.fn === 'to_text') ck.push(['dataset_text_field', '"text"']);
   } else {
     ck.push(['beta', 'BETA'], ['max_length', 'MAX_LENGTH']);
@@ -242,12 +239,13 @@ ${method === 'kto' ? '    rendered["label"] = example["label"]\n' : ''}    retur
   tk.push(['args', 'training_args'], ['train_dataset', 'train_dataset'], ['eval_dataset', 'eval_dataset']);
   tk.push([trl('0.12.0') ? 'processing_class' : 'tokenizer', 'tokenizer']);
   if (peft) tk.push(['peft_config', 'peft_config']);
+  if (loss) tk.push(...loss.trainerKwargs);
 
   const renderCall = (name: string, kwargs: [string, string, string?][]): string =>
     call(name, kwargs).replace(/^ {4}\*\*warmup_kwargs\(\)=,$/m, '    **warmup_kwargs(),');
 
-  const dataShape = method === 'sft'
-    ? (sft!.fn === 'to_text' ? 'plain "text" rows (no chat template)' : completionOnly ? 'conversational prompt/completion pairs (loss on the completion only)' : 'conversational "messages" lists')
+  const dataShape = loss
+    ? loss.dataShape
     : method === 'kto' ? 'conversational prompt/completion/label rows' : 'conversational prompt/chosen/rejected rows';
 
   const header = `#!/usr/bin/env python3
@@ -352,12 +350,16 @@ def main():
 ${sft?.fn === 'to_text' ? '' : `    if tokenizer.chat_template is None:
         # Base (non-instruct) models have no chat template; give them a plain one that ends each
         # answer with EOS so the model learns to stop.
-        tokenizer.chat_template = (
+        tokenizer.chat_template = (${loss?.markGeneration ? `
+            # {% generation %} marks the answers, so assistant_only_loss can mask the rest.
+            "{% for message in messages %}{{ '### ' + message['role'] + ':\\\\n' }}"
+            "{% if message['role'] == 'assistant' %}{% generation %}{{ message['content'] + '\\\\n' + eos_token }}{% endgeneration %}"
+            "{% else %}{{ message['content'] + '\\\\n' }}{% endif %}{% endfor %}"` : `
             "{% for message in messages %}{{ '### ' + message['role'] + ':\\\\n' + message['content'] + '\\\\n' }}"
-            "{% if message['role'] == 'assistant' %}{{ eos_token }}{% endif %}{% endfor %}"
+            "{% if message['role'] == 'assistant' %}{{ eos_token }}{% endif %}{% endfor %}"`}
             "{% if add_generation_prompt %}{{ '### assistant:\\\\n' }}{% endif %}"
         )
-`}
+`}${loss?.afterTokenizer ?? ''}
     # Turn rows into what trl expects; trl applies the chat template itself.
     columns = train_dataset.column_names
     train_dataset = train_dataset.map(${mapFn}, remove_columns=columns)
@@ -373,10 +375,10 @@ ${method === 'kto' ? `    desirable_weight = DESIRABLE_WEIGHT if DESIRABLE_WEIGH
 
     # ---- model
 ${model.code}
-
+${loss?.afterModel ?? ''}
     # ---- training
     trainer = ${renderCall(trainerClass, tk).split('\n').join('\n    ')}
-${peft ? '    trainer.model.print_trainable_parameters()\n' : ''}    resume_from = checkpoint_to_resume()
+${peft ? '    trainer.model.print_trainable_parameters()\n' : ''}${loss ? '    report_trained_tokens(trainer, tokenizer)\n' : ''}    resume_from = checkpoint_to_resume()
     trainer.add_callback(RunRecordCallback(run_record()))
     if resume_from is None:
         # Every process has decided (above) before the main one moves earlier checkpoints aside.
