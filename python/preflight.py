@@ -230,6 +230,12 @@ def preflight(opts):
         tokenizer.chat_template = script.fallback_template
     script.choose_with(tokenizer)
     rule = rule_for(script.method, script.config, trl)
+    if rule.pad_masks_labels and script.value("ASSISTANT_ONLY_LOSS") and script.value("chat_template_headers"):
+        # train.py passes DataCollatorForCompletionOnlyLM built from these headers on trl < 0.17.
+        with contextlib.redirect_stdout(io.StringIO()):
+            response, instruction = script.value("chat_template_headers")(tokenizer)
+        if response:
+            rule.completion_collator = (list(response[1]), list(instruction[1]) if instruction else None)
     rows, total_rows = data_rows(script, base_dir, opts["sample"])
     mapped = []
     for index, row in enumerate(rows):

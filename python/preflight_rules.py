@@ -12,6 +12,9 @@ Read from trl's own sources (github.com/huggingface/trl), not from belief:
 - SFT, trl >= 0.24: the prompt with add_generation_prompt=True (sft_trainer.py tokenize_fn); trl >= 1.9
   builds labels during preparation (build_labels), truncates to max_length (truncation_mode) and drops
   examples left with no trained token.
+- SFT, trl < 0.20 with DataCollatorForCompletionOnlyLM (what train.py passes on trl < 0.17, trl/trainer/utils.py):
+  after the pad mask, everything up to the end of each response key and from each instruction key to the next
+  response key is masked; an example with no response (or instruction) key trains nothing.
 - SFT text rows: EOS is appended when the text does not end with it (add_eos), every token trained.
 - DPO/ORPO (dpo_trainer.py tokenize_fn at 1.9): prompt ids with add_generation_prompt=True, chosen/rejected
   ids are the rest of prompt+chosen / prompt+rejected; only those are in completion_mask. trl >= 1.9 drops
@@ -56,6 +59,7 @@ class Rule(object):
         self.prompt_generation = not (method == "sft" and TOKENIZED_BY_TEMPLATE <= v < PROMPT_WITH_GENERATION)
         self.drops_empty = v >= DROPS_EMPTY
         self.shape = None  # "messages", "prompt-completion" or "text": set from the first mapped row
+        self.completion_collator = None  # (response ids, instruction ids or None): DataCollatorForCompletionOnlyLM
 
     def see(self, example):
         if self.shape is None and isinstance(example, dict):
@@ -67,6 +71,9 @@ class Rule(object):
             drop = "; rows whose prompt fills max_length are dropped" if self.drops_empty and self.truncation_mode == "keep_start" else ""
             return {"id": "preference-completion-mask", "text": "trl %s %s: loss on the %s tokens after the prompt (prompt rendered "
                     "with add_generation_prompt=True)%s" % (self.trl, self.method.upper(), what, drop)}
+        if self.pad_masks_labels and self.completion_collator:
+            return {"id": "completion-only-collator", "text": "trl %s SFT: DataCollatorForCompletionOnlyLM trains the answers only "
+                    "(after each assistant header, up to the next user header), except tokens equal to pad_token_id" % self.trl}
         if self.pad_masks_labels:
             return {"id": "transformers-collator-pad-mask", "text": "trl %s SFT: transformers' DataCollatorForLanguageModeling "
                     "trains every token except those equal to pad_token_id (pad == eos masks every EOS)" % self.trl}
@@ -115,6 +122,32 @@ def _text_ids(tokenizer, text, special=True):
     return _ids(tokenizer(text, add_special_tokens=special))
 
 
+def _completion_only(ids, trained, response, instruction):
+    """DataCollatorForCompletionOnlyLM.torch_call (trl/trainer/utils.py, v0.11-v0.19), on one example whose labels
+    are `ids` where `trained` (the pad mask already applied; keys are searched in those labels)."""
+    labels = [t if keep else -100 for t, keep in zip(ids, trained)]
+
+    def starts(key):
+        return [i for i in range(len(labels) - len(key) + 1) if labels[i:i + len(key)] == key]
+
+    out = list(trained)
+    responses = [i + len(response) for i in starts(response)]
+    if not responses:
+        return [0] * len(ids)
+    if instruction is None:
+        return [0] * responses[-1] + out[responses[-1]:]
+    humans = starts(instruction)
+    if not humans:
+        return [0] * len(ids)
+    if humans[0] > responses[0]:
+        humans = [0] + humans
+    for index, (start, end) in enumerate(zip(humans, responses)):
+        out[(start if index else 0):end] = [0] * (end - (start if index else 0))
+    if len(responses) < len(humans):
+        out[humans[-1]:] = [0] * (len(out) - humans[-1])
+    return out
+
+
 def _sequence(name, ids, trained, max_length, mode):
     full = len(ids)
     if max_length and full > max_length:
@@ -161,6 +194,8 @@ def _sft(tokenizer, rule, example, max_length):
     if rule.pad_masks_labels:
         pad = tokenizer.pad_token_id
         trained = [int(t != pad) for t in ids]
+        if rule.completion_collator:
+            trained = _completion_only(ids, trained, *rule.completion_collator)
     else:
         use_completion = completion is not None and rule.completion_only is not False
         trained = [int((not use_completion or c) and (assistant is None or a))

@@ -51,6 +51,7 @@ class PreflightTests(unittest.TestCase):
         'chat_nogen': spec(model='stub/chatml-nogen'),
         'drops_system': spec(model='stub/drops-system'),
         'no_pad': spec(model='stub/no-pad'),
+        'chat_old_trl': spec(env={'packages': dict(PACKAGES, trl='0.11.4')}),
         'no_pad_old_trl': spec(model='stub/no-pad', env={'packages': dict(PACKAGES, trl='0.11.4')}),
         'strips_think': spec(model='stub/strips-think'),
         'eos_mismatch': spec(model='stub/eos-mismatch'),
@@ -179,7 +180,14 @@ class PreflightTests(unittest.TestCase):
         old = self.ok(self.recipe('no_pad_old_trl', CHAT), stubs=('tokenizer_fake', 'trl_old'))
         self.assertEqual(self.check(old, 'pad_eos')['status'], 'pass')
         eos = [t for t in old['rows'][0]['sequences'][0]['tokens'] if t['text'] == '<|im_end|>']
-        self.assertTrue(all(t['trained'] for t in eos))
+        self.assertTrue(eos[-1]['trained'], 'the answer\'s EOS trains: the model learns to stop')
+
+    def test_old_trl_trains_the_answers_through_the_completion_only_collator(self):
+        # trl < 0.17: train.py masks with DataCollatorForCompletionOnlyLM from the template's own headers; so does the preview.
+        r = self.ok(self.recipe('chat_old_trl', CHAT), stubs=('tokenizer_fake', 'trl_old'))
+        self.assertEqual(r['rule']['id'], 'completion-only-collator')
+        self.assertEqual(self.trained_text(r['rows'][1]['sequences'][0]), '4<|im_end|>\n6<|im_end|>\n')
+        self.assertEqual(self.trained_text(r['rows'][0]['sequences'][0]), 'Hello.<|im_end|>\n')
 
     def test_thinking_blocks_kept_or_stripped(self):
         self.assertEqual(self.check(self.ok(self.recipe('chat', THINK)), 'thinking')['status'], 'pass')
