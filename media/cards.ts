@@ -362,6 +362,28 @@ export function renderEval(ctx: CardContext, e: EntryOf<'eval'>): HTMLElement {
   return h(doc, 'div', { class: 'card eval' }, h(doc, 'div', { class: 'table-wrap' }, t));
 }
 
+/** The trained model and the next steps, each the extension's own command on this folder. */
+export function renderModel(ctx: CardContext, e: EntryOf<'model'>): HTMLElement {
+  const { doc } = ctx;
+  const data = { folder: e.folder };
+  const act = (label: string, action: 'tryIt' | 'evaluate' | 'export', aria: string) =>
+    button(doc, label, 'modelAction', { testid: `model-${action}`, data: { ...data, 'model-action': action }, aria, attrs: { disabled: ctx.readOnly } });
+  return h(
+    doc,
+    'div',
+    { class: 'card model', testid: 'model-card' },
+    h(doc, 'div', { class: 'card-title' }, 'Trained model ', h(doc, 'code', { text: e.folder })),
+    h(
+      doc,
+      'div',
+      { class: 'actions' },
+      act('Try it', 'tryIt', `Talk to ${e.folder} beside its base model`),
+      act('Evaluate…', 'evaluate', `Evaluate ${e.folder} against its base model`),
+      act('Export…', 'export', `Export ${e.folder} (merged, GGUF, Ollama, vLLM)`),
+    ),
+  );
+}
+
 export function renderEntry(ctx: CardContext, e: Entry): HTMLElement | undefined {
   switch (e.kind) {
     case 'user':
@@ -377,6 +399,8 @@ export function renderEntry(ctx: CardContext, e: Entry): HTMLElement | undefined
       return renderRecovery(ctx, e);
     case 'eval':
       return renderEval(ctx, e);
+    case 'model':
+      return renderModel(ctx, e);
     case 'smoke':
       return renderSmoke(ctx.doc, e.report);
     case 'preview':

@@ -62,6 +62,8 @@ export type Entry = Base &
       }
     | { kind: 'recovery'; attempts: RecoveryAttempt[] }
     | { kind: 'eval'; rows: Array<{ task: string; base?: number; trained?: number }> }
+    /** The model a fine-tune saved, with what to do next. */
+    | { kind: 'model'; folder: string }
     | { kind: 'smoke'; report: SmokeReport }
     | { kind: 'preview'; report: PreflightReport }
     | { kind: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
@@ -240,6 +242,9 @@ export class ChatModel {
         return;
       case 'eval_results':
         this.add({ kind: 'eval', rows: e.rows.map((r) => ({ task: String(r.task), base: r.base, trained: r.trained })) });
+        return;
+      case 'model_ready':
+        this.add({ kind: 'model', folder: String(e.folder) });
         return;
       case 'usage':
         this.usage = { totals: e.totals, budget: e.budget };

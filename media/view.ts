@@ -385,6 +385,12 @@ export class ChatView {
       case 'acceptChange':
         this.opts.post({ type: 'acceptChange', changeId });
         return;
+      case 'modelAction': {
+        const folder = btn.getAttribute('data-folder');
+        const action = btn.getAttribute('data-model-action');
+        if (folder && (action === 'tryIt' || action === 'evaluate' || action === 'export')) this.opts.post({ type: 'modelAction', action, folder });
+        return;
+      }
       case 'rejectOpen': {
         const card = btn.closest('.card');
         if (!card || card.querySelector('.reject-form')) {

@@ -69,6 +69,8 @@ export type AgentEvent =
   | { type: 'metrics'; runId: string; processId: string; points: MetricPoint[] }
   | { type: 'diagnosis'; runId: string; attempt: number; category: string; summary: string; fix: string }
   | { type: 'eval_results'; runId: string; rows: Array<{ task: string; base?: number; trained?: number }> }
+  /** A fine-tune saved its model (workspace-relative folder): the panel offers what comes next (Try it, Evaluate, Export). */
+  | { type: 'model_ready'; runId: string; folder: string }
   /** A smoke run's measurements, ETA and fitted batch plan (session/smokeRun.ts computes them), shown as a card. */
   | { type: 'smoke_result'; runId: string; report: import('./recipes/smokeReport').SmokeReport }
   /** What the accepted script trains on (python/preflight.py), shown as a card before any GPU time. */

@@ -51,6 +51,8 @@ export type WebviewMessage =
   | { type: 'fineTune' }
   | { type: 'showRuns' }
   | { type: 'setApiKey' }
+  /** A next step on a trained model's card: the host runs its command on that folder (checked there). */
+  | { type: 'modelAction'; action: 'tryIt' | 'evaluate' | 'export'; folder: string }
   /** A webview-side failure worth logging (never shown as-is to the user). */
   | { type: 'error'; message: string };
 
@@ -80,6 +82,7 @@ const WEBVIEW_MESSAGES: { readonly [K in WebviewMessageType]: Readonly<Record<st
   fineTune: {},
   showRuns: {},
   setApiKey: {},
+  modelAction: { action: { max: 20, pattern: /^(?:tryIt|evaluate|export)$/ }, folder: { max: 1_000 } },
   error: { message: { max: 4_000 } },
 };
 

@@ -41,6 +41,8 @@ export interface RunStatus {
   /** Slurm target: the current job and every job submitted for the run. */
   slurmJobId?: string;
   slurmJobIds?: string[];
+  /** A fine-tune that succeeded: the workspace-relative folder its model was saved in. */
+  model?: string;
 }
 
 export interface RunSummary {

@@ -393,9 +393,12 @@ export class FineTuneSession {
   private async finish(outcome: string, question: string | undefined, attempts: number, scriptPath: string): Promise<SessionOutcome> {
     if (outcome === 'succeeded') {
       const retries = attempts > 0 ? ` after ${attempts} automatic ${attempts === 1 ? 'repair' : 'repairs'}` : '';
-      const summary = `Training finished${retries}. The model is in \`${await this.outputFolder(scriptPath)}\`; every script version, the logs and metrics.jsonl are in \`${this.handle.folder}\`.`;
+      const model = await this.outputFolder(scriptPath);
+      const summary = `Training finished${retries}. The model is in \`${model}\`; every script version, the logs and metrics.jsonl are in \`${this.handle.folder}\`.`;
       await this.ctx.say(summary);
+      await this.handle.updateStatus({ model });
       await this.ctx.setState('succeeded', retries ? `Training finished${retries}.` : 'Training finished.');
+      this.ctx.emit({ type: 'model_ready', runId: this.runId, folder: model });
       return { kind: 'succeeded', summary };
     }
     if (outcome === 'cancelled' || this.abort.signal.aborted) {

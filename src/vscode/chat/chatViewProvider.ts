@@ -60,6 +60,9 @@ export class ChatPanel implements vscode.WebviewViewProvider {
       setApiKey: async () => {
         await vscode.commands.executeCommand('mlIntern.setApiKey');
       },
+      modelAction: async (action, folder) => {
+        await vscode.commands.executeCommand(MODEL_ACTION_COMMANDS[action], folder);
+      },
       log: (level, message) => host.logger[level](message),
     });
   }
@@ -102,6 +105,9 @@ export class ChatPanel implements vscode.WebviewViewProvider {
     if (this.view) void this.view.webview.postMessage({ type: 'focusInput' });
   }
 }
+
+/** The command behind each button of a trained model's card; each takes the folder as its argument. */
+const MODEL_ACTION_COMMANDS = { tryIt: 'mlIntern.tryIt', evaluate: 'mlIntern.evaluate', export: 'mlIntern.exportModel' } as const;
 
 export function panelConfig(host: Host): PanelConfig {
   const s = host.settings();

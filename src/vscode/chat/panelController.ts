@@ -25,6 +25,8 @@ export interface PanelActions {
   fineTune(): Promise<void> | void;
   showRuns(): Promise<void> | void;
   setApiKey(): Promise<void> | void;
+  /** Try it / Evaluate / Export on a trained model's folder (the command checks the folder). */
+  modelAction(action: 'tryIt' | 'evaluate' | 'export', folder: string): Promise<void> | void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
@@ -112,6 +114,9 @@ export class PanelController {
         return;
       case 'setApiKey':
         await this.actions.setApiKey();
+        return;
+      case 'modelAction':
+        await this.actions.modelAction(msg.action, msg.folder);
         return;
       case 'error':
         this.actions.log('warn', `Chat panel script: ${msg.message}`);

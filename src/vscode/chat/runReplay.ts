@@ -124,6 +124,8 @@ export async function replayRun(files: FileStore, runId: string): Promise<AgentE
     // status.json is the latest word (a run killed with the window may say 'running' while nothing runs: the host decides).
     events.push({ type: 'run_state', runId, state, message: str(status?.question) });
   }
+  const model = str(status?.model);
+  if (state === 'succeeded' && model && model.length <= 1000) events.push({ type: 'model_ready', runId, folder: model });
   return events;
 }
 

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { guarded, Host } from '../host';
-import { pickModelFolder, refuseUntrusted } from './modelFolderPicker';
+import { givenOrPickedFolder, refuseUntrusted } from './modelFolderPicker';
 import { validateModelId } from '../wizard/wizardSteps';
 import { startArtifact } from '../session/recipeHandlers';
 import { promptsFromDataText } from '../../core/export/tryItPlan';
@@ -55,9 +55,9 @@ async function askPrompts(host: Host): Promise<string[] | undefined> {
   return typed?.trim() ? [typed.trim()] : undefined;
 }
 
-export async function tryIt(host: Host): Promise<boolean> {
+export async function tryIt(host: Host, folder?: unknown): Promise<boolean> {
   if (refuseUntrusted(host, 'Try It')) return false;
-  const picked = await pickModelFolder(host, 'push', 'ML Intern: Try It (1/4) — trained model', 'Pick the adapter or model folder the training saved, then Enter');
+  const picked = await givenOrPickedFolder(host, 'push', folder, 'ML Intern: Try It (1/4) — trained model', 'Pick the adapter or model folder the training saved, then Enter');
   if (!picked) return false;
   const model = picked.value;
   const baseModel = await askBase('ML Intern: Try It (2/4) — base model to compare with', model, picked.check.kind === 'adapter' ? picked.check.base : undefined);
@@ -70,9 +70,9 @@ export async function tryIt(host: Host): Promise<boolean> {
   return true;
 }
 
-export async function exportModel(host: Host): Promise<boolean> {
+export async function exportModel(host: Host, folder?: unknown): Promise<boolean> {
   if (refuseUntrusted(host, 'Export Model')) return false;
-  const picked = await pickModelFolder(host, 'push', 'ML Intern: Export Model (1/3) — trained model', 'Pick the adapter or model folder to export, then Enter');
+  const picked = await givenOrPickedFolder(host, 'push', folder, 'ML Intern: Export Model (1/3) — trained model', 'Pick the adapter or model folder to export, then Enter');
   if (!picked) return false;
   const model = picked.value;
   const base = picked.check.kind === 'adapter' ? picked.check.base : undefined;
@@ -110,7 +110,7 @@ export async function exportModel(host: Host): Promise<boolean> {
 
 export function registerExportCommands(host: Host): void {
   host.context.subscriptions.push(
-    vscode.commands.registerCommand('mlIntern.tryIt', guarded(host, 'tryIt', () => tryIt(host))),
-    vscode.commands.registerCommand('mlIntern.exportModel', guarded(host, 'exportModel', () => exportModel(host))),
+    vscode.commands.registerCommand('mlIntern.tryIt', guarded(host, 'tryIt', (folder?: unknown) => tryIt(host, folder))),
+    vscode.commands.registerCommand('mlIntern.exportModel', guarded(host, 'exportModel', (folder?: unknown) => exportModel(host, folder))),
   );
 }

@@ -66,6 +66,20 @@ export async function pickModelFolder(host: Host, use: FolderUse, title: string,
   });
 }
 
+/**
+ * The folder a command was given (a trained model's card in the panel passes its folder) when it
+ * passes the same check as a picked one; otherwise, or with none, the picker (saying why, when given).
+ */
+export async function givenOrPickedFolder(host: Host, use: FolderUse, given: unknown, title: string, placeHolder: string): ReturnType<typeof pickModelFolder> {
+  const value = typeof given === 'string' ? given.trim() : '';
+  if (value) {
+    const check = await checkPicked(host, host.workspaceRoot() ?? '.', value, use);
+    if (check.ok) return { value, check };
+    void vscode.window.showWarningMessage(`ML Intern: ${value} cannot be used (${check.message}). Pick another folder.`);
+  }
+  return pickModelFolder(host, use, title, placeHolder);
+}
+
 /** The folder check, and for a Hub id (Evaluate only) whether the Hub has it: offline goes on, as the wizard does. */
 async function checkPicked(host: Host, root: string, value: string, use: FolderUse): Promise<FolderCheck> {
   const check = await checkModelFolder(root, value, use);

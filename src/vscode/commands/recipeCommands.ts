@@ -8,7 +8,7 @@ import { guarded, Host } from '../host';
 import { handlers, EvaluateRequest, MergeRequest, PushRequest } from '../chat/handlers';
 import { validateHubRepo, validateModelId } from '../wizard/wizardSteps';
 import { checkMergeOutput } from './modelFolderCheck';
-import { pickModelFolder, refuseUntrusted } from './modelFolderPicker';
+import { givenOrPickedFolder, pickModelFolder, refuseUntrusted } from './modelFolderPicker';
 import { registerExportCommands } from './exportCommands';
 
 export const EVAL_TASKS: ReadonlyArray<{ id: string; detail: string }> = [
@@ -25,9 +25,9 @@ function notWired(summary: string): void {
   void vscode.window.showWarningMessage(`ML Intern: this command is not wired to the recipe engine in this build, so nothing was generated or run. It would: ${summary}`, { modal: false });
 }
 
-export async function evaluate(host: Host): Promise<EvaluateRequest | undefined> {
+export async function evaluate(host: Host, folder?: unknown): Promise<EvaluateRequest | undefined> {
   if (refuseUntrusted(host, 'Evaluate')) return undefined;
-  const picked = await pickModelFolder(host, 'evaluate', 'ML Intern: Evaluate (1/4) — model to evaluate', 'Pick a trained adapter/model folder, or type a Hub model id, then Enter');
+  const picked = await givenOrPickedFolder(host, 'evaluate', folder, 'ML Intern: Evaluate (1/4) — model to evaluate', 'Pick a trained adapter/model folder, or type a Hub model id, then Enter');
   if (!picked) return undefined;
   const model = picked.value;
   // An adapter names its base; a full model or a Hub id has nothing to read it from, so the base must be typed.
@@ -180,7 +180,7 @@ export async function pushToHub(host: Host): Promise<PushRequest | undefined> {
 
 export function registerRecipeCommands(host: Host): void {
   host.context.subscriptions.push(
-    vscode.commands.registerCommand('mlIntern.evaluate', guarded(host, 'evaluate', () => evaluate(host))),
+    vscode.commands.registerCommand('mlIntern.evaluate', guarded(host, 'evaluate', (folder?: unknown) => evaluate(host, folder))),
     vscode.commands.registerCommand('mlIntern.merge', guarded(host, 'merge', () => merge(host))),
     vscode.commands.registerCommand('mlIntern.pushToHub', guarded(host, 'pushToHub', () => pushToHub(host))),
   );

@@ -1,7 +1,8 @@
 // GRPO from the wizard, in the real workbench: a few math word problems with a final answer
 // ("#### n") → the wizard proposes GRPO with the exact-answer reward → train.py and rewards.py
 // arrive as diffs → the rewards are scored on the rows before any GPU time → the run (the fixture
-// trainer replays GRPOTrainer's log lines) → the card charts the mean reward.
+// trainer replays GRPOTrainer's log lines) → the card charts the mean reward → the saved model's card
+// opens Try It on that folder.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, runCommand } from '../workbench.mjs';
@@ -57,5 +58,16 @@ export const flow = {
     if (!/reward [\d.]+ · reward std [\d.]+/.test(figures)) throw new Error(`the card's figures do not show the reward: ${figures}`);
     await canvas.scrollIntoViewIfNeeded();
     await ctx.screenshot(page, '4-reward-chart');
+
+    // The saved model's card: its own Try it button opens Try It on that folder (the adapter's base prefilled).
+    const card = chat.locator('[data-testid="model-card"]').last();
+    await card.waitFor({ timeout: 30000 });
+    await card.locator('[data-testid="model-tryIt"]').click();
+    const title = page.locator('.quick-input-widget .quick-input-title');
+    await waitFor('Try It on the trained folder, at its base-model step', async () => /Try It \(2\/4\)/.test((await title.textContent().catch(() => '')) ?? ''), { timeoutMs: 30000 });
+    const base = await page.locator('.quick-input-widget input').inputValue();
+    if (base !== 'Qwen/Qwen2.5-0.5B-Instruct') throw new Error(`Try It's base model is not the adapter's base: '${base}'`);
+    await ctx.screenshot(page, '5-try-it-from-card');
+    await page.keyboard.press('Escape');
   },
 };

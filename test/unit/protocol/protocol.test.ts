@@ -15,6 +15,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   fineTune: { type: 'fineTune' },
   showRuns: { type: 'showRuns' },
   setApiKey: { type: 'setApiKey' },
+  modelAction: { type: 'modelAction', action: 'tryIt', folder: 'sft-qwen/outputs/run 1' },
   error: { type: 'error', message: 'boom' },
 };
 
@@ -27,6 +28,13 @@ test('every message type in the table has a valid example that parses to an equa
     assert.notEqual(r, msg);
     assert.equal(Object.getPrototypeOf(r), Object.prototype);
   }
+});
+
+test('modelAction: only the three next steps, a folder of bounded length', () => {
+  for (const action of ['tryIt', 'evaluate', 'export']) assert.ok(!isParseError(parseWebviewMessage({ type: 'modelAction', action, folder: 'out' })), action);
+  for (const action of ['push', 'tryIt; rm -rf /', '', 'TRYIT']) assert.ok(isParseError(parseWebviewMessage({ type: 'modelAction', action, folder: 'out' })), action);
+  assert.ok(isParseError(parseWebviewMessage({ type: 'modelAction', action: 'tryIt', folder: 'x'.repeat(1001) })));
+  assert.ok(isParseError(parseWebviewMessage({ type: 'modelAction', action: 'tryIt' })));
 });
 
 test('rejectChange without a reason is valid', () => {

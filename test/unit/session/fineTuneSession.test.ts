@@ -72,6 +72,14 @@ test('recipe → OOM → playbook diff → second run succeeds, with zero LLM ca
     const outcome = await session.execute();
     assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
 
+    // The saved model is offered for what comes next (the panel's model card), and kept in status.json for a reload.
+    const ready = events.ofType('model_ready');
+    assert.equal(ready.length, 1);
+    assert.match(ready[0].folder, new RegExp(`^${scriptFolder(request)}/outputs/`));
+    assert.equal(JSON.parse(readFileSync(join(ws, session.handle.folder, 'status.json'), 'utf8')).model, ready[0].folder);
+    // What the fixture trainer saved there, as trainer.save_model does for LoRA: the adapter naming its base.
+    assert.equal(JSON.parse(readFileSync(join(ws, ready[0].folder, 'adapter_config.json'), 'utf8')).base_model_name_or_path, request.baseModel);
+
     // The first proposal is the recipe's script; the second the playbook's OOM fix.
     const script = `${scriptFolder(request)}/train.py`;
     const proposals = reviewer.seen.filter((c) => c.path === script);

@@ -122,6 +122,7 @@ function controller(disk: Record<string, AgentEvent[]> = {}) {
     fineTune: () => void calls.push('fineTune'),
     showRuns: () => void calls.push('showRuns'),
     setApiKey: () => void calls.push('setApiKey'),
+    modelAction: (action, folder) => void calls.push(`modelAction ${action} ${folder}`),
     log: (level, m) => void calls.push(`log:${level}:${m}`),
   };
   const c = new PanelController(actions);
@@ -182,8 +183,10 @@ test('host: messages are validated before acting; links only for http(s)', async
   await c.onMessage({ type: 'runShell', argv: ['rm', '-rf', '/'] });
   await c.onMessage(JSON.parse('{"type":"send","text":"x","__proto__":{"polluted":true}}'));
   await c.onMessage({ type: 'acceptChange', changeId: { toString: () => 'x' } });
-  assert.deepEqual(calls.filter((x) => !x.startsWith('log:')), ['chat:hi:null', 'accept:a1', 'reject:a1:no', 'review:a1', 'stop:null', 'open:https://hf.co']);
-  assert.equal(calls.filter((x) => x.startsWith('log:warn')).length, 5);
+  await c.onMessage({ type: 'modelAction', action: 'evaluate', folder: 'sft/outputs/x' });
+  await c.onMessage({ type: 'modelAction', action: 'push', folder: 'sft/outputs/x' });
+  assert.deepEqual(calls.filter((x) => !x.startsWith('log:')), ['chat:hi:null', 'accept:a1', 'reject:a1:no', 'review:a1', 'stop:null', 'open:https://hf.co', 'modelAction evaluate sft/outputs/x']);
+  assert.equal(calls.filter((x) => x.startsWith('log:warn')).length, 6);
 });
 
 test('host: openRun shows another run; an unknown run gives a notice', async () => {

@@ -1,0 +1,43 @@
+// After a fine-tune the panel shows the saved model with its next steps — Try it, Evaluate, Export —
+// each posting the host a checked message with the folder; a
+// reload rebuilds the card from status.json.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseWebviewMessage, isParseError } from '../../../src/core/protocol';
+import { replayRun } from '../../../src/vscode/chat/runReplay';
+import { MemoryFileStore } from '../../../src/core/testing/memoryPorts';
+import { makeView, RUN } from './helpers';
+
+test('a model_ready event shows the folder and three buttons that post a valid modelAction with it', () => {
+  const { root, apply, posted } = makeView();
+  apply({ type: 'model_ready', runId: RUN, folder: 'sft-qwen2-5/outputs/20261207-sft' });
+  const card = root.querySelector('[data-testid="model-card"]')!;
+  assert.match(card.textContent ?? '', /sft-qwen2-5\/outputs\/20261207-sft/);
+  for (const action of ['tryIt', 'evaluate', 'export'] as const) {
+    (card.querySelector(`[data-testid="model-${action}"]`) as HTMLElement).click();
+  }
+  assert.deepEqual(posted.filter((m) => m.type === 'modelAction'), [
+    { type: 'modelAction', action: 'tryIt', folder: 'sft-qwen2-5/outputs/20261207-sft' },
+    { type: 'modelAction', action: 'evaluate', folder: 'sft-qwen2-5/outputs/20261207-sft' },
+    { type: 'modelAction', action: 'export', folder: 'sft-qwen2-5/outputs/20261207-sft' },
+  ]);
+  for (const m of posted) assert.ok(!isParseError(parseWebviewMessage(m)), JSON.stringify(m));
+});
+
+test('a hostile folder name stays text, never markup', () => {
+  const { root, apply } = makeView();
+  apply({ type: 'model_ready', runId: RUN, folder: '<img src=x onerror=alert(1)>' });
+  const card = root.querySelector('[data-testid="model-card"]')!;
+  assert.equal(card.querySelector('img'), null);
+  assert.match(card.querySelector('code')!.textContent ?? '', /<img src=x/);
+});
+
+test('after a reload a succeeded fine-tune gets its model card back from status.json; a failed one does not', async () => {
+  const files = new MemoryFileStore();
+  const id = '20261207-120000-sft';
+  await files.write(`.ml-intern/runs/${id}/status.json`, JSON.stringify({ state: 'succeeded', title: 'SFT', created: '2026-12-07T12:00:00Z', model: 'sft/outputs/x' }));
+  const events = (await replayRun(files, id))!;
+  assert.deepEqual(events.filter((e) => e.type === 'model_ready'), [{ type: 'model_ready', runId: id, folder: 'sft/outputs/x' }]);
+  await files.write(`.ml-intern/runs/${id}/status.json`, JSON.stringify({ state: 'failed', title: 'SFT', created: '2026-12-07T12:00:00Z', model: 'sft/outputs/x' }));
+  assert.equal((await replayRun(files, id))!.filter((e) => e.type === 'model_ready').length, 0);
+});
