@@ -168,6 +168,11 @@ test('speed: liger-kernel and flash-attn turn their switches on where this trl k
     assert.ok(r.notes.some((n) => /padding_free only with packing/.test(n)));
     assert.match(r.src, /packing=False, +# off for chat/);
   }
+  // Plain text rows have no loss mask for Liger to drop: on from trl 0.16, the first SFTTrainer that reads it.
+  const text = render('0.20', 'text', extra);
+  assertKeywordsExist(text.path, text.env);
+  assert.match(text.src, /use_liger_kernel=USE_LIGER_KERNEL,/);
+  assert.doesNotMatch(render('0.11', 'text', extra).src, /use_liger_kernel/);
   const none = render('1.9', 'multi');
   assert.doesNotMatch(none.src, /USE_LIGER_KERNEL|PADDING_FREE|use_liger_kernel|padding_free/);
   // DPO/KTO refuse Liger with a PEFT model in trl: only SFT gets it.

@@ -4,7 +4,8 @@
  * - `use_liger_kernel` (TrainingArguments since transformers 4.45, PR #32860): fused RMSNorm/RoPE/SwiGLU and a
  *   fused linear cross-entropy that never materializes the logits. Only from trl 0.22: before, SFTTrainer kept
  *   only input_ids (0.16-0.19) or dropped assistant_masks (0.20/0.21) under Liger (`_prepare_dataset` at each
- *   tag), which would silently undo the loss masking. trl's DPO/KTO refuse Liger with a PEFT model: SFT only.
+ *   tag), which would silently undo the loss masking; plain text rows have no mask to lose (trl >= 0.16, the first
+ *   SFTTrainer to read use_liger_kernel). trl's DPO/KTO refuse Liger with a PEFT model: SFT only.
  * - `padding_free` (SFTConfig since trl 0.16): the batch is one concatenated row, so no compute goes to pad tokens.
  *   It needs FlashAttention (trl warns otherwise). trl 0.16-0.18 swap in transformers' DataCollatorWithFlattening,
  *   which drops the completion/assistant masks; trl >= 1.0 refuses padding_free without packing while max_length
@@ -33,16 +34,19 @@ function installed(spec: ResolvedSpec, ...names: string[]): string | undefined {
   return undefined;
 }
 
-export function sftSpeedPlan(spec: ResolvedSpec, t: TargetVersions): SftSpeedPlan {
+/** `masked`: the loss is masked (answers only), which Liger must not undo. */
+export function sftSpeedPlan(spec: ResolvedSpec, t: TargetVersions, masked: boolean): SftSpeedPlan {
   const trl = (v: string): boolean => versionAtLeast(t.trl, v);
   const plan: SftSpeedPlan = { config: [], configKwargs: [], notes: [] };
 
   const liger = installed(spec, 'liger_kernel', 'liger-kernel');
-  if (liger && trl('0.22.0') && versionAtLeast(t.transformers, '4.45.0')) {
+  if (liger && trl(masked ? '0.22.0' : '0.16.0') && versionAtLeast(t.transformers, '4.45.0')) {
     plan.config.push({ name: 'USE_LIGER_KERNEL', value: true, comment: `on because liger-kernel ${liger} is installed: fused Triton kernels, logits never materialized (less memory, faster)` });
     plan.configKwargs.push(['use_liger_kernel', 'USE_LIGER_KERNEL']);
   } else if (liger) {
-    plan.notes.push(`liger-kernel is installed, but trl ${t.trl} drops the loss masks when it is on (fixed in trl 0.22): left off.`);
+    plan.notes.push(masked
+      ? `liger-kernel is installed, but trl ${t.trl} drops the loss masks when it is on (fixed in trl 0.22): left off.`
+      : `liger-kernel is installed, but trl ${t.trl}'s SFTTrainer does not read use_liger_kernel (trl 0.16): left off.`);
   }
 
   const flash = installed(spec, 'flash_attn', 'flash-attn');

@@ -74,7 +74,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: SupervisedMethod, 
   const sft = method === 'sft' ? sftRowFunctions(m) : undefined;
   // Which tokens train (answers only, pad != eos on old trl) and the speed switches the environment has.
   const loss = sft ? sftLossPlan(sft.fn === 'to_text' ? 'text' : sft.singleTurn ? 'single' : 'multi', t) : undefined;
-  const speed = sft ? sftSpeedPlan(spec, t) : undefined;
+  const speed = sft ? sftSpeedPlan(spec, t, sft.fn !== 'to_text') : undefined;
   if (speed) notes.push(...speed.notes);
   const conversationalPreference = method === 'sft' || trl('0.12.0');
   const allLinearOk = valueSupported('peft', 'LoraConfig', 'target_modules', 'all-linear', t.peft);
