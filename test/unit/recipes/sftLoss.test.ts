@@ -16,6 +16,7 @@ const TRL: Record<string, { trl: string; transformers: string; peft: string }> =
   '0.18': { trl: '0.18.2', transformers: '4.52.4', peft: '0.15.2' },
   '0.20': { trl: '0.20.0', transformers: '4.55.0', peft: '0.17.0' },
   '1.0': { trl: '1.0.0', transformers: '4.57.1', peft: '0.17.1' },
+  '1.3': { trl: '1.3.0', transformers: '4.57.1', peft: '0.17.1' },
   '1.9': { trl: '1.9.0', transformers: '5.2.0', peft: '0.18.1' },
 };
 const SHAPES = {
@@ -109,7 +110,9 @@ for (const version of Object.keys(TRL)) {
         assert.match(src, /assistant_only, why = assistant_turns_marked\(tokenizer\) if ASSISTANT_ONLY_LOSS else/);
         // The base-model fallback template marks the answers itself.
         assert.match(src, /\{% generation %\}\{\{ message\['content'\] \+ '\\\\n' \+ eos_token \}\}\{% endgeneration %\}/);
-        assert.equal(src.includes('from trl.chat_template_utils import get_training_chat_template'), version === '1.9', 'trl >= 1.1 patches known templates');
+        assert.equal(src.includes('from trl.chat_template_utils import get_training_chat_template'), version === '1.3' || version === '1.9', 'trl >= 1.1 patches known templates');
+        // trl 1.1-1.5 look for the literal marker before patching; 1.6 accepts {%- generation -%} too.
+        assert.equal(src.includes('if "{% generation %}" in (tokenizer.chat_template or ""):'), version === '1.3');
       }
     });
   }

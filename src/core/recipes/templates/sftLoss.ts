@@ -50,12 +50,14 @@ def to_prompt_completion(row):
     return {"prompt": messages[:last], "completion": messages[last:last + 1]}
 `;
 
-const ASSISTANT_TURNS_PY = (trlPatches: boolean, trlVersion: string): string => `
+/** `literalMarker`: trl 1.1-1.5 look for the literal "{% generation %}" before patching (has_generation_markers, which
+ * also accepts the {%- ... -%} forms, came in 1.6): the script decides as the installed trl will. */
+const ASSISTANT_TURNS_PY = (trlPatches: boolean, literalMarker: boolean, trlVersion: string): string => `
 
 def assistant_turns_marked(tokenizer):
     """assistant_only_loss needs a chat template that marks the assistant turns with {% generation %}
     (transformers' return_assistant_tokens_mask reads them). Returns (usable, why)."""
-    if re.search(r"\\{%-?\\s*generation\\s*-?%\\}", tokenizer.chat_template or ""):
+    if ${literalMarker ? '"{% generation %}" in (tokenizer.chat_template or "")' : 're.search(r"\\{%-?\\s*generation\\s*-?%\\}", tokenizer.chat_template or "")'}:
         return True, "the chat template marks the assistant turns with {% generation %}"
 ${trlPatches ? `    try:
         from trl.chat_template_utils import get_training_chat_template
@@ -209,7 +211,7 @@ export function sftLossPlan(shape: Shape, t: TargetVersions): SftLossPlan {
       name: 'ASSISTANT_ONLY_LOSS', value: true,
       comment: `learn the assistant turns only (system/user masked) where the chat template marks them with {% generation %}${trlPatches ? ' or trl patches it' : ''}; else the last answer of each conversation (False = every token)`,
     });
-    plan.helpers += PROMPT_COMPLETION_PY + ASSISTANT_TURNS_PY(trlPatches, t.trl);
+    plan.helpers += PROMPT_COMPLETION_PY + ASSISTANT_TURNS_PY(trlPatches, trlPatches && !trl('1.6.0'), t.trl);
     plan.afterTokenizer += `    # Which tokens carry the loss: the assistant turns where the template marks them, else each conversation's last answer.
     assistant_only, why = assistant_turns_marked(tokenizer) if ASSISTANT_ONLY_LOSS else (False, "ASSISTANT_ONLY_LOSS is off")
     if assistant_only:
