@@ -59,10 +59,22 @@ export function renderTool(ctx: CardContext, e: EntryOf<'tool'>): HTMLElement {
   );
   if (inspection) details.appendChild(renderInspection(doc, inspection));
   else {
-    if (e.args !== undefined) details.appendChild(h(doc, 'pre', { class: 'tool-args', text: clip(pretty(e.args), 2000) }));
+    const code = codeOf(e.args);
+    if (code !== undefined) {
+      // A Python step (code action, run_python): the code as written, not as an escaped JSON string.
+      details.appendChild(h(doc, 'pre', { class: 'tool-code', testid: 'tool-code', text: clip(code.text, 8000) }));
+      if (Object.keys(code.rest).length) details.appendChild(h(doc, 'pre', { class: 'tool-args', text: clip(pretty(code.rest), 2000) }));
+    } else if (e.args !== undefined) details.appendChild(h(doc, 'pre', { class: 'tool-args', text: clip(pretty(e.args), 2000) }));
     if (e.data !== undefined) details.appendChild(h(doc, 'pre', { class: 'tool-data', text: clip(pretty(e.data), 4000) }));
   }
   return details;
+}
+
+/** The `code` argument of a Python step, and the other arguments. */
+function codeOf(args: unknown): { text: string; rest: Record<string, unknown> } | undefined {
+  if (!args || typeof args !== 'object' || Array.isArray(args)) return undefined;
+  const { code, ...rest } = args as Record<string, unknown>;
+  return typeof code === 'string' ? { text: code, rest } : undefined;
 }
 
 function pretty(v: unknown): string {

@@ -8,6 +8,7 @@ import { AgentDeps, AgentSession } from '../../core/agent/agentLoop';
 import { createAgentRegistry } from '../../core/tools/domain';
 import { environmentBriefing } from '../../core/agent/briefing';
 import { registerCustomTools } from '../../core/tools/customTools';
+import { withCodeActions } from '../../core/codeActions/actionMode';
 import { loadMcp } from '../lazy/loader';
 import { RunStore } from '../../core/runs/runStore';
 import { Host } from '../host';
@@ -40,6 +41,8 @@ async function agentDeps(host: Host): Promise<{ deps: AgentDeps; dispose: () => 
   for (const e of custom.errors) host.logger.warn(`Custom tool: ${e}`);
   const mcp = Object.keys(settings.mcpServers).length ? await loadMcp().registerMcpServers(tools, settings.mcpServers, { cwd: files.root, logger: host.logger }) : undefined;
   const token = await host.secrets.get('hf');
+  // mlIntern.agent.actions: with code actions the loop offers `python` (and the steering tools); the code calls the rest.
+  const actions = withCodeActions(tools, settings.agentActions);
   return {
     deps: {
       llm,
@@ -48,7 +51,7 @@ async function agentDeps(host: Host): Promise<{ deps: AgentDeps; dispose: () => 
       executor: new VsCodeExecutor({ logger: host.logger }),
       events: host.events,
       settings,
-      tools,
+      tools: actions.tools,
       // The machine (versions, GPUs) in the first user message: the system prompt stays cacheable.
       briefing: environmentBriefing,
       runs: new RunStore(files, { logger: host.logger }),
@@ -63,6 +66,7 @@ async function agentDeps(host: Host): Promise<{ deps: AgentDeps; dispose: () => 
       },
     },
     dispose: async () => {
+      await actions.dispose();
       await mcp?.dispose();
     },
   };
