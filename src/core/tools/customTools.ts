@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import { JsonSchema } from '../llm/types';
 import { execFileRunner, PythonRunner, pythonHelpersDir } from './pythonRunner';
+import { launchArgv, sandboxedAs, sandboxForCommand } from '../sandbox/command';
 import { ToolRegistry } from './registry';
 import { errorMessage } from './text';
 import { ToolDefinition } from './types';
@@ -80,19 +81,24 @@ function customTool(d: Described, options: CustomToolOptions, runner: PythonRunn
     approval: 'run',
     async handler(args, ctx) {
       const argv = [ctx.python, path.join(helpers, 'call_tool.py'), d.file, d.function];
+      // The user's own code: it runs in the sandbox like the agent's commands (mlIntern.sandbox), and
+      // the approval says so (under autoApprove "sandboxed" a confined call goes through).
+      const sandbox = sandboxForCommand(ctx);
+      if (!sandbox.ok) return { ok: false, output: sandbox.message, data: { sandboxError: true } };
       const decision = await ctx.approveCommand({
         argv: [ctx.python, rel, d.function],
         reason: `custom tool ${d.name}`,
         origin: 'agent',
         tool: d.name,
         detail: JSON.stringify(args, null, 2),
+        ...sandboxedAs(sandbox.plan),
       });
       if (!decision.approved) {
         return { ok: false, output: `The user did not approve calling ${d.name}${decision.reason ? `: ${decision.reason}` : ''}.`, data: { approved: false } };
       }
       let res;
       try {
-        res = await runner(argv, {
+        res = await runner(launchArgv({ argv, sandbox: sandbox.plan }, options.workspaceRoot, ctx.env), {
           cwd: options.workspaceRoot,
           input: JSON.stringify(args),
           env: ctx.env,

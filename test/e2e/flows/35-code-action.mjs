@@ -1,12 +1,12 @@
 // A code action in the real workbench (mlIntern.agent.actions = code): the model (a fake OpenAI-
 // compatible server, through the real openai SDK) answers with one Python step that inspects the
-// sample dataset and calls the workspace's own @tool in the same step. The step runs inside
-// bubblewrap with the network off, so under autoApprove "sandboxed" it asks nothing; the custom
-// tool is not confined, so its call still asks. The panel shows the code, its output and the badge.
+// sample dataset and calls the workspace's own @tool in the same step. The step and the custom tool
+// run inside bubblewrap with the network off, so under autoApprove "sandboxed" nothing asks. The
+// panel shows the code, its output and the sandbox badge.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../workbench.mjs';
-import { answerRunDialog, openChatWithFakeLlm, waitForRunState, writeWorkspaceSettings } from '../lib.mjs';
+import { openChatWithFakeLlm, waitForRunState, writeWorkspaceSettings } from '../lib.mjs';
 
 const TOOL = `from ml_intern_tool import tool
 
@@ -39,7 +39,7 @@ const TURNS = [
 
 export const flow = {
   id: 'code-action',
-  name: 'Code action: one sandboxed Python step inspects the data and calls a custom @tool; the card shows code, output and the sandbox badge',
+  name: 'Code action: one sandboxed Python step inspects the data and calls a custom @tool (confined too, no dialog); the card shows code, output and the sandbox badge',
   async run(ctx) {
     const { llm, page, chat } = await openChatWithFakeLlm(ctx, TURNS);
     mkdirSync(join(ctx.workspace, '.ml-intern', 'tools'), { recursive: true });
@@ -53,8 +53,6 @@ export const flow = {
     await chat.locator('[data-testid="chat-input"]').fill('Look at data/medical_qa.jsonl and count its rows with my tool');
     await chat.locator('[data-testid="send-button"]').click();
 
-    // The Python step itself ran without a dialog (sandboxed, network off); the custom tool asks.
-    await answerRunDialog(page, 'Run');
     const output = async () => (await chat.locator('[data-testid="run-output"], [data-testid="tool-card"], .card').allTextContents()).join('\n');
     await waitFor('the step\'s output in the panel', async () => /custom tool says: \d+ rows in data\/medical_qa\.jsonl/.test(await output()), { timeoutMs: 90000 });
     const badge = chat.locator('[data-testid="run-card-sandbox"]').first();
@@ -66,6 +64,7 @@ export const flow = {
     // Open the step's card so the screenshot shows the code.
     await chat.locator('[data-testid="tool-code"]').first().evaluate((el) => { el.closest('details').open = true; el.scrollIntoView(); });
     await ctx.screenshot(page, '1-code-action-card');
+    if ((await page.locator('.monaco-dialog-box').count()) > 0) throw new Error('a dialog asked, though the step and the tool ran confined under autoApprove "sandboxed"');
     await waitForRunState(ctx.workspace, 'succeeded', 60000);
     // The model got the step's observation: the tool's answer and the last expression's value.
     await waitFor('the recorded requests', async () => /custom tool says/.test(readFileSync(llm.record, 'utf8')), { timeoutMs: 10000 });

@@ -3,13 +3,15 @@
 // a pip install still asked, nothing run when the sandbox cannot start).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ApprovalGate } from '../../../src/core/policy/approval';
 import { ChildProcessExecutor } from '../../../src/core/exec/childProcessExecutor';
 import { AutoApprovePolicy, DEFAULT_SETTINGS, Settings } from '../../../src/core/settings';
 import { SandboxMode } from '../../../src/core/sandbox/types';
 import { runPythonTool, runTool } from '../../../src/core/tools/runTools';
+import { registerCustomTools } from '../../../src/core/tools/customTools';
+import { ToolRegistry } from '../../../src/core/tools/registry';
 import { CommandApprovalRequest, ToolContext } from '../../../src/core/tools/types';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
 import { TranscriptEntry } from '../../../src/core/runs/types';
@@ -158,6 +160,53 @@ test('a run_python snippet runs sandboxed: it cannot read ~/.ssh, and its output
     assert.equal(asked.length, 0, 'sandboxed with the network off: no dialog');
     assert.match(result.output, /no key: No such file or directory/);
     assert.ok(!result.output.includes(box.canary));
+  } finally {
+    rmSync(box.root, { recursive: true, force: true });
+  }
+});
+
+test('a custom @tool runs inside the sandbox: under "sandboxed" no dialog, and it cannot read ~/.ssh or write outside', { skip }, async () => {
+  const box = makeBox();
+  try {
+    mkdirSync(path.join(box.workspace, '.ml-intern', 'tools'), { recursive: true });
+    writeFileSync(path.join(box.workspace, '.ml-intern', 'tools', 'peek.py'), [
+      'from ml_intern_tool import tool',
+      '',
+      '@tool',
+      'def peek(path: str, out: str) -> str:',
+      '    """',
+      '    Reads a file and copies it.',
+      '',
+      '    Args:',
+      '        path: The file to read.',
+      '        out: Where to write a copy.',
+      '    """',
+      '    try:',
+      '        text = open(path).read()',
+      '    except OSError as e:',
+      '        text = f"unreadable: {type(e).__name__}"',
+      '    try:',
+      '        open(out, "w").write(text)',
+      '        wrote = "wrote"',
+      '    except OSError as e:',
+      '        wrote = f"write refused: {type(e).__name__}"',
+      '    return f"{text.strip()} | {wrote}"',
+      '',
+    ].join('\n'));
+    const registry = new ToolRegistry();
+    const found = await registerCustomTools(registry, { workspaceRoot: box.workspace, python: 'python3' });
+    assert.deepEqual(found.errors, []);
+    const { ctx, asked } = context(box, 'sandboxed', 'bubblewrap');
+    const secret = await registry.get('peek')!.handler({ path: path.join(box.home, '.ssh', 'id_ed25519'), out: path.join(box.outside, 'copy.txt') }, ctx);
+    assert.equal(asked.length, 0, 'no dialog: the call is confined');
+    assert.ok(secret.ok, secret.output);
+    assert.doesNotMatch(secret.output, new RegExp(box.canary));
+    assert.match(secret.output, /unreadable: \w+Error \| write refused: \w+Error/);
+    assert.equal(existsSync(path.join(box.outside, 'copy.txt')), false);
+    // Inside the workspace it works as usual.
+    writeFileSync(path.join(box.workspace, 'note.txt'), 'hello');
+    const inside = await registry.get('peek')!.handler({ path: 'note.txt', out: 'copy.txt' }, ctx);
+    assert.match(inside.output, /hello \| wrote/);
   } finally {
     rmSync(box.root, { recursive: true, force: true });
   }
