@@ -5,6 +5,7 @@ export * from './configBlock';
 export * from './libraryVersions';
 export * from './estimate';
 export * from './shardPlan';
+export * from './nodePlan';
 export * from './modelTable';
 export { commentText, shellLine } from './templates/escape';
 export { loadPrompt, promptsDir, PROMPT_NAMES } from './prompts';
