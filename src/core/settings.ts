@@ -34,6 +34,8 @@ export interface McpServerConfig {
   command: string;
   args?: string[];
   env?: Record<string, string>;
+  /** Start it inside the sandbox (mlIntern.sandbox; `off` then means the best there is); its tools count as sandboxed. */
+  sandbox?: boolean;
 }
 
 export type ReasoningEffort = 'off' | 'low' | 'medium' | 'high';

@@ -38,7 +38,7 @@ export const runCommand: CliCommand = {
     '',
     'Keys: OPENAI_API_KEY, ANTHROPIC_API_KEY (ML_INTERN_API_KEY for openai-compatible). HF_TOKEN is passed to processes only.',
     'Actions: --actions code: the agent writes Python that calls its tools as functions (mlIntern.agent.actions); both: JSON tools and code.',
-    'MCP: --mcp-config FILE is a JSON object like the mlIntern.mcpServers setting: {"name": {"command": "…", "args": […]}}.',
+    'MCP: --mcp-config FILE is a JSON object like the mlIntern.mcpServers setting: {"name": {"command": "…", "args": […], "sandbox": true}}.',
     'Approval: --approve=none (default) asks y/n on a terminal and refuses every write and run otherwise;',
     '          recipe lets recipe/playbook changes through; sandboxed also runs the commands that run in the sandbox',
     '          with the network off (installs and pushes still ask); all approves everything.',
@@ -65,7 +65,7 @@ export const runCommand: CliCommand = {
       const found = await registerCustomTools(tools, { workspaceRoot: root, python: settings.pythonPath || 'python3' });
       for (const e of found.errors) io.err(`custom tools: ${e}\n`);
     }
-    const mcp = await startMcp(args, io, root, tools);
+    const mcp = await startMcp(args, io, root, tools, settings);
     // With code actions the loop offers `python` (and the steering tools); the code calls the rest.
     const actions = withCodeActions(tools, settings.agentActions);
     const hf = await secrets.get('hf');
@@ -126,8 +126,8 @@ export const runCommand: CliCommand = {
   },
 };
 
-/** MCP servers from --mcp-config (the same shape as the mlIntern.mcpServers setting); their tools need approval like `run`. */
-async function startMcp(args: ParsedArgs, io: CliIo, root: string, tools: ReturnType<typeof createAgentRegistry>): Promise<McpHub | undefined> {
+/** MCP servers from --mcp-config (the same shape as the mlIntern.mcpServers setting); their tools need approval like `run`; a server marked "sandbox": true starts in --sandbox's sandbox. */
+async function startMcp(args: ParsedArgs, io: CliIo, root: string, tools: ReturnType<typeof createAgentRegistry>, settings: Settings): Promise<McpHub | undefined> {
   const file = flagString(args, 'mcp-config');
   if (!file) return undefined;
   let servers: unknown;
@@ -137,7 +137,7 @@ async function startMcp(args: ParsedArgs, io: CliIo, root: string, tools: Return
     throw new UsageError(`--mcp-config ${file}: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (!servers || typeof servers !== 'object' || Array.isArray(servers)) throw new UsageError(`--mcp-config ${file} must hold an object: {"name": {"command": "…", "args": […]}}`);
-  const hub = await registerMcpServers(tools, servers as Settings['mcpServers'], { cwd: root });
+  const hub = await registerMcpServers(tools, servers as Settings['mcpServers'], { cwd: root, sandbox: { settings: settings.sandbox } });
   for (const e of hub.errors) io.err(`MCP: ${e}\n`);
   return hub;
 }

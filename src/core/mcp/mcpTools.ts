@@ -1,14 +1,18 @@
 /**
  * MCP servers (stdio) from `Settings.mcpServers`, through the official SDK:
  * each server's tools are registered as `mcp__<server>__<tool>` with approval
- * 'run' (the user approves each call unless mlIntern.autoApprove allows it).
- * Dispose the hub to close the servers.
+ * 'run' (the user approves each call unless mlIntern.autoApprove allows it). A server marked
+ * `"sandbox": true` starts inside the sandbox (mcpSandbox.ts) and its calls are approved as
+ * sandboxed. Dispose the hub to close the servers.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { JsonSchema } from '../llm/types';
 import { Logger } from '../ports';
 import { McpServerConfig } from '../settings';
+import { sandboxedAs } from '../sandbox/command';
+import { SandboxPlan } from '../sandbox/types';
+import { mcpLaunch, McpSandboxOptions } from './mcpSandbox';
 import { ToolRegistry } from '../tools/registry';
 import { errorMessage } from '../tools/text';
 import { ToolDefinition } from '../tools/types';
@@ -29,6 +33,8 @@ export interface McpOptions {
   callTimeoutMs?: number;
   /** Per server start + list; default 30 s. */
   startTimeoutMs?: number;
+  /** For the servers marked `"sandbox": true`: the user's sandbox settings. */
+  sandbox?: McpSandboxOptions;
 }
 
 export function mcpToolName(server: string, tool: string): string {
@@ -58,9 +64,11 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 }
 
 async function connect(name: string, config: McpServerConfig, options: McpOptions): Promise<{ client: Client; tools: ToolDefinition<Record<string, unknown>>[] }> {
+  const launch = mcpLaunch(name, config, options.cwd ?? process.cwd(), options.sandbox);
+  if (!launch.ok) throw new Error(launch.message);
   const transport = new StdioClientTransport({
-    command: config.command,
-    args: config.args ?? [],
+    command: launch.command,
+    args: launch.args,
     env: { ...getDefaultEnvironment(), ...config.env },
     cwd: options.cwd,
     stderr: 'pipe',
@@ -70,7 +78,7 @@ async function connect(name: string, config: McpServerConfig, options: McpOption
   try {
     await withTimeout(client.connect(transport), options.startTimeoutMs ?? 30_000, `starting MCP server '${name}'`);
     const listed = await withTimeout(client.listTools(), options.startTimeoutMs ?? 30_000, `listing the tools of MCP server '${name}'`);
-    const tools = listed.tools.map((t) => mcpTool(name, client, t, options));
+    const tools = listed.tools.map((t) => mcpTool(name, client, t, options, launch.plan));
     return { client, tools };
   } catch (err) {
     await client.close().catch(() => undefined);
@@ -83,6 +91,7 @@ function mcpTool(
   client: Client,
   tool: { name: string; description?: string; inputSchema: { type: string; [k: string]: unknown } },
   options: McpOptions,
+  plan: SandboxPlan | undefined,
 ): ToolDefinition<Record<string, unknown>> {
   const name = mcpToolName(server, tool.name);
   return {
@@ -97,6 +106,8 @@ function mcpTool(
         origin: 'agent',
         tool: name,
         detail: JSON.stringify(args, null, 2),
+        // A confined server's calls are sandboxed: autoApprove "sandboxed" lets them through when its network is off.
+        ...sandboxedAs(plan),
       });
       if (!decision.approved) {
         return { ok: false, output: `The user did not approve calling ${name}${decision.reason ? `: ${decision.reason}` : ''}.`, data: { approved: false } };

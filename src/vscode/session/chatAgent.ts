@@ -39,7 +39,7 @@ async function agentDeps(host: Host): Promise<{ deps: AgentDeps; dispose: () => 
   const tools = createAgentRegistry({ executionTarget: settings.executionTarget });
   const custom = await registerCustomTools(tools, { workspaceRoot: files.root, python: settings.pythonPath });
   for (const e of custom.errors) host.logger.warn(`Custom tool: ${e}`);
-  const mcp = Object.keys(settings.mcpServers).length ? await loadMcp().registerMcpServers(tools, settings.mcpServers, { cwd: files.root, logger: host.logger }) : undefined;
+  const mcp = Object.keys(settings.mcpServers).length ? await loadMcp().registerMcpServers(tools, settings.mcpServers, { cwd: files.root, logger: host.logger, sandbox: { settings: settings.sandbox } }) : undefined;
   const token = await host.secrets.get('hf');
   // mlIntern.agent.actions: with code actions the loop offers `python` (and the steering tools); the code calls the rest.
   const actions = withCodeActions(tools, settings.agentActions);
