@@ -53,7 +53,7 @@ bad = [None, 12, "", {"content": None}, [{"role": "assistant"}], "\\\\boxed{uncl
 answers = ["42", None, 3, "B", [], {"x": 1}, "", "7"]
 print(json.dumps({f.__name__: f(bad, answer=answers, log_extra=print) for f in rewards.REWARD_FUNCS}))
 `) as Record<string, number[]>;
-  assert.deepEqual(Object.keys(out), ['exact_answer_reward', 'choice_letter_reward', 'format_reward', 'length_reward']);
+  assert.deepEqual(Object.keys(out), ['exact_answer_reward', 'choice_letter_reward', 'format_reward', 'length_reward', 'code_tests_reward']);
   for (const [name, scores] of Object.entries(out)) {
     assert.equal(scores.length, 8, name);
     // length_reward only measures: a broken answer that is still text has a length. Non-text scores 0 everywhere.
@@ -89,4 +89,20 @@ import json, rewards
 print(json.dumps([[f.__name__ for f in rewards.REWARD_FUNCS], rewards.REWARD_WEIGHTS, rewards.ANSWER_COLUMN]))
 `);
   assert.deepEqual(out, [['format_reward', 'exact_answer_reward'], [0.2, 1], column]);
+});
+
+test('code_tests: a GRPO recipe on MBPP-shaped data renders the code reward and keeps the columns it reads; other recipes carry no code runner', async () => {
+  const { renderRecipe } = await import('../../../src/core/recipes');
+  const code = renderRecipe({ method: 'grpo', adapter: 'lora', baseModel: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/mbpp.jsonl', columnMapping: { prompt: 'text', answer: 'test_list' }, rewards: [{ name: 'code_tests', weight: 1 }, { name: 'format', weight: 0.1 }] }, {});
+  const train = code.files.find((f) => f.path === 'train.py')?.content ?? '';
+  const rewardsPy = code.files.find((f) => f.path === 'rewards.py')?.content ?? '';
+  assert.match(train, /for column in rewards\.CODE_TEST_EXTRA_COLUMNS:/);
+  const out = runPython(rewardsPy, `
+import json, rewards
+row = ["assert double(2) == 4", "assert double(0) == 0"]
+print(json.dumps([rewards.REWARD_FUNCS[0].__name__, rewards.CODE_TEST_EXTRA_COLUMNS,
+                  rewards.code_tests_reward(["def double(x):\\n    return 2 * x", "def double(x):\\n    return 4"], test_list=[row, row])]))
+`);
+  assert.deepEqual(out, ['code_tests_reward', ['entry_point', 'test_setup_code'], [1, 0.5]]);
+  assert.doesNotMatch(renderRewards([{ name: 'exact_answer' }], 'answer'), /subprocess|bwrap/);
 });

@@ -182,7 +182,11 @@ ${promptFn}${m.choices ? `
     prompt = with_choices(prompt, row[CHOICES_COLUMN])` : ''}
     example = {"prompt": with_system(prompt)}
     if ANSWER_COLUMN:
-        example[ANSWER_COLUMN] = row[ANSWER_COLUMN]
+        example[ANSWER_COLUMN] = row[ANSWER_COLUMN]${rewards.some((r) => r.name === 'code_tests') ? `
+    # code_tests_reward also reads these when the data has them (HumanEval's entry_point, MBPP's test_setup_code).
+    for column in rewards.CODE_TEST_EXTRA_COLUMNS:
+        if column in row:
+            example[column] = row[column]` : ''}
     return example
 ${choicesFn}${trl('0.16.0') ? '' : `
 

@@ -5,9 +5,10 @@
  * dicts). A reward that raised would stop a run hours in, so each one scores malformed text 0.0.
  */
 import { pyStr } from './escape';
+import { CODE_TESTS_REWARD_PY } from './rewardsCode';
 
-export type RewardName = 'exact_answer' | 'choice_letter' | 'format' | 'length';
-export const REWARD_NAMES: RewardName[] = ['exact_answer', 'choice_letter', 'format', 'length'];
+export type RewardName = 'exact_answer' | 'choice_letter' | 'format' | 'length' | 'code_tests';
+export const REWARD_NAMES: RewardName[] = ['exact_answer', 'choice_letter', 'format', 'length', 'code_tests'];
 
 export interface RewardChoice {
   name: RewardName;
@@ -15,7 +16,7 @@ export interface RewardChoice {
 }
 
 /** What each built-in needs: a reference column (trl passes it as a keyword argument) or nothing. */
-export const REWARD_NEEDS_ANSWER: Record<RewardName, boolean> = { exact_answer: true, choice_letter: true, format: false, length: false };
+export const REWARD_NEEDS_ANSWER: Record<RewardName, boolean> = { exact_answer: true, choice_letter: true, format: false, length: false, code_tests: true };
 
 /** The Python function each choice becomes (trl names its metrics rewards/<function name>/mean). */
 export const rewardFunctionName = (name: RewardName): string => `${name}_reward`;
@@ -42,6 +43,7 @@ Every reward here returns 0.0 for text it cannot read instead of raising: one od
 not stop the run. Add your own functions below and list them in REWARD_FUNCS with a weight.
 Check them before spending GPU time:  ml-intern reward-test <this folder>
 """
+import concurrent.futures
 import functools
 import re
 
@@ -68,14 +70,16 @@ def never_raise(func):
     """Score 0.0 for any completion the reward cannot handle; keep the function's name for trl's metrics."""
     @functools.wraps(func)
     def wrapper(completions, **kwargs):
-        scores = []
-        for i, completion in enumerate(completions):
+        def score(i):
             row = {key: values[i] for key, values in kwargs.items() if isinstance(values, (list, tuple)) and i < len(values)}
             try:
-                scores.append(float(func(completion_text(completion), row)))
+                return float(func(completion_text(completions[i]), row))
             except Exception:  # noqa: BLE001 - a reward must not crash training
-                scores.append(0.0)
-        return scores
+                return 0.0
+        if getattr(func, "runs_in_parallel", False) and len(completions) > 1:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(completions))) as pool:
+                return list(pool.map(score, range(len(completions))))
+        return [score(i) for i in range(len(completions))]
     return wrapper
 
 
@@ -197,7 +201,7 @@ def length_reward(text, row):
     if n <= LENGTH_TARGET_CHARS:
         return 1.0
     return max(0.0, 1.0 - (n - LENGTH_TARGET_CHARS) / LENGTH_TARGET_CHARS)
-
+${rewards.some((r) => r.name === 'code_tests') ? CODE_TESTS_REWARD_PY : ''}
 
 # ---- your own rewards: def my_reward(completions, **kwargs) -> list[float], then list it below.
 
