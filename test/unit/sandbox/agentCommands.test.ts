@@ -12,7 +12,7 @@ import { SandboxMode } from '../../../src/core/sandbox/types';
 import { runPythonTool, runTool } from '../../../src/core/tools/runTools';
 import { registerCustomTools } from '../../../src/core/tools/customTools';
 import { ToolRegistry } from '../../../src/core/tools/registry';
-import { CommandApprovalRequest, ToolContext } from '../../../src/core/tools/types';
+import { CommandApprovalRequest, ToolContext, ToolDefinition } from '../../../src/core/tools/types';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
 import { TranscriptEntry } from '../../../src/core/runs/types';
 import { AgentEvent } from '../../../src/core/events';
@@ -197,7 +197,8 @@ test('a custom @tool runs inside the sandbox: under "sandboxed" no dialog, and i
     const found = await registerCustomTools(registry, { workspaceRoot: box.workspace, python: 'python3' });
     assert.deepEqual(found.errors, []);
     const { ctx, asked } = context(box, 'sandboxed', 'bubblewrap');
-    const secret = await registry.get('peek')!.handler({ path: path.join(box.home, '.ssh', 'id_ed25519'), out: path.join(box.outside, 'copy.txt') }, ctx);
+    const peek = registry.get('peek') as unknown as ToolDefinition<Record<string, unknown>>;
+    const secret = await peek.handler({ path: path.join(box.home, '.ssh', 'id_ed25519'), out: path.join(box.outside, 'copy.txt') }, ctx);
     assert.equal(asked.length, 0, 'no dialog: the call is confined');
     assert.ok(secret.ok, secret.output);
     assert.doesNotMatch(secret.output, new RegExp(box.canary));
@@ -205,7 +206,7 @@ test('a custom @tool runs inside the sandbox: under "sandboxed" no dialog, and i
     assert.equal(existsSync(path.join(box.outside, 'copy.txt')), false);
     // Inside the workspace it works as usual.
     writeFileSync(path.join(box.workspace, 'note.txt'), 'hello');
-    const inside = await registry.get('peek')!.handler({ path: 'note.txt', out: 'copy.txt' }, ctx);
+    const inside = await peek.handler({ path: 'note.txt', out: 'copy.txt' }, ctx);
     assert.match(inside.output, /hello \| wrote/);
   } finally {
     rmSync(box.root, { recursive: true, force: true });
