@@ -13,6 +13,7 @@ import { registerFineTuneWizard } from './wizard/fineTuneWizard';
 import { registerRunCommands } from './commands/runCommands';
 import { registerRecipeCommands } from './commands/recipeCommands';
 import { registerDiagnoseLog } from './commands/diagnoseLog';
+import { registerCreateDevContainer } from './commands/devContainer';
 import { registerStatusBar } from './statusBar';
 import { registerSessions } from './session/sessionManager';
 import { registerChatAgent } from './session/chatAgent';
@@ -29,6 +30,7 @@ export function registerAreas(host: Host): void {
   registerRunCommands(host);
   registerRecipeCommands(host);
   registerDiagnoseLog(host);
+  registerCreateDevContainer(host);
   registerStatusBar(host);
   registerSessions(host);
   registerChatAgent(host);
