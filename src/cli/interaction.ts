@@ -22,15 +22,21 @@ export const SLURM_USAGE = [
   '          --sbatch=OPTION for any other sbatch option (repeatable, e.g. --sbatch=--account=myproj).',
 ];
 
+/** fine-tune's extra Slurm flag (its training can span nodes; `run` starts one command on one node). */
+export const SLURM_NODES_USAGE = '          --nodes N: train on N nodes (FSDP across all their GPUs; default 1). `ml-intern estimate --gpus-per-node G --nodes-max N` says how many it takes.';
+
 /** --slurm and its options, as the settings mlIntern.execution.target and mlIntern.slurm.* */
-export function slurmFrom(args: ParsedArgs): Pick<Settings, 'executionTarget' | 'slurm'> {
-  const options = ['partition', 'gpus', 'time-limit', 'sbatch'].filter((f) => args.flags[f] !== undefined);
+export function slurmFrom(args: ParsedArgs, o: { multiNode?: boolean } = {}): Pick<Settings, 'executionTarget' | 'slurm'> {
+  const options = ['partition', 'gpus', 'time-limit', 'sbatch', 'nodes'].filter((f) => args.flags[f] !== undefined);
+  if (args.flags.nodes !== undefined && !o.multiNode) throw new UsageError('--nodes is an option of fine-tune (a training across nodes); this command runs on one node');
   if (!args.flags.slurm) {
     if (options.length) throw new UsageError(`--${options[0]} is a Slurm option: add --slurm to run the training as a Slurm job`);
     return { executionTarget: 'local', slurm: DEFAULT_SETTINGS.slurm };
   }
   const gpus = flagNumber(args, 'gpus');
   if (gpus !== undefined && (!Number.isInteger(gpus) || gpus < 0)) throw new UsageError(`--gpus must be a whole number ≥ 0, got '${gpus}'`);
+  const nodes = flagNumber(args, 'nodes');
+  if (nodes !== undefined && (!Number.isInteger(nodes) || nodes < 1)) throw new UsageError(`--nodes must be a whole number ≥ 1, got '${nodes}'`);
   const timeLimit = flagString(args, 'time-limit');
   if (timeLimit !== undefined && !/^(\d+-)?\d{1,3}:\d{2}(:\d{2})?$/.test(timeLimit)) throw new UsageError(`--time-limit must look like HH:MM:SS or D-HH:MM:SS, got '${timeLimit}'`);
   const extra = flagList(args, 'sbatch');
@@ -43,6 +49,7 @@ export function slurmFrom(args: ParsedArgs): Pick<Settings, 'executionTarget' | 
       gpus: gpus ?? DEFAULT_SETTINGS.slurm.gpus,
       timeLimit: timeLimit ?? DEFAULT_SETTINGS.slurm.timeLimit,
       extraDirectives: extra,
+      nodes: nodes ?? DEFAULT_SETTINGS.slurm.nodes,
     },
   };
 }

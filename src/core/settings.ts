@@ -28,6 +28,8 @@ export interface SlurmSettings {
    * usually has none); default true. See exec/slurmProbe.ts.
    */
   gpuCheck?: boolean;
+  /** Nodes a fine-tune asks for (default 1): above 1 the session proposes the multi-node batch script (exec/multiNodeSbatch.ts). */
+  nodes?: number;
 }
 
 export interface McpServerConfig {
@@ -80,7 +82,7 @@ export const DEFAULT_SETTINGS: Settings = {
   pythonPath: '',
   prices: {},
   executionTarget: 'local',
-  slurm: { partition: '', gpus: 1, timeLimit: '04:00:00', extraDirectives: [], gpuCheck: true },
+  slurm: { partition: '', gpus: 1, timeLimit: '04:00:00', extraDirectives: [], gpuCheck: true, nodes: 1 },
   mcpServers: {},
   maxRecoveryAttempts: 5,
   sandbox: DEFAULT_SANDBOX_SETTINGS,

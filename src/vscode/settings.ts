@@ -25,6 +25,7 @@ export function readSettings(): Settings {
       timeLimit: c.get('slurm.timeLimit', d.slurm.timeLimit),
       extraDirectives: c.get('slurm.extraDirectives', d.slurm.extraDirectives),
       gpuCheck: c.get('slurm.gpuCheck', d.slurm.gpuCheck),
+      nodes: c.get('slurm.nodes', d.slurm.nodes),
     },
     mcpServers: c.get('mcpServers', d.mcpServers),
     maxRecoveryAttempts: c.get('maxRecoveryAttempts', d.maxRecoveryAttempts),

@@ -15,10 +15,13 @@
  *     per-rank device_map, which transformers refuses under ZeRO-3, and it
  *     needs the deepspeed package (often a CUDA toolkit to build).
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { PUMP_NAME } from '../exec/launcherScript';
 import { fsdpAccelerateConfig, launchArgv } from '../exec/launchers';
 import { renderSbatch } from '../exec/slurm';
+import { renderMultiNodeSbatch, SharedPath } from '../exec/multiNodeSbatch';
+import { hfHubCache } from '../exec/sharedFolders';
 import { EnvReport } from '../python/types';
 import { Settings } from '../settings';
 import { FineTuneRequest } from './types';
@@ -33,7 +36,10 @@ export interface LaunchFile {
 /** What the session stores in the run folder (launch.json) to start the run again after a reload. */
 export interface LaunchPlan {
   target: 'local' | 'slurm';
+  /** GPUs of the whole run (every node's together). */
   gpus: number;
+  /** Slurm nodes (absent: one). */
+  nodes?: number;
   /** The training command, run from the script folder. */
   argv: string[];
   /** The multi-GPU accelerate config, relative to the script folder. */
@@ -107,6 +113,7 @@ export interface PlanInput {
 
 /** The plan and the files to propose before the run (in this order: config, then sbatch). */
 export function planLaunch(o: PlanInput): { plan: LaunchPlan; files: LaunchFile[] } {
+  if (o.settings.executionTarget === 'slurm' && (o.settings.slurm.nodes ?? 1) > 1) return multiNodeJobFile(o);
   const gpus = gpuCount(o.settings, o.environment);
   const files: LaunchFile[] = [];
   let argv = [o.python, o.script];
@@ -130,6 +137,53 @@ export function planLaunch(o: PlanInput): { plan: LaunchPlan; files: LaunchFile[
     });
     Object.assign(plan, { sbatchPath: `${o.folder}/${SBATCH_NAME}`, outputPattern, ...(s.timeLimit ? { timeLimit: s.timeLimit } : {}) });
   }
+  return { plan, files };
+}
+
+/**
+ * A Slurm job on several nodes (mlIntern.slurm.nodes > 1): the multi-node batch script, one launcher
+ * per node meeting at a rendezvous on the first. With GPUs, accelerate with the same config as one
+ * node (FSDP, or DDP for QLoRA) counted for every process of every node; without (CPU test
+ * clusters), torchrun with one process per node. Every node must see the workspace (checked by the
+ * script itself: a node-local folder of that name has no train.py), the run folder and the
+ * Hugging Face cache.
+ */
+function multiNodeJobFile(o: PlanInput): { plan: LaunchPlan; files: LaunchFile[] } {
+  const s = o.settings.slurm;
+  const nodes = Math.floor(s.nodes ?? 1);
+  const gpusPerNode = Math.max(0, Math.floor(s.gpus || 0));
+  const gpus = nodes * gpusPerNode;
+  const files: LaunchFile[] = [];
+  let configFile: string | undefined;
+  if (gpusPerNode > 0) {
+    const config = multiGpuConfig(o.request, gpus, o.environment);
+    files.push({ ...config, description: `${config.description} across ${nodes} nodes (the launcher passes --num_machines ${nodes})` });
+    configFile = config.name;
+  }
+  const records = path.join(o.runDirAbs, 'logs');
+  const outputPattern = path.join(records, 'slurm-%j.out');
+  const workspace = o.folder === '.' ? o.folderAbs : o.folderAbs.slice(0, o.folderAbs.length - o.folder.length).replace(/[\\/]+$/, '') || o.folderAbs;
+  const sharedPaths: SharedPath[] = [
+    { what: 'workspace', path: workspace, marker: path.relative(workspace, path.join(o.folderAbs, o.script)) },
+    { what: 'run', path: o.runDirAbs },
+  ];
+  const cache = hfHubCache();
+  if (existsSync(cache)) sharedPaths.push({ what: 'Hugging Face cache', path: cache });
+  const single = jobScriptSpec(s, { jobName: `ml-intern-${o.runId}`, gpus: gpusPerNode, command: [o.python, o.script], records, workdir: o.folderAbs, python: o.python });
+  let content: string;
+  try {
+    content = renderMultiNodeSbatch({
+      jobName: single.jobName, ...(single.partition ? { partition: single.partition } : {}), ...(single.timeLimit ? { timeLimit: single.timeLimit } : {}),
+      extraDirectives: single.extraDirectives, nodes, gpusPerNode, launcher: configFile ? 'accelerate' : 'torchrun', python: o.python, script: o.script,
+      ...(configFile ? { acceleratorConfigFile: configFile } : {}), outputFile: outputPattern, workdir: o.folderAbs, sharedPaths, redactOutput: single.redactOutput,
+    });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`${why}. Fix it in the settings mlIntern.slurm.nodes, mlIntern.slurm.timeLimit, mlIntern.slurm.partition or mlIntern.slurm.extraDirectives, then run "ML Intern: Fine-tune" again.`);
+  }
+  const argv = configFile ? ['accelerate', 'launch', '--config_file', configFile, '--num_machines', String(nodes), o.script] : ['torchrun', '--nnodes', String(nodes), o.script];
+  files.push({ name: SBATCH_NAME, content, description: `Slurm batch script: ${describeSlurm(o.settings, gpus)}; output of every node to the run folder (logs/slurm-<job id>.out)` });
+  const plan: LaunchPlan = { target: 'slurm', gpus, nodes, argv, ...(configFile ? { configFile } : {}), sbatchPath: `${o.folder}/${SBATCH_NAME}`, outputPattern, ...(s.timeLimit ? { timeLimit: s.timeLimit } : {}) };
   return { plan, files };
 }
 
@@ -183,9 +237,12 @@ export function sbatchFrom(spec: Parameters<typeof renderSbatch>[0]): string {
 
 export function describeSlurm(settings: Pick<Settings, 'slurm'>, gpus: number): string {
   const s = settings.slurm;
+  const nodes = Math.floor(s.nodes ?? 1);
+  const perNode = nodes > 1 ? Math.max(0, Math.floor(s.gpus || 0)) : gpus;
   return [
     s.partition ? `partition ${s.partition}` : "the cluster's default partition",
-    gpus > 0 ? `${gpus} GPU${gpus === 1 ? '' : 's'}` : 'no GPU',
+    ...(nodes > 1 ? [`${nodes} nodes`] : []),
+    perNode > 0 ? `${perNode} GPU${perNode === 1 ? '' : 's'}${nodes > 1 ? ' per node' : ''}` : nodes > 1 ? 'no GPU per node' : 'no GPU',
     s.timeLimit ? `time limit ${s.timeLimit}` : "the partition's time limit",
     ...(s.extraDirectives?.length ? [`extra: ${s.extraDirectives.join(' ')}`] : []),
   ].join(', ');
