@@ -21,7 +21,8 @@ export const uplotFactory: ChartFactory = (container: HTMLElement, data: ChartDa
     width,
     height: 160,
     scales: { x: { time: false }, lr: { auto: true }, reward: { auto: true } },
-    legend: { show: true },
+    // Labels only: live values read '--' until the pointer hovers the chart (issue 25 polish).
+    legend: { show: true, live: false },
     cursor: { drag: { x: false, y: false } },
     series: [
       { label: 'step' },
@@ -34,7 +35,8 @@ export const uplotFactory: ChartFactory = (container: HTMLElement, data: ChartDa
     axes: [
       { ...axis },
       { ...axis, size: 44 },
-      { ...axis, scale: 'lr', side: 1, size: 50, grid: { show: false }, values: (_u, vals) => vals.map((v) => (v == null ? '' : v.toExponential(0))) },
+      // A learning rate of exactly 0 (the end of a schedule) reads 0, not 0e+0.
+      { ...axis, scale: 'lr', side: 1, size: 50, grid: { show: false }, values: (_u, vals) => vals.map((v) => (v == null ? '' : v === 0 ? '0' : v.toExponential(0))) },
     ],
   };
   const plot = new uPlot(opts, data.aligned() as uPlot.AlignedData, container);
