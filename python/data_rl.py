@@ -4,7 +4,7 @@ GRPO samples its own completions, so a prompt column is all it needs; a referenc
 verifiable reward possible. This proposes, beside the detected format (which it never changes):
 - the prompt column (a string, or the first of a list of user turns);
 - the reference and what kind it is: 'final_answer' (GSM8K's '#### 42', a \\boxed{...}, a short
-  answer), 'choice' (an index or letter into a 'choices' column), 'code_tests' (tests to run);
+  answer), 'choice' (an index or letter into a 'choices' column), 'code_tests' (tests the code_tests reward runs);
 - the built-in rewards of rewards.py that fit it, and notes saying what the user must still do.
 trl passes the reference to the rewards under its own column name, so the mapping keeps it.
 """
@@ -108,10 +108,13 @@ def grpo_proposal(rows, cols, detection):
     if tests and (_mostly(rows, tests, _is_text, 1.0) or _mostly(rows, tests, _first_turns, 1.0)):
         prompt = _prompt_column(rows, cols, (tests,) + tuple(c for c in cols if c.lower() in ('code', 'canonical_solution', 'solution')))
         if prompt:
-            return _proposal({'prompt': prompt, 'answer': tests}, 'code_tests', ['format'],
-                             "code with tests: '%s' asks for a program and '%s' holds its tests" % (prompt, tests),
-                             ["no built-in reward runs '%s' yet: pick 'write my own' and score each completion by running "
-                              "its code against the row's tests (kwargs['%s']), with a time limit" % (tests, tests)])
+            solution = next((c for c in cols if c.lower() in ('code', 'canonical_solution', 'solution')), None)
+            notes = ["code_tests runs each completion's code against '%s' in a child Python (5 s, memory limited, no "
+                     "secrets in its environment; inside bubblewrap with the network off when bwrap works here)" % tests]
+            if solution:
+                notes.append("'%s' holds a reference solution: reward-test scores it as the right answer" % solution)
+            return _proposal({'prompt': prompt, 'answer': tests}, 'code_tests', ['code_tests', 'format'],
+                             "code with tests: '%s' asks for a program and '%s' holds its tests" % (prompt, tests), notes)
     # A reference answer the exact-answer reward can check (math word problems and short answers).
     for name in FINAL_ANSWER_NAMES:
         answer = low.get(name)

@@ -22,7 +22,7 @@ EXPECT = {
     (FIXTURES, 'no_answers.jsonl'): ('unknown', {'prompt': 'turns'}, None, ['format', 'length']),
     (GRPO_DATA, 'math_boxed.jsonl'): (None, {'prompt': 'problem', 'answer': 'solution'}, 'final_answer', ['exact_answer', 'format']),
     (GRPO_DATA, 'short_answers.jsonl'): (None, {'prompt': 'question', 'answer': 'answer'}, 'final_answer', ['exact_answer', 'format']),
-    (GRPO_DATA, 'code_tests.jsonl'): (None, {'prompt': 'text', 'answer': 'test_list'}, 'code_tests', ['format']),
+    (GRPO_DATA, 'code_tests.jsonl'): (None, {'prompt': 'text', 'answer': 'test_list'}, 'code_tests', ['code_tests', 'format']),
     (GRPO_DATA, 'prompts_only.jsonl'): (None, {'prompt': 'prompt'}, None, ['format', 'length']),
 }
 
@@ -54,9 +54,10 @@ class GrpoProposalTests(unittest.TestCase):
                 if fmt is not None:
                     self.assertEqual(r['format'], fmt, 'the detected format stays as it was')
 
-    def test_code_tests_say_no_builtin_runs_them(self):
+    def test_code_tests_are_run_by_the_code_reward_and_the_solution_column_is_named(self):
         g = inspect_data.inspect(os.path.join(GRPO_DATA, 'code_tests.jsonl'))['grpo']
-        self.assertTrue(any("no built-in reward runs 'test_list'" in n for n in g['notes']), g['notes'])
+        self.assertTrue(any("code_tests runs each completion's code against 'test_list'" in n for n in g['notes']), g['notes'])
+        self.assertTrue(any("'code' holds a reference solution" in n for n in g['notes']), g['notes'])
 
     def test_prompt_lists_use_the_first_turn(self):
         g = inspect_data.inspect(os.path.join(FIXTURES, 'no_answers.jsonl'))['grpo']

@@ -5,7 +5,7 @@
  * multiple-choice set gets the letter reward and a math set the final-answer one, never a reward
  * that cannot read the reference.
  */
-import { defaultRewards, REWARD_NAMES, RewardChoice, RewardName } from './templates/rewards';
+import { defaultRewards, REWARD_NAMES, REWARD_NEEDS_ANSWER, RewardChoice, RewardName } from './templates/rewards';
 
 /** The inspection's `grpo` field, in the loose shape the recipes read (src/core/python/types.ts GrpoProposal). */
 export interface GrpoProposalLike {
@@ -39,7 +39,7 @@ export function grpoDataChoice(proposal: GrpoProposalLike | undefined): GrpoData
   if (!proposal || !(mapping.prompt || mapping.messages || mapping.user)) return undefined;
   const names = (proposal.rewards ?? []).filter((n): n is RewardName => (REWARD_NAMES as string[]).includes(n));
   const withAnswer = Boolean(mapping.answer);
-  const rewards = names.length ? names.map((name) => ({ name, weight: weightOf(name, names.some((n) => n === 'exact_answer' || n === 'choice_letter')) })) : defaultRewards(withAnswer);
+  const rewards = names.length ? names.map((name) => ({ name, weight: weightOf(name, names.some((n) => REWARD_NEEDS_ANSWER[n])) })) : defaultRewards(withAnswer);
   const prompt = mapping.prompt ?? mapping.messages ?? mapping.user;
   const parts = [`prompt ← ${prompt}`];
   if (mapping.choices) parts.push(`choices ← ${mapping.choices}`);

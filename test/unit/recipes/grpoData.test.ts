@@ -90,3 +90,13 @@ test('prompts only with several user turns per row: the first turn is the prompt
   assert.equal(readFileSync(join(dir, 'rewards.py'), 'utf8').match(/^ANSWER_COLUMN = (.*)$/m)?.[1], 'None');
   assert.deepEqual(scores, [1, 0]);
 });
+
+test('code with tests (MBPP-shaped): code_tests is proposed with format as a light nudge, and runs the completion against the row\'s test_list', async () => {
+  const file = join(FIXTURES, 'grpo-data', 'code_tests.jsonl');
+  const { dir, choice } = await recipeFor(file);
+  assert.deepEqual(choice.rewards, [{ name: 'code_tests', weight: 1 }, { name: 'format', weight: 0.2 }]);
+  assert.match(choice.summary, /reference ← test_list \(tests\); rewards code_tests x1, format x0\.2$/);
+  const { rows, scores } = runScript(dir, file, 'code_tests_reward', '```python\ndef add(a, b):\n    return a + b\n```', 'def add(a, b):\n    return a - b');
+  assert.deepEqual(rows[0].test_list, ['assert add(1, 2) == 3', 'assert add(-1, 1) == 0']);
+  assert.deepEqual(scores, [1, 0]);
+});

@@ -96,13 +96,13 @@ test('code_tests: a GRPO recipe on MBPP-shaped data renders the code reward and 
   const code = renderRecipe({ method: 'grpo', adapter: 'lora', baseModel: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/mbpp.jsonl', columnMapping: { prompt: 'text', answer: 'test_list' }, rewards: [{ name: 'code_tests', weight: 1 }, { name: 'format', weight: 0.1 }] }, {});
   const train = code.files.find((f) => f.path === 'train.py')?.content ?? '';
   const rewardsPy = code.files.find((f) => f.path === 'rewards.py')?.content ?? '';
-  assert.match(train, /for column in rewards\.CODE_TEST_EXTRA_COLUMNS:/);
+  assert.match(train, /for column in \("entry_point", "test_setup_code"\):/);
   const out = runPython(rewardsPy, `
 import json, rewards
 row = ["assert double(2) == 4", "assert double(0) == 0"]
-print(json.dumps([rewards.REWARD_FUNCS[0].__name__, rewards.CODE_TEST_EXTRA_COLUMNS,
+print(json.dumps([rewards.REWARD_FUNCS[0].__name__,
                   rewards.code_tests_reward(["def double(x):\\n    return 2 * x", "def double(x):\\n    return 4"], test_list=[row, row])]))
 `);
-  assert.deepEqual(out, ['code_tests_reward', ['entry_point', 'test_setup_code'], [1, 0.5]]);
+  assert.deepEqual(out, ['code_tests_reward', [1, 0.5]]);
   assert.doesNotMatch(renderRewards([{ name: 'exact_answer' }], 'answer'), /subprocess|bwrap/);
 });

@@ -7,10 +7,11 @@
 import { TargetVersions, versionAtLeast, importModule } from '../libraryVersions';
 import { isLocalDataset, ResolvedSpec } from '../spec';
 import { ConfigLine, call, configBlock } from './pyutil';
-import { pyDocText } from './escape';
+import { pyDocText, pyStr } from './escape';
 import { MESSAGE_HELPERS } from './mapping';
 import { chooseReportTo, datasetLoad } from './train';
 import { defaultRewards, renderRewards } from './rewards';
+import { CODE_TEST_EXTRA_COLUMNS } from './rewardsCode';
 
 export const GRPO_MIN_TRL = '0.14.0';
 
@@ -184,7 +185,7 @@ ${promptFn}${m.choices ? `
     if ANSWER_COLUMN:
         example[ANSWER_COLUMN] = row[ANSWER_COLUMN]${rewards.some((r) => r.name === 'code_tests') ? `
     # code_tests_reward also reads these when the data has them (HumanEval's entry_point, MBPP's test_setup_code).
-    for column in rewards.CODE_TEST_EXTRA_COLUMNS:
+    for column in (${CODE_TEST_EXTRA_COLUMNS.map(pyStr).join(', ')}):
         if column in row:
             example[column] = row[column]` : ''}
     return example

@@ -7,6 +7,9 @@
  * defining check(candidate), entry_point; the prompt holds the signature a body-only answer needs).
  */
 
+/** Columns code_tests_reward reads besides the reference when the data has them: train.py keeps them in each row. */
+export const CODE_TEST_EXTRA_COLUMNS = ['entry_point', 'test_setup_code'];
+
 // String.raw keeps Python's backslashes as written; the code fence is matched as \x60 (a backtick),
 // which a template literal could not hold.
 export const CODE_TESTS_REWARD_PY = String.raw`
@@ -18,8 +21,6 @@ import threading  # noqa: E402
 
 CODE_TIME_LIMIT_S = 5
 CODE_MEMORY_LIMIT_BYTES = 2 * 1024 ** 3
-# Columns read besides the reference when the data has them (train.py keeps them in each row).
-CODE_TEST_EXTRA_COLUMNS = ["entry_point", "test_setup_code"]
 
 # The child: limits first (set here rather than in a preexec_fn, which is unsafe with the threads that
 # score completions in parallel), then the solution, then each test; a line per passed test, signed
