@@ -16,6 +16,7 @@ import { renderSbatch, stateText } from '../exec/slurm';
 import { SlurmRun, submitSlurmJob } from '../exec/slurmRun';
 import { describeSlurm, jobScriptSpec } from '../session/launchPlan';
 import { nextAttempt } from './commandMetrics';
+import { multiNodeJobScript } from './multiNodeJob';
 import { CommandRecord, watchCommand } from './detachedCommand';
 import { commandName, COMMAND_PROPERTIES, userArgv } from './runTools';
 import { ToolDefinition } from './types';
@@ -26,6 +27,9 @@ interface SubmitArgs {
   cwd?: string;
   gpus?: number;
   time_limit?: string;
+  nodes?: number;
+  launcher?: 'torchrun' | 'accelerate';
+  accelerate_config?: string;
 }
 
 export const submitJobTool: ToolDefinition<SubmitArgs> = {
@@ -35,13 +39,17 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
     'Use it for training, evaluation and anything that needs a GPU: this machine is the login node. ' +
     'Waits for the job to end and returns its exit code, why the cluster ended it when it did (time limit, memory), and the head and tail of its output; the whole output is saved in the run folder. ' +
     'Partition, GPUs, time limit and extra directives come from the user\'s mlIntern.slurm.* settings; gpus and time_limit override them for this job. ' +
-    'The command runs once on the node: with more than one GPU, launch the script across them yourself (["python", "-m", "accelerate.commands.launch", "--num_processes", "N", "train.py"] or torch.distributed.run).',
+    'With nodes = 1 (default) the command runs once on the node: with more than one GPU, launch the script across them yourself (["python", "-m", "accelerate.commands.launch", "--num_processes", "N", "train.py"] or torch.distributed.run). ' +
+    'With nodes > 1 give the script itself (["python", "train.py", …]): the job starts one launcher per node (accelerate, with accelerate_config such as the recipe\'s accelerate_fsdp.yaml, or torchrun), gpus GPUs per node, all meeting at a rendezvous on the first node; `ml-intern estimate --gpus-per-node G --nodes-max N` says how many nodes a full fine-tune needs.',
   parameters: {
     type: 'object',
     properties: {
       ...COMMAND_PROPERTIES,
       gpus: { type: 'integer', description: 'GPUs for the job (default: mlIntern.slurm.gpus).' },
       time_limit: { type: 'string', description: 'Time limit as HH:MM:SS or D-HH:MM:SS (default: mlIntern.slurm.timeLimit).' },
+      nodes: { type: 'integer', minimum: 1, description: 'Nodes for the job (default 1); above 1, gpus is per node.' },
+      launcher: { type: 'string', enum: ['torchrun', 'accelerate'], description: 'nodes > 1: the launcher per node (default: accelerate with GPUs or a config, else torchrun).' },
+      accelerate_config: { type: 'string', description: 'nodes > 1 with accelerate: its config file, e.g. accelerate_fsdp.yaml (relative to cwd).' },
     },
     required: ['command', 'reason'],
   },
@@ -56,6 +64,8 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
     const settings = ctx.settings.slurm;
     const gpus = args.gpus !== undefined ? Math.max(0, Math.floor(args.gpus)) : Math.max(0, Math.floor(settings.gpus || 0));
     const timeLimit = args.time_limit?.trim() || settings.timeLimit || undefined;
+    const nodes = args.nodes !== undefined ? Math.floor(args.nodes) : 1;
+    if (!(nodes >= 1)) return { ok: false, output: `nodes must be a whole number of at least 1, got ${JSON.stringify(args.nodes)}. Nothing was submitted.` };
     const n = await ctx.nextNumber('cmd');
     const dir = `${ctx.runFolder}/logs/cmd-${n}`;
     const records = ctx.files.resolve(dir);
@@ -65,14 +75,18 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
     const outputPattern = spec.outputFile;
     let script: string;
     try {
-      script = renderSbatch(spec);
+      if (nodes > 1) {
+        const multi = multiNodeJobScript({ spec, argv, nodes, gpusPerNode: gpus, launcher: args.launcher, accelerateConfig: args.accelerate_config, workspaceAbs: ctx.files.resolve('.'), runDirAbs: ctx.files.resolve(ctx.runFolder), env: ctx.env });
+        if ('refused' in multi) return { ok: false, output: `No job was submitted. ${multi.refused}` };
+        script = multi.script;
+      } else script = renderSbatch(spec);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       return { ok: false, output: `No job was submitted: ${why}. Give another time_limit, or ask the user to fix mlIntern.slurm.* in the settings.` };
     }
     const rel = await ctx.saveRunFile(`scripts/job-${n}.sbatch`, script);
     const scriptPath = ctx.files.resolve(rel);
-    const described = describeSlurm({ slurm: { ...settings, gpus, timeLimit: timeLimit ?? '' } }, gpus);
+    const described = describeSlurm({ slurm: { ...settings, gpus, nodes, timeLimit: timeLimit ?? '' } }, gpus * nodes);
     const decision = await ctx.approveCommand({
       argv: ['sbatch', scriptPath],
       reason: `${args.reason} — Slurm job: ${described}; runs ${argv.join(' ')}`,
