@@ -75,6 +75,34 @@ def wrong_answer(reference):
     return "I do not know."
 
 
+def looks_like_tests(value):
+    """Code tests as the reference: MBPP's list of asserts, or test code (asserts, HumanEval's def check)."""
+    if isinstance(value, (list, tuple)):
+        return any(isinstance(t, str) and "assert" in t for t in value)
+    return isinstance(value, str) and "assert" in value and ("def check(" in value or value.lstrip().startswith("assert"))
+
+
+def code_solution(row, prompt_column):
+    """The row's own solution as a completion, and the column it came from: HumanEval's prompt (the signature)
+    followed by canonical_solution (the body), MBPP's code; (None, None) when the data has none."""
+    body = row.get("canonical_solution")
+    if isinstance(body, str) and body.strip():
+        prompt = row.get(prompt_column) if prompt_column else row.get("prompt")
+        return (prompt if isinstance(prompt, str) else "") + body, "canonical_solution"
+    for name in ("code", "solution"):
+        if isinstance(row.get(name), str) and row[name].strip():
+            return row[name], name
+    return None, None
+
+
+def wrong_code(solution):
+    """The solution's imports and functions, each returning None: the code runs and defines the names, the tests fail."""
+    lines = solution.splitlines()
+    imports = [line for line in lines if re.match(r"(import|from)\s+\w", line)]
+    defs = [line.rstrip() + "\n    return None" for line in lines if re.match(r"def\s+\w+\s*\(.*:\s*(#.*)?$", line)]
+    return "\n".join(imports + defs) if defs else "I do not know."
+
+
 def as_completion(text):
     """train.py gives trl conversational prompts, so trl passes completions as message lists."""
     return [{"role": "assistant", "content": text}]
@@ -108,7 +136,17 @@ def main():
     funcs = list(getattr(module, "REWARD_FUNCS", []))
     weights = list(getattr(module, "REWARD_WEIGHTS", [1.0] * len(funcs)))
 
-    report = {"rows": len(rows), "answerColumn": answer_column, "rewards": []}
+    report = {"rows": len(rows), "answerColumn": answer_column, "rewards": [], "notes": []}
+    # Code with tests: the right completion is the row's solution (the tests are no answer a model would write).
+    code_rows = [i for i, row in enumerate(rows) if answer_column and looks_like_tests(row.get(answer_column))]
+    solutions = {i: code_solution(rows[i], prompt_column) for i in code_rows}
+    sources = sorted({column for _, column in solutions.values() if column})
+    if sources:
+        report["notes"].append("code with tests: the reference completion is the row's solution (%s), the wrong one its "
+                               "functions returning None" % ", ".join(sources))
+    if any(column is None for _, column in solutions.values()):
+        report["notes"].append("code with tests but no solution column (code, canonical_solution): the reference completion is the "
+                               "tests themselves, so a code reward cannot be checked on a right answer here")
     for func, weight in zip(funcs, weights):
         entry = {"name": getattr(func, "__name__", repr(func)), "weight": weight, "scores": [], "errors": []}
         for index, row in enumerate(rows):
@@ -118,6 +156,9 @@ def main():
                 "wrong": wrong_answer(reference) if reference is not None else "I do not know.",
                 "malformed": "<think>unfinished \\boxed{",
             }
+            solution = solutions.get(index, (None, None))[0]
+            if solution is not None:
+                samples.update(reference=solution, wrong=wrong_code(solution))
             completions = [as_completion(t) for t in samples.values()]
             kwargs = {key: [value] * len(completions) for key, value in row.items() if key != "prompt"}
             prompt = row.get(prompt_column) if prompt_column else None

@@ -25,6 +25,8 @@ export interface RewardTestReport {
   rows: number;
   answerColumn: string | null;
   rewards: RewardTestEntry[];
+  /** What the samples were made of where that is not the reference column itself (code: the row's solution). */
+  notes?: string[];
 }
 
 function isReport(v: unknown): v is RewardTestReport {
@@ -53,6 +55,8 @@ const cell = (v: number | null): string => (v === null ? '  None' : v.toFixed(2)
 
 export function formatRewardTest(report: RewardTestReport): string {
   const lines = [`Rewards on ${report.rows} row(s)${report.answerColumn ? `, reference from column "${report.answerColumn}"` : ', no reference column'}:`, ''];
+  for (const note of report.notes ?? []) lines.push(`Note: ${note}`);
+  if (report.notes?.length) lines.push('');
   lines.push(`${'reward'.padEnd(24)} weight   row  reference  wrong  malformed`);
   for (const r of report.rewards) {
     for (const s of r.scores) lines.push(`${r.name.padEnd(24)} ${String(r.weight).padStart(6)} ${String(s.row).padStart(5)}  ${cell(s.reference)}    ${cell(s.wrong)} ${cell(s.malformed)}`);
