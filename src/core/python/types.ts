@@ -49,7 +49,7 @@ export interface GrpoProposal {
   /** The built-in rewards of rewards.py that fit it (names of templates/rewards.ts). */
   rewards: string[];
   reason: string;
-  /** What the user must still do or know (e.g. no built-in reward runs tests). */
+  /** What the user must still do or know (e.g. no reference: only form rewards). */
   notes: string[];
   /** False when the file cannot be loaded as it is (invalid lines, a cut-off last line…). */
   trainable: boolean;

@@ -37,7 +37,7 @@ function dataNotes(a: WizardAnswers): StepItem[] {
   if (ins.trainable === false) {
     notes.push(grpo ? note('$(warning) Only GRPO can train on it as is', 'Its columns match no supervised format (SFT, DPO, ORPO, KTO); GRPO trains on its prompts.') : note('$(warning) NOT trainable as is', 'Its columns match no format a recipe knows; fix the file or go back and pick another.'));
   }
-  // What GRPO would need to know (no reference: only form rewards; tests no built-in reward runs…).
+  // What GRPO would need to know (no reference: only form rewards; how code with tests is run…).
   if (grpo) for (const n of grpo.notes) notes.push(note(`$(info) GRPO: ${n}`));
   const problems = (ins.problems ?? []).filter(Boolean);
   for (const p of problems.slice(0, MAX_PROBLEM_ROWS)) notes.push(note(`$(warning) ${p}`));
