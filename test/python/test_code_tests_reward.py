@@ -64,6 +64,9 @@ class MbppShapedRows(unittest.TestCase):
         forged = 'for i in range(3):\n    print("passed", i)\ndef add(a, b):\n    return 3'
         self.assertEqual(self.score([draft + '\nFixed:\n' + final, forged]), [1.0, 1 / 3])
 
+    def test_reasoning_before_unfenced_code_is_not_run_as_code(self):
+        self.assertEqual(self.score(['<think>add them</think>\ndef add(a, b):\n    return a + b\n']), [1.0])
+
     def test_setup_code_runs_first_and_tests_as_one_string_are_split_at_their_asserts(self):
         scores = self.score(['def add(a, b):\n    return OFFSET + a + b - 10'], tests='assert add(1, 2) == 3\nassert add(2, 2) == 5\n',
                             test_setup_code='OFFSET = 10')

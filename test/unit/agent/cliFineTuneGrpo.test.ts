@@ -69,7 +69,7 @@ test('--rewards overrides the proposal, weights included', { timeout: 120_000 },
 test('usage errors: an unknown reward lists the built-in ones; an answer reward without a reference; --rewards off GRPO; GRPO without prompts', { timeout: 120_000 }, async () => {
   const unknown = await fineTune('gsm8k.jsonl', ['--method', 'grpo', '--rewards', 'exact_answer,accuracy']);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.err, /--rewards: 'accuracy' is not a built-in reward \(built-in: exact_answer, choice_letter, format, length\)/);
+  assert.match(unknown.err, /--rewards: 'accuracy' is not a built-in reward \(built-in: exact_answer, choice_letter, format, length, code_tests\)/);
   assert.equal(unknown.train, undefined, 'nothing written');
   const weight = await fineTune('gsm8k.jsonl', ['--method', 'grpo', '--rewards', 'format:lots']);
   assert.equal(weight.code, 2);

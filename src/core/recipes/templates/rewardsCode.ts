@@ -55,9 +55,12 @@ _CODE_FENCE = re.compile(r"\x60{3}[ \t]*(?:python3?|py)?[ \t]*\r?\n(.*?)\x60{3}"
 
 
 def completion_code(text):
-    """The last \x60\x60\x60python (or bare \x60\x60\x60) block of the completion, else the whole text."""
+    """The last \x60\x60\x60python (or bare \x60\x60\x60) block of the completion, else the text after any
+    <think>...</think> (the format reward asks for reasoning first; it is no Python)."""
     blocks = _CODE_FENCE.findall(text)
-    return blocks[-1] if blocks else text
+    if blocks:
+        return blocks[-1]
+    return text.rsplit("</think>", 1)[-1]
 
 
 def _prompt_text(prompt):

@@ -73,7 +73,7 @@ test('write_recipe grpo: unknown rewards, mismatched weights and unknown fields 
     const h = harness(ws, { env: fakeGpuEnv() });
     const unknown = await h.call('write_recipe', { ...BASE, reward_funcs: ['accuracy_reward'] });
     assert.equal(unknown.ok, false);
-    assert.match(unknown.output, /rewards\[0\]: "accuracy_reward" is not a built-in reward \(exact_answer, choice_letter, format, length\)\. For your own reward, .*rewards\.py/);
+    assert.match(unknown.output, /rewards\[0\]: "accuracy_reward" is not a built-in reward \(exact_answer, choice_letter, format, length, code_tests\)\. For your own reward, .*rewards\.py/);
     const weights = await h.call('write_recipe', { ...BASE, reward_funcs: ['format'], reward_weights: [1, 2] });
     assert.equal(weights.ok, false);
     assert.match(weights.output, /rewardWeights: 2 weight\(s\) for 1 reward\(s\)/);
