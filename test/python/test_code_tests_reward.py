@@ -49,6 +49,7 @@ class MbppShapedRows(unittest.TestCase):
             [{'role': 'assistant', 'content': 'def add(a, b):\n    return a + b if a > 0 else 7'}],
             'def add(a, b) return a + b',
             'def add(a, b):\n    while True:\n        pass',
+            'while True:\n    print("x" * 4096)',
             'I cannot write that.',
         ]
         started = time.monotonic()
@@ -56,7 +57,7 @@ class MbppShapedRows(unittest.TestCase):
         self.assertLess(time.monotonic() - started, 15, 'the endless loop must stop at the time limit')
         self.assertEqual(scores[0], 1.0)
         self.assertAlmostEqual(scores[1], 1 / 3)
-        self.assertEqual(scores[2:], [0.0, 0.0, 0.0])
+        self.assertEqual(scores[2:], [0.0, 0.0, 0.0, 0.0])
 
     def test_the_last_block_counts_and_printed_pass_lines_do_not(self):
         draft = FENCE + 'python\ndef add(a, b):\n    return 0\n' + FENCE

@@ -152,18 +152,23 @@ def run_code_tests(code, tests, time_limit=None):
         # No inherited environment: tokens and keys (HF_TOKEN, cloud credentials) stay out of the model's code.
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": workdir, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
         nonce = secrets.token_hex(16)
-        child = subprocess.Popen(_bwrap_prefix(workdir) + [sys.executable, "-I", "runner.py"], cwd=workdir, env=env,
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            out, _ = child.communicate((nonce + "\n").encode(), timeout=limit)
-        except subprocess.TimeoutExpired:
-            # The whole session (bwrap and whatever the code started) stops; tests that passed in time still count.
+        # Output goes to a file, not a pipe: RLIMIT_FSIZE caps what a printing loop can write (a pipe would buffer it all here).
+        output_path = os.path.join(workdir, "output.txt")
+        with open(output_path, "wb") as output:
+            child = subprocess.Popen(_bwrap_prefix(workdir) + [sys.executable, "-I", "runner.py"], cwd=workdir, env=env,
+                                     stdin=subprocess.PIPE, stdout=output, stderr=subprocess.DEVNULL, start_new_session=True)
             try:
-                os.killpg(child.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            out, _ = child.communicate()
-    passed = {line.split()[-1] for line in out.decode("utf-8", "replace").splitlines() if line.startswith(nonce + " passed ")}
+                child.communicate((nonce + "\n").encode(), timeout=limit)
+            except subprocess.TimeoutExpired:
+                # The whole session (bwrap and whatever the code started) stops; tests that passed in time still count.
+                try:
+                    os.killpg(child.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                child.wait()
+        with open(output_path, "rb") as output:
+            lines = output.read().decode("utf-8", "replace").splitlines()
+    passed = {line.split()[-1] for line in lines if line.startswith(nonce + " passed ")}
     return len(passed), len(tests)
 
 
