@@ -3,7 +3,9 @@ completions a model could write for MBPP-shaped rows (test_list of asserts) and 
 rows (a check(candidate) string and entry_point): right code scores 1.0, partly right a fraction,
 broken or endless code 0.0 within the time limit, and the code sees neither the home's files (when
 bubblewrap works here) nor the trainer's secrets."""
+import contextlib
 import importlib.util
+import io
 import os
 import shutil
 import subprocess
@@ -104,6 +106,22 @@ class MbppShapedRows(unittest.TestCase):
         if not self.rewards._CODE_SANDBOX.get('works'):
             self.skipTest('bwrap missing or unusable here (which: %s): the code runs unconfined' % shutil.which('bwrap'))
         self.assertEqual(score, [0.0])
+
+
+class WithoutBubblewrap(unittest.TestCase):
+    def test_a_missing_bwrap_warns_once_and_the_code_still_runs_limited(self):
+        rewards = load_rewards('test_list')
+        saved_path = os.environ.get('PATH', '')
+        os.environ['PATH'] = tempfile.mkdtemp(prefix='no-bwrap-')
+        warnings = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(warnings):
+                scores = rewards.code_tests_reward(['def add(a, b):\n    return a + b', 'def add(a, b):\n    return 0'] * 2,
+                                                   test_list=[ADD_TESTS] * 4)
+        finally:
+            os.environ['PATH'] = saved_path
+        self.assertEqual(scores, [1.0, 1 / 3, 1.0, 1 / 3])
+        self.assertEqual(warnings.getvalue().count('bubblewrap (bwrap) is not available'), 1, warnings.getvalue())
 
 
 class HumanEvalShapedRows(unittest.TestCase):
