@@ -15,19 +15,11 @@ import { RunStore } from '../../../src/core/runs/runStore';
 import { DEFAULT_SETTINGS } from '../../../src/core/settings';
 import { FineTuneSession } from '../../../src/core/session/fineTuneSession';
 import { startDetached } from '../../../src/core/exec/detached';
-import { FineTuneRequest } from '../../../src/core/session/types';
+import { GSM8K_GRPO_REQUEST } from '../../support/sampleRequest';
 
 const FAKE_PYTHON = resolve('test/fixtures/trainer/fake-python');
 
-const REQUEST: FineTuneRequest = {
-  baseModel: 'Qwen/Qwen2.5-0.5B-Instruct',
-  dataset: 'data/gsm8k.jsonl',
-  method: 'grpo',
-  adapter: 'lora',
-  evalSplit: 0,
-  columnMapping: { prompt: 'question', answer: 'answer' },
-  rewards: [{ name: 'exact_answer', weight: 1 }, { name: 'format', weight: 0.2 }],
-};
+const REQUEST = GSM8K_GRPO_REQUEST;
 
 /** Runs the GRPO session on the fixture trainer with these trainer flags; the events it emitted. */
 async function grpoRun(trainerArgs: string): Promise<{ events: RecordingEventSink; outcome: string; files: string[] }> {

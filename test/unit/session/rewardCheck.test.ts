@@ -16,16 +16,9 @@ import { DEFAULT_SETTINGS } from '../../../src/core/settings';
 import { FineTuneSession } from '../../../src/core/session/fineTuneSession';
 import { startDetached } from '../../../src/core/exec/detached';
 import { FineTuneRequest } from '../../../src/core/session/types';
+import { GSM8K_GRPO_REQUEST } from '../../support/sampleRequest';
 
-const REQUEST: FineTuneRequest = {
-  baseModel: 'Qwen/Qwen2.5-0.5B-Instruct',
-  dataset: 'data/gsm8k.jsonl',
-  method: 'grpo',
-  adapter: 'lora',
-  evalSplit: 0,
-  columnMapping: { prompt: 'question', answer: 'answer' },
-  rewards: [{ name: 'exact_answer', weight: 1 }, { name: 'format', weight: 0.2 }],
-};
+const REQUEST = GSM8K_GRPO_REQUEST;
 
 async function grpoSession(request: FineTuneRequest) {
   const ws = mkdtempSync(join(tmpdir(), 'ml-intern-reward-check-'));
