@@ -5,6 +5,7 @@
  * They are registered with approval 'run': the user approves each call
  * unless mlIntern.autoApprove allows it.
  */
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { JsonSchema } from '../llm/types';
 import { execFileRunner, PythonRunner, pythonHelpersDir } from './pythonRunner';
@@ -72,6 +73,20 @@ export async function discoverCustomTools(options: CustomToolOptions): Promise<D
   return { tools, errors };
 }
 
+/** What call_tool.py imports: the helpers a sandboxed call needs to see. */
+const CALL_HELPERS = ['call_tool.py', 'describe_tools.py', 'ml_intern_tool.py'];
+
+/**
+ * A sandboxed call runs the helpers from a copy in the run folder (bound writable, so visible): the
+ * extension's own folder may not be visible inside (the sandbox's private /tmp hides one installed
+ * or cloned under the host's /tmp).
+ */
+async function helpersInRunFolder(ctx: { runFolder: string; files: { write(rel: string, text: string): Promise<void>; resolve(rel: string): string } }, helpers: string): Promise<string> {
+  const rel = `${ctx.runFolder}/sandbox-helpers`;
+  for (const name of CALL_HELPERS) await ctx.files.write(`${rel}/${name}`, await readFile(path.join(helpers, name), 'utf8'));
+  return ctx.files.resolve(rel);
+}
+
 function customTool(d: Described, options: CustomToolOptions, runner: PythonRunner, helpers: string): ToolDefinition<Record<string, unknown>> {
   const rel = path.relative(options.workspaceRoot, d.file) || d.file;
   return {
@@ -80,11 +95,11 @@ function customTool(d: Described, options: CustomToolOptions, runner: PythonRunn
     parameters: d.parameters.type ? d.parameters : { type: 'object', properties: {} },
     approval: 'run',
     async handler(args, ctx) {
-      const argv = [ctx.python, path.join(helpers, 'call_tool.py'), d.file, d.function];
       // The user's own code: it runs in the sandbox like the agent's commands (mlIntern.sandbox), and
       // the approval says so (under autoApprove "sandboxed" a confined call goes through).
       const sandbox = sandboxForCommand(ctx);
       if (!sandbox.ok) return { ok: false, output: sandbox.message, data: { sandboxError: true } };
+      const argv = [ctx.python, path.join(sandbox.plan ? await helpersInRunFolder(ctx, helpers) : helpers, 'call_tool.py'), d.file, d.function];
       const decision = await ctx.approveCommand({
         argv: [ctx.python, rel, d.function],
         reason: `custom tool ${d.name}`,
