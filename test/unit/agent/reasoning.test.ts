@@ -16,12 +16,12 @@ import { ReasoningEffort } from '../../../src/core/settings';
 import { createAgentRegistry } from '../../../src/core/tools/domain';
 import { FakeLlmServer, FakeTurn, startFakeLlmServer } from '../../support/fakeLlmServer';
 import { makeDeps, tempWorkspace } from './helpers';
-import { FAKE_ANTHROPIC_KEY } from '../../support/fakeKeys';
+import { FAKE_ANTHROPIC_KEY, FAKE_HF_TOKEN } from '../../support/fakeKeys';
 
 const THOUGHT = 'The user wants a recipe. First look at the workspace: list_files, then read the data.';
 const SIGNATURE = 'EqQBCkYIBxgCKkDsig+/=fake-signature-0123456789';
 const REDACTED = 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlx';
-const SECRET = 'hf_abcdefghijklmnopqrstuvwx123456';
+const SECRET = FAKE_HF_TOKEN;
 
 const listFiles = { toolCalls: [{ id: 'toolu_1', name: 'list_files', arguments: '{}' }] };
 
