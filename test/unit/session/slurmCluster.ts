@@ -30,7 +30,9 @@ function aliveNotZombie(pid: number): boolean {
 /** `nodes` > 1: that many slurmd on this host (Slurm's multiple-slurmd mode), nodes mli1..mliN. */
 export function startTestCluster(options: { nodes?: number } = {}): TestCluster {
   const dir = mkdtempSync(path.join(tmpdir(), 'mli-slurm-session-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  // Below Linux's ephemeral range (32768+), where an outgoing connection may already hold a port:
+  // slurmctld then dies with "Address already in use" and the node never comes up. Room for 8 slurmd.
+  const port = 20000 + Math.floor(Math.random() * 12000);
   const r = spawnSync('bash', [SCRIPT, 'start', dir], {
     encoding: 'utf8',
     env: { ...process.env, SLURM_TEST_CTLD_PORT: String(port), SLURM_TEST_SLURMD_PORT: String(port + 1), SLURM_TEST_NODES: String(options.nodes ?? 1) },
