@@ -21,6 +21,30 @@ export async function openReady(ctx) {
   return page;
 }
 
+/** What the workbench shows when a wizard wait fails: the picker's title, placeholder, busy bar, rows and notifications. */
+async function wizardState(page) {
+  const text = async (sel) => (await page.locator(sel).allTextContents().catch(() => [])).map((t) => t.trim()).filter(Boolean);
+  const visible = await page.locator('.quick-input-widget').isVisible().catch(() => false);
+  const busy = await page.locator('.quick-input-widget .quick-input-progress-bar .progress-bit').isVisible().catch(() => false);
+  const parts = [
+    `picker ${visible ? 'open' : 'closed'}${busy ? ' (busy)' : ''}`,
+    `title: ${(await text('.quick-input-widget .quick-input-title')).join(' ') || '-'}`,
+    `placeholder: ${(await page.locator('.quick-input-widget input').getAttribute('placeholder').catch(() => null)) ?? '-'}`,
+    `rows: ${(await text('.quick-input-list .monaco-list-row')).slice(0, 6).join(' | ') || '-'}`,
+    `notifications: ${(await text('.notifications-toasts .notification-list-item-message, .monaco-dialog-box .dialog-message-text')).join(' | ') || '-'}`,
+  ];
+  return parts.join('; ');
+}
+
+/** Runs a wizard wait; a failure says what the workbench showed (CI keeps no screenshots). */
+async function withWizardState(page, wait) {
+  try {
+    return await wait();
+  } catch (err) {
+    throw new Error(`${err.message} — the workbench showed: ${await wizardState(page)}`);
+  }
+}
+
 /** Answer the Fine-tune wizard's 7 steps with typed text + Enter. */
 export async function fineTuneWizard(page, answers, onStep) {
   await runCommand(page, 'ML Intern: Fine-tune');
@@ -29,25 +53,25 @@ export async function fineTuneWizard(page, answers, onStep) {
   const title = () => page.locator('.quick-input-widget .quick-input-title').textContent().catch(() => '');
   for (let i = 0; i < steps.length; i++) {
     const here = `(${i + 1}/7)`;
-    const seen = await waitFor(`wizard step ${i + 1}/7`, async () => {
+    const seen = await withWizardState(page, () => waitFor(`wizard step ${i + 1}/7`, async () => {
       // A broken build: VS Code says the command does not exist. Say so at once.
       const toasts = (await page.locator('.notifications-toasts, .monaco-dialog-box').allTextContents()).join(' ');
       if (/command 'mlIntern\.\w+' not found/.test(toasts)) return `VS Code reports: ${toasts.match(/command 'mlIntern\.\w+' not found/)[0]}`;
       const busy = await page.locator('.quick-input-widget .quick-input-progress-bar .progress-bit').isVisible().catch(() => false);
       return ((await title()) ?? '').includes(here) && !busy && (await input.isEditable());
-    }, { timeoutMs: 90000 });
+    }, { timeoutMs: 90000 }));
     if (typeof seen === 'string') throw new Error(`The Fine-tune wizard did not open. ${seen}`);
     await onStep?.(i + 1);
     // Type, check the text stuck (a picker may re-render its items), press Enter, and
     // make sure the wizard moved on — retrying when a re-render swallowed the keys.
-    await waitFor(`wizard step ${i + 1}/7 to accept '${steps[i]}'`, async () => {
+    await withWizardState(page, () => waitFor(`wizard step ${i + 1}/7 to accept '${steps[i]}'`, async () => {
       if (!((await title()) ?? '').includes(here)) return true;
       await input.fill(steps[i]);
       if ((await input.inputValue()) !== steps[i]) return false;
       await page.keyboard.press('Enter');
       await waitFor('the next wizard step', async () => !((await title()) ?? '').includes(here) || !(await page.locator('.quick-input-widget').isVisible()), { timeoutMs: 3000 }).catch(() => undefined);
       return !((await title()) ?? '').includes(here) || !(await page.locator('.quick-input-widget').isVisible());
-    }, { timeoutMs: 60000, intervalMs: 500 });
+    }, { timeoutMs: 60000, intervalMs: 500 }));
   }
   // Then "before the full run": check answers.checks (labels, e.g. ['Preview tokens', 'Smoke run']) and Enter;
   // nothing checked goes straight to the full run.
