@@ -19,6 +19,8 @@ export interface TryItRequest {
   topP?: number;
   maxNewTokens?: number;
   seed?: number;
+  /** The side-by-side view follows the output: JSON lines (no --text), parsed by tryItStream.ts. */
+  stream?: boolean;
 }
 
 export const TRANSCRIPT_FILE = 'transcript.jsonl';
@@ -59,7 +61,7 @@ export function planTryIt(r: TryItRequest, seen: ExportFiles, modelFromFolder: s
     : [`${r.model} and ${base} are both loaded: memory for two models is needed.`];
   return {
     files: [{ path: 'try_it.py', content: script, description: `Sends ${prompts.length} prompt${prompts.length === 1 ? '' : 's'} to ${base} and to ${r.model}, side by side, with the training chat template; answers kept in ${TRANSCRIPT_FILE}` }],
-    commands: [{ argv: ['python', 'try_it.py', '--text'], description: `Try ${r.model} beside ${base} (${prompts.length} prompt${prompts.length === 1 ? '' : 's'})`, heavy: true }],
+    commands: [{ argv: r.stream ? ['python', 'try_it.py'] : ['python', 'try_it.py', '--text'], description: `Try ${r.model} beside ${base} (${prompts.length} prompt${prompts.length === 1 ? '' : 's'})`, heavy: true }],
     notes,
   };
 }
