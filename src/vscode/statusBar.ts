@@ -56,21 +56,37 @@ export function statusText(run: ActiveRun | undefined): { text: string; tooltip:
   };
 }
 
-let active: ActiveRun | undefined;
+/** The run the status bar shows, folded from the window's events; one per window (services.ts). */
+export class RunTracker {
+  private run: ActiveRun | undefined;
 
-/** The run the status bar shows (Stop Run falls back to it). */
-export function activeRun(): ActiveRun | undefined {
-  return active && LIVE.has(active.state) ? active : undefined;
+  /** The run shown, live or ended. */
+  get shown(): ActiveRun | undefined {
+    return this.run;
+  }
+
+  /** The run shown while it is live (Stop Run falls back to it). */
+  activeRun(): ActiveRun | undefined {
+    return this.run && LIVE.has(this.run.state) ? this.run : undefined;
+  }
+
+  /** Folds one event in; true when the run shown changed. */
+  fold(e: AgentEvent): boolean {
+    const next = trackRun(this.run, e);
+    if (next === this.run) return false;
+    this.run = next;
+    return true;
+  }
 }
 
-export function registerStatusBar(host: Host): void {
+export function registerStatusBar(host: Host, runs: RunTracker): void {
   const item = vscode.window.createStatusBarItem('mlIntern.run', vscode.StatusBarAlignment.Left, 50);
   item.name = 'ML Intern run';
   item.command = 'mlIntern.openChat';
   let wasLive = false;
   let last = '';
   const update = () => {
-    const s = statusText(active);
+    const s = statusText(runs.shown);
     if (!s) {
       item.hide();
       return;
@@ -81,7 +97,7 @@ export function registerStatusBar(host: Host): void {
       last = s.text;
     }
     item.show();
-    const live = !!activeRun();
+    const live = !!runs.activeRun();
     if (live !== wasLive) {
       wasLive = live;
       void vscode.commands.executeCommand('setContext', 'mlIntern.runActive', live);
@@ -90,11 +106,7 @@ export function registerStatusBar(host: Host): void {
   host.context.subscriptions.push(
     item,
     host.events.subscribe((e) => {
-      const next = trackRun(active, e);
-      if (next !== active) {
-        active = next;
-        update();
-      }
+      if (runs.fold(e)) update();
     }),
   );
 }

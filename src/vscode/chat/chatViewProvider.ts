@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { AgentEvent } from '../../core/events';
 import type { PanelConfig } from '../../core/protocol';
 import { Host } from '../host';
-import { handlers } from './handlers';
+import type { ChatHandlers } from './handlers';
 import { CHAT_RUN, PanelController } from './panelController';
 import { listRuns, replayRun } from './runReplay';
 import { chatHtml, makeNonce } from './webviewHtml';
@@ -18,18 +18,15 @@ import { defaultChat } from './defaultChat';
 
 export const CHAT_VIEW_ID = 'mlIntern.chat';
 
-let current: ChatPanel | undefined;
-
-/** The panel, once registered (commands use it to reveal runs). */
-export function chatPanel(): ChatPanel | undefined {
-  return current;
-}
-
 export class ChatPanel implements vscode.WebviewViewProvider {
   readonly controller: PanelController;
   private view: vscode.WebviewView | undefined;
 
-  constructor(private readonly host: Host) {
+  /** `handlers` is the window's one registry (services.ts): read at each message, since the session areas fill it after the panel is built. */
+  constructor(
+    private readonly host: Host,
+    handlers: Readonly<ChatHandlers>,
+  ) {
     this.controller = new PanelController({
       post: (msg) => this.view?.webview.postMessage(msg) ?? false,
       config: () => panelConfig(host),
@@ -41,13 +38,13 @@ export class ChatPanel implements vscode.WebviewViewProvider {
         const files = host.fileStore();
         return files ? replayRun(files, runId) : undefined;
       },
-      chat: (text, runId) => (handlers().chat ?? defaultChat)(text, { host, runId }),
+      chat: (text, runId) => (handlers.chat ?? defaultChat)(text, { host, runId }),
       stop: async (runId) => {
         await vscode.commands.executeCommand('mlIntern.stopRun', runId ?? undefined);
       },
-      accept: (changeId) => review(host, 'accept', changeId),
-      reject: (changeId, reason) => review(host, 'reject', changeId, reason),
-      review: (changeId) => review(host, 'reveal', changeId),
+      accept: (changeId) => review(host, handlers, 'accept', changeId),
+      reject: (changeId, reason) => review(host, handlers, 'reject', changeId, reason),
+      review: (changeId) => review(host, handlers, 'reveal', changeId),
       openExternal: async (href) => {
         await vscode.env.openExternal(vscode.Uri.parse(href, true));
       },
@@ -115,8 +112,8 @@ export function panelConfig(host: Host): PanelConfig {
 }
 
 /** Accept / reject / reveal through the review controller when set, else through its commands. */
-async function review(host: Host, action: 'accept' | 'reject' | 'reveal', changeId: string, reason?: string): Promise<void> {
-  const controls = handlers().review;
+async function review(host: Host, handlers: Readonly<ChatHandlers>, action: 'accept' | 'reject' | 'reveal', changeId: string, reason?: string): Promise<void> {
+  const controls = handlers.review;
   if (controls) {
     // A card whose change the review no longer holds (decided from the diff, or a window
     // reload since) must say so: a button that does nothing reads as broken.
@@ -144,9 +141,8 @@ async function review(host: Host, action: 'accept' | 'reject' | 'reveal', change
   else await vscode.commands.executeCommand(command, changeId);
 }
 
-export function registerChatView(host: Host): void {
-  const panel = new ChatPanel(host);
-  current = panel;
+/** Registers the panel built at activation (services.ts; the commands reveal runs through the same one). */
+export function registerChatView(host: Host, panel: ChatPanel): void {
   const c = panel.controller;
   host.context.subscriptions.push(
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, panel),

@@ -3,7 +3,7 @@
  * and the commands call these; until something is set, each default says
  * plainly what is not wired instead of pretending to succeed.
  *
- * No vscode import here, so the session and the tests can set them freely.
+ * No vscode import here, so the session and the tests can fill them freely.
  */
 import type { Host } from '../host';
 
@@ -52,36 +52,16 @@ export interface ReviewControls {
   reveal(changeId: string): Promise<unknown> | unknown;
 }
 
-interface Registry {
+/**
+ * Where the panel and the commands reach the session code. One object per window, built at
+ * activation (services.ts) and filled in by the session areas (registerSessions, registerChatAgent,
+ * registerRecipeHandlers); until a field is set, its caller says plainly what is not wired.
+ */
+export interface ChatHandlers {
   chat?: ChatHandler;
   stop?: StopHandler;
   evaluate?: EvaluateHandler;
   merge?: MergeHandler;
   push?: PushHandler;
   review?: ReviewControls;
-}
-
-const registry: Registry = {};
-
-export function setChatHandler(h: ChatHandler | undefined): void {
-  registry.chat = h;
-}
-export function setStopHandler(h: StopHandler | undefined): void {
-  registry.stop = h;
-}
-export function setEvaluateHandler(h: EvaluateHandler | undefined): void {
-  registry.evaluate = h;
-}
-export function setMergeHandler(h: MergeHandler | undefined): void {
-  registry.merge = h;
-}
-export function setPushHandler(h: PushHandler | undefined): void {
-  registry.push = h;
-}
-export function setReviewControls(c: ReviewControls | undefined): void {
-  registry.review = c;
-}
-
-export function handlers(): Readonly<Registry> {
-  return registry;
 }

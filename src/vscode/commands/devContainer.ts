@@ -6,14 +6,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEV_CONTAINER_PATH, devContainerJson } from '../../core/sandbox/devContainer';
-import { guarded, Host, UserFacingError } from '../host';
-import { getReviewController } from '../review/register';
+import type { Reviewer } from '../../core/ports';
+import { guarded, Host } from '../host';
 import { readCurrent } from '../review/currentFile';
 
-export async function createDevContainer(host: Host): Promise<boolean> {
+export async function createDevContainer(host: Host, reviewer: Reviewer): Promise<boolean> {
   const store = host.requireWritableWorkspace('write a Dev Container');
-  const reviewer = getReviewController();
-  if (!reviewer) throw new UserFacingError('ML Intern: the review view is not ready yet; try again in a moment.');
   const proposed = devContainerJson({ name: path.basename(store.root), extensionId: host.context.extension.id });
   const decision = await reviewer.propose({
     path: DEV_CONTAINER_PATH,
@@ -27,6 +25,6 @@ export async function createDevContainer(host: Host): Promise<boolean> {
   return true;
 }
 
-export function registerCreateDevContainer(host: Host): void {
-  host.context.subscriptions.push(vscode.commands.registerCommand('mlIntern.createDevContainer', guarded(host, 'createDevContainer', () => createDevContainer(host))));
+export function registerCreateDevContainer(host: Host, reviewer: Reviewer): void {
+  host.context.subscriptions.push(vscode.commands.registerCommand('mlIntern.createDevContainer', guarded(host, 'createDevContainer', () => createDevContainer(host, reviewer))));
 }

@@ -11,6 +11,7 @@ import { guarded, Host } from '../host';
 import { givenOrPickedFolder, refuseUntrusted } from './modelFolderPicker';
 import { validateModelId } from '../wizard/wizardSteps';
 import { startArtifact } from '../session/recipeHandlers';
+import type { SessionManager } from '../session/sessionManager';
 import { promptsFromDataText } from '../../core/export/tryItPlan';
 import { QUANT_BITS, sizeText } from '../../core/export/exportPlan';
 import { lookupModel } from '../../core/recipes/modelTable';
@@ -55,7 +56,7 @@ async function askPrompts(host: Host): Promise<string[] | undefined> {
   return typed?.trim() ? [typed.trim()] : undefined;
 }
 
-export async function tryIt(host: Host, folder?: unknown): Promise<boolean> {
+export async function tryIt(host: Host, sessions: SessionManager, folder?: unknown): Promise<boolean> {
   if (refuseUntrusted(host, 'Try It')) return false;
   const picked = await givenOrPickedFolder(host, 'push', folder, 'ML Intern: Try It (1/4) — trained model', 'Pick the adapter or model folder the training saved, then Enter');
   if (!picked) return false;
@@ -66,11 +67,11 @@ export async function tryIt(host: Host, folder?: unknown): Promise<boolean> {
   if (!prompts) return false;
   const system = await vscode.window.showInputBox({ title: 'ML Intern: Try It (4/4) — system prompt', prompt: 'Optional: the system prompt both models get (empty: none).', ignoreFocusOut: true });
   if (system === undefined) return false;
-  await startArtifact(host, { kind: 'try-it', model, baseModel, prompts, ...(system.trim() ? { system: system.trim() } : {}) });
+  await startArtifact(host, sessions, { kind: 'try-it', model, baseModel, prompts, ...(system.trim() ? { system: system.trim() } : {}) });
   return true;
 }
 
-export async function exportModel(host: Host, folder?: unknown): Promise<boolean> {
+export async function exportModel(host: Host, sessions: SessionManager, folder?: unknown): Promise<boolean> {
   if (refuseUntrusted(host, 'Export Model')) return false;
   const picked = await givenOrPickedFolder(host, 'push', folder, 'ML Intern: Export Model (1/3) — trained model', 'Pick the adapter or model folder to export, then Enter');
   if (!picked) return false;
@@ -104,13 +105,13 @@ export async function exportModel(host: Host, folder?: unknown): Promise<boolean
       validateInput: async (v) => (!v.trim() || (await fs.stat(path.join(v.trim(), 'convert_hf_to_gguf.py')).then(() => true, () => false)) ? undefined : `${v.trim()} has no convert_hf_to_gguf.py.`),
     }))?.trim() || undefined;
   }
-  await startArtifact(host, { kind: 'export', model, name: name.trim(), quants: llamaCpp ? quants : [], ...(llamaCpp ? { llamaCpp } : {}), ollama: targets.some((t) => t.id === 'ollama'), vllm: targets.some((t) => t.id === 'vllm') });
+  await startArtifact(host, sessions, { kind: 'export', model, name: name.trim(), quants: llamaCpp ? quants : [], ...(llamaCpp ? { llamaCpp } : {}), ollama: targets.some((t) => t.id === 'ollama'), vllm: targets.some((t) => t.id === 'vllm') });
   return true;
 }
 
-export function registerExportCommands(host: Host): void {
+export function registerExportCommands(host: Host, sessions: SessionManager): void {
   host.context.subscriptions.push(
-    vscode.commands.registerCommand('mlIntern.tryIt', guarded(host, 'tryIt', (folder?: unknown) => tryIt(host, folder))),
-    vscode.commands.registerCommand('mlIntern.exportModel', guarded(host, 'exportModel', (folder?: unknown) => exportModel(host, folder))),
+    vscode.commands.registerCommand('mlIntern.tryIt', guarded(host, 'tryIt', (folder?: unknown) => tryIt(host, sessions, folder))),
+    vscode.commands.registerCommand('mlIntern.exportModel', guarded(host, 'exportModel', (folder?: unknown) => exportModel(host, sessions, folder))),
   );
 }

@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { guarded, Host } from '../host';
-import { handlers, EvaluateRequest, MergeRequest, PushRequest } from '../chat/handlers';
+import type { ChatHandlers, EvaluateRequest, MergeRequest, PushRequest } from '../chat/handlers';
+import type { SessionManager } from '../session/sessionManager';
 import { validateHubRepo, validateModelId } from '../wizard/wizardSteps';
 import { checkMergeOutput } from './modelFolderCheck';
 import { givenOrPickedFolder, pickModelFolder, refuseUntrusted } from './modelFolderPicker';
@@ -25,7 +26,7 @@ function notWired(summary: string): void {
   void vscode.window.showWarningMessage(`ML Intern: this command is not wired to the recipe engine in this build, so nothing was generated or run. It would: ${summary}`, { modal: false });
 }
 
-export async function evaluate(host: Host, folder?: unknown): Promise<EvaluateRequest | undefined> {
+export async function evaluate(host: Host, handlers: Readonly<ChatHandlers>, folder?: unknown): Promise<EvaluateRequest | undefined> {
   if (refuseUntrusted(host, 'Evaluate')) return undefined;
   const picked = await givenOrPickedFolder(host, 'evaluate', folder, 'ML Intern: Evaluate (1/4) — model to evaluate', 'Pick a trained adapter/model folder, or type a Hub model id, then Enter');
   if (!picked) return undefined;
@@ -56,7 +57,7 @@ export async function evaluate(host: Host, folder?: unknown): Promise<EvaluateRe
   if (limitText === undefined) return undefined;
   const limit = Number(limitText.trim());
   const request: EvaluateRequest = { model, baseModel: baseModel.trim() || undefined, tasks: tasks.map((t) => t.label), limit: limit > 0 ? limit : undefined };
-  const h = handlers().evaluate;
+  const h = handlers.evaluate;
   if (!h) {
     notWired(
       `write an evaluation script (lighteval) for ${model}${request.baseModel ? ` vs ${request.baseModel}` : ''} on ${request.tasks.join(', ')}${request.limit ? ` (${request.limit} samples each)` : ''} into a new run folder, show it as a diff for your review, run it, and show base vs trained scores in the chat panel.`,
@@ -97,7 +98,7 @@ async function askMergeOutput(host: Host, adapter: string): Promise<string | und
   }
 }
 
-export async function merge(host: Host): Promise<MergeRequest | undefined> {
+export async function merge(host: Host, handlers: Readonly<ChatHandlers>): Promise<MergeRequest | undefined> {
   if (refuseUntrusted(host, 'Merge Models')) return undefined;
   const picked = await pickModelFolder(host, 'merge', 'ML Intern: Merge Models (1/3) — LoRA adapter', 'Pick the adapter folder (adapter_config.json) to merge, then Enter');
   if (!picked) return undefined;
@@ -115,7 +116,7 @@ export async function merge(host: Host): Promise<MergeRequest | undefined> {
   const output = await askMergeOutput(host, adapter);
   if (!output) return undefined;
   const request: MergeRequest = { baseModel: baseModel.trim(), adapter, output };
-  const h = handlers().merge;
+  const h = handlers.merge;
   if (!h) {
     notWired(`write a merge script (peft merge_and_unload) merging ${adapter} into ${request.baseModel}, saving to ${request.output}, for your review before running it.`);
     return request;
@@ -146,7 +147,7 @@ async function hubTokenReady(host: Host): Promise<boolean> {
   return answer === goOn;
 }
 
-export async function pushToHub(host: Host): Promise<PushRequest | undefined> {
+export async function pushToHub(host: Host, handlers: Readonly<ChatHandlers>): Promise<PushRequest | undefined> {
   if (refuseUntrusted(host, 'Push to Hub')) return undefined;
   if (!(await hubTokenReady(host))) return undefined;
   const picked = await pickModelFolder(host, 'push', 'ML Intern: Push to Hub (1/3) — folder', 'Pick the adapter or merged model folder to upload, then Enter');
@@ -169,7 +170,7 @@ export async function pushToHub(host: Host): Promise<PushRequest | undefined> {
   );
   if (!vis) return undefined;
   const request: PushRequest = { folder, repo: repo.trim(), private: vis.label === 'Private' };
-  const h = handlers().push;
+  const h = handlers.push;
   if (!h) {
     notWired(`write a push script uploading ${folder} to ${request.repo} (${request.private ? 'private' : 'public'}) with a model card, for your review before running it.`);
     return request;
@@ -178,12 +179,12 @@ export async function pushToHub(host: Host): Promise<PushRequest | undefined> {
   return request;
 }
 
-export function registerRecipeCommands(host: Host): void {
+export function registerRecipeCommands(host: Host, handlers: Readonly<ChatHandlers>, sessions: SessionManager): void {
   host.context.subscriptions.push(
-    vscode.commands.registerCommand('mlIntern.evaluate', guarded(host, 'evaluate', (folder?: unknown) => evaluate(host, folder))),
-    vscode.commands.registerCommand('mlIntern.merge', guarded(host, 'merge', () => merge(host))),
-    vscode.commands.registerCommand('mlIntern.pushToHub', guarded(host, 'pushToHub', () => pushToHub(host))),
+    vscode.commands.registerCommand('mlIntern.evaluate', guarded(host, 'evaluate', (folder?: unknown) => evaluate(host, handlers, folder))),
+    vscode.commands.registerCommand('mlIntern.merge', guarded(host, 'merge', () => merge(host, handlers))),
+    vscode.commands.registerCommand('mlIntern.pushToHub', guarded(host, 'pushToHub', () => pushToHub(host, handlers))),
   );
   // Try It… and Export Model… take the same folder picker and session.
-  registerExportCommands(host);
+  registerExportCommands(host, sessions);
 }

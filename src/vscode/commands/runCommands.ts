@@ -1,22 +1,29 @@
 /**
  * Open Chat, Show Runs and Stop Run. Stopping goes through the handler the
- * session sets (setStopHandler); until then the command says so plainly.
+ * session sets (handlers.stop); until then the command says so plainly.
  */
 import * as vscode from 'vscode';
 import { guarded, Host } from '../host';
-import { chatPanel, CHAT_VIEW_ID } from '../chat/chatViewProvider';
-import { handlers } from '../chat/handlers';
+import { ChatPanel, CHAT_VIEW_ID } from '../chat/chatViewProvider';
+import type { ChatHandlers } from '../chat/handlers';
 import { listRuns } from '../chat/runReplay';
-import { activeRun } from '../statusBar';
+import type { RunTracker } from '../statusBar';
 
-export async function openChat(): Promise<void> {
-  await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
-  chatPanel()?.focusInput();
+/** What the run commands reach: the window's panel, its status-bar run and its stop handler (services.ts). */
+export interface RunCommandServices {
+  readonly chat: ChatPanel;
+  readonly runs: RunTracker;
+  readonly handlers: Readonly<ChatHandlers>;
 }
 
-export async function showRuns(host: Host, runId?: unknown): Promise<void> {
+export async function openChat(chat: ChatPanel): Promise<void> {
+  await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+  chat.focusInput();
+}
+
+export async function showRuns(host: Host, chat: ChatPanel, runId?: unknown): Promise<void> {
   if (typeof runId === 'string' && runId) {
-    await chatPanel()?.reveal(runId);
+    await chat.reveal(runId);
     return;
   }
   const files = host.fileStore();
@@ -39,12 +46,12 @@ export async function showRuns(host: Host, runId?: unknown): Promise<void> {
     })),
     { title: 'ML Intern: runs', placeHolder: 'Pick a run to show in the chat panel', matchOnDetail: true },
   );
-  if (picked) await chatPanel()?.reveal(picked.runId);
+  if (picked) await chat.reveal(picked.runId);
 }
 
-export async function stopRun(host: Host, runId?: unknown): Promise<void> {
-  const id = typeof runId === 'string' && runId ? runId : activeRun()?.runId;
-  const stop = handlers().stop;
+export async function stopRun(host: Host, services: RunCommandServices, runId?: unknown): Promise<void> {
+  const id = typeof runId === 'string' && runId ? runId : services.runs.activeRun()?.runId;
+  const stop = services.handlers.stop;
   if (!stop) {
     void vscode.window.showWarningMessage(
       id
@@ -57,10 +64,11 @@ export async function stopRun(host: Host, runId?: unknown): Promise<void> {
   if (!stopped) void vscode.window.showInformationMessage('ML Intern: no run is active.');
 }
 
-export function registerRunCommands(host: Host): void {
+export function registerRunCommands(host: Host, services: RunCommandServices): void {
+  const { chat } = services;
   host.context.subscriptions.push(
-    vscode.commands.registerCommand('mlIntern.openChat', guarded(host, 'openChat', () => openChat())),
-    vscode.commands.registerCommand('mlIntern.showRuns', guarded(host, 'showRuns', (runId?: unknown) => showRuns(host, runId))),
-    vscode.commands.registerCommand('mlIntern.stopRun', guarded(host, 'stopRun', (runId?: unknown) => stopRun(host, runId))),
+    vscode.commands.registerCommand('mlIntern.openChat', guarded(host, 'openChat', () => openChat(chat))),
+    vscode.commands.registerCommand('mlIntern.showRuns', guarded(host, 'showRuns', (runId?: unknown) => showRuns(host, chat, runId))),
+    vscode.commands.registerCommand('mlIntern.stopRun', guarded(host, 'stopRun', (runId?: unknown) => stopRun(host, services, runId))),
   );
 }

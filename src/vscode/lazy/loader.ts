@@ -29,25 +29,18 @@ function requireSibling<T>(file: string): T {
   return require(path.join(__dirname, file)) as T;
 }
 
-let llm: typeof LlmBundle | undefined;
-let mcp: typeof McpBundle | undefined;
-
+// No cache of our own: Node's require keeps each module (and esbuild's bundle its initialised
+// modules), so the second call returns the first call's module, without module-level state here.
 export function loadLlm(): typeof LlmBundle {
-  if (!llm) {
-    // Written out in place (not behind a helper) so that esbuild drops the source branch, and its SDK, from dist/extension.js.
-    if (typeof __BUNDLED__ !== 'undefined' && __BUNDLED__) llm = requireSibling<typeof LlmBundle>('llm.js');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    else llm = require('./llmBundle') as typeof LlmBundle;
-  }
-  return llm;
+  // Written out in place (not behind a helper) so that esbuild drops the source branch, and its SDK, from dist/extension.js.
+  if (typeof __BUNDLED__ !== 'undefined' && __BUNDLED__) return requireSibling<typeof LlmBundle>('llm.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  else return require('./llmBundle') as typeof LlmBundle;
 }
 
 export function loadMcp(): typeof McpBundle {
-  if (!mcp) {
-    // Written out in place (not behind a helper) so that esbuild drops the source branch, and its SDK, from dist/extension.js.
-    if (typeof __BUNDLED__ !== 'undefined' && __BUNDLED__) mcp = requireSibling<typeof McpBundle>('mcp.js');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    else mcp = require('./mcpBundle') as typeof McpBundle;
-  }
-  return mcp;
+  // Written out in place (not behind a helper) so that esbuild drops the source branch, and its SDK, from dist/extension.js.
+  if (typeof __BUNDLED__ !== 'undefined' && __BUNDLED__) return requireSibling<typeof McpBundle>('mcp.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  else return require('./mcpBundle') as typeof McpBundle;
 }

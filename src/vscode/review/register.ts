@@ -1,27 +1,16 @@
 /**
  * Registers the review area: the two virtual document schemes, the per-hunk
  * CodeLens, the commands (Accept/Reject Change, Accept/Reject Hunk) and the
- * status bar entry. The controller is a singleton: the session uses it as the
- * core `Reviewer`, the chat panel through its public API.
+ * status bar entry. The controller is built once at activation (services.ts):
+ * the sessions use it as the core `Reviewer`, the chat panel through its public API.
  */
 import * as vscode from 'vscode';
 import { Host, guarded } from '../host';
-import { Validator } from '../../core/review/findings';
 import { HunkLensProvider } from './hunkLens';
 import { ReviewController } from './reviewController';
 import { ORIGINAL_SCHEME, PROPOSED_SCHEME, changeIdOf } from './uris';
-import { pythonValidator } from './pythonValidator';
 
-let controller: ReviewController | undefined;
-
-/** The review controller once the extension is active (the `Reviewer` for the session). */
-export function getReviewController(): ReviewController | undefined {
-  return controller;
-}
-
-export function registerReview(host: Host, validator: Validator | undefined = pythonValidator(host)): ReviewController {
-  const c = new ReviewController(host, validator);
-  controller = c;
+export function registerReview(host: Host, c: ReviewController): void {
   const subs = host.context.subscriptions;
   subs.push(
     c,
@@ -89,7 +78,6 @@ export function registerReview(host: Host, validator: Validator | undefined = py
     ),
   );
   c.updateContextKey();
-  return c;
 }
 
 /**

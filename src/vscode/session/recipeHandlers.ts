@@ -11,10 +11,9 @@
  */
 import * as vscode from 'vscode';
 import { ArtifactRequest, ArtifactSession } from '../../core/session/artifactSession';
-import { EvaluateRequest, MergeRequest, PushRequest, setEvaluateHandler, setMergeHandler, setPushHandler } from '../chat/handlers';
+import type { ChatHandlers, EvaluateRequest, MergeRequest, PushRequest } from '../chat/handlers';
 import { Host } from '../host';
-import { buildSessionDeps } from './sessionDeps';
-import { trackSession } from './sessionManager';
+import type { SessionManager } from './sessionManager';
 
 export function evaluateToArtifact(r: EvaluateRequest): ArtifactRequest {
   return { kind: 'eval', model: r.model, ...(r.baseModel ? { baseModel: r.baseModel } : {}), tasks: r.tasks, ...(r.limit ? { limit: r.limit } : {}) };
@@ -29,11 +28,11 @@ export function pushToArtifact(r: PushRequest): ArtifactRequest {
 }
 
 /** Start the session in the background; resolves once its run folder exists (errors before that reach the command's notification). */
-export async function startArtifact(host: Host, request: ArtifactRequest): Promise<ArtifactSession> {
+export async function startArtifact(host: Host, sessions: SessionManager, request: ArtifactRequest): Promise<ArtifactSession> {
   // No LLM: these recipes are deterministic and a failure ends with the diagnosis.
-  const deps = await buildSessionDeps(host, { withLlm: false });
+  const deps = await sessions.deps({ withLlm: false });
   const session = await ArtifactSession.create(request, deps);
-  const tracked = trackSession(session);
+  const tracked = sessions.track(session);
   host.logger.info(`Run ${session.runId} started: ${request.kind} (${session.handle.folder})`);
   void vscode.commands.executeCommand('mlIntern.chat.focus').then(undefined, () => undefined);
   void session.execute().then(
@@ -52,9 +51,9 @@ export async function startArtifact(host: Host, request: ArtifactRequest): Promi
   return session;
 }
 
-export function registerRecipeHandlers(host: Host): void {
+export function registerRecipeHandlers(host: Host, sessions: SessionManager, handlers: ChatHandlers): void {
   host.logger.debug('Evaluate / Merge / Push handlers: recipe sessions');
-  setEvaluateHandler(async (h, r) => void (await startArtifact(h, evaluateToArtifact(r))));
-  setMergeHandler(async (h, r) => void (await startArtifact(h, mergeToArtifact(r))));
-  setPushHandler(async (h, r) => void (await startArtifact(h, pushToArtifact(r))));
+  handlers.evaluate = async (h, r) => void (await startArtifact(h, sessions, evaluateToArtifact(r)));
+  handlers.merge = async (h, r) => void (await startArtifact(h, sessions, mergeToArtifact(r)));
+  handlers.push = async (h, r) => void (await startArtifact(h, sessions, pushToArtifact(r)));
 }

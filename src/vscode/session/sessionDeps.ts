@@ -2,19 +2,24 @@
 import { RunStore } from '../../core/runs/runStore';
 import { SessionDeps } from '../../core/session/fineTuneSession';
 import { DetachedOptions, DetachedRun, DetachedSpec, startDetached } from '../../core/exec/detached';
-import { Host, UserFacingError } from '../host';
-import { getReviewController } from '../review/register';
+import { Host } from '../host';
 import { showRunTerminal } from '../terminal';
 import { resolvePython } from '../python/interpreter';
 import { askToRun } from './approvals';
 import { createHostProvider } from '../llm/createHostProvider';
-import { environment } from '../wizard/wizardServices';
+import type { TrainingEnvironment } from '../wizard/wizardServices';
+import type { Reviewer } from '../../core/ports';
 import { sandboxTrainings } from '../../core/sandbox/trainings';
 
-export async function buildSessionDeps(host: Host, options: { withLlm?: boolean } = {}): Promise<SessionDeps> {
+/** The window's services a session's ports come from (built once at activation, services.ts). */
+export interface SessionServices {
+  readonly review: Reviewer;
+  readonly environment: TrainingEnvironment;
+}
+
+export async function buildSessionDeps(host: Host, services: SessionServices, options: { withLlm?: boolean } = {}): Promise<SessionDeps> {
   const files = host.requireWritableWorkspace('start a run');
-  const reviewer = getReviewController();
-  if (!reviewer) throw new UserFacingError('ML Intern: the review view is not ready yet. Try again in a moment.');
+  const reviewer = services.review;
   const python = await resolvePython(host);
   host.logger.info(`Python for runs: ${python.path} (${python.source})`);
   let llm;
@@ -33,7 +38,7 @@ export async function buildSessionDeps(host: Host, options: { withLlm?: boolean 
     runs: new RunStore(files, { logger: host.logger }),
     settings: host.settings,
     python: python.path,
-    environment: await environment(host),
+    environment: await services.environment.report(),
     llm,
     // With mlIntern.sandboxTrainings the trainings start in the agent's sandbox too.
     launch: sandboxTrainings(launchWithTerminal, { settings: host.settings, workspace: files.root, logger: host.logger }),

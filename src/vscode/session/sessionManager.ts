@@ -1,7 +1,9 @@
 /**
  * The runs this window drives: start, stop, and pick up again after a window
  * reload or a Remote-SSH reconnect (training runs are detached processes; the
- * run folder says where they are).
+ * run folder says where they are). One manager per window, built at activation
+ * (services.ts); the chat agent and the Evaluate/Merge/Push sessions track their runs in it
+ * so that Stop Run reaches them.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -12,10 +14,9 @@ import { FineTuneRequest } from '../../core/session/types';
 import { RunHandle, RunStore } from '../../core/runs/runStore';
 import { ArtifactSession } from '../../core/session/artifactSession';
 import { Host } from '../host';
-import { forgetEnvironment } from '../wizard/wizardServices';
-import { setStopHandler } from '../chat/handlers';
-import { activeRun } from '../statusBar';
-import { buildSessionDeps, launchWithTerminal } from './sessionDeps';
+import type { ChatHandlers } from '../chat/handlers';
+import type { RunTracker } from '../statusBar';
+import { buildSessionDeps, SessionServices } from './sessionDeps';
 import { showRunTerminal } from '../terminal';
 
 export interface Stoppable {
@@ -23,20 +24,119 @@ export interface Stoppable {
   stop(): Promise<void>;
 }
 
-const active = new Map<string, Stoppable>();
-
-export function trackSession(s: Stoppable): { dispose(): void } {
-  active.set(s.runId, s);
-  return { dispose: () => void active.delete(s.runId) };
+export interface SessionManagerServices extends SessionServices {
+  /** The run the status bar shows: Stop Run without a run id stops it. */
+  readonly runs: RunTracker;
 }
 
-export async function stopRun(host: Host, runId?: string): Promise<boolean> {
-  const id = runId ?? activeRun()?.runId ?? [...active.keys()].pop();
-  const s = id ? active.get(id) : undefined;
-  if (!s) return id ? stopWaitingRun(host, id) : false;
-  host.logger.info(`Stopping run ${s.runId}`);
-  await s.stop();
-  return true;
+export class SessionManager {
+  private readonly active = new Map<string, Stoppable>();
+
+  constructor(
+    private readonly host: Host,
+    private readonly services: SessionManagerServices,
+  ) {}
+
+  /** The ports of a fine-tune or artifact session, from the window's services. */
+  deps(options: { withLlm?: boolean } = {}) {
+    return buildSessionDeps(this.host, this.services, options);
+  }
+
+  track(s: Stoppable): { dispose(): void } {
+    this.active.set(s.runId, s);
+    return { dispose: () => void this.active.delete(s.runId) };
+  }
+
+  async stop(runId?: string): Promise<boolean> {
+    const host = this.host;
+    const id = runId ?? this.services.runs.activeRun()?.runId ?? [...this.active.keys()].pop();
+    const s = id ? this.active.get(id) : undefined;
+    if (!s) return id ? stopWaitingRun(host, id) : false;
+    host.logger.info(`Stopping run ${s.runId}`);
+    await s.stop();
+    return true;
+  }
+
+  /** Start the deterministic fine-tune session in the background; returns once the run folder exists. */
+  async runFineTune(request: FineTuneRequest): Promise<FineTuneSession> {
+    const host = this.host;
+    const deps = await this.deps();
+    if (request.dataset && !request.columnMapping) {
+      host.logger.info(`No column mapping given for ${request.dataset}; the recipe maps the columns from the dataset's format.`);
+    }
+    const session = await FineTuneSession.create(request, deps);
+    const tracked = this.track(session);
+    host.logger.info(`Run ${session.runId} started: ${request.method} ${request.baseModel} on ${request.dataset}`);
+    void session.execute().then(
+      (outcome) => {
+        tracked.dispose();
+        // The session may have pip-installed missing requirements: the next run checks the machine again.
+        this.services.environment.forget();
+        host.logger.info(`Run ${session.runId} ended: ${outcome.kind} — ${outcome.summary}`);
+      },
+      (err) => {
+        tracked.dispose();
+        host.logger.error(`Run ${session.runId} crashed: ${err instanceof Error ? err.stack : String(err)}`);
+      },
+    );
+    return session;
+  }
+
+  /** After activation: find fine-tune runs left 'running' and re-attach to them. */
+  async resumeRuns(): Promise<void> {
+    const host = this.host;
+    const files = host.fileStore();
+    if (!files || !host.isTrusted()) return;
+    const runs = await new RunStore(files, { logger: host.logger }).list();
+    for (const summary of runs) {
+      if (summary.status.state !== 'running' || this.active.has(summary.id)) continue;
+      const status = summary.status;
+      const handle = await new RunStore(files).open(summary.id);
+      const spec = await handle.spec();
+      if (spec.kind === 'eval' || spec.kind === 'merge' || spec.kind === 'push' || spec.kind === 'try-it' || spec.kind === 'export') {
+        await this.resumeArtifactRun(handle);
+        continue;
+      }
+      if (spec.kind !== 'fine-tune' || !status.scriptPath) continue;
+      const found = await reattachRun(files, summary);
+      if (!found) continue;
+      if (found.kind === 'lost') {
+        await handle.updateStatus({ state: 'lost', lastMessage: found.message });
+        host.events.emit({ type: 'run_state', runId: summary.id, state: 'lost', message: found.message });
+        continue;
+      }
+      const deps = await this.deps();
+      // Another window or an `ml-intern fine-tune --attach` follows it already: a second follower would repair it twice.
+      const session = await FineTuneSession.reopen(handle, deps).catch((err: unknown) => {
+        if (!(err instanceof LockBusyError)) throw err;
+        host.logger.info(err.message);
+        return undefined;
+      });
+      if (!session) continue;
+      const tracked = this.track(session);
+      if (found.kind === 'live') {
+        host.logger.info(`Re-attached to run ${summary.id} (pid ${found.run.pid}).`);
+        showRunTerminal(found.run, `${path.basename(found.scriptPath)} (re-attached)`, { preserveFocus: true });
+      } else {
+        host.logger.info(`Run ${summary.id} ended while the window was away (exit ${found.code}).`);
+        void vscode.window.showInformationMessage(`ML Intern: the run "${status.title}" ended while the window was closed (exit code ${found.code}).`);
+      }
+      const { run, recorded } = found;
+      void session.resume(run, status.scriptPath, recorded).finally(() => tracked.dispose());
+    }
+  }
+
+  /** An Evaluate / Merge / Push run left 'running': follow its step, then the steps after it. */
+  private async resumeArtifactRun(handle: RunHandle): Promise<void> {
+    const host = this.host;
+    const session = await ArtifactSession.reopen(handle, await this.deps({ withLlm: false }));
+    const tracked = this.track(session);
+    host.logger.info(`Run ${handle.id}: picking up its steps after the reload.`);
+    void session
+      .resume()
+      .then((outcome) => host.logger.info(outcome ? `Run ${handle.id} ended: ${outcome.kind}` : `Run ${handle.id}: no step to pick up.`))
+      .finally(() => tracked.dispose());
+  }
 }
 
 /**
@@ -57,86 +157,8 @@ async function stopWaitingRun(host: Host, runId: string): Promise<boolean> {
   return true;
 }
 
-/** Start the deterministic fine-tune session in the background; returns once the run folder exists. */
-export async function runFineTune(host: Host, request: FineTuneRequest): Promise<FineTuneSession> {
-  const deps = await buildSessionDeps(host);
-  if (request.dataset && !request.columnMapping) {
-    host.logger.info(`No column mapping given for ${request.dataset}; the recipe maps the columns from the dataset's format.`);
-  }
-  const session = await FineTuneSession.create(request, deps);
-  const tracked = trackSession(session);
-  host.logger.info(`Run ${session.runId} started: ${request.method} ${request.baseModel} on ${request.dataset}`);
-  void session.execute().then(
-    (outcome) => {
-      tracked.dispose();
-      // The session may have pip-installed missing requirements: the next run checks the machine again.
-      forgetEnvironment();
-      host.logger.info(`Run ${session.runId} ended: ${outcome.kind} — ${outcome.summary}`);
-    },
-    (err) => {
-      tracked.dispose();
-      host.logger.error(`Run ${session.runId} crashed: ${err instanceof Error ? err.stack : String(err)}`);
-    },
-  );
-  return session;
-}
-
-/** After activation: find fine-tune runs left 'running' and re-attach to them. */
-export async function resumeRuns(host: Host): Promise<void> {
-  const files = host.fileStore();
-  if (!files || !host.isTrusted()) return;
-  const runs = await new RunStore(files, { logger: host.logger }).list();
-  for (const summary of runs) {
-    if (summary.status.state !== 'running' || active.has(summary.id)) continue;
-    const status = summary.status;
-    const handle = await new RunStore(files).open(summary.id);
-    const spec = await handle.spec();
-    if (spec.kind === 'eval' || spec.kind === 'merge' || spec.kind === 'push' || spec.kind === 'try-it' || spec.kind === 'export') {
-      await resumeArtifactRun(host, handle);
-      continue;
-    }
-    if (spec.kind !== 'fine-tune' || !status.scriptPath) continue;
-    const found = await reattachRun(files, summary);
-    if (!found) continue;
-    if (found.kind === 'lost') {
-      await handle.updateStatus({ state: 'lost', lastMessage: found.message });
-      host.events.emit({ type: 'run_state', runId: summary.id, state: 'lost', message: found.message });
-      continue;
-    }
-    const deps = await buildSessionDeps(host);
-    // Another window or an `ml-intern fine-tune --attach` follows it already: a second follower would repair it twice.
-    const session = await FineTuneSession.reopen(handle, deps).catch((err: unknown) => {
-      if (!(err instanceof LockBusyError)) throw err;
-      host.logger.info(err.message);
-      return undefined;
-    });
-    if (!session) continue;
-    const tracked = trackSession(session);
-    if (found.kind === 'live') {
-      host.logger.info(`Re-attached to run ${summary.id} (pid ${found.run.pid}).`);
-      showRunTerminal(found.run, `${path.basename(found.scriptPath)} (re-attached)`, { preserveFocus: true });
-    } else {
-      host.logger.info(`Run ${summary.id} ended while the window was away (exit ${found.code}).`);
-      void vscode.window.showInformationMessage(`ML Intern: the run "${status.title}" ended while the window was closed (exit code ${found.code}).`);
-    }
-    const { run, recorded } = found;
-    void session.resume(run, status.scriptPath, recorded).finally(() => tracked.dispose());
-  }
-}
-
-/** An Evaluate / Merge / Push run left 'running': follow its step, then the steps after it. */
-async function resumeArtifactRun(host: Host, handle: RunHandle): Promise<void> {
-  const session = await ArtifactSession.reopen(handle, await buildSessionDeps(host, { withLlm: false }));
-  const tracked = trackSession(session);
-  host.logger.info(`Run ${handle.id}: picking up its steps after the reload.`);
-  void session
-    .resume()
-    .then((outcome) => host.logger.info(outcome ? `Run ${handle.id} ended: ${outcome.kind}` : `Run ${handle.id}: no step to pick up.`))
-    .finally(() => tracked.dispose());
-}
-
-export function registerSessions(host: Host): void {
-  setStopHandler((h, runId) => stopRun(h, runId));
-  void resumeRuns(host).catch((err) => host.logger.error(`Resuming runs failed: ${err instanceof Error ? err.message : String(err)}`));
-  void launchWithTerminal;
+/** Stop Run goes to the window's session manager; the runs a reload left running are picked up. */
+export function registerSessions(host: Host, sessions: SessionManager, handlers: ChatHandlers): void {
+  handlers.stop = (_host, runId) => sessions.stop(runId);
+  void sessions.resumeRuns().catch((err) => host.logger.error(`Resuming runs failed: ${err instanceof Error ? err.message : String(err)}`));
 }

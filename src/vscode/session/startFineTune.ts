@@ -2,15 +2,15 @@
 import * as vscode from 'vscode';
 import { Host } from '../host';
 import { FineTuneRequest } from './fineTuneRequest';
-import { runFineTune } from './sessionManager';
+import type { SessionManager } from './sessionManager';
 import { InstructionReading, readInstructions, UNDERSTOOD } from '../../core/recipes/instructions';
 
-export async function startFineTune(host: Host, request: FineTuneRequest): Promise<void> {
+export async function startFineTune(host: Host, sessions: SessionManager, request: FineTuneRequest): Promise<void> {
   // What a rule can read from the instructions goes into CONFIG (shown in the diff); without an LLM
   // the rest would be dropped silently, so the user hears which parts were not applied.
   const reading = request.instructions ? readInstructions(request.instructions, { peft: request.adapter !== 'full' }) : undefined;
   if (reading && Object.keys(reading.config).length) request = { ...request, config: { ...reading.config, ...request.config } };
-  const session = await runFineTune(host, request);
+  const session = await sessions.runFineTune(request);
   if (reading) tellInstructions(host, reading);
   // The panel follows the run; the diff opens from the session itself.
   void vscode.commands.executeCommand('mlIntern.chat.focus').then(undefined, () => undefined);

@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import { guarded, Host } from '../host';
 import { startFineTune } from '../session/startFineTune';
 import { askChecksBeforeRun } from '../session/checksBeforeRun';
-import { environment, estimates, findDataFiles, gpuOf, inspectDataset } from './wizardServices';
+import { estimates, findDataFiles, gpuOf, inspectDataset, TrainingEnvironment } from './wizardServices';
+import type { SessionManager } from '../session/sessionManager';
 import {
   itemsFor,
   missingTrainingPackages,
@@ -184,8 +185,14 @@ async function browse(host: Host): Promise<string | undefined> {
   return vscode.workspace.getWorkspaceFolder(u) ? vscode.workspace.asRelativePath(u, false) : u.fsPath;
 }
 
+/** The window's services the wizard uses (services.ts): the cached environment report and the session manager its run starts in. */
+export interface WizardServices {
+  readonly environment: TrainingEnvironment;
+  readonly sessions: SessionManager;
+}
+
 /** Run the wizard; resolves with the request (already handed to startFineTune) or undefined when cancelled. */
-export async function runFineTuneWizard(host: Host) {
+export async function runFineTuneWizard(host: Host, services: WizardServices) {
   if (!host.isTrusted()) {
     void vscode.window.showWarningMessage(
       'ML Intern: this workspace is not trusted, so fine-tuning (which writes a script and runs it) is disabled. Use "Workspaces: Manage Workspace Trust" to trust it; you can still ask questions in the chat panel.',
@@ -199,7 +206,7 @@ export async function runFineTuneWizard(host: Host) {
   const m = new WizardMachine();
   const recent = host.context.globalState.get<string[]>(RECENT_MODELS_KEY, []);
   const files = findDataFiles();
-  const env = environment(host);
+  const env = services.environment.report();
   const ctx: StepContext = { recentModels: Array.isArray(recent) ? recent : [] };
   const checkedModels = new Map<string, boolean>();
 
@@ -297,7 +304,7 @@ export async function runFineTuneWizard(host: Host) {
   const models = [request.baseModel, ...ctx.recentModels!.filter((x) => x !== request.baseModel)].slice(0, 5);
   await host.context.globalState.update(RECENT_MODELS_KEY, models);
   host.logger.info(`Fine-tune wizard: ${JSON.stringify({ ...request, instructions: request.instructions ? '(given)' : undefined })}`);
-  await startFineTune(host, request);
+  await startFineTune(host, services.sessions, request);
   return request;
 }
 
@@ -343,6 +350,6 @@ function placeholderFor(m: WizardMachine, ctx: StepContext): string {
   }
 }
 
-export function registerFineTuneWizard(host: Host): void {
-  host.context.subscriptions.push(vscode.commands.registerCommand('mlIntern.fineTune', guarded(host, 'fineTune', () => runFineTuneWizard(host))));
+export function registerFineTuneWizard(host: Host, services: WizardServices): void {
+  host.context.subscriptions.push(vscode.commands.registerCommand('mlIntern.fineTune', guarded(host, 'fineTune', () => runFineTuneWizard(host, services))));
 }

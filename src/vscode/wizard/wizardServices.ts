@@ -50,27 +50,38 @@ export async function inspectDataset(host: Host, dataset: string, signal?: Abort
   }
 }
 
-let envCache: { at: number; report: Promise<EnvReport | undefined> } | undefined;
-
 /**
  * The env report (GPUs), cached for 10 minutes; undefined when Python cannot tell. On the Slurm
  * target its GPUs are a compute node's (slurmProbe.ts): a check job runs in the background while
- * the wizard asks its questions, shown in a cancellable notification.
+ * the wizard asks its questions, shown in a cancellable notification. One per window
+ * (services.ts): the wizard and the sessions share its cache.
  */
-export function environment(host: Host): Promise<EnvReport | undefined> {
-  if (!envCache || Date.now() - envCache.at > 10 * 60_000) {
-    envCache = {
-      at: Date.now(),
-      report: envReport(pythonFor(host), { cwd: host.workspaceRoot(), timeoutMs: 60_000 })
-        .then((report) => forTraining(host, report))
-        .catch((err) => {
-          host.logger.warn(`Fine-tune wizard: env report failed: ${err instanceof Error ? err.message : String(err)}`);
-          envCache = undefined;
-          return undefined;
-        }),
-    };
+export class TrainingEnvironment {
+  private cache: { at: number; report: Promise<EnvReport | undefined> } | undefined;
+
+  constructor(private readonly host: Host) {}
+
+  report(): Promise<EnvReport | undefined> {
+    const host = this.host;
+    if (!this.cache || Date.now() - this.cache.at > 10 * 60_000) {
+      this.cache = {
+        at: Date.now(),
+        report: envReport(pythonFor(host), { cwd: host.workspaceRoot(), timeoutMs: 60_000 })
+          .then((report) => forTraining(host, report))
+          .catch((err) => {
+            host.logger.warn(`Fine-tune wizard: env report failed: ${err instanceof Error ? err.message : String(err)}`);
+            this.cache = undefined;
+            return undefined;
+          }),
+      };
+    }
+    return this.cache.report;
   }
-  return envCache.report;
+
+  /** Forget the cached report: packages may have been installed (a session's pip install) or removed. */
+  forget(): void {
+    this.cache = undefined;
+  }
 }
 
 /** This machine's report, or on the Slurm target the login node's with a compute node's GPUs. */
@@ -101,11 +112,6 @@ async function forTraining(host: Host, report: EnvReport): Promise<EnvReport | u
     void vscode.window.showWarningMessage(`ML Intern: ${failed} The recipe's batch plan is a default; adjust it in the review if you know the nodes' GPUs.`);
   }
   return checked;
-}
-
-/** Forget the cached report: packages may have been installed (a session's pip install) or removed. */
-export function forgetEnvironment(): void {
-  envCache = undefined;
 }
 
 export function gpuOf(report: EnvReport | undefined): { name: string; memoryMiB: number } | undefined {

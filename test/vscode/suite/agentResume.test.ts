@@ -11,8 +11,7 @@ import { slurmBackendFor, submitSlurmJob } from '../../../src/core/exec/slurmRun
 import { startTestCluster, TestCluster } from '../../unit/session/slurmCluster';
 import { RunStore } from '../../../src/core/runs/runStore';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
-import type { Host } from '../../../src/vscode/host';
-import { resumeAgentRuns } from '../../../src/vscode/session/chatAgent';
+import type { Services } from '../../../src/vscode/services';
 import { waitFor, workspaceRoot } from './review/helpers';
 
 suite('agent runs after a reload', () => {
@@ -37,8 +36,8 @@ suite('agent runs after a reload', () => {
   });
 
   test('no language model to go on with: the command it was waiting for gets a re-attached terminal', async () => {
-    const ext = vscode.extensions.getExtension<{ host?: Host }>('ml-intern.ml-intern');
-    const host = (await ext!.activate()).host!;
+    const ext = vscode.extensions.getExtension<{ services?: Services }>('ml-intern.ml-intern');
+    const api = await ext!.activate();
     const root = workspaceRoot();
     const handle = await new RunStore(new NodeFileStore(root)).create({ goal: 'train it' });
     await handle.updateStatus({ state: 'running' });
@@ -51,7 +50,8 @@ suite('agent runs after a reload', () => {
     );
     // VS Code's language models: none in this host.
     await config().update('provider', 'vscode-lm', vscode.ConfigurationTarget.Workspace);
-    await resumeAgentRuns(host, { tries: 1, delayMs: 0 });
+    // The window's own chat agent, as after a reload.
+    await api.services!.agent.resumeAgentRuns({ tries: 1, delayMs: 0 });
     await waitFor(() => vscode.window.terminals.some((t) => t.name === 'ML Intern: python loop.py (re-attached)'), 'the re-attached terminal');
     assert.ok(readFileSync(run.logFile, 'utf8').includes('training...'), 'the command still runs');
     const status = JSON.parse(readFileSync(path.join(root, handle.folder, 'status.json'), 'utf8')) as { state: string };
@@ -64,8 +64,8 @@ suite('agent runs after a reload', () => {
     // through SLURM_CONF, as on a login node.
     cluster = startTestCluster();
     process.env.SLURM_CONF = cluster.env.SLURM_CONF;
-    const ext = vscode.extensions.getExtension<{ host?: Host }>('ml-intern.ml-intern');
-    const host = (await ext!.activate()).host!;
+    const ext = vscode.extensions.getExtension<{ services?: Services }>('ml-intern.ml-intern');
+    const api = await ext!.activate();
     const root = workspaceRoot();
     const handle = await new RunStore(new NodeFileStore(root)).create({ goal: 'train it on the cluster' });
     await handle.updateStatus({ state: 'running' });
@@ -84,7 +84,8 @@ suite('agent runs after a reload', () => {
     await handle.appendTranscript({ kind: 'process', callId: 'call_1', dir, processId: `${handle.id}-cmd-1`, name: 'python loop.py', argv: ['python3', 'loop.py'], attempt: 1, startedAt: Date.now(), slurm: { script: `${handle.folder}/scripts/job-1.sbatch` } });
     run = await submitSlurmJob(slurmBackendFor(), { scriptPath, runDir: path.join(root, handle.folder), name: 'python loop.py', outputPattern: path.join(records, 'slurm-%j.out'), records });
     await config().update('provider', 'vscode-lm', vscode.ConfigurationTarget.Workspace);
-    await resumeAgentRuns(host, { tries: 1, delayMs: 0 });
+    // The window's own chat agent, as after a reload.
+    await api.services!.agent.resumeAgentRuns({ tries: 1, delayMs: 0 });
     await waitFor(() => vscode.window.terminals.some((t) => t.name === 'ML Intern: python loop.py (re-attached)'), 'the re-attached terminal of the Slurm job');
     await waitFor(() => { try { return readFileSync(run!.logFile, 'utf8').includes('training on the node...'); } catch { return false; } }, 'the job to run');
   });

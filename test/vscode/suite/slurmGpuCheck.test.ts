@@ -5,8 +5,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Host } from '../../../src/vscode/host';
-import { environment, forgetEnvironment } from '../../../src/vscode/wizard/wizardServices';
+import type { Services } from '../../../src/vscode/services';
 import { startTestCluster, TestCluster } from '../../unit/session/slurmCluster';
 import { workspaceRoot } from './review/helpers';
 
@@ -17,7 +16,8 @@ suite('the GPU check on the Slurm target', () => {
 
   teardown(async () => {
     for (const key of ['execution.target', 'slurm.partition', 'slurm.gpus']) await config().update(key, undefined, vscode.ConfigurationTarget.Workspace);
-    forgetEnvironment();
+    // The report was the window's own: the later tests must not get the cluster's.
+    (await vscode.extensions.getExtension<{ services?: Services }>('ml-intern.ml-intern')!.activate()).services!.environment.forget();
     if (savedConf === undefined) delete process.env.SLURM_CONF;
     else process.env.SLURM_CONF = savedConf;
     const stopped = cluster?.stop();
@@ -29,12 +29,13 @@ suite('the GPU check on the Slurm target', () => {
     this.timeout(120_000);
     cluster = startTestCluster();
     process.env.SLURM_CONF = cluster.env.SLURM_CONF;
-    const host = (await vscode.extensions.getExtension<{ host?: Host }>('ml-intern.ml-intern')!.activate()).host!;
+    // The window's own environment report, the one the wizard and the sessions share.
+    const environment = (await vscode.extensions.getExtension<{ services?: Services }>('ml-intern.ml-intern')!.activate()).services!.environment;
     await config().update('execution.target', 'slurm', vscode.ConfigurationTarget.Workspace);
     await config().update('slurm.partition', 'debug', vscode.ConfigurationTarget.Workspace);
     await config().update('slurm.gpus', 1, vscode.ConfigurationTarget.Workspace);
-    forgetEnvironment();
-    const report = await environment(host);
+    environment.forget();
+    const report = await environment.report();
     assert.ok(report, 'a report');
     assert.match(report.gpusFrom ?? '', /^a compute node \(Slurm job \d+, partition debug, checked /, JSON.stringify(report.problems));
     const kept = path.join(workspaceRoot(), '.ml-intern', 'node-check');
