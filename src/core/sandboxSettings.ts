@@ -21,6 +21,11 @@ export interface SandboxSettings {
   image: string;
   /** The fine-tune/evaluate/merge sessions' trainings run in it too (mlIntern.sandboxTrainings). */
   trainings?: boolean;
+  /**
+   * A Slurm job the sandbox covers, on a compute node without a working bubblewrap, runs unconfined
+   * there (said in its output) instead of stopping (mlIntern.sandboxNodesUnconfined; off by default).
+   */
+  nodesUnconfined?: boolean;
 }
 
-export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = { mode: 'off', network: 'off', image: '', trainings: false };
+export const DEFAULT_SANDBOX_SETTINGS: SandboxSettings = { mode: 'off', network: 'off', image: '', trainings: false, nodesUnconfined: false };

@@ -34,6 +34,7 @@ export function readSettings(): Settings {
       network: c.get('sandboxNetwork', DEFAULT_SANDBOX_SETTINGS.network),
       image: c.get('sandboxImage', DEFAULT_SANDBOX_SETTINGS.image),
       trainings: c.get('sandboxTrainings', DEFAULT_SANDBOX_SETTINGS.trainings),
+      nodesUnconfined: c.get('sandboxNodesUnconfined', DEFAULT_SANDBOX_SETTINGS.nodesUnconfined),
     },
     agentActions: c.get('agent.actions', d.agentActions),
   };

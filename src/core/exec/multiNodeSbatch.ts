@@ -18,6 +18,7 @@
  * that read their data from their arguments.
  */
 import { shellQuote } from '../recipes/templates/escape';
+import { commentLines } from './slurm';
 
 export type MultiNodeLauncher = 'torchrun' | 'accelerate';
 
@@ -60,6 +61,8 @@ export interface MultiNodeSpec {
   sharedPaths?: SharedPath[];
   /** Pipe every node's output through the redaction pump (see renderSbatch). */
   redactOutput?: { python: string; pump: string };
+  /** Words before each node's launcher (the node's sandbox: sandbox/slurmNode.ts) and the comment saying so. */
+  wrap?: { prefix: string[]; comment: string[] };
 }
 
 /**
@@ -207,8 +210,10 @@ export function renderMultiNodeSbatch(spec: MultiNodeSpec): string {
   }
   const launcher = nodeLauncherArgv({ ...spec, nodes, processesPerNode: perNode }).map(quoteWord);
   const launch = [...launcher, ...[spec.script, ...(spec.scriptArgs ?? [])].map(shellQuote)].join(' ');
-  const srun = `srun --nodes=${nodes} --ntasks=${nodes} --ntasks-per-node=1 --kill-on-bad-exit=1 --label bash -c ${shellQuote(NODE_LAUNCH_PROGRAM)} node-launcher ${launch}`;
+  const wrapped = [...(spec.wrap?.prefix ?? []).map(shellQuote), launch].join(' ');
+  const srun = `srun --nodes=${nodes} --ntasks=${nodes} --ntasks-per-node=1 --kill-on-bad-exit=1 --label bash -c ${shellQuote(NODE_LAUNCH_PROGRAM)} node-launcher ${wrapped}`;
   lines.push('', '# One launcher per node; every line is prefixed with its node\'s task id ("0: ", "1: "…).');
+  if (spec.wrap) lines.push(...commentLines(spec.wrap.comment));
   if (spec.redactOutput) {
     lines.push("# The output goes through ML Intern's redaction: a token a rank prints never reaches the output file.");
     lines.push(`${srun} 2>&1 | ${shellQuote(spec.redactOutput.python)} -u ${shellQuote(spec.redactOutput.pump)}`, '');

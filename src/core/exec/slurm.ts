@@ -30,6 +30,16 @@ export interface SbatchSpec {
    * Slurm writes the --output file itself, so a secret the job prints would land there as is.
    */
   redactOutput?: { python: string; pump: string };
+  /**
+   * Words before the command (the node's sandbox: sandbox/slurmNode.ts), with the comment lines
+   * that say what they do to the reviewer of the script.
+   */
+  wrap?: { prefix: string[]; comment: string[] };
+}
+
+/** Comment lines of a generated script: one line each, whatever they hold. */
+export function commentLines(lines: string[]): string[] {
+  return lines.map((l) => `# ${l.replace(/[\r\n\0]+/g, ' ')}`);
 }
 
 export { shellQuote };
@@ -64,7 +74,8 @@ export function renderSbatch(spec: SbatchSpec): string {
     lines.push(`export ${k}=${shellQuote(v)}`);
   }
   lines.push(`cd ${shellQuote(spec.workdir)} || exit 1`);
-  const command = spec.command.map(shellQuote).join(' ');
+  if (spec.wrap) lines.push(...commentLines(spec.wrap.comment));
+  const command = [...(spec.wrap?.prefix ?? []), ...spec.command].map(shellQuote).join(' ');
   if (spec.redactOutput) {
     // pipefail (above) keeps the command's exit code as the job's.
     lines.push("# The output goes through ML Intern's redaction: a token the job prints never reaches the output file.");

@@ -15,7 +15,7 @@ import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { pythonHelpersDir } from '../python/runHelper';
-import type { EnvReport } from '../python/types';
+import type { EnvReport, NodeBubblewrap } from '../python/types';
 import type { Settings } from '../settings';
 import { isFinalState, JobStatus, renderSbatch, SlurmBackend } from './slurm';
 
@@ -31,6 +31,26 @@ export interface NodeGpus {
   partition: string;
   /** ISO time of the check. */
   checkedAt: string;
+  /** Whether the node can sandbox a job with bubblewrap (absent in answers kept before the check asked). */
+  bubblewrap?: NodeBubblewrap;
+}
+
+/**
+ * Before the report, the job says whether bubblewrap is on the node and builds a sandbox there (the
+ * same namespaces the node sandbox of sandbox/slurmNode.ts tries): one line the answer is read from.
+ */
+const BUBBLEWRAP_PROBE = [
+  'if b=$(command -v bwrap 2>/dev/null); then',
+  '  if err=$("$b" --ro-bind / / --dev /dev --proc /proc --unshare-pid -- true 2>&1); then echo "ml-intern-node-bubblewrap: works $b"',
+  '  else echo "ml-intern-node-bubblewrap: fails $(printf \'%s\' "$err" | head -n 1)"; fi',
+  'else echo "ml-intern-node-bubblewrap: absent"; fi',
+  'exec "$@"',
+].join('\n');
+
+/** The node's bubblewrap from the job's output, when the job said. */
+export function parseNodeBubblewrap(output: string): NodeBubblewrap | undefined {
+  const m = /^ml-intern-node-bubblewrap: (works|fails|absent) ?(.*)$/m.exec(output);
+  return m ? { state: m[1] as NodeBubblewrap['state'], detail: m[2].trim() } : undefined;
 }
 
 export interface NodeCheckOptions {
@@ -63,7 +83,8 @@ export async function cachedNodeGpus(o: Pick<NodeCheckOptions, 'python' | 'slurm
   try {
     const kept = JSON.parse(await fs.readFile(path.join(o.workspace, NODE_CHECK_FOLDER, `${keyOf(o)}.json`), 'utf8')) as NodeGpus;
     const age = Date.now() - Date.parse(kept.checkedAt);
-    return Array.isArray(kept.gpus) && age >= 0 && age <= (o.maxAgeMs ?? DAY_MS) ? kept : undefined;
+    // An answer kept before the check asked about bubblewrap is asked again (the approval of a sandboxed job needs it).
+    return Array.isArray(kept.gpus) && kept.bubblewrap && age >= 0 && age <= (o.maxAgeMs ?? DAY_MS) ? kept : undefined;
   } catch {
     return undefined;
   }
@@ -96,7 +117,7 @@ export async function checkComputeNode(o: NodeCheckOptions): Promise<NodeGpus> {
       // The user's directives (account, QoS, constraints) decide the node as they will for the
       // training; stderr apart, so the report's JSON is the only thing in the output.
       extraDirectives: [...(s.extraDirectives ?? []).filter((d) => !/^(#SBATCH\s+)?--(time|output|error)\b/.test(d.trim())), `--error=${path.join(folder, `${key}-%j.err`)}`],
-      command: [o.python, helper, '--output-dir', o.workspace],
+      command: ['bash', '-c', BUBBLEWRAP_PROBE, 'ml-intern-node-check', o.python, helper, '--output-dir', o.workspace],
       outputFile: out,
       workdir: o.workspace,
     }),
@@ -147,9 +168,14 @@ export async function checkComputeNode(o: NodeCheckOptions): Promise<NodeGpus> {
     jobId,
     partition: s.partition,
     checkedAt: new Date().toISOString(),
+    ...withBubblewrap(parseNodeBubblewrap(text)),
   };
   await fs.writeFile(path.join(folder, `${key}.json`), JSON.stringify(found, null, 2) + '\n');
   return found;
+}
+
+function withBubblewrap(found: NodeBubblewrap | undefined): { bubblewrap?: NodeBubblewrap } {
+  return found ? { bubblewrap: found } : {};
 }
 
 function isGpuProblem(p: string): boolean {
@@ -179,6 +205,7 @@ export function withNodeGpus(login: EnvReport | undefined, node: NodeGpus): EnvR
     driverVersion: node.driverVersion,
     problems: [...login.problems.filter((p) => !isGpuProblem(p)), ...node.problems],
     gpusFrom: `a compute node (Slurm job ${node.jobId}${node.partition ? `, partition ${node.partition}` : ''}, checked ${node.checkedAt.slice(0, 16).replace('T', ' ')} UTC)`,
+    ...(node.bubblewrap ? { nodeBubblewrap: node.bubblewrap } : {}),
   };
 }
 

@@ -116,10 +116,18 @@ export type ReportedLibrary =
   | 'wandb'
   | 'tensorboard';
 
+/** A compute node's bubblewrap, as the node check found it: `detail` is its path, or why it cannot run. */
+export interface NodeBubblewrap {
+  state: 'works' | 'fails' | 'absent';
+  detail: string;
+}
+
 export interface EnvReport {
   gpus: GpuInfo[];
   /** Where the GPU fields come from when not this machine (the Slurm target: a compute node). */
   gpusFrom?: string;
+  /** The Slurm target: whether that compute node has a working bubblewrap (its node check says). */
+  nodeBubblewrap?: NodeBubblewrap;
   gpuSource: 'nvidia-smi' | 'torch' | null;
   /** CUDA version the driver supports (nvidia-smi) or torch was built with. */
   cudaVersion: string | null;

@@ -234,6 +234,12 @@ function summarise(category: FailureCategory, ev: string[], d: DiagnosisDetails 
       return `Pushing to the Hugging Face Hub failed${d?.repoId ? ` for '${d.repoId}'` : ''}: the repo does not exist or the token has no write permission.`;
     case 'network_timeout':
       return 'The Hugging Face Hub could not be reached (connection failed or timed out).';
+    case 'sandbox_unavailable': {
+      const node = grab(/compute node (\S+) has no working bubblewrap/);
+      return node
+        ? `Nothing ran: compute node ${node} has no working bubblewrap, and the sandbox (mlIntern.sandboxTrainings) asks for the job to run inside it.`
+        : 'Nothing ran: bubblewrap cannot create its namespaces here (unprivileged user namespaces are not allowed).';
+    }
     case 'unknown':
       return ev.length ? `No known failure pattern matched; the last error was: ${clip(ev[ev.length - 1], 160)}` : 'No known failure pattern matched.';
   }
@@ -262,6 +268,7 @@ const FIXES: Record<FailureCategory, { kind: FixKind; description: string }> = {
   hub_push: { kind: 'user', description: "Create the Hub repo or use a token with write access ('ML Intern: Set API Key'), then push again." },
   grpo_generation_batch: { kind: 'playbook', description: 'Raise GRADIENT_ACCUMULATION_STEPS until micro-batch x accumulation x GPUs is a multiple of NUM_GENERATIONS (or choose NUM_GENERATIONS dividing it).' },
   network_timeout: { kind: 'playbook', description: 'Retry with longer Hub time-outs (HF_HUB_DOWNLOAD_TIMEOUT=60, HF_HUB_ETAG_TIMEOUT=60).' },
+  sandbox_unavailable: { kind: 'user', description: 'Install the package bubblewrap where the job runs (Debian/Ubuntu: apt-get install bubblewrap) or allow unprivileged user namespaces there; or set mlIntern.sandboxNodesUnconfined (Slurm nodes) or mlIntern.sandbox to off to run unconfined.' },
   unknown: { kind: 'llm', description: 'Let the agent read the log and propose a fix.' },
 };
 

@@ -89,6 +89,8 @@ export function playbook(input: PlaybookInput): PlaybookFix {
       const repo = d.details?.repoId ?? hubModelId(script);
       return user('push:permission', `Pushing${repo ? ` to '${repo}'` : ''} to the Hub failed. Use a token with write access (set it with 'ML Intern: Set API Key'), check that you may create repos under that namespace, then push again.`);
     }
+    case 'sandbox_unavailable':
+      return user('sandbox:user', `${d.summary} ${d.fix.description} Then run it again.`);
     case 'cuda_driver':
       return user('driver:user', `${d.summary} Install or update the NVIDIA driver (nvidia-smi must work), or install a PyTorch build that matches the driver, then retry.`);
     case 'grpo_generation_batch':

@@ -51,6 +51,15 @@ export const UPLOAD_CONTEXT_RE =
 
 export const RULES: Rule[] = [
   {
+    // First: nothing ran, so nothing after this line is the training's. The node sandbox's own line
+    // (sandbox/slurmNode.ts), and bubblewrap's errors when it cannot build its namespaces.
+    category: 'sandbox_unavailable',
+    strong: [
+      /ML Intern: stopped before the command: compute node \S+ has no working bubblewrap/,
+      /^(?:\d+: )?bwrap: (?:No permissions to create new namespace|Creating new namespace failed|setting up uid map: Permission denied)/,
+    ],
+  },
+  {
     category: 'disk_full',
     strong: [
       /No space left on device/i,

@@ -22,6 +22,7 @@ export const FAILURE_CATEGORIES = [
   'hub_push',
   'network_timeout',
   'grpo_generation_batch',
+  'sandbox_unavailable',
   'unknown',
 ] as const;
 

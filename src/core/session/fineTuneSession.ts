@@ -37,6 +37,7 @@ import { DetachedRun } from '../exec/detached';
 import { FineTuneRequest, SessionOutcome } from './types';
 import { namingDiskFull } from '../util/diskErrors';
 import { defaultPlan, describeSlurm, LaunchPlan, planLaunch, sbatchOutput } from './launchPlan';
+import { slurmSandboxClause } from './slurmSandboxNote';
 import { SlurmAttempts } from './slurmAttempts';
 import { HeldLock } from '../runs/ownerLock';
 import { claimRun, claimScriptFolder } from '../runs/runLocks';
@@ -249,7 +250,7 @@ export class FineTuneSession {
     const slurm = plan.target === 'slurm' && plan.sbatchPath;
     const argv = slurm ? ['sbatch', path.basename(plan.sbatchPath!)] : plan.argv;
     const reason = slurm
-      ? `Submit ${plan.sbatchPath} to Slurm (${describeSlurm(this.deps.settings(), plan.gpus)}); it runs ${plan.argv.join(' ')}`
+      ? `Submit ${plan.sbatchPath} to Slurm (${describeSlurm(this.deps.settings(), plan.gpus)}); it runs ${plan.argv.join(' ')}${slurmSandboxClause(plan, this.deps.environment?.nodeBubblewrap, this.deps.settings().sandbox)}`
       : `Start training with ${scriptPath}${plan.gpus > 1 ? ` on ${plan.gpus} GPUs (accelerate, ${plan.configFile})` : ''}`;
     if (this.request.method === 'grpo') await checkRewardsBeforeRun({ runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, python: this.deps.python, env: this.deps.processEnv ? await this.deps.processEnv() : {}, say: (t) => this.ctx.say(t), signal: this.abort.signal }, scriptPath);
     if (!slurm) {

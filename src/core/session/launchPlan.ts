@@ -22,6 +22,7 @@ import { fsdpAccelerateConfig, launchArgv } from '../exec/launchers';
 import { renderSbatch } from '../exec/slurm';
 import { renderMultiNodeSbatch, SharedPath } from '../exec/multiNodeSbatch';
 import { hfHubCache } from '../exec/sharedFolders';
+import { NodeSandbox, nodeSandboxWrap, trainingNodeSandbox } from '../sandbox/slurmNode';
 import { EnvReport } from '../python/types';
 import { Settings } from '../settings';
 import { FineTuneRequest } from './types';
@@ -48,6 +49,8 @@ export interface LaunchPlan {
   sbatchPath?: string;
   outputPattern?: string;
   timeLimit?: string;
+  /** Slurm: the training runs inside bubblewrap on the node (mlIntern.sandboxTrainings), for the approval. */
+  nodeSandbox?: { label: string; unconfinedWithout: boolean };
 }
 
 export const SBATCH_NAME = 'train.sbatch';
@@ -109,6 +112,22 @@ export interface PlanInput {
   folderAbs: string;
   runId: string;
   runDirAbs: string;
+  /** HOME and HF_HOME the node sandbox's policy is about (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The workspace root of a plan input: the script folder less its workspace-relative path. */
+function workspaceOf(o: PlanInput): string {
+  return o.folder === '.' ? o.folderAbs : o.folderAbs.slice(0, o.folderAbs.length - o.folder.length).replace(/[\\/]+$/, '') || o.folderAbs;
+}
+
+/** The training's sandbox on the node, when mlIntern.sandbox covers trainings. */
+function sandboxOnNode(o: PlanInput, nodes: number): NodeSandbox | undefined {
+  return trainingNodeSandbox({ settings: o.settings.sandbox, workspace: workspaceOf(o), runDir: o.runDirAbs, workdir: o.folderAbs, env: o.env ?? process.env, nodes });
+}
+
+function planSandbox(sandbox: NodeSandbox | undefined): Pick<LaunchPlan, 'nodeSandbox'> {
+  return sandbox ? { nodeSandbox: { label: sandbox.label, unconfinedWithout: sandbox.unconfinedWithout } } : {};
 }
 
 /** The plan and the files to propose before the run (in this order: config, then sbatch). */
@@ -128,14 +147,14 @@ export function planLaunch(o: PlanInput): { plan: LaunchPlan; files: LaunchFile[
   if (plan.target === 'slurm') {
     const s = o.settings.slurm;
     const outputPattern = path.join(o.runDirAbs, 'logs', 'slurm-%j.out');
+    const sandbox = sandboxOnNode(o, 1);
+    const spec = jobScriptSpec(s, { jobName: `ml-intern-${o.runId}`, gpus, command: argv, records: path.join(o.runDirAbs, 'logs'), workdir: o.folderAbs, python: o.python });
     files.push({
       name: SBATCH_NAME,
-      content: sbatchFrom(
-        jobScriptSpec(s, { jobName: `ml-intern-${o.runId}`, gpus, command: argv, records: path.join(o.runDirAbs, 'logs'), workdir: o.folderAbs, python: o.python }),
-      ),
+      content: sbatchFrom({ ...spec, ...(sandbox ? { wrap: nodeSandboxWrap(sandbox) } : {}) }),
       description: `Slurm batch script: ${describeSlurm(o.settings, gpus)}; output to the run folder (logs/slurm-<job id>.out)`,
     });
-    Object.assign(plan, { sbatchPath: `${o.folder}/${SBATCH_NAME}`, outputPattern, ...(s.timeLimit ? { timeLimit: s.timeLimit } : {}) });
+    Object.assign(plan, { sbatchPath: `${o.folder}/${SBATCH_NAME}`, outputPattern, ...(s.timeLimit ? { timeLimit: s.timeLimit } : {}), ...planSandbox(sandbox) });
   }
   return { plan, files };
 }
@@ -162,7 +181,8 @@ function multiNodeJobFile(o: PlanInput): { plan: LaunchPlan; files: LaunchFile[]
   }
   const records = path.join(o.runDirAbs, 'logs');
   const outputPattern = path.join(records, 'slurm-%j.out');
-  const workspace = o.folder === '.' ? o.folderAbs : o.folderAbs.slice(0, o.folderAbs.length - o.folder.length).replace(/[\\/]+$/, '') || o.folderAbs;
+  const workspace = workspaceOf(o);
+  const sandbox = sandboxOnNode(o, nodes);
   const sharedPaths: SharedPath[] = [
     { what: 'workspace', path: workspace, marker: path.relative(workspace, path.join(o.folderAbs, o.script)) },
     { what: 'run', path: o.runDirAbs },
@@ -176,6 +196,7 @@ function multiNodeJobFile(o: PlanInput): { plan: LaunchPlan; files: LaunchFile[]
       jobName: single.jobName, ...(single.partition ? { partition: single.partition } : {}), ...(single.timeLimit ? { timeLimit: single.timeLimit } : {}),
       extraDirectives: single.extraDirectives, nodes, gpusPerNode, launcher: configFile ? 'accelerate' : 'torchrun', python: o.python, script: o.script,
       ...(configFile ? { acceleratorConfigFile: configFile } : {}), outputFile: outputPattern, workdir: o.folderAbs, sharedPaths, redactOutput: single.redactOutput,
+      ...(sandbox ? { wrap: nodeSandboxWrap(sandbox) } : {}),
     });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
@@ -183,7 +204,7 @@ function multiNodeJobFile(o: PlanInput): { plan: LaunchPlan; files: LaunchFile[]
   }
   const argv = configFile ? ['accelerate', 'launch', '--config_file', configFile, '--num_machines', String(nodes), o.script] : ['torchrun', '--nnodes', String(nodes), o.script];
   files.push({ name: SBATCH_NAME, content, description: `Slurm batch script: ${describeSlurm(o.settings, gpus)}; output of every node to the run folder (logs/slurm-<job id>.out)` });
-  const plan: LaunchPlan = { target: 'slurm', gpus, nodes, argv, ...(configFile ? { configFile } : {}), sbatchPath: `${o.folder}/${SBATCH_NAME}`, outputPattern, ...(s.timeLimit ? { timeLimit: s.timeLimit } : {}) };
+  const plan: LaunchPlan = { target: 'slurm', gpus, nodes, argv, ...(configFile ? { configFile } : {}), sbatchPath: `${o.folder}/${SBATCH_NAME}`, outputPattern, ...(s.timeLimit ? { timeLimit: s.timeLimit } : {}), ...planSandbox(sandbox) };
   return { plan, files };
 }
 

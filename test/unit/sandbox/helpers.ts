@@ -2,7 +2,7 @@
 // sandbox gives every command a private /tmp, so anything planted under /tmp would be hidden
 // for that reason alone and a test of the policy could not fail).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { prepareSandbox } from '../../../src/core/sandbox/prepare';
@@ -74,4 +74,17 @@ export function runIn(p: SandboxPlan, box: Box, argv: string[], timeoutMs = 60_0
       resolve({ code, output });
     });
   });
+}
+
+/** A PATH with every program of /usr/bin and /bin but bwrap (a node without bubblewrap). */
+export function pathWithoutBwrap(): string {
+  const dir = mkdtempSync(path.join(existsSync('/var/tmp') ? '/var/tmp' : '/tmp', 'ml-intern-nobwrap-'));
+  for (const from of ['/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+    if (!existsSync(from)) continue;
+    for (const name of readdirSync(from)) {
+      if (name === 'bwrap' || existsSync(path.join(dir, name))) continue;
+      symlinkSync(path.join(from, name), path.join(dir, name));
+    }
+  }
+  return dir;
 }
