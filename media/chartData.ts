@@ -11,10 +11,19 @@
  */
 import type { MetricPoint } from '../src/core/events';
 
-/** x, loss, eval loss, learning rate, and GRPO's mean reward once a run has logged one. */
-export type AlignedData = [number[], (number | null)[], (number | null)[], (number | null)[]] | [number[], (number | null)[], (number | null)[], (number | null)[], (number | null)[]];
+/** x first, then one array per plotted series (see ChartData.plotted), null for a gap. */
+export type AlignedData = [number[], ...(number | null)[][]];
 
-export const SERIES = ['loss', 'eval loss', 'learning rate', 'reward'] as const;
+/** The series a chart can draw, in drawing order. */
+export type SeriesKey = 'loss' | 'evalLoss' | 'lr' | 'reward';
+
+/** What the legend calls each series. */
+export const SERIES_LABEL: Record<SeriesKey, string> = { loss: 'loss', evalLoss: 'eval loss', lr: 'lr', reward: 'reward' };
+
+/** How a screen reader hears each series. */
+const SERIES_SPOKEN: Record<SeriesKey, string> = { loss: 'training loss', evalLoss: 'eval loss', lr: 'learning rate', reward: 'mean reward' };
+
+const ORDER: readonly SeriesKey[] = ['loss', 'evalLoss', 'lr', 'reward'];
 
 export class ChartData {
   readonly steps: number[] = [];
@@ -81,9 +90,28 @@ export class ChartData {
     return changed;
   }
 
-  /** The reward series only once one was logged: an SFT/DPO chart has no empty reward line or legend entry. */
+  /**
+   * The series with at least one point, in drawing order. Only these are drawn and named in the
+   * legend: a run without evaluation has no "eval loss" entry, an SFT/DPO run no "reward" (issue 25 polish).
+   */
+  plotted(): SeriesKey[] {
+    return ORDER.filter((k) => this.series(k).some((v) => v !== null));
+  }
+
+  /** x, then the plotted series' values. */
   aligned(): AlignedData {
-    return this.hasReward() ? [this.steps, this.loss, this.evalLoss, this.lr, this.reward] : [this.steps, this.loss, this.evalLoss, this.lr];
+    return [this.steps, ...this.plotted().map((k) => this.series(k))];
+  }
+
+  /** The chart's accessible name: "Training loss and learning rate by step". */
+  describe(): string {
+    const names = this.plotted().map((k) => SERIES_SPOKEN[k]);
+    const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names[0] ?? 'training metrics';
+    return `${list.charAt(0).toUpperCase()}${list.slice(1)} by step`;
+  }
+
+  series(key: SeriesKey): (number | null)[] {
+    return key === 'loss' ? this.loss : key === 'evalLoss' ? this.evalLoss : key === 'lr' ? this.lr : this.reward;
   }
 
   hasReward(): boolean {

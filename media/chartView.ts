@@ -27,8 +27,8 @@ const defaultScheduler: Scheduler = {
 export class ChartView {
   private renderer: ChartRenderer | undefined;
   private drawnRev = -1;
-  /** Whether the renderer was made with the reward series: when a reward first appears it is made again. */
-  private drawnWithReward = false;
+  /** The series the renderer was made with: when one gets its first point (an eval, a reward) it is made again. */
+  private drawnSeries = '';
   private pending: unknown;
   private lastDraw = -Infinity;
   draws = 0;
@@ -69,11 +69,12 @@ export class ChartView {
     this.lastDraw = this.now();
     this.drawnRev = this.data.rev;
     this.draws++;
-    if (this.renderer && this.drawnWithReward !== this.data.hasReward()) {
+    const series = this.data.plotted().join(',');
+    if (this.renderer && this.drawnSeries !== series) {
       this.renderer.destroy();
       this.renderer = undefined;
     }
-    this.drawnWithReward = this.data.hasReward();
+    this.drawnSeries = series;
     if (!this.renderer) this.renderer = this.factory(this.container, this.data);
     else this.renderer.setData(this.data.aligned());
   }

@@ -1,6 +1,6 @@
 /** The real chart renderer: uPlot on a canvas, VS Code theme colours. */
 import uPlot from 'uplot';
-import { ChartData } from './chartData';
+import { ChartData, SERIES_LABEL, SeriesKey } from './chartData';
 import { ChartFactory } from './chartView';
 
 function cssVar(el: HTMLElement, name: string, fallback: string): string {
@@ -17,6 +17,15 @@ export const uplotFactory: ChartFactory = (container: HTMLElement, data: ChartDa
   const c4 = cssVar(container, '--vscode-charts-purple', '#b180d7');
   const width = Math.max(200, container.clientWidth || 260);
   const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+  const plotted = data.plotted();
+  // One entry per series with points (issue 25 polish: no "eval loss" legend without an eval).
+  const style: Record<SeriesKey, uPlot.Series> = {
+    loss: { stroke: c1, width: 1.5, spanGaps: true },
+    evalLoss: { stroke: c2, width: 1.5, spanGaps: true, points: { show: true, size: 4 } },
+    lr: { stroke: c3, width: 1, scale: 'lr', spanGaps: true, value: (_u, v) => (v == null ? '–' : v.toExponential(1)) },
+    // GRPO: the mean reward, on its own scale (rewards are weighted sums, not losses).
+    reward: { stroke: c4, width: 1.5, scale: 'reward', spanGaps: true },
+  };
   const opts: uPlot.Options = {
     width,
     height: 160,
@@ -24,19 +33,14 @@ export const uplotFactory: ChartFactory = (container: HTMLElement, data: ChartDa
     // Labels only: live values read '--' until the pointer hovers the chart (issue 25 polish).
     legend: { show: true, live: false },
     cursor: { drag: { x: false, y: false } },
-    series: [
-      { label: 'step' },
-      { label: 'loss', stroke: c1, width: 1.5, spanGaps: true },
-      { label: 'eval loss', stroke: c2, width: 1.5, spanGaps: true, points: { show: true, size: 4 } },
-      { label: 'lr', stroke: c3, width: 1, scale: 'lr', spanGaps: true, value: (_u, v) => (v == null ? '–' : v.toExponential(1)) },
-      // GRPO: the mean reward, on its own scale (rewards are weighted sums, not losses).
-      ...(data.hasReward() ? [{ label: 'reward', stroke: c4, width: 1.5, scale: 'reward', spanGaps: true }] : []),
-    ],
+    series: [{ label: 'step' }, ...plotted.map((k) => ({ label: SERIES_LABEL[k], ...style[k] }))],
     axes: [
       { ...axis },
-      { ...axis, size: 44 },
+      ...(plotted.includes('loss') || plotted.includes('evalLoss') ? [{ ...axis, size: 44 }] : []),
       // A learning rate of exactly 0 (the end of a schedule) reads 0, not 0e+0.
-      { ...axis, scale: 'lr', side: 1, size: 50, grid: { show: false }, values: (_u, vals) => vals.map((v) => (v == null ? '' : v === 0 ? '0' : v.toExponential(0))) },
+      ...(plotted.includes('lr')
+        ? [{ ...axis, scale: 'lr', side: 1, size: 50, grid: { show: false }, values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : v === 0 ? '0' : v.toExponential(0))) }]
+        : []),
     ],
   };
   const plot = new uPlot(opts, data.aligned() as uPlot.AlignedData, container);
@@ -44,7 +48,7 @@ export const uplotFactory: ChartFactory = (container: HTMLElement, data: ChartDa
   if (canvas) {
     canvas.setAttribute('data-testid', 'loss-chart-canvas');
     canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', data.hasReward() ? 'Training loss, learning rate and mean reward by step' : 'Training loss and learning rate by step');
+    canvas.setAttribute('aria-label', data.describe());
   }
   return {
     setData: (d) => plot.setData(d as uPlot.AlignedData),

@@ -54,10 +54,24 @@ export const flow = {
     const canvas = chat.locator('[data-testid="loss-chart-canvas"]').last();
     await canvas.waitFor({ state: 'visible', timeout: 60000 });
     await waitFor('the reward series on the chart', async () => /mean reward/.test((await canvas.getAttribute('aria-label')) ?? ''), { timeoutMs: 30000 });
+    // The legend names the series that have points: this run logs no eval, so no 'eval loss' entry (issue 25 polish).
+    const legend = (await chat.locator('.uplot').last().locator('.u-legend .u-label').allTextContents()).map((t) => t.trim());
+    if (!legend.includes('reward') || legend.includes('eval loss')) throw new Error(`the chart's legend is not the logged series: ${JSON.stringify(legend)}`);
     const figures = (await chat.locator('[data-testid="run-figures"]').last().textContent()) ?? '';
     if (!/reward [\d.]+ · reward std [\d.]+/.test(figures)) throw new Error(`the card's figures do not show the reward: ${figures}`);
     await canvas.scrollIntoViewIfNeeded();
     await ctx.screenshot(page, '4-reward-chart');
+
+    // The sampled completions of the last logging step, scored by the accepted rewards.py (train.py's recorder, run by the fixture).
+    if (!existsSync(join(folder, 'samples.jsonl'))) throw new Error('samples.jsonl is not in the run folder');
+    const samples = chat.locator('[data-testid="grpo-samples-card"]').last();
+    await samples.waitFor({ state: 'visible', timeout: 30000 });
+    const stepText = (await samples.locator('[data-testid="grpo-samples-step"]').textContent()) ?? '';
+    if (!/Sampled completions at step \d+/.test(stepText)) throw new Error(`the samples card names no step: ${stepText}`);
+    const rewardsShown = (await samples.locator('[data-testid="grpo-sample-reward"]').allTextContents()).join(' | ');
+    if (!/exact_answer_reward [\d.]+/.test(rewardsShown) || !/format_reward [\d.]+/.test(rewardsShown)) throw new Error(`the samples card does not score each reward: ${rewardsShown}`);
+    await samples.scrollIntoViewIfNeeded();
+    await ctx.screenshot(page, '4b-samples-card');
 
     // The saved model's card: its own Try it button opens Try It on that folder (the adapter's base prefilled).
     const card = chat.locator('[data-testid="model-card"]').last();

@@ -1,18 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChartData } from '../../../media/chartData';
+import { ChartData, SERIES_LABEL } from '../../../media/chartData';
 import { ChartView } from '../../../media/chartView';
-import { dom, fakeCharts, ManualScheduler } from './helpers';
+import { dom, fakeCharts, makeView, ManualScheduler, RUN } from './helpers';
 
 test('the data arrays grow with metrics and stay aligned', () => {
   const d = new ChartData(100);
   d.push([{ step: 1, loss: 2.0, learningRate: 1e-4 }]);
   d.push([{ step: 2, loss: 1.8 }, { step: 3, loss: 1.6 }]);
   assert.equal(d.length, 3);
-  const [x, loss, ev, lr] = d.aligned();
+  assert.deepEqual(d.plotted(), ['loss', 'lr'], 'no eval loss series without an eval');
+  const [x, loss, lr] = d.aligned();
   assert.deepEqual(x, [1, 2, 3]);
   assert.deepEqual(loss, [2.0, 1.8, 1.6]);
-  assert.deepEqual(ev, [null, null, null]);
+  assert.deepEqual(d.evalLoss, [null, null, null]);
   assert.deepEqual(lr, [1e-4, null, null]);
 });
 
@@ -21,7 +22,8 @@ test('train and eval records of the same step merge; out-of-order and empty poin
   d.push([{ step: 10, loss: 1.2 }]);
   d.push([{ step: 10, evalLoss: 1.4 }]);
   d.push([{ step: 5, loss: 9 }, { step: 11 }, { step: 12, loss: NaN }]);
-  assert.deepEqual(d.aligned(), [[10], [1.2], [1.4], [null]]);
+  assert.deepEqual(d.plotted(), ['loss', 'evalLoss']);
+  assert.deepEqual(d.aligned(), [[10], [1.2], [1.4]]);
   assert.ok(d.hasEval());
 });
 
@@ -81,4 +83,25 @@ test('redraws are throttled: many updates, one draw per interval, with the lates
   assert.equal(last[0].length, 49);
   view.destroy();
   assert.ok(charts.renderers[0].destroyed);
+});
+
+test('the legend names only series that have points: no "eval loss" until an eval is logged, then the chart gets it', () => {
+  const { charts, apply } = makeView();
+  apply({ type: 'process_started', runId: RUN, processId: 'p1', name: 'train.py', argv: [] });
+  apply({ type: 'metrics', runId: RUN, processId: 'p1', points: [{ step: 1, loss: 2.1, learningRate: 2e-4 }, { step: 2, loss: 1.9, learningRate: 1e-4 }] });
+  assert.equal(charts.renderers.length, 1);
+  assert.deepEqual(charts.renderers[0].series, ['loss', 'lr']);
+  assert.ok(!charts.renderers[0].series.map((k) => SERIES_LABEL[k]).includes('eval loss'));
+  apply({ type: 'metrics', runId: RUN, processId: 'p1', points: [{ step: 2, evalLoss: 2.0 }] });
+  const last = charts.renderers.at(-1)!;
+  assert.deepEqual(last.series.map((k) => SERIES_LABEL[k]), ['loss', 'eval loss', 'lr']);
+  assert.ok(charts.renderers[0].destroyed, 'the chart without the eval series is replaced');
+});
+
+test('the chart\'s accessible name lists what it draws', () => {
+  const d = new ChartData();
+  d.push([{ step: 1, loss: 1 }]);
+  assert.equal(d.describe(), 'Training loss by step');
+  d.push([{ step: 2, loss: 0.9, learningRate: 1e-4, evalLoss: 1.1 }]);
+  assert.equal(d.describe(), 'Training loss, eval loss and learning rate by step');
 });

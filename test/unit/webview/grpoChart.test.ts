@@ -29,11 +29,12 @@ test('GRPO points give the chart a reward series with the logged means; SFT poin
   const d = new ChartData();
   d.push(points);
   const aligned = d.aligned();
-  assert.equal(aligned.length, 5);
-  assert.deepEqual(aligned[4], points.filter((p) => p.reward !== undefined).map((p) => p.reward));
+  assert.ok(d.plotted().includes('reward'));
+  assert.deepEqual(aligned[1 + d.plotted().indexOf('reward')].filter((v) => v !== null), points.filter((p) => p.reward !== undefined).map((p) => p.reward));
   const sft = new ChartData();
   sft.push([{ step: 1, loss: 2 }, { step: 2, loss: 1.5 }]);
-  assert.equal(sft.aligned().length, 4);
+  assert.deepEqual(sft.plotted(), ['loss']);
+  assert.equal(sft.aligned().length, 2);
 });
 
 test('when a reward first appears the chart is made again with its series, the old one destroyed', () => {
@@ -50,7 +51,8 @@ test('when a reward first appears the chart is made again with its series, the o
   view.update();
   assert.equal(charts.renderers.length, 2);
   assert.ok(charts.renderers[0].destroyed);
-  assert.equal(charts.renderers[1].data.at(-1)!.length, 5);
+  assert.deepEqual(charts.renderers[1].series, ['loss', 'reward']);
+  assert.equal(charts.renderers[1].data.at(-1)!.length, 3);
 });
 
 test('the GRPO card\'s figures: reward, reward std, completion length, clipped share', () => {

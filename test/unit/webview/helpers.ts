@@ -5,7 +5,7 @@ import type { WebviewMessage } from '../../../src/core/protocol';
 import { ChatModel } from '../../../media/model';
 import { ChatView } from '../../../media/view';
 import type { ChartFactory, ChartRenderer, Scheduler } from '../../../media/chartView';
-import type { AlignedData } from '../../../media/chartData';
+import type { AlignedData, SeriesKey } from '../../../media/chartData';
 
 export function dom(): { window: Window; document: Document; root: HTMLElement } {
   const window = new Window({ url: 'https://webview.test/' });
@@ -18,6 +18,8 @@ export function dom(): { window: Window; document: Document; root: HTMLElement }
 
 export class FakeRenderer implements ChartRenderer {
   data: AlignedData[] = [];
+  /** The series it was made with: what the real chart's legend lists. */
+  series: SeriesKey[] = [];
   widths: number[] = [];
   destroyed = false;
   setData(d: AlignedData): void {
@@ -37,6 +39,7 @@ export function fakeCharts(): { factory: ChartFactory; renderers: FakeRenderer[]
     renderers,
     factory: (container, data) => {
       const r = new FakeRenderer();
+      r.series = data.plotted();
       const canvas = container.ownerDocument.createElement('canvas');
       canvas.setAttribute('data-testid', 'loss-chart-canvas');
       container.appendChild(canvas);
