@@ -85,6 +85,15 @@ const targets = [
     target: 'es2022',
   },
   {
+    // The side-by-side Try-it view (src/vscode/tryIt/tryItPanel.ts).
+    ...common,
+    entryPoints: ['media/tryIt/main.ts'],
+    outfile: 'dist/tryit.js',
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+  },
+  {
     // The panel's stylesheet (uPlot's CSS is @imported into it).
     ...common,
     entryPoints: ['media/chat.css'],

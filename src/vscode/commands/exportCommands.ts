@@ -1,6 +1,7 @@
 /**
- * "ML Intern: Try It…" and "ML Intern: Export Model…": the inputs, then the Evaluate / Merge / Push
- * session (startArtifact) with the 'try-it' or 'export' request — so the scripts are proposed as
+ * "ML Intern: Try It…" and "ML Intern: Export Model…": the inputs, then the side-by-side Try-it view
+ * (tryIt/tryItPanel.ts, whose Run starts the 'try-it' session) or the Evaluate / Merge / Push
+ * session (startArtifact) with the 'export' request — so the scripts are proposed as
  * diffs the user can edit, the commands approved, and run in the extension's terminals, exactly as
  * an evaluation is. The folder is picked and checked as for Push (an adapter or a model folder).
  */
@@ -13,6 +14,7 @@ import { validateModelId } from '../wizard/wizardSteps';
 import { startArtifact } from '../session/recipeHandlers';
 import type { SessionManager } from '../session/sessionManager';
 import { promptsFromDataText } from '../../core/export/tryItPlan';
+import { openTryItPanel, tryItInit } from '../tryIt/tryItPanel';
 import { QUANT_BITS, sizeText } from '../../core/export/exportPlan';
 import { lookupModel } from '../../core/recipes/modelTable';
 import { slugify } from '../../core/runs/ids';
@@ -39,8 +41,8 @@ async function askPrompts(host: Host): Promise<string[] | undefined> {
   );
   const typeOne = { label: '$(edit) Type a prompt…', file: undefined as string | undefined };
   const picked = await vscode.window.showQuickPick([typeOne, ...files.map((f) => ({ label: f, description: 'first 3 user prompts', file: f as string | undefined }))], {
-    title: 'ML Intern: Try It (3/4) — prompts',
-    placeHolder: 'Take prompts from a data file (e.g. the held-out split), or type one; edit PROMPTS in the diff to add more',
+    title: 'ML Intern: Try It (3/3) — prompts',
+    placeHolder: 'Take prompts from a data file (e.g. the held-out split), or type one; add more in the Try it view',
     ignoreFocusOut: true,
   });
   if (!picked) return undefined;
@@ -52,22 +54,21 @@ async function askPrompts(host: Host): Promise<string[] | undefined> {
       void vscode.window.showWarningMessage(`ML Intern: ${err instanceof Error ? err.message : String(err)}. Type a prompt instead.`);
     }
   }
-  const typed = await vscode.window.showInputBox({ title: 'ML Intern: Try It (3/4) — prompt', prompt: 'The prompt both models answer (add more in the diff of try_it.py).', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'Type a prompt.') });
+  const typed = await vscode.window.showInputBox({ title: 'ML Intern: Try It (3/3) — prompt', prompt: 'The prompt both models answer (add more in the Try it view).', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'Type a prompt.') });
   return typed?.trim() ? [typed.trim()] : undefined;
 }
 
 export async function tryIt(host: Host, sessions: SessionManager, folder?: unknown): Promise<boolean> {
   if (refuseUntrusted(host, 'Try It')) return false;
-  const picked = await givenOrPickedFolder(host, 'push', folder, 'ML Intern: Try It (1/4) — trained model', 'Pick the adapter or model folder the training saved, then Enter');
+  const picked = await givenOrPickedFolder(host, 'push', folder, 'ML Intern: Try It (1/3) — trained model', 'Pick the adapter or model folder the training saved, then Enter');
   if (!picked) return false;
   const model = picked.value;
-  const baseModel = await askBase('ML Intern: Try It (2/4) — base model to compare with', model, picked.check.kind === 'adapter' ? picked.check.base : undefined);
+  const baseModel = await askBase('ML Intern: Try It (2/3) — base model to compare with', model, picked.check.kind === 'adapter' ? picked.check.base : undefined);
   if (!baseModel) return false;
   const prompts = await askPrompts(host);
   if (!prompts) return false;
-  const system = await vscode.window.showInputBox({ title: 'ML Intern: Try It (4/4) — system prompt', prompt: 'Optional: the system prompt both models get (empty: none).', ignoreFocusOut: true });
-  if (system === undefined) return false;
-  await startArtifact(host, sessions, { kind: 'try-it', model, baseModel, prompts, ...(system.trim() ? { system: system.trim() } : {}) });
+  // The system prompt, sampling and backend are set in the side-by-side view, which runs try_it.py on Run.
+  openTryItPanel(host, sessions, tryItInit(model, baseModel, prompts));
   return true;
 }
 

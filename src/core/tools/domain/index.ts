@@ -12,16 +12,17 @@ import { estimateMemoryTool } from './estimateMemory';
 import { inspectDataTool } from './inspectData';
 import { preflightTool } from './preflight';
 import { readGuideTool } from './readGuide';
+import { tryModelTool } from './tryModel';
 import { validateScriptTool } from './validateScript';
 import { writeRecipeTool } from './writeRecipe';
 
-export { diagnoseLogTool, environmentTool, estimateMemoryTool, inspectDataTool, readGuideTool, validateScriptTool, writeRecipeTool };
+export { diagnoseLogTool, environmentTool, estimateMemoryTool, inspectDataTool, readGuideTool, tryModelTool, validateScriptTool, writeRecipeTool };
 export { summarizeInspection } from './inspectData';
 export { summarizeEnvironment } from './environment';
 export { defaultRecipeFolder } from './writeRecipe';
 
 export function domainTools(): AnyToolDefinition[] {
-  return [inspectDataTool, environmentTool, writeRecipeTool, estimateMemoryTool, validateScriptTool, diagnoseLogTool, readGuideTool, preflightTool] as AnyToolDefinition[];
+  return [inspectDataTool, environmentTool, writeRecipeTool, estimateMemoryTool, validateScriptTool, diagnoseLogTool, readGuideTool, preflightTool, tryModelTool] as AnyToolDefinition[];
 }
 
 /**

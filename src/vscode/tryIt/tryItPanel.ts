@@ -1,0 +1,76 @@
+/**
+ * The side-by-side Try-it view in an editor tab: the webview (tryItHtml.ts, media/tryIt/) and the
+ * host's controller (core/export/tryItView.ts) wired to the two backends.
+ *
+ * transformers: each Run is a 'try-it' Evaluate/Merge/Push session (try_it.py proposed as a diff,
+ * the command approved, run detached in the sandbox when there is one, everything kept in a run
+ * folder). The view reads the run's log as it grows (logs/train.log: every byte try_it.py prints),
+ * not the panel's half-second tail, so no piece of an answer is lost.
+ * vLLM: the endpoint through the `openai` client; the transcript goes where try_it.py keeps its own.
+ */
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { Host } from '../host';
+import type { SessionManager } from '../session/sessionManager';
+import { makeNonce } from '../chat/webviewHtml';
+import { tryItHtml } from './tryItHtml';
+import { ArtifactSession } from '../../core/session/artifactSession';
+import { followFile } from '../../core/exec/fileFollower';
+import { TryItRunners, TryItViewController, TryItViewInit } from '../../core/export/tryItView';
+export { tryItInit } from './tryItInit';
+import { streamTryItVllm } from '../../core/export/tryItVllm';
+
+/** try_it.py through the session; the log followed from its first byte until the session ends. */
+async function runScript(host: Host, sessions: SessionManager, request: Parameters<TryItRunners['script']>[0], onOutput: (text: string) => void, signal: AbortSignal): Promise<{ ok: boolean; message: string }> {
+  const deps = await sessions.deps({ withLlm: false });
+  const session = await ArtifactSession.create({ kind: 'try-it', ...request }, deps);
+  const tracked = sessions.track(session);
+  host.logger.info(`Run ${session.runId} started: try-it from the side-by-side view (${session.handle.folder})`);
+  // The diff of try_it.py and the approval are in the ML Intern panel.
+  void vscode.commands.executeCommand('mlIntern.chat.focus').then(undefined, () => undefined);
+  const follower = followFile(path.join(deps.files.resolve(session.handle.folder), 'logs', 'train.log'), onOutput, { from: 'start', pollMs: 150 });
+  const onAbort = () => void session.stop();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const outcome = await session.execute();
+    follower.drain();
+    return { ok: outcome.kind === 'succeeded', message: outcome.summary.split('\n')[0] };
+  } finally {
+    follower.stop();
+    signal.removeEventListener('abort', onAbort);
+    tracked.dispose();
+  }
+}
+
+export function openTryItPanel(host: Host, sessions: SessionManager, init: TryItViewInit): vscode.WebviewPanel {
+  const files = host.requireWritableWorkspace('try the model');
+  const dist = vscode.Uri.joinPath(host.context.extensionUri, 'dist');
+  const panel = vscode.window.createWebviewPanel('mlIntern.tryIt', `Try ${init.model.split('/').pop() ?? init.model}`, vscode.ViewColumn.Active, {
+    enableScripts: true,
+    enableCommandUris: false,
+    localResourceRoots: [dist],
+    retainContextWhenHidden: true,
+  });
+  panel.webview.html = tryItHtml({
+    cspSource: panel.webview.cspSource,
+    scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'tryit.js')).toString(),
+    nonce: makeNonce((n) => randomBytes(n)),
+    title: `Try ${init.model}`,
+  });
+  const runners: TryItRunners = {
+    script: (request, onOutput, signal) => runScript(host, sessions, request, onOutput, signal),
+    vllm: streamTryItVllm,
+    appendTranscript: (text) => files.append(init.transcript, text),
+  };
+  const controller = new TryItViewController(init, runners, (m) => void panel.webview.postMessage(m));
+  const sub = panel.webview.onDidReceiveMessage((m: unknown) => {
+    controller.receive(m).catch((err) => host.logger.error(`Try it view: ${err instanceof Error ? err.stack : String(err)}`));
+  });
+  // Closing the tab stops what it started: nobody would see the answers.
+  panel.onDidDispose(() => {
+    sub.dispose();
+    void controller.receive({ type: 'stop' });
+  });
+  return panel;
+}
