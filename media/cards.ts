@@ -199,15 +199,17 @@ export function renderChange(ctx: CardContext, e: EntryOf<'change'>): HTMLElemen
       { class: 'card-title' },
       h(doc, 'span', { class: 'path', text: e.path }),
       ' ',
-      h(doc, 'span', { class: 'added', text: `+${e.added}` }),
+      h(doc, 'span', { class: 'added', text: `+${e.written?.added ?? e.added}` }),
       ' ',
-      h(doc, 'span', { class: 'removed', text: `−${e.removed}` }),
+      h(doc, 'span', { class: 'removed', text: `−${e.written?.removed ?? e.removed}` }),
     ),
   );
   if (e.description) card.appendChild(h(doc, 'div', { class: 'desc', text: e.description }));
   if (e.origin) card.appendChild(h(doc, 'div', { class: 'origin', text: `from ${e.origin}` }));
   if (e.decision) {
-    const label = e.decision === 'accepted' ? `Accepted${e.auto ? ' automatically' : ''}` : `Rejected${e.reason ? `: ${e.reason}` : ''}`;
+    // Part of the proposal written (or the user's edits): the title counts what was written, the label says so.
+    const accepted = e.written ? `Accepted with your changes (proposed +${e.added} −${e.removed})` : `Accepted${e.auto ? ' automatically' : ''}`;
+    const label = e.decision === 'accepted' ? accepted : `Rejected${e.reason ? `: ${e.reason}` : ''}`;
     card.appendChild(h(doc, 'div', { class: 'decision', testid: 'change-decision', text: label, attrs: { role: 'status' } }));
     return card;
   }

@@ -45,6 +45,8 @@ export type Entry = Base &
         decision?: 'accepted' | 'rejected';
         auto?: boolean;
         reason?: string;
+        /** Accepted in part or edited: the lines the written file adds and removes. */
+        written?: { added: number; removed: number };
       }
     | {
         kind: 'process';
@@ -113,6 +115,11 @@ export class ChatModel {
     return this.state !== undefined && !TERMINAL_STATES.has(this.state);
   }
 
+  /** Changes proposed and not yet accepted or rejected: a live run is then waiting for the user's review. */
+  get pendingChanges(): number {
+    return this.entries.filter((e) => e.kind === 'change' && !e.decision).length;
+  }
+
   apply(e: AgentEvent): void {
     if (e.type !== 'notice' && this.runId === null) this.runId = e.runId;
     switch (e.type) {
@@ -175,6 +182,7 @@ export class ChatModel {
         })) as EntryOf<'change'>;
         Object.assign(c, { path: e.path, description: e.description, origin: e.origin, added: e.added, removed: e.removed });
         c.rev++;
+        this.headerRev++; // the header says the run waits for a review
         return;
       }
       case 'change_decided': {
@@ -182,7 +190,9 @@ export class ChatModel {
         c.decision = e.decision;
         c.auto = e.auto;
         c.reason = e.reason;
+        c.written = e.written;
         c.rev++;
+        this.headerRev++;
         return;
       }
       case 'process_started': {

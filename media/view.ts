@@ -235,11 +235,15 @@ export class ChatView {
     const m = this.model;
     this.els.title.textContent = m.title || 'ML Intern';
     this.els.title.setAttribute('title', m.folder || '');
-    const label = m.state ? STATE_LABEL[m.state] ?? m.state : '';
+    // A live run held by a proposed change is waiting for the user, not running (issue 25 polish):
+    // the badge says so and Stop is a plain button, not a red alarm.
+    const pending = m.active && m.state !== 'waiting' ? m.pendingChanges : 0;
+    const label = pending ? `waiting for your review (${pending} change${pending === 1 ? '' : 's'})` : m.state ? STATE_LABEL[m.state] ?? m.state : '';
     this.els.state.textContent = label;
-    this.els.state.className = `badge ${m.state ?? ''}`;
+    this.els.state.className = `badge ${pending ? 'waiting' : m.state ?? ''}`;
     this.els.state.hidden = !m.state;
     this.els.stop.hidden = !m.active;
+    this.els.stop.className = pending ? '' : 'danger';
     this.renderPlan(m.plan);
     this.renderUsage(m);
   }

@@ -60,7 +60,8 @@ export type AgentEvent =
   | { type: 'tool_result'; runId: string; callId: string; name: string; ok: boolean; summary: string; data?: unknown }
   | { type: 'plan'; runId: string; items: PlanItem[] }
   | { type: 'change_proposed'; runId: string; changeId: string; path: string; description: string; origin: string; added: number; removed: number }
-  | { type: 'change_decided'; runId: string; changeId: string; path: string; decision: 'accepted' | 'rejected'; auto: boolean; reason?: string }
+  /** `written`: accepted in part or edited, the lines the written file adds and removes (the proposal's are in change_proposed). */
+  | { type: 'change_decided'; runId: string; changeId: string; path: string; decision: 'accepted' | 'rejected'; auto: boolean; reason?: string; written?: { added: number; removed: number } }
   /** `sandbox`: where it runs when confined ("bubblewrap, network off"), the card's badge. */
   | { type: 'process_started'; runId: string; processId: string; name: string; argv: string[]; python?: string; sandbox?: string }
   | { type: 'process_output'; runId: string; processId: string; text: string }

@@ -4,57 +4,11 @@
  * `mlIntern.runActive` context key the view toolbar's Stop button uses.
  */
 import * as vscode from 'vscode';
-import type { AgentEvent, ProgressInfo, RunState } from '../core/events';
+import type { AgentEvent } from '../core/events';
 import { Host } from './host';
+import { ActiveRun, LIVE, statusText, trackRun } from './runStatus';
 
-export interface ActiveRun {
-  runId: string;
-  title: string;
-  state: RunState;
-  progress?: ProgressInfo;
-}
-
-const LIVE = new Set<RunState>(['starting', 'running', 'waiting']);
-
-/** Pure: fold one event into the tracked run (exported for tests). */
-export function trackRun(current: ActiveRun | undefined, e: AgentEvent): ActiveRun | undefined {
-  switch (e.type) {
-    case 'run_started':
-      return { runId: e.runId, title: e.title, state: 'starting' };
-    case 'run_state':
-      if (current && current.runId !== e.runId && LIVE.has(current.state)) return current;
-      return { runId: e.runId, title: current?.runId === e.runId ? current.title : e.runId, state: e.state, progress: current?.runId === e.runId ? current.progress : undefined };
-    case 'progress':
-      if (!current || current.runId !== e.runId) return current;
-      return { ...current, state: current.state === 'starting' ? 'running' : current.state, progress: e.progress };
-    default:
-      return current;
-  }
-}
-
-export function statusText(run: ActiveRun | undefined): { text: string; tooltip: string } | undefined {
-  if (!run) return undefined;
-  const icon: Record<RunState, string> = {
-    starting: '$(loading~spin)',
-    running: '$(loading~spin)',
-    waiting: '$(question)',
-    succeeded: '$(check)',
-    failed: '$(error)',
-    stopped: '$(debug-stop)',
-    budget: '$(warning)',
-    lost: '$(warning)',
-  };
-  let detail: string = run.state;
-  const p = run.progress;
-  if (p && LIVE.has(run.state)) {
-    detail = p.total ? `${Math.floor((p.current / p.total) * 100)}%` : `step ${p.current}`;
-    if (p.etaSeconds !== undefined && p.etaSeconds > 0) detail += ` · ${Math.round(p.etaSeconds / 60)}m left`;
-  }
-  return {
-    text: `${icon[run.state]} ML Intern: ${detail}`,
-    tooltip: `${run.title} — ${run.state}${p?.loss !== undefined ? ` · loss ${p.loss.toFixed(4)}` : ''}\nClick to open the ML Intern chat.`,
-  };
-}
+export type { ActiveRun } from './runStatus';
 
 /** The run the status bar shows, folded from the window's events; one per window (services.ts). */
 export class RunTracker {

@@ -5,6 +5,8 @@
  * ask through it.
  */
 import { AgentEvent } from '../events';
+import { countLines } from '../review/hunks';
+import { createReview } from '../review/reviewState';
 import { ChangeOrigin, ProposedChange, ReviewDecision, Reviewer } from '../ports';
 import { AutoApprovePolicy } from '../settings';
 import type { SandboxNetwork } from '../sandboxSettings';
@@ -60,20 +62,12 @@ export interface ApprovalGateDeps {
   workspaceCwd(cwd: string): string;
 }
 
-function lineDelta(original: string | null, proposed: string): { added: number; removed: number } {
-  const a = original === null ? [] : original.split('\n');
-  const b = proposed.split('\n');
-  const setA = new Map<string, number>();
-  for (const l of a) setA.set(l, (setA.get(l) ?? 0) + 1);
-  let common = 0;
-  for (const l of b) {
-    const n = setA.get(l) ?? 0;
-    if (n > 0) {
-      common++;
-      setA.set(l, n - 1);
-    }
-  }
-  return { added: b.length - common, removed: a.length - common };
+/**
+ * Lines added and removed, counted on the review's own hunks (a trailing newline is not a line),
+ * so the card says what the diff's CodeLens say.
+ */
+function lineDelta(original: string | null, text: string): { added: number; removed: number } {
+  return countLines(createReview(original, text).hunks);
 }
 
 let changeCounter = 0;
@@ -97,6 +91,8 @@ export class ApprovalGate {
       if ((await d.read(change.path)) !== decision.text) await d.write(change.path, decision.text);
       savedAs.push(await d.saveVersion(n, change.path, decision.text, 'accepted'));
     }
+    // Accepted in part or edited: what was written, so the card does not show the proposal's counts as accepted.
+    const written = decision.kind === 'accepted' && decision.userPatch !== '' ? lineDelta(change.original, decision.text) : undefined;
     d.emit({
       type: 'change_decided',
       runId: d.runId,
@@ -105,6 +101,7 @@ export class ApprovalGate {
       decision: decision.kind,
       auto: decision.kind === 'accepted' ? decision.auto : false,
       ...(decision.kind === 'rejected' && decision.reason ? { reason: decision.reason } : {}),
+      ...(written ? { written } : {}),
     });
     await d.record({
       kind: 'decision',
@@ -118,6 +115,7 @@ export class ApprovalGate {
       // What the panel needs to show the change card again after a reload.
       description: change.description,
       ...delta,
+      ...(written ? { written } : {}),
     });
     return { ...decision, savedAs };
   }

@@ -221,7 +221,9 @@ export function transcriptEvents(runId: string, lines: unknown[]): AgentEvent[] 
         const changeId = `replayed-${++changeSeq}`;
         const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
         events.push({ type: 'change_proposed', runId, changeId, path, description: str(e.description) ?? '', origin: str(e.origin) ?? '', added: count(e.added), removed: count(e.removed) });
-        events.push({ type: 'change_decided', runId, changeId, path, decision, auto: e.auto === true, reason: str(e.reason) });
+        const w = obj(e.written);
+        const written = w ? { added: count(w.added), removed: count(w.removed) } : undefined;
+        events.push({ type: 'change_decided', runId, changeId, path, decision, auto: e.auto === true, reason: str(e.reason), ...(written ? { written } : {}) });
         break;
       }
       case 'usage': {
