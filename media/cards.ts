@@ -7,6 +7,7 @@ import { h, button, clip, display, formatDuration, formatNumber } from './dom';
 import type { Entry, EntryOf } from './model';
 import type { MarkdownRenderer } from './markdown';
 import { renderSmoke } from './smokeCard';
+import { renderSamples } from './samplesCard';
 import { renderPreview } from './previewCard';
 
 export interface CardContext {
@@ -419,6 +420,8 @@ export function renderEntry(ctx: CardContext, e: Entry): HTMLElement | undefined
       return renderSmoke(ctx.doc, e.report);
     case 'preview':
       return renderPreview(ctx.doc, e.report);
+    case 'samples':
+      return renderSamples(ctx.doc, e.step, e.samples);
     case 'notice':
       return renderNotice(ctx, e);
     case 'process':

@@ -6,7 +6,7 @@
  * Every entry carries `rev`, bumped on each change, so the view re-renders
  * only what moved.
  */
-import type { AgentEvent, BudgetState, PlanItem, ProgressInfo, RunState, UsageTotals } from '../src/core/events';
+import type { AgentEvent, BudgetState, GrpoSample, PlanItem, ProgressInfo, RunState, UsageTotals } from '../src/core/events';
 import type { SmokeReport } from '../src/core/session/smokeRun';
 import type { PreflightReport } from '../src/core/preflight/types';
 import { ChartData } from './chartData';
@@ -67,6 +67,8 @@ export type Entry = Base &
     /** The model a fine-tune saved, with what to do next. */
     | { kind: 'model'; folder: string }
     | { kind: 'smoke'; report: SmokeReport }
+    /** GRPO: the newest logging step's sampled completions with their rewards (one card, updated in place). */
+    | { kind: 'samples'; step: number; samples: GrpoSample[] }
     | { kind: 'preview'; report: PreflightReport }
     | { kind: 'notice'; level: 'info' | 'warning' | 'error'; message: string }
   );
@@ -233,6 +235,13 @@ export class ChatModel {
         const p = this.proc(e.processId);
         const charted = p.chart.push(e.points);
         if (p.figures.push(e.points) || charted) p.rev++;
+        return;
+      }
+      case 'grpo_samples': {
+        const card = this.upsert('grpo-samples', () => ({ kind: 'samples', step: e.step, samples: e.samples })) as EntryOf<'samples'>;
+        card.step = e.step;
+        card.samples = e.samples;
+        card.rev++;
         return;
       }
       case 'diagnosis': {

@@ -39,6 +39,15 @@ export interface MetricPoint {
   [key: string]: number | undefined;
 }
 
+/** One GRPO completion as train.py recorded it (samples.jsonl): the prompt's text, the completion, each reward's score and the weighted total. */
+export interface GrpoSample {
+  prompt: string;
+  completion: string;
+  /** Score per reward function (null: the function returned None for it). */
+  rewards: Record<string, number | null>;
+  total: number | null;
+}
+
 export interface ProgressInfo {
   current: number;
   total?: number;
@@ -68,6 +77,8 @@ export type AgentEvent =
   | { type: 'process_exited'; runId: string; processId: string; code: number }
   | { type: 'progress'; runId: string; processId: string; progress: ProgressInfo }
   | { type: 'metrics'; runId: string; processId: string; points: MetricPoint[] }
+  /** GRPO: a few completions of the latest logging step with their rewards (src/core/logs/grpoSamples.ts reads them), shown as one card. */
+  | { type: 'grpo_samples'; runId: string; processId: string; step: number; samples: GrpoSample[] }
   | { type: 'diagnosis'; runId: string; attempt: number; category: string; summary: string; fix: string }
   | { type: 'eval_results'; runId: string; rows: Array<{ task: string; base?: number; trained?: number }> }
   /** A fine-tune saved its model (workspace-relative folder): the panel offers what comes next (Try it, Evaluate, Export). */

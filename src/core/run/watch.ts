@@ -14,6 +14,7 @@ import { RunResult } from '../recovery/repairLoop';
 import { GrpoWarningWatch } from '../recovery/grpoSignals';
 import { diskFullMessage } from '../util/diskErrors';
 import { ProcessOutput } from './processOutput';
+import { followSamples } from './samplesFollower';
 
 /** How to start a detached run; the VS Code host also opens a terminal on it. */
 export type DetachedLauncher = (spec: DetachedSpec) => Promise<DetachedRun>;
@@ -54,6 +55,8 @@ export interface WatchOptions {
   fullOutput?: boolean;
   /** GRPO warnings already given for this run (shared across its attempts): each is said once. */
   grpoWarned?: Set<string>;
+  /** GRPO: train.py's samples.jsonl (absolute), whose newest completions and rewards go to the panel. */
+  samplesFile?: string;
 }
 
 const METRICS_RESUME = 'The training is still followed and its chart still drawn, but points are missing from metrics.jsonl until there is room.';
@@ -109,6 +112,7 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
         metrics.push(chunk);
         output.text(chunk);
       });
+  const stopSamples = o.samplesFile ? followSamples({ file: o.samplesFile, runId: o.runId, processId: o.processId, emit: (e) => o.events.emit(e) }) : undefined;
   const exit = await run.exit;
   // Let the follower read the last bytes written before the exit was recorded, and let it finish
   // catching up a long log (a run found ended after a reload): it reads slice after slice with the
@@ -118,6 +122,7 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
   do await new Promise((r) => setTimeout(r, QUIET_MS));
   while (Date.now() - lastChunkAt < QUIET_MS && Date.now() - exitedAt < CATCH_UP_MS);
   stopFollowing();
+  stopSamples?.();
   metrics.end();
   output.flush();
   o.events.emit({ type: 'process_exited', runId: o.runId, processId: o.processId, code: exit.code });

@@ -60,6 +60,8 @@ export class RunEventLogs {
     if (e.type === 'process_output') this.trimKind(log, 'process_output', e.processId, this.limits.outputPerProcess);
     if (e.type === 'progress') this.trimKind(log, 'progress', e.processId, 1);
     if (e.type === 'usage') this.trimKind(log, 'usage', undefined, 1);
+    // The samples card shows the newest step only.
+    if (e.type === 'grpo_samples') this.trimKind(log, 'grpo_samples', undefined, 1);
     if (e.type === 'metrics') this.thinMetrics(log, e.processId);
     if (log.length > this.limits.perRun) {
       // Drop the oldest terminal output first; it is the bulk and it is on disk.

@@ -28,6 +28,7 @@ import { previewInSession } from '../preflight/sessionPreview';
 import { checkRewardsBeforeRun } from './rewardCheck';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
 import { archiveAttemptLog, Recorded } from '../run/watch';
+import { SAMPLES_ENV, SAMPLES_FILE } from '../logs/grpoSamples';
 import { RunContext, WatchSpec } from '../run/runContext';
 import { Launched, launchedRun, localLauncher } from '../run/launchers';
 import { missingRequirements, pipInstallArgv } from './missingPackages';
@@ -426,7 +427,9 @@ export class FineTuneSession {
     const runDirAbs = this.deps.files.resolve(this.handle.folder);
     const plan = this.launchPlan(scriptPath);
     const argv = smokeArgv(plan.argv, scriptPath);
-    const env = { ...(this.deps.processEnv ? await this.deps.processEnv() : {}), ...(extraEnv ?? {}), PYTHONUNBUFFERED: '1' };
+    // GRPO's train.py writes its sampled completions where the run follows them (samplesFile below).
+    const samples: Record<string, string> = this.request.method === 'grpo' ? { [SAMPLES_ENV]: path.join(runDirAbs, SAMPLES_FILE) } : {};
+    const env = { ...(this.deps.processEnv ? await this.deps.processEnv() : {}), ...(extraEnv ?? {}), ...samples, PYTHONUNBUFFERED: '1' };
     if (plan.target === 'slurm' && plan.sbatchPath && plan.outputPattern) return this.slurm.untilDone(plan, env, scriptPath);
     const launcher = localLauncher(this.deps.launch, { argv, cwd: this.deps.files.resolve(path.dirname(scriptPath)), python: this.deps.python });
     const launched = await launcher.start({ name: `ML Intern: ${path.basename(scriptPath)} (attempt ${this.attempt})`, runDir: runDirAbs, env });
@@ -457,6 +460,7 @@ export class FineTuneSession {
       loggingSteps: this.loggingSteps,
       attempt,
       fullOutput: this.deps.fullOutput,
+      ...(this.request.method === 'grpo' ? { samplesFile: path.join(this.deps.files.resolve(this.handle.folder), SAMPLES_FILE) } : {}),
       describe: () => ({
         what: launched.jobId ? `Training (${launched.label})` : `Training (attempt ${attempt}, ${launched.label})`,
         log: launched.jobId ? launched.run.logFile : `${this.handle.folder}/logs/train.log`,
@@ -467,7 +471,7 @@ export class FineTuneSession {
   private async runCommand(argv: string[]): Promise<RunResult> {
     const launcher = localLauncher(this.deps.launch, { argv, cwd: this.deps.files.root, python: this.deps.python });
     const launched = await launcher.start({ name: `ML Intern: ${argv.slice(0, 4).join(' ')}`, runDir: this.deps.files.resolve(`${this.handle.folder}/commands/${Date.now()}`) });
-    const spec = this.watchSpec(launched);
+    const spec = { ...this.watchSpec(launched), samplesFile: undefined };
     this.ctx.started(launched.run, spec);
     return this.ctx.watch(launched.run, spec);
   }

@@ -78,7 +78,7 @@ export const flow = {
     await card.waitFor({ timeout: 30000 });
     await card.locator('[data-testid="model-tryIt"]').click();
     const title = page.locator('.quick-input-widget .quick-input-title');
-    await waitFor('Try It on the trained folder, at its base-model step', async () => /Try It \(2\/4\)/.test((await title.textContent().catch(() => '')) ?? ''), { timeoutMs: 30000 });
+    await waitFor('Try It on the trained folder, at its base-model step', async () => /Try It \(2\/\d+\)/.test((await title.textContent().catch(() => '')) ?? ''), { timeoutMs: 30000 });
     const base = await page.locator('.quick-input-widget input').inputValue();
     if (base !== 'Qwen/Qwen2.5-0.5B-Instruct') throw new Error(`Try It's base model is not the adapter's base: '${base}'`);
     await ctx.screenshot(page, '5-try-it-from-card');

@@ -64,7 +64,7 @@ test('the version decides vllm_mode, reward_weights and max_prompt_length', () =
   assert.match(src('0.19.1'), /max_prompt_length=MAX_PROMPT_LENGTH/);
   assert.doesNotMatch(src('0.28.0'), /max_prompt_length/);
   assert.doesNotMatch(src('0.17.0'), /vllm_mode/);
-  assert.match(src('0.15.0'), /reward_funcs=weighted_rewards\(\)/);
+  assert.match(src('0.15.0'), /reward_funcs=recorder\.wrap\(weighted_rewards\(\)\)/);
 });
 
 test('accumulation is raised to hold whole groups; a user-fixed one that cannot is refused with the value to use', () => {

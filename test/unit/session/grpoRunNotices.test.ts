@@ -71,6 +71,9 @@ test('zero rewards and clipped completions: each warned once, as a warning notic
   assert.ok(step >= 10 && step <= 30, zero.message);
   const lastPoints = events.events.map((e) => e.type).lastIndexOf('metrics');
   assert.ok(events.events.indexOf(zero) < lastPoints, 'warned before the last points came');
+  // The samples card shows why: no completion earns anything.
+  const samples = events.ofType('grpo_samples');
+  assert.ok(samples.length && samples.every((e) => e.samples.every((x) => x.total === 0)), JSON.stringify(samples.at(-1)));
 });
 
 test('a learning GRPO run gets no GRPO warning', { timeout: 120_000 }, async () => {
@@ -78,4 +81,16 @@ test('a learning GRPO run gets no GRPO warning', { timeout: 120_000 }, async () 
   assert.equal(outcome, 'succeeded');
   assert.deepEqual(grpoNotices(events), []);
   assert.ok(events.ofType('metrics').some((e) => e.points.some((p) => typeof p.reward === 'number')), 'the reward points reached the panel');
+  // train.py's recorder (run by the fixture with the recipe's real rewards.py) wrote samples.jsonl in the run folder; the run followed it.
+  const samples = events.ofType('grpo_samples');
+  assert.ok(samples.length >= 1, 'sampled completions reached the panel');
+  const last = samples[samples.length - 1];
+  assert.equal(last.step, 40, 'the last logging step is shown');
+  assert.equal(last.samples.length, 4, 'SAMPLES_PER_LOG completions');
+  for (const s of last.samples) {
+    assert.deepEqual(Object.keys(s.rewards), ['exact_answer_reward', 'format_reward']);
+    const want = (s.rewards.exact_answer_reward ?? 0) * 1 + (s.rewards.format_reward ?? 0) * 0.2;
+    assert.ok(Math.abs((s.total ?? NaN) - want) < 1e-9, `total is the weighted sum: ${JSON.stringify(s)}`);
+    assert.equal(s.rewards.exact_answer_reward, /#### 5$/.test(s.completion) ? 1 : 0, `exact_answer scores the completion: ${s.completion}`);
+  }
 });

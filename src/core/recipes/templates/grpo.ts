@@ -12,6 +12,9 @@ import { MESSAGE_HELPERS } from './mapping';
 import { chooseReportTo, datasetLoad } from './train';
 import { defaultRewards, renderRewards } from './rewards';
 import { CODE_TEST_EXTRA_COLUMNS } from './rewardsCode';
+import { GRPO_SAMPLES_PY } from './grpoSamples';
+import { VLLM_COLOCATE_SHARE } from '../vllmShare';
+import { SAMPLES_ENV, SAMPLES_FILE } from '../../logs/grpoSamples';
 
 export const GRPO_MIN_TRL = '0.14.0';
 
@@ -80,7 +83,7 @@ export function renderGrpoScript(spec: ResolvedSpec, t: TargetVersions): GrpoScr
   if (trl('0.17.0') && spec.lossType) cfg.push({ name: 'LOSS_TYPE', value: spec.lossType, comment: '"dapo", "grpo", "dr_grpo" or "bnpo"' });
   cfg.push(
     { name: 'USE_VLLM', value: vllmModes && !qlora ? null : false, comment: 'None = use vLLM (colocated on this GPU) when it is installed, else transformers' },
-    { name: 'VLLM_GPU_MEMORY_UTILIZATION', value: 0.3, comment: 'colocate: the share of GPU memory vLLM takes from training' },
+    { name: 'VLLM_GPU_MEMORY_UTILIZATION', value: VLLM_COLOCATE_SHARE, comment: 'colocate: the share of GPU memory vLLM takes from training' },
     { name: 'NUM_TRAIN_EPOCHS', value: spec.epochs },
     { name: 'MAX_STEPS', value: -1, comment: 'stop after this many optimizer steps (-1 = train NUM_TRAIN_EPOCHS; the smoke run sets 10)' },
     { name: 'LEARNING_RATE', value: spec.learningRate, comment: 'RL from rewards: small steps' },
@@ -100,6 +103,7 @@ export function renderGrpoScript(spec: ResolvedSpec, t: TargetVersions): GrpoScr
   cfg.push(
     '',
     { name: 'LOGGING_STEPS', value: spec.loggingSteps },
+    { name: 'SAMPLES_PER_LOG', value: 4, comment: `completions written with their rewards to ${SAMPLES_FILE} at each logging step (0 = none)` },
     { name: 'SAVE_STEPS', value: spec.saveSteps },
     { name: 'SAVE_TOTAL_LIMIT', value: spec.saveTotalLimit },
     { name: 'REPORT_TO', value: reportTo },
@@ -123,8 +127,8 @@ export function renderGrpoScript(spec: ResolvedSpec, t: TargetVersions): GrpoScr
   ck.push(['use_vllm', 'use_vllm']);
   if (vllmModes) ck.push(['vllm_mode', '"colocate"', 'one GPU: vLLM shares it with training'], ['vllm_gpu_memory_utilization', 'VLLM_GPU_MEMORY_UTILIZATION']);
   const tk: [string, string, string?][] = [
-    ['model', 'model'], ['reward_funcs', trl('0.16.0') ? 'rewards.REWARD_FUNCS' : 'weighted_rewards()'], ['args', 'training_args'],
-    ['train_dataset', 'train_dataset'], ['processing_class', 'tokenizer'],
+    ['model', 'model'], ['reward_funcs', trl('0.16.0') ? 'recorder.wrap(rewards.REWARD_FUNCS)' : 'recorder.wrap(weighted_rewards())'], ['args', 'training_args'],
+    ['train_dataset', 'train_dataset'], ['processing_class', 'tokenizer'], ['callbacks', '[recorder]', 'writes a few completions and their rewards per logging step'],
   ];
   if (peft) tk.push(['peft_config', 'peft_config']);
   const indent = (s: string): string => s.split('\n').join('\n    ');
@@ -162,15 +166,18 @@ Written by ML Intern's recipe engine for trl ${pyDocText(t.trl)}${t.guessed.trl 
 Review it, edit the CONFIG block, then run:  python train.py
 """
 ${configBlock(cfg)}
+import functools
 import importlib.util
+import inspect
 import json
+import math
 import os
 import re
 import sys
 
 import torch
 from datasets import load_dataset
-from transformers import ${qlora ? 'AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig' : 'AutoModelForCausalLM, AutoTokenizer'}
+from transformers import ${qlora ? 'AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig, TrainerCallback' : 'AutoModelForCausalLM, AutoTokenizer, TrainerCallback'}
 ${peft ? `from peft import LoraConfig${qlora ? ', prepare_model_for_kbit_training' : ''}\n` : ''}from ${trainerModule} import GRPOConfig, GRPOTrainer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -199,7 +206,7 @@ def weighted_rewards():
         reward.__name__ = func.__name__
         return reward
     return [scaled(f, w) for f, w in zip(rewards.REWARD_FUNCS, rewards.REWARD_WEIGHTS)]
-`}
+`}${GRPO_SAMPLES_PY}
 
 def main():
     world = int(os.environ.get("WORLD_SIZE", 1))
@@ -217,6 +224,9 @@ ${trl('0.17.0') ? `            f"PER_DEVICE_TRAIN_BATCH_SIZE x GRADIENT_ACCUMULA
         raise SystemExit("rewards.py: REWARD_FUNCS and REWARD_WEIGHTS must have the same length.")
     use_vllm = USE_VLLM if USE_VLLM is not None else importlib.util.find_spec("vllm") is not None
     print(f"Generation with {'vLLM (colocate)' if use_vllm else 'transformers'}")
+    # ML Intern's run names the file it follows; run by hand, the samples go beside the model.
+    samples_file = os.environ.get(${pyStr(SAMPLES_ENV)}) or os.path.join(OUTPUT_DIR, ${pyStr(SAMPLES_FILE)})
+    recorder = SampleRecorder(samples_file, ${trl('0.16.0') ? 'rewards.REWARD_WEIGHTS' : '[1.0] * len(rewards.REWARD_FUNCS)'}, SAMPLES_PER_LOG)
 
     dataset = ${datasetLoad(spec)}
     train_dataset = dataset.map(to_grpo_row, remove_columns=dataset.column_names)
