@@ -25,6 +25,16 @@ export const SLURM_USAGE = [
 /** fine-tune's extra Slurm flag (its training can span nodes; `run` starts one command on one node). */
 export const SLURM_NODES_USAGE = '          --nodes N: train on N nodes (FSDP across all their GPUs; default 1). `ml-intern estimate --gpus-per-node G --nodes-max N` says how many it takes.';
 
+/** fine-tune's choice of sharding for several GPUs or nodes (mlIntern.sharding). */
+export const SHARDING_USAGE = '--sharding fsdp|deepspeed: how a full fine-tune on several GPUs or nodes is sharded: FSDP (default, part of torch) or DeepSpeed ZeRO-3 (ds_zero3.json; needs pip install deepspeed).';
+
+export function shardingFrom(args: ParsedArgs): Pick<Settings, 'sharding'> {
+  const sharding = flagString(args, 'sharding');
+  if (sharding === undefined) return {};
+  if (sharding !== 'fsdp' && sharding !== 'deepspeed') throw new UsageError(`--sharding must be fsdp or deepspeed, got '${sharding}'`);
+  return { sharding };
+}
+
 /** --slurm and its options, as the settings mlIntern.execution.target and mlIntern.slurm.* */
 export function slurmFrom(args: ParsedArgs, o: { multiNode?: boolean } = {}): Pick<Settings, 'executionTarget' | 'slurm'> {
   const options = ['partition', 'gpus', 'time-limit', 'sbatch', 'nodes'].filter((f) => args.flags[f] !== undefined);

@@ -67,6 +67,8 @@ export interface Settings {
   sandbox?: SandboxSettings;
   /** mlIntern.agent.actions; absent = `tools`. */
   agentActions?: AgentActions;
+  /** mlIntern.sharding: how a full fine-tune is sharded across GPUs and nodes; absent = `fsdp`. */
+  sharding?: 'fsdp' | 'deepspeed';
 }
 
 export const DEFAULT_SETTINGS: Settings = {

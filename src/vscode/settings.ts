@@ -37,5 +37,6 @@ export function readSettings(): Settings {
       nodesUnconfined: c.get('sandboxNodesUnconfined', DEFAULT_SANDBOX_SETTINGS.nodesUnconfined),
     },
     agentActions: c.get('agent.actions', d.agentActions),
+    sharding: c.get('sharding', 'fsdp'),
   };
 }

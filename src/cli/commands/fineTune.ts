@@ -25,7 +25,7 @@ import { trainingEnvironment } from '../../core/exec/slurmProbe';
 import { slurmBackendFor } from '../../core/exec/slurmRun';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
-import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom, SLURM_NODES_USAGE, SLURM_USAGE, slurmFrom } from '../interaction';
+import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom, SHARDING_USAGE, shardingFrom, SLURM_NODES_USAGE, SLURM_USAGE, slurmFrom } from '../interaction';
 import { stateText } from '../../core/exec/slurm';
 import { SANDBOX_USAGE, sandboxFrom } from './exec';
 import { sandboxTrainings } from '../../core/sandbox/trainings';
@@ -61,6 +61,7 @@ export const fineTuneCommand: CliCommand = {
     ...SANDBOX_USAGE,
     ...SLURM_USAGE,
     SLURM_NODES_USAGE,
+    SHARDING_USAGE,
   ].join('\n'),
   booleanFlags: ['slurm', 'smoke'],
   async run(args, io) {
@@ -321,6 +322,7 @@ function settingsFrom(args: ParsedArgs, io: Pick<CliIo, 'cwd' | 'env'>): Setting
     autoApprove: APPROVE[approve],
     pythonPath: pythonFrom(args, io) ?? '',
     ...slurmFrom(args, { multiNode: true }),
+    ...shardingFrom(args),
     // --sandbox here is for the trainings themselves: what the flag is for on this command.
     sandbox: { ...sandboxFrom(args), trainings: true },
   };

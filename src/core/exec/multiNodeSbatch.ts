@@ -19,6 +19,7 @@
  */
 import { shellQuote } from '../recipes/templates/escape';
 import { commentLines } from './slurm';
+import { deepSpeedLaunchFlags } from './launchers';
 
 export type MultiNodeLauncher = 'torchrun' | 'accelerate';
 
@@ -52,6 +53,8 @@ export interface MultiNodeSpec {
   acceleratorConfigFile?: string;
   /** accelerate: a DeepSpeed JSON (`--use_deepspeed --deepspeed_config_file`). */
   deepSpeedConfigFile?: string;
+  /** accelerate with DeepSpeed: --mixed_precision (fills the JSON's "auto" bf16/fp16; default bf16). */
+  mixedPrecision?: 'bf16' | 'fp16' | 'no';
   /** Where stdout+stderr of every node go (absolute; %j = job id). */
   outputFile: string;
   workdir: string;
@@ -110,7 +113,7 @@ export function nodeLauncherArgv(spec: MultiNodeSpec): string[] {
   if (spec.deepSpeedConfigFile) {
     // accelerate's default multi-node DeepSpeed launcher is pdsh (ssh to every host): under srun each
     // node already has its launcher, so "standard" (torchrun per node) is the one that fits.
-    argv.push('--use_deepspeed', '--deepspeed_config_file', spec.deepSpeedConfigFile, '--deepspeed_multinode_launcher', 'standard');
+    argv.push(...deepSpeedLaunchFlags(spec.deepSpeedConfigFile, spec.mixedPrecision), '--deepspeed_multinode_launcher', 'standard');
   } else if (spec.acceleratorConfigFile) argv.push('--config_file', spec.acceleratorConfigFile);
   else argv.push('--multi_gpu');
   argv.push(

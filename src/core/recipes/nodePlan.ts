@@ -7,12 +7,18 @@
 import { estimateMemory, GIB, MemoryEstimate, resolveDims, USABLE_FRACTION } from './estimate';
 import { FSDP_CONFIG_NAME, planFullSharding, ShardPlanInput } from './shardPlan';
 import { fsdpAccelerateConfig } from './templates/accelerateConfig';
+import { DEEPSPEED_CONFIG_NAME, deepSpeedZero3Config } from './templates/deepSpeedConfig';
 
 export interface NodePlanInput extends Omit<ShardPlanInput, 'gpusAvailable'> {
   /** GPUs one compute node has (the node check reports them). */
   gpusPerNode: number;
   /** The most nodes the user allows (default 1). */
   maxNodes?: number;
+  /**
+   * How to shard (default FSDP). ZeRO-3 shards the same model states the same way (DeepSpeed's own
+   * estimator gives the same per-GPU figures, see e875b6c), so only the proposed file differs.
+   */
+  sharding?: 'fsdp' | 'deepspeed';
 }
 
 export interface NodePlan {
@@ -25,7 +31,7 @@ export interface NodePlan {
   processes: number;
   /** Memory per GPU at micro-batch 1 with gradient checkpointing, for `processes` GPUs. */
   perGpu: MemoryEstimate;
-  /** The accelerate FSDP config to propose (the launcher's --num_machines/--num_processes override its single-node counts). */
+  /** The accelerate FSDP config (or the DeepSpeed ZeRO-3 JSON) to propose (the launcher's --num_machines/--num_processes override its single-node counts). */
   config?: { name: string; content: string };
   note: string;
 }
@@ -62,10 +68,13 @@ export function planNodes(input: NodePlanInput): NodePlan {
   }
   const processes = nodesNeeded * gpusPerNode;
   const perGpu = planFullSharding({ ...input, dims, gpusAvailable: processes }).perGpu;
-  const content = fsdpAccelerateConfig({ numProcesses: processes, mixedPrecision: input.mixedPrecision ?? 'bf16' });
+  const deepSpeed = input.sharding === 'deepspeed';
+  const config = deepSpeed
+    ? { name: DEEPSPEED_CONFIG_NAME, content: deepSpeedZero3Config({ mixedPrecision: input.mixedPrecision ?? 'bf16' }) }
+    : { name: FSDP_CONFIG_NAME, content: fsdpAccelerateConfig({ numProcesses: processes, mixedPrecision: input.mixedPrecision ?? 'bf16' }) };
   return {
-    scope: 'multi-node', nodes: nodesNeeded, gpusPerNode, processes, perGpu, config: { name: FSDP_CONFIG_NAME, content },
-    note: `${why}, more than one node of ${gpusPerNode} x ${gib} GiB holds: FSDP full-shard across ${nodesNeeded} nodes (${processes} GPUs, ~${perGpu.totalGiB} GiB each at micro-batch 1). ` +
-      `Submit with --slurm --nodes ${nodesNeeded}.`,
+    scope: 'multi-node', nodes: nodesNeeded, gpusPerNode, processes, perGpu, config,
+    note: `${why}, more than one node of ${gpusPerNode} x ${gib} GiB holds: ${deepSpeed ? 'DeepSpeed ZeRO-3' : 'FSDP full-shard'} across ${nodesNeeded} nodes (${processes} GPUs, ~${perGpu.totalGiB} GiB each at micro-batch 1). ` +
+      `Submit with --slurm --nodes ${nodesNeeded}${deepSpeed ? ' --sharding deepspeed' : ''}.`,
   };
 }

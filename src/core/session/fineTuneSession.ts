@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { ProposedChange, ReviewDecision } from '../ports';
 import { ApprovalGate } from '../policy/approval';
 import { gateFor } from './runGate';
+import { launchNotes } from './launchNotes';
 import { proposeAdaptedScript } from './adaptScript';
 import { RunHandle } from '../runs/runStore';
 import { renderRecipe } from '../recipes';
@@ -218,6 +219,11 @@ export class FineTuneSession {
       runId: this.runId,
       runDirAbs: this.deps.files.resolve(this.handle.folder),
     });
+    // Shown before the files are proposed: the node count a full fine-tune needs, a resume on another process count.
+    for (const n of await launchNotes({ files: this.deps.files, scriptPath, request: this.request, settings: this.deps.settings(), environment: this.deps.environment, plan })) {
+      this.ctx.emit({ type: 'notice', runId: this.runId, level: n.level, message: n.text });
+      await this.ctx.record({ kind: 'note', text: n.text });
+    }
     for (const file of files) {
       const target = `${folder}/${file.name}`;
       const original = (await this.deps.files.readIfExists(target)) ?? null;

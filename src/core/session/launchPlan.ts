@@ -11,14 +11,16 @@
  *   - QLoRA: plain data parallel (one 4-bit copy per GPU). FSDP cannot flatten
  *     bitsandbytes' uint8 weights with bf16 ones unless the script sets
  *     bnb_4bit_quant_storage, which the recipe does not.
- *   - DeepSpeed ZeRO-3 is not proposed: the recipe loads the model with a
- *     per-rank device_map, which transformers refuses under ZeRO-3, and it
- *     needs the deepspeed package (often a CUDA toolkit to build).
+ *   - DeepSpeed ZeRO-3 when the user picks it (mlIntern.sharding = "deepspeed",
+ *     --sharding deepspeed): ds_zero3.json and `accelerate launch --use_deepspeed`.
+ *     Not the default: it needs the deepspeed package on every node (often a
+ *     CUDA toolkit to build), FSDP comes with torch. train.py loads without a
+ *     per-rank device_map under either (transformers refuses one under ZeRO-3).
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { PUMP_NAME } from '../exec/launcherScript';
-import { fsdpAccelerateConfig, launchArgv } from '../exec/launchers';
+import { DEEPSPEED_CONFIG_NAME, deepSpeedLaunchFlags, deepSpeedZero3Config, fsdpAccelerateConfig, launchArgv } from '../exec/launchers';
 import { renderSbatch } from '../exec/slurm';
 import { renderMultiNodeSbatch, SharedPath } from '../exec/multiNodeSbatch';
 import { hfHubCache } from '../exec/sharedFolders';
@@ -43,7 +45,7 @@ export interface LaunchPlan {
   nodes?: number;
   /** The training command, run from the script folder. */
   argv: string[];
-  /** The multi-GPU accelerate config, relative to the script folder. */
+  /** The multi-GPU accelerate config (or DeepSpeed JSON), relative to the script folder. */
   configFile?: string;
   /** Slurm: the sbatch script (workspace-relative) and its --output pattern (absolute, %j = job id). */
   sbatchPath?: string;
@@ -61,21 +63,32 @@ export function gpuCount(settings: Settings, environment: EnvReport | undefined)
   return environment?.gpus.length ?? 0;
 }
 
-/** The accelerate config for N GPUs (see the file comment for the choice). */
-export function multiGpuConfig(request: Pick<FineTuneRequest, 'adapter'>, gpus: number, environment: EnvReport | undefined): LaunchFile {
+/** The accelerate config for N GPUs (see the file comment for the choice); `deepSpeed`: the file is a DeepSpeed JSON. */
+export function multiGpuConfig(request: Pick<FineTuneRequest, 'adapter'>, gpus: number, environment: EnvReport | undefined, sharding: Settings['sharding'] = 'fsdp'): LaunchFile & { deepSpeed?: true; mixedPrecision: 'bf16' | 'fp16' } {
   const bf16 = (environment?.gpus.length ?? 0) > 0 && environment!.gpus.every((g) => g.bf16 !== false);
   const mixedPrecision = bf16 || !environment?.gpus.length ? 'bf16' : 'fp16';
   if (request.adapter === 'qlora') {
     return {
       name: 'accelerate_ddp.yaml',
       content: ddpAccelerateConfig(gpus, mixedPrecision),
-      description: `accelerate config: data parallel on ${gpus} GPUs (QLoRA keeps one 4-bit copy per GPU; FSDP would need bnb_4bit_quant_storage in the script)`,
+      description: `accelerate config: data parallel on ${gpus} GPUs (QLoRA keeps one 4-bit copy per GPU; FSDP or ZeRO-3 would need bnb_4bit_quant_storage in the script)`,
+      mixedPrecision,
+    };
+  }
+  if (sharding === 'deepspeed') {
+    return {
+      name: DEEPSPEED_CONFIG_NAME,
+      content: deepSpeedZero3Config({ mixedPrecision }),
+      description: `DeepSpeed ZeRO-3 config on ${gpus} GPUs (parameters, gradients and optimizer states sharded; "auto" values filled by the Trainer from train.py's CONFIG, ${mixedPrecision} from accelerate's --mixed_precision); needs the deepspeed package where the training runs (pip install deepspeed)`,
+      deepSpeed: true,
+      mixedPrecision,
     };
   }
   return {
     name: 'accelerate_fsdp.yaml',
     content: fsdpAccelerateConfig({ numProcesses: gpus, mixedPrecision }),
     description: `accelerate config: FSDP (full sharding) on ${gpus} GPUs, ${mixedPrecision}`,
+    mixedPrecision,
   };
 }
 
@@ -138,10 +151,10 @@ export function planLaunch(o: PlanInput): { plan: LaunchPlan; files: LaunchFile[
   let argv = [o.python, o.script];
   let configFile: string | undefined;
   if (gpus > 1) {
-    const config = multiGpuConfig(o.request, gpus, o.environment);
+    const { deepSpeed, mixedPrecision, ...config } = multiGpuConfig(o.request, gpus, o.environment, o.settings.sharding);
     files.push(config);
     configFile = config.name;
-    argv = launchArgv({ python: o.python, script: o.script, gpus, launcher: 'accelerate', configFile });
+    argv = launchArgv({ python: o.python, script: o.script, gpus, launcher: 'accelerate', ...(deepSpeed ? { deepSpeedConfigFile: configFile, mixedPrecision } : { configFile }) });
   }
   const plan: LaunchPlan = { target: o.settings.executionTarget === 'slurm' ? 'slurm' : 'local', gpus, argv, ...(configFile ? { configFile } : {}) };
   if (plan.target === 'slurm') {
@@ -174,10 +187,12 @@ function multiNodeJobFile(o: PlanInput): { plan: LaunchPlan; files: LaunchFile[]
   const gpus = nodes * gpusPerNode;
   const files: LaunchFile[] = [];
   let configFile: string | undefined;
+  let deepSpeed: { deepSpeedConfigFile: string; mixedPrecision: 'bf16' | 'fp16' } | undefined;
   if (gpusPerNode > 0) {
-    const config = multiGpuConfig(o.request, gpus, o.environment);
+    const { deepSpeed: ds, mixedPrecision, ...config } = multiGpuConfig(o.request, gpus, o.environment, o.settings.sharding);
     files.push({ ...config, description: `${config.description} across ${nodes} nodes (the launcher passes --num_machines ${nodes})` });
     configFile = config.name;
+    if (ds) deepSpeed = { deepSpeedConfigFile: config.name, mixedPrecision };
   }
   const records = path.join(o.runDirAbs, 'logs');
   const outputPattern = path.join(records, 'slurm-%j.out');
@@ -195,14 +210,15 @@ function multiNodeJobFile(o: PlanInput): { plan: LaunchPlan; files: LaunchFile[]
     content = renderMultiNodeSbatch({
       jobName: single.jobName, ...(single.partition ? { partition: single.partition } : {}), ...(single.timeLimit ? { timeLimit: single.timeLimit } : {}),
       extraDirectives: single.extraDirectives, nodes, gpusPerNode, launcher: configFile ? 'accelerate' : 'torchrun', python: o.python, script: o.script,
-      ...(configFile ? { acceleratorConfigFile: configFile } : {}), outputFile: outputPattern, workdir: o.folderAbs, sharedPaths, redactOutput: single.redactOutput,
+      ...(deepSpeed ?? (configFile ? { acceleratorConfigFile: configFile } : {})), outputFile: outputPattern, workdir: o.folderAbs, sharedPaths, redactOutput: single.redactOutput,
       ...(sandbox ? { wrap: nodeSandboxWrap(sandbox) } : {}),
     });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     throw new Error(`${why}. Fix it in the settings mlIntern.slurm.nodes, mlIntern.slurm.timeLimit, mlIntern.slurm.partition or mlIntern.slurm.extraDirectives, then run "ML Intern: Fine-tune" again.`);
   }
-  const argv = configFile ? ['accelerate', 'launch', '--config_file', configFile, '--num_machines', String(nodes), o.script] : ['torchrun', '--nnodes', String(nodes), o.script];
+  const argv = deepSpeed ? ['accelerate', 'launch', ...deepSpeedLaunchFlags(deepSpeed.deepSpeedConfigFile, deepSpeed.mixedPrecision), '--num_machines', String(nodes), o.script]
+    : configFile ? ['accelerate', 'launch', '--config_file', configFile, '--num_machines', String(nodes), o.script] : ['torchrun', '--nnodes', String(nodes), o.script];
   files.push({ name: SBATCH_NAME, content, description: `Slurm batch script: ${describeSlurm(o.settings, gpus)}; output of every node to the run folder (logs/slurm-<job id>.out)` });
   const plan: LaunchPlan = { target: 'slurm', gpus, nodes, argv, ...(configFile ? { configFile } : {}), sbatchPath: `${o.folder}/${SBATCH_NAME}`, outputPattern, ...(s.timeLimit ? { timeLimit: s.timeLimit } : {}), ...planSandbox(sandbox) };
   return { plan, files };

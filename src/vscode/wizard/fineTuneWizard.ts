@@ -8,6 +8,7 @@ import { guarded, Host } from '../host';
 import { startFineTune } from '../session/startFineTune';
 import { askChecksBeforeRun } from '../session/checksBeforeRun';
 import { estimates, findDataFiles, gpuOf, inspectDataset, TrainingEnvironment } from './wizardServices';
+import { nodeAdvice } from '../../core/session/launchNotes';
 import type { SessionManager } from '../session/sessionManager';
 import {
   itemsFor,
@@ -247,6 +248,7 @@ export async function runFineTuneWizard(host: Host, services: WizardServices) {
         ctx.gpu = gpu ? `${gpu.name}, ${Math.round(gpu.memoryMiB / 1024)} GiB${where}` : undefined;
         ctx.estimates = estimates(m.answers.baseModel ?? '', m.answers.method, gpu);
         ctx.missing = missingTrainingPackages(report?.libraries);
+        ctx.fullNodes = nodeAdvice({ baseModel: m.answers.baseModel ?? '', adapter: 'full', method: m.answers.method ?? 'sft' }, host.settings(), report);
       }
       r = await pick(m, itemsFor(step, m.answers, ctx), placeholderFor(m, ctx), notesFor(step, m.answers, ctx));
     }

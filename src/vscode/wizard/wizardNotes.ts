@@ -52,5 +52,7 @@ function machineNotes(a: WizardAnswers, ctx: StepContext): StepItem[] {
   if (ctx.missing?.includes('torch')) notes.push(note('$(warning) torch is not installed', 'Install the build for your CUDA version (pytorch.org): the recipe does not install it for you.'));
   const missing = (ctx.missing ?? []).filter((p) => p !== 'bitsandbytes' && p !== 'torch');
   if (missing.length) notes.push(note(`$(package) Not installed: ${missing.join(', ')}`, 'You will be asked to install them before the run.'));
+  // Said here, before the adapter is picked: the run says it again before its batch script.
+  if (ctx.fullNodes) notes.push(note(`$(warning) Full fine-tuning on Slurm: ${ctx.fullNodes.nodes} node${ctx.fullNodes.nodes === 1 ? '' : 's'} (setting mlIntern.slurm.nodes)`, ctx.fullNodes.note));
   return notes;
 }

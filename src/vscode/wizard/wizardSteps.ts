@@ -106,6 +106,8 @@ export interface StepContext {
   datasetProblem?: string;
   /** Packages the environment check found missing in the training interpreter (trl, datasets, bitsandbytes, …). */
   missing?: string[];
+  /** Slurm target: the node count a full fine-tune needs when mlIntern.slurm.nodes differs (core/session/launchNotes nodeAdvice). */
+  fullNodes?: { nodes: number; note: string };
 }
 
 /** The packages every training recipe imports; QLoRA also needs bitsandbytes. */

@@ -42,9 +42,10 @@ export function modelSection(spec: ResolvedSpec, method: SupervisedMethod, t: Ta
     ...COMMENTS[adapter].split('\n').map((l) => '    ' + l),
     `    MODEL_DTYPE = ${adapter === 'full' ? 'torch.float32' : halfDtype}`,
     '    # One full copy per process: under accelerate/torchrun each process owns the GPU of its LOCAL_RANK.',
-    '    # Under FSDP (accelerate launch with an FSDP config) the Trainer shards the weights after loading: no device_map.',
-    '    fsdp = os.environ.get("ACCELERATE_USE_FSDP", "false").lower() in ("1", "true")',
-    '    DEVICE_MAP = {"": int(os.environ.get("LOCAL_RANK", 0))} if torch.cuda.is_available() and not fsdp else None',
+    '    # Under FSDP or DeepSpeed ZeRO-3 (accelerate launch with their config) the weights are sharded, not',
+    '    # placed whole on one GPU: no device_map (transformers refuses one under ZeRO-3).',
+    '    sharded = any(os.environ.get(v, "false").lower() in ("1", "true") for v in ("ACCELERATE_USE_FSDP", "ACCELERATE_USE_DEEPSPEED"))',
+    '    DEVICE_MAP = {"": int(os.environ.get("LOCAL_RANK", 0))} if torch.cuda.is_available() and not sharded else None',
   ];
   if (qlora) {
     lines.push(`    quantization_config = ${call('BitsAndBytesConfig', [
