@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { CliCommand, EXIT_OK, flagNumber, printResult, UsageError } from '../command';
 import { dimsFromConfig, estimateMemory, fullWeightsDtype, kbitUpcast, lookupModel, ModelDims, planBatch, planNodes, RecipeSpec, resolveSpec, resolveTargets } from '../../core/recipes';
 import { readJsonFile } from './recipe';
+import { recipeVllm } from '../../core/recipes/vllmShare';
 
 /** The model's shape: a local folder's config.json, else the built-in table. */
 function modelDims(baseModel: string, cwd: string): ModelDims {
@@ -32,10 +33,12 @@ export const estimateCommand: CliCommand = {
     const spec = resolveSpec(raw);
     if (!spec.baseModel) throw new UsageError('the spec needs a baseModel to estimate');
     const dims = modelDims(spec.baseModel, io.cwd);
-    const input = { dims, adapter: spec.adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: spec.perDeviceTrainBatchSize, gradientCheckpointing: spec.gradientCheckpointing, loraR: spec.loraR, targetModules: spec.targetModules, loraDropout: spec.loraDropout, precision: fullWeightsDtype(spec.method, spec.bf16), kbitUpcast: spec.adapter === 'qlora' && kbitUpcast(spec.method, resolveTargets(spec.env?.packages).trl) };
-    const est = estimateMemory(input);
     const gpu = gpuFlag ?? spec.env?.gpus?.[0]?.memoryTotalMiB;
-    const plan = gpu ? planBatch({ ...spec, dims, gradientCheckpointing: raw.gradientCheckpointing, precision: input.precision, kbitUpcast: input.kbitUpcast }, gpu) : undefined;
+    // GRPO generates with vLLM colocated when the spec's environment has it, as train.py does.
+    const vllm = recipeVllm({ ...spec, packages: spec.env?.packages }, resolveTargets(spec.env?.packages).trl);
+    const input = { dims, vllm, gpuMemoryMiB: gpu, adapter: spec.adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: spec.perDeviceTrainBatchSize, gradientCheckpointing: spec.gradientCheckpointing, loraR: spec.loraR, targetModules: spec.targetModules, loraDropout: spec.loraDropout, precision: fullWeightsDtype(spec.method, spec.bf16), kbitUpcast: spec.adapter === 'qlora' && kbitUpcast(spec.method, resolveTargets(spec.env?.packages).trl) };
+    const est = estimateMemory(input);
+    const plan = gpu ? planBatch({ ...spec, dims, vllm, gradientCheckpointing: raw.gradientCheckpointing, precision: input.precision, kbitUpcast: input.kbitUpcast }, gpu) : undefined;
     const wantsNodes = gpusPerNode !== undefined || nodesMax !== undefined;
     if (wantsNodes && !gpu) throw new UsageError('a node plan needs the GPU memory: pass --gpu-memory <MiB> (or env.gpus in the spec)');
     const nodes = wantsNodes && gpu
@@ -55,7 +58,7 @@ export const estimateCommand: CliCommand = {
     };
     printResult(io, args, result, (r: typeof result) => [
       `${r.model}: ${(r.params / 1e9).toFixed(2)}B parameters, ${(r.trainableParams / 1e6).toFixed(1)}M trainable (${spec.adapter}, ${spec.method})`,
-      `Estimated peak: ${r.totalGiB} GiB  (weights ${r.breakdownGiB.weights}, gradients ${r.breakdownGiB.gradients}, optimizer ${r.breakdownGiB.optimizer}, activations ${r.breakdownGiB.activations}, logits ${r.breakdownGiB.logits}, overhead ${r.breakdownGiB.overhead})`,
+      `Estimated peak: ${r.totalGiB} GiB  (weights ${r.breakdownGiB.weights}, gradients ${r.breakdownGiB.gradients}, optimizer ${r.breakdownGiB.optimizer}, activations ${r.breakdownGiB.activations}, logits ${r.breakdownGiB.logits}, overhead ${r.breakdownGiB.overhead}${r.breakdownGiB.vllm !== undefined ? `, vLLM ${r.breakdownGiB.vllm}` : ''})`,
       ...(r.plan ? [`Plan for ${r.gpuMemoryMiB} MiB: adapter ${r.plan.adapter}, micro-batch ${r.plan.perDeviceTrainBatchSize}, accumulation ${r.plan.gradientAccumulationSteps}, checkpointing ${r.plan.gradientCheckpointing ? 'on' : 'off'} -> ~${r.plan.totalGiB} GiB${r.plan.fits ? '' : ' (does NOT fit)'}`] : []),
       ...(r.nodePlan ? [`Node plan: ${r.nodePlan.scope}, ${r.nodePlan.nodes} node(s) x ${r.nodePlan.gpusPerNode} GPUs, ${r.nodePlan.processes} process(es), ~${r.nodePlan.perGpuGiB} GiB per GPU at micro-batch 1 -- ${r.nodePlan.note}`] : []),
       ...r.notes.map((n) => `- ${n}`),

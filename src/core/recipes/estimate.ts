@@ -6,6 +6,7 @@
  */
 import { ModelDims, lookupModel } from './modelTable';
 import { Adapter, Method } from './spec';
+import { VllmGeneration, vllmBytesOnTrainingGpu, vllmNotes } from './vllmShare';
 
 export const GIB = 1024 ** 3;
 
@@ -41,6 +42,10 @@ export interface EstimateInput {
    * gradients and optimizer states are split between them; activations are not.
    */
   shardAcross?: number;
+  /** GRPO: generation with vLLM (colocate: its share of the GPU counts; server: nothing here). Unset: transformers generates. */
+  vllm?: VllmGeneration;
+  /** The training GPU's memory, for vLLM's colocate share (a fraction of the whole card). */
+  gpuMemoryMiB?: number;
 }
 
 export interface MemoryBreakdown {
@@ -53,6 +58,8 @@ export interface MemoryBreakdown {
   /** GRPO: the KV cache while sampling the micro-batch's completions. It peaks at another time than the
    * backward pass, so the total counts the larger of it and activations + logits. */
   generation?: number;
+  /** GRPO with vLLM colocated: the share of the GPU vLLM takes (its weights and KV cache), held for the whole run. */
+  vllm?: number;
 }
 
 export interface MemoryEstimate {
@@ -177,17 +184,22 @@ export function estimateMemory(input: EstimateInput): MemoryEstimate {
   }
   b.logits = tokens * d.vocabSize * LOGITS_BYTES_PER_TOKEN_PER_VOCAB;
   // GRPO samples before it trains: keys and values (2 x 2 B) per layer, KV head and head dimension for every token of the micro-batch's sequences.
-  const generation = input.method === 'grpo' ? 4 * d.numLayers * d.numKvHeads * d.headDim * input.maxLength * input.perDeviceTrainBatchSize : 0;
+  // With vLLM, transformers' generate() does not run: vLLM's KV cache lives in its own share (colocate) or on the server's GPU.
+  const grpoVllm = input.method === 'grpo' ? input.vllm : undefined;
+  const generation = input.method === 'grpo' && !grpoVllm ? 4 * d.numLayers * d.numKvHeads * d.headDim * input.maxLength * input.perDeviceTrainBatchSize : 0;
   const subtotal = b.weights + b.gradients + b.optimizer + Math.max(b.activations + b.logits, generation);
   b.overhead = FIXED_OVERHEAD_GIB * GIB + FRAGMENTATION * subtotal;
+  // vLLM allocates its share up front (gpu_memory_utilization x the card): no fragmentation on top.
+  const vllm = vllmBytesOnTrainingGpu(grpoVllm, input.gpuMemoryMiB);
 
   const gib = (x: number): number => Math.round((x / GIB) * 100) / 100;
   const breakdownGiB: MemoryBreakdown = {
     weights: gib(b.weights), gradients: gib(b.gradients), optimizer: gib(b.optimizer),
     activations: gib(b.activations), logits: gib(b.logits), overhead: gib(b.overhead),
     ...(input.method === 'grpo' ? { generation: gib(generation) } : {}),
+    ...(grpoVllm ? { vllm: gib(vllm) } : {}),
   };
-  return { params: P, trainableParams: trainable, breakdownGiB, totalGiB: gib(subtotal + b.overhead) };
+  return { params: P, trainableParams: trainable, breakdownGiB, totalGiB: gib(subtotal + b.overhead + vllm) };
 }
 
 export interface PlanInput {
@@ -206,6 +218,8 @@ export interface PlanInput {
   beta?: number;
   kbitUpcast?: boolean;
   shardAcross?: number;
+  /** GRPO: generation with vLLM (see EstimateInput.vllm). */
+  vllm?: VllmGeneration;
 }
 
 /** Room left for spikes: plan to use at most 90 % of the card. */
@@ -253,9 +267,9 @@ export function planBatch(spec: PlanInput, gpuMemoryMiB: number): BatchPlan {
   const budgetGiB = (gpuMemoryMiB / 1024) * USABLE_FRACTION;
   const effective = Math.max(1, spec.perDeviceTrainBatchSize * spec.gradientAccumulationSteps);
   const ladder: Adapter[] = spec.adapter === 'full' ? ['full', 'lora', 'qlora'] : spec.adapter === 'lora' ? ['lora', 'qlora'] : ['qlora'];
-  const notes: string[] = [];
+  const notes: string[] = spec.method === 'grpo' ? vllmNotes(spec.vllm, gpuMemoryMiB) : [];
   const estimateFor = (adapter: Adapter, bs: number, gc: boolean): MemoryEstimate =>
-    estimateMemory({ dims, adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: bs, gradientCheckpointing: gc, loraR: spec.loraR, targetModules: spec.targetModules, loraDropout: spec.loraDropout, precision: spec.precision, beta: spec.beta, kbitUpcast: spec.kbitUpcast, shardAcross: spec.shardAcross });
+    estimateMemory({ dims, adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: bs, gradientCheckpointing: gc, loraR: spec.loraR, targetModules: spec.targetModules, loraDropout: spec.loraDropout, precision: spec.precision, beta: spec.beta, kbitUpcast: spec.kbitUpcast, shardAcross: spec.shardAcross, vllm: adapter === 'qlora' ? undefined : spec.vllm, gpuMemoryMiB });
 
   for (const adapter of ladder) {
     // Every micro-batch (halving from the requested one) with and without checkpointing; the fastest that fits wins.
@@ -296,7 +310,7 @@ export function planBatch(spec: PlanInput, gpuMemoryMiB: number): BatchPlan {
   const smallest = estimateFor(ladder[ladder.length - 1], 1, true);
   notes.push(
     `Nothing fits in ${Math.round(gpuMemoryMiB / 1024)} GiB: even QLoRA with micro-batch 1 and gradient checkpointing needs ~${smallest.totalGiB} GiB. ` +
-      'Shorten MAX_LENGTH, pick a smaller model, or shard across GPUs (FSDP / DeepSpeed ZeRO-3).',
+      `Shorten MAX_LENGTH, pick a smaller model, or shard across GPUs (FSDP / DeepSpeed ZeRO-3)${spec.method === 'grpo' && spec.vllm?.mode === 'colocate' ? '; or lower VLLM_GPU_MEMORY_UTILIZATION, or run vLLM in server mode on another GPU' : ''}.`,
   );
   return { perDeviceTrainBatchSize: 1, gradientAccumulationSteps: effective, gradientCheckpointing: true, adapter: ladder[ladder.length - 1], fits: false, estimate: smallest, notes };
 }

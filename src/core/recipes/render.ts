@@ -5,6 +5,7 @@
 import { resolveTargets, TargetVersions, versionAtLeast } from './libraryVersions';
 import { lookupModel, ModelDims } from './modelTable';
 import { planBatch } from './estimate';
+import { recipeVllm } from './vllmShare';
 import { fullWeightsDtype, kbitUpcast, planFullSharding, ShardPlan } from './shardPlan';
 import { DatasetInspectionLike, EnvReportLike, RecipeSpec, resolveSpec, ResolvedSpec, SpecError, SupervisedMethod, TRAINING_METHODS } from './spec';
 import { fitAccumulation, GRPO_MIN_TRL, renderGrpoScript } from './templates/grpo';
@@ -69,7 +70,7 @@ export function renderRecipe(input: RecipeSpec, options: RenderOptions = {}): Re
       if (shard.strategy !== 'single') notes.push(shard.note);
     }
     const shardAcross = shard?.strategy === 'fsdp' ? shard.processes : 1;
-    const plan = planBatch({ ...spec, dims, gradientCheckpointing: input.gradientCheckpointing, precision, kbitUpcast: upcast, shardAcross }, gpuMiB);
+    const plan = planBatch({ ...spec, dims, gradientCheckpointing: input.gradientCheckpointing, precision, kbitUpcast: upcast, shardAcross, vllm: recipeVllm({ ...spec, packages: spec.env?.packages }, targets.trl) }, gpuMiB);
     const userFixed = input.perDeviceTrainBatchSize !== undefined && input.gradientCheckpointing !== undefined;
     if (!userFixed) {
       spec = { ...spec, perDeviceTrainBatchSize: plan.perDeviceTrainBatchSize, gradientAccumulationSteps: plan.gradientAccumulationSteps, gradientCheckpointing: plan.gradientCheckpointing };

@@ -80,3 +80,23 @@ test('estimate reads a local config.json for models outside the table', async ()
   assert.equal(await runCli(['estimate', 'spec.json'], bad, COMMANDS), 1);
   assert.match(bad.stderr, /config\.json/);
 });
+
+test('estimate counts vLLM\'s colocate share for a GRPO spec whose environment has vLLM', async () => {
+  const grpo = {
+    method: 'grpo', baseModel: 'Qwen/Qwen2.5-7B-Instruct', dataset: 'data/gsm8k.jsonl', adapter: 'lora', columnMapping: { prompt: 'question', answer: 'answer' },
+    env: { packages: { trl: '0.19.1', transformers: '4.52.4', peft: '0.15.2', vllm: '0.9.1' }, gpus: [{ name: 'H100', memoryTotalMiB: 81559, bf16: true }] },
+  };
+  const dir = workspace(grpo);
+  const o = io(dir);
+  assert.equal(await runCli(['estimate', 'spec.json', '--json'], o, COMMANDS), 0, o.stderr);
+  const r = JSON.parse(o.stdout);
+  assert.ok(Math.abs(r.breakdownGiB.vllm - (0.3 * 81559) / 1024) < 0.01, JSON.stringify(r.breakdownGiB));
+  assert.ok(r.notes.some((n: string) => /vLLM colocated on the training GPU takes 30 %/.test(n)), r.notes.join('\n'));
+  const text = io(dir);
+  assert.equal(await runCli(['estimate', 'spec.json'], text, COMMANDS), 0);
+  assert.match(text.stdout, /, vLLM 23\.89\)/);
+  const without = workspace({ ...grpo, env: { ...grpo.env, packages: { trl: '0.19.1', transformers: '4.52.4', peft: '0.15.2' } } });
+  const w = io(without);
+  assert.equal(await runCli(['estimate', 'spec.json', '--json'], w, COMMANDS), 0, w.stderr);
+  assert.equal(JSON.parse(w.stdout).breakdownGiB.vllm, undefined, 'no vLLM installed: transformers generates');
+});
