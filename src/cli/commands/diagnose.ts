@@ -5,6 +5,7 @@ import { CliCommand, CliIo, EXIT_OK, ParsedArgs, UsageError } from '../command';
 import { answerInJsonOnFailure } from '../jsonAnswer';
 import { diagnoseStream } from '../../core/recovery/diagnose';
 import { Diagnosis } from '../../core/recovery/types';
+import { specialFileKind } from '../../core/util/regularFile';
 
 function human(d: Diagnosis): string {
   const lines = [`${d.category}: ${d.summary}`];
@@ -61,8 +62,8 @@ async function regularFile(absolute: string, given: string): Promise<string> {
     throw new Error(`cannot read '${given}': ${(err as Error).message}`);
   }
   if (st.isDirectory()) throw new Error(`cannot read '${given}': it is a folder, give a log file`);
-  if (!st.isFile()) {
-    const kind = st.isFIFO() ? 'a named pipe (FIFO)' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'not a regular file';
+  const kind = specialFileKind(st);
+  if (kind) {
     throw new Error(`cannot read '${given}': it is ${kind}, not a log file (reading it could block or never end); save the output to a file, or pipe it in: … | ml-intern diagnose -`);
   }
   return absolute;

@@ -2,11 +2,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CliCommand, EXIT_FAILED, EXIT_OK, flagString, printResult, UsageError } from '../command';
 import { commentText, RecipeSpec, renderRecipe, shellLine, SpecError } from '../../core/recipes';
+import { refuseSpecialFileSync } from '../../core/util/regularFile';
 
 /** Read and parse a JSON file given on the command line, with a clear message on failure. */
 export function readJsonFile(path: string, cwd: string, what: string): unknown {
   const p = isAbsolute(path) ? path : resolve(cwd, path);
   if (!existsSync(p)) throw new UsageError(`${what} ${path} does not exist`);
+  refuseSpecialFileSync(p, `${what} ${path}`);
   try {
     return JSON.parse(readFileSync(p, 'utf8'));
   } catch (e) {

@@ -19,6 +19,7 @@ import { environmentBriefing } from '../../core/agent/briefing';
 import { registerCustomTools } from '../../core/tools/customTools';
 import { McpHub, registerMcpServers } from '../../core/mcp/mcpTools';
 import { readFileSync } from 'node:fs';
+import { refuseSpecialFileSync } from '../../core/util/regularFile';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
 import { DetachedRuns } from '../detachedRuns';
@@ -132,6 +133,7 @@ async function startMcp(args: ParsedArgs, io: CliIo, root: string, tools: Return
   if (!file) return undefined;
   let servers: unknown;
   try {
+    refuseSpecialFileSync(path.resolve(io.cwd, file), file);
     servers = JSON.parse(readFileSync(path.resolve(io.cwd, file), 'utf8'));
   } catch (err) {
     throw new UsageError(`--mcp-config ${file}: ${err instanceof Error ? err.message : String(err)}`);

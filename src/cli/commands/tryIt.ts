@@ -5,6 +5,7 @@
  * kept in try-<model>/transcript.jsonl.
  */
 import { readFileSync } from 'node:fs';
+import { refuseSpecialFileSync } from '../../core/util/regularFile';
 import * as path from 'node:path';
 import { CliCommand, EXIT_FAILED, ParsedArgs, UsageError, flagList, flagNumber, flagString } from '../command';
 import { pythonFrom } from '../interaction';
@@ -60,6 +61,7 @@ function promptsFromFile(args: ParsedArgs, cwd: string): string[] {
   if (!Number.isInteger(count) || count < 1) throw new UsageError(`--count must be a whole number ≥ 1, got '${count}'`);
   let text: string;
   try {
+    refuseSpecialFileSync(path.resolve(cwd, file), file);
     text = readFileSync(path.resolve(cwd, file), 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read --from-data ${file}: ${err instanceof Error ? err.message : String(err)}`);

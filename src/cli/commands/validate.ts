@@ -1,5 +1,7 @@
 import { CliCommand, EXIT_FAILED, EXIT_OK, UsageError, flagString, printResult } from '../command';
+import * as path from 'node:path';
 import { ValidationReport, defaultPython, validateScript } from '../../core/python';
+import { refuseSpecialFile } from '../../core/util/regularFile';
 
 export const validateCommand: CliCommand = {
   name: 'validate',
@@ -9,6 +11,8 @@ export const validateCommand: CliCommand = {
   async run(args, io) {
     const [file, ...extra] = args.positional;
     if (!file || extra.length) throw new UsageError(file ? 'give exactly one file' : 'missing <file>');
+    // The helper would block opening a FIFO: refused here by name.
+    await refuseSpecialFile(path.resolve(io.cwd, file), file);
     const report = await validateScript(defaultPython(io.env, flagString(args, 'python')), file, { cwd: io.cwd, env: { ...process.env, ...io.env } });
     printResult(io, args, report, (r: ValidationReport) => formatValidation(file, r));
     return report.findings.some((f) => f.severity === 'error') ? EXIT_FAILED : EXIT_OK;

@@ -2,6 +2,7 @@ import { promises as fs, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { FileStore, OutsideWorkspaceError } from '../ports';
 import { isDiskFull } from './diskErrors';
+import { refuseSpecialFile } from './regularFile';
 
 /**
  * A FileStore on the local disk, confined to `root`.
@@ -26,7 +27,10 @@ export class NodeFileStore implements FileStore {
   }
 
   async read(p: string): Promise<string> {
-    return fs.readFile(this.resolve(p), 'utf8');
+    const abs = this.resolve(p);
+    // A FIFO in the workspace (or a link to a device) would block or never end: refused by name.
+    await refuseSpecialFile(abs, p);
+    return fs.readFile(abs, 'utf8');
   }
 
   async readIfExists(p: string): Promise<string | undefined> {

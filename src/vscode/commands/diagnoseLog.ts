@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { diagnoseStream } from '../../core/recovery/diagnose';
 import { Diagnosis } from '../../core/recovery/types';
 import { redactor } from '../../core/util/redact';
+import { NotRegularFileError, refuseSpecialFile } from '../../core/util/regularFile';
 import { guarded, Host, UserFacingError } from '../host';
 
 const WHO_FIXES: Record<Diagnosis['fix']['kind'], string> = {
@@ -45,8 +46,11 @@ export async function diagnoseLog(host: Host, arg?: unknown): Promise<Diagnosis 
   if (uri.scheme !== 'file') throw new UserFacingError(`ML Intern: cannot read ${uri.toString()}: pick a log file on this machine.`);
   let d: Diagnosis;
   try {
+    // Checked before opening: a named pipe without a writer would block a thread of the extension host forever.
+    await refuseSpecialFile(uri.fsPath);
     d = await diagnoseStream(createReadStream(uri.fsPath));
   } catch (err) {
+    if (err instanceof NotRegularFileError) throw new UserFacingError(`ML Intern: ${err.message}. Pick a log file (a run's logs/train.log, for example).`);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UserFacingError(`ML Intern: cannot read ${uri.fsPath}: no such file. Pick another log.`);
     if (code === 'EISDIR') throw new UserFacingError(`ML Intern: ${uri.fsPath} is a folder. Pick a log file (a run's logs/train.log, for example).`);

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import { refuseContent } from '../../core/review/guards';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
+import { NotRegularFileError, refuseSpecialFile } from '../../core/util/regularFile';
 
 /** Thrown for content the reviewer will not show; its message is the rejection reason. */
 export class Refusal extends Error {}
@@ -15,8 +16,10 @@ export async function readCurrent(store: NodeFileStore, path: string): Promise<s
   const abs = store.resolve(path);
   let bytes: Buffer;
   try {
+    await refuseSpecialFile(abs, `'${path}'`);
     bytes = await fs.readFile(abs);
   } catch (err) {
+    if (err instanceof NotRegularFileError) throw new Refusal(`Refused: ${err.message}.`);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
     if (code === 'EISDIR') throw new Refusal(`Refused: '${path}' is a folder; propose a file path.`);
