@@ -374,7 +374,11 @@ export function renderEval(ctx: CardContext, e: EntryOf<'eval'>): HTMLElement {
     );
   }
   t.appendChild(tbody);
-  return h(doc, 'div', { class: 'card eval' }, h(doc, 'div', { class: 'table-wrap' }, t));
+  // Numbers say how much; the answers say how: Try it on the evaluated folder, beside its base.
+  const tryIt = e.model
+    ? h(doc, 'div', { class: 'actions' }, button(doc, 'Try it', 'modelAction', { testid: 'eval-tryIt', data: { folder: e.model, 'model-action': 'tryIt' }, aria: `Talk to ${e.model} beside its base model`, attrs: { disabled: ctx.readOnly } }))
+    : undefined;
+  return h(doc, 'div', { class: 'card eval' }, h(doc, 'div', { class: 'table-wrap' }, t), tryIt);
 }
 
 /** The trained model and the next steps, each the extension's own command on this folder. */

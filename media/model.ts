@@ -63,7 +63,7 @@ export type Entry = Base &
         figures: LatestFigures;
       }
     | { kind: 'recovery'; attempts: RecoveryAttempt[] }
-    | { kind: 'eval'; rows: Array<{ task: string; base?: number; trained?: number }> }
+    | { kind: 'eval'; rows: Array<{ task: string; base?: number; trained?: number }>; model?: string }
     /** The model a fine-tune saved, with what to do next. */
     | { kind: 'model'; folder: string }
     | { kind: 'smoke'; report: SmokeReport }
@@ -260,7 +260,7 @@ export class ChatModel {
         this.add({ kind: 'smoke', report: e.report });
         return;
       case 'eval_results':
-        this.add({ kind: 'eval', rows: e.rows.map((r) => ({ task: String(r.task), base: r.base, trained: r.trained })) });
+        this.add({ kind: 'eval', rows: e.rows.map((r) => ({ task: String(r.task), base: r.base, trained: r.trained })), ...(typeof e.model === 'string' && e.model ? { model: e.model } : {}) });
         return;
       case 'model_ready':
         this.add({ kind: 'model', folder: String(e.folder) });

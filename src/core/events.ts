@@ -80,7 +80,8 @@ export type AgentEvent =
   /** GRPO: a few completions of the latest logging step with their rewards (src/core/logs/grpoSamples.ts reads them), shown as one card. */
   | { type: 'grpo_samples'; runId: string; processId: string; step: number; samples: GrpoSample[] }
   | { type: 'diagnosis'; runId: string; attempt: number; category: string; summary: string; fix: string }
-  | { type: 'eval_results'; runId: string; rows: Array<{ task: string; base?: number; trained?: number }> }
+  /** `model`: the evaluated model's workspace folder, when it is one (the card offers Try it on it). */
+  | { type: 'eval_results'; runId: string; rows: Array<{ task: string; base?: number; trained?: number }>; model?: string }
   /** A fine-tune saved its model (workspace-relative folder): the panel offers what comes next (Try it, Evaluate, Export). */
   | { type: 'model_ready'; runId: string; folder: string }
   /** A smoke run's measurements, ETA and fitted batch plan (session/smokeRun.ts computes them), shown as a card. */

@@ -30,6 +30,8 @@ import { attachDetached, AttachResult, DetachedRun, recordedArgv } from '../exec
 import { attachSlurmRun, endsWithoutRepair, isSlurmExit, readSlurmRecord, SlurmRun, submitSlurmJob } from '../exec/slurmRun';
 import { endedRun } from '../run/reattach';
 import { describeSlurm, jobScriptSpec, sbatchFrom } from './launchPlan';
+import { SandboxedSpec, sandboxedJobSpec } from './sandboxedJob';
+import { slurmSandboxClause } from './slurmSandboxNote';
 import { defaultSlurmDeps } from '../run/slurmJobs';
 import { watchRun } from '../run/watch';
 import { RunResult } from '../recovery/repairLoop';
@@ -281,14 +283,14 @@ export class ArtifactSession {
     const written = this.jobScripts.get(i);
     if (written) return written;
     const settings = this.deps.settings().slurm;
-    const spec = jobScriptSpec(settings, {
+    const spec = sandboxedJobSpec(this.deps.settings().sandbox, this.deps.files.resolve('.'), jobScriptSpec(settings, {
       jobName: `ml-intern-${this.runId}-step-${i + 1}`,
       gpus: Math.max(0, Math.floor(settings.gpus || 0)),
       command: this.argv(plan.commands[i]),
       records: path.join(this.deps.files.resolve(this.handle.folder), 'logs', `step-${i + 1}`),
       workdir: this.deps.files.resolve(plan.folder),
       python: this.deps.python,
-    });
+    }));
     const text = sbatchFrom(spec);
     const rel = await this.handle.writeFile(`scripts/step-${i + 1}.sbatch`, text);
     const job = { path: this.deps.files.resolve(rel), text, spec };
@@ -309,7 +311,7 @@ export class ArtifactSession {
       const then = i === 0 && plan.commands.length > 1 ? `Then:\n${plan.commands.slice(1).map((c) => `- ${c.argv.join(' ')}${this.onNode(c) ? ' (a Slurm job)' : ''}`).join('\n')}` : '';
       const job = this.onNode(command) ? await this.jobScript(plan, i) : undefined;
       const request = job
-        ? { argv: ['sbatch', job.path], reason: `${command.description}${steps} — Slurm job: ${describeSlurm(this.deps.settings(), job.spec.gpus ?? 0)}`, detail: [job.text, then].filter(Boolean).join('\n') }
+        ? { argv: ['sbatch', job.path], reason: `${command.description}${steps} — Slurm job: ${describeSlurm(this.deps.settings(), job.spec.gpus ?? 0)}${slurmSandboxClause(job.spec, undefined, this.deps.settings().sandbox)}`, detail: [job.text, then].filter(Boolean).join('\n') }
         : { argv: this.argv(command), reason: `${command.description}${steps}`, ...(then ? { detail: then } : {}) };
       const decision = await this.gate.approveCommand({ ...request, origin: 'recipe', tool: 'run', cwd: plan.folder }, this.abort.signal);
       if (!decision.approved) {
@@ -456,7 +458,9 @@ export class ArtifactSession {
           this.deps.logger?.warn(`${plan.comparisonFile}: ${err instanceof Error ? err.message : String(err)}`);
         }
         await this.handle.writeFile('results/comparison.json', text);
-        if (rows.length) this.emit({ type: 'eval_results', runId: this.runId, rows });
+        // A workspace folder (not a Hub id) can be tried from the card.
+        const model = r.model && (await this.deps.files.exists(r.model).catch(() => false)) ? { model: r.model } : {};
+        if (rows.length) this.emit({ type: 'eval_results', runId: this.runId, rows, ...model });
         const caveats = rows.length ? comparisonCaveats(text) : [];
         const caveatText = caveats.length ? `\n\nNot comparable (evaluated differently):\n${caveats.map((c) => `- ${c}`).join('\n')}` : '';
         const where = `The table is in \`${plan.comparisonFile}\`; LightEval's details are under \`${plan.folder}/results/\`.`;
@@ -487,7 +491,7 @@ export class ArtifactSession {
 interface JobScript {
   path: string;
   text: string;
-  spec: ReturnType<typeof jobScriptSpec>;
+  spec: SandboxedSpec;
 }
 
 function isRun(x: object): x is DetachedRun {

@@ -113,6 +113,7 @@ test('evaluate an adapter: files proposed, the plan approved once and run in ord
     assert.equal(evalEvents.length, 1);
     assert.deepEqual(evalEvents[0].rows, rows);
     assert.equal(evalEvents[0].runId, session.runId);
+    assert.equal(evalEvents[0].model, ADAPTER, 'the card can offer Try it on the evaluated folder');
     assert.equal(h.events.ofType('process_started').length, 4);
     assert.ok(h.events.ofType('process_output').some((e) => /Task .*Metric/.test(e.text) || /Evaluating gsm8k/.test(e.text)), 'LightEval output reached the panel');
     // The table is the panel's card once; the end message does not repeat it (the outcome, read by the agent, keeps it).

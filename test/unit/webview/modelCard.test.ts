@@ -24,6 +24,17 @@ test('a model_ready event shows the folder and three buttons that post a valid m
   for (const m of posted) assert.ok(!isParseError(parseWebviewMessage(m)), JSON.stringify(m));
 });
 
+test('the evaluation card offers Try it on the evaluated folder (a Hub model id gets no button)', () => {
+  const { root, apply, posted } = makeView();
+  apply({ type: 'eval_results', runId: RUN, rows: [{ task: 'gsm8k', base: 0.31, trained: 0.36 }], model: 'sft/outputs/run1' });
+  (root.querySelector('[data-testid="eval-tryIt"]') as HTMLElement).click();
+  assert.deepEqual(posted.filter((m) => m.type === 'modelAction'), [{ type: 'modelAction', action: 'tryIt', folder: 'sft/outputs/run1' }]);
+  const other = makeView();
+  other.apply({ type: 'eval_results', runId: RUN, rows: [{ task: 'gsm8k', base: 0.31, trained: 0.36 }] });
+  assert.ok(other.root.querySelector('[data-testid="eval-table"]'));
+  assert.equal(other.root.querySelector('[data-testid="eval-tryIt"]'), null);
+});
+
 test('a hostile folder name stays text, never markup', () => {
   const { root, apply } = makeView();
   apply({ type: 'model_ready', runId: RUN, folder: '<img src=x onerror=alert(1)>' });
