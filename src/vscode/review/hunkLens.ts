@@ -1,7 +1,9 @@
 /**
  * "✓ Accept hunk / ✗ Reject hunk" above every pending hunk of the proposed
  * side, plus "Accept change / Reject change" on the first line. Shown in the
- * diff editor because the manifest turns `diffEditor.codeLens` on by default.
+ * diff editor because the manifest turns `diffEditor.codeLens` on by default (a
+ * configurationDefaults entry cannot be scoped to one scheme, so docs/MARKETPLACE.md
+ * says so and how to turn it off).
  */
 import * as vscode from 'vscode';
 import { Hunk } from '../../core/review/hunks';
