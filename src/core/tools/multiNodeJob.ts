@@ -45,7 +45,7 @@ export function multiNodeJobScript(o: MultiNodeJobInput): { script: string } | {
       jobName: s.jobName, ...(s.partition ? { partition: s.partition } : {}), ...(s.timeLimit ? { timeLimit: s.timeLimit } : {}), extraDirectives: s.extraDirectives,
       nodes: o.nodes, gpusPerNode: o.gpusPerNode, launcher, python, script, scriptArgs,
       ...(launcher === 'accelerate' && o.accelerateConfig ? { acceleratorConfigFile: o.accelerateConfig } : {}),
-      outputFile: s.outputFile, workdir: s.workdir, sharedPaths, ...(s.redactOutput ? { redactOutput: s.redactOutput } : {}),
+      outputFile: s.outputFile, workdir: s.workdir, sharedPaths, ...(s.redactOutput ? { redactOutput: s.redactOutput } : {}), ...(s.wrap ? { wrap: s.wrap } : {}),
     }),
   };
 }

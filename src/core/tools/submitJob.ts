@@ -10,11 +10,15 @@
  * file), the output file slurm-<job id>.out and the redaction pump the script pipes the output
  * through; the transcript's `process` entry (with `slurm`) lets a reopened run find the job again.
  * Secrets (HF_TOKEN) reach the job through sbatch's exported environment, never the script.
+ * With mlIntern.sandbox on, the job's command runs inside bubblewrap on the compute node, as the
+ * agent's commands do here (sandbox/slurmNode.ts), and the approval says so; it still asks.
  */
 import { promises as fs } from 'node:fs';
 import { renderSbatch, stateText } from '../exec/slurm';
 import { SlurmRun, submitSlurmJob } from '../exec/slurmRun';
 import { describeSlurm, jobScriptSpec } from '../session/launchPlan';
+import { slurmSandboxClause } from '../session/slurmSandboxNote';
+import { nodeSandbox, nodeSandboxWrap } from '../sandbox/slurmNode';
 import { nextAttempt } from './commandMetrics';
 import { multiNodeJobScript } from './multiNodeJob';
 import { CommandRecord, watchCommand } from './detachedCommand';
@@ -71,7 +75,9 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
     const records = ctx.files.resolve(dir);
     // Taken now, so a refused job does not give its number to the next command.
     await fs.mkdir(records, { recursive: true });
-    const spec = jobScriptSpec(settings, { jobName: `ml-intern-${ctx.runId}-cmd-${n}`, gpus, timeLimit, command: argv, records, workdir: ctx.files.resolve(args.cwd || '.'), python: ctx.python });
+    const plain = jobScriptSpec(settings, { jobName: `ml-intern-${ctx.runId}-cmd-${n}`, gpus, timeLimit, command: argv, records, workdir: ctx.files.resolve(args.cwd || '.'), python: ctx.python });
+    const sandbox = nodeSandbox({ settings: ctx.settings.sandbox, workspace: ctx.files.resolve('.'), runDir: ctx.files.resolve(ctx.runFolder), workdir: plain.workdir, env: { ...process.env, ...ctx.env }, nodes });
+    const spec = { ...plain, ...(sandbox ? { wrap: nodeSandboxWrap(sandbox) } : {}) };
     const outputPattern = spec.outputFile;
     let script: string;
     try {
@@ -89,7 +95,7 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
     const described = describeSlurm({ slurm: { ...settings, gpus, nodes, timeLimit: timeLimit ?? '' } }, gpus * nodes);
     const decision = await ctx.approveCommand({
       argv: ['sbatch', scriptPath],
-      reason: `${args.reason} — Slurm job: ${described}; runs ${argv.join(' ')}`,
+      reason: `${args.reason} — Slurm job: ${described}; runs ${argv.join(' ')}${slurmSandboxClause(sandbox ? { nodeSandbox: sandbox } : {}, undefined, ctx.settings.sandbox)}`,
       origin: 'agent',
       tool: 'submit_job',
       detail: script,

@@ -13,6 +13,9 @@ import { planLaunch } from '../../../src/core/session/launchPlan';
 import { slurmSandboxNote } from '../../../src/core/session/slurmSandboxNote';
 import { NODE_SANDBOX_MISSING_EXIT, NODE_SANDBOX_MISSING_LINE, nodeSandbox } from '../../../src/core/sandbox/slurmNode';
 import { parseNodeBubblewrap } from '../../../src/core/exec/slurmProbe';
+import { renderSbatch } from '../../../src/core/exec/slurm';
+import { jobScriptSpec } from '../../../src/core/session/launchPlan';
+import { sandboxedJobSpec } from '../../../src/core/session/sandboxedJob';
 import { DEFAULT_SETTINGS, Settings } from '../../../src/core/settings';
 import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
 import { makeBox, namespacesForbidden, pathWithoutBwrap } from './helpers';
@@ -92,6 +95,21 @@ test('several nodes: every node launcher runs inside bubblewrap, with the networ
   assert.ok(!bwrap.includes('--unshare-net'));
   assert.deepEqual(words.slice(words.lastIndexOf('--') + 1, words.lastIndexOf('--') + 3), ['/opt/py/bin/python', '-m']);
   assert.equal(p.nodeSandbox?.label, 'bubblewrap, network on (the rendezvous between the nodes needs it)');
+});
+
+test('an Evaluate/Merge step job is sandboxed on the node only when the sandbox covers trainings', () => {
+  const box = makeBox();
+  const spec = jobScriptSpec({ partition: 'debug', gpus: 0, timeLimit: '', extraDirectives: [] }, { jobName: 'step', gpus: 0, command: ['/opt/py/bin/python', 'merge.py'], records: path.join(box.workspace, 'logs'), workdir: box.workspace, python: '/opt/py/bin/python' });
+  const on = sandboxedJobSpec(sandbox, box.workspace, spec, box.env);
+  assert.equal(on.nodeSandbox?.label, 'bubblewrap, network off');
+  const script = renderSbatch(on);
+  assert.match(script, /ml-intern-node-sandbox stop 'bubblewrap, network off' @ML_INTERN_BWRAP@/);
+  assert.match(script, / -- \/opt\/py\/bin\/python merge\.py 2>&1 \| /);
+  for (const off of [{ ...sandbox, trainings: false }, { ...sandbox, mode: 'off' as const }]) {
+    const plain = sandboxedJobSpec(off, box.workspace, spec, box.env);
+    assert.equal(plain.nodeSandbox, undefined);
+    assert.equal(renderSbatch(plain), renderSbatch(spec));
+  }
 });
 
 test('the approval text: sandboxed on the node, or the node has no bubblewrap (what happens, what to install)', () => {

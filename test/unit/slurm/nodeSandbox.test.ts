@@ -23,6 +23,12 @@ import { DEFAULT_SETTINGS, Settings } from '../../../src/core/settings';
 import { RecordingEventSink, ScriptedReviewer } from '../../../src/core/testing/memoryPorts';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
 import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
+import { AgentSession } from '../../../src/core/agent/agentLoop';
+import { startDetached } from '../../../src/core/exec/detached';
+import { createAgentRegistry } from '../../../src/core/tools/domain';
+import { CommandApprovalRequest } from '../../../src/core/tools/types';
+import { LlmRequest } from '../../../src/core/llm/types';
+import { makeDeps, ScriptedLlm } from '../agent/helpers';
 import { makeBox, namespacesForbidden, pathWithoutBwrap } from '../sandbox/helpers';
 import { useTestCluster } from '../session/slurmClusterHooks';
 
@@ -147,4 +153,39 @@ test('fine-tune on Slurm with sandboxTrainings: the approval says sandboxed on t
   } finally {
     process.env.HOME = home;
   }
+});
+
+test("the agent's submit_job with mlIntern.sandbox on: the approval says sandboxed on the node, and the job's command cannot reach the canary", { skip, timeout: 120_000 }, async () => {
+  const box = newBox();
+  const approvals: CommandApprovalRequest[] = [];
+  const seen: LlmRequest[] = [];
+  const probe = `echo escaped > ${box.outside}/escaped.txt; cat ${box.home}/.ssh/id_ed25519 || echo CANARY-UNREADABLE`;
+  const llm = new ScriptedLlm([
+    { calls: [{ id: 'job', name: 'submit_job', args: { command: ['sh', '-c', probe], reason: 'look around' } }] },
+    (req: LlmRequest) => {
+      seen.push({ ...req, messages: req.messages.map((m) => ({ ...m })) });
+      return { calls: [{ name: 'finish', args: { summary: 'done' } }] };
+    },
+  ]);
+  const deps = makeDeps(llm, {
+    root: box.workspace,
+    settings: { executionTarget: 'slurm', slurm, sandbox: { ...sandbox, trainings: false } },
+    tools: createAgentRegistry({ executionTarget: 'slurm' }),
+    env: { HOME: box.home },
+    approveCommand: async (req) => {
+      approvals.push(req);
+      return { approved: true, auto: false };
+    },
+    detached: { launch: (spec, options) => startDetached(spec, options), slurm: { backend: (extra) => backend(extra), pollMs: 200 } },
+  });
+  const session = await AgentSession.create(deps, { goal: 'Look around on the cluster.' });
+  assert.equal((await session.start()).state, 'succeeded');
+  assert.match(approvals[0].reason, /look around — Slurm job: .*; runs sh -c .*; sandboxed on the node \(bubblewrap, network off\) if it has bubblewrap/);
+  assert.match(approvals[0].detail ?? '', /ml-intern-node-sandbox stop/);
+  const tool = [...seen[0].messages].reverse().find((m) => m.role === 'tool');
+  const text = tool && tool.role === 'tool' ? tool.content : '';
+  assert.match(text, /ML Intern: sandboxed on compute node/);
+  assert.match(text, /CANARY-UNREADABLE/);
+  assert.ok(!text.includes(box.canary));
+  assert.ok(!existsSync(path.join(box.outside, 'escaped.txt')));
 });
