@@ -28,7 +28,12 @@ class RowChecks(object):
     def check(self, n, row, raw_key):
         det = self.det
         m = det.mapping
-        # duplicates
+        # duplicates: on the columns training reads when the format is known, so an id or a
+        # timestamp column does not hide a repeated example (JSONL rows were compared whole, CSV
+        # rows by their cells: the same file counted differently)
+        content = sorted(set(c for c in m.values() if isinstance(c, str))) if det.format != 'unknown' else []
+        if content:
+            raw_key = _row_key(dict((c, row.get(c)) for c in content))
         if len(self.seen) < MAX_DUP_HASHES:
             h = hashlib.blake2b(raw_key, digest_size=8).digest()
             if h in self.seen:

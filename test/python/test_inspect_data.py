@@ -187,6 +187,32 @@ class FixtureTests(unittest.TestCase):
         self.assertLessEqual(len(s), 301)
         self.assertTrue(s.endswith('…'))
 
+    def test_duplicates_compare_what_trains_in_jsonl_and_csv_alike(self):
+        # An id column made every JSONL row unique while the same rows as CSV were counted
+        # (issue 25 polish): both now compare the columns training reads.
+        rows = [
+            {'id': 1, 'instruction': 'Name a primary colour.', 'output': 'Red.'},
+            {'id': 2, 'instruction': 'What is 2 + 2?', 'output': '4'},
+            {'id': 3, 'instruction': 'Name a primary colour.', 'output': 'Red.'},
+            {'id': 4, 'instruction': 'Spell cat.', 'output': 'c-a-t'},
+            {'id': 5, 'instruction': 'What is 2 + 2?', 'output': '4'},
+        ]
+        with tempfile.TemporaryDirectory() as d:
+            jsonl = os.path.join(d, 'rows.jsonl')
+            with open(jsonl, 'w') as f:
+                f.write(''.join(json.dumps(r) + '\n' for r in rows))
+            csv_path = os.path.join(d, 'rows.csv')
+            with open(csv_path, 'w') as f:
+                f.write('id,instruction,output\n' + ''.join('%d,"%s","%s"\n' % (r['id'], r['instruction'], r['output']) for r in rows))
+            found = {}
+            for path in (jsonl, csv_path):
+                r = run(path)
+                self.assertEqual(r['mapping'], {'user': 'instruction', 'assistant': 'output'})
+                found[os.path.basename(path)] = [p for p in r['problems'] if 'duplicate row' in p]
+            self.assertEqual(len(found['rows.jsonl']), 1, found)
+            self.assertIn('2 duplicate row(s) (first at rows 3, 5)', found['rows.jsonl'][0])
+            self.assertEqual(found['rows.jsonl'][0].split(' (')[0], found['rows.csv'][0].split(' (')[0])
+
     def test_ultrafeedback_prompt_note(self):
         r = run(os.path.join(FIXTURES, 'ultrafeedback_implicit.jsonl'))
         self.assertTrue(any("'prompt' repeats the prompt" in n for n in r['notes']))
