@@ -66,7 +66,11 @@ export class TryItApp {
       case 'events':
         for (const e of m.events) {
           // A new run's start replaces the rows.
-          if (e.event === 'start') this.resetRows();
+          if (e.event === 'start') {
+            this.resetRows();
+            // The answers appear below the settings: bring them into view once, not at every piece.
+            queueMicrotask(() => this.rows.scrollIntoView?.({ block: 'start', behavior: 'smooth' }));
+          }
           this.board.apply(e);
         }
         this.renderRows();
@@ -188,7 +192,8 @@ export class TryItApp {
           const text = h(d, 'div', { class: 'answer', testid: `tryit-${side}-${i}` });
           const meta = h(d, 'div', { class: 'meta' });
           this.columns.set(`${i}:${side}`, { text, meta, shown: '' });
-          const title = side === 'base' ? s.base : s.trained;
+          // try_it.py names the trained folder from its own folder (../outputs/x): the workspace path reads better.
+          const title = side === 'base' ? s.base : s.trained.startsWith('.') && this.init ? this.init.model : s.trained;
           return h(d, 'section', { class: `col ${side}`, attrs: { 'aria-label': `${SIDE_TITLE[side]} answer to prompt ${i + 1}`, tabindex: 0 } }, h(d, 'h3', { text: `${SIDE_TITLE[side]} · ${title}` }), text, meta);
         });
         section = h(d, 'article', { class: 'row', data: { row: String(i) } }, h(d, 'h2', { class: 'prompt-text', testid: `tryit-prompt-text-${i}` }), h(d, 'div', { class: 'cols' }, ...cols));

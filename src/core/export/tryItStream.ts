@@ -173,9 +173,19 @@ export function keptInTranscript(e: TryItEvent): boolean {
  * Used by the agent's try_model tool to hand back what the two models said.
  */
 export function lastTranscriptRows(text: string): TryItRow[] {
-  const events = text.split('\n').flatMap((l) => new TryItStreamParser().push(`${l}\n`)).flatMap((x) => (x.kind === 'event' ? [x.event] : []));
-  const lastStart = events.map((e) => e.event).lastIndexOf('start');
   const board = new TryItBoard();
-  for (const e of lastStart < 0 ? events : events.slice(lastStart)) board.apply(e);
+  for (const line of new TryItStreamParser().push(`${lastTranscriptSession(text)}\n`)) if (line.kind === 'event') board.apply(line.event);
   return board.state.rows;
+}
+
+/** The lines of the last session of a transcript (from its last 'start' event on). */
+export function lastTranscriptSession(text: string): string {
+  const lines = text.split('\n');
+  const parser = new TryItStreamParser();
+  let from = 0;
+  lines.forEach((l, i) => {
+    const [x] = parser.push(`${l}\n`);
+    if (x?.kind === 'event' && x.event.event === 'start') from = i;
+  });
+  return lines.slice(from).join('\n').trim();
 }

@@ -111,7 +111,7 @@ export async function replayRun(files: FileStore, runId: string): Promise<AgentE
   const transcript = await readLines(files, `${folder}/transcript.jsonl`);
   events.push(...transcriptEvents(runId, transcript));
   await putBackSmokeCard(files, folder, runId, events);
-  await putBackEvalCard(files, folder, runId, events);
+  await putBackEvalCard(files, folder, runId, events, obj(spec?.request));
   const metrics = metricsEvents(runId, await readLines(files, `${folder}/metrics.jsonl`), 'training', attemptExitCodes(transcript), num(status?.attempt));
   events.push(...metrics);
   const state = str(status?.state) as RunState | undefined;
@@ -153,7 +153,7 @@ async function putBackSmokeCard(files: FileStore, folder: string, runId: string,
  * results/comparison.json in the run folder (the message itself does not repeat the rows). Runs
  * from before had the table in the message: they keep it and get no card.
  */
-async function putBackEvalCard(files: FileStore, folder: string, runId: string, events: AgentEvent[]): Promise<void> {
+async function putBackEvalCard(files: FileStore, folder: string, runId: string, events: AgentEvent[], request: Record<string, unknown> | undefined): Promise<void> {
   const at = events.findIndex((e) => e.type === 'assistant_message' && e.text.startsWith(EVAL_FINISHED));
   if (at < 0 || (events[at] as { text: string }).text.includes('| task |')) return;
   const text = await files.readIfExists(`${folder}/results/comparison.json`).catch(() => undefined);
@@ -164,7 +164,10 @@ async function putBackEvalCard(files: FileStore, folder: string, runId: string, 
   } catch {
     return;
   }
-  if (rows.length) events.splice(at, 0, { type: 'eval_results', runId, rows });
+  // The evaluated folder, still in the workspace, keeps the card's Try it.
+  const model = request?.kind === 'eval' ? str(request.model) : '';
+  const tryable = model && (await files.exists(model).catch(() => false)) ? { model } : {};
+  if (rows.length) events.splice(at, 0, { type: 'eval_results', runId, rows, ...tryable });
 }
 
 /** transcript.jsonl entries → panel events. */

@@ -15,7 +15,9 @@ import { Host } from '../host';
 import type { SessionManager } from '../session/sessionManager';
 import { makeNonce } from '../chat/webviewHtml';
 import { tryItHtml } from './tryItHtml';
-import { ArtifactSession } from '../../core/session/artifactSession';
+import { ArtifactSession, artifactFolder } from '../../core/session/artifactSession';
+import { TRANSCRIPT_FILE } from '../../core/export/tryItPlan';
+import { lastTranscriptSession } from '../../core/export/tryItStream';
 import { followFile } from '../../core/exec/fileFollower';
 import { TryItRunners, TryItViewController, TryItViewInit } from '../../core/export/tryItView';
 export { tryItInit } from './tryItInit';
@@ -29,12 +31,21 @@ async function runScript(host: Host, sessions: SessionManager, request: Paramete
   host.logger.info(`Run ${session.runId} started: try-it from the side-by-side view (${session.handle.folder})`);
   // The diff of try_it.py and the approval are in the ML Intern panel.
   void vscode.commands.executeCommand('mlIntern.chat.focus').then(undefined, () => undefined);
-  const follower = followFile(path.join(deps.files.resolve(session.handle.folder), 'logs', 'train.log'), onOutput, { from: 'start', pollMs: 150 });
+  let streamed = false;
+  const follower = followFile(path.join(deps.files.resolve(session.handle.folder), 'logs', 'train.log'), (text) => {
+    streamed ||= text.includes('"event"');
+    onOutput(text);
+  }, { from: 'start', pollMs: 150 });
   const onAbort = () => void session.stop();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     const outcome = await session.execute();
     follower.drain();
+    // A step that ran elsewhere (a Slurm job logs apart) streamed nothing here: its whole answers, from the transcript.
+    if (!streamed && outcome.kind === 'succeeded') {
+      const transcript = await deps.files.readIfExists(`${artifactFolder({ kind: 'try-it', ...request })}/${TRANSCRIPT_FILE}`).catch(() => undefined);
+      if (transcript) onOutput(`${lastTranscriptSession(transcript)}\n`);
+    }
     return { ok: outcome.kind === 'succeeded', message: outcome.summary.split('\n')[0] };
   } finally {
     follower.stop();

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { parseWebviewMessage, isParseError } from '../../../src/core/protocol';
 import { replayRun } from '../../../src/vscode/chat/runReplay';
 import { MemoryFileStore } from '../../../src/core/testing/memoryPorts';
+import { EVAL_FINISHED } from '../../../src/core/session/artifactPlan';
 import { makeView, RUN } from './helpers';
 
 test('a model_ready event shows the folder and three buttons that post a valid modelAction with it', () => {
@@ -51,4 +52,18 @@ test('after a reload a succeeded fine-tune gets its model card back from status.
   assert.deepEqual(events.filter((e) => e.type === 'model_ready'), [{ type: 'model_ready', runId: id, folder: 'sft/outputs/x' }]);
   await files.write(`.ml-intern/runs/${id}/status.json`, JSON.stringify({ state: 'failed', title: 'SFT', created: '2026-12-07T12:00:00Z', model: 'sft/outputs/x' }));
   assert.equal((await replayRun(files, id))!.filter((e) => e.type === 'model_ready').length, 0);
+});
+
+test('after a reload the evaluation card keeps its Try it while the evaluated folder is in the workspace', async () => {
+  const files = new MemoryFileStore();
+  const id = '20261207-130000-eval';
+  const run = `.ml-intern/runs/${id}`;
+  await files.write(`${run}/spec.json`, JSON.stringify({ title: 'Evaluate', request: { kind: 'eval', model: 'sft/outputs/x', tasks: ['gsm8k'] } }));
+  await files.write(`${run}/status.json`, JSON.stringify({ state: 'succeeded', title: 'Evaluate', created: '2026-12-07T13:00:00Z' }));
+  await files.write(`${run}/transcript.jsonl`, `${JSON.stringify({ kind: 'message', message: { role: 'assistant', content: `${EVAL_FINISHED} sft/outputs/x against its base (the table above).` } })}\n`);
+  await files.write(`${run}/results/comparison.json`, JSON.stringify([{ task: 'gsm8k', base: 0.31, trained: 0.36 }]));
+  const evalCard = async () => (await replayRun(files, id))!.find((e) => e.type === 'eval_results') as { model?: string } | undefined;
+  assert.equal((await evalCard())?.model, undefined, 'the folder is gone: no Try it');
+  await files.write('sft/outputs/x/adapter_config.json', '{}');
+  assert.equal((await evalCard())?.model, 'sft/outputs/x');
 });

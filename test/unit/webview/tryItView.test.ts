@@ -64,6 +64,8 @@ test('events stream into the two columns; a running state disables Run and enabl
     { event: 'delta', side: 'base', prompt: 0, text: 'A high ' },
   ] });
   assert.equal(q('tryit-base-0').textContent, 'A high ');
+  // The trained column is named by its workspace folder, not try_it.py's ../ path.
+  assert.deepEqual([...root.querySelectorAll('.col h3')].map((x) => x.textContent), ['Base · Qwen/Qwen2.5-0.5B-Instruct', 'Trained · sft/outputs/run1']);
   assert.equal(q('tryit-base-0').getAttribute('data-state'), 'streaming');
   assert.equal(q('tryit-trained-0').getAttribute('data-state'), 'waiting');
   a.onMessage({ type: 'events', events: [

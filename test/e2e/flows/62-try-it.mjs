@@ -1,0 +1,75 @@
+// Flow 62: a trained adapter → "ML Intern: Try It…" with the held-out split's prompts → the
+// side-by-side view opens prefilled → Run → try_it.py is proposed and run as the recipe session
+// (auto-approved here: flows 1–2 cover the review) by the fixture interpreter, which runs the real
+// try_it.py on stub transformers printing the real JSON-lines stream a token every 120 ms → the
+// base and trained columns stream, then show whole answers; the transcript is in try-final/.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor, runCommand } from '../workbench.mjs';
+import { answerQuickInput, openReady, writeWorkspaceSettings } from '../lib.mjs';
+
+const FAKE_PYTHON = new URL('../../fixtures/eval/fake-python', import.meta.url).pathname;
+const CHATML = "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+const HELD_OUT = ['What is a normal resting heart rate?', 'When should a fever be checked by a doctor?'];
+
+/** The frame of the Try-it webview (the chat panel is another webview beside it). */
+async function tryItFrame(page) {
+  let found;
+  await waitFor('the Try it view', async () => {
+    for (const f of page.frames()) {
+      if ((await f.locator('[data-testid="tryit-run"]').count().catch(() => 0)) > 0) {
+        found = f;
+        return true;
+      }
+    }
+    return false;
+  }, { timeoutMs: 60000 });
+  return found;
+}
+
+export const flow = {
+  id: 'try-it',
+  name: 'Try It: held-out prompts → base and trained answers stream side by side → transcript kept',
+  async run(ctx) {
+    const adapter = join(ctx.workspace, 'outputs', 'final');
+    mkdirSync(adapter, { recursive: true });
+    writeFileSync(join(adapter, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: 'Qwen/Qwen2.5-0.5B-Instruct', peft_type: 'LORA', r: 16 }));
+    writeFileSync(join(adapter, 'tokenizer_config.json'), JSON.stringify({ chat_template: CHATML, eos_token: '<|im_end|>' }));
+    mkdirSync(join(ctx.workspace, 'data'), { recursive: true });
+    writeFileSync(join(ctx.workspace, 'data', 'heldout.jsonl'), HELD_OUT.map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: 'x' }] })).join('\n') + '\n');
+    writeWorkspaceSettings(ctx.workspace, { 'mlIntern.pythonPath': FAKE_PYTHON, 'mlIntern.autoApprove': 'recipe' });
+    const page = await openReady(ctx);
+    await runCommand(page, 'ML Intern: Try It');
+    await answerQuickInput(page, 'Try It (1/3)', 'outputs/final');
+    await answerQuickInput(page, 'Try It (2/3)', 'Qwen/Qwen2.5-0.5B-Instruct');
+    await answerQuickInput(page, 'Try It (3/3)', 'data/heldout.jsonl');
+
+    const view = await tryItFrame(page);
+    const prompt1 = await view.locator('[data-testid="tryit-prompt-1"]').inputValue();
+    const prompt2 = await view.locator('[data-testid="tryit-prompt-2"]').inputValue();
+    if (prompt1 !== HELD_OUT[0] || prompt2 !== HELD_OUT[1]) throw new Error(`the view is not prefilled with the held-out prompts: '${prompt1}', '${prompt2}'`);
+    await view.locator('[data-testid="tryit-system"]').fill('Answer in one sentence.');
+    await ctx.screenshot(page, '1-prefilled');
+    await view.locator('[data-testid="tryit-run"]').click();
+
+    // A column seen mid-answer: some text, not the whole answer yet.
+    const base0 = view.locator('[data-testid="tryit-base-0"]');
+    await waitFor('the base column streaming', async () => (await base0.getAttribute('data-state').catch(() => null)) === 'streaming' && ((await base0.textContent()) ?? '').length > 0, { timeoutMs: 120000, intervalMs: 100 });
+    const partial = (await base0.textContent()) ?? '';
+    await ctx.screenshot(page, '2-streaming');
+
+    const trained1 = view.locator('[data-testid="tryit-trained-1"]');
+    await waitFor('both answers to both prompts', async () => (await trained1.getAttribute('data-state').catch(() => null)) === 'done', { timeoutMs: 120000 });
+    const base = (await base0.textContent()) ?? '';
+    const trained = (await view.locator('[data-testid="tryit-trained-0"]').textContent()) ?? '';
+    if (base !== 'I am not sure, please ask a doctor.' || trained !== 'A resting rate of 60 to 100 beats per minute is normal.') throw new Error(`the columns do not hold the two models' answers: base '${base}', trained '${trained}'`);
+    if (!(partial.length < base.length && base.startsWith(partial))) throw new Error(`the base column did not stream: saw '${partial}' before '${base}'`);
+    await waitFor('the done state', async () => (await view.locator('[data-testid="tryit-status"]').getAttribute('data-state')) === 'done', { timeoutMs: 30000 });
+    await ctx.screenshot(page, '3-answered');
+
+    const transcript = readFileSync(join(ctx.workspace, 'try-final', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const answers = transcript.filter((e) => e.event === 'answer');
+    if (answers.length !== 4) throw new Error(`the transcript keeps ${answers.length} answers, not 4`);
+    if (transcript[0].system !== 'Answer in one sentence.') throw new Error(`the transcript's system prompt is '${transcript[0].system}'`);
+  },
+};
