@@ -9,6 +9,8 @@
  */
 import * as path from 'node:path';
 import { fullWeightsDtype, lookupModel, planNodes } from '../recipes';
+import { readConfig } from '../recipes/configBlock';
+import { RUN_RECORD_FILE } from '../recipes/templates/resumePy';
 import { checkpointState } from '../run/checkpoints';
 import { readCheckpointLayout, resumeAcrossWorldSize, ResumeVerdict } from '../run/checkpointWorldSize';
 import { FileStore } from '../ports';
@@ -70,7 +72,34 @@ export async function resumeVerdict(files: FileStore, scriptPath: string, plan: 
   if (!state.resumes || !state.folder) return undefined;
   const layout = await readCheckpointLayout(files.resolve(state.folder));
   if (!layout) return undefined;
-  return resumeAcrossWorldSize(layout, processesOf(plan), path.basename(state.folder));
+  const verdict = resumeAcrossWorldSize(layout, processesOf(plan), path.basename(state.folder));
+  if (!verdict?.supported) return verdict;
+  return { ...verdict, note: verdict.note + (await batchClause(files, scriptPath, state.folder, processesOf(plan))) };
+}
+
+/**
+ * train.py goes on from a checkpoint only with the effective batch it was trained with (its run
+ * record, resumePy.ts: micro-batch x accumulation x WORLD_SIZE), else it starts over, saying why:
+ * with another process count the accumulation that keeps it, when a whole one does.
+ */
+async function batchClause(files: FileStore, scriptPath: string, folder: string, processes: number): Promise<string> {
+  let saved: unknown;
+  try {
+    saved = (JSON.parse((await files.readIfExists(path.join(folder, RUN_RECORD_FILE))) ?? '{}') as { config?: { EFFECTIVE_BATCH?: unknown } }).config?.EFFECTIVE_BATCH;
+  } catch {
+    return '';
+  }
+  const config = readConfig((await files.readIfExists(scriptPath)) ?? '');
+  const micro = config.PER_DEVICE_TRAIN_BATCH_SIZE;
+  const accumulation = config.GRADIENT_ACCUMULATION_STEPS;
+  if (typeof saved !== 'number' || typeof micro !== 'number' || typeof accumulation !== 'number' || micro < 1) return '';
+  const now = micro * accumulation * processes;
+  if (now === saved) return ` The effective batch stays ${saved} (micro-batch ${micro} x accumulation ${accumulation} x ${processes} processes).`;
+  const keep = saved / (micro * processes);
+  const fix = Number.isInteger(keep) && keep >= 1
+    ? `set GRADIENT_ACCUMULATION_STEPS to ${keep} in train.py's CONFIG to keep it`
+    : `no whole accumulation keeps it with micro-batch ${micro} on ${processes} processes: change PER_DEVICE_TRAIN_BATCH_SIZE too, or keep the process count`;
+  return ` But train.py goes on only with the effective batch the checkpoint was trained with (${saved}); on ${processes} processes it is ${now} (micro-batch ${micro} x accumulation ${accumulation}), so it would start over: ${fix}.`;
 }
 
 /** The verdict's note alone. */

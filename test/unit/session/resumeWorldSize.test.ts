@@ -57,6 +57,8 @@ const SCRIPT = [
   'DATASET = "org/medical-qa"',
   'OUTPUT_DIR = "outputs/run-1"',
   'RESUME_FROM_CHECKPOINT = "auto"',
+  'PER_DEVICE_TRAIN_BATCH_SIZE = 2',
+  'GRADIENT_ACCUMULATION_STEPS = 4',
   '# --- END CONFIG ---',
   '',
 ].join('\n');
@@ -72,11 +74,17 @@ test('the session\'s note: the checkpoint the script would go on from, against t
     const ckpt = join(ws, 'sft', 'outputs', 'run-1', 'checkpoint-300');
     mkdirSync(join(ckpt, 'pytorch_model_fsdp_0'), { recursive: true });
     writeFileSync(join(ckpt, 'trainer_state.json'), JSON.stringify({ global_step: 300, max_steps: 1000 }));
-    writeFileSync(join(ckpt, 'ml_intern_run.json'), JSON.stringify({ config: { DATASET: 'org/medical-qa' }, data_sha256: 'hub:org/medical-qa' }));
+    // Trained with micro-batch 2 x accumulation 4 x 8 processes.
+    writeFileSync(join(ckpt, 'ml_intern_run.json'), JSON.stringify({ config: { DATASET: 'org/medical-qa', EFFECTIVE_BATCH: 64 }, data_sha256: 'hub:org/medical-qa' }));
     for (const f of ranks(8)) writeFileSync(join(ckpt, f), '');
     assert.deepEqual(await readCheckpointLayout(ckpt), { format: 'fsdp-sharded', worldSize: 8 });
     assert.equal(await resumeNote(files, 'sft/train.py', { gpus: 8, nodes: 2 }), undefined, 'the same 8 processes');
-    assert.match((await resumeNote(files, 'sft/train.py', { gpus: 4, nodes: 1 }))!, /^checkpoint-300 was saved by 8 training processes; this launch has 4\. Supported/);
+    const half = (await resumeNote(files, 'sft/train.py', { gpus: 4, nodes: 1 }))!;
+    assert.match(half, /^checkpoint-300 was saved by 8 training processes; this launch has 4\. Supported/);
+    // train.py would start over with another effective batch: the note says the accumulation that keeps 64.
+    assert.match(half, /effective batch the checkpoint was trained with \(64\); on 4 processes it is 32 .* set GRADIENT_ACCUMULATION_STEPS to 8 in train\.py's CONFIG to keep it\.$/);
+    assert.match((await resumeNote(files, 'sft/train.py', { gpus: 16, nodes: 2 }))!, /set GRADIENT_ACCUMULATION_STEPS to 2 /);
+    assert.match((await resumeNote(files, 'sft/train.py', { gpus: 24, nodes: 3 }))!, /no whole accumulation keeps it with micro-batch 2 on 24 processes/);
     // CPU test clusters: one torchrun process per node.
     assert.match((await resumeNote(files, 'sft/train.py', { gpus: 0, nodes: 3 }))!, /this launch has 3\./);
     // The script starts over (RESUME_FROM_CHECKPOINT = None): no resume, nothing said.
