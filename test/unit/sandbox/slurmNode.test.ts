@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { planLaunch } from '../../../src/core/session/launchPlan';
 import { slurmSandboxNote } from '../../../src/core/session/slurmSandboxNote';
@@ -158,4 +158,22 @@ test('the node program on a node without bwrap: stops before the command with th
   assert.equal(u.status, 0, u.stderr);
   assert.match(u.stderr, /runs UNCONFINED there, as mlIntern.sandboxNodesUnconfined allows/);
   assert.ok(existsSync(marker));
+});
+
+test('a hostile HOME (quotes, $(…), backticks) stays a path in the script: nothing runs from it, and its .ssh is hidden', { skip }, () => {
+  const box = makeBox();
+  const home = path.join(box.root, "h'o $(touch PWNED) `touch PWNED2` \"q\"");
+  mkdirSync(path.join(home, '.ssh'), { recursive: true });
+  writeFileSync(path.join(home, '.ssh', 'id_ed25519'), `${box.canary}\n`);
+  const { files } = plan({ ...box, env: { ...box.env, HOME: home } }, slurmSettings());
+  const script = files.find((f) => f.name === 'train.sbatch')!.content;
+  assert.equal(spawnSync('bash', ['-n'], { input: script }).status, 0);
+  const words = commandWords(script, 'bash -c ');
+  assert.ok(words.includes(path.join(home, '.ssh')), 'the hidden folder is one word, verbatim');
+  mkdirSync(path.join(box.workspace, 'recipes', 'run'), { recursive: true });
+  const argv = [...words.slice(0, words.lastIndexOf('--') + 1), 'sh', '-c', 'cat "$0" || echo UNREADABLE', path.join(home, '.ssh', 'id_ed25519')];
+  const r = spawnSync(argv[0], argv.slice(1), { cwd: box.workspace, env: { ...box.env, HOME: home }, encoding: 'utf8' });
+  assert.match(r.stdout, /UNREADABLE/, r.stderr);
+  assert.ok(!r.stdout.includes(box.canary));
+  for (const f of ['PWNED', 'PWNED2']) assert.ok(!existsSync(path.join(box.workspace, f)) && !existsSync(path.join(box.root, f)), `${f} was not created`);
 });
