@@ -1,5 +1,6 @@
 // The layering rule lives here: src/core is editor-agnostic and must never
-// import 'vscode' (the CLI and the tests run it without VS Code).
+// import 'vscode' (the CLI and the tests run it without VS Code); src/ui, the
+// host's logic that needs no VS Code API, neither (its unit tests run without it).
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -32,6 +33,18 @@ export default tseslint.config(
         {
           paths: [{ name: 'vscode', message: 'src/core is editor-agnostic: put VS Code code in src/vscode and reach it through a port.' }],
           patterns: [{ group: ['**/vscode/**', '../vscode/*', '../../vscode/*'], message: 'src/core must not depend on the VS Code layer.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/ui/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/ui is the host logic that needs no VS Code API: put the VS Code calls in src/vscode and pass it what it needs.' }],
+          patterns: [{ group: ['**/vscode/**', '../vscode/*', '../../vscode/*'], message: 'src/ui must not depend on the VS Code layer (src/vscode imports src/ui, not the other way).' }],
         },
       ],
     },

@@ -1,4 +1,4 @@
-// docs/ARCHITECTURE.md names every folder of src/core and src/vscode as it is: a folder added
+// docs/ARCHITECTURE.md names every folder of src/core, src/vscode and src/ui as it is: a folder added
 // without a row, or a row left for a folder that was removed, fails here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +29,10 @@ test('every folder of src/core has a row in docs/ARCHITECTURE.md, and every row 
 
 test('every folder of src/vscode has a row in docs/ARCHITECTURE.md, and every row a folder', () => {
   assert.deepEqual(documentedFolders('## The VS Code host (`src/vscode`)'), folders('src/vscode'));
+});
+
+test('every folder of src/ui has a row in docs/ARCHITECTURE.md, and every row a folder', () => {
+  assert.deepEqual(documentedFolders('## Host logic without the VS Code API (`src/ui`)'), folders('src/ui'));
 });
 
 test('the top-level folders of src are in the layer drawing', () => {

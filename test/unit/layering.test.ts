@@ -10,6 +10,22 @@ test('no file under src/core imports vscode', () => {
   assert.deepEqual(offenders, []);
 });
 
+test('no file under src/ui imports vscode or the VS Code layer (its logic is unit-tested without VS Code)', () => {
+  const files = tsFiles('src/ui');
+  assert.ok(files.length > 0, 'src/ui holds the host logic that needs no VS Code API');
+  const offenders = files.filter((f) => /from ['"](vscode|(\.\.\/)+vscode\/[^'"]*)['"]|require\(['"]vscode['"]\)/.test(readFileSync(f, 'utf8')));
+  assert.deepEqual(offenders, []);
+});
+
+test('the lint rule rejects a vscode import, and an import of src/vscode, added under src/ui', async () => {
+  const eslint = new ESLint();
+  for (const text of ["import * as vscode from 'vscode';\nexport const x = vscode;\n", "import { Host } from '../../vscode/host';\nexport type X = Host;\n"]) {
+    const [result] = await eslint.lintText(text, { filePath: 'src/ui/terminal/newlines.ts' });
+    const rules = result.messages.map((m) => m.ruleId);
+    assert.ok(rules.includes('no-restricted-imports'), `expected no-restricted-imports for ${JSON.stringify(text)}, got ${JSON.stringify(result.messages)}`);
+  }
+});
+
 // The texts below are linted as if they were the content of an existing file: the type-aware rules'
 // project service only knows the files of tsconfig.json.
 test('the lint rule rejects a vscode import added under src/core', async () => {

@@ -1,12 +1,12 @@
 /**
  * The folder picker of Evaluate / Merge / Push / Try It / Export: the workspace's adapter and model
- * folders, or a typed one, checked (modelFolderCheck.ts) before it is accepted; and the refusal of
+ * folders, or a typed one, checked (src/ui/commands/modelFolderCheck.ts) before it is accepted; and the refusal of
  * these commands in an untrusted workspace (they write scripts and run them).
  */
 import * as vscode from 'vscode';
 import { Host } from '../host';
 import { checkHubModel } from '../wizard/hubModelCheck';
-import { checkModelFolder, FolderCheck, FolderUse } from './modelFolderCheck';
+import { checkModelFolder, FolderCheck, FolderUse } from '../../ui/commands/modelFolderCheck';
 
 /** Folders in the workspace holding a trained adapter or model (adapter_config.json / config.json). */
 async function modelFolders(): Promise<string[]> {
@@ -20,7 +20,7 @@ async function modelFolders(): Promise<string[]> {
 }
 
 /**
- * Pick (or type) the folder to work on. What is accepted is checked first (modelFolderCheck.ts): a
+ * Pick (or type) the folder to work on. What is accepted is checked first (src/ui/commands/modelFolderCheck.ts): a
  * folder that cannot be used keeps the picker open with why, atop the list.
  */
 export async function pickModelFolder(host: Host, use: FolderUse, title: string, placeHolder: string): Promise<{ value: string; check: FolderCheck & { ok: true } } | undefined> {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { SecretName } from '../../core/ports';
 import { Host, guarded } from '../host';
-import { providerAfterKey, SettingLevel } from './providerSwitch';
+import { providerAfterKey, SettingLevel } from '../../ui/commands/providerSwitch';
 
 const TARGETS: Record<SettingLevel, vscode.ConfigurationTarget> = {
   user: vscode.ConfigurationTarget.Global,

@@ -11,7 +11,7 @@ import { preflightRecipe, PreflightReport } from '../../core/preflight';
 import { makeNonce } from '../chat/webviewHtml';
 import { guarded, Host, UserFacingError } from '../host';
 import { resolvePython } from '../python/interpreter';
-import { preflightHtml } from './preflightHtml';
+import { preflightHtml } from '../../ui/preflight/preflightHtml';
 
 async function pickRecipe(root: string): Promise<vscode.Uri | undefined> {
   const picked = await vscode.window.showOpenDialog({

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { DEFAULT_SMOKE_STEPS } from '../../core/session/smokeRun';
-import { CheckItem, checkItems } from './checkItems';
+import { CheckItem, checkItems } from '../../ui/session/checkItems';
 import { FineTuneRequest } from './fineTuneRequest';
 
 export const CHECKS_TITLE = 'ML Intern: before the full run';

@@ -3,4 +3,4 @@ export { showRunTerminal, createRunPseudoterminal } from './runTerminal';
 export type { ShowRunTerminalOptions } from './runTerminal';
 export { VsCodeExecutor } from './vsCodeExecutor';
 export type { VsCodeExecutorOptions } from './vsCodeExecutor';
-export type { TerminalRun } from './runTerminalCore';
+export type { TerminalRun } from '../../ui/terminal/runTerminalCore';

@@ -4,7 +4,7 @@
  * RunningProcess or a DetachedRun.
  */
 import * as vscode from 'vscode';
-import { RunTerminalCore, RunTerminalOptions, TerminalRun } from './runTerminalCore';
+import { RunTerminalCore, RunTerminalOptions, TerminalRun } from '../../ui/terminal/runTerminalCore';
 
 export interface ShowRunTerminalOptions extends RunTerminalOptions {
   /** Bring the terminal to the front (default true). */

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { Window } from 'happy-dom';
 import { renderRecipe } from '../../../src/core/recipes';
 import { preflightRecipe } from '../../../src/core/preflight';
-import { preflightCsp, preflightHtml } from '../../../src/vscode/preflight/preflightHtml';
+import { preflightCsp, preflightHtml } from '../../../src/ui/preflight/preflightHtml';
 
 const STUBS = join(resolve(__dirname, '..', '..', '..'), 'test', 'fixtures', 'stubs');
 const root = mkdtempSync(join(tmpdir(), 'mli-preflight-html-'));

@@ -2,7 +2,7 @@
 // starts on this machine; on the Slurm target the GPUs are a compute node's), the preview everywhere.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkItems } from '../../../src/vscode/session/checkItems';
+import { checkItems } from '../../../src/ui/session/checkItems';
 
 test('local target: preview and smoke run; Slurm target: the preview only', () => {
   assert.deepEqual(checkItems(false).map((i) => i.check), ['preview', 'smoke']);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adapterBaseModel, checkMergeOutput, checkModelFolder } from '../../../src/vscode/commands/modelFolderCheck';
+import { adapterBaseModel, checkMergeOutput, checkModelFolder } from '../../../src/ui/commands/modelFolderCheck';
 
 function workspace(): string {
   const ws = mkdtempSync(join(tmpdir(), 'ml-intern-folders-'));

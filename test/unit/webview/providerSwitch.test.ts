@@ -1,7 +1,7 @@
 /** Set API Key and mlIntern.provider: what is changed, where, and what the confirmation says. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { providerAfterKey } from '../../../src/vscode/commands/providerSwitch';
+import { providerAfterKey } from '../../../src/ui/commands/providerSwitch';
 
 test('in recipe mode by default the user setting is switched and the message names the setting, its new value and where', () => {
   const outcome = providerAfterKey({}, 'openai');
