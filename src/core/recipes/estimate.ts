@@ -15,6 +15,11 @@ export interface EstimateInput {
   adapter: Adapter;
   method?: Method;
   maxLength: number;
+  /**
+   * Tokens per row the activations and logits count (default and ceiling: maxLength): the longest
+   * row after truncation when the token preview measured the data (lengthPlan.ts says why).
+   */
+  rowTokens?: number;
   perDeviceTrainBatchSize: number;
   gradientCheckpointing: boolean;
   loraR?: number;
@@ -125,12 +130,17 @@ function tokenMultiplier(method?: Method): number {
   return method === 'dpo' || method === 'orpo' || method === 'kto' ? 2 : 1;
 }
 
+/** Tokens per row: the measured row length when given, never above MAX_LENGTH (trl truncates there). */
+function rowLength(input: { maxLength: number; rowTokens?: number }): number {
+  return input.rowTokens !== undefined && input.rowTokens > 0 ? Math.min(input.rowTokens, input.maxLength) : input.maxLength;
+}
+
 export function estimateMemory(input: EstimateInput): MemoryEstimate {
   const d = input.dims;
   const P = d.params;
   const embedParams = d.vocabSize * d.hiddenSize * (d.tiedEmbeddings ? 1 : 2);
   const bodyParams = P - embedParams;
-  const tokens = input.maxLength * input.perDeviceTrainBatchSize * tokenMultiplier(input.method);
+  const tokens = rowLength(input) * input.perDeviceTrainBatchSize * tokenMultiplier(input.method);
   const b: MemoryBreakdown = { weights: 0, gradients: 0, optimizer: 0, activations: 0, logits: 0, overhead: 0 };
   let trainable: number;
 
@@ -208,6 +218,8 @@ export interface PlanInput {
   adapter: Adapter;
   method?: Method;
   maxLength: number;
+  /** See EstimateInput.rowTokens: the row length the plan counts when the preview measured it. */
+  rowTokens?: number;
   perDeviceTrainBatchSize: number;
   gradientAccumulationSteps: number;
   gradientCheckpointing?: boolean;
@@ -269,7 +281,7 @@ export function planBatch(spec: PlanInput, gpuMemoryMiB: number): BatchPlan {
   const ladder: Adapter[] = spec.adapter === 'full' ? ['full', 'lora', 'qlora'] : spec.adapter === 'lora' ? ['lora', 'qlora'] : ['qlora'];
   const notes: string[] = spec.method === 'grpo' ? vllmNotes(spec.vllm, gpuMemoryMiB) : [];
   const estimateFor = (adapter: Adapter, bs: number, gc: boolean): MemoryEstimate =>
-    estimateMemory({ dims, adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: bs, gradientCheckpointing: gc, loraR: spec.loraR, targetModules: spec.targetModules, loraDropout: spec.loraDropout, precision: spec.precision, beta: spec.beta, kbitUpcast: spec.kbitUpcast, shardAcross: spec.shardAcross, vllm: adapter === 'qlora' ? undefined : spec.vllm, gpuMemoryMiB });
+    estimateMemory({ dims, adapter, method: spec.method, maxLength: spec.maxLength, rowTokens: spec.rowTokens, perDeviceTrainBatchSize: bs, gradientCheckpointing: gc, loraR: spec.loraR, targetModules: spec.targetModules, loraDropout: spec.loraDropout, precision: spec.precision, beta: spec.beta, kbitUpcast: spec.kbitUpcast, shardAcross: spec.shardAcross, vllm: adapter === 'qlora' ? undefined : spec.vllm, gpuMemoryMiB });
 
   for (const adapter of ladder) {
     // Every micro-batch (halving from the requested one) with and without checkpointing; the fastest that fits wins.
@@ -277,7 +289,7 @@ export function planBatch(spec: PlanInput, gpuMemoryMiB: number): BatchPlan {
     for (let bs = Math.min(spec.perDeviceTrainBatchSize, effective); bs >= 1; bs = Math.floor(bs / 2)) {
       for (const gc of spec.gradientCheckpointing === true ? [true] : [false, true]) {
         const est = estimateFor(adapter, bs, gc);
-        if (est.totalGiB <= budgetGiB) fitting.push({ bs, gc, est, time: relativeStepTime(bs, spec.maxLength, gc) });
+        if (est.totalGiB <= budgetGiB) fitting.push({ bs, gc, est, time: relativeStepTime(bs, rowLength(spec), gc) });
       }
       if (bs === 1) break;
     }

@@ -5,6 +5,7 @@
 import { resolveTargets, TargetVersions, versionAtLeast } from './libraryVersions';
 import { lookupModel, ModelDims } from './modelTable';
 import { planBatch } from './estimate';
+import { MeasuredLengths, planRowLength } from './lengthPlan';
 import { recipeVllm } from './vllmShare';
 import { fullWeightsDtype, kbitUpcast, planFullSharding, ShardPlan } from './shardPlan';
 import { DatasetInspectionLike, EnvReportLike, RecipeSpec, resolveSpec, ResolvedSpec, SpecError, SupervisedMethod, TRAINING_METHODS } from './spec';
@@ -43,6 +44,8 @@ export interface RenderOptions {
   gpuMemoryMiB?: number;
   /** Model shape when the model is not in the built-in table (e.g. from a local config.json). */
   dims?: ModelDims;
+  /** Token lengths the preview measured (python/preflight.py's lengths): the plan counts them instead of MAX_LENGTH per row. */
+  lengths?: MeasuredLengths;
 }
 
 export function renderRecipe(input: RecipeSpec, options: RenderOptions = {}): RenderedRecipe {
@@ -70,12 +73,15 @@ export function renderRecipe(input: RecipeSpec, options: RenderOptions = {}): Re
       if (shard.strategy !== 'single') notes.push(shard.note);
     }
     const shardAcross = shard?.strategy === 'fsdp' ? shard.processes : 1;
-    const plan = planBatch({ ...spec, dims, gradientCheckpointing: input.gradientCheckpointing, precision, kbitUpcast: upcast, shardAcross, vllm: recipeVllm({ ...spec, packages: spec.env?.packages }, targets.trl) }, gpuMiB);
+    const rows = options.lengths && spec.method !== 'grpo' ? planRowLength(options.lengths, spec.maxLength) : undefined;
+    const plan = planBatch({ ...spec, dims, rowTokens: rows?.tokens, gradientCheckpointing: input.gradientCheckpointing, precision, kbitUpcast: upcast, shardAcross, vllm: recipeVllm({ ...spec, packages: spec.env?.packages }, targets.trl) }, gpuMiB);
     const userFixed = input.perDeviceTrainBatchSize !== undefined && input.gradientCheckpointing !== undefined;
     if (!userFixed) {
       spec = { ...spec, perDeviceTrainBatchSize: plan.perDeviceTrainBatchSize, gradientAccumulationSteps: plan.gradientAccumulationSteps, gradientCheckpointing: plan.gradientCheckpointing };
     }
-    notes.push(`Memory estimate: ~${plan.estimate.totalGiB} GiB of ${Math.round(gpuMiB / 1024)} GiB${shardAcross > 1 ? ` per GPU (FSDP across ${shardAcross})` : ''} with micro-batch ${plan.perDeviceTrainBatchSize}${plan.gradientCheckpointing ? ' and gradient checkpointing' : ''}.`);
+    if (rows?.measured) spec = { ...spec, plannedRowTokens: rows.tokens };
+    const length = rows ? rows.why : `planned for MAX_LENGTH (${spec.maxLength.toLocaleString('en-US')} tokens) per row: no token preview measured the rows`;
+    notes.push(`Memory estimate: ~${plan.estimate.totalGiB} GiB of ${Math.round(gpuMiB / 1024)} GiB${shardAcross > 1 ? ` per GPU (FSDP across ${shardAcross})` : ''} with micro-batch ${plan.perDeviceTrainBatchSize}${plan.gradientCheckpointing ? ' and gradient checkpointing' : ''}, ${length}.`);
     notes.push(...plan.notes);
     if (plan.adapter !== spec.adapter) notes.push(`Consider adapter "${plan.adapter}" for this GPU.`);
   } else if (training && !gpuMiB) {

@@ -124,6 +124,8 @@ export interface RecipeSpec {
 
 /** The spec with every default filled in. */
 export interface ResolvedSpec extends RecipeSpec {
+  /** Set by renderRecipe when the batch plan counted the preview's longest row (below MAX_LENGTH): the CONFIG comment says so. */
+  plannedRowTokens?: number;
   adapter: Adapter;
   evalSplit: number;
   datasetSplit: string;

@@ -25,6 +25,7 @@ import { preflight } from '../recovery/preflight';
 import { failedDiagnosis, repairLoop, RepairLoopOptions, RunResult } from '../recovery/repairLoop';
 import { smokeArgv } from './smokeRun';
 import { runSmokeStage } from './smokeStage';
+import { proposeLengthFit } from './lengthFit';
 import { previewInSession } from '../preflight/sessionPreview';
 import { checkRewardsBeforeRun } from './rewardCheck';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
@@ -321,9 +322,12 @@ export class FineTuneSession {
   /** With request.smokeSteps: N steps first, repaired by the same loop (smokeStage.ts); a run that cannot be repaired ends here. */
   private async smokeFirst(scriptPath: string): Promise<SessionOutcome | undefined> {
     const preview = this.request.previewTokens ? await this.previewTokens(scriptPath) : undefined;
+    // Without a smoke run the plan for the measured rows is offered here; with one, its fitted plan counts them.
+    const gpuMemoryMiB = recipeEnvironment(this.deps.environment)?.gpus?.[0]?.memoryTotalMiB;
+    if (!this.request.smokeSteps && preview) await proposeLengthFit({ runId: this.runId, method: this.request.method, gpuMemoryMiB, read: (p) => this.deps.files.read(p), propose: (c) => this.gate.proposeChange(c, this.abort.signal) as Promise<ReviewDecision>, say: (t) => this.ctx.say(t) }, scriptPath, preview.lengths);
     if (!this.request.smokeSteps) return undefined;
     const approve = async (argv: string[], reason: string) => (await this.gate.approveCommand({ argv, reason, origin: 'recipe', tool: 'run', cwd: path.dirname(scriptPath) }, this.abort.signal)).approved;
-    const ports = { runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, method: this.request.method, datasetRows: this.request.datasetRows, processes: this.launchPlan(scriptPath).gpus, tokensPerRow: preview?.lengths.mean, argv: this.launchPlan(scriptPath).argv, approve, say: (t: string) => this.ctx.say(t) };
+    const ports = { runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, method: this.request.method, datasetRows: this.request.datasetRows, processes: this.launchPlan(scriptPath).gpus, tokensPerRow: preview?.lengths.mean, lengths: preview?.lengths, argv: this.launchPlan(scriptPath).argv, approve, say: (t: string) => this.ctx.say(t) };
     const smoke = await runSmokeStage({ ...ports, runOnce: (p, env) => this.runOnce(p, env), propose: (c) => this.gate.proposeChange(c, this.abort.signal) as Promise<ReviewDecision>, repair: (p, run) => repairLoop({ ...this.repairOptions(p), run }) }, scriptPath, this.request.smokeSteps);
     return smoke.kind === 'failed' ? this.finish(smoke.repair.outcome, smoke.repair.question, smoke.repair.attempts.length, scriptPath) : undefined;
   }

@@ -11,6 +11,7 @@ import { ConfigValue, readConfig } from '../recipes/configBlock';
 import { applyOverrides, ConfigOverrideError } from '../recipes/configOverrides';
 import { estimateMemory, planBatch, relativeStepTime, resolveDims } from '../recipes/estimate';
 import { totalSteps } from '../recipes/stepPlan';
+import { MeasuredLengths, planRowLength } from '../recipes/lengthPlan';
 import { Adapter, Method } from '../recipes/spec';
 import { parseMetricDict } from '../logs/pyDict';
 import { stripAnsi } from '../logs/logLine';
@@ -105,6 +106,8 @@ export interface SmokeContext {
   /** Rows of the dataset (the inspection) when the log does not say. */
   datasetRows?: number;
   processes?: number;
+  /** The token preview's measured lengths: the plan counts the longest row instead of MAX_LENGTH (lengthPlan.ts). */
+  lengths?: MeasuredLengths;
 }
 
 /** Optimizer steps of the full run: MAX_STEPS when set, else rows / effective batch x epochs. */
@@ -140,10 +143,13 @@ export function fitPlan(m: SmokeMeasurement, c: SmokeContext): FittedPlan | stri
   const gc = c.config.GRADIENT_CHECKPOINTING === true;
   const maxLength = num(c.config, 'MAX_LENGTH', 1024);
   const lora = { loraR: num(c.config, 'LORA_R', 16), loraDropout: num(c.config, 'LORA_DROPOUT', 0.05), ...(c.config.LORA_TARGET_MODULES ? { targetModules: c.config.LORA_TARGET_MODULES as string | string[] } : {}) };
-  const estimate = estimateMemory({ dims, adapter, method: c.method, maxLength, perDeviceTrainBatchSize: bs, gradientCheckpointing: gc, ...lora });
+  const rows = c.lengths ? planRowLength(c.lengths, maxLength) : undefined;
+  const rowTokens = rows?.tokens ?? maxLength;
+  const estimate = estimateMemory({ dims, adapter, method: c.method, maxLength, rowTokens, perDeviceTrainBatchSize: bs, gradientCheckpointing: gc, ...lora });
   const calibration = m.peakMemoryGiB / estimate.totalGiB;
-  const plan = planBatch({ dims, adapter, method: c.method, maxLength, perDeviceTrainBatchSize: bs * gas, gradientAccumulationSteps: 1, ...lora }, (m.gpuMemoryGiB * 1024) / calibration);
+  const plan = planBatch({ dims, adapter, method: c.method, maxLength, rowTokens, perDeviceTrainBatchSize: bs * gas, gradientAccumulationSteps: 1, ...lora }, (m.gpuMemoryGiB * 1024) / calibration);
   const notes = [...plan.notes.filter((n) => !n.startsWith('Micro-batch lowered'))];
+  if (rows) notes.push(`Rows: ${rows.why}.`);
   const changes: Record<string, ConfigValue> = {};
   if (plan.adapter !== adapter || !plan.fits) {
     notes.push(`Measured ${m.peakMemoryGiB.toFixed(1)} GiB of ${m.gpuMemoryGiB.toFixed(1)} GiB: the plan would need ${plan.fits ? plan.adapter : 'more memory'}; the smoke run's settings are kept.`);
@@ -153,7 +159,7 @@ export function fitPlan(m: SmokeMeasurement, c: SmokeContext): FittedPlan | stri
   if (plan.gradientAccumulationSteps !== gas) changes.GRADIENT_ACCUMULATION_STEPS = plan.gradientAccumulationSteps;
   if (plan.gradientCheckpointing !== gc) changes.GRADIENT_CHECKPOINTING = plan.gradientCheckpointing;
   // Same tokens per optimizer step: the step time scales with the planner's time per token.
-  const stepSeconds = m.stepSeconds * (relativeStepTime(plan.perDeviceTrainBatchSize, maxLength, plan.gradientCheckpointing) / relativeStepTime(bs, maxLength, gc));
+  const stepSeconds = m.stepSeconds * (relativeStepTime(plan.perDeviceTrainBatchSize, rowTokens, plan.gradientCheckpointing) / relativeStepTime(bs, rowTokens, gc));
   return { changes, plan, calibration, stepSeconds, notes };
 }
 

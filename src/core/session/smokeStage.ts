@@ -11,6 +11,7 @@ import { EventSink, FileStore, ProposedChange, ReviewDecision } from '../ports';
 import { readConfig } from '../recipes/configBlock';
 import { applyOverrides, ConfigOverrideError } from '../recipes/configOverrides';
 import { Method } from '../recipes/spec';
+import { MeasuredLengths } from '../recipes/lengthPlan';
 import { RepairResult, RunResult, ScriptRunner } from '../recovery/repairLoop';
 import { smokeArgv, smokeReport, SmokeReport, smokeScript, smokeSummaryLine, SMOKE_SCRIPT_NAME } from './smokeRun';
 
@@ -25,6 +26,8 @@ export interface SmokeStagePorts {
   processes?: number;
   /** Mean tokens per row (the token preview), for tokens/s; without it MAX_LENGTH gives an upper bound. */
   tokensPerRow?: number;
+  /** The token preview's measured lengths: the fitted plan counts the longest row instead of MAX_LENGTH. */
+  lengths?: MeasuredLengths;
   /** Starts one run of a script and waits for its end (the session's own runs: log, panel, Stop). */
   runOnce: (scriptPath: string, env?: Record<string, string>) => Promise<RunResult>;
   /** The session's repair loop over the accepted script, with `run` in place of its runs. */
@@ -74,7 +77,7 @@ export async function runSmokeStage(p: SmokeStagePorts, scriptPath: string, step
   if (repaired.outcome !== 'succeeded' || !last) return { kind: 'failed', repair: repaired };
   const accepted = await p.files.read(scriptPath);
   const config = readConfig(accepted);
-  const report = smokeReport(last.logText, { config, steps, method: p.method, datasetRows: p.datasetRows, processes: p.processes, tokensPerRow: p.tokensPerRow });
+  const report = smokeReport(last.logText, { config, steps, method: p.method, datasetRows: p.datasetRows, processes: p.processes, tokensPerRow: p.tokensPerRow, lengths: p.lengths });
   await p.files.write(`${p.runDir}/smoke.json`, JSON.stringify({ at: new Date().toISOString(), script: scriptPath, ...report }, null, 2) + '\n');
   p.events.emit({ type: 'smoke_result', runId: p.runId, report });
   // The card holds the figures; the message says it in one line (the full text twice read as a repeat).

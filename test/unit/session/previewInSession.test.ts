@@ -17,20 +17,30 @@ import { DEFAULT_SETTINGS } from '../../../src/core/settings';
 import { startDetached } from '../../../src/core/exec/detached';
 import { PreflightReport } from '../../../src/core/preflight/types';
 import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
+import { EnvReport } from '../../../src/core/python/types';
+import { readConfig } from '../../../src/core/recipes/configBlock';
+import { scriptFolder } from '../../../src/core/session/fineTuneSession';
 import { makeView, RUN } from '../webview/helpers';
 
 const STUBS = ['tokenizer_fake', 'trl_new'].map((s) => resolve('test/fixtures/stubs', s)).join(delimiter);
 
-async function session(ws: string, request: typeof MEDICAL_QA_REQUEST & { previewTokens?: boolean; smokeSteps?: number }, python = resolve('test/fixtures/trainer/fake-python')) {
+async function session(ws: string, request: typeof MEDICAL_QA_REQUEST & { previewTokens?: boolean; smokeSteps?: number }, python = resolve('test/fixtures/trainer/fake-python'), more: { environment?: EnvReport; env?: Record<string, string> } = {}) {
   const files = new NodeFileStore(ws);
   const events = new RecordingEventSink();
+  const reviewer = new ScriptedReviewer();
   const s = await FineTuneSession.create(request, {
     files, runs: new RunStore(files), settings: () => DEFAULT_SETTINGS, python, launch: (spec) => startDetached(spec),
-    reviewer: new ScriptedReviewer(), events,
-    processEnv: async () => ({ PYTHONPATH: STUBS, FAKE_OOM_ABOVE: '8', FAKE_STEPS: '12', FAKE_DELAY_MS: '5' }),
+    reviewer, events, ...(more.environment ? { environment: more.environment } : {}),
+    processEnv: async () => ({ PYTHONPATH: STUBS, FAKE_OOM_ABOVE: '8', FAKE_STEPS: '12', FAKE_DELAY_MS: '5', ...(more.env ?? {}) }),
     approveCommand: async () => ({ approved: true }),
   });
-  return { s, events, outcome: await s.execute() };
+  return { s, events, reviewer, outcome: await s.execute() };
+}
+
+/** The real H200 report with a 24 GiB card and the training stack the fixture trainer stands for: the recipe plans for 24 GiB. */
+function card24GiB(): EnvReport {
+  const real = JSON.parse(readFileSync('test/fixtures/real-gpu/env-report-h200.json', 'utf8')) as EnvReport;
+  return { ...real, gpus: real.gpus.map((g) => ({ ...g, memoryTotalMiB: 24 * 1024, memoryFreeMiB: 24 * 1024 })), libraries: { ...real.libraries, trl: '1.0.0', datasets: '4.0.0' } };
 }
 
 test('preview then smoke run then full run: the card shows the trained tokens, preview.json and smoke.json are kept', { timeout: 120_000 }, async () => {
@@ -77,6 +87,50 @@ test('a preview that cannot run (no tokenizer for the model) is said, and the ru
     assert.equal(events.ofType('preflight_result').length, 0);
     const said = events.ofType('assistant_message').map((e) => e.text).join('\n');
     assert.match(said, /No token preview: .*stub\/unknown/);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('the preview\'s measured rows replace MAX_LENGTH in the batch plan: offered as a reviewed diff, and the full run trains with it', { timeout: 120_000 }, async () => {
+  const ws = mkdtempSync(join(tmpdir(), 'ml-intern-preview-session-'));
+  cpSync('examples/medical-qa', ws, { recursive: true });
+  try {
+    // Qwen2.5-0.5B (ChatML: the stub tokenizer renders it) is in the planner's table, so a plan can be made.
+    const { s, events, reviewer, outcome } = await session(ws, { ...MEDICAL_QA_REQUEST, previewTokens: true }, undefined, { environment: card24GiB(), env: { FAKE_OOM_ABOVE: '16' } });
+    assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
+    const lengths = (events.ofType('preflight_result')[0]!.report as PreflightReport).lengths;
+    assert.ok(lengths.longest > 0 && lengths.longest < lengths.max_length!, `rows shorter than MAX_LENGTH: ${lengths.longest} of ${lengths.max_length}`);
+    const script = `${scriptFolder(MEDICAL_QA_REQUEST)}/train.py`;
+    const proposals = reviewer.seen.filter((c) => c.path === script);
+    assert.equal(proposals.length, 2, proposals.map((p) => p.description).join('\n'));
+    const before = readConfig(proposals[0].proposed);
+    const after = readConfig(proposals[1].proposed);
+    assert.match(proposals[1].description, new RegExp(`^Batch plan for the measured rows \\(PER_DEVICE_TRAIN_BATCH_SIZE = ${String(after.PER_DEVICE_TRAIN_BATCH_SIZE)}.*planned for rows of up to ${lengths.longest} tokens`));
+    // Short rows: a bigger micro-batch than the recipe's MAX_LENGTH plan, the same effective batch.
+    assert.ok((after.PER_DEVICE_TRAIN_BATCH_SIZE as number) > (before.PER_DEVICE_TRAIN_BATCH_SIZE as number), `${String(before.PER_DEVICE_TRAIN_BATCH_SIZE)} -> ${String(after.PER_DEVICE_TRAIN_BATCH_SIZE)}`);
+    const effective = (c: typeof before) => (c.PER_DEVICE_TRAIN_BATCH_SIZE as number) * (c.GRADIENT_ACCUMULATION_STEPS as number);
+    assert.equal(effective(after), effective(before));
+    // The full run trains the accepted plan: the fixture trainer reads the CONFIG block it was started with.
+    const log = readFileSync(join(ws, s.handle.folder, 'logs', 'train.log'), 'utf8');
+    assert.match(log, new RegExp(`Instantaneous batch size per device = ${String(after.PER_DEVICE_TRAIN_BATCH_SIZE)}\\b`));
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('with a smoke run, its fitted plan counts the preview\'s rows (no second diff for the lengths)', { timeout: 120_000 }, async () => {
+  const ws = mkdtempSync(join(tmpdir(), 'ml-intern-preview-session-'));
+  cpSync('examples/medical-qa', ws, { recursive: true });
+  try {
+    const { events, reviewer, outcome } = await session(ws, { ...MEDICAL_QA_REQUEST, previewTokens: true, smokeSteps: 10 }, undefined, { environment: card24GiB(), env: { FAKE_TRAINER_ARGS: '--peak-gib 6' } });
+    assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
+    const lengths = (events.ofType('preflight_result')[0]!.report as PreflightReport).lengths;
+    const fitted = events.ofType('smoke_result')[0]!.report.fitted!;
+    assert.ok(fitted.notes.some((n) => n.startsWith(`Rows: planned for rows of up to ${lengths.longest} tokens`)), fitted.notes.join('\n'));
+    const descriptions = reviewer.seen.filter((c) => c.path.endsWith('/train.py')).map((c) => c.description);
+    assert.ok(!descriptions.some((d) => /measured rows/.test(d)), descriptions.join('\n'));
+    assert.ok(descriptions.some((d) => /fitted to the smoke run's measured peak \(6\.0 of 22\.1 GiB\)/.test(d)), descriptions.join('\n'));
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }

@@ -109,7 +109,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: SupervisedMethod, 
     { name: 'LEARNING_RATE', value: spec.learningRate, comment: peft ? 'adapters tolerate ~10x the full fine-tuning rate' : 'full fine-tuning: small steps' },
     { name: 'LR_SCHEDULER_TYPE', value: spec.lrSchedulerType },
     { name: 'WARMUP_RATIO', value: spec.warmupRatio, comment: 'fraction of steps spent ramping the learning rate up' },
-    { name: 'PER_DEVICE_TRAIN_BATCH_SIZE', value: spec.perDeviceTrainBatchSize, comment: method === 'kto' ? `micro-batch per GPU; KTO: keep it >= ${KTO_MIN_MICRO_BATCH} (its KL term is estimated within the micro-batch; 1 is refused)` : 'micro-batch per GPU: the first thing to lower on out-of-memory' },
+    { name: 'PER_DEVICE_TRAIN_BATCH_SIZE', value: spec.perDeviceTrainBatchSize, comment: batchComment(method, spec.plannedRowTokens) },
     { name: 'PER_DEVICE_EVAL_BATCH_SIZE', value: spec.perDeviceTrainBatchSize },
     { name: 'GRADIENT_ACCUMULATION_STEPS', value: spec.gradientAccumulationSteps, comment: `effective batch = micro-batch x this x GPUs (${spec.perDeviceTrainBatchSize * spec.gradientAccumulationSteps} on one GPU)` },
     { name: 'GRADIENT_CHECKPOINTING', value: spec.gradientCheckpointing, comment: 'recompute activations: ~25 % slower, much less memory' },
@@ -431,4 +431,11 @@ if __name__ == "__main__":
   if (qlora) requirements.push('bitsandbytes');
   if (reportTo !== 'none') requirements.push(reportTo);
   return { content, notes, reportTo, requirements };
+}
+
+/** The micro-batch's CONFIG comment; with the preview's lengths, which row length its memory plan counted. */
+function batchComment(method: SupervisedMethod, plannedRowTokens?: number): string {
+  const planned = plannedRowTokens ? `; planned for rows of up to ${plannedRowTokens} tokens (the longest the token preview measured), not MAX_LENGTH` : '';
+  if (method === 'kto') return `micro-batch per GPU; KTO: keep it >= ${KTO_MIN_MICRO_BATCH} (its KL term is estimated within the micro-batch; 1 is refused)${planned}`;
+  return `micro-batch per GPU${planned}: the first thing to lower on out-of-memory`;
 }
