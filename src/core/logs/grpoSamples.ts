@@ -6,10 +6,6 @@
  */
 import type { GrpoSample } from '../events';
 
-export const SAMPLES_FILE = 'samples.jsonl';
-/** The environment variable that tells train.py where to write them (the run folder's samples.jsonl). */
-export const SAMPLES_ENV = 'ML_INTERN_SAMPLES_FILE';
-
 /** Completions kept per step: a card, not a data dump. */
 export const MAX_SAMPLES = 8;
 /** Characters kept of a prompt or completion (the card truncates further, with an expand). */

@@ -30,7 +30,7 @@ import { previewInSession } from '../preflight/sessionPreview';
 import { checkRewardsBeforeRun } from './rewardCheck';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
 import { archiveAttemptLog, Recorded } from '../run/watch';
-import { SAMPLES_ENV, SAMPLES_FILE } from '../logs/grpoSamples';
+import { SAMPLES_ENV, SAMPLES_FILE } from '../recipes/templates/grpoSamples';
 import { RunContext, WatchSpec } from '../run/runContext';
 import { Launched, launchedRun, localLauncher } from '../run/launchers';
 import { missingRequirements, pipInstallArgv } from './missingPackages';

@@ -12,9 +12,8 @@ import { MESSAGE_HELPERS } from './mapping';
 import { chooseReportTo, datasetLoad } from './train';
 import { defaultRewards, renderRewards } from './rewards';
 import { CODE_TEST_EXTRA_COLUMNS } from './rewardsCode';
-import { GRPO_SAMPLES_PY } from './grpoSamples';
+import { GRPO_SAMPLES_PY, SAMPLES_ENV, SAMPLES_FILE } from './grpoSamples';
 import { VLLM_COLOCATE_SHARE } from '../vllmShare';
-import { SAMPLES_ENV, SAMPLES_FILE } from '../../logs/grpoSamples';
 
 export const GRPO_MIN_TRL = '0.14.0';
 

@@ -10,6 +10,10 @@
  * on_log at each logging step; so this works the same on every version the recipes target.
  */
 
+export const SAMPLES_FILE = 'samples.jsonl';
+/** The environment variable that tells train.py where to write them (the run folder's samples.jsonl). */
+export const SAMPLES_ENV = 'ML_INTERN_SAMPLES_FILE';
+
 /** Characters of a prompt or completion train.py writes (the host bounds them again on reading). */
 export const SAMPLE_TEXT_CHARS = 2000;
 
