@@ -45,7 +45,21 @@ async function withWizardState(page, wait) {
   }
 }
 
-/** Answer the Fine-tune wizard's 7 steps with typed text + Enter. */
+/**
+ * GRPO's rewards inside the method step: Enter keeps the checked (suggested) rewards, then the weights
+ * box gets answers.rewardWeights (e.g. 'exact_answer:1, format:0.5') or keeps its text.
+ */
+async function grpoRewards(page, answers, title) {
+  const input = page.locator('.quick-input-widget input');
+  await waitFor('the GRPO rewards picker', async () => ((await title()) ?? '').includes('GRPO rewards') && (await input.isEditable()), { timeoutMs: 30000 });
+  await page.keyboard.press('Enter');
+  await waitFor('the GRPO reward weights box', async () => ((await title()) ?? '').includes('GRPO reward weights') && (await input.isEditable()), { timeoutMs: 30000 });
+  if (answers.rewardWeights) await input.fill(answers.rewardWeights);
+  await page.keyboard.press('Enter');
+  await waitFor('the step after the GRPO rewards', async () => !((await title()) ?? '').includes('GRPO reward'), { timeoutMs: 30000 });
+}
+
+/** Answer the Fine-tune wizard's 7 steps with typed text + Enter (GRPO's rewards too: grpoRewards). */
 export async function fineTuneWizard(page, answers, onStep) {
   await runCommand(page, 'ML Intern: Fine-tune');
   const input = page.locator('.quick-input-widget input');
@@ -65,13 +79,15 @@ export async function fineTuneWizard(page, answers, onStep) {
     // Type, check the text stuck (a picker may re-render its items), press Enter, and
     // make sure the wizard moved on — retrying when a re-render swallowed the keys.
     await withWizardState(page, () => waitFor(`wizard step ${i + 1}/7 to accept '${steps[i]}'`, async () => {
-      if (!((await title()) ?? '').includes(here)) return true;
+      const moved = async () => !((await title()) ?? '').includes(here) || ((await title()) ?? '').includes('GRPO reward');
+      if (await moved()) return true;
       await input.fill(steps[i]);
       if ((await input.inputValue()) !== steps[i]) return false;
       await page.keyboard.press('Enter');
       await waitFor('the next wizard step', async () => !((await title()) ?? '').includes(here) || !(await page.locator('.quick-input-widget').isVisible()), { timeoutMs: 3000 }).catch(() => undefined);
-      return !((await title()) ?? '').includes(here) || !(await page.locator('.quick-input-widget').isVisible());
+      return (await moved()) || !(await page.locator('.quick-input-widget').isVisible());
     }, { timeoutMs: 60000, intervalMs: 500 }));
+    if (i === 2 && /^grpo$/i.test(steps[i])) await grpoRewards(page, answers, title);
   }
   // Then "before the full run": check answers.checks (labels, e.g. ['Preview tokens', 'Smoke run']) and Enter;
   // nothing checked goes straight to the full run.

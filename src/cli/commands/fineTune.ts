@@ -30,7 +30,8 @@ import { stateText } from '../../core/exec/slurm';
 import { SANDBOX_USAGE, sandboxFrom } from './exec';
 import { sandboxTrainings } from '../../core/sandbox/trainings';
 import { grpoDataChoice, GrpoDataChoice } from '../../core/recipes/grpoData';
-import { REWARD_NAMES, REWARD_NEEDS_ANSWER, RewardChoice, RewardName } from '../../core/recipes/templates/rewards';
+import { REWARD_NAMES, RewardChoice } from '../../core/recipes/templates/rewards';
+import { parseRewardList, RewardListError } from '../../core/recipes/rewardChoices';
 
 const METHODS = ['sft', 'dpo', 'orpo', 'kto', 'grpo'] as const;
 const ADAPTERS = ['lora', 'qlora', 'full'] as const;
@@ -237,18 +238,14 @@ function methodFrom(args: ParsedArgs, inspection: DatasetInspection, grpo: GrpoD
   return method as FineTuneRequest['method'];
 }
 
-/** --rewards exact_answer,format:0.2 → the built-in rewards with their weights (1 when not given). */
+/** --rewards exact_answer,format:0.2 → the built-in rewards with their weights (1 when not given); the wizard reads the same text. */
 export function parseRewards(text: string, answerColumn: string | undefined): RewardChoice[] {
-  const rewards = text.split(',').map((part) => part.trim()).filter(Boolean).map((part): RewardChoice => {
-    const [name, weight, extra] = part.split(':').map((x) => x.trim());
-    if (!(REWARD_NAMES as string[]).includes(name)) throw new UsageError(`--rewards: '${name}' is not a built-in reward (built-in: ${REWARD_NAMES.join(', ')}); write your own in rewards.py after the recipe`);
-    const w = weight === undefined ? 1 : Number(weight);
-    if (extra !== undefined || weight === '' || !Number.isFinite(w)) throw new UsageError(`--rewards: '${part}' is not name or name:weight (e.g. format:0.2)`);
-    if (REWARD_NEEDS_ANSWER[name as RewardName] && !answerColumn) throw new UsageError(`--rewards: '${name}' compares with a reference answer and the data has none (prompts only): choose format or length`);
-    return { name: name as RewardName, weight: w };
-  });
-  if (!rewards.length) throw new UsageError(`--rewards needs at least one reward (built-in: ${REWARD_NAMES.join(', ')})`);
-  return rewards;
+  try {
+    return parseRewardList(text, answerColumn);
+  } catch (err) {
+    if (err instanceof RewardListError) throw new UsageError(`--rewards: ${err.message}`);
+    throw err;
+  }
 }
 
 function requestFrom(args: ParsedArgs, r: Pick<FineTuneRequest, 'baseModel' | 'dataset' | 'method'>, inspection: DatasetInspection, grpo: GrpoDataChoice | undefined): FineTuneRequest {

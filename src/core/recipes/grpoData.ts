@@ -26,7 +26,7 @@ export interface GrpoDataChoice {
 }
 
 /** Weights: the reward that checks the answer counts fully, the form (format) is a light nudge beside it. */
-function weightOf(name: RewardName, withAnswer: boolean): number {
+export function weightOf(name: RewardName, withAnswer: boolean): number {
   if (name === 'format') return withAnswer ? 0.2 : 1;
   if (name === 'length') return 0.5;
   return 1;

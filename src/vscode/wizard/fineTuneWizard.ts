@@ -29,6 +29,7 @@ import {
 } from './wizardSteps';
 import { checkHubModel, isLocalModelPath } from './hubModelCheck';
 import { notesFor, notesHeading } from './wizardNotes';
+import { pickRewards } from './rewardPicker';
 
 export const RECENT_MODELS_KEY = 'mlIntern.recentModels';
 
@@ -276,6 +277,16 @@ export async function runFineTuneWizard(host: Host, services: WizardServices) {
     if (!res.ok) {
       void vscode.window.showWarningMessage(`ML Intern: ${res.error}`);
       continue;
+    }
+    if (step === 'method' && m.answers.method === 'grpo') {
+      // GRPO: which rewards score the answers, and their weights, before the adapter.
+      const chosen = await pickRewards(`ML Intern: Fine-tune (${m.index}/${m.total})`, m.answers.inspection, m.answers.rewards); // m.index is already the next step's 0-based index: this step's number
+      if (chosen.kind === 'cancel') return undefined;
+      if (chosen.kind === 'back') {
+        m.back();
+        continue;
+      }
+      m.answers.rewards = chosen.rewards;
     }
     if (step === 'model' && !(await modelChecked(host, m, m.answers.baseModel as string, checkedModels))) {
       m.back();

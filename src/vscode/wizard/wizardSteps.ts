@@ -75,6 +75,8 @@ export interface WizardAnswers {
   /** Why the inspection could not run, when it failed. */
   inspectionError?: string;
   method?: Method;
+  /** GRPO: the rewards and weights chosen in the method step (rewardStep.ts); unset: the data's suggestion. */
+  rewards?: import('../../core/recipes/templates/rewards').RewardChoice[];
   adapter?: AdapterKind;
   evalSplit?: number;
   hubRepo?: string;
@@ -406,7 +408,7 @@ export class WizardMachine {
         if (a.dataset !== v) {
           a.inspection = undefined;
           a.inspectionError = undefined;
-          a.method = undefined; // re-default from the new data
+          a.method = a.rewards = undefined; // re-default from the new data
         }
         a.dataset = v;
         break;
@@ -454,7 +456,7 @@ export class WizardMachine {
     this.answers.dataset = undefined;
     this.answers.inspection = undefined;
     this.answers.inspectionError = undefined;
-    this.answers.method = undefined;
+    this.answers.method = this.answers.rewards = undefined;
   }
 
   /** Set the inspection of the chosen dataset (or why it failed); pre-selects the method. */
@@ -481,7 +483,7 @@ export class WizardMachine {
     if (grpo) {
       // GRPO reads the prompt (and the reference its rewards compare with), not the supervised mapping.
       r.columnMapping = grpo.columnMapping;
-      r.rewards = grpo.rewards;
+      r.rewards = a.rewards ?? grpo.rewards;
     } else if (Object.keys(mapping).length) r.columnMapping = mapping;
     if (a.inspection?.format) r.datasetFormat = a.inspection.format;
     if (a.inspection?.jsonField) r.jsonField = a.inspection.jsonField;

@@ -28,7 +28,8 @@ export const flow = {
     writeFileSync(join(ctx.workspace, 'data', 'math.jsonl'), ROWS.map(([question, answer]) => JSON.stringify({ question, answer })).join('\n') + '\n');
     writeWorkspaceSettings(ctx.workspace, {});
     const page = await openReady(ctx);
-    await fineTuneWizard(page, { model: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/math.jsonl', method: 'GRPO', adapter: 'LoRA', split: '5 %' }, (step) =>
+    // The rewards picker keeps the suggested exact_answer + format; the weights box gets format 0.5 (suggested: 0.2).
+    await fineTuneWizard(page, { model: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/math.jsonl', method: 'GRPO', rewardWeights: 'exact_answer:1, format:0.5', adapter: 'LoRA', split: '5 %' }, (step) =>
       step === 3 ? ctx.screenshot(page, '0-wizard-method-grpo') : undefined);
 
     await waitForDiff(page, 'train.py');
@@ -42,6 +43,7 @@ export const flow = {
 
     const rewards = readFileSync(join(ctx.workspace, FOLDER, 'rewards.py'), 'utf8');
     if (!/def exact_answer/.test(rewards)) throw new Error(`rewards.py has no exact-answer reward:\n${rewards.slice(0, 800)}`);
+    if (!/^REWARD_WEIGHTS = \[1\.0, 0\.5\]/m.test(rewards)) throw new Error(`rewards.py does not have the weights chosen in the wizard:\n${rewards.slice(0, 800)}`);
     const chat = panel(page);
     const said = async () => (await chat.locator('[data-testid="assistant-message"]').allTextContents()).join('\n');
     await waitFor('the reward test in the chat, before the training approval', async () => /Reward test before any GPU time/.test(await said()), { timeoutMs: 60000 });
