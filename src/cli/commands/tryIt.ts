@@ -12,6 +12,7 @@ import { pythonFrom } from '../interaction';
 import { promptsFromDataText } from '../../core/export/tryItPlan';
 import { ExportRequestError } from '../../core/export/exportPlan';
 import { commandLines, modelArgument, planFor, runCommands, stepsContext, writeFiles } from '../artifactSteps';
+import { tryItThroughVllm } from '../tryItVllm';
 
 export const tryItCommand: CliCommand = {
   name: 'try-it',
@@ -19,19 +20,22 @@ export const tryItCommand: CliCommand = {
   usage: [
     'ml-intern try-it <model folder> [--base B] [--prompt P ...] [--from-data FILE [--count N]] [--system S]',
     '                 [--temperature T] [--top-p P] [--max-new-tokens N] [--seed N] [--workspace DIR] [--python P] [--approve=none|all]',
+    '                 [--vllm URL --served-name NAME]',
     '',
     'Writes try-<model>/try_it.py (edit its PROMPTS and run it again) and runs it after a y/n (--approve=all: without asking):',
     'each prompt goes to the base (an adapter switched off) and to the trained model, the answers are streamed and kept',
     'in try-<model>/transcript.jsonl. The base defaults to the one adapter_config.json names.',
     '  --from-data FILE  takes the first --count (default 3) user prompts of a .jsonl or .json file (e.g. the held-out split).',
+    '  --vllm URL        asks a running vLLM server (OpenAI API root, e.g. http://127.0.0.1:8000/v1; the export\'s vllm serve with',
+    '                    the training template) instead: the base as --base (default: the adapter\'s base), the trained model as',
+    '                    --served-name; nothing runs here. VLLM_API_KEY is sent when the server was started with --api-key.',
   ].join('\n'),
   async run(args, io) {
     const ctx = stepsContext(args, io, pythonFrom(args, io));
     const model = modelArgument(args, io, ctx.root, 'try-it');
     const prompts = [...flagList(args, 'prompt'), ...promptsFromFile(args, io.cwd)];
     if (!prompts.length) throw new UsageError('give the prompts: --prompt "..." (repeatable) or --from-data FILE');
-    const plan = await planFor(ctx, {
-      kind: 'try-it',
+    const request = {
       model,
       prompts,
       ...optional('baseModel', flagString(args, 'base')),
@@ -40,7 +44,10 @@ export const tryItCommand: CliCommand = {
       ...optional('topP', flagNumber(args, 'top-p')),
       ...optional('maxNewTokens', flagNumber(args, 'max-new-tokens')),
       ...optional('seed', flagNumber(args, 'seed')),
-    });
+    };
+    const vllm = flagString(args, 'vllm');
+    if (vllm !== undefined) return tryItThroughVllm(ctx, vllm, flagString(args, 'served-name'), request);
+    const plan = await planFor(ctx, { kind: 'try-it', ...request });
     if (!plan) return EXIT_FAILED;
     if (!(await writeFiles(ctx, plan))) return EXIT_FAILED;
     for (const note of plan.notes) io.out(`note: ${note}\n`);

@@ -189,3 +189,21 @@ export function lastTranscriptSession(text: string): string {
   });
   return lines.slice(from).join('\n').trim();
 }
+
+/** An event as a terminal shows it: what `python try_it.py --text` prints (its show()), for the CLI's vLLM path. */
+export function tryItEventText(e: TryItEvent, transcript: string): string {
+  switch (e.event) {
+    case 'delta':
+      return e.text;
+    case 'start':
+      return `Base: ${e.base}\nTrained: ${e.trained}\nSettings: ${JSON.stringify(e.settings)}\n`;
+    case 'prompt':
+      return `\n=== Prompt ${e.prompt + 1}: ${e.text}\n`;
+    case 'side':
+      return `\n--- ${e.side} ---\n`;
+    case 'answer':
+      return `\n(${e.tokens} tokens, ${e.seconds} s)\n`;
+    case 'end':
+      return `\nTranscript: ${transcript}\n`;
+  }
+}

@@ -12,6 +12,7 @@ import { recipeEnvironment } from './envAdapters';
 import { SessionDeps } from './fineTuneSession';
 import { ExportRequest, ExportRequestError, modelFolderFiles, planExport } from '../export/exportPlan';
 import { planTryIt, TRANSCRIPT_FILE, TryItRequest } from '../export/tryItPlan';
+import { lastTranscriptSession } from '../export/tryItStream';
 
 export type ArtifactRequest =
   /** Score a trained model (adapter folder, model folder or Hub id) and its base on benchmarks. */
@@ -238,3 +239,11 @@ export function resolveProgram(argv0: string, python: string): string {
   }
   return argv0;
 }
+
+/** Try it: this run's answers kept in its run folder (try_it.py appends every run to one transcript in its script folder). */
+export async function keepTryItAnswers(ws: Pick<WorkspaceView, 'readIfExists'>, plan: ArtifactPlan, write: (name: string, text: string) => Promise<unknown>): Promise<void> {
+  const text = await ws.readIfExists(`${plan.folder}/${TRANSCRIPT_FILE}`).catch(() => undefined);
+  if (text?.trim()) await write(TRY_IT_ANSWERS, `${lastTranscriptSession(text)}\n`);
+}
+
+export const TRY_IT_ANSWERS = 'answers.jsonl';

@@ -42,7 +42,7 @@ import { stateText } from '../exec/slurm';
 import { approvePlan } from './artifactApproval';
 
 // The plan of a request (and the texts of its results) lives in artifactPlan.ts; re-exported for this module's users.
-import { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, doneSummary, EVAL_FINISHED, evalTable, notInstalled, parseComparison, planArtifact, resolveProgram, ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow } from './artifactPlan';
+import { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, doneSummary, EVAL_FINISHED, evalTable, keepTryItAnswers, notInstalled, parseComparison, planArtifact, resolveProgram, ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow } from './artifactPlan';
 export { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, parseComparison, planArtifact, resolveProgram } from './artifactPlan';
 export type { ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow, WorkspaceView } from './artifactPlan';
 
@@ -471,6 +471,7 @@ export class ArtifactSession {
         if (rows.length) said = `${EVAL_FINISHED} ${r.model} against its base (the table above).${caveatText}\n\n${where}`;
       }
     } else {
+      if (r.kind === 'try-it') await keepTryItAnswers(this.deps.files, plan, (name, text) => this.handle.writeFile(name, text)).catch((err) => this.deps.logger?.warn(`answers.jsonl: ${String(err)}`));
       summary = doneSummary(r, plan, this.handle.folder);
     }
     said ??= summary;

@@ -12,6 +12,7 @@ import { CliIo } from '../../../src/cli/command';
 import { readConfig } from '../../../src/core/recipes/configBlock';
 import { ADAPTER, artifactWorkspace, BASE } from '../session/artifactWorkspace';
 import { CHATML_QWEN } from './templates';
+import { startFakeLlmServer } from '../../support/fakeLlmServer';
 
 const STUBS = resolve('test/fixtures/stubs/tryit_fake');
 
@@ -111,6 +112,32 @@ test('export: --gguf without llama.cpp and a name Ollama refuses are said before
     assert.match(bad.stderr, /not a valid Ollama model name/);
     assert.ok(!existsSync(join(ws, 'export-qwen-medical')));
   } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('try-it --vllm: both served names answer through the OpenAI API, printed as they stream, kept in the transcript; no script, nothing asked', { timeout: 60_000 }, async () => {
+  const ws = workspace();
+  const server = await startFakeLlmServer();
+  try {
+    server.script([{ text: 'Base says hello.' }, { text: 'Trained says hello.' }]);
+    const o = io(ws);
+    const code = await runCli(['try-it', ADAPTER, '--prompt', 'Hi', '--vllm', server.openaiBaseUrl, '--served-name', 'qwen-medical', '--temperature', '0'], o);
+    assert.equal(code, 0, o.stderr);
+    assert.match(o.stdout, /=== Prompt 1: Hi\n\n--- base ---\nBase says hello\.\n\(\d+ tokens, [\d.]+ s\)\n\n--- trained ---\nTrained says hello\./);
+    assert.deepEqual(server.requests.map((r) => (r.body as { model: string }).model), [BASE, 'qwen-medical'], 'the base defaults to the adapter\'s');
+    assert.equal((server.requests[0].body as { temperature: number }).temperature, 0);
+    assert.ok(!existsSync(join(ws, 'try-run1', 'try_it.py')), 'nothing to run here');
+    const kept = readFileSync(join(ws, 'try-run1', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; text?: string });
+    assert.deepEqual(kept.filter((e) => e.event === 'answer').map((e) => e.text), ['Base says hello.', 'Trained says hello.']);
+    const usage = io(ws);
+    assert.equal(await runCli(['try-it', ADAPTER, '--prompt', 'Hi', '--vllm', server.openaiBaseUrl], usage), 2);
+    assert.match(usage.stderr, /--served-name/);
+    const down = io(ws);
+    assert.equal(await runCli(['try-it', ADAPTER, '--prompt', 'Hi', '--vllm', 'http://127.0.0.1:9/v1', '--served-name', 'x'], down), 1);
+    assert.match(down.stderr, /base model .* did not answer[\s\S]*Is the server running/);
+  } finally {
+    await server.close();
     rmSync(ws, { recursive: true, force: true });
   }
 });

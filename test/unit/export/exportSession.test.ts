@@ -58,7 +58,7 @@ test('Try it: try_it.py is proposed, approved, run; both answers stream and the 
   const ws = workspace();
   try {
     const h = harness(ws);
-    const { outcome } = await run({ kind: 'try-it', model: ADAPTER, prompts: ['What is a normal resting heart rate?'], system: 'Be careful.' }, h);
+    const { outcome, session } = await run({ kind: 'try-it', model: ADAPTER, prompts: ['What is a normal resting heart rate?'], system: 'Be careful.' }, h);
     assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
     assert.deepEqual(h.reviewer.seen.map((c) => c.path), ['try-run1/try_it.py']);
     const config = readConfig(readFileSync(join(ws, 'try-run1', 'try_it.py'), 'utf8'));
@@ -71,6 +71,10 @@ test('Try it: try_it.py is proposed, approved, run; both answers stream and the 
     const transcript = readFileSync(join(ws, 'try-run1', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; side?: string });
     assert.deepEqual(transcript.filter((e) => e.event === 'answer').map((e) => e.side), ['base', 'trained']);
     assert.match(outcome.summary, /try-run1\/transcript\.jsonl/);
+    // The run folder keeps this run's answers (the script folder's transcript gathers every run).
+    const kept = readFileSync(join(ws, session.handle.folder, 'answers.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; text?: string });
+    assert.deepEqual(kept.map((e) => e.event), ['start', 'prompt', 'answer', 'answer', 'end']);
+    assert.equal(kept[3].text, 'A resting rate of 60 to 100 beats per minute is normal.');
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }
