@@ -91,6 +91,11 @@ function rankOfFirstError(output: string, node?: number): number | undefined {
   return undefined;
 }
 
+/** The node srun reported lost ("srun: error: Node failure on mli2"), when the output names one. */
+export function lostNode(output: string): string | undefined {
+  return /srun: error: Node failure on (\S+)/.exec(output)?.[1];
+}
+
 export function diagnoseMultiNode(output: string): MultiNodeDiagnosis {
   const lines: Line[] = output.split(/\r?\n/).map((raw) => {
     const s = splitRank(raw);
@@ -124,9 +129,11 @@ export function diagnoseMultiNode(output: string): MultiNodeDiagnosis {
 
   const nodeFail = NODE_FAIL_RE.exec(all);
   if (nodeFail) {
+    // slurmstepd's "CANCELLED … DUE TO NODE FAILURE" on the batch host comes before srun's line naming the lost node.
+    const lost = lostNode(all) ?? nodeFail[1];
     return {
       ...base, kind: 'node_lost',
-      summary: `A node of the job was lost${nodeFail[1] ? ` (${nodeFail[1]})` : ''}: Slurm reported a node failure, not an error of the training.${at}`,
+      summary: `A node of the job was lost${lost ? ` (${lost})` : ''}: Slurm reported a node failure, not an error of the training.${at}`,
       actions: ['Resubmit: with RESUME_FROM_CHECKPOINT = "auto" the training goes on from the last complete checkpoint.', 'If the same node fails again, exclude it (an "--exclude=<node>" line in mlIntern.slurm.extraDirectives) and tell the cluster\'s administrators.'],
     };
   }

@@ -5,6 +5,7 @@
  * there. The session keeps the attempt counter and how it follows a process; this file only
  * decides what one job's end means for the next.
  */
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { RunHandle } from '../runs/runStore';
 import { RunResult } from '../recovery/repairLoop';
@@ -14,6 +15,7 @@ import { Launched, slurmLauncher } from '../run/launchers';
 import { archiveJobOutput, defaultSlurmDeps, jobStatusPatch, SessionEndError } from '../run/slurmJobs';
 import { checkpointState, CheckpointState, CUT_SHORT } from '../run/checkpoints';
 import { LaunchPlan } from './launchPlan';
+import { lostNode } from '../recovery/multiNodeDiagnosis';
 import { SessionDeps, whyNotResumed } from './fineTuneParts';
 
 /** What the attempts use of their session: its run, its ports, its attempt counter, how it follows a process. */
@@ -57,11 +59,12 @@ export class SlurmAttempts {
     const exit = await launched.run.exit;
     if (!(err instanceof SessionEndError) || !isSlurmExit(exit) || !CUT_SHORT.has(exit.state)) throw err;
     const now = await checkpointState(deps.files, scriptPath);
+    const lost = exit.state === 'NODE_FAIL' ? await lostNodeOf(launched.run.logFile) : '';
     if (!now.resumes || now.step <= before.step || resumed >= deps.settings().maxRecoveryAttempts) {
-      throw new SessionEndError(`${exit.message}${whyNotResumed(now, before, resumed)}`, err.state);
+      throw new SessionEndError(`${exit.message}${lost}${whyNotResumed(now, before, resumed)}`, err.state);
     }
     const attempt = this.session.attempt();
-    const message = `${exit.message.split('. ')[0]}. It saved ${now.folder}: a new job goes on from there (attempt ${attempt + 1}).`;
+    const message = `${exit.message.split('. ')[0]}.${lost} It saved ${now.folder}: a new job goes on from there (attempt ${attempt + 1}).`;
     await ctx.say(message);
     await ctx.record({ kind: 'note', text: `attempt ${attempt}: resubmitting to go on from ${now.folder}` });
     ctx.emit({ type: 'run_state', runId: ctx.runId, state: 'running', message });
@@ -109,4 +112,27 @@ export class SlurmAttempts {
     await ctx.record({ kind: 'note', text: `attempt ${attempt}: submitted ${plan.sbatchPath} as ${label} (runs ${plan.argv.join(' ')}; output ${run.logFile})` });
     return { launched, result: await ctx.watch(run, spec) };
   }
+}
+
+/**
+ * On several nodes srun names the node it lost ("srun: error: Node failure on mli2", read from the
+ * end of the job's output): said with how to keep the next job off it. '' when not named.
+ */
+async function lostNodeOf(outputFile: string): Promise<string> {
+  let tail = '';
+  try {
+    const handle = await fs.open(outputFile, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, 64 * 1024);
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, size - length);
+      tail = buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return '';
+  }
+  const node = lostNode(tail);
+  return node ? ` The node lost was ${node}; if it fails again, keep jobs off it with "--exclude=${node}" in mlIntern.slurm.extraDirectives.` : '';
 }

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnoseMultiNode } from '../../../src/core/recovery/multiNodeDiagnosis';
+import { diagnoseMultiNode, lostNode } from '../../../src/core/recovery/multiNodeDiagnosis';
 
 const label = (node: number, text: string): string => text.split('\n').map((l) => `${node}: ${l}`).join('\n');
 const summary = (host: string, rank: number, local: number, exitcode: number): string => [
@@ -65,4 +65,20 @@ test('an NCCL watchdog time-out says how long the collective waited and what to 
   assert.equal(d.kind, 'nccl_timeout');
   assert.match(d.summary, /ALLREDUCE #1234\) waited 600 s/);
   assert.ok(d.actions.some((a) => /ddp_timeout/.test(a)));
+});
+
+test('a node taken down mid-job: srun names it (the end of a real 2-node job output from the test cluster, scontrol update NodeName=mli2 State=DOWN)', () => {
+  const output = [
+    label(1, '  Number of trainable parameters = 20,971,520'),
+    'slurmstepd-mli1: error: *** JOB 1 ON mli1 CANCELLED AT 2026-12-07T16:32:50 DUE TO NODE FAILURE, SEE SLURMCTLD LOG FOR DETAILS ***',
+    '0: slurmstepd-mli1: error: *** STEP 1.1 ON mli1 CANCELLED AT 2026-12-07T16:32:50 DUE TO NODE FAILURE, SEE SLURMCTLD LOG FOR DETAILS ***',
+    'srun: error: Node failure on mli2',
+    'srun: Job step aborted: Waiting up to 7 seconds for job step to finish.',
+  ].join('\n');
+  assert.equal(lostNode(output), 'mli2', 'the lost node, not the batch host whose step was cancelled');
+  const d = diagnoseMultiNode(output);
+  assert.equal(d.kind, 'node_lost');
+  assert.match(d.summary, /\(mli2\)/);
+  // One node (no srun): the cancellation says NODE FAILURE but names no lost node.
+  assert.equal(lostNode(output.split('\n').slice(0, 2).join('\n')), undefined);
 });
