@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from preflight_rules import PreflightError, build_examples, rule_for, version_tuple  # noqa: E402
+from preflight_rules import PreflightError, build_examples, rule_for, swap_training_template, version_tuple  # noqa: E402
 from preflight_checks import length_report, template_checks  # noqa: E402
 
 STDLIB_IMPORTS = {"json", "os", "re", "hashlib", "time"}
@@ -230,6 +230,7 @@ def preflight(opts):
         tokenizer.chat_template = script.fallback_template
     script.choose_with(tokenizer)
     rule = rule_for(script.method, script.config, trl)
+    swap_training_template(tokenizer, rule)
     if rule.pad_masks_labels and script.value("ASSISTANT_ONLY_LOSS") and script.value("chat_template_headers"):
         # train.py passes DataCollatorForCompletionOnlyLM built from these headers on trl < 0.17.
         with contextlib.redirect_stdout(io.StringIO()):

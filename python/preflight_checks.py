@@ -58,6 +58,10 @@ def assistant_masks(tokenizer, rule, examples):
     if any(e.get("assistant_mask_empty") for e in examples):
         return _check("assistant_masks", title, "fail", "a row has no assistant token in its mask",
                       "check that every row has an assistant turn (the column mapping)")
+    if rule.training_template:
+        return _check("assistant_masks", title, "pass", "the model's template has no {%% generation %%} blocks: trl %s "
+                      "swaps in its training version (get_training_chat_template), whose blocks give the assistant "
+                      "mask shown here" % rule.trl)
     return _check("assistant_masks", title, "pass", "the template's {% generation %} blocks give the assistant mask")
 
 

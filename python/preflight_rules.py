@@ -15,6 +15,9 @@ Read from trl's own sources (github.com/huggingface/trl), not from belief:
 - SFT, trl < 0.20 with DataCollatorForCompletionOnlyLM (what train.py passes on trl < 0.17, trl/trainer/utils.py):
   after the pad mask, everything up to the end of each response key and from each instruction key to the next
   response key is masked; an example with no response (or instruction) key trains nothing.
+- SFT, trl >= 1.1 with assistant_only_loss and a template without {% generation %} markers: SFTTrainer tokenizes
+  with get_training_chat_template(processing_class) instead (sft_trainer.py __init__ at 1.9: "swap in a training
+  chat template with {% generation %} markers"); the preview swaps it in too, from the installed trl.
 - SFT text rows: EOS is appended when the text does not end with it (add_eos), every token trained.
 - DPO/ORPO (dpo_trainer.py tokenize_fn at 1.9): prompt ids with add_generation_prompt=True, chosen/rejected
   ids are the rest of prompt+chosen / prompt+rejected; only those are in completion_mask. trl >= 1.9 drops
@@ -25,6 +28,7 @@ FIRST_TRL_COLLATOR = (0, 17, 0)
 PROMPT_WITH_GENERATION = (0, 24, 0)
 TOKENIZED_BY_TEMPLATE = (0, 20, 0)
 DROPS_EMPTY = (1, 9, 0)
+TRAINING_TEMPLATE = (1, 1, 0)
 
 
 class PreflightError(Exception):
@@ -60,6 +64,7 @@ class Rule(object):
         self.drops_empty = v >= DROPS_EMPTY
         self.shape = None  # "messages", "prompt-completion" or "text": set from the first mapped row
         self.completion_collator = None  # (response ids, instruction ids or None): DataCollatorForCompletionOnlyLM
+        self.training_template = False  # trl's get_training_chat_template was swapped in (swap_training_template)
 
     def see(self, example):
         if self.shape is None and isinstance(example, dict):
@@ -97,6 +102,28 @@ class Rule(object):
 
 def rule_for(method, config, trl):
     return Rule(method, config, trl)
+
+
+def swap_training_template(tokenizer, rule):
+    """What SFTTrainer.__init__ does at trl 1.9 (sft_trainer.py): `if args.assistant_only_loss and not
+    has_generation_markers(processing_class.chat_template): self.chat_template = get_training_chat_template(...)`,
+    then every row is tokenized with that template. Done here with the installed trl's own functions, so the
+    preview's assistant mask is the one trl builds (the script checked at run time that trl can patch it). Without
+    trl installed, or for a template trl does not know, the tokenizer keeps its template and the checks say so."""
+    if not rule.assistant_only or rule.version < TRAINING_TEMPLATE:
+        return False
+    try:
+        from trl.chat_template_utils import get_training_chat_template, has_generation_markers
+        if has_generation_markers(tokenizer.chat_template or ""):
+            return False
+        patched = get_training_chat_template(tokenizer)
+    except Exception:  # noqa: BLE001 - no trl here, or a template trl cannot patch (it raises ValueError)
+        return False
+    if not patched:
+        return False
+    tokenizer.chat_template = patched
+    rule.training_template = True
+    return True
 
 
 def _ids(encoded):

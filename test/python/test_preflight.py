@@ -49,6 +49,7 @@ class PreflightTests(unittest.TestCase):
         'chat': spec(),
         'qa': spec(mapping={'user': 'question', 'assistant': 'answer'}),
         'chat_nogen': spec(model='stub/chatml-nogen'),
+        'chat_nogen_trl19': spec(model='stub/chatml-nogen', env={'packages': dict(PACKAGES, trl='1.9.0')}),
         'drops_system': spec(model='stub/drops-system'),
         'no_pad': spec(model='stub/no-pad'),
         'chat_old_trl': spec(env={'packages': dict(PACKAGES, trl='0.11.4')}),
@@ -263,6 +264,28 @@ class PreflightTests(unittest.TestCase):
         code, out = self.run_preflight(folder)
         self.assertEqual(code, 1)
         self.assertIn("MODEL_ID 'stub/unknown'", out['error'])
+
+    def test_trl_19_trains_the_assistant_turns_of_a_template_it_patches(self):
+        # trl >= 1.1 swaps in get_training_chat_template when assistant_only_loss meets a template without
+        # {% generation %} (trl/trainer/sft_trainer.py, SFTTrainer.__init__, v1.9.0): the preview must show the
+        # mask trl builds with that template, not the all-zero one of the model's own template.
+        folder = self.recipe('chat_nogen_trl19', CHAT)
+        r = self.ok(folder, '--rows', '2', stubs=('trl_19', 'tokenizer_fake'))
+        self.assertEqual(r['trl'], {'version': '1.9.0', 'source': 'installed'})
+        self.assertIn('assistant_masks', r['rule']['text'])
+        first, second = (row['sequences'][0] for row in r['rows'])
+        # get_training_chat_template's {% generation %} covers the reply and its end-of-turn token, as trl labels them.
+        self.assertEqual(self.trained_text(first), 'Hello.<|im_end|>')
+        self.assertEqual(self.trained_text(second), '4<|im_end|>6<|im_end|>')
+        check = self.check(r, 'assistant_masks')
+        self.assertEqual(check['status'], 'pass', check)
+        self.assertIn('get_training_chat_template', check['detail'])
+
+        # The same script where trl cannot patch (trl 0.24's stub has no chat_template_utils): its own run-time check
+        # turns assistant_only_loss off and trains the last answer, and the preview shows that, not a swapped template.
+        old = self.ok(folder, '--rows', '2', '--trl-version', '1.9.0', stubs=('tokenizer_fake', 'trl_new'))
+        self.assertEqual(self.check(old, 'assistant_masks')['status'], 'skip')
+        self.assertEqual(self.trained_text(old['rows'][1]['sequences'][0]), '6<|im_end|>\n')
 
 
 if __name__ == '__main__':
