@@ -13,6 +13,8 @@ import { thinPoints } from '../../core/runs/thinPoints';
 import type { SmokeReport } from '../../core/recipes/smokeReport';
 import { SMOKE_MEASURED } from '../../core/session/smokeRun';
 import { EVAL_FINISHED, parseComparison } from '../../core/session/artifactPlan';
+import { latestSamples } from '../../core/logs/grpoSamples';
+import { SAMPLES_FILE } from '../../core/recipes/templates/grpoSamples';
 
 export const RUNS_DIR = '.ml-intern/runs';
 const RUN_ID = /^[A-Za-z0-9._-]+$/;
@@ -114,6 +116,9 @@ export async function replayRun(files: FileStore, runId: string): Promise<AgentE
   await putBackEvalCard(files, folder, runId, events, obj(spec?.request));
   const metrics = metricsEvents(runId, await readLines(files, `${folder}/metrics.jsonl`), 'training', attemptExitCodes(transcript), num(status?.attempt));
   events.push(...metrics);
+  // GRPO: the newest sampled completions, as the live run last showed them (its samples.jsonl).
+  const samples = latestSamples(((await files.readIfExists(`${folder}/${SAMPLES_FILE}`).catch(() => undefined)) ?? '').split('\n'));
+  if (samples) events.push({ type: 'grpo_samples', runId, processId: 'training', step: samples.step, samples: samples.samples });
   const state = str(status?.state) as RunState | undefined;
   if (metrics.some((e) => e.type === 'process_started' && e.processId === 'training') && state && TERMINAL.has(state)) {
     // The replayed training card is over when the run is.
