@@ -22,6 +22,9 @@ Read from trl's own sources (github.com/huggingface/trl), not from belief:
 - DPO/ORPO (dpo_trainer.py tokenize_fn at 1.9): prompt ids with add_generation_prompt=True, chosen/rejected
   ids are the rest of prompt+chosen / prompt+rejected; only those are in completion_mask. trl >= 1.9 drops
   rows whose prompt alone fills max_length (keep_start). KTO: the completion likewise.
+- DPO, trl 0.12-0.27: DPOTrainer.tokenize_row appends tokenizer.eos_token_id to the chosen and rejected ids even
+  when the chat template already closed the turn (dpo_trainer.py v0.24.0: `chosen_input_ids + [eos_token_id]`;
+  0.28 appends it to non-conversational rows only), so that EOS is trained too.
 """
 
 FIRST_TRL_COLLATOR = (0, 17, 0)
@@ -29,6 +32,7 @@ PROMPT_WITH_GENERATION = (0, 24, 0)
 TOKENIZED_BY_TEMPLATE = (0, 20, 0)
 DROPS_EMPTY = (1, 9, 0)
 TRAINING_TEMPLATE = (1, 1, 0)
+DPO_EOS_AFTER_CHAT = ((0, 12, 0), (0, 28, 0))
 
 
 class PreflightError(Exception):
@@ -62,6 +66,7 @@ class Rule(object):
         self.render_text_first = method == "sft" and FIRST_TRL_COLLATOR <= v < TOKENIZED_BY_TEMPLATE
         self.prompt_generation = not (method == "sft" and TOKENIZED_BY_TEMPLATE <= v < PROMPT_WITH_GENERATION)
         self.drops_empty = v >= DROPS_EMPTY
+        self.eos_after_chat_completion = method == "dpo" and DPO_EOS_AFTER_CHAT[0] <= v < DPO_EOS_AFTER_CHAT[1]
         self.shape = None  # "messages", "prompt-completion" or "text": set from the first mapped row
         self.completion_collator = None  # (response ids, instruction ids or None): DataCollatorForCompletionOnlyLM
         self.training_template = False  # trl's get_training_chat_template was swapped in (swap_training_template)
@@ -74,6 +79,8 @@ class Rule(object):
         if self.method != "sft":
             what = "completion" if self.method == "kto" else "chosen and rejected"
             drop = "; rows whose prompt fills max_length are dropped" if self.drops_empty and self.truncation_mode == "keep_start" else ""
+            if self.eos_after_chat_completion:
+                drop += "; an EOS is appended after each chosen and rejected turn and trained (DPOTrainer.tokenize_row)"
             return {"id": "preference-completion-mask", "text": "trl %s %s: loss on the %s tokens after the prompt (prompt rendered "
                     "with add_generation_prompt=True)%s" % (self.trl, self.method.upper(), what, drop)}
         if self.pad_masks_labels and self.completion_collator:
@@ -247,6 +254,8 @@ def _preference(tokenizer, rule, example, max_length):
         else:
             full = _text_ids(tokenizer, example["prompt"] + example[name])
         mismatch = mismatch or full[:len(prompt_ids)] != prompt_ids
+        if conversational and rule.eos_after_chat_completion and tokenizer.eos_token_id is not None:
+            full = full + [tokenizer.eos_token_id]
         trained = [0] * len(prompt_ids) + [1] * (len(full) - len(prompt_ids))
         sequences.append(_sequence(name, full, trained, max_length, rule.truncation_mode))
     dropped = bool(rule.drops_empty and max_length and rule.truncation_mode == "keep_start" and len(prompt_ids) >= max_length)

@@ -61,6 +61,7 @@ class PreflightTests(unittest.TestCase):
         'qa_short': spec(mapping={'user': 'question', 'assistant': 'answer'}, maxLength=16),
         'kto': spec(method='kto', mapping={'prompt': 'question', 'completion': 'answer', 'label': 'good'}),
         'dpo': spec(method='dpo', mapping={'prompt': 'prompt', 'chosen': 'chosen', 'rejected': 'rejected'}, maxLength=16),
+        'dpo_long': spec(method='dpo', mapping={'prompt': 'prompt', 'chosen': 'chosen', 'rejected': 'rejected'}, maxLength=64),
     }
 
     @classmethod
@@ -243,6 +244,19 @@ class PreflightTests(unittest.TestCase):
         long_prompt = [dict(PREFERENCE[0], prompt=[{'role': 'user', 'content': 'a b c d e f'}])]
         dropped = self.ok(self.recipe('dpo', long_prompt), '--trl-version', '1.9.0')
         self.assertEqual(dropped['lengths']['dropped'], 1)
+
+    def test_dpo_before_0_28_trains_an_eos_after_the_templates_turn_end(self):
+        # trl 0.12-0.27's DPOTrainer.tokenize_row appends eos_token_id to chosen and rejected even for chat rows
+        # (trl/trainer/dpo_trainer.py v0.24.0); trl 1.9's tokenize_fn takes the template's ids as they are.
+        folder = self.recipe('dpo_long', PREFERENCE)
+        old = self.ok(folder)  # the stub trl installed is 0.24.0
+        seqs = {s['name']: s for s in old['rows'][0]['sequences']}
+        self.assertEqual(self.trained_text(seqs['chosen']), 'Blue.<|im_end|>\n<|im_end|>')
+        self.assertEqual(self.trained_text(seqs['rejected']), 'Green.<|im_end|>\n<|im_end|>')
+        self.assertIn('EOS is appended', old['rule']['text'])
+        new = self.ok(folder, '--trl-version', '1.9.0')
+        self.assertEqual(self.trained_text(new['rows'][0]['sequences'][0]), 'Blue.<|im_end|>\n')
+        self.assertEqual(new['rows'][0]['sequences'][0]['count'] + 1, seqs['chosen']['count'])
 
     def test_kto_rows_train_the_completion_only(self):
         r = self.ok(self.recipe('kto', [{'question': 'Sky color?', 'answer': 'Blue.', 'good': True}]))
