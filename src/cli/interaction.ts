@@ -160,6 +160,11 @@ export function printer(io: CliIo): (e: AgentEvent) => void {
         return line(formatPreflight(e.report));
       case 'smoke_result':
         return line(formatSmokeReport(e.report).join('\n'));
+      // GRPO, each logging step: the sampled completions' totals and the best one's start, JSON-quoted (model text never drives the terminal).
+      case 'grpo_samples': {
+        const best = e.samples.reduce((a, b) => ((b.total ?? -Infinity) > (a.total ?? -Infinity) ? b : a));
+        return line(`samples at step ${e.step}: totals ${e.samples.map((s) => (s.total === null ? '–' : String(Number(s.total.toFixed(3))))).join(', ')}; best ${JSON.stringify(best.completion.slice(0, 100))}`);
+      }
       default:
         return;
     }

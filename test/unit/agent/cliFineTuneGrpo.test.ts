@@ -48,6 +48,8 @@ test('--method grpo on GSM8K: the question is the prompt, the answer the referen
   assert.deepEqual([cfg.PROMPT_COLUMN, cfg.ANSWER_COLUMN], ['question', 'answer']);
   assert.deepEqual(rewardLines(r.rewards), ['REWARD_FUNCS = [exact_answer_reward, format_reward]', 'REWARD_WEIGHTS = [1.0, 0.2]']);
   assert.match(r.out, /Run \S+: succeeded/);
+  // The sampled completions of the last logging step (10 of 10), scored by the recipe's rewards.py: a right answer totals 1.2.
+  assert.match(r.out, /^samples at step 10: totals (?:0\.2|1\.2)(?:, (?:0\.2|1\.2)){3}; best "/m, r.out.slice(-3000));
 });
 
 test('prompt-only data (MT-Bench turns) is no longer refused: GRPO by default, with the form rewards', { timeout: 120_000 }, async () => {
