@@ -15,7 +15,8 @@ export const uplotFactory: ChartFactory = (container: HTMLElement, data: ChartDa
   const c2 = cssVar(container, '--vscode-charts-orange', '#d18616');
   const c3 = cssVar(container, '--vscode-charts-green', '#89d185');
   const c4 = cssVar(container, '--vscode-charts-purple', '#b180d7');
-  const width = Math.max(200, container.clientWidth || 260);
+  // As narrow as the side bar's minimum (170 px less the paddings): a 200 px floor was clipped.
+  const width = Math.max(120, container.clientWidth || 260);
   const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
   const plotted = data.plotted();
   // One entry per series with points (issue 25 polish: no "eval loss" legend without an eval).
@@ -52,7 +53,7 @@ export const uplotFactory: ChartFactory = (container: HTMLElement, data: ChartDa
   }
   return {
     setData: (d) => plot.setData(d as uPlot.AlignedData),
-    setSize: (w) => plot.setSize({ width: Math.max(200, w), height: 160 }),
+    setSize: (w) => plot.setSize({ width: Math.max(120, w), height: 160 }),
     destroy: () => plot.destroy(),
   };
 };

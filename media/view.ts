@@ -57,6 +57,8 @@ export class ChatView {
     usage: HTMLElement;
     bannerUntrusted: HTMLElement;
     bannerRecipe: HTMLElement;
+    recipeFull: HTMLElement;
+    recipeShort: HTMLElement;
     plan: HTMLElement;
     runsList: HTMLElement;
     runsSection: HTMLElement;
@@ -87,10 +89,12 @@ export class ChatView {
       h(d, 'strong', { text: 'Restricted mode. ' }),
       'This workspace is not trusted, so ML Intern will not run commands or write files here. You can still ask questions. Trust the folder with "Workspaces: Manage Workspace Trust" to enable runs.',
     );
-    const bannerRecipe = h(
+    // The whole explanation while nothing is shown; one line once a run fills the timeline, so the
+    // banner above it does not eat a narrow panel's height and hide the cards (issue 25 polish).
+    const recipeFull = h(
       d,
-      'div',
-      { class: 'banner info', testid: 'recipe-mode-banner', attrs: { role: 'note' } },
+      'span',
+      { testid: 'recipe-mode-full' },
       h(d, 'strong', { text: 'Recipe mode. ' }),
       'No language model is configured: the recipe engine writes the training script and the playbook fixes known failures. Start with ',
       button(d, 'Fine-tune…', 'fineTune', { class: 'link', testid: 'recipe-fine-tune' }),
@@ -98,6 +102,16 @@ export class ChatView {
       button(d, 'set an API key', 'setApiKey', { class: 'link', testid: 'recipe-set-key' }),
       ' to chat with an LLM.',
     );
+    const recipeShort = h(
+      d,
+      'span',
+      { testid: 'recipe-mode-short' },
+      h(d, 'strong', { text: 'Recipe mode' }),
+      ' (no language model) · ',
+      button(d, 'Set an API key', 'setApiKey', { class: 'link', testid: 'recipe-set-key-short' }),
+    );
+    recipeShort.hidden = true;
+    const bannerRecipe = h(d, 'div', { class: 'banner info', testid: 'recipe-mode-banner', attrs: { role: 'note' } }, recipeFull, recipeShort);
     const plan = h(d, 'section', { class: 'plan', testid: 'plan', attrs: { 'aria-label': 'Plan' } });
     const runsList = h(d, 'ul', { class: 'runs-list', testid: 'runs-list' });
     const runsSection = h(d, 'section', { class: 'runs', attrs: { id: 'runs-section', 'aria-label': 'Runs' } }, h(d, 'h2', { text: 'Runs' }), runsList);
@@ -129,8 +143,11 @@ export class ChatView {
       newBelow,
       h(d, 'footer', { class: 'composer' }, input, send),
     );
-    this.els = { title, state, stop, usage, bannerUntrusted, bannerRecipe, plan, runsList, runsSection, timeline, empty, input, send };
+    this.els = { title, state, stop, usage, bannerUntrusted, bannerRecipe, recipeFull, recipeShort, plan, runsList, runsSection, timeline, empty, input, send };
     this.follower = new TimelineFollower(timeline, newBelow);
+    // Charts follow the panel's width: one made wide and then narrowed was clipped (issue 25 polish).
+    const Observer = (d.defaultView as unknown as { ResizeObserver?: typeof ResizeObserver } | null)?.ResizeObserver;
+    if (Observer) new Observer(() => this.resizeCharts()).observe(timeline);
     root.addEventListener('click', (ev) => this.onClick(ev));
     input.addEventListener('keydown', (ev) => this.onKey(ev as KeyboardEvent));
     this.renderConfig();
@@ -193,7 +210,13 @@ export class ChatView {
       }
     }
     this.els.empty.hidden = m.entries.length > 0;
+    this.els.recipeFull.hidden = m.entries.length > 0;
+    this.els.recipeShort.hidden = m.entries.length === 0;
     this.follower.afterRender(added, restart);
+  }
+
+  private resizeCharts(): void {
+    for (const r of this.rendered.values()) r.chart?.resize(r.chart.container.clientWidth);
   }
 
   private clearTimeline(): void {

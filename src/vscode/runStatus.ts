@@ -60,9 +60,10 @@ export function statusText(run: ActiveRun | undefined): { text: string; tooltip:
   let state: string = run.state;
   if (reviews > 0) {
     // Held by a proposal (the recipe, a fix): the last attempt's '0%' would read as a stalled run.
+    // How many is the review's own item ("1 change to review"), beside this one.
     icon = '$(diff)';
-    detail = `review ${reviews} change${reviews === 1 ? '' : 's'}`;
-    state = 'waiting for your review';
+    detail = 'waiting for your review';
+    state = `waiting for your review of ${reviews} change${reviews === 1 ? '' : 's'}`;
   } else if (run.state === 'waiting') {
     detail = 'waiting for you';
     state = detail;

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { DEV_CONTAINER_PATH, devContainerJson } from '../../core/sandbox/devContainer';
 import type { Reviewer } from '../../core/ports';
 import { guarded, Host } from '../host';
-import { readCurrent } from '../review/currentFile';
+import { readCurrent } from '../../ui/review/currentFile';
 
 export async function createDevContainer(host: Host, reviewer: Reviewer): Promise<boolean> {
   const store = host.requireWritableWorkspace('write a Dev Container');

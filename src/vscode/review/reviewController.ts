@@ -21,7 +21,7 @@ import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { Host } from '../host';
 import { OriginalContentProvider, ProposedFileSystem } from './proposedFileSystem';
 import { ORIGINAL_SCHEME, PROPOSED_SCHEME, changeIdOf, changeIdOfTab, reviewUri } from './uris';
-import { readCurrent, Refusal } from './currentFile';
+import { readCurrent, Refusal } from '../../ui/review/currentFile';
 import { ProposalValidation } from './validation';
 import { HunkDecorations } from './decorations';
 import { autoApply } from './autoApply';

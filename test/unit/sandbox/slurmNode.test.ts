@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { planLaunch } from '../../../src/core/session/launchPlan';
 import { slurmSandboxNote } from '../../../src/core/session/slurmSandboxNote';
@@ -143,9 +143,11 @@ test('the node program with the real bubblewrap: the command writes the workspac
   assert.match(r.stderr, /ML Intern: sandboxed on compute node \S+ \(bubblewrap, network off\)/);
 });
 
-test('the node program on a node without bwrap: stops before the command with the clear line, or runs unconfined when allowed (said)', { skip }, () => {
+test('the node program on a node without bwrap: stops before the command with the clear line, or runs unconfined when allowed (said)', { skip }, (t) => {
   const box = makeBox();
-  const env = { ...box.env, PATH: pathWithoutBwrap() };
+  const noBwrap = pathWithoutBwrap();
+  t.after(() => rmSync(noBwrap, { recursive: true, force: true }));
+  const env = { ...box.env, PATH: noBwrap };
   const marker = path.join(box.workspace, 'ran.txt');
   const stop = nodeSandbox({ settings: sandbox, workspace: box.workspace, workdir: box.workspace, env: box.env })!;
   const r = spawnSync(stop.prefix[0], [...stop.prefix.slice(1), 'sh', '-c', `echo ran > ${marker}`], { env, encoding: 'utf8' });

@@ -18,6 +18,7 @@ import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
 import { DEFAULT_SETTINGS, Settings } from '../../../src/core/settings';
 import { FineTuneRequest } from '../../../src/core/session/types';
 import { ProposedChange } from '../../../src/core/ports';
+import { printer } from '../../../src/cli/interaction';
 import { gpuEnvReport } from '../../support/gpuEnvReport';
 import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
 
@@ -50,7 +51,7 @@ test('nothing to suggest: LoRA, the local target, no GPU reported or requested, 
   assert.match(small!.note, /One node of 8 GPUs holds this full fine-tune .* the job asks for 4 nodes.*Set mlIntern\.slurm\.nodes to 1/);
 });
 
-test('the fine-tune session on the Slurm target says the node count before it proposes the batch script', { timeout: 60_000 }, async () => {
+test('the fine-tune session on the Slurm target warns of the node count before it proposes the batch script; the CLI prints it', { timeout: 60_000 }, async () => {
   const ws = mkdtempSync(join(tmpdir(), 'mli-node-advice-'));
   cpSync('examples/medical-qa', ws, { recursive: true });
   try {
@@ -80,6 +81,11 @@ test('the fine-tune session on the Slurm target says the node count before it pr
     assert.equal(outcome.kind, 'rejected', JSON.stringify(outcome));
     const advice = nodeAdvice(big, slurm(1), node)!;
     assert.ok(saidBeforeReview.includes(advice.note), `a warning before the batch script's review:\n${saidBeforeReview.join('\n')}`);
+    // The CLI's printer (ml-intern fine-tune prints the session's events with it) shows it as a warning line.
+    let printed = '';
+    const print = printer({ out: (t) => (printed += t), err: () => undefined, cwd: ws, env: {} });
+    for (const e of events.events) print(e);
+    assert.ok(printed.includes(`warning: ${advice.note}\n`), printed);
     // Kept in the run's transcript (a reopened run shows it again).
     assert.ok(readFileSync(join(ws, session.handle.folder, 'transcript.jsonl'), 'utf8').includes(JSON.stringify(advice.note)));
   } finally {

@@ -1,6 +1,6 @@
 /**
  * The status-bar item's words (src/vscode/runStatus.ts): a run held by a proposed change reads
- * "review 1 change", not the last attempt's "0%" (issue 25 polish), and a run waiting for an answer
+ * "waiting for your review", not the last attempt's "0%" (issue 25 polish), and a run waiting for an answer
  * reads "waiting for you"; progress comes back once the change is decided.
  */
 import { test } from 'node:test';
@@ -23,9 +23,9 @@ test('while the fix after a failed attempt waits for review the item says so ins
   assert.match(statusText(run)!.text, /ML Intern: 0%$/);
   run = fold([{ type: 'change_proposed', runId: RUN, changeId: `${RUN}-change-2`, path: 'recipe/train.py', description: 'halve the batch', origin: 'playbook', added: 1, removed: 1 }], run);
   const s = statusText(run)!;
-  assert.equal(s.text, '$(diff) ML Intern: review 1 change');
+  assert.equal(s.text, '$(diff) ML Intern: waiting for your review');
   assert.doesNotMatch(s.text, /%/);
-  assert.match(s.tooltip, /Fine-tune Qwen — waiting for your review/);
+  assert.match(s.tooltip, /Fine-tune Qwen — waiting for your review of 1 change/);
   run = fold([{ type: 'change_decided', runId: RUN, changeId: `${RUN}-change-2`, path: 'recipe/train.py', decision: 'accepted', auto: false }], run);
   assert.match(statusText(run)!.text, /ML Intern: 0%$/);
   run = fold([{ type: 'progress', runId: RUN, processId: 'p2', progress: { current: 150, total: 300 } }], run);
