@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CliCommand, EXIT_FAILED, EXIT_OK, flagString, printResult, UsageError } from '../command';
 import { commentText, RecipeSpec, renderRecipe, shellLine, SpecError } from '../../core/recipes';
 import { refuseSpecialFileSync } from '../../core/util/regularFile';
+import { measuredLengthsOf } from '../../core/recipes/lengthPlan';
 
 /** Read and parse a JSON file given on the command line, with a clear message on failure. */
 export function readJsonFile(path: string, cwd: string, what: string): unknown {
@@ -19,7 +20,7 @@ export function readJsonFile(path: string, cwd: string, what: string): unknown {
 export const recipeCommand: CliCommand = {
   name: 'recipe',
   summary: 'Write training/eval/merge/push scripts from a recipe spec (JSON)',
-  usage: 'ml-intern recipe <spec.json> --out <dir> [--force] [--json]\n  Writes train.py (or the eval/merge/push files) into <dir>; refuses to overwrite existing files without --force.',
+  usage: 'ml-intern recipe <spec.json> --out <dir> [--lengths preview.json] [--force] [--json]\n  Writes train.py (or the eval/merge/push files) into <dir>; refuses to overwrite existing files without --force.\n  --lengths plans the batch for the rows a token preview measured (ml-intern preflight --json, or a run folder\'s preview.json) instead of MAX_LENGTH per row.',
   booleanFlags: ['force'],
   async run(args, io) {
     const specPath = args.positional[0];
@@ -27,9 +28,12 @@ export const recipeCommand: CliCommand = {
     const out = flagString(args, 'out');
     if (!out) throw new UsageError('--out <dir> is required');
     const spec = readJsonFile(specPath, io.cwd, 'spec file') as RecipeSpec;
+    const lengthsPath = flagString(args, 'lengths');
+    const lengths = lengthsPath ? measuredLengthsOf(readJsonFile(lengthsPath, io.cwd, '--lengths file')) : undefined;
+    if (typeof lengths === 'string') throw new UsageError(`--lengths ${lengthsPath}: ${lengths}`);
     let recipe;
     try {
-      recipe = renderRecipe(spec);
+      recipe = renderRecipe(spec, lengths ? { lengths } : {});
     } catch (e) {
       if (e instanceof SpecError) {
         io.err(e.message + '\n');

@@ -61,3 +61,24 @@ export function planRowLength(lengths: MeasuredLengths, maxLength: number): RowL
     why: `planned for rows of up to ${n(tokens)} tokens, the longest of ${seen} as the preview tokenized them (${spread}; MAX_LENGTH ${n(maxLength)}): each micro-batch is padded to its longest row, so the batch holding it sets the peak${guarantee}`,
   };
 }
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/**
+ * The measured lengths in a token preview's JSON (`ml-intern preflight --json`, a run folder's
+ * preview.json, or its `lengths` alone), checked field by field; a string says what is wrong.
+ */
+export function measuredLengthsOf(json: unknown): MeasuredLengths | string {
+  const outer = json as { lengths?: unknown } | null;
+  const l = (outer && typeof outer === 'object' && 'lengths' in outer ? outer.lengths : json) as Record<string, unknown> | null;
+  if (!l || typeof l !== 'object') return 'no "lengths" object (write it with ml-intern preflight <recipe> --json)';
+  for (const k of ['rows', 'mean', 'longest', 'p95', 'p99', 'truncated'] as const) if (!isCount(l[k])) return `lengths.${k} is not a number of tokens or rows`;
+  if (typeof l.sampled !== 'boolean') return 'lengths.sampled is not true or false';
+  if (l.total_rows !== null && l.total_rows !== undefined && !isCount(l.total_rows)) return 'lengths.total_rows is not a number of rows';
+  if (l.packing_efficiency !== undefined && !(isCount(l.packing_efficiency) && l.packing_efficiency <= 1)) return 'lengths.packing_efficiency is not a fraction';
+  return {
+    rows: l.rows as number, sampled: l.sampled, total_rows: (l.total_rows as number | null | undefined) ?? null, mean: l.mean as number,
+    longest: l.longest as number, p95: l.p95 as number, p99: l.p99 as number, truncated: l.truncated as number,
+    ...(l.packing_efficiency !== undefined ? { packing_efficiency: l.packing_efficiency as number } : {}),
+  };
+}

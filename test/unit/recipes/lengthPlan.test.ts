@@ -6,9 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { estimateMemory, planBatch, resolveDims } from '../../../src/core/recipes/estimate';
-import { MeasuredLengths, planRowLength } from '../../../src/core/recipes/lengthPlan';
+import { MeasuredLengths, measuredLengthsOf, planRowLength } from '../../../src/core/recipes/lengthPlan';
 import { renderRecipe } from '../../../src/core/recipes';
 import { readConfig } from '../../../src/core/recipes/configBlock';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../../src/cli/main';
+import { recipeCommand } from '../../../src/cli/commands/recipe';
 
 const MEASURED: MeasuredLengths = { rows: 300, sampled: false, total_rows: 300, mean: 180.4, longest: 512, p95: 301, p99: 455, truncated: 0 };
 const CARD_MIB = 24 * 1024;
@@ -79,4 +84,32 @@ test('a recipe rendered with the preview\'s lengths plans for them and says so i
   const script = measured.files.find((f) => f.path === 'train.py')!.content;
   assert.match(script, /^PER_DEVICE_TRAIN_BATCH_SIZE = 8 +# .*planned for rows of up to 512 tokens \(the longest the token preview measured\)/m);
   assert.doesNotMatch(plain.files.find((f) => f.path === 'train.py')!.content, /token preview measured/);
+});
+
+test('ml-intern recipe --lengths plans for a preview\'s measured rows; a file without lengths is refused naming the field', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ml-intern-lengths-'));
+  try {
+    const spec = { method: 'sft', baseModel: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/qa.jsonl', adapter: 'lora', columnMapping: { user: 'question', assistant: 'answer' }, maxLength: 2048, perDeviceTrainBatchSize: 8, gradientAccumulationSteps: 2, env: { gpus: [{ name: 'L4', memoryTotalMiB: CARD_MIB }] } };
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+    // What `ml-intern preflight --json` prints (and a run folder's preview.json keeps): the lengths beside rows and checks.
+    writeFileSync(join(dir, 'preview.json'), JSON.stringify({ script: 'train.py', rows: [], checks: [], lengths: { ...MEASURED, sample_limit: 2000, max_length: 2048, dropped: 0, histogram: [], measured: 'the whole example' } }));
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ lengths: { ...MEASURED, longest: 'long' } }));
+    const io = () => {
+      const o = { stdout: '', stderr: '', cwd: dir, env: {} as NodeJS.ProcessEnv, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };
+      return o;
+    };
+    const o = io();
+    assert.equal(await runCli(['recipe', 'spec.json', '--out', 'run', '--lengths', 'preview.json'], o, [recipeCommand]), 0, o.stderr);
+    assert.match(o.stdout, /planned for rows of up to 512 tokens/);
+    assert.equal(readConfig(readFileSync(join(dir, 'run', 'train.py'), 'utf8')).PER_DEVICE_TRAIN_BATCH_SIZE, 8);
+    const plain = io();
+    assert.equal(await runCli(['recipe', 'spec.json', '--out', 'plain'], plain, [recipeCommand]), 0, plain.stderr);
+    assert.equal(readConfig(readFileSync(join(dir, 'plain', 'train.py'), 'utf8')).PER_DEVICE_TRAIN_BATCH_SIZE, 2);
+    const bad = io();
+    assert.equal(await runCli(['recipe', 'spec.json', '--out', 'bad', '--lengths', 'bad.json'], bad, [recipeCommand]), 2);
+    assert.match(bad.stderr, /--lengths bad\.json: lengths\.longest is not a number/);
+    assert.match(String(measuredLengthsOf({ rows: [] })), /no "lengths" object|lengths\.rows/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
