@@ -6,6 +6,14 @@
  */
 import * as vscode from 'vscode';
 
+/**
+ * Where a proposal is kept: /<changeId>/<path>. The change id travels in the URI's query, not its
+ * path, so the breadcrumb and the Problems view show the file's own folders (issue 25 polish).
+ */
+function key(uri: vscode.Uri): string {
+  return uri.query ? `/${uri.query}${uri.path}` : uri.path;
+}
+
 /** How many decided proposals stay readable. */
 const KEEP_DECIDED = 16;
 
@@ -16,13 +24,13 @@ export class ProposedFileSystem implements vscode.FileSystemProvider {
 
   set(uri: vscode.Uri, text: string): void {
     const now = Date.now();
-    const existed = this.files.get(uri.path);
-    this.files.set(uri.path, { data: Buffer.from(text, 'utf8'), mtime: Math.max(now, (existed?.mtime ?? 0) + 1), ctime: existed?.ctime ?? now });
+    const existed = this.files.get(key(uri));
+    this.files.set(key(uri), { data: Buffer.from(text, 'utf8'), mtime: Math.max(now, (existed?.mtime ?? 0) + 1), ctime: existed?.ctime ?? now });
     this.emitter.fire([{ type: existed ? vscode.FileChangeType.Changed : vscode.FileChangeType.Created, uri }]);
   }
 
   get(uri: vscode.Uri): string | undefined {
-    const f = this.files.get(uri.path);
+    const f = this.files.get(key(uri));
     return f ? Buffer.from(f.data).toString('utf8') : undefined;
   }
 
@@ -32,8 +40,8 @@ export class ProposedFileSystem implements vscode.FileSystemProvider {
    * otherwise log errors.
    */
   remove(uri: vscode.Uri): void {
-    if (!this.files.has(uri.path)) return;
-    this.retired.push(uri.path);
+    if (!this.files.has(key(uri))) return;
+    this.retired.push(key(uri));
     while (this.retired.length > KEEP_DECIDED) this.files.delete(this.retired.shift()!);
   }
   private readonly retired: string[] = [];
@@ -43,14 +51,14 @@ export class ProposedFileSystem implements vscode.FileSystemProvider {
   }
 
   stat(uri: vscode.Uri): vscode.FileStat {
-    const f = this.files.get(uri.path);
+    const f = this.files.get(key(uri));
     if (f) return { type: vscode.FileType.File, ctime: f.ctime, mtime: f.mtime, size: f.data.byteLength };
-    if (this.isDirectory(uri.path)) return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
+    if (this.isDirectory(key(uri))) return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
     throw vscode.FileSystemError.FileNotFound(uri);
   }
 
   readDirectory(uri: vscode.Uri): [string, vscode.FileType][] {
-    const prefix = uri.path.endsWith('/') ? uri.path : `${uri.path}/`;
+    const prefix = key(uri).endsWith('/') ? key(uri) : `${key(uri)}/`;
     const out = new Map<string, vscode.FileType>();
     for (const p of this.files.keys()) {
       if (!p.startsWith(prefix)) continue;
@@ -61,16 +69,16 @@ export class ProposedFileSystem implements vscode.FileSystemProvider {
   }
 
   readFile(uri: vscode.Uri): Uint8Array {
-    const f = this.files.get(uri.path);
+    const f = this.files.get(key(uri));
     if (!f) throw vscode.FileSystemError.FileNotFound(uri);
     return f.data;
   }
 
   writeFile(uri: vscode.Uri, content: Uint8Array): void {
     // Only documents of a pending review exist here; saving one keeps the user's edits in memory.
-    if (!this.files.has(uri.path)) throw vscode.FileSystemError.NoPermissions('ML Intern proposals cannot be created by hand.');
-    const f = this.files.get(uri.path)!;
-    this.files.set(uri.path, { data: content, ctime: f.ctime, mtime: Math.max(Date.now(), f.mtime + 1) });
+    if (!this.files.has(key(uri))) throw vscode.FileSystemError.NoPermissions('ML Intern proposals cannot be created by hand.');
+    const f = this.files.get(key(uri))!;
+    this.files.set(key(uri), { data: content, ctime: f.ctime, mtime: Math.max(Date.now(), f.mtime + 1) });
     this.emitter.fire([{ type: vscode.FileChangeType.Changed, uri }]);
   }
 
@@ -79,7 +87,7 @@ export class ProposedFileSystem implements vscode.FileSystemProvider {
   }
 
   delete(uri: vscode.Uri): void {
-    if (this.files.delete(uri.path)) this.emitter.fire([{ type: vscode.FileChangeType.Deleted, uri }]);
+    if (this.files.delete(key(uri))) this.emitter.fire([{ type: vscode.FileChangeType.Deleted, uri }]);
   }
 
   rename(): void {

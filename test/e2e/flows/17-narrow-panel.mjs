@@ -31,6 +31,12 @@ export const flow = {
     await waitFor('the panel to say the run waits for the review', async () => /^waiting for your review \(1 change\)$/.test(((await badge.textContent()) ?? '').trim()), { timeoutMs: 15000 });
     const item = page.locator('.statusbar-item', { hasText: 'ML Intern: waiting for your review' });
     await item.first().waitFor({ timeout: 15000 });
+    // The diff's breadcrumb shows the file's own folders, not the change's internal id.
+    const crumbs = page.locator('.editor-group-container.active .monaco-breadcrumbs .monaco-breadcrumb-item');
+    await waitFor('the diff\'s breadcrumb', async () => (await crumbs.allTextContents()).some((t) => t.includes('train.py')), { timeoutMs: 15000 });
+    const trail = (await crumbs.allTextContents()).map((t) => t.trim());
+    if (trail.some((t) => /-change-\d+/.test(t))) throw new Error(`the breadcrumb shows the change id: ${trail.join(' > ')}`);
+    await ctx.screenshot(page, '0-review-breadcrumb');
     await runCommand(page, 'ML Intern: Accept Change');
     await waitForDiff(page, 'requirements.txt');
     await runCommand(page, 'ML Intern: Accept Change');
