@@ -11,8 +11,8 @@ import type { AgentEvent } from '../../core/events';
 import type { PanelConfig } from '../../core/protocol';
 import { Host } from '../host';
 import type { ChatHandlers } from './handlers';
-import { CHAT_RUN, PanelController } from './panelController';
-import { listRuns, replayRun } from './runReplay';
+import { CHAT_RUN, PanelController } from '../../ui/chat/panelController';
+import { listRuns, replayRun } from '../../ui/chat/runReplay';
 import { chatHtml, makeNonce } from './webviewHtml';
 import { defaultChat } from './defaultChat';
 

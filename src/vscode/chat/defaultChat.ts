@@ -3,7 +3,7 @@
  * it explains recipe mode and points at the commands that work without one.
  */
 import type { ChatContext } from './handlers';
-import { CHAT_RUN } from './panelController';
+import { CHAT_RUN } from '../../ui/chat/panelController';
 
 export function recipeModeAnswer(provider: string, trusted: boolean): string {
   const lines: string[] = [];

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { guarded, Host } from '../host';
 import { ChatPanel, CHAT_VIEW_ID } from '../chat/chatViewProvider';
 import type { ChatHandlers } from '../chat/handlers';
-import { listRuns } from '../chat/runReplay';
+import { listRuns } from '../../ui/chat/runReplay';
 import type { RunTracker } from '../statusBar';
 
 /** What the run commands reach: the window's panel, its status-bar run and its stop handler (services.ts). */

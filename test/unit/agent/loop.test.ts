@@ -7,7 +7,7 @@ import { LlmError } from '../../../src/core/llm/types';
 import { parseTranscript } from '../../../src/core/runs/transcript';
 import { RunStore } from '../../../src/core/runs/runStore';
 import { FakeExecutor, makeDeps, ScriptedLlm } from './helpers';
-import { transcriptEvents } from '../../../src/vscode/chat/runReplay';
+import { transcriptEvents } from '../../../src/ui/chat/runReplay';
 
 function transcript(root: string, folder: string) {
   return parseTranscript(readFileSync(path.join(root, folder, 'transcript.jsonl'), 'utf8'));

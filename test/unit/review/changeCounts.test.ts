@@ -12,7 +12,7 @@ import { ApprovalGate } from '../../../src/core/policy/approval';
 import { applyHunks, countLines, userPatch } from '../../../src/core/review/hunks';
 import { createReview } from '../../../src/core/review/reviewState';
 import { MemoryFileStore } from '../../../src/core/testing/memoryPorts';
-import { transcriptEvents } from '../../../src/vscode/chat/runReplay';
+import { transcriptEvents } from '../../../src/ui/chat/runReplay';
 import { makeView } from '../webview/helpers';
 
 function gate(files: MemoryFileStore, decide: (proposed: string, original: string | null) => ReviewDecision) {

@@ -12,7 +12,7 @@ import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
 import { RunStore } from '../../../src/core/runs/runStore';
 import { endedRun, recordedMetrics } from '../../../src/core/run/reattach';
 import { watchRun } from '../../../src/core/run/watch';
-import { replayRun } from '../../../src/vscode/chat/runReplay';
+import { replayRun } from '../../../src/ui/chat/runReplay';
 import type { AgentEvent, MetricPoint } from '../../../src/core/events';
 import type { RunHandle } from '../../../src/core/runs/runStore';
 import type { Recorded } from '../../../src/core/run/watch';

@@ -21,7 +21,7 @@ import { CommandApprovalRequest } from '../../../src/core/tools/types';
 import { FullDiskStore, snapshotFiles } from '../../support/fullDiskStore';
 import { ADAPTER, artifactWorkspace, BASE } from './artifactWorkspace';
 import { ChatModel } from '../../../media/model';
-import { replayRun } from '../../../src/vscode/chat/runReplay';
+import { replayRun } from '../../../src/ui/chat/runReplay';
 import type { AgentEvent } from '../../../src/core/events';
 
 const FAKE_PYTHON = resolve('test/fixtures/eval/fake-python');

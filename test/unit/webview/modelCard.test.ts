@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseWebviewMessage, isParseError } from '../../../src/core/protocol';
-import { replayRun } from '../../../src/vscode/chat/runReplay';
+import { replayRun } from '../../../src/ui/chat/runReplay';
 import { MemoryFileStore } from '../../../src/core/testing/memoryPorts';
 import { EVAL_FINISHED } from '../../../src/core/session/artifactPlan';
 import { makeView, RUN } from './helpers';

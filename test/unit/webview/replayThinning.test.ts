@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MetricPoint } from '../../../src/core/events';
-import { metricsEvents } from '../../../src/vscode/chat/runReplay';
+import { metricsEvents } from '../../../src/ui/chat/runReplay';
 import { thinPoints } from '../../../src/core/runs/thinPoints';
 import { ChartData } from '../../../media/chartData';
 import { makeView, RUN } from './helpers';

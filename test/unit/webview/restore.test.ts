@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import type { AgentEvent, MetricPoint } from '../../../src/core/events';
 import type { HostMessage, WebviewMessage } from '../../../src/core/protocol';
 import { ChatApp, MAX_SAVED_EVENTS, SavedState } from '../../../media/app';
-import { PanelController, PanelActions } from '../../../src/vscode/chat/panelController';
+import { PanelController, PanelActions } from '../../../src/ui/chat/panelController';
 import { RunEventLogs } from '../../../src/core/runs/eventLog';
-import { listRuns, replayRun, transcriptEvents } from '../../../src/vscode/chat/runReplay';
+import { listRuns, replayRun, transcriptEvents } from '../../../src/ui/chat/runReplay';
 import { MemoryFileStore } from '../../../src/core/testing/memoryPorts';
 import { dom, fakeCharts, identity, RUN } from './helpers';
 

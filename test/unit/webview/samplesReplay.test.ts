@@ -2,7 +2,7 @@
 // (its newest complete line); a run without one, or with only garbage in it, gets no card.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { replayRun } from '../../../src/vscode/chat/runReplay';
+import { replayRun } from '../../../src/ui/chat/runReplay';
 import { MemoryFileStore } from '../../../src/core/testing/memoryPorts';
 import { makeView } from './helpers';
 

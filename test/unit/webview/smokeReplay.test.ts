@@ -2,7 +2,7 @@
 // the chat line that announced it; an unreadable or foreign smoke.json puts nothing back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { replayRun } from '../../../src/vscode/chat/runReplay';
+import { replayRun } from '../../../src/ui/chat/runReplay';
 import { MemoryFileStore } from '../../../src/core/testing/memoryPorts';
 
 const RUN_ID = '20261207-120000-sft';
