@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { RunTerminalCore, RunTerminalOptions, TerminalRun } from '../../ui/terminal/runTerminalCore';
+import { terminalTitle } from '../../ui/terminal/terminalTitle';
 
 export interface ShowRunTerminalOptions extends RunTerminalOptions {
   /** Bring the terminal to the front (default true). */
@@ -38,7 +39,7 @@ export function createRunPseudoterminal(run: TerminalRun, name: string, options:
 
 export function showRunTerminal(run: TerminalRun, name: string, options: ShowRunTerminalOptions = {}): vscode.Terminal {
   const terminal = vscode.window.createTerminal({
-    name: `ML Intern: ${name}`,
+    name: terminalTitle(name),
     pty: createRunPseudoterminal(run, name, options),
     iconPath: new vscode.ThemeIcon('rocket'),
   });

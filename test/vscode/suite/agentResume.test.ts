@@ -52,7 +52,7 @@ suite('agent runs after a reload', () => {
     await config().update('provider', 'vscode-lm', vscode.ConfigurationTarget.Workspace);
     // The window's own chat agent, as after a reload.
     await api.services!.agent.resumeAgentRuns({ tries: 1, delayMs: 0 });
-    await waitFor(() => vscode.window.terminals.some((t) => t.name === 'ML Intern: python loop.py (re-attached)'), 'the re-attached terminal');
+    await waitFor(() => vscode.window.terminals.some((t) => t.name === 'python loop.py (re-attached) · ML Intern'), 'the re-attached terminal');
     assert.ok(readFileSync(run.logFile, 'utf8').includes('training...'), 'the command still runs');
     const status = JSON.parse(readFileSync(path.join(root, handle.folder, 'status.json'), 'utf8')) as { state: string };
     assert.equal(status.state, 'running', 'the run is left as it was, for the user to continue');
@@ -86,7 +86,7 @@ suite('agent runs after a reload', () => {
     await config().update('provider', 'vscode-lm', vscode.ConfigurationTarget.Workspace);
     // The window's own chat agent, as after a reload.
     await api.services!.agent.resumeAgentRuns({ tries: 1, delayMs: 0 });
-    await waitFor(() => vscode.window.terminals.some((t) => t.name === 'ML Intern: python loop.py (re-attached)'), 'the re-attached terminal of the Slurm job');
+    await waitFor(() => vscode.window.terminals.some((t) => t.name === 'python loop.py (re-attached) · ML Intern'), 'the re-attached terminal of the Slurm job');
     await waitFor(() => { try { return readFileSync(run!.logFile, 'utf8').includes('training on the node...'); } catch { return false; } }, 'the job to run');
   });
 });
