@@ -23,8 +23,6 @@ import { refuseSpecialFileSync } from '../../core/util/regularFile';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
 import { DetachedRuns } from '../detachedRuns';
-import { RunStore } from '../../core/runs/runStore';
-import { drivenElsewhere } from '../../core/runs/runLocks';
 import { SANDBOX_USAGE, sandboxFrom } from './exec';
 
 export const runCommand: CliCommand = {
@@ -105,8 +103,7 @@ export const runCommand: CliCommand = {
     let outcome: RunOutcome;
     try {
       if (continueId) {
-        const elsewhere = drivenElsewhere(await (await new RunStore(files).open(continueId)).readStatus(), continueId);
-        if (elsewhere) throw new Error(elsewhere);
+        // Refused while another process drives the run (reopen names it).
         session = await AgentSession.reopen(deps, continueId);
         outcome = await session.continueRun(
           { ...(text ? (session.currentState === 'waiting' ? { answer: text } : { message: text }) : {}), ...(args.flags['raise-limits'] ? { raiseLimits: true as const } : {}) },

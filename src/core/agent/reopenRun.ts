@@ -7,6 +7,7 @@ import { PlanItem, RunState } from '../events';
 import { ChatMessage } from '../llm/types';
 import { Budget } from '../policy/budget';
 import { rebuildConversation } from '../runs/rebuild';
+import { drivenElsewhere } from '../runs/runLocks';
 import { RunHandle, RunStore } from '../runs/runStore';
 import { CommandRecord } from '../tools/detachedCommand';
 import { AgentDeps, limitsFrom } from './agentTypes';
@@ -36,10 +37,17 @@ export function freshMemory(budget: Budget): RunMemory {
   return { messages: [], budget, plan: [], state: 'starting', question: undefined, lastAssistantText: '', commands: new Map(), queued: new QueuedMessages() };
 }
 
-/** Open a run folder and read its memory back from the transcript (whatever the transcript lost, the run keeps its rules and goal). */
+/**
+ * Open a run folder and read its memory back from the transcript (whatever the transcript lost, the
+ * run keeps its rules and goal). Refused while another live process drives the run — a terminal's
+ * `ml-intern run`, another VS Code window — for every host alike: a second driver would answer the
+ * same tool calls again.
+ */
 export async function readRunFolder(deps: AgentDeps, runId: string): Promise<{ handle: RunHandle; memory: RunMemory }> {
   const handle = await runStoreOf(deps).open(runId);
   const [{ entries }, spec, status] = await Promise.all([handle.readTranscript(), handle.spec(), handle.readStatus()]);
+  const elsewhere = drivenElsewhere(status, runId);
+  if (elsewhere) throw new Error(elsewhere);
   const rebuilt = rebuildConversation(entries, { systemPrompt: deps.systemPrompt ?? defaultSystemPrompt(undefined, deps.settings), goal: spec.goal });
   if (rebuilt.messages.some((m) => m.role === 'assistant' && m.reasoningDropped)) {
     deps.logger?.warn(`run ${runId}: some of the model's reasoning was not kept in the transcript (redacting it would have broken its signature); those answers go back without it`);

@@ -12,6 +12,7 @@ import { registerCustomTools } from '../../core/tools/customTools';
 import { withCodeActions } from '../../core/codeActions/actionMode';
 import { loadMcp } from '../lazy/loader';
 import { RunStore } from '../../core/runs/runStore';
+import { drivenElsewhere } from '../../core/runs/runLocks';
 import { Host } from '../host';
 import type { ChatContext, ChatHandlers } from '../chat/handlers';
 import { defaultChat } from '../chat/defaultChat';
@@ -151,6 +152,12 @@ export class ChatAgent {
     const pending: Array<{ folder: string; record: ProcessTranscriptEntry }> = [];
     for (const summary of await store.list()) {
       if (summary.status.state !== 'running' || sessions.has(summary.id)) continue;
+      // Driven by another live process (a terminal's ml-intern run, another window): not this window's to resume.
+      const elsewhere = drivenElsewhere(summary.status, summary.id);
+      if (elsewhere) {
+        host.logger.info(elsewhere);
+        continue;
+      }
       const commands = await pendingCommands(store, summary.id);
       if (commands.length) waiting.push(summary.id);
       pending.push(...commands.map((record) => ({ folder: summary.folder, record })));
