@@ -21,7 +21,7 @@ import { lastTranscriptSession } from '../../core/export/tryItStream';
 import { followFile } from '../../core/exec/fileFollower';
 import { TryItRunners, TryItViewController, TryItViewInit } from '../../core/export/tryItView';
 export { tryItInit } from './tryItInit';
-import { streamTryItVllm } from '../../core/export/tryItVllm';
+import { loadLlm } from '../lazy/loader';
 
 /** try_it.py through the session; the log followed from its first byte until the session ends. */
 async function runScript(host: Host, sessions: SessionManager, request: Parameters<TryItRunners['script']>[0], onOutput: (text: string) => void, signal: AbortSignal): Promise<{ ok: boolean; message: string }> {
@@ -71,7 +71,8 @@ export function openTryItPanel(host: Host, sessions: SessionManager, init: TryIt
   });
   const runners: TryItRunners = {
     script: (request, onOutput, signal) => runScript(host, sessions, request, onOutput, signal),
-    vllm: streamTryItVllm,
+    // The openai SDK comes with dist/llm.js, loaded on first use, not at activation.
+    vllm: (options, emit) => loadLlm().streamTryItVllm(options, emit),
     appendTranscript: (text) => files.append(init.transcript, text),
   };
   const controller = new TryItViewController(init, runners, (m) => void panel.webview.postMessage(m));
