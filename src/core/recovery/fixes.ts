@@ -3,7 +3,7 @@
  * script (or undefined when it has nothing to change) and a description part.
  */
 import { readConfig, setConfig } from '../recipes/configBlock';
-import { Rename, RENAMES } from '../recipes/libraryVersions';
+import { Rename, RENAMES, versionAtLeast } from '../recipes/libraryVersions';
 import { findCalls, findKwargs, indentAt, insertAfterLineOf, insertKwarg, renameKwarg, replaceKwargValue, removeKwarg } from './scriptEdits';
 import { ARGS_CLASSES, getParam, isTrue, setParam } from './scriptParams';
 import { installedVersion, RecoveryEnvironment } from './types';
@@ -146,4 +146,21 @@ export function leanerOptimizer(script: string, env: RecoveryEnvironment | undef
   const next = installedVersion(env, 'bitsandbytes') ? 'adamw_bnb_8bit' : 'adafactor';
   const s = setConfig(script, 'OPTIM', next);
   return s === script ? undefined : { script: s, changes: [`optimizer ${optim} → ${next} (${next === 'adafactor' ? 'factored second moments' : '8-bit states'}: less memory for the same training)`] };
+}
+
+/**
+ * Liger's fused kernels for an SFT script (the logits are never materialized: same training, less
+ * memory) when liger-kernel is installed, with a transformers that reads use_liger_kernel (4.45) and
+ * a trl that keeps the loss masks under it (0.22; see recipes/templates/sftSpeed.ts). A recipe
+ * written while it was installed has it on already; this is for one installed since, or a
+ * hand-written script. Undefined when it does not apply or is on.
+ */
+export function ligerKernelOn(script: string, env: RecoveryEnvironment | undefined): Edit | undefined {
+  const liger = installedVersion(env, 'liger_kernel');
+  const trl = installedVersion(env, 'trl');
+  const transformers = installedVersion(env, 'transformers');
+  if (!liger || !trl || !transformers || !versionAtLeast(trl, '0.22.0') || !versionAtLeast(transformers, '4.45.0')) return undefined;
+  if (findCalls(script, ['SFTConfig']).length === 0 || isTrue(getParam(script, 'liger'))) return undefined;
+  const s = setParam(script, 'liger', true);
+  return s && s !== script ? { script: s, changes: [`Liger kernel on (liger-kernel ${liger} is installed: fused kernels, the logits never materialized)`] } : undefined;
 }

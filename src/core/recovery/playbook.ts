@@ -6,7 +6,7 @@
  * user, or 'llm' when no rule knows.
  */
 import { ConfigValue, readConfig, setConfig } from '../recipes/configBlock';
-import { attnToSdpa, bf16ToFp16, leanerOptimizer, moveKwarg, padWithEos, renameForKwarg, setChatTemplate } from './fixes';
+import { attnToSdpa, bf16ToFp16, leanerOptimizer, ligerKernelOn, moveKwarg, padWithEos, renameForKwarg, setChatTemplate } from './fixes';
 import { renameKwarg, findKwargs } from './scriptEdits';
 import { asNumber, getParam, isTrue, setParam } from './scriptParams';
 import { Diagnosis, FailureCategory, RecoveryEnvironment, bf16Supported } from './types';
@@ -138,6 +138,8 @@ function llm(reason: string): PlaybookFix {
  * 1. halve the micro-batch, same effective batch through accumulation (+ checkpointing on)
  * 2. gradient checkpointing on
  * 3. a leaner optimizer (8-bit AdamW with bitsandbytes, else Adafactor)
+ * 4. SFT: the Liger kernel when liger-kernel is installed (padding-free is no rung: at micro-batch 1
+ *    there is no padding left to save)
  * What is left changes the training — a shorter MAX_LENGTH truncates their data,
  * QLoRA is another method, a smaller model another result — so it is a question, never an edit.
  */
@@ -167,6 +169,8 @@ function oomLadder(script: string, history: AttemptSummary[], env: RecoveryEnvir
   }
   const lean = leanerOptimizer(script, env);
   if (lean) return edit('oom:optim', lean.script, `Out of memory at micro-batch 1 with checkpointing: ${lean.changes.join(', ')}`);
+  const liger = ligerKernelOn(script, env);
+  if (liger) return edit('oom:liger', liger.script, `Out of memory at micro-batch 1 with checkpointing and a lean optimizer: ${liger.changes.join(', ')}`);
   const in4bit = isTrue(getParam(script, 'load4bit'));
   const L = asNumber(getParam(script, 'maxLength'));
   const options: string[] = [];

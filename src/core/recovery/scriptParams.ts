@@ -37,6 +37,7 @@ export const PARAMS = {
   attn: { constants: ['ATTN_IMPLEMENTATION'], keywords: ['attn_implementation'], callees: ['from_pretrained'] },
   load4bit: { constants: ['LOAD_IN_4BIT', 'USE_4BIT'], keywords: ['load_in_4bit'], callees: ['BitsAndBytesConfig', 'from_pretrained'] },
   modelId: { constants: ['MODEL_ID'], keywords: ['model_name_or_path'], callees: ['from_pretrained'] },
+  liger: { constants: ['USE_LIGER_KERNEL'], keywords: ['use_liger_kernel'], callees: ['SFTConfig'] },
 } satisfies Record<string, ParamSpec>;
 
 export type ParamName = keyof typeof PARAMS;

@@ -174,3 +174,21 @@ test('preflight: bf16 on a T4 → fp16, flash-attn missing → sdpa, keywords th
   assert.deepEqual(fine.fixes.map((f) => f.id), []);
   assert.equal(preflight(HAND, undefined).script, HAND);
 });
+
+test('cuda_oom after the lean optimizer, SFT with liger-kernel installed: the Liger kernel goes on before any question; not for an old trl or DPO', () => {
+  const LIGER = { packages: { liger_kernel: '0.5.10', trl: '0.24.0', transformers: '4.56.2' } };
+  // The script as the ladder left it: micro-batch 1, checkpointing on, Adafactor.
+  const s = recipeScript({ perDeviceTrainBatchSize: 1, gradientCheckpointing: true }).replace(/^OPTIM = "adamw_torch"/m, 'OPTIM = "adafactor"');
+  const f = asEdit(playbook({ diagnosis: OOM, script: s, environment: LIGER }));
+  assert.equal(f.id, 'oom:liger');
+  assert.match(f.description, /Liger kernel on \(liger-kernel 0\.5\.10 is installed/);
+  assert.match(f.script, /training_args = SFTConfig\([\s\S]*use_liger_kernel=True/);
+  assert.equal(findKwarg(f.script, 'use_liger_kernel', ['SFTConfig'])?.value, 'True');
+  // Once on, what is left is the user's choice.
+  assert.equal(playbook({ diagnosis: OOM, script: f.script, environment: LIGER }).kind, 'user');
+  // Not where it would change the training or is not read: trl before 0.22 drops the loss masks under it; DPO refuses it with PEFT.
+  assert.equal(playbook({ diagnosis: OOM, script: s, environment: { packages: { ...LIGER.packages, trl: '0.21.0' } } }).kind, 'user');
+  assert.equal(playbook({ diagnosis: OOM, script: s }).kind, 'user', 'not installed: no rung');
+  const dpo = recipeScript({ method: 'dpo', columnMapping: { prompt: 'prompt', chosen: 'chosen', rejected: 'rejected' }, perDeviceTrainBatchSize: 1, gradientCheckpointing: true }).replace(/^OPTIM = "adamw_torch"/m, 'OPTIM = "adafactor"');
+  assert.equal(playbook({ diagnosis: OOM, script: dpo, environment: LIGER }).kind, 'user');
+});
