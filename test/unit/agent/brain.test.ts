@@ -189,17 +189,18 @@ test('a text-only reply with open plan items gets one nudge, then the run waits 
   );
 });
 
-test('an answer cut at the output limit (Anthropic max_tokens) mid tool call: the call is not run and the model is told not to resend the same content', { timeout: 60_000 }, async () => {
+const CUT_LIMITS: Array<[string, (server: FakeLlmServer) => LlmProvider, string]> = [['Anthropic max_tokens', anthropic, 'max_tokens'], ['OpenAI finish_reason length', openai, 'length']];
+for (const [wire, provider, stop] of CUT_LIMITS) test(`an answer cut at the output limit (${wire}) mid tool call: the call is not run and the model is told not to resend the same content`, { timeout: 60_000 }, async () => {
   const big = 'x'.repeat(3000);
   await withServer(
     [
-      { toolCalls: [{ name: 'write_file', arguments: `{"path": "train.py", "content": "${big}` }], stopReason: 'max_tokens' },
-      { text: 'I was cut off mid-sentence', stopReason: 'max_tokens' },
+      { toolCalls: [{ name: 'write_file', arguments: `{"path": "train.py", "content": "${big}` }], stopReason: stop },
+      { text: 'I was cut off mid-sentence', stopReason: stop },
       { toolCalls: [call('finish', { summary: 'stopped' })] },
     ],
     async (server) => {
       const root = workspace();
-      const deps = agentDeps(anthropic(server), root);
+      const deps = agentDeps(provider(server), root);
       const { outcome } = await AgentSession.startRun(deps, { goal: 'Write train.py.' });
       assert.equal(outcome.state, 'succeeded', outcome.message);
       const result = lastResult(server, 1);
