@@ -37,6 +37,12 @@ export function readSettings(): Settings {
       nodesUnconfined: c.get('sandboxNodesUnconfined', DEFAULT_SANDBOX_SETTINGS.nodesUnconfined),
     },
     agentActions: c.get('agent.actions', d.agentActions),
-    sharding: c.get('sharding', 'fsdp'),
+    // Only a value the user set: unset, the launch plan picks (FSDP unless torch is too old for it and deepspeed is installed).
+    ...userSharding(c.inspect<Settings['sharding']>('sharding')),
   };
+}
+
+function userSharding(i: { globalValue?: Settings['sharding']; workspaceValue?: Settings['sharding']; workspaceFolderValue?: Settings['sharding'] } | undefined): Pick<Settings, 'sharding'> {
+  const v = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+  return v === 'fsdp' || v === 'deepspeed' ? { sharding: v } : {};
 }

@@ -39,6 +39,22 @@ class EnvReportTests(unittest.TestCase):
         self.assertIs(r['hfToken'], False)
         self.assertGreaterEqual(r['cpuCount'], 1)
 
+    def test_deepspeed_version_read_without_importing_it(self):
+        # A deepspeed whose import fails loudly: its version must come from the dist-info alone, since
+        # importing the real package can compile CUDA ops or need a toolkit the machine lacks.
+        with tempfile.TemporaryDirectory() as site:
+            os.makedirs(os.path.join(site, 'deepspeed'))
+            with open(os.path.join(site, 'deepspeed', '__init__.py'), 'w') as f:
+                f.write("raise RuntimeError('deepspeed was imported')\n")
+            info = os.path.join(site, 'deepspeed-0.16.4.dist-info')
+            os.makedirs(info)
+            with open(os.path.join(info, 'METADATA'), 'w') as f:
+                f.write('Metadata-Version: 2.1\nName: deepspeed\nVersion: 0.16.4\n')
+            code, r, err = run({'PYTHONPATH': site})
+        self.assertEqual(code, 0, err)
+        self.assertEqual(r['libraries']['deepspeed'], '0.16.4')
+        self.assertNotIn('deepspeed was imported', err)
+
     def test_fake_nvidia_smi(self):
         code, r, _ = run(path_prefix=FAKE_SMI_DIR)
         self.assertEqual(code, 0)

@@ -134,7 +134,8 @@ export interface EnvReport {
   driverVersion: string | null;
   python: { version: string; executable: string };
   platform: string;
-  libraries: Record<ReportedLibrary, string | null>;
+  /** deepspeed: absent from reports written before env_report.py read it. */
+  libraries: Record<ReportedLibrary, string | null> & { deepspeed?: string | null };
   disk: { path: string; freeMiB: number | null; totalMiB: number | null };
   /** Whether an HF token is available (never the value). */
   hfToken: boolean;

@@ -14,7 +14,9 @@
  *   - DeepSpeed ZeRO-3 when the user picks it (mlIntern.sharding = "deepspeed",
  *     --sharding deepspeed): ds_zero3.json and `accelerate launch --use_deepspeed`.
  *     Not the default: it needs the deepspeed package on every node (often a
- *     CUDA toolkit to build), FSDP comes with torch. train.py loads without a
+ *     CUDA toolkit to build), FSDP comes with torch. Unpicked, it is chosen only
+ *     where deepspeed is installed and torch is too old for accelerate's FSDP
+ *     (shardingChoice.ts). train.py loads without a
  *     per-rank device_map under either (transformers refuses one under ZeRO-3).
  */
 import { existsSync } from 'node:fs';
@@ -27,6 +29,7 @@ import { hfHubCache } from '../exec/sharedFolders';
 import { NodeSandbox, nodeSandboxWrap, trainingNodeSandbox } from '../sandbox/slurmNode';
 import { EnvReport } from '../python/types';
 import { Settings } from '../settings';
+import { chooseSharding } from './shardingChoice';
 import { FineTuneRequest } from './types';
 
 /** A file the launch needs, next to train.py (path relative to the script folder). */
@@ -64,7 +67,7 @@ export function gpuCount(settings: Settings, environment: EnvReport | undefined)
 }
 
 /** The accelerate config for N GPUs (see the file comment for the choice); `deepSpeed`: the file is a DeepSpeed JSON. */
-export function multiGpuConfig(request: Pick<FineTuneRequest, 'adapter'>, gpus: number, environment: EnvReport | undefined, sharding: Settings['sharding'] = 'fsdp'): LaunchFile & { deepSpeed?: true; mixedPrecision: 'bf16' | 'fp16' } {
+export function multiGpuConfig(request: Pick<FineTuneRequest, 'adapter'>, gpus: number, environment: EnvReport | undefined, chosen?: Settings['sharding']): LaunchFile & { deepSpeed?: true; mixedPrecision: 'bf16' | 'fp16' } {
   const bf16 = (environment?.gpus.length ?? 0) > 0 && environment!.gpus.every((g) => g.bf16 !== false);
   const mixedPrecision = bf16 || !environment?.gpus.length ? 'bf16' : 'fp16';
   if (request.adapter === 'qlora') {
@@ -75,11 +78,13 @@ export function multiGpuConfig(request: Pick<FineTuneRequest, 'adapter'>, gpus: 
       mixedPrecision,
     };
   }
+  const { sharding, note } = chooseSharding(chosen, environment);
+  const because = note ? `; ${note}` : '';
   if (sharding === 'deepspeed') {
     return {
       name: DEEPSPEED_CONFIG_NAME,
       content: deepSpeedZero3Config({ mixedPrecision }),
-      description: `DeepSpeed ZeRO-3 config on ${gpus} GPUs (parameters, gradients and optimizer states sharded; "auto" values filled by the Trainer from train.py's CONFIG, ${mixedPrecision} from accelerate's --mixed_precision); needs the deepspeed package where the training runs (pip install deepspeed)`,
+      description: `DeepSpeed ZeRO-3 config on ${gpus} GPUs (parameters, gradients and optimizer states sharded; "auto" values filled by the Trainer from train.py's CONFIG, ${mixedPrecision} from accelerate's --mixed_precision); needs the deepspeed package where the training runs (pip install deepspeed)${because}`,
       deepSpeed: true,
       mixedPrecision,
     };
@@ -87,7 +92,7 @@ export function multiGpuConfig(request: Pick<FineTuneRequest, 'adapter'>, gpus: 
   return {
     name: 'accelerate_fsdp.yaml',
     content: fsdpAccelerateConfig({ numProcesses: gpus, mixedPrecision }),
-    description: `accelerate config: FSDP (full sharding) on ${gpus} GPUs, ${mixedPrecision}`,
+    description: `accelerate config: FSDP (full sharding) on ${gpus} GPUs, ${mixedPrecision}${because}`,
     mixedPrecision,
   };
 }
