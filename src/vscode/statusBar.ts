@@ -6,9 +6,9 @@
 import * as vscode from 'vscode';
 import type { AgentEvent } from '../core/events';
 import { Host } from './host';
-import { ActiveRun, LIVE, statusText, trackRun } from './runStatus';
+import { ActiveRun, LIVE, statusText, trackRun } from '../ui/runStatus';
 
-export type { ActiveRun } from './runStatus';
+export type { ActiveRun } from '../ui/runStatus';
 
 /** The run the status bar shows, folded from the window's events; one per window (services.ts). */
 export class RunTracker {

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { ESLint } from 'eslint';
 import { FolderEdge, coreFolderEdges, describeCycle, folderCycles, tsFiles } from '../support/folderGraph';
+import { filesFreeOfVscode, hostLayerFiles } from '../support/hostLayer';
 
 test('no file under src/core imports vscode', () => {
   const offenders = tsFiles('src/core').filter((f) => /from ['"]vscode['"]|require\(['"]vscode['"]\)/.test(readFileSync(f, 'utf8')));
@@ -122,4 +123,43 @@ test('no file in src/, media/ or python/ is over 500 lines (except the listed on
   }
   for (const file of Object.keys(OVER_500_LINES)) if (!files.includes(file)) problems.push(`${file} is listed in OVER_500_LINES but does not exist.`);
   assert.deepEqual(problems, []);
+});
+
+// ── What stays in src/vscode ─────────────────────────────────────────────────
+
+/** Files of src/vscode that import nothing of VS Code but must stay there, each with the reason. */
+const STAYS_IN_HOST_LAYER: Record<string, string> = {
+  'src/vscode/lazy/mcpBundle.ts': 'the entry of dist/mcp.js: esbuild.js and lazy/loader.ts name its path beside the other lazy bundle',
+};
+
+test('every file under src/vscode imports vscode or a file that does: one that needs neither belongs in src/ui', () => {
+  const files = hostLayerFiles();
+  assert.ok(files.size > 30, `expected the files of src/vscode, got ${files.size}`);
+  const free = filesFreeOfVscode(files);
+  assert.deepEqual(
+    free.filter((f) => !(f in STAYS_IN_HOST_LAYER)),
+    [],
+    'These files need no VS Code API: git mv them to the same subfolder of src/ui (its unit tests run under plain Node), ' +
+      'or list them in STAYS_IN_HOST_LAYER with the reason they must stay.',
+  );
+  // A stale entry would let the next vscode-free file stay silently.
+  assert.deepEqual(Object.keys(STAYS_IN_HOST_LAYER).filter((f) => !free.includes(f)), [], 'STAYS_IN_HOST_LAYER lists a file that is gone or now needs vscode');
+});
+
+test('the scan follows imports through src/vscode (type-only ones and cycles too) and flags a planted file that needs no vscode', () => {
+  const files = new Map([
+    ['src/vscode/host.ts', "import * as vscode from 'vscode';\nexport type Host = vscode.Disposable;\n"],
+    ['src/vscode/chat/handlers.ts', "import type { Host } from '../host';\nexport interface Ctx { host: Host }\n"],
+    ['src/vscode/chat/defaultChat.ts', "import type { Ctx } from './handlers';\nexport const f = (c: Ctx) => c;\n"],
+    ['src/vscode/lazy/index.ts', "export { x } from '../../core/x';\n"],
+    ['src/vscode/a.ts', "import { b } from './b';\nexport const a = b;\n"],
+    ['src/vscode/b.ts', "import { a } from './a';\nexport const b = a;\n"],
+    ['src/vscode/c.ts', "import { d } from './d';\nimport * as vscode from 'vscode';\nexport const c = [d, vscode];\n"],
+    ['src/vscode/d.ts', "import { c } from './c.js';\nexport const d = c;\n"],
+    ['src/vscode/words.ts', "import { y } from '../ui/words';\nimport { z } from './lazy';\nexport const w = y + z;\n"],
+  ]);
+  assert.deepEqual(filesFreeOfVscode(files), ['src/vscode/a.ts', 'src/vscode/b.ts', 'src/vscode/lazy/index.ts', 'src/vscode/words.ts']);
+  const real = hostLayerFiles();
+  real.set('src/vscode/planted.ts', "import { LIVE } from '../ui/runStatus';\nexport const planted = LIVE;\n");
+  assert.ok(filesFreeOfVscode(real).includes('src/vscode/planted.ts'));
 });

@@ -13,7 +13,7 @@ import { Host } from '../host';
 import type { ChatHandlers } from './handlers';
 import { CHAT_RUN, PanelController } from '../../ui/chat/panelController';
 import { listRuns, replayRun } from '../../ui/chat/runReplay';
-import { chatHtml, makeNonce } from './webviewHtml';
+import { chatHtml, makeNonce } from '../../ui/chat/webviewHtml';
 import { defaultChat } from './defaultChat';
 
 export const CHAT_VIEW_ID = 'mlIntern.chat';

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { guarded, Host } from '../host';
 import { givenOrPickedFolder, refuseUntrusted } from './modelFolderPicker';
-import { validateModelId } from '../wizard/wizardSteps';
+import { validateModelId } from '../../ui/wizard/wizardSteps';
 import { startArtifact } from '../session/recipeHandlers';
 import type { SessionManager } from '../session/sessionManager';
 import { promptsFromDataText } from '../../core/export/tryItPlan';

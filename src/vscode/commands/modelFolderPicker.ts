@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { Host } from '../host';
-import { checkHubModel } from '../wizard/hubModelCheck';
+import { checkHubModel } from '../../ui/wizard/hubModelCheck';
 import { checkModelFolder, FolderCheck, FolderUse } from '../../ui/commands/modelFolderCheck';
 
 /** Folders in the workspace holding a trained adapter or model (adapter_config.json / config.json). */

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { guarded, Host } from '../host';
 import type { ChatHandlers, EvaluateRequest, MergeRequest, PushRequest } from '../chat/handlers';
 import type { SessionManager } from '../session/sessionManager';
-import { validateHubRepo, validateModelId } from '../wizard/wizardSteps';
+import { validateHubRepo, validateModelId } from '../../ui/wizard/wizardSteps';
 import { checkMergeOutput } from '../../ui/commands/modelFolderCheck';
 import { givenOrPickedFolder, pickModelFolder, refuseUntrusted } from './modelFolderPicker';
 import { registerExportCommands } from './exportCommands';

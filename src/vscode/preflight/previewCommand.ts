@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { PythonHelperError } from '../../core/python';
 import { preflightRecipe, PreflightReport } from '../../core/preflight';
-import { makeNonce } from '../chat/webviewHtml';
+import { makeNonce } from '../../ui/chat/webviewHtml';
 import { guarded, Host, UserFacingError } from '../host';
 import { resolvePython } from '../python/interpreter';
 import { preflightHtml } from '../../ui/preflight/preflightHtml';

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { DEFAULT_SMOKE_STEPS } from '../../core/session/smokeRun';
 import { CheckItem, checkItems } from '../../ui/session/checkItems';
-import { FineTuneRequest } from './fineTuneRequest';
+import { FineTuneRequest } from '../../core/session/types';
 
 export const CHECKS_TITLE = 'ML Intern: before the full run';
 

@@ -1,7 +1,7 @@
 /** What the Fine-tune wizard calls once the user answered its last step. */
 import * as vscode from 'vscode';
 import { Host } from '../host';
-import { FineTuneRequest } from './fineTuneRequest';
+import { FineTuneRequest } from '../../core/session/types';
 import type { SessionManager } from './sessionManager';
 import { InstructionReading, readInstructions, UNDERSTOOD } from '../../core/recipes/instructions';
 

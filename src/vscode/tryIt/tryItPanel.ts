@@ -1,5 +1,5 @@
 /**
- * The side-by-side Try-it view in an editor tab: the webview (tryItHtml.ts, media/tryIt/) and the
+ * The side-by-side Try-it view in an editor tab: the webview (src/ui/tryIt/tryItHtml.ts, media/tryIt/) and the
  * host's controller (core/export/tryItView.ts) wired to the two backends.
  *
  * transformers: each Run is a 'try-it' Evaluate/Merge/Push session (try_it.py proposed as a diff,
@@ -13,14 +13,14 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { Host } from '../host';
 import type { SessionManager } from '../session/sessionManager';
-import { makeNonce } from '../chat/webviewHtml';
-import { tryItHtml } from './tryItHtml';
+import { makeNonce } from '../../ui/chat/webviewHtml';
+import { tryItHtml } from '../../ui/tryIt/tryItHtml';
 import { ArtifactSession, artifactFolder } from '../../core/session/artifactSession';
 import { TRANSCRIPT_FILE } from '../../core/export/tryItPlan';
 import { lastTranscriptSession } from '../../core/export/tryItStream';
 import { followFile } from '../../core/exec/fileFollower';
 import { TryItRunners, TryItViewController, TryItViewInit } from '../../core/export/tryItView';
-export { tryItInit } from './tryItInit';
+export { tryItInit } from '../../ui/tryIt/tryItInit';
 import { loadLlm } from '../lazy/loader';
 
 /** try_it.py through the session; the log followed from its first byte until the session ends. */

@@ -26,9 +26,9 @@ import {
   WizardMachine,
   datasetProblem,
   looksLikeHubDatasetId,
-} from './wizardSteps';
-import { checkHubModel, isLocalModelPath } from './hubModelCheck';
-import { notesFor, notesHeading } from './wizardNotes';
+} from '../../ui/wizard/wizardSteps';
+import { checkHubModel, isLocalModelPath } from '../../ui/wizard/hubModelCheck';
+import { notesFor, notesHeading } from '../../ui/wizard/wizardNotes';
 import { pickRewards } from './rewardPicker';
 
 export const RECENT_MODELS_KEY = 'mlIntern.recentModels';

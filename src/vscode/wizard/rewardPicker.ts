@@ -2,12 +2,12 @@
  * The GRPO rewards inside the wizard's method step: a multi-select of the built-in rewards that fit
  * the data (the suggested ones checked), then a box with their weights ("exact_answer:1, format:0.2",
  * the CLI's --rewards text). Back from the weights returns to the rewards, Back from the rewards to
- * the method. The logic is in ./rewardStep.ts.
+ * the method. The logic is in src/ui/wizard/rewardStep.ts.
  */
 import * as vscode from 'vscode';
 import type { RewardChoice, RewardName } from '../../core/recipes/templates/rewards';
-import type { InspectionLike } from './wizardSteps';
-import { parseWeights, rewardItems, weightsText } from './rewardStep';
+import type { InspectionLike } from '../../ui/wizard/wizardSteps';
+import { parseWeights, rewardItems, weightsText } from '../../ui/wizard/rewardStep';
 
 export type RewardPickResult = { kind: 'value'; rewards: RewardChoice[] } | { kind: 'back' } | { kind: 'cancel' };
 

@@ -10,7 +10,7 @@ import type { EnvReport } from '../../core/python';
 import { estimateMemory, planBatch, resolveDims } from '../../core/recipes';
 import { cachedNodeGpus, trainingEnvironment } from '../../core/exec/slurmProbe';
 import { slurmBackendFor } from '../../core/exec/slurmRun';
-import type { AdapterKind, InspectionLike, StepContext } from './wizardSteps';
+import type { AdapterKind, InspectionLike, StepContext } from '../../ui/wizard/wizardSteps';
 import { stateText } from '../../core/exec/slurm';
 
 export const DATA_GLOB = '**/*.{json,jsonl,csv,parquet,JSON,JSONL,CSV,PARQUET}';

@@ -1,12 +1,12 @@
 /**
- * The status-bar item's words (src/vscode/runStatus.ts): a run held by a proposed change reads
+ * The status-bar item's words (src/ui/runStatus.ts): a run held by a proposed change reads
  * "waiting for your review", not the last attempt's "0%" (issue 25 polish), and a run waiting for an answer
  * reads "waiting for you"; progress comes back once the change is decided.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AgentEvent } from '../../../src/core/events';
-import { ActiveRun, statusText, trackRun } from '../../../src/vscode/runStatus';
+import { ActiveRun, statusText, trackRun } from '../../../src/ui/runStatus';
 
 const RUN = 'r1';
 

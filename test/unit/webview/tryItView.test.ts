@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { dom } from './helpers';
 import { TryItApp } from '../../../media/tryIt/app';
 import { parseTryItMessage, TryItFromView, TryItViewInit } from '../../../src/core/export/tryItView';
-import { tryItHtml } from '../../../src/vscode/tryIt/tryItHtml';
-import { tryItInit } from '../../../src/vscode/tryIt/tryItInit';
+import { tryItHtml } from '../../../src/ui/tryIt/tryItHtml';
+import { tryItInit } from '../../../src/ui/tryIt/tryItInit';
 
 const INIT: TryItViewInit = tryItInit('sft/outputs/run1', 'Qwen/Qwen2.5-0.5B-Instruct', ['What is a fever?', 'How long does a cold last?']);
 

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { datasetProblem, itemsFor, looksLikeHubDatasetId, STEPS, typedItem, typedItemFirst, WizardMachine } from '../../../src/vscode/wizard/wizardSteps';
-import { checkHubModel, isLocalModelPath } from '../../../src/vscode/wizard/hubModelCheck';
+import { datasetProblem, itemsFor, looksLikeHubDatasetId, STEPS, typedItem, typedItemFirst, WizardMachine } from '../../../src/ui/wizard/wizardSteps';
+import { checkHubModel, isLocalModelPath } from '../../../src/ui/wizard/hubModelCheck';
 
 const files = { datasetFiles: ['data/medical_qa.jsonl', 'data/prefs.csv'] };
 

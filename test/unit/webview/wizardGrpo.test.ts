@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 import { inspectData } from '../../../src/core/python';
 import { renderRecipe } from '../../../src/core/recipes';
 import { requestToSpec } from '../../../src/core/session/fineTuneParts';
-import { datasetProblem, InspectionLike, itemsFor, WizardMachine } from '../../../src/vscode/wizard/wizardSteps';
-import { notesFor } from '../../../src/vscode/wizard/wizardNotes';
+import { datasetProblem, InspectionLike, itemsFor, WizardMachine } from '../../../src/ui/wizard/wizardSteps';
+import { notesFor } from '../../../src/ui/wizard/wizardNotes';
 
 const DATASETS = resolve(__dirname, '..', '..', 'fixtures', 'datasets');
 

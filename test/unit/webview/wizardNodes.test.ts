@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { notesFor } from '../../../src/vscode/wizard/wizardNotes';
+import { notesFor } from '../../../src/ui/wizard/wizardNotes';
 import { nodeAdvice } from '../../../src/core/session/launchNotes';
 import { DEFAULT_SETTINGS, Settings } from '../../../src/core/settings';
 import { gpuEnvReport } from '../../support/gpuEnvReport';

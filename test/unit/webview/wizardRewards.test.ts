@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 import { inspectData } from '../../../src/core/python';
 import { renderRecipe } from '../../../src/core/recipes';
 import { requestToSpec } from '../../../src/core/session/fineTuneParts';
-import { InspectionLike, WizardMachine } from '../../../src/vscode/wizard/wizardSteps';
-import { parseWeights, rewardItems, weightsText } from '../../../src/vscode/wizard/rewardStep';
+import { InspectionLike, WizardMachine } from '../../../src/ui/wizard/wizardSteps';
+import { parseWeights, rewardItems, weightsText } from '../../../src/ui/wizard/rewardStep';
 import { parseRewards } from '../../../src/cli/commands/fineTune';
 
 const DATASETS = resolve(__dirname, '..', '..', 'fixtures', 'datasets');

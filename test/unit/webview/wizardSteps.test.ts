@@ -11,8 +11,8 @@ import {
   validateHubRepo,
   validateModelId,
   WizardMachine,
-} from '../../../src/vscode/wizard/wizardSteps';
-import { notesFor } from '../../../src/vscode/wizard/wizardNotes';
+} from '../../../src/ui/wizard/wizardSteps';
+import { notesFor } from '../../../src/ui/wizard/wizardNotes';
 
 test('next/back walk the seven steps with "(x/y)" titles; a full pass yields a FineTuneRequest', () => {
   const m = new WizardMachine();

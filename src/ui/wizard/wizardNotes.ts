@@ -3,7 +3,7 @@
  * placeholder is cut at about 580 px and vanishes as soon as the user types, which hid "torch is
  * not installed", "NOT trainable as is", "3 invalid JSON lines" and the column mapping. Notes are
  * listed under the choices (the choices stay first, so Enter and typed filters land on a choice)
- * and Enter on a note does nothing. No vscode import: ./fineTuneWizard.ts shows them.
+ * and Enter on a note does nothing. No vscode import: src/vscode/wizard/fineTuneWizard.ts shows them.
  */
 import { grpoChoice, type StepContext, type StepId, type StepItem, type WizardAnswers } from './wizardSteps';
 

@@ -1,9 +1,9 @@
 /**
  * The "ML Intern: Fine-tune" wizard's logic without vscode: the steps, their
  * items, defaults taken from the dataset inspection, validation of typed
- * text, and next/back. ./fineTuneWizard.ts shows it with QuickPick/InputBox.
+ * text, and next/back. src/vscode/wizard/fineTuneWizard.ts shows it with QuickPick/InputBox.
  */
-import type { FineTuneRequest } from '../session/fineTuneRequest';
+import type { FineTuneRequest } from '../../core/session/types';
 import { grpoDataChoice, GrpoDataChoice, GrpoProposalLike } from '../../core/recipes/grpoData';
 
 export type StepId = 'model' | 'dataset' | 'method' | 'adapter' | 'split' | 'hub' | 'instructions';

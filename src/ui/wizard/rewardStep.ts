@@ -1,7 +1,7 @@
 /**
  * The Fine-tune wizard's GRPO rewards (no vscode): which built-in rewards fit the inspected data,
  * pre-picked from the inspection's proposal, and the weights box's text, read by the same parser as
- * the CLI's --rewards. ./rewardPicker.ts shows them inside the method step.
+ * the CLI's --rewards. src/vscode/wizard/rewardPicker.ts shows them inside the method step.
  */
 import { REWARD_NAMES, REWARD_NEEDS_ANSWER, RewardChoice, RewardName } from '../../core/recipes/templates/rewards';
 import { defaultRewards } from '../../core/recipes/templates/rewards';
