@@ -108,16 +108,23 @@ export function planExport(r: ExportRequest, seen: ExportFiles, modelFromFolder:
       commands.push({ argv: [`${llama}/build/bin/llama-quantize`, 'model-bf16.gguf', `model-${q.toLowerCase()}.gguf`, q], description: `Quantise to ${q}${size(QUANT_BITS[q])}` });
     }
   } else {
-    notes.push('No GGUF: llama.cpp was not given (--llama-cpp <checkout with convert_hf_to_gguf.py and build/bin/llama-quantize>). The Modelfile names the GGUF it expects; convert it yourself with convert_hf_to_gguf.py.');
+    notes.push(
+      `No GGUF: llama.cpp was not given (--llama-cpp <checkout with convert_hf_to_gguf.py and build/bin/llama-quantize>). The Modelfile imports the bf16 safetensors in ${modelDir}/ instead, which Ollama converts itself for the architectures it supports (Llama, Mistral, Gemma, Phi3, Qwen2/3 …); \`ollama create --quantize q4_K_M\` quantises on import.`,
+    );
   }
   if (!params && r.llamaCpp) notes.push(`Sizes are not shown: ${base ?? r.model} is not in the built-in model table.`);
 
-  const modelfile = deriveModelfile({ template, from: `./${finalGguf}`, ...(r.sampling ? { sampling: r.sampling } : {}), ...(r.contextLength ? { contextLength: r.contextLength } : {}), ...(r.system ? { system: r.system } : {}) });
-  if (modelfile.ok) {
+  // Without a GGUF, FROM names the safetensors folder (Ollama's documented import): never a file no step writes.
+  // A folder path is written as it is, so only a plain one (a newline would add a Modelfile line).
+  const plainDir = /^[A-Za-z0-9._/-]+$/.test(modelDir);
+  const from = r.llamaCpp ? `./${finalGguf}` : !plainDir ? undefined : /^(\.{1,2}\/|\/)/.test(modelDir) ? modelDir : `./${modelDir}`;
+  if (!from) notes.push(`No Modelfile: the model folder's path ${JSON.stringify(modelDir)} has characters a Modelfile's FROM line cannot hold; give llama.cpp (a GGUF is named plainly) or move the model to a plain path.`);
+  const modelfile = from === undefined ? undefined : deriveModelfile({ template, from, ...(r.sampling ? { sampling: r.sampling } : {}), ...(r.contextLength ? { contextLength: r.contextLength } : {}), ...(r.system ? { system: r.system } : {}) });
+  if (modelfile?.ok) {
     files.push({ path: 'Modelfile', content: modelfile.modelfile, description: `Ollama Modelfile: TEMPLATE and stop tokens derived from the ${modelfile.family} training template and checked against it` });
     notes.push(...modelfile.notes);
-    if (r.ollama) commands.push({ argv: ['ollama', 'create', r.name, '-f', 'Modelfile'], description: `Create the Ollama model ${r.name} from ${finalGguf}` });
-  } else {
+    if (r.ollama) commands.push({ argv: ['ollama', 'create', r.name, '-f', 'Modelfile'], description: `Create the Ollama model ${r.name} from ${r.llamaCpp ? finalGguf : `the safetensors in ${modelDir}/`}` });
+  } else if (modelfile) {
     notes.push(`No Modelfile: ${modelfile.message}`);
   }
   if (r.vllm) {
