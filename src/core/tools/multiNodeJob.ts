@@ -18,6 +18,9 @@ export interface MultiNodeJobInput {
   launcher?: MultiNodeLauncher;
   /** accelerate: its config file (relative to the working folder or absolute). */
   accelerateConfig?: string;
+  /** accelerate: a DeepSpeed JSON instead (submit_job's sharding deepspeed), with its --mixed_precision. */
+  deepSpeedConfigFile?: string;
+  mixedPrecision?: 'bf16' | 'fp16';
   workspaceAbs: string;
   runDirAbs: string;
   env: Record<string, string>;
@@ -29,7 +32,7 @@ export function multiNodeJobScript(o: MultiNodeJobInput): { script: string } | {
   if (!/python[0-9.]*$/.test(path.basename(python ?? '')) || !script || script.startsWith('-')) {
     return { refused: `With nodes > 1 give the training script itself, as ["python", "train.py", …args]: the job starts one launcher per node (torchrun or accelerate) around it. Got ${JSON.stringify(o.argv)}.` };
   }
-  const launcher: MultiNodeLauncher = o.launcher ?? (o.accelerateConfig || o.gpusPerNode > 0 ? 'accelerate' : 'torchrun');
+  const launcher: MultiNodeLauncher = o.launcher ?? (o.accelerateConfig || o.deepSpeedConfigFile || o.gpusPerNode > 0 ? 'accelerate' : 'torchrun');
   // The script proves the nodes see the same workspace (a node-local folder of that name would not have it).
   const scriptAbs = path.resolve(o.spec.workdir, script);
   const inWorkspace = !path.relative(o.workspaceAbs, scriptAbs).startsWith('..');
@@ -45,6 +48,7 @@ export function multiNodeJobScript(o: MultiNodeJobInput): { script: string } | {
       jobName: s.jobName, ...(s.partition ? { partition: s.partition } : {}), ...(s.timeLimit ? { timeLimit: s.timeLimit } : {}), extraDirectives: s.extraDirectives,
       nodes: o.nodes, gpusPerNode: o.gpusPerNode, launcher, python, script, scriptArgs,
       ...(launcher === 'accelerate' && o.accelerateConfig ? { acceleratorConfigFile: o.accelerateConfig } : {}),
+      ...(launcher === 'accelerate' && o.deepSpeedConfigFile ? { deepSpeedConfigFile: o.deepSpeedConfigFile, ...(o.mixedPrecision ? { mixedPrecision: o.mixedPrecision } : {}) } : {}),
       outputFile: s.outputFile, workdir: s.workdir, sharedPaths, ...(s.redactOutput ? { redactOutput: s.redactOutput } : {}), ...(s.wrap ? { wrap: s.wrap } : {}),
     }),
   };

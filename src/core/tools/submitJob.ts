@@ -21,6 +21,7 @@ import { slurmSandboxClause } from '../session/slurmSandboxNote';
 import { nodeSandbox, nodeSandboxWrap } from '../sandbox/slurmNode';
 import { nextAttempt } from './commandMetrics';
 import { multiNodeJobScript } from './multiNodeJob';
+import { Sharding, shardedLaunch } from './shardedLaunch';
 import { CommandRecord, watchCommand } from './detachedCommand';
 import { commandName, COMMAND_PROPERTIES, userArgv } from './runTools';
 import { ToolDefinition } from './types';
@@ -34,6 +35,7 @@ interface SubmitArgs {
   nodes?: number;
   launcher?: 'torchrun' | 'accelerate';
   accelerate_config?: string;
+  sharding?: Sharding;
 }
 
 export const submitJobTool: ToolDefinition<SubmitArgs> = {
@@ -44,7 +46,8 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
     'Waits for the job to end and returns its exit code, why the cluster ended it when it did (time limit, memory), and the head and tail of its output; the whole output is saved in the run folder. ' +
     'Partition, GPUs, time limit and extra directives come from the user\'s mlIntern.slurm.* settings; gpus and time_limit override them for this job. ' +
     'With nodes = 1 (default) the command runs once on the node: with more than one GPU, launch the script across them yourself (["python", "-m", "accelerate.commands.launch", "--num_processes", "N", "train.py"] or torch.distributed.run). ' +
-    'With nodes > 1 give the script itself (["python", "train.py", …]): the job starts one launcher per node (accelerate, with accelerate_config such as the recipe\'s accelerate_fsdp.yaml, or torchrun), gpus GPUs per node, all meeting at a rendezvous on the first node; `ml-intern estimate --gpus-per-node G --nodes-max N` says how many nodes a full fine-tune needs.',
+    'With nodes > 1 give the script itself (["python", "train.py", …]): the job starts one launcher per node (accelerate, with accelerate_config such as the recipe\'s accelerate_fsdp.yaml, or torchrun), gpus GPUs per node, all meeting at a rendezvous on the first node; `ml-intern estimate --gpus-per-node G --nodes-max N` says how many nodes a full fine-tune needs. ' +
+    'sharding ("fsdp" or "deepspeed", with ["python", "train.py", …]) launches it as ML Intern\'s fine-tune does, on one node or several: accelerate with accelerate_fsdp.yaml, or DeepSpeed ZeRO-3 with ds_zero3.json (--mixed_precision bf16); the file must be in cwd already (accelerate_config names another).',
   parameters: {
     type: 'object',
     properties: {
@@ -53,7 +56,8 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
       time_limit: { type: 'string', description: 'Time limit as HH:MM:SS or D-HH:MM:SS (default: mlIntern.slurm.timeLimit).' },
       nodes: { type: 'integer', minimum: 1, description: 'Nodes for the job (default 1); above 1, gpus is per node.' },
       launcher: { type: 'string', enum: ['torchrun', 'accelerate'], description: 'nodes > 1: the launcher per node (default: accelerate with GPUs or a config, else torchrun).' },
-      accelerate_config: { type: 'string', description: 'nodes > 1 with accelerate: its config file, e.g. accelerate_fsdp.yaml (relative to cwd).' },
+      accelerate_config: { type: 'string', description: 'nodes > 1 with accelerate, or with sharding: its config file, e.g. accelerate_fsdp.yaml (relative to cwd).' },
+      sharding: { type: 'string', enum: ['fsdp', 'deepspeed'], description: 'Shard a full fine-tune across all the job\'s GPUs as ML Intern\'s fine-tune does: fsdp (accelerate_fsdp.yaml) or deepspeed (ZeRO-3, ds_zero3.json). Default: the command runs as given.' },
     },
     required: ['command', 'reason'],
   },
@@ -64,12 +68,15 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
     }
     if (!ctx.detached) return { ok: false, output: 'This host cannot follow Slurm jobs; nothing was submitted. Use "ML Intern: Fine-tune" or submit with sbatch in a terminal.' };
     if (args.command.length === 0 || !args.command[0]) return { ok: false, output: 'command is empty: give an argv array such as ["python", "train.py"].' };
-    const argv = userArgv(args.command, ctx.python);
+    let argv = userArgv(args.command, ctx.python);
     const settings = ctx.settings.slurm;
     const gpus = args.gpus !== undefined ? Math.max(0, Math.floor(args.gpus)) : Math.max(0, Math.floor(settings.gpus || 0));
     const timeLimit = args.time_limit?.trim() || settings.timeLimit || undefined;
     const nodes = args.nodes !== undefined ? Math.floor(args.nodes) : 1;
     if (!(nodes >= 1)) return { ok: false, output: `nodes must be a whole number of at least 1, got ${JSON.stringify(args.nodes)}. Nothing was submitted.` };
+    const sharded = args.sharding ? shardedLaunch({ sharding: args.sharding, argv, nodes, gpusPerNode: gpus, launcher: args.launcher, configFile: args.accelerate_config, workdir: ctx.files.resolve(args.cwd || '.') }) : undefined;
+    if (sharded && 'refused' in sharded) return { ok: false, output: `No job was submitted. ${sharded.refused}` };
+    if (sharded && 'argv' in sharded) argv = sharded.argv;
     const n = await ctx.nextNumber('cmd');
     const dir = `${ctx.runFolder}/logs/cmd-${n}`;
     const records = ctx.files.resolve(dir);
@@ -82,7 +89,7 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
     let script: string;
     try {
       if (nodes > 1) {
-        const multi = multiNodeJobScript({ spec, argv, nodes, gpusPerNode: gpus, launcher: args.launcher, accelerateConfig: args.accelerate_config, workspaceAbs: ctx.files.resolve('.'), runDirAbs: ctx.files.resolve(ctx.runFolder), env: ctx.env });
+        const multi = multiNodeJobScript({ spec, argv, nodes, gpusPerNode: gpus, launcher: args.launcher, accelerateConfig: sharded ? undefined : args.accelerate_config, ...(sharded && !('argv' in sharded) ? sharded : {}), workspaceAbs: ctx.files.resolve('.'), runDirAbs: ctx.files.resolve(ctx.runFolder), env: ctx.env });
         if ('refused' in multi) return { ok: false, output: `No job was submitted. ${multi.refused}` };
         script = multi.script;
       } else script = renderSbatch(spec);
