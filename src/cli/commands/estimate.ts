@@ -35,7 +35,7 @@ export const estimateCommand: CliCommand = {
     const dims = modelDims(spec.baseModel, io.cwd);
     const gpu = gpuFlag ?? spec.env?.gpus?.[0]?.memoryTotalMiB;
     // GRPO generates with vLLM colocated when the spec's environment has it, as train.py does.
-    const vllm = recipeVllm({ ...spec, packages: spec.env?.packages }, resolveTargets(spec.env?.packages).trl);
+    const vllm = recipeVllm({ ...spec, packages: spec.env?.packages, gpus: spec.env?.gpus?.length }, resolveTargets(spec.env?.packages).trl);
     const input = { dims, vllm, gpuMemoryMiB: gpu, adapter: spec.adapter, method: spec.method, maxLength: spec.maxLength, perDeviceTrainBatchSize: spec.perDeviceTrainBatchSize, gradientCheckpointing: spec.gradientCheckpointing, loraR: spec.loraR, targetModules: spec.targetModules, loraDropout: spec.loraDropout, precision: fullWeightsDtype(spec.method, spec.bf16), kbitUpcast: spec.adapter === 'qlora' && kbitUpcast(spec.method, resolveTargets(spec.env?.packages).trl) };
     const est = estimateMemory(input);
     const plan = gpu ? planBatch({ ...spec, dims, vllm, gradientCheckpointing: raw.gradientCheckpointing, precision: input.precision, kbitUpcast: input.kbitUpcast }, gpu) : undefined;

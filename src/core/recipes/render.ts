@@ -74,7 +74,7 @@ export function renderRecipe(input: RecipeSpec, options: RenderOptions = {}): Re
     }
     const shardAcross = shard?.strategy === 'fsdp' ? shard.processes : 1;
     const rows = options.lengths && spec.method !== 'grpo' ? planRowLength(options.lengths, spec.maxLength) : undefined;
-    const plan = planBatch({ ...spec, dims, rowTokens: rows?.tokens, gradientCheckpointing: input.gradientCheckpointing, precision, kbitUpcast: upcast, shardAcross, vllm: recipeVllm({ ...spec, packages: spec.env?.packages }, targets.trl) }, gpuMiB);
+    const plan = planBatch({ ...spec, dims, rowTokens: rows?.tokens, gradientCheckpointing: input.gradientCheckpointing, precision, kbitUpcast: upcast, shardAcross, vllm: recipeVllm({ ...spec, packages: spec.env?.packages, gpus: spec.env?.gpus?.length }, targets.trl) }, gpuMiB);
     const userFixed = input.perDeviceTrainBatchSize !== undefined && input.gradientCheckpointing !== undefined;
     if (!userFixed) {
       spec = { ...spec, perDeviceTrainBatchSize: plan.perDeviceTrainBatchSize, gradientAccumulationSteps: plan.gradientAccumulationSteps, gradientCheckpointing: plan.gradientCheckpointing };

@@ -26,13 +26,18 @@ export function vllmBytesOnTrainingGpu(v: VllmGeneration | undefined, gpuMemoryM
   return share * gpuMemoryMiB * 1024 * 1024;
 }
 
+/** The port `trl vllm-serve` listens on (its default, vllm_serve.py ScriptArguments.port) and train.py connects to. */
+export const VLLM_SERVER_PORT = 8000;
+
 /**
- * How the recipe's train.py generates: vLLM colocated on the training GPU when vLLM is installed and
- * trl has colocate mode (0.18+), never with QLoRA (vLLM cannot load the 4-bit base with the adapter);
- * undefined = transformers' generate().
+ * How the recipe's train.py generates when vLLM is installed and trl has vllm_mode (0.18+): with two
+ * GPUs or more, a `trl vllm-serve` server on the last one and training on the others (the launch
+ * script starts and stops it); with one, vLLM colocated on the training GPU. Never with QLoRA (vLLM
+ * cannot load the 4-bit base with the adapter). undefined = transformers' generate().
  */
-export function recipeVllm(o: { method?: string; adapter?: string; packages?: Record<string, string | null | undefined> }, trl: string): VllmGeneration | undefined {
+export function recipeVllm(o: { method?: string; adapter?: string; packages?: Record<string, string | null | undefined>; gpus?: number }, trl: string): VllmGeneration | undefined {
   if (o.method !== 'grpo' || o.adapter === 'qlora' || !o.packages?.vllm || !versionAtLeast(trl, '0.18.0')) return undefined;
+  if ((o.gpus ?? 0) >= 2) return { mode: 'server' };
   return { mode: 'colocate', gpuMemoryUtilization: VLLM_COLOCATE_SHARE };
 }
 

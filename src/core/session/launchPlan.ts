@@ -24,6 +24,9 @@ import * as path from 'node:path';
 import { PUMP_NAME } from '../exec/launcherScript';
 import { DEEPSPEED_CONFIG_NAME, deepSpeedLaunchFlags, deepSpeedZero3Config, fsdpAccelerateConfig, launchArgv } from '../exec/launchers';
 import { renderSbatch } from '../exec/slurm';
+import { renderVllmServerScript, VLLM_LAUNCH_NAME } from '../exec/vllmServerScript';
+import { resolveTargets } from '../recipes/libraryVersions';
+import { recipeVllm, VLLM_SERVER_PORT } from '../recipes/vllmShare';
 import { renderMultiNodeSbatch, SharedPath } from '../exec/multiNodeSbatch';
 import { hfHubCache } from '../exec/sharedFolders';
 import { NodeSandbox, nodeSandboxWrap, trainingNodeSandbox } from '../sandbox/slurmNode';
@@ -155,11 +158,22 @@ export function planLaunch(o: PlanInput): { plan: LaunchPlan; files: LaunchFile[
   const files: LaunchFile[] = [];
   let argv = [o.python, o.script];
   let configFile: string | undefined;
-  if (gpus > 1) {
-    const { deepSpeed, mixedPrecision, ...config } = multiGpuConfig(o.request, gpus, o.environment, o.settings.sharding);
+  // GRPO with vLLM on several GPUs: train.py talks to a vLLM server on the last GPU (recipeVllm, the same choice as the recipe's).
+  const server = vllmServerMode(o, gpus);
+  const trainGpus = server ? gpus - 1 : gpus;
+  if (trainGpus > 1) {
+    const { deepSpeed, mixedPrecision, ...config } = multiGpuConfig(o.request, trainGpus, o.environment, o.settings.sharding);
     files.push(config);
     configFile = config.name;
-    argv = launchArgv({ python: o.python, script: o.script, gpus, launcher: 'accelerate', ...(deepSpeed ? { deepSpeedConfigFile: configFile, mixedPrecision } : { configFile }) });
+    argv = launchArgv({ python: o.python, script: o.script, gpus: trainGpus, launcher: 'accelerate', ...(deepSpeed ? { deepSpeedConfigFile: configFile, mixedPrecision } : { configFile }) });
+  }
+  if (server) {
+    files.push({
+      name: VLLM_LAUNCH_NAME,
+      content: renderVllmServerScript({ python: o.python, model: o.request.baseModel, gpus, port: VLLM_SERVER_PORT, trainArgv: argv }),
+      description: `GRPO launch: trl vllm-serve on GPU ${gpus - 1} (port ${VLLM_SERVER_PORT}), training on the other ${trainGpus} once the server answers; the server stops when the training ends`,
+    });
+    argv = ['bash', VLLM_LAUNCH_NAME];
   }
   const plan: LaunchPlan = { target: o.settings.executionTarget === 'slurm' ? 'slurm' : 'local', gpus, argv, ...(configFile ? { configFile } : {}) };
   if (plan.target === 'slurm') {
@@ -175,6 +189,12 @@ export function planLaunch(o: PlanInput): { plan: LaunchPlan; files: LaunchFile[
     Object.assign(plan, { sbatchPath: `${o.folder}/${SBATCH_NAME}`, outputPattern, ...(s.timeLimit ? { timeLimit: s.timeLimit } : {}), ...planSandbox(sandbox) });
   }
   return { plan, files };
+}
+
+/** Whether the run generates with a vLLM server: GRPO, vLLM and trl >= 0.18 in the environment report, two GPUs or more on one node. */
+function vllmServerMode(o: PlanInput, gpus: number): boolean {
+  const packages = o.environment?.libraries as Record<string, string | null | undefined> | undefined;
+  return recipeVllm({ method: o.request.method, adapter: o.request.adapter, packages, gpus }, resolveTargets(packages).trl)?.mode === 'server';
 }
 
 /**

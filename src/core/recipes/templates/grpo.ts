@@ -13,7 +13,7 @@ import { chooseReportTo, datasetLoad } from './train';
 import { defaultRewards, renderRewards } from './rewards';
 import { CODE_TEST_EXTRA_COLUMNS } from './rewardsCode';
 import { GRPO_SAMPLES_PY, SAMPLES_ENV, SAMPLES_FILE } from './grpoSamples';
-import { VLLM_COLOCATE_SHARE } from '../vllmShare';
+import { recipeVllm, VLLM_COLOCATE_SHARE, VLLM_SERVER_PORT } from '../vllmShare';
 
 export const GRPO_MIN_TRL = '0.14.0';
 
@@ -55,6 +55,8 @@ export function renderGrpoScript(spec: ResolvedSpec, t: TargetVersions): GrpoScr
   const numGenerations = spec.numGenerations ?? 8;
   const reportTo = chooseReportTo(spec, t);
   const vllmModes = trl('0.18.0');
+  // Two GPUs or more with vLLM installed: `trl vllm-serve` on the last one (the launch script starts it).
+  const server = recipeVllm({ ...spec, packages: spec.env?.packages, gpus: spec.env?.gpus?.length }, t.trl)?.mode === 'server';
   if (spec.hubRepo) notes.push('GRPO recipes do not push yet: push OUTPUT_DIR afterwards with the push recipe.');
   if (!vllmModes) notes.push(`trl ${t.trl} runs vLLM on a separate GPU only (colocate mode came in 0.18.0): generation uses transformers.`);
   if (qlora) notes.push('QLoRA: generation uses transformers (vLLM cannot load the 4-bit base with the adapter); it is slower than vLLM.');
@@ -81,8 +83,10 @@ export function renderGrpoScript(spec: ResolvedSpec, t: TargetVersions): GrpoScr
   );
   if (trl('0.17.0') && spec.lossType) cfg.push({ name: 'LOSS_TYPE', value: spec.lossType, comment: '"dapo", "grpo", "dr_grpo" or "bnpo"' });
   cfg.push(
-    { name: 'USE_VLLM', value: vllmModes && !qlora ? null : false, comment: 'None = use vLLM (colocated on this GPU) when it is installed, else transformers' },
-    { name: 'VLLM_GPU_MEMORY_UTILIZATION', value: VLLM_COLOCATE_SHARE, comment: 'colocate: the share of GPU memory vLLM takes from training' },
+    { name: 'USE_VLLM', value: vllmModes && !qlora ? null : false, comment: `None = use vLLM (${server ? 'a trl vllm-serve server on the last GPU' : 'colocated on this GPU'}) when it is installed, else transformers` },
+    ...(server
+      ? [{ name: 'VLLM_MODE', value: 'server', comment: 'the launch script runs `trl vllm-serve` on the last GPU and training on the others' }, { name: 'VLLM_SERVER_PORT', value: VLLM_SERVER_PORT, comment: 'where that server listens (its --port)' }]
+      : [{ name: 'VLLM_GPU_MEMORY_UTILIZATION', value: VLLM_COLOCATE_SHARE, comment: 'colocate: the share of GPU memory vLLM takes from training' }]),
     { name: 'NUM_TRAIN_EPOCHS', value: spec.epochs },
     { name: 'MAX_STEPS', value: -1, comment: 'stop after this many optimizer steps (-1 = train NUM_TRAIN_EPOCHS; the smoke run sets 10)' },
     { name: 'LEARNING_RATE', value: spec.learningRate, comment: 'RL from rewards: small steps' },
@@ -124,7 +128,8 @@ export function renderGrpoScript(spec: ResolvedSpec, t: TargetVersions): GrpoScr
   if (trl('0.16.0')) ck.push(['reward_weights', 'rewards.REWARD_WEIGHTS']);
   if (trl('0.17.0') && spec.lossType) ck.push(['loss_type', 'LOSS_TYPE']);
   ck.push(['use_vllm', 'use_vllm']);
-  if (vllmModes) ck.push(['vllm_mode', '"colocate"', 'one GPU: vLLM shares it with training'], ['vllm_gpu_memory_utilization', 'VLLM_GPU_MEMORY_UTILIZATION']);
+  if (vllmModes && server) ck.push(['vllm_mode', 'VLLM_MODE', 'several GPUs: vLLM serves from a GPU of its own'], ['vllm_server_base_url', 'f"http://127.0.0.1:{VLLM_SERVER_PORT}"']);
+  else if (vllmModes) ck.push(['vllm_mode', '"colocate"', 'one GPU: vLLM shares it with training'], ['vllm_gpu_memory_utilization', 'VLLM_GPU_MEMORY_UTILIZATION']);
   const tk: [string, string, string?][] = [
     ['model', 'model'], ['reward_funcs', trl('0.16.0') ? 'recorder.wrap(rewards.REWARD_FUNCS)' : 'recorder.wrap(weighted_rewards())'], ['args', 'training_args'],
     ['train_dataset', 'train_dataset'], ['processing_class', 'tokenizer'], ['callbacks', '[recorder]', 'writes a few completions and their rewards per logging step'],
@@ -222,7 +227,7 @@ ${trl('0.17.0') ? `            f"PER_DEVICE_TRAIN_BATCH_SIZE x GRADIENT_ACCUMULA
     if len(rewards.REWARD_FUNCS) != len(rewards.REWARD_WEIGHTS):
         raise SystemExit("rewards.py: REWARD_FUNCS and REWARD_WEIGHTS must have the same length.")
     use_vllm = USE_VLLM if USE_VLLM is not None else importlib.util.find_spec("vllm") is not None
-    print(f"Generation with {'vLLM (colocate)' if use_vllm else 'transformers'}")
+    print(f"Generation with {'vLLM (${server ? 'server' : 'colocate'})' if use_vllm else 'transformers'}")
     # ML Intern's run names the file it follows; run by hand, the samples go beside the model.
     samples_file = os.environ.get(${pyStr(SAMPLES_ENV)}) or os.path.join(OUTPUT_DIR, ${pyStr(SAMPLES_FILE)})
     recorder = SampleRecorder(samples_file, ${trl('0.16.0') ? 'rewards.REWARD_WEIGHTS' : '[1.0] * len(rewards.REWARD_FUNCS)'}, SAMPLES_PER_LOG)
