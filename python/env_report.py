@@ -18,7 +18,7 @@ import sys
 
 LIBRARIES = ('torch', 'transformers', 'trl', 'peft', 'datasets', 'accelerate', 'bitsandbytes', 'flash_attn',
              'lighteval', 'mergekit', 'huggingface_hub', 'trackio', 'wandb', 'tensorboard', 'liger_kernel',
-             'deepspeed')
+             'deepspeed', 'vllm')
 # Distribution names differ from import names for a few packages.
 DIST_NAMES = {'flash_attn': ('flash_attn', 'flash-attn'), 'huggingface_hub': ('huggingface_hub', 'huggingface-hub'),
               'liger_kernel': ('liger_kernel', 'liger-kernel')}

@@ -39,21 +39,23 @@ class EnvReportTests(unittest.TestCase):
         self.assertIs(r['hfToken'], False)
         self.assertGreaterEqual(r['cpuCount'], 1)
 
-    def test_deepspeed_version_read_without_importing_it(self):
-        # A deepspeed whose import fails loudly: its version must come from the dist-info alone, since
-        # importing the real package can compile CUDA ops or need a toolkit the machine lacks.
+    def test_deepspeed_and_vllm_versions_read_without_importing_them(self):
+        # Packages whose import fails loudly: their versions must come from the dist-info alone, since
+        # importing the real ones can compile CUDA ops, initialise CUDA or need a toolkit the machine lacks.
         with tempfile.TemporaryDirectory() as site:
-            os.makedirs(os.path.join(site, 'deepspeed'))
-            with open(os.path.join(site, 'deepspeed', '__init__.py'), 'w') as f:
-                f.write("raise RuntimeError('deepspeed was imported')\n")
-            info = os.path.join(site, 'deepspeed-0.16.4.dist-info')
-            os.makedirs(info)
-            with open(os.path.join(info, 'METADATA'), 'w') as f:
-                f.write('Metadata-Version: 2.1\nName: deepspeed\nVersion: 0.16.4\n')
+            for name, version in (('deepspeed', '0.16.4'), ('vllm', '0.10.1')):
+                os.makedirs(os.path.join(site, name))
+                with open(os.path.join(site, name, '__init__.py'), 'w') as f:
+                    f.write("raise RuntimeError('%s was imported')\n" % name)
+                info = os.path.join(site, '%s-%s.dist-info' % (name, version))
+                os.makedirs(info)
+                with open(os.path.join(info, 'METADATA'), 'w') as f:
+                    f.write('Metadata-Version: 2.1\nName: %s\nVersion: %s\n' % (name, version))
             code, r, err = run({'PYTHONPATH': site})
         self.assertEqual(code, 0, err)
         self.assertEqual(r['libraries']['deepspeed'], '0.16.4')
-        self.assertNotIn('deepspeed was imported', err)
+        self.assertEqual(r['libraries']['vllm'], '0.10.1')
+        self.assertNotIn('was imported', err)
 
     def test_fake_nvidia_smi(self):
         code, r, _ = run(path_prefix=FAKE_SMI_DIR)

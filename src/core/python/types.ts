@@ -134,8 +134,8 @@ export interface EnvReport {
   driverVersion: string | null;
   python: { version: string; executable: string };
   platform: string;
-  /** deepspeed: absent from reports written before env_report.py read it. */
-  libraries: Record<ReportedLibrary, string | null> & { deepspeed?: string | null };
+  /** deepspeed, vllm: absent from reports written before env_report.py read them (GRPO generates with vLLM when it is there). */
+  libraries: Record<ReportedLibrary, string | null> & { deepspeed?: string | null; vllm?: string | null };
   disk: { path: string; freeMiB: number | null; totalMiB: number | null };
   /** Whether an HF token is available (never the value). */
   hfToken: boolean;
