@@ -53,3 +53,17 @@ test('one GPU keeps colocate; QLoRA, no vLLM or trl 0.17 on 4 GPUs use no server
     assert.doesNotMatch(src, /vllm_server_base_url|VLLM_MODE/);
   }
 });
+
+test('server mode counts the GPUs that train, not the one serving vLLM, when it fits the generation groups', () => {
+  // 2 GPUs: one trains, one serves. micro-batch 4 x accumulation 1 x 2 GPUs would hold a group of 8,
+  // but only one process trains: 4 x 1 x 1 = 4 is no whole group, and trl would refuse to start.
+  const base = { ...MATH, adapter: 'lora' as const, numGenerations: 8, perDeviceTrainBatchSize: 4, gradientAccumulationSteps: 1 };
+  const stack = { trl: '1.9.0', transformers: '5.2.0', peft: '0.18.1' };
+  assert.throws(() => renderRecipe(base, { env: { packages: { ...stack, vllm: '0.10.1' }, gpus: gpus(2) } }), /micro-batch 4 x 1 x 1 GPU\(s\) is not a multiple of numGenerations \(8\).*use 2/);
+  const plain = readConfig(renderRecipe(base, { env: { packages: stack, gpus: gpus(2) } }).files[0].content);
+  assert.equal(plain.GRADIENT_ACCUMULATION_STEPS, 1, 'without vLLM both GPUs train: 4 x 1 x 2 = 8');
+  const { gradientAccumulationSteps: _, ...unfixed } = base;
+  const served = readConfig(renderRecipe(unfixed, { env: { packages: { ...stack, vllm: '0.10.1' }, gpus: gpus(2) } }).files[0].content);
+  assert.equal(served.VLLM_MODE, 'server');
+  assert.equal((4 * Number(served.GRADIENT_ACCUMULATION_STEPS)) % 8, 0, `4 x ${served.GRADIENT_ACCUMULATION_STEPS} on the one training GPU holds whole groups of 8`);
+});
