@@ -25,20 +25,28 @@ export const flow = {
   async run(ctx) {
     // Recipe changes and runs are auto-approved here (the user's opt-in), so the run starts at once.
     writeWorkspaceSettings(ctx.workspace, { 'mlIntern.autoApprove': 'recipe' });
+    // Seconds since the flow started at each stage, so a slow CI run says where the time went.
+    const t0 = Date.now();
+    const mark = (what) => ctx.log(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
     const page = await openReady(ctx);
+    mark('workbench ready');
     await fineTuneWizard(page, { model: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/medical_qa.jsonl', method: 'SFT', adapter: 'LoRA', split: '5 %' });
     const folder = await waitFor('a run folder', async () => runFolders(ctx.workspace)[0]);
     await waitFor('a few loss points in metrics.jsonl', async () => metricSteps(folder).length >= 3, { timeoutMs: 90000 });
     const before = metricSteps(folder).length;
+    mark(`${before} loss points before the reload`);
     await ctx.screenshot(page, '1-before-reload');
 
     await runCommand(page, 'Developer: Reload Window');
     await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
     await waitForExtension(page);
+    mark('workbench and extension back after the reload');
     await waitFor('the re-attached terminal', async () => (await page.locator('.terminal-tabs-entry, .single-terminal-tab, .terminal-tab', { hasText: 're-attached' }).count()) > 0 || /re-attached/.test(await page.locator('.terminal-tabs-entry, .tabs-list, .pane-header').allTextContents().then((t) => t.join(' '))), { timeoutMs: 90000 });
+    mark('re-attached terminal seen');
     const chat = panel(page);
     await runCommand(page, 'ML Intern: Open Chat');
     await chat.locator('[data-testid="loss-chart-canvas"]').first().waitFor({ state: 'visible', timeout: 60000 });
+    mark('chart shown');
     await ctx.screenshot(page, '2-after-reload');
 
     // The trainer runs in the script folder: `release` there lets it go on.
