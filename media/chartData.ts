@@ -137,3 +137,17 @@ export class ChartData {
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
+
+/**
+ * The learning-rate axis's tick labels: the fewest significant digits (1–3) that keep neighbouring
+ * ticks apart — a schedule from 1.4e-4 to 7e-5 read "1e-4" on two ticks with one digit. 0 reads 0.
+ */
+export function lrTickLabels(values: (number | null)[]): string[] {
+  const label = (v: number | null, digits: number) => (v == null ? '' : v === 0 ? '0' : v.toExponential(digits));
+  for (let digits = 0; digits < 3; digits++) {
+    const labels = values.map((v) => label(v, digits));
+    const shown = labels.filter(Boolean);
+    if (new Set(shown).size === shown.length) return labels;
+  }
+  return values.map((v) => label(v, 2));
+}

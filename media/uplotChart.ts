@@ -1,6 +1,6 @@
 /** The real chart renderer: uPlot on a canvas, VS Code theme colours. */
 import uPlot from 'uplot';
-import { ChartData, SERIES_LABEL, SeriesKey } from './chartData';
+import { ChartData, lrTickLabels, SERIES_LABEL, SeriesKey } from './chartData';
 import { ChartFactory } from './chartView';
 
 function cssVar(el: HTMLElement, name: string, fallback: string): string {
@@ -38,9 +38,9 @@ export const uplotFactory: ChartFactory = (container: HTMLElement, data: ChartDa
     axes: [
       { ...axis },
       ...(plotted.includes('loss') || plotted.includes('evalLoss') ? [{ ...axis, size: 44 }] : []),
-      // A learning rate of exactly 0 (the end of a schedule) reads 0, not 0e+0.
+      // A learning rate of exactly 0 (the end of a schedule) reads 0, not 0e+0; ticks never repeat a label.
       ...(plotted.includes('lr')
-        ? [{ ...axis, scale: 'lr', side: 1, size: 50, grid: { show: false }, values: (_u: uPlot, vals: number[]) => vals.map((v) => (v == null ? '' : v === 0 ? '0' : v.toExponential(0))) }]
+        ? [{ ...axis, scale: 'lr', side: 1, size: 50, grid: { show: false }, values: (_u: uPlot, vals: number[]) => lrTickLabels(vals) }]
         : []),
     ],
   };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChartData, SERIES_LABEL } from '../../../media/chartData';
+import { ChartData, lrTickLabels, SERIES_LABEL } from '../../../media/chartData';
 import { ChartView } from '../../../media/chartView';
 import { dom, fakeCharts, makeView, ManualScheduler, RUN } from './helpers';
 
@@ -104,4 +104,10 @@ test('the chart\'s accessible name lists what it draws', () => {
   assert.equal(d.describe(), 'Training loss by step');
   d.push([{ step: 2, loss: 0.9, learningRate: 1e-4, evalLoss: 1.1 }]);
   assert.equal(d.describe(), 'Training loss, eval loss and learning rate by step');
+});
+
+test('the learning-rate axis never shows one label on two ticks; 0 reads 0', () => {
+  assert.deepEqual(lrTickLabels([1.4e-4, 1.2e-4, 1e-4, 8e-5]), ['1.4e-4', '1.2e-4', '1.0e-4', '8.0e-5'], 'one digit gave 1e-4 three times');
+  assert.deepEqual(lrTickLabels([2e-4, 1e-4, 0]), ['2e-4', '1e-4', '0']);
+  assert.deepEqual(lrTickLabels([1.06e-4, 1.07e-4, null]), ['1.06e-4', '1.07e-4', '']);
 });
