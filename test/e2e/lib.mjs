@@ -8,7 +8,16 @@ import { waitFor, openWorkbench, waitForExtension, runCommand } from './workbenc
 
 export const FAKE_PYTHON = new URL('../fixtures/trainer/fake-python', import.meta.url).pathname;
 /** The Evaluate flows' interpreter, with a fake `lighteval` next to it. */
-const EVAL_PYTHON = new URL('../fixtures/eval/fake-python', import.meta.url).pathname;
+export const EVAL_PYTHON = new URL('../fixtures/eval/fake-python', import.meta.url).pathname;
+const CHATML = "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+
+/** What trainer.save_model leaves for a LoRA run in <ws>/outputs/final: the adapter's config (naming its base) and a ChatML tokenizer. */
+export function writeTrainedAdapter(ws) {
+  const adapter = join(ws, 'outputs', 'final');
+  mkdirSync(adapter, { recursive: true });
+  writeFileSync(join(adapter, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: 'Qwen/Qwen2.5-0.5B-Instruct', peft_type: 'LORA', r: 16 }));
+  writeFileSync(join(adapter, 'tokenizer_config.json'), JSON.stringify({ chat_template: CHATML, eos_token: '<|im_end|>' }));
+}
 
 export function writeWorkspaceSettings(ws, settings) {
   mkdirSync(join(ws, '.vscode'), { recursive: true });

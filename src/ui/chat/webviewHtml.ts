@@ -24,7 +24,8 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
   ].join('; ');
 }
 
-function attr(s: string): string {
+/** Text for a double-quoted HTML attribute (also used by the Try-it view's page). */
+export function attr(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 

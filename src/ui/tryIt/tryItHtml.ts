@@ -3,11 +3,7 @@
  * and the one stylesheet, nothing remote), the editor's theme colours. Free of 'vscode' so it is
  * tested directly.
  */
-import { contentSecurityPolicy } from '../chat/webviewHtml';
-
-function attr(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-}
+import { attr, contentSecurityPolicy } from '../chat/webviewHtml';
 
 const STYLE = `
 body{font-family:var(--vscode-font-family);color:var(--vscode-foreground);background:var(--vscode-editor-background);padding:0 1em 2em}

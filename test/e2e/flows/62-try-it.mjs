@@ -6,10 +6,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, runCommand } from '../workbench.mjs';
-import { answerQuickInput, openReady, writeWorkspaceSettings } from '../lib.mjs';
+import { EVAL_PYTHON, writeTrainedAdapter, answerQuickInput, openReady, writeWorkspaceSettings } from '../lib.mjs';
 
-const FAKE_PYTHON = new URL('../../fixtures/eval/fake-python', import.meta.url).pathname;
-const CHATML = "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
 const HELD_OUT = ['What is a normal resting heart rate?', 'When should a fever be checked by a doctor?'];
 
 /** The frame of the Try-it webview (the chat panel is another webview beside it). */
@@ -31,13 +29,10 @@ export const flow = {
   id: 'try-it',
   name: 'Try It: held-out prompts → base and trained answers stream side by side → transcript kept',
   async run(ctx) {
-    const adapter = join(ctx.workspace, 'outputs', 'final');
-    mkdirSync(adapter, { recursive: true });
-    writeFileSync(join(adapter, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: 'Qwen/Qwen2.5-0.5B-Instruct', peft_type: 'LORA', r: 16 }));
-    writeFileSync(join(adapter, 'tokenizer_config.json'), JSON.stringify({ chat_template: CHATML, eos_token: '<|im_end|>' }));
+    writeTrainedAdapter(ctx.workspace);
     mkdirSync(join(ctx.workspace, 'data'), { recursive: true });
     writeFileSync(join(ctx.workspace, 'data', 'heldout.jsonl'), HELD_OUT.map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: 'x' }] })).join('\n') + '\n');
-    writeWorkspaceSettings(ctx.workspace, { 'mlIntern.pythonPath': FAKE_PYTHON, 'mlIntern.autoApprove': 'recipe' });
+    writeWorkspaceSettings(ctx.workspace, { 'mlIntern.pythonPath': EVAL_PYTHON, 'mlIntern.autoApprove': 'recipe' });
     const page = await openReady(ctx);
     await runCommand(page, 'ML Intern: Try It');
     await answerQuickInput(page, 'Try It (1/3)', 'outputs/final');

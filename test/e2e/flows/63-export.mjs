@@ -3,13 +3,11 @@
 // panel's own Accept button → the file written is the proposal, its TEMPLATE and stop token
 // derived from the training template (ChatML here), not a guess. The run itself is declined: no
 // Ollama or llama.cpp here, and the export's commands are covered by the unit tests.
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, runCommand } from '../workbench.mjs';
-import { answerQuickInput, answerRunDialog, openReady, panel, waitForDiff, writeWorkspaceSettings } from '../lib.mjs';
+import { EVAL_PYTHON, writeTrainedAdapter, answerQuickInput, answerRunDialog, openReady, panel, waitForDiff, writeWorkspaceSettings } from '../lib.mjs';
 
-const FAKE_PYTHON = new URL('../../fixtures/eval/fake-python', import.meta.url).pathname;
-const CHATML = "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
 
 /** The panel's change card of `file` that still offers Accept. */
 const pendingCard = (page, file) => panel(page).locator('[data-testid="change-card"]', { hasText: file }).filter({ has: panel(page).locator('[data-testid="change-accept"]') }).last();
@@ -18,11 +16,8 @@ export const flow = {
   id: 'export',
   name: 'Export: a trained adapter → merge script, training template and Ollama Modelfile as diffs → the Modelfile accepted from the panel',
   async run(ctx) {
-    const adapter = join(ctx.workspace, 'outputs', 'final');
-    mkdirSync(adapter, { recursive: true });
-    writeFileSync(join(adapter, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: 'Qwen/Qwen2.5-0.5B-Instruct', peft_type: 'LORA', r: 16 }));
-    writeFileSync(join(adapter, 'tokenizer_config.json'), JSON.stringify({ chat_template: CHATML, eos_token: '<|im_end|>' }));
-    writeWorkspaceSettings(ctx.workspace, { 'mlIntern.pythonPath': FAKE_PYTHON });
+    writeTrainedAdapter(ctx.workspace);
+    writeWorkspaceSettings(ctx.workspace, { 'mlIntern.pythonPath': EVAL_PYTHON });
     const page = await openReady(ctx);
     await runCommand(page, 'ML Intern: Export Model');
     await answerQuickInput(page, 'Export Model (1/3)', 'outputs/final');
