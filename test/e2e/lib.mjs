@@ -112,10 +112,30 @@ export function diffTitle(page, file) {
   return page.locator('.tabs-container .tab', { hasText: `${file}` }).filter({ hasText: 'ML Intern proposal' });
 }
 
+/**
+ * Waits for the review of `file`: a diff for a change to an existing file, the proposal alone in a plain
+ * editor for a new file (reviewKind says which).
+ */
 export async function waitForDiff(page, file) {
-  await waitFor(`the review diff of ${file}`, async () => (await diffTitle(page, file).count()) > 0 && (await page.locator('.monaco-diff-editor').count()) > 0, { timeoutMs: 90000 });
-  // The CodeLens line shows once the diff is laid out.
+  await waitFor(`the review of ${file}`, async () => (await diffTitle(page, file).count()) > 0 && (await page.locator('.part.editor .monaco-editor:visible').count()) > 0, { timeoutMs: 90000 });
+  // The CodeLens line shows once the editor is laid out.
   await waitFor(`the CodeLens of the ${file} review`, async () => (await page.locator('.codelens-decoration a', { hasText: 'Accept hunk' }).count()) > 0, { timeoutMs: 60000 });
+}
+
+/** How the active review of `file` shows: 'diff', or 'new file' (the proposal alone, its tab saying so); throws when it shows otherwise. */
+export async function reviewKind(page, file) {
+  const label = ((await page.locator('.editor-group-container.active .tabs-container .tab.active').first().textContent()) ?? '').trim();
+  if (!label.includes(file) || !label.includes('ML Intern proposal')) throw new Error(`the active tab is not the review of ${file}: '${label}'`);
+  const diff = (await page.locator('.part.editor .monaco-diff-editor:visible').count()) > 0;
+  const lens = async (text) => (await page.locator('.part.editor .codelens-decoration a:visible', { hasText: text }).count()) > 0;
+  // A diff may open scrolled to its first hunk, below the Accept change lens of line 1.
+  if (diff) {
+    if (!(await lens('Accept hunk'))) throw new Error(`the review diff of ${file} shows no Accept hunk CodeLens`);
+    return 'diff';
+  }
+  if (!(await lens('Accept change'))) throw new Error(`the ${file} proposal shows no Accept change CodeLens`);
+  if (!label.includes(`${file} (new file) · ML Intern proposal`)) throw new Error(`the ${file} proposal shows alone but its tab does not say it is a new file's proposal: '${label}'`);
+  return 'new file';
 }
 
 export async function clickLens(page, text, index = 0) {

@@ -1,9 +1,10 @@
 /**
  * "✓ Accept hunk / ✗ Reject hunk" above every pending hunk of the proposed
- * side, plus "Accept change / Reject change" on the first line. Shown in the
- * diff editor because the manifest turns `diffEditor.codeLens` on by default (a
- * configurationDefaults entry cannot be scoped to one scheme, so docs/MARKETPLACE.md
- * says so and how to turn it off).
+ * side, plus "Accept change / Reject change" on the first line. A new file's
+ * proposal opens in a plain editor (editor.codeLens, on by default); a change to an
+ * existing file opens as a diff, which shows them because the manifest turns
+ * `diffEditor.codeLens` on by default (a configurationDefaults entry cannot be scoped
+ * to one scheme, so docs/MARKETPLACE.md says so and how to turn it off).
  */
 import * as vscode from 'vscode';
 import { Hunk } from '../../core/review/hunks';

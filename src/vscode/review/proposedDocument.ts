@@ -1,7 +1,7 @@
 /**
  * The proposed side of a review as an editor document: taking the user's unsaved edits into the
  * review state, showing a new text with the smallest edit (cursor and scroll stay), and closing
- * the change's diff tabs.
+ * the change's tabs (its diff, or a new file's proposal on its own).
  */
 import * as vscode from 'vscode';
 import { Logger } from '../../core/ports';
@@ -47,7 +47,7 @@ export async function showText(entry: Entry, text: string): Promise<void> {
   if (doc.getText() !== entry.state.shown) entry.state = editShown(entry.state, doc.getText());
 }
 
-/** Close every tab of the change's diff (saving the in-memory proposal first, so VS Code asks nothing). */
+/** Close every tab of the change (saving the in-memory proposal first, so VS Code asks nothing). */
 export async function closeTabs(entry: Entry, logger: Logger): Promise<void> {
   const doc = loadedDocument(entry.proposedUri);
   entry.editing = true;

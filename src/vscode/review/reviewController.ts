@@ -1,8 +1,9 @@
 /**
- * The VS Code Reviewer: every proposed change opens as a diff between the
- * file as it is (left, read-only) and the proposal (right, editable, in
- * memory), with per-hunk CodeLens. Nothing touches the real file until the
- * user accepts; then exactly the text on the right is written.
+ * The VS Code Reviewer: every proposed change to an existing file opens as a
+ * diff between the file as it is (left, read-only) and the proposal (right,
+ * editable, in memory), with per-hunk CodeLens. A new file opens as the
+ * proposal alone (a diff would be half blank). Nothing touches the real file
+ * until the user accepts; then exactly the proposed text is written.
  *
  * Several changes may be pending: they are queued and shown one after
  * another, listed by `pending()` for the chat panel, and each `propose()`
@@ -57,10 +58,11 @@ export class ReviewController implements Reviewer, vscode.Disposable {
       this.decorations,
       vscode.workspace.onDidChangeTextDocument((e) => this.onDocumentChanged(e.document)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.decorations.refresh()),
-      vscode.window.tabGroups.onDidChangeTabs((e) => this.onTabsChanged(e.closed)),
+      vscode.window.tabGroups.onDidChangeTabs((e) => this.onTabsChanged(e.closed, e.opened)),
       vscode.window.tabGroups.onDidChangeTabGroups(() => this.updateContextKey()),
       vscode.window.onDidChangeActiveTextEditor(() => this.updateContextKey()),
     );
+    this.closeOrphans(vscode.window.tabGroups.all.flatMap((g) => g.tabs));
   }
 
   /** Use another validator (the python helper's validate_script.py, or a test double). */
@@ -249,12 +251,23 @@ export class ReviewController implements Reviewer, vscode.Disposable {
   private async open(entry: Entry, preserveFocus: boolean): Promise<void> {
     entry.status = 'open';
     const name = entry.change.path.split(/[\\/]/).pop() ?? entry.change.path;
-    const title = entry.state.isNew ? `${name} (new file) ↔ ML Intern proposal` : `${name} ↔ ML Intern proposal`;
+    // preserveFocus: the review appears next to what the user is doing without taking the keyboard.
+    const options: vscode.TextDocumentShowOptions = { preview: false, preserveFocus };
     try {
-      // preserveFocus: the diff appears next to what the user is doing without taking the keyboard.
-      await vscode.commands.executeCommand('vscode.diff', entry.originalUri, entry.proposedUri, title, { preview: false, preserveFocus });
+      if (entry.state.isNew) {
+        // Nothing to compare with: the proposal alone, its tab labelled so it never reads as the real file
+        // (the URI keeps the file's name, so the language mode and icon still match).
+        await vscode.commands.executeCommand('vscode.open', entry.proposedUri, options, `${name} (new file) · ML Intern proposal`);
+      } else {
+        await vscode.commands.executeCommand('vscode.diff', entry.originalUri, entry.proposedUri, `${name} ↔ ML Intern proposal`, options);
+      }
     } catch (err) {
       this.host.logger.error(`Could not open the review of ${entry.change.path}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    // Decided (or withdrawn) while the editor was opening: finish() found no tab to close, so close it now.
+    if (entry.done) {
+      await closeTabs(entry, this.host.logger);
+      return;
     }
     this.updateContextKey();
     this.changed(entry);
@@ -315,10 +328,16 @@ export class ReviewController implements Reviewer, vscode.Disposable {
     }
     const unchanged = current === null ? entry.state.isNew && entry.state.original === '' : !entry.state.isNew && current === entry.state.original;
     if (unchanged) return false;
+    const wasNew = entry.state.isNew;
     const { state, merged } = rebase(entry.state, current);
     entry.state = state;
     this.originals.set(entry.originalUri, state.base);
     await showText(entry, state.shown);
+    // Created or deleted on disk meanwhile: a new file shows alone, a change to an existing one as a diff.
+    if (state.isNew !== wasNew && entry.status === 'open') {
+      await closeTabs(entry, this.host.logger);
+      await this.open(entry, true);
+    }
     const file = entry.change.path;
     entry.notice = merged
       ? `${file} changed on disk during the review. Your change and the proposal touch different lines, so the proposal now includes yours: review it again, then accept.`
@@ -361,7 +380,20 @@ export class ReviewController implements Reviewer, vscode.Disposable {
     }
   }
 
-  private onTabsChanged(closed: readonly vscode.Tab[]): void {
+  /**
+   * Review tabs of changes this window does not hold close: a reload restores them, but their
+   * proposal lived in the old extension host's memory, so they could only show an error.
+   */
+  private closeOrphans(tabs: readonly vscode.Tab[]): void {
+    const orphans = tabs.filter((t) => {
+      const id = changeIdOfTab(t);
+      return id !== undefined && !this.queue.get(id);
+    });
+    if (orphans.length) void Promise.resolve(vscode.window.tabGroups.close(orphans, true)).catch((err: unknown) => this.host.logger.warn(`Closing the tabs of reviews no longer pending: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  private onTabsChanged(closed: readonly vscode.Tab[], opened: readonly vscode.Tab[]): void {
+    this.closeOrphans(opened);
     for (const tab of closed) {
       const id = changeIdOfTab(tab);
       const entry = id ? this.queue.get(id) : undefined;

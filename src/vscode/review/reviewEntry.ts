@@ -17,7 +17,7 @@ export interface PendingChange {
   origin: ProposedChange['origin'];
   runId?: string;
   isNew: boolean;
-  /** open: its diff is shown; queued: waiting for the one on screen; hidden: the user closed its diff without deciding. */
+  /** open: its review is shown (a diff, or a new file's proposal alone); queued: waiting for the one on screen; hidden: the user closed it without deciding. */
   status: 'queued' | 'open' | 'hidden';
   /** Pending hunks, 1-based lines on the proposed side. */
   hunks: Array<{ id: string; line: number; added: number; removed: number }>;

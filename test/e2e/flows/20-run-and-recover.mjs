@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, runCommand } from '../workbench.mjs';
-import { openReady, fineTuneWizard, waitForDiff, answerRunDialog, writeWorkspaceSettings, panel, terminalText, waitForRunState } from '../lib.mjs';
+import { openReady, fineTuneWizard, waitForDiff, reviewKind, answerRunDialog, writeWorkspaceSettings, panel, terminalText, waitForRunState } from '../lib.mjs';
 
 export const flow = {
   id: 'recover',
@@ -24,6 +24,7 @@ export const flow = {
     await waitFor('the CUDA out-of-memory traceback in the integrated terminal', async () => /OutOfMemoryError/.test(await terminalText(page)), { timeoutMs: 90000 });
     await ctx.screenshot(page, '1-terminal-oom');
     await waitForDiff(page, 'train.py');
+    if ((await reviewKind(page, 'train.py')) !== 'diff') throw new Error('the fix of the existing train.py did not open as a diff');
     const chat = panel(page);
     await chat.locator('[data-testid="recovery-timeline"]').first().waitFor({ timeout: 30000 });
     const timeline = await chat.locator('[data-testid="recovery-timeline"]').first().textContent();

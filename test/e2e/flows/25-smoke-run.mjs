@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCommand, waitFor } from '../workbench.mjs';
-import { openReady, fineTuneWizard, waitForDiff, answerRunDialog, writeWorkspaceSettings, panel, waitForRunState, runFolders } from '../lib.mjs';
+import { openReady, fineTuneWizard, waitForDiff, reviewKind, answerRunDialog, writeWorkspaceSettings, panel, waitForRunState, runFolders } from '../lib.mjs';
 
 const STUBS = ['tokenizer_fake', 'trl_new'].map((s) => resolve('test/fixtures/stubs', s)).join(':');
 
@@ -22,10 +22,16 @@ export const flow = {
     const page = await openReady(ctx);
     await fineTuneWizard(page, { model: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/medical_qa.jsonl', method: 'SFT', adapter: 'LoRA', split: '5 %', checks: ['Preview tokens', 'Smoke run'] });
     await waitForDiff(page, 'train.py');
-    await runCommand(page, 'ML Intern: Accept Change');
+    // A new file's review is the proposal alone (no blank left half); the fitted plan below, a change to it, is a diff.
+    if ((await reviewKind(page, 'train.py')) !== 'new file') throw new Error('the new train.py opened as a diff, not as the proposal alone');
+    await ctx.screenshot(page, '0-new-file-review');
+    const script = join(ctx.workspace, 'sft-qwen2-5-0-5b-instruct', 'train.py');
+    // Accepted with the keyboard (Ctrl+Alt+Enter) in the proposal's own editor, as a user would.
+    await page.locator('.part.editor .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Alt+Enter');
+    await waitFor('train.py written by Ctrl+Alt+Enter in the proposal editor', async () => existsSync(script), { timeoutMs: 20000 });
     await waitForDiff(page, 'requirements.txt');
     await runCommand(page, 'ML Intern: Accept Change');
-    const script = join(ctx.workspace, 'sft-qwen2-5-0-5b-instruct', 'train.py');
     const reviewed = readConfig(readFileSync(script, 'utf8'));
 
     const chat = panel(page);
@@ -67,6 +73,7 @@ export const flow = {
     }, { timeoutMs: 30000 }).catch(async (err) => {
       throw new Error(`${err.message}: expected ${JSON.stringify(changes)} over ${JSON.stringify(Object.fromEntries(Object.keys(changes).map((k) => [k, reviewed[k]])))}; the diff shows: ${(await diffLines(page, '')).filter((l) => /^[A-Z_]+ = /.test(l)).join(' | ')}`);
     });
+    if ((await reviewKind(page, 'train.py')) !== 'diff') throw new Error('the fitted plan, a change to the existing train.py, did not open as a diff');
     await ctx.screenshot(page, '3-fitted-plan-diff');
     await runCommand(page, 'ML Intern: Accept Change');
     await answerRunDialog(page, 'Run');

@@ -16,6 +16,7 @@ function loadTestModules(): void {
   require('./commands.test');
   require('./stopWaiting.test');
   require('./review.test');
+  require('./reviewNewFile.test');
   require('./python.test');
   require('./agentResume.test');
   require('./slurmGpuCheck.test');
