@@ -1,9 +1,10 @@
-// Runs every test/unit/**/*.test.ts with node's test runner (TypeScript through tsx).
-// Node 20's --test takes no globs, so the files are found here.
+// Runs every test/unit/**/*.test.ts with node's test runner (TypeScript through tsx), several
+// files at once, longest first (unitScheduler.mjs). Node 20's --test takes no globs, so the files
+// are found here. `node test/run-unit.mjs <path substring>…` runs the matching files only.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { ensureSystemPackages } from '../scripts/system-packages.mjs';
+import { runUnitFiles } from './unitScheduler.mjs';
 
 function find(dir, out = []) {
   for (const name of readdirSync(dir).sort()) {
@@ -30,5 +31,4 @@ if (files.some((f) => f.includes('slurm'))) {
     process.exit(1);
   }
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+process.exit(await runUnitFiles(files));

@@ -28,6 +28,50 @@ function freshWorkspace(name) {
   return ws;
 }
 
+/**
+ * Flows at once. Each has its own code-server, workspace, HOME and browser, so they cannot see each
+ * other; on 2 cores the default is still one at a time (timeouts were sized for that), and
+ * ML_INTERN_E2E_CONCURRENCY=2 runs two (measured in docs/DEVELOPING.md).
+ */
+function concurrency() {
+  const n = Number(process.env.ML_INTERN_E2E_CONCURRENCY);
+  return Number.isInteger(n) && n > 0 ? n : 1;
+}
+
+async function runFlow(flow, chromium, codeServer) {
+  const lines = [];
+  const log = (m) => lines.push(m);
+  const browser = await launchBrowser(chromium);
+  const workspace = freshWorkspace(flow.name.replace(/\W+/g, '-'));
+  const started = Date.now();
+  let server;
+  let ctx;
+  let result;
+  log(`\n▶ ${flow.name}`);
+  try {
+    server = await startCodeServer({ codeServer, workspace, userSettings: flow.userSettings ?? {}, env: flow.env ?? {}, extensions: (flow.extensions ?? []).map((e) => join(REPO, e)) });
+    ctx = { server, workspace, browser: browser.context, repo: REPO, screenshot: (page, n) => screenshot(page, `${flow.id}-${n}`), log: (m) => log(`  ${m}`) };
+    await flow.run(ctx);
+    result = { name: flow.name, ok: true, seconds: (Date.now() - started) / 1000 };
+    log(`✔ ${flow.name} (${result.seconds.toFixed(1)} s)`);
+  } catch (err) {
+    result = { name: flow.name, ok: false, error: err, seconds: (Date.now() - started) / 1000 };
+    const pages = browser.context.pages();
+    const shot = pages.length ? await screenshot(pages[pages.length - 1], `${flow.id}-FAILED`) : '(no page)';
+    log(`✘ ${flow.name}: ${err.message}\n  screenshot: ${shot}`);
+    if (server) log(`  code-server output (tail):\n${server.output().split('\n').slice(-15).map((l) => '    ' + l).join('\n')}`);
+  } finally {
+    for (const p of browser.context.pages()) await p.close().catch(() => undefined);
+    await ctx?.cleanup?.().catch(() => undefined);
+    await server?.stop();
+    await browser.close();
+    rmSync(workspace, { recursive: true, force: true });
+  }
+  // A flow's lines are printed together when it ends, so flows running at once never interleave.
+  console.log(lines.join('\n'));
+  return result;
+}
+
 async function main() {
   if (!existsSync(join(REPO, 'dist', 'extension.js')) || !existsSync(join(REPO, 'dist', 'test', 'suite', 'index.js'))) {
     const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: 'inherit' });
@@ -35,43 +79,22 @@ async function main() {
   }
   const { codeServer, chromium } = ensureWorkbench();
   const flows = await loadFlows();
+  const queue = [...flows];
   const results = [];
-  const browser = await launchBrowser(chromium);
-  try {
-    for (const flow of flows) {
-      const workspace = freshWorkspace(flow.name.replace(/\W+/g, '-'));
-      const started = Date.now();
-      let server;
-      let ctx;
-      console.log(`\n▶ ${flow.name}`);
-      try {
-        server = await startCodeServer({ codeServer, workspace, userSettings: flow.userSettings ?? {}, env: flow.env ?? {}, extensions: (flow.extensions ?? []).map((e) => join(REPO, e)) });
-        ctx = { server, workspace, browser: browser.context, repo: REPO, screenshot: (page, n) => screenshot(page, `${flow.id}-${n}`), log: (m) => console.log(`  ${m}`) };
-        await flow.run(ctx);
-        results.push({ name: flow.name, ok: true, seconds: (Date.now() - started) / 1000 });
-        console.log(`✔ ${flow.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-      } catch (err) {
-        results.push({ name: flow.name, ok: false, error: err });
-        const pages = browser.context.pages();
-        const shot = pages.length ? await screenshot(pages[pages.length - 1], `${flow.id}-FAILED`) : '(no page)';
-        console.log(`✘ ${flow.name}: ${err.message}\n  screenshot: ${shot}`);
-        if (server) console.log(`  code-server output (tail):\n${server.output().split('\n').slice(-15).map((l) => '    ' + l).join('\n')}`);
-      } finally {
-        for (const p of browser.context.pages()) await p.close().catch(() => undefined);
-        await ctx?.cleanup?.().catch(() => undefined);
-        await server?.stop();
-        rmSync(workspace, { recursive: true, force: true });
-      }
-    }
-  } finally {
-    await browser.close();
-  }
+  const workers = Math.min(concurrency(), flows.length);
+  const started = Date.now();
+  if (workers > 1) console.log(`${flows.length} flows, ${workers} at a time`);
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      for (let flow = queue.shift(); flow; flow = queue.shift()) results.push(await runFlow(flow, chromium, codeServer));
+    }),
+  );
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   console.log(`\nE2E results:`);
-  for (const r of results) console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}${r.ok ? '' : ` — ${r.error.message.split('\n')[0]}`}`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 && results.length > 0 ? 0 : 1);
+  for (const r of results) console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds.toFixed(0)} s)${r.ok ? '' : ` — ${r.error.message.split('\n')[0]}`}`);
+  console.log(`${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  process.exit(failed === 0 && results.length === flows.length ? 0 : 1);
 }
 
 main().catch((err) => {
