@@ -20,7 +20,7 @@ export interface MultiNodeJobInput {
   accelerateConfig?: string;
   /** accelerate: a DeepSpeed JSON instead (submit_job's sharding deepspeed), with its --mixed_precision. */
   deepSpeedConfigFile?: string;
-  mixedPrecision?: 'bf16' | 'fp16';
+  mixedPrecision?: 'bf16' | 'fp16' | 'no';
   workspaceAbs: string;
   runDirAbs: string;
   env: Record<string, string>;

@@ -47,7 +47,7 @@ export const submitJobTool: ToolDefinition<SubmitArgs> = {
     'Partition, GPUs, time limit and extra directives come from the user\'s mlIntern.slurm.* settings; gpus and time_limit override them for this job. ' +
     'With nodes = 1 (default) the command runs once on the node: with more than one GPU, launch the script across them yourself (["python", "-m", "accelerate.commands.launch", "--num_processes", "N", "train.py"] or torch.distributed.run). ' +
     'With nodes > 1 give the script itself (["python", "train.py", …]): the job starts one launcher per node (accelerate, with accelerate_config such as the recipe\'s accelerate_fsdp.yaml, or torchrun), gpus GPUs per node, all meeting at a rendezvous on the first node; `ml-intern estimate --gpus-per-node G --nodes-max N` says how many nodes a full fine-tune needs. ' +
-    'sharding ("fsdp" or "deepspeed", with ["python", "train.py", …]) launches it as ML Intern\'s fine-tune does, on one node or several: accelerate with accelerate_fsdp.yaml, or DeepSpeed ZeRO-3 with ds_zero3.json (--mixed_precision bf16); the file must be in cwd already (accelerate_config names another).',
+    'sharding ("fsdp" or "deepspeed", with ["python", "train.py", …]) launches it as ML Intern\'s fine-tune does, on one node or several: accelerate with accelerate_fsdp.yaml, or DeepSpeed ZeRO-3 with ds_zero3.json (--mixed_precision from its bf16/fp16 switches); the file must be in cwd already (accelerate_config names another).',
   parameters: {
     type: 'object',
     properties: {

@@ -19,6 +19,7 @@ import { CommandApprovalRequest } from '../../../src/core/tools/types';
 import { createAgentRegistry } from '../../../src/core/tools/domain';
 import { makeDeps, ScriptedLlm, tempWorkspace } from '../agent/helpers';
 import { gpuEnvReport } from '../../support/gpuEnvReport';
+import { deepSpeedZero3Config } from '../../../src/core/recipes/templates/deepSpeedConfig';
 
 const slurm = { partition: 'gpu', gpus: 4, timeLimit: '01:00:00', extraDirectives: [] };
 const job = (args: Record<string, unknown>, command = ['python', 'train.py', '--epochs', '1']) => ({ name: 'submit_job', args: { command, reason: 'train', cwd: 'sft', ...args } });
@@ -51,10 +52,11 @@ async function runAgent(root: string, calls: ReturnType<typeof job>[]): Promise<
   return { outputs, approvals };
 }
 
-function workspace(files: string[]): string {
+/** The files the session proposes (a ZeRO-3 JSON is the one it writes, bf16 unless told otherwise). */
+function workspace(files: string[], contents: Record<string, string> = {}): string {
   const root = tempWorkspace('mli-agent-shard-');
   mkdirSync(path.join(root, 'sft'), { recursive: true });
-  for (const f of ['train.py', ...files]) writeFileSync(path.join(root, 'sft', f), f.endsWith('.json') ? '{}\n' : '# reviewed\n');
+  for (const f of ['train.py', ...files]) writeFileSync(path.join(root, 'sft', f), contents[f] ?? (f.endsWith('.json') ? deepSpeedZero3Config() : '# reviewed\n'));
   return root;
 }
 
@@ -86,6 +88,24 @@ test('sharding deepspeed on two nodes: every node\'s accelerate reads ds_zero3.j
   assert.match(script, /^#SBATCH --nodes=2$/m);
   assert.match(script, /accelerate\.commands\.launch --use_deepspeed --deepspeed_config_file ds_zero3\.json --mixed_precision bf16 --deepspeed_multinode_launcher standard --num_machines 2 --num_processes 8 --machine_rank @SLURM_NODEID@ /);
   assert.doesNotMatch(script, /--config_file/);
+});
+
+test('deepspeed: --mixed_precision follows the reviewed JSON — fp16 for a config written for an fp16-only GPU, none when both are off — and a broken JSON is refused', async () => {
+  const fp16 = workspace(['ds_zero3.json'], { 'ds_zero3.json': deepSpeedZero3Config({ mixedPrecision: 'fp16' }) });
+  const one = await runAgent(fp16, [job({ sharding: 'deepspeed' }), job({ sharding: 'deepspeed', nodes: 2 })]);
+  assert.equal(one.approvals.length, 2);
+  for (const a of one.approvals) {
+    assert.match(a.detail ?? '', /--deepspeed_config_file ds_zero3\.json --mixed_precision fp16/);
+    assert.doesNotMatch(a.detail ?? '', /--mixed_precision bf16/);
+  }
+  const off = workspace(['ds_zero3.json'], { 'ds_zero3.json': '{"bf16": {"enabled": false}, "zero_optimization": {"stage": 3}}' });
+  assert.match((await runAgent(off, [job({ sharding: 'deepspeed' })])).approvals[0]?.detail ?? '', /--mixed_precision no/);
+  const broken = workspace(['ds_zero3.json'], { 'ds_zero3.json': '{"bf16": {"enabled": "auto"},' });
+  const refused = await runAgent(broken, [job({ sharding: 'deepspeed' })]);
+  assert.equal(refused.approvals.length, 0);
+  assert.match(refused.outputs[0] ?? '', /ds_zero3\.json is not valid JSON/);
+  const both = workspace(['ds_zero3.json'], { 'ds_zero3.json': '{"bf16": {"enabled": true}, "fp16": {"enabled": "auto"}}' });
+  assert.match((await runAgent(both, [job({ sharding: 'deepspeed' })])).outputs[0] ?? '', /turns on both bf16 and fp16/);
 });
 
 test('refused before any approval: an unknown sharding, a missing config, one GPU, torchrun, a command that is not a script', async () => {
