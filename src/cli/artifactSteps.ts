@@ -10,7 +10,8 @@ import { CliIo, EXIT_OK, ParsedArgs, UsageError, flagString } from './command';
 import { APPROVE, cliApprover, cliReviewer } from './interaction';
 import { runStreaming } from './commands/exec';
 import { defaultPython } from '../core/python';
-import { ArtifactPlan, ArtifactRequest, ArtifactRequestError, planArtifact, resolveProgram } from '../core/session/artifactPlan';
+import { ArtifactPlan, ArtifactRequest, ArtifactRequestError, artifactFolder, planArtifact, resolveProgram } from '../core/session/artifactPlan';
+import { workFolderFrom } from './workFolder';
 import { NodeFileStore } from '../core/util/nodeFileStore';
 import { shellLine } from '../core/recipes';
 
@@ -22,6 +23,8 @@ export interface StepsContext {
   /** --approve=all: write and run without asking. */
   approveAll: boolean;
   interactive: boolean;
+  /** The checked work folder (--work-folder, the workspace's mlIntern.workFolder, or ml-intern): the scripts go in it. */
+  workFolder: string;
 }
 
 export function stepsContext(args: ParsedArgs, io: CliIo, python: string | undefined): StepsContext {
@@ -35,13 +38,14 @@ export function stepsContext(args: ParsedArgs, io: CliIo, python: string | undef
     python: defaultPython(io.env, python),
     approveAll: approve === 'all',
     interactive: Boolean(process.stdin.isTTY) && !args.flags.json && !io.env.CI,
+    workFolder: workFolderFrom(args, root),
   };
 }
 
 /** The model folder argument as a workspace-relative path (the plan and the scripts see it so). */
 export function modelArgument(args: ParsedArgs, io: CliIo, root: string, command: string): string {
   const given = args.positional[0];
-  if (!given) throw new UsageError(`give the trained model's folder, e.g. ml-intern ${command} sft-qwen/outputs/final`);
+  if (!given) throw new UsageError(`give the trained model's folder, e.g. ml-intern ${command} ml-intern/sft-qwen/outputs/final`);
   if (args.positional.length > 1) throw new UsageError(`unexpected argument '${args.positional[1]}'`);
   const rel = path.relative(root, path.resolve(io.cwd, given));
   if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) throw new UsageError(`${given} is not inside the workspace ${root}: pass --workspace, or move the model folder into it`);
@@ -51,7 +55,7 @@ export function modelArgument(args: ParsedArgs, io: CliIo, root: string, command
 /** The plan, or undefined after saying why it cannot be made (the user changes the request). */
 export async function planFor(ctx: StepsContext, request: ArtifactRequest): Promise<ArtifactPlan | undefined> {
   try {
-    return await planArtifact(request, ctx.files, {});
+    return await planArtifact(request, ctx.files, {}, artifactFolder(request, ctx.workFolder));
   } catch (err) {
     if (!(err instanceof ArtifactRequestError)) throw err;
     ctx.io.err(`${err.message}\n`);

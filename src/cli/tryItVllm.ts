@@ -2,7 +2,7 @@
  * `ml-intern try-it <model> --vllm URL --served-name NAME`: the same prompts to a running vLLM
  * server (the export's `vllm serve` with the training chat template, an adapter served with
  * --lora-modules NAME=…) as its base and as NAME, through the OpenAI API. Nothing runs here, so
- * nothing is asked; the answers are printed as they stream and kept in try-<model>/transcript.jsonl.
+ * nothing is asked; the answers are printed as they stream and kept in <work folder>/try-<model>/transcript.jsonl.
  * The key, when the server wants one (vllm serve --api-key), comes from VLLM_API_KEY, never a flag.
  */
 import { EXIT_FAILED, EXIT_OK, UsageError } from './command';
@@ -24,7 +24,8 @@ export async function tryItThroughVllm(ctx: StepsContext, endpoint: string, serv
     }
   }
   if (!base) throw new UsageError(`give --base: the name the server answers as the base model (${r.model} names none)`);
-  const transcript = `${artifactFolder({ kind: 'try-it', model: r.model, prompts: r.prompts })}/${TRANSCRIPT_FILE}`;
+  // Where try_it.py keeps its own (the same work folder), so both backends' answers are in one file.
+  const transcript = `${artifactFolder({ kind: 'try-it', model: r.model, prompts: r.prompts }, ctx.workFolder)}/${TRANSCRIPT_FILE}`;
   let kept: Promise<void> = Promise.resolve();
   try {
     await streamTryItVllm(

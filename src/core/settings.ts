@@ -5,6 +5,7 @@
 
 export type ProviderId = 'none' | 'openai' | 'anthropic' | 'openai-compatible' | 'vscode-lm';
 import { DEFAULT_SANDBOX_SETTINGS, SandboxSettings } from './sandboxSettings';
+import { DEFAULT_WORK_FOLDER } from './workFolder';
 
 /** `sandboxed`: recipe changes as `recipe`, and commands that run sandboxed with the network off (see sandbox/autoApprove.ts). */
 export type AutoApprovePolicy = 'never' | 'recipe' | 'sandboxed' | 'all';
@@ -69,6 +70,11 @@ export interface Settings {
   agentActions?: AgentActions;
   /** mlIntern.sharding: how a full fine-tune is sharded across GPUs and nodes; absent = `fsdp`. */
   sharding?: 'fsdp' | 'deepspeed';
+  /**
+   * mlIntern.workFolder: the workspace folder every command's scripts go to (workFolder.ts checks it);
+   * absent = `ml-intern`, "" = the workspace root.
+   */
+  workFolder?: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -89,4 +95,5 @@ export const DEFAULT_SETTINGS: Settings = {
   maxRecoveryAttempts: 5,
   sandbox: DEFAULT_SANDBOX_SETTINGS,
   agentActions: 'tools',
+  workFolder: DEFAULT_WORK_FOLDER,
 };

@@ -37,6 +37,8 @@ export function readSettings(): Settings {
       nodesUnconfined: c.get('sandboxNodesUnconfined', DEFAULT_SANDBOX_SETTINGS.nodesUnconfined),
     },
     agentActions: c.get('agent.actions', d.agentActions),
+    // Checked where it is used (core/workFolder.ts), so a value outside the workspace is refused with the setting's name.
+    workFolder: c.get('workFolder', d.workFolder),
     // Only a value the user set: unset, the launch plan picks (FSDP unless torch is too old for it and deepspeed is installed).
     ...userSharding(c.inspect<Settings['sharding']>('sharding')),
   };

@@ -44,6 +44,8 @@ test('every setting has a description and a default that matches the core defaul
   assert.equal(props['mlIntern.maxSteps'].default, DEFAULT_SETTINGS.maxSteps);
   assert.equal(props['mlIntern.autoApprove'].default, DEFAULT_SETTINGS.autoApprove);
   assert.equal(props['mlIntern.provider'].default, DEFAULT_SETTINGS.provider);
+  // The CLI uses the core default when no settings file names one: both drivers write into one folder.
+  assert.equal(props['mlIntern.workFolder'].default, DEFAULT_SETTINGS.workFolder);
   assert.deepEqual((props['mlIntern.provider'] as unknown as { enum: string[] }).enum.sort(), ['anthropic', 'none', 'openai', 'openai-compatible', 'vscode-lm']);
 });
 

@@ -1,6 +1,6 @@
 /**
  * `ml-intern export <model folder> --name N`: the export plan of the extension's "Export Model…"
- * written into export-<name>/ — merge_bf16.py for an adapter, the training chat_template.jinja, an
+ * written into <work folder>/export-<name>/ — merge_bf16.py for an adapter, the training chat_template.jinja, an
  * Ollama Modelfile derived from that template and checked against it, vllm_smoke.py — and its
  * commands printed; with --run they run after one y/n, in order.
  */
@@ -9,15 +9,16 @@ import { CliCommand, EXIT_FAILED, EXIT_OK, UsageError, flagNumber, flagString } 
 import { pythonFrom } from '../interaction';
 import { QUANT_BITS } from '../../core/export/exportPlan';
 import { commandLines, modelArgument, planFor, runCommands, stepsContext, writeFiles } from '../artifactSteps';
+import { WORK_FOLDER_USAGE } from '../workFolder';
 
 export const exportCommand: CliCommand = {
   name: 'export',
   summary: 'Export a trained model for serving (merged bf16, GGUF, Ollama Modelfile, vLLM) with its training chat template',
   usage: [
     'ml-intern export <model folder> --name N [--base B] [--gguf Q4_K_M,...] [--llama-cpp DIR] [--ollama] [--vllm]',
-    '                 [--system S] [--context-length N] [--run] [--workspace DIR] [--python P] [--approve=none|all]',
+    '                 [--system S] [--context-length N] [--run] [--workspace DIR] [--work-folder DIR] [--python P] [--approve=none|all]',
     '',
-    'Writes export-<name>/: merge_bf16.py (an adapter merged into its base, bf16 safetensors), chat_template.jinja (the',
+    'Writes ml-intern/export-<name>/ (the work folder, see --work-folder): merge_bf16.py (an adapter merged into its base, bf16 safetensors), chat_template.jinja (the',
     'template it was trained with), a Modelfile whose TEMPLATE and stop tokens are derived from it and checked by',
     'rendering the same conversations through both (a family without a mapping gets no Modelfile, and says why),',
     'and with --vllm vllm_smoke.py (vllm serve with that template, one request through its OpenAI API). Prints the',
@@ -25,6 +26,7 @@ export const exportCommand: CliCommand = {
     `  --gguf       quantisations after the bf16 GGUF (${Object.keys(QUANT_BITS).join(', ')}); needs --llama-cpp, a llama.cpp`,
     '               checkout with convert_hf_to_gguf.py and build/bin/llama-quantize.',
     '  --ollama     adds `ollama create N -f Modelfile`.',
+    WORK_FOLDER_USAGE,
   ].join('\n'),
   booleanFlags: ['ollama', 'vllm', 'run'],
   async run(args, io) {

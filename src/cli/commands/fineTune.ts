@@ -32,6 +32,7 @@ import { sandboxTrainings } from '../../core/sandbox/trainings';
 import { grpoDataChoice, GrpoDataChoice } from '../../core/recipes/grpoData';
 import { REWARD_NAMES, RewardChoice } from '../../core/recipes/templates/rewards';
 import { parseRewardList, RewardListError } from '../../core/recipes/rewardChoices';
+import { WORK_FOLDER_USAGE, workFolderFrom } from '../workFolder';
 
 const METHODS = ['sft', 'dpo', 'orpo', 'kto', 'grpo'] as const;
 const ADAPTERS = ['lora', 'qlora', 'full'] as const;
@@ -63,12 +64,13 @@ export const fineTuneCommand: CliCommand = {
     ...SLURM_USAGE,
     SLURM_NODES_USAGE,
     SHARDING_USAGE,
+    WORK_FOLDER_USAGE,
   ].join('\n'),
   booleanFlags: ['slurm', 'smoke'],
   async run(args, io) {
     if (args.positional.length) throw new UsageError(`unexpected argument '${args.positional[0]}' (use --model and --data)`);
-    const settings = settingsFrom(args, io);
     const root = path.resolve(io.cwd, flagString(args, 'workspace') ?? '.');
+    const settings = settingsFrom(args, io, root);
     const python = defaultPython(io.env, pythonFrom(args, io));
     const attachId = flagString(args, 'attach');
     if (attachId) return attach(attachId, { args, io, settings, root, python, running: new DetachedRuns() });
@@ -304,7 +306,7 @@ function describe(r: FineTuneRequest, ins: DatasetInspection, grpo: GrpoDataChoi
   return lines.join('\n');
 }
 
-function settingsFrom(args: ParsedArgs, io: Pick<CliIo, 'cwd' | 'env'>): Settings {
+function settingsFrom(args: ParsedArgs, io: Pick<CliIo, 'cwd' | 'env'>, root: string): Settings {
   const approve = flagString(args, 'approve') ?? 'none';
   if (!APPROVE[approve]) throw new UsageError(`--approve must be none, recipe, sandboxed or all, got '${approve}'`);
   const env = io.env;
@@ -322,5 +324,7 @@ function settingsFrom(args: ParsedArgs, io: Pick<CliIo, 'cwd' | 'env'>): Setting
     ...shardingFrom(args),
     // --sandbox here is for the trainings themselves: what the flag is for on this command.
     sandbox: { ...sandboxFrom(args), trainings: true },
+    // The extension's folder for the same workspace: both drivers then share train.py and its lock.
+    workFolder: workFolderFrom(args, root),
   };
 }

@@ -24,6 +24,7 @@ import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
 import { DetachedRuns } from '../detachedRuns';
 import { SANDBOX_USAGE, sandboxFrom } from './exec';
+import { WORK_FOLDER_USAGE, workFolderFrom } from '../workFolder';
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -43,11 +44,12 @@ export const runCommand: CliCommand = {
     '          with the network off (installs and pushes still ask); all approves everything.',
     ...SANDBOX_USAGE,
     ...SLURM_USAGE,
+    WORK_FOLDER_USAGE,
   ].join('\n'),
   booleanFlags: ['raise-limits', 'slurm'],
   async run(args, io) {
-    const settings = settingsFrom(args, io);
     const root = path.resolve(io.cwd, flagString(args, 'workspace') ?? '.');
+    const settings = settingsFrom(args, io, root);
     const continueId = flagString(args, 'continue');
     const text = args.positional.join(' ').trim();
     if (!continueId && !text) throw new UsageError('give a goal, e.g. ml-intern run "fine-tune Qwen2.5-0.5B on data/train.jsonl"');
@@ -141,7 +143,7 @@ async function startMcp(args: ParsedArgs, io: CliIo, root: string, tools: Return
   return hub;
 }
 
-function settingsFrom(args: ParsedArgs, io: CliIo): Settings {
+function settingsFrom(args: ParsedArgs, io: CliIo, root: string): Settings {
   const approve = flagString(args, 'approve') ?? 'none';
   if (!APPROVE[approve]) throw new UsageError(`--approve must be none, recipe, sandboxed or all, got '${approve}'`);
   const env = io.env;
@@ -165,6 +167,8 @@ function settingsFrom(args: ParsedArgs, io: CliIo): Settings {
     ...slurmFrom(args),
     sandbox: sandboxFrom(args),
     agentActions: actionsFrom(args),
+    // Where write_recipe and try_model put their scripts by default, as the extension does.
+    workFolder: workFolderFrom(args, root),
   };
 }
 

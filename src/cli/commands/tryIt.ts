@@ -1,8 +1,8 @@
 /**
  * `ml-intern try-it <model folder>`: the same prompts to the trained model and to its base, with
- * the chat template it was trained with — try_it.py written into try-<model>/ (the folder the
+ * the chat template it was trained with — try_it.py written into <work folder>/try-<model>/ (the folder the
  * extension's "Try It…" uses), then run after a y/n, both answers streamed one after the other and
- * kept in try-<model>/transcript.jsonl.
+ * kept in <work folder>/try-<model>/transcript.jsonl.
  */
 import { readFileSync } from 'node:fs';
 import { refuseSpecialFileSync } from '../../core/util/regularFile';
@@ -13,22 +13,24 @@ import { promptsFromDataText } from '../../core/export/tryItPlan';
 import { ExportRequestError } from '../../core/export/exportPlan';
 import { commandLines, modelArgument, planFor, runCommands, stepsContext, writeFiles } from '../artifactSteps';
 import { tryItThroughVllm } from '../tryItVllm';
+import { WORK_FOLDER_USAGE } from '../workFolder';
 
 export const tryItCommand: CliCommand = {
   name: 'try-it',
   summary: 'Send the same prompts to a trained model and to its base, side by side, with the training chat template',
   usage: [
     'ml-intern try-it <model folder> [--base B] [--prompt P ...] [--from-data FILE [--count N]] [--system S]',
-    '                 [--temperature T] [--top-p P] [--max-new-tokens N] [--seed N] [--workspace DIR] [--python P] [--approve=none|all]',
+    '                 [--temperature T] [--top-p P] [--max-new-tokens N] [--seed N] [--workspace DIR] [--work-folder DIR] [--python P] [--approve=none|all]',
     '                 [--vllm URL --served-name NAME]',
     '',
-    'Writes try-<model>/try_it.py (edit its PROMPTS and run it again) and runs it after a y/n (--approve=all: without asking):',
+    'Writes ml-intern/try-<model>/try_it.py (the work folder, see --work-folder; edit its PROMPTS and run it again) and runs it after a y/n (--approve=all: without asking):',
     'each prompt goes to the base (an adapter switched off) and to the trained model, the answers are streamed and kept',
-    'in try-<model>/transcript.jsonl. The base defaults to the one adapter_config.json names.',
+    'in ml-intern/try-<model>/transcript.jsonl. The base defaults to the one adapter_config.json names.',
     '  --from-data FILE  takes the first --count (default 3) user prompts of a .jsonl or .json file (e.g. the held-out split).',
     '  --vllm URL        asks a running vLLM server (OpenAI API root, e.g. http://127.0.0.1:8000/v1; the export\'s vllm serve with',
     '                    the training template) instead: the base as --base (default: the adapter\'s base), the trained model as',
     '                    --served-name; nothing runs here. VLLM_API_KEY is sent when the server was started with --api-key.',
+    WORK_FOLDER_USAGE,
   ].join('\n'),
   async run(args, io) {
     const ctx = stepsContext(args, io, pythonFrom(args, io));

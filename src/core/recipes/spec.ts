@@ -4,7 +4,8 @@
  * The input types for the data inspection and the environment report are declared here in the
  * minimal shape the recipes need, structurally compatible with src/core/python/types.ts.
  */
-import { PackagesLike } from './libraryVersions';
+import { PackagesLike, resolveTargets } from './libraryVersions';
+import { trainingGpuCount } from './vllmShare';
 import { FIXED_STEPS, planSteps } from './stepPlan';
 import { fieldProblems, ROLE_NAMES } from './specChecks';
 import { defaultRewards, REWARD_NEEDS_ANSWER, RewardChoice } from './templates/rewards';
@@ -112,6 +113,11 @@ export interface RecipeSpec {
   // eval
   /** The trained model to evaluate or push: an adapter folder or a full model (default outputDir). */
   modelPath?: string;
+  /**
+   * push: the same folder as the workspace names it, for the card's commands (modelPath is as the
+   * script in its folder sees it, "../sft-x/outputs/run"); default: modelPath less its leading "../".
+   */
+  modelFolder?: string;
   evalTasks?: string[];
   evalResults?: { task: string; base?: number | null; trained?: number | null }[];
   // merge
@@ -313,7 +319,7 @@ function grpoDefaults(s: RecipeSpec, mapping: Partial<Record<Role, string>>): Pi
 function stepCadence(s: RecipeSpec, r: { epochs: number; perDeviceTrainBatchSize: number; gradientAccumulationSteps: number; evalSplit: number }): { loggingSteps: number; evalSteps: number; saveSteps: number } {
   const rows = s.inspection?.rows;
   const planned = isNum(rows) && rows > 0 && isNum(r.epochs) && isNum(r.perDeviceTrainBatchSize) && isNum(r.gradientAccumulationSteps)
-    ? planSteps({ rows, ...r, gpus: s.env?.gpus?.length ?? 1 })
+    ? planSteps({ rows, ...r, gpus: trainingGpuCount({ ...s, packages: s.env?.packages, gpus: s.env?.gpus?.length }, resolveTargets(s.env?.packages).trl) })
     : FIXED_STEPS;
   return {
     loggingSteps: s.loggingSteps ?? planned.loggingSteps,

@@ -203,6 +203,7 @@ export const FIELD_CHECKS: Record<string, Check> = {
   env,
   inspection,
   modelPath: oneLine,
+  modelFolder: oneLine,
   evalTasks: listOf(matching(/^[A-Za-z0-9_.:|/-]+$/, 'a LightEval task such as "gsm8k" or "lighteval|mmlu|5"'), 'LightEval task names'),
   evalResults,
   models,

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { slugify } from '../runs/ids';
+import { DEFAULT_WORK_FOLDER, inWorkFolder } from '../workFolder';
 import { RecipeCommand, RecipeFile, RecipeSpec, renderRecipe, setConfig } from '../recipes';
 import { fromScriptFolder } from '../recipes/scriptPaths';
 import { recipeEnvironment } from './envAdapters';
@@ -70,8 +71,15 @@ export function describeArtifact(r: ArtifactRequest): { title: string; goal: str
   }
 }
 
-/** The workspace folder for a request's scripts, e.g. "eval-run1", "merge-adapter", "push-qwen-medical". */
-export function artifactFolder(r: ArtifactRequest): string {
+/**
+ * The workspace folder for a request's scripts inside the work folder (workFolder.ts: the checked
+ * mlIntern.workFolder), e.g. "ml-intern/eval-run1", "ml-intern/merge-adapter", "ml-intern/push-qwen-medical".
+ */
+export function artifactFolder(r: ArtifactRequest, workFolder = DEFAULT_WORK_FOLDER): string {
+  return inWorkFolder(workFolder, artifactName(r));
+}
+
+function artifactName(r: ArtifactRequest): string {
   const name = (s: string) => slugify(s.replace(/\/+$/, '').split('/').pop() ?? s, 40);
   switch (r.kind) {
     case 'eval':
@@ -110,8 +118,8 @@ async function adapterBase(ws: WorkspaceView, folder: string): Promise<{ isAdapt
 }
 
 
-/** Render the request's recipe: files, commands and notes, paths rewritten for the folder. */
-export async function planArtifact(r: ArtifactRequest, ws: WorkspaceView, deps: Pick<ArtifactDeps, 'environment'>, folder = artifactFolder(r)): Promise<ArtifactPlan> {
+/** Render the request's recipe into `folder` (artifactFolder with the work folder setting): files, commands and notes, paths rewritten for it. */
+export async function planArtifact(r: ArtifactRequest, ws: WorkspaceView, deps: Pick<ArtifactDeps, 'environment'>, folder: string): Promise<ArtifactPlan> {
   const env = recipeEnvironment(deps.environment);
   switch (r.kind) {
     case 'eval': {
@@ -153,7 +161,8 @@ export async function planArtifact(r: ArtifactRequest, ws: WorkspaceView, deps: 
       if (!(await ws.exists(r.folder).catch(() => false))) throw new ArtifactRequestError(`${r.folder} does not exist in the workspace: train or merge first, or pick another folder.`);
       const info = await adapterBase(ws, r.folder);
       const rendered = renderRecipe(
-        { method: 'push', hubRepo: r.repo, hubPrivate: r.private, modelPath: fromScriptFolder(r.folder, folder), adapter: info.isAdapter ? 'lora' : 'full', ...(info.base ? { baseModel: info.base } : {}) },
+        // The card names the folder as the user does in the workspace, however deep the script folder is.
+        { method: 'push', hubRepo: r.repo, hubPrivate: r.private, modelPath: fromScriptFolder(r.folder, folder), modelFolder: r.folder, adapter: info.isAdapter ? 'lora' : 'full', ...(info.base ? { baseModel: info.base } : {}) },
         { env },
       );
       return { folder, files: rendered.files, commands: rendered.commands, notes: rendered.notes };

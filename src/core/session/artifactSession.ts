@@ -29,8 +29,7 @@ import { diagnose } from '../recovery';
 import { attachDetached, AttachResult, DetachedRun, recordedArgv } from '../exec/detached';
 import { attachSlurmRun, endsWithoutRepair, isSlurmExit, readSlurmRecord, SlurmRun, submitSlurmJob } from '../exec/slurmRun';
 import { endedRun } from '../run/reattach';
-import { describeSlurm, jobScriptSpec, sbatchFrom } from './launchPlan';
-import { SandboxedSpec, sandboxedJobSpec } from './sandboxedJob';
+import { describeSlurm } from './launchPlan';
 import { slurmSandboxClause } from './slurmSandboxNote';
 import { defaultSlurmDeps } from '../run/slurmJobs';
 import { watchRun } from '../run/watch';
@@ -40,6 +39,9 @@ import { SessionOutcome } from './types';
 import { diskFullMessage, namingDiskFull } from '../util/diskErrors';
 import { stateText } from '../exec/slurm';
 import { approvePlan } from './artifactApproval';
+import { WorkFolderError, workFolderOf } from '../workFolder';
+import { againHint } from './fineTuneParts';
+import { isRun, JobScript, stepJob } from './artifactJobs';
 
 // The plan of a request (and the texts of its results) lives in artifactPlan.ts; re-exported for this module's users.
 import { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, doneSummary, EVAL_FINISHED, evalTable, keepTryItAnswers, notInstalled, parseComparison, planArtifact, resolveProgram, ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow } from './artifactPlan';
@@ -62,6 +64,8 @@ export class ArtifactSession {
   private current: RunningStep | undefined;
   /** The approved batch scripts of the node steps, by step index. */
   private readonly jobScripts = new Map<number, JobScript>();
+  /** Where the scripts are (in mlIntern.workFolder; plan.json's folder for a reopened run); `scriptFolder` outside. */
+  private folder: string | undefined;
 
   private constructor(
     readonly handle: RunHandle,
@@ -72,6 +76,10 @@ export class ArtifactSession {
 
   get runId(): string {
     return this.handle.id;
+  }
+
+  get scriptFolder(): string | undefined {
+    return this.folder;
   }
 
   /** Create the run folder; `execute()` then does the work. */
@@ -102,6 +110,7 @@ export class ArtifactSession {
     try {
       const saved = await this.deps.files.read(this.handle.path('plan.json'));
       plan = { files: [], ...(JSON.parse(saved) as Omit<ArtifactPlan, 'files'>) };
+      this.folder = plan.folder;
       // (plan.json written before it named the table: the eval recipe's place for it.)
       if (this.request.kind === 'eval' && !plan.comparisonFile) plan.comparisonFile = `${plan.folder}/results/comparison.json`;
       const step = Number((await this.handle.readStatus() as { step?: unknown }).step);
@@ -188,9 +197,11 @@ export class ArtifactSession {
       await this.setState('running', 'Writing the scripts from the recipe');
       let plan: ArtifactPlan;
       try {
-        plan = await planArtifact(this.request, this.deps.files, this.deps);
+        // A work folder outside the workspace is refused here (WorkFolderError), before anything is written.
+        this.folder = artifactFolder(this.request, workFolderOf(this.deps.settings()));
+        plan = await planArtifact(this.request, this.deps.files, this.deps, this.folder);
       } catch (err) {
-        if (err instanceof SpecError || err instanceof ArtifactRequestError) {
+        if (err instanceof SpecError || err instanceof ArtifactRequestError || err instanceof WorkFolderError) {
           const message = err.message;
           await this.setState('failed', message);
           return { kind: 'failed', summary: message };
@@ -244,7 +255,7 @@ export class ArtifactSession {
   /** How to go on after a full disk: the same command again reuses the scripts already accepted. */
   private resumeHint(): string {
     const command = { eval: 'Evaluate', 'merge-adapter': 'Merge Models', merge: 'Merge Models', push: 'Push to Hub', 'try-it': 'Try It…', export: 'Export Model…' }[this.request.kind];
-    return `Then run "ML Intern: ${command}" again with the same choices: the scripts you accepted in ${artifactFolder(this.request)}/ are kept, so only what differs is proposed again.`;
+    return againHint(command, this.folder);
   }
 
   /** Propose every file (origin 'recipe'); any rejection stops: the commands need all of them. */
@@ -282,16 +293,7 @@ export class ArtifactSession {
   private async jobScript(plan: ArtifactPlan, i: number): Promise<JobScript> {
     const written = this.jobScripts.get(i);
     if (written) return written;
-    const settings = this.deps.settings().slurm;
-    const spec = sandboxedJobSpec(this.deps.settings().sandbox, this.deps.files.resolve('.'), jobScriptSpec(settings, {
-      jobName: `ml-intern-${this.runId}-step-${i + 1}`,
-      gpus: Math.max(0, Math.floor(settings.gpus || 0)),
-      command: this.argv(plan.commands[i]),
-      records: path.join(this.deps.files.resolve(this.handle.folder), 'logs', `step-${i + 1}`),
-      workdir: this.deps.files.resolve(plan.folder),
-      python: this.deps.python,
-    }));
-    const text = sbatchFrom(spec);
+    const { spec, text } = stepJob(this.deps.settings(), { workspace: this.deps.files.resolve('.'), runId: this.runId, runDir: this.deps.files.resolve(this.handle.folder), i, argv: this.argv(plan.commands[i]), workdir: this.deps.files.resolve(plan.folder), python: this.deps.python });
     const rel = await this.handle.writeFile(`scripts/step-${i + 1}.sbatch`, text);
     const job = { path: this.deps.files.resolve(rel), text, spec };
     this.jobScripts.set(i, job);
@@ -486,15 +488,4 @@ export class ArtifactSession {
     const run = this.current?.run;
     if (run) await run.stop('stopped by the user');
   }
-}
-
-/** A node step's batch script as written to the run folder and approved. */
-interface JobScript {
-  path: string;
-  text: string;
-  spec: SandboxedSpec;
-}
-
-function isRun(x: object): x is DetachedRun {
-  return 'detached' in x && (x as DetachedRun).detached === true;
 }

@@ -9,6 +9,7 @@ import { Settings } from '../settings';
 import { CommandApprover } from '../policy/approval';
 import { RunStore } from '../runs/runStore';
 import { slugify } from '../runs/ids';
+import { DEFAULT_WORK_FOLDER, inWorkFolder } from '../workFolder';
 import { RecipeSpec } from '../recipes';
 import { EnvReport, DatasetInspection } from '../python/types';
 import { DetachedLauncher } from '../run/watch';
@@ -42,10 +43,19 @@ export interface SessionDeps {
   fullOutput?: boolean;
 }
 
-/** Workspace folder the scripts of one method + model go to; re-running proposes changes to them as diffs. */
-export function scriptFolder(request: Pick<FineTuneRequest, 'method' | 'baseModel'>): string {
+/**
+ * Workspace folder the scripts of one method + model go to, inside the work folder (workFolder.ts:
+ * the checked mlIntern.workFolder); re-running proposes changes to them as diffs.
+ */
+export function scriptFolder(request: Pick<FineTuneRequest, 'method' | 'baseModel'>, workFolder = DEFAULT_WORK_FOLDER): string {
   const model = request.baseModel.split('/').pop() ?? request.baseModel;
-  return `${request.method}-${slugify(model, 40)}`;
+  return inWorkFolder(workFolder, `${request.method}-${slugify(model, 40)}`);
+}
+
+/** How to go on after a full disk: the same choices again reuse the scripts accepted in `folder` (when there is one yet). */
+export function againHint(command: string, folder: string | undefined): string {
+  const kept = folder ? `: the scripts you accepted in ${folder}/ are kept, so only what differs is proposed again` : '';
+  return `Then run "ML Intern: ${command}" again with the same choices${kept}.`;
 }
 
 export function requestToSpec(request: FineTuneRequest, outputDir: string): RecipeSpec {

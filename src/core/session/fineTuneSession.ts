@@ -44,8 +44,9 @@ import { slurmSandboxClause } from './slurmSandboxNote';
 import { SlurmAttempts } from './slurmAttempts';
 import { HeldLock } from '../runs/ownerLock';
 import { claimRun, claimScriptFolder } from '../runs/runLocks';
+import { workFolderOf } from '../workFolder';
 import { checkLaunchPlan } from '../runs/records';
-import { describeRequest, requestToSpec, scriptFolder, SessionDeps } from './fineTuneParts';
+import { againHint, describeRequest, requestToSpec, scriptFolder, SessionDeps } from './fineTuneParts';
 
 export type { SessionDeps } from './fineTuneParts';
 export { describeRequest, requestToSpec, scriptFolder } from './fineTuneParts';
@@ -58,6 +59,8 @@ export class FineTuneSession {
   private loggingSteps: number | undefined;
   /** How the run starts (local or Slurm, argv, sbatch script); kept in the run folder as launch.json. */
   private plan: LaunchPlan | undefined;
+  /** The script folder: in mlIntern.workFolder for a new run, where its train.py is for a resumed one. */
+  private folder: string | undefined;
   /** The run's owner lock and, while it runs, its script folder's: released on every end (runLocks.ts). */
   private readonly locks: HeldLock[] = [];
   /** Jobs on the Slurm target, submitted again while the cluster cuts them short after a checkpoint. */
@@ -121,9 +124,10 @@ export class FineTuneSession {
   async execute(): Promise<SessionOutcome> {
     try {
       await this.ctx.announce();
-      this.claimScriptFolder();
+      // A work folder setting that leads outside the workspace stops the run here (WorkFolderError), before anything is written.
+      const folder = this.claimScriptFolder(scriptFolder(this.request, workFolderOf(this.deps.settings())));
       await this.ctx.setState('running', 'Writing the training script from the recipe');
-      const accepted = await this.proposeScripts();
+      const accepted = await this.proposeScripts(folder);
       if (accepted.kind !== 'ok') return accepted.outcome;
       return await this.runAndRecover(accepted.scriptPath);
     } catch (err) {
@@ -135,12 +139,13 @@ export class FineTuneSession {
 
   /** How to go on after a full disk: the same choices again reuse the accepted scripts. */
   private resumeHint(): string {
-    return `Then run "ML Intern: Fine-tune" again with the same choices: the scripts you accepted in ${scriptFolder(this.request)}/ are kept, so only what differs is proposed again.`;
+    return againHint('Fine-tune', this.folder);
   }
 
   /** One run per script folder at a time: a second would rewrite the train.py the first trains from. */
-  private claimScriptFolder(): void {
-    this.locks.push(claimScriptFolder(this.deps.files, scriptFolder(this.request), this.runId));
+  private claimScriptFolder(folder: string): string {
+    this.locks.push(claimScriptFolder(this.deps.files, folder, this.runId));
+    return (this.folder = folder);
   }
 
   private releaseLocks(): void {
@@ -148,8 +153,7 @@ export class FineTuneSession {
   }
 
   /** Render the recipe, apply the preflight fixes, and propose every file. */
-  private async proposeScripts(): Promise<{ kind: 'ok'; scriptPath: string } | { kind: 'stop'; outcome: SessionOutcome }> {
-    const folder = scriptFolder(this.request);
+  private async proposeScripts(folder: string): Promise<{ kind: 'ok'; scriptPath: string } | { kind: 'stop'; outcome: SessionOutcome }> {
     // The script runs from its folder: workspace paths (the data, a local base model) are written as seen from there.
     const spec = await scriptSidePaths(requestToSpec(this.request, `outputs/${this.runId}`), folder, (p) => this.deps.files.exists(p));
     // Without the whole inspection (the wizard hands over only what it asked), the request still carries what the
@@ -360,7 +364,8 @@ export class FineTuneSession {
     const launched = launchedRun(run);
     this.ctx.follow(run, this.watchSpec(launched, 'training', recorded));
     try {
-      this.claimScriptFolder();
+      // Where its train.py is, whatever mlIntern.workFolder says now (a run from before the setting: the root).
+      this.claimScriptFolder(path.posix.dirname(scriptPath));
       return await this.resumeWatching(launched, scriptPath, recorded);
     } catch (err) {
       return this.ctx.fail(err, this.resumeHint());

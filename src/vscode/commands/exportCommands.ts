@@ -18,6 +18,8 @@ import { openTryItPanel, tryItInit } from '../tryIt/tryItPanel';
 import { QUANT_BITS, sizeText } from '../../core/export/exportPlan';
 import { lookupModel } from '../../core/recipes/modelTable';
 import { slugify } from '../../core/runs/ids';
+import { workFolderOf } from '../../core/workFolder';
+import { dataSearchExclude, notInWorkFolder } from '../../ui/wizard/dataSearch';
 
 const OLLAMA_NAME = /^[a-z0-9][a-z0-9._-]*(:[a-z0-9._-]+)?$/;
 
@@ -34,9 +36,10 @@ async function askBase(title: string, model: string, knownBase: string | undefin
 }
 
 /** Prompts typed, or the first user turns of a data file in the workspace (the held-out split, typically). */
-async function askPrompts(host: Host): Promise<string[] | undefined> {
-  const files = await vscode.workspace.findFiles('**/*.{jsonl,json}', '{**/node_modules/**,**/.git/**,**/.venv/**,**/.ml-intern/**,**/outputs/**}', 50).then(
-    (uris) => uris.map((u) => vscode.workspace.asRelativePath(u, false)).filter((f) => !/(^|\/)(adapter_config|tokenizer_config|config|package)\.json$/.test(f)).sort(),
+async function askPrompts(host: Host, workFolder: string): Promise<string[] | undefined> {
+  // Not the work folder: earlier transcripts and evaluation results are answers, not prompts.
+  const files = await vscode.workspace.findFiles('**/*.{jsonl,json}', dataSearchExclude(workFolder, ['**/outputs/**']), 50).then(
+    (uris) => uris.map((u) => vscode.workspace.asRelativePath(u, false)).filter((f) => notInWorkFolder(f, workFolder) && !/(^|\/)(adapter_config|tokenizer_config|config|package)\.json$/.test(f)).sort(),
     () => [] as string[],
   );
   const typeOne = { label: '$(edit) Type a prompt…', file: undefined as string | undefined };
@@ -60,15 +63,17 @@ async function askPrompts(host: Host): Promise<string[] | undefined> {
 
 export async function tryIt(host: Host, sessions: SessionManager, folder?: unknown): Promise<boolean> {
   if (refuseUntrusted(host, 'Try It')) return false;
+  // Checked before any question: a mlIntern.workFolder outside the workspace is said at once (WorkFolderError, shown by guarded).
+  const workFolder = workFolderOf(host.settings());
   const picked = await givenOrPickedFolder(host, 'push', folder, 'ML Intern: Try It (1/3) — trained model', 'Pick the adapter or model folder the training saved, then Enter');
   if (!picked) return false;
   const model = picked.value;
   const baseModel = await askBase('ML Intern: Try It (2/3) — base model to compare with', model, picked.check.kind === 'adapter' ? picked.check.base : undefined);
   if (!baseModel) return false;
-  const prompts = await askPrompts(host);
+  const prompts = await askPrompts(host, workFolder);
   if (!prompts) return false;
   // The system prompt, sampling and backend are set in the side-by-side view, which runs try_it.py on Run.
-  openTryItPanel(host, sessions, tryItInit(model, baseModel, prompts));
+  openTryItPanel(host, sessions, tryItInit(model, baseModel, prompts, workFolder));
   return true;
 }
 

@@ -15,7 +15,7 @@ import { Host } from '../host';
 import type { SessionManager } from '../session/sessionManager';
 import { makeNonce } from '../../ui/chat/webviewHtml';
 import { tryItHtml } from '../../ui/tryIt/tryItHtml';
-import { ArtifactSession, artifactFolder } from '../../core/session/artifactSession';
+import { ArtifactSession } from '../../core/session/artifactSession';
 import { TRANSCRIPT_FILE } from '../../core/export/tryItPlan';
 import { lastTranscriptSession } from '../../core/export/tryItStream';
 import { followFile } from '../../core/exec/fileFollower';
@@ -43,7 +43,7 @@ async function runScript(host: Host, sessions: SessionManager, request: Paramete
     follower.drain();
     // A step that ran elsewhere (a Slurm job logs apart) streamed nothing here: its whole answers, from the transcript.
     if (!streamed && outcome.kind === 'succeeded') {
-      const transcript = await deps.files.readIfExists(`${artifactFolder({ kind: 'try-it', ...request })}/${TRANSCRIPT_FILE}`).catch(() => undefined);
+      const transcript = session.scriptFolder ? await deps.files.readIfExists(`${session.scriptFolder}/${TRANSCRIPT_FILE}`).catch(() => undefined) : undefined;
       if (transcript) onOutput(`${lastTranscriptSession(transcript)}\n`);
     }
     return { ok: outcome.kind === 'succeeded', message: outcome.summary.split('\n')[0] };

@@ -30,6 +30,7 @@ import {
 import { checkHubModel, isLocalModelPath } from '../../ui/wizard/hubModelCheck';
 import { notesFor, notesHeading } from '../../ui/wizard/wizardNotes';
 import { pickRewards } from './rewardPicker';
+import { workFolderOf } from '../../core/workFolder';
 
 export const RECENT_MODELS_KEY = 'mlIntern.recentModels';
 
@@ -205,9 +206,17 @@ export async function runFineTuneWizard(host: Host, services: WizardServices) {
     void vscode.window.showWarningMessage('ML Intern: open a folder first (File > Open Folder): runs live in .ml-intern/runs inside it.');
     return undefined;
   }
+  let workFolder: string;
+  try {
+    // A mlIntern.workFolder outside the workspace is said before any question, not after them.
+    workFolder = workFolderOf(host.settings());
+  } catch (err) {
+    void vscode.window.showErrorMessage(`ML Intern: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
   const m = new WizardMachine();
   const recent = host.context.globalState.get<string[]>(RECENT_MODELS_KEY, []);
-  const files = findDataFiles();
+  const files = findDataFiles(workFolder);
   const env = services.environment.report();
   const ctx: StepContext = { recentModels: Array.isArray(recent) ? recent : [] };
   const checkedModels = new Map<string, boolean>();
@@ -235,7 +244,7 @@ export async function runFineTuneWizard(host: Host, services: WizardServices) {
       if (step === 'dataset') {
         ctx.datasetFiles = await files;
         // A search that ran before the workspace was indexed may have found nothing: look again before offering only Browse….
-        if (!ctx.datasetFiles.length) ctx.datasetFiles = await findDataFiles();
+        if (!ctx.datasetFiles.length) ctx.datasetFiles = await findDataFiles(workFolder);
       }
       if (step === 'adapter') {
         // A compute node's answer (Slurm) may wait in the queue: a minute, then the step goes on without it.

@@ -12,19 +12,22 @@ import { cachedNodeGpus, trainingEnvironment } from '../../core/exec/slurmProbe'
 import { slurmBackendFor } from '../../core/exec/slurmRun';
 import type { AdapterKind, InspectionLike, StepContext } from '../../ui/wizard/wizardSteps';
 import { stateText } from '../../core/exec/slurm';
+import { dataSearchExclude, notInWorkFolder } from '../../ui/wizard/dataSearch';
 
 export const DATA_GLOB = '**/*.{json,jsonl,csv,parquet,JSON,JSONL,CSV,PARQUET}';
-const EXCLUDE = '{**/node_modules/**,**/.git/**,**/.ml-intern/**,**/.venv/**,**/venv/**,**/.vscode/**,**/package.json,**/package-lock.json,**/tsconfig*.json,**/*.ipynb}';
 
 export function pythonFor(host: Host): string {
   return defaultPython(process.env, host.settings().pythonPath);
 }
 
-/** Workspace-relative data files, most likely first. */
-export async function findDataFiles(limit = 60): Promise<string[]> {
+/** Workspace-relative data files, most likely first; none of ML Intern's own (the work folder's). */
+export async function findDataFiles(workFolder: string, limit = 60): Promise<string[]> {
   try {
-    const uris = await vscode.workspace.findFiles(DATA_GLOB, EXCLUDE, limit);
-    return uris.map((u) => vscode.workspace.asRelativePath(u, false)).sort((a, b) => score(a) - score(b) || a.localeCompare(b));
+    const uris = await vscode.workspace.findFiles(DATA_GLOB, dataSearchExclude(workFolder), limit);
+    return uris
+      .map((u) => vscode.workspace.asRelativePath(u, false))
+      .filter((f) => notInWorkFolder(f, workFolder))
+      .sort((a, b) => score(a) - score(b) || a.localeCompare(b));
   } catch {
     return [];
   }

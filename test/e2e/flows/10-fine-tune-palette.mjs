@@ -6,7 +6,7 @@ import { structuredPatch, applyPatch } from 'diff';
 import { waitFor, runCommand } from '../workbench.mjs';
 import { openReady, fineTuneWizard, waitForDiff, lensCount, answerRunDialog, writeWorkspaceSettings, runFolders, panel } from '../lib.mjs';
 
-const SCRIPT = 'sft-qwen2-5-0-5b-instruct/train.py';
+const SCRIPT = 'ml-intern/sft-qwen2-5-0-5b-instruct/train.py';
 
 function proposed(folder, name) {
   const f = readdirSync(join(folder, 'scripts')).filter((n) => n.includes('-proposed-') && n.endsWith(name)).sort();

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { waitFor, runCommand } from '../workbench.mjs';
 import { openReady, fineTuneWizard, waitForDiff, diffTitle, answerRunDialog, answerQuickInput, writeWorkspaceSettings, runFolders, panel } from '../lib.mjs';
 
-const SCRIPT = 'sft-qwen2-5-0-5b-instruct/train.py';
-const REQUIREMENTS = 'sft-qwen2-5-0-5b-instruct/requirements.txt';
+const SCRIPT = 'ml-intern/sft-qwen2-5-0-5b-instruct/train.py';
+const REQUIREMENTS = 'ml-intern/sft-qwen2-5-0-5b-instruct/requirements.txt';
 
 function proposed(folder, name) {
   const f = readdirSync(join(folder, 'scripts')).filter((n) => n.includes('-proposed-') && n.endsWith(name)).sort();

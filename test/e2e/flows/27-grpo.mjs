@@ -17,7 +17,7 @@ const ROWS = [
   ['A shirt costs 25 dollars and is 20 percent off. What is the price?', '20% of 25 is 5. 25 - 5 = 20.\n#### 20'],
   ['There are 7 rows of 9 chairs and 11 are taken. How many are free?', '7 * 9 = 63 chairs. 63 - 11 = 52.\n#### 52'],
 ];
-const FOLDER = 'grpo-qwen2-5-0-5b-instruct';
+const FOLDER = 'ml-intern/grpo-qwen2-5-0-5b-instruct';
 
 export const flow = {
   id: 'grpo',

@@ -50,7 +50,7 @@ export const flow = {
     await ctx.screenshot(page, '2-after-reload');
 
     // The trainer runs in the script folder: `release` there lets it go on.
-    writeFileSync(join(ctx.workspace, 'sft-qwen2-5-0-5b-instruct', 'release'), '');
+    writeFileSync(join(ctx.workspace, 'ml-intern', 'sft-qwen2-5-0-5b-instruct', 'release'), '');
     await waitForRunState(ctx.workspace, 'succeeded', 120000);
     const steps = metricSteps(folder);
     if (steps.length <= before) throw new Error(`no metrics were added after the reload (${before} → ${steps.length})`);

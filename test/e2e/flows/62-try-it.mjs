@@ -2,8 +2,11 @@
 // side-by-side view opens prefilled → Run → try_it.py is proposed and run as the recipe session
 // (auto-approved here: flows 1–2 cover the review) by the fixture interpreter, which runs the real
 // try_it.py on stub transformers printing the real JSON-lines stream a token every 120 ms → the
-// base and trained columns stream, then show whole answers; the transcript is in try-final/.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// base and trained columns stream, then show whole answers; the transcript is in ml-intern/try-final/.
+// The adapter is where the Fine-tune command saves one (the work folder, mlIntern.workFolder's
+// default ml-intern/): the model picker lists it, and the prompts picker lists the data, never
+// ML Intern's own files (an earlier transcript in the work folder).
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, runCommand } from '../workbench.mjs';
 import { EVAL_PYTHON, writeTrainedAdapter, answerQuickInput, openReady, writeWorkspaceSettings } from '../lib.mjs';
@@ -29,14 +32,24 @@ export const flow = {
   id: 'try-it',
   name: 'Try It: held-out prompts → base and trained answers stream side by side → transcript kept',
   async run(ctx) {
+    const ADAPTER = 'ml-intern/sft-qwen2-5-0-5b-instruct/outputs/final';
     writeTrainedAdapter(ctx.workspace);
+    mkdirSync(join(ctx.workspace, ADAPTER, '..'), { recursive: true });
+    renameSync(join(ctx.workspace, 'outputs', 'final'), join(ctx.workspace, ADAPTER));
+    mkdirSync(join(ctx.workspace, 'ml-intern', 'try-old'), { recursive: true });
+    writeFileSync(join(ctx.workspace, 'ml-intern', 'try-old', 'transcript.jsonl'), `${JSON.stringify({ event: 'answer', side: 'base', prompt: 0, text: 'old' })}\n`);
     mkdirSync(join(ctx.workspace, 'data'), { recursive: true });
     writeFileSync(join(ctx.workspace, 'data', 'heldout.jsonl'), HELD_OUT.map((q) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: 'x' }] })).join('\n') + '\n');
     writeWorkspaceSettings(ctx.workspace, { 'mlIntern.pythonPath': EVAL_PYTHON, 'mlIntern.autoApprove': 'recipe' });
     const page = await openReady(ctx);
     await runCommand(page, 'ML Intern: Try It');
-    await answerQuickInput(page, 'Try It (1/3)', 'outputs/final');
+    const rows = async () => (await page.locator('.quick-input-list .monaco-list-row').allTextContents()).join(' | ');
+    await waitFor(`the model picker to list ${ADAPTER}`, async () => (await rows()).includes(ADAPTER), { timeoutMs: 60000 });
+    await answerQuickInput(page, 'Try It (1/3)', ADAPTER);
     await answerQuickInput(page, 'Try It (2/3)', 'Qwen/Qwen2.5-0.5B-Instruct');
+    await waitFor('the prompts picker to list data/heldout.jsonl', async () => (await rows()).includes('data/heldout.jsonl'), { timeoutMs: 60000 });
+    if ((await rows()).includes('ml-intern/')) throw new Error(`the prompts picker lists ML Intern's own files: ${await rows()}`);
+    await ctx.screenshot(page, '0-prompts-picker');
     await answerQuickInput(page, 'Try It (3/3)', 'data/heldout.jsonl');
 
     const view = await tryItFrame(page);
@@ -62,7 +75,7 @@ export const flow = {
     await waitFor('the done state', async () => (await view.locator('[data-testid="tryit-status"]').getAttribute('data-state')) === 'done', { timeoutMs: 30000 });
     await ctx.screenshot(page, '3-answered');
 
-    const transcript = readFileSync(join(ctx.workspace, 'try-final', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const transcript = readFileSync(join(ctx.workspace, 'ml-intern', 'try-final', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const answers = transcript.filter((e) => e.event === 'answer');
     if (answers.length !== 4) throw new Error(`the transcript keeps ${answers.length} answers, not 4`);
     if (transcript[0].system !== 'Answer in one sentence.') throw new Error(`the transcript's system prompt is '${transcript[0].system}'`);

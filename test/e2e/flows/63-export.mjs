@@ -29,7 +29,7 @@ export const flow = {
     await answerQuickInput(page, 'llama.cpp', '');
 
     // Each proposed file is reviewed; the Modelfile from the panel's own card button.
-    const folder = join(ctx.workspace, 'export-qwen-medical');
+    const folder = join(ctx.workspace, 'ml-intern', 'export-qwen-medical');
     for (const file of ['merge_bf16.py', 'chat_template.jinja']) {
       await waitForDiff(page, file);
       await runCommand(page, 'ML Intern: Accept Change');

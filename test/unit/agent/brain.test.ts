@@ -25,7 +25,7 @@ import { FAKE_ANTHROPIC_KEY } from '../../support/fakeKeys';
 
 const EXAMPLE = path.resolve(__dirname, '../../../examples/medical-qa');
 const SFT = { method: 'sft', baseModel: 'Qwen/Qwen2.5-0.5B-Instruct', dataset: 'data/medical_qa.jsonl', columnMapping: { user: 'patient_query', assistant: 'doctor_response' } };
-const FOLDER = 'sft-qwen2-5-0-5b-instruct';
+const FOLDER = 'ml-intern/sft-qwen2-5-0-5b-instruct';
 
 const call = (name: string, args: unknown) => ({ name, arguments: JSON.stringify(args) });
 
@@ -226,7 +226,7 @@ test('a scope change is asked, never applied: write_recipe replacing a full fine
       const { session, outcome } = await AgentSession.startRun(deps, { goal: 'Fully fine-tune Qwen2.5-0.5B on data/medical_qa.jsonl' });
       const script = () => readFileSync(path.join(root, FOLDER, 'train.py'), 'utf8');
       assert.equal(outcome.state, 'waiting', outcome.message);
-      assert.match(outcome.question ?? '', /May I change your training plan in sft-qwen2-5-0-5b-instruct\/train\.py: adapter full → qlora/);
+      assert.match(outcome.question ?? '', /May I change your training plan in ml-intern\/sft-qwen2-5-0-5b-instruct\/train\.py: adapter full → qlora/);
       assert.equal(readConfig(script()).LOAD_IN_4BIT, undefined, 'the full fine-tuning script is untouched');
       const refusal = session.conversation.filter((m) => m.role === 'tool').at(-1);
       assert.match(refusal?.role === 'tool' ? refusal.content : '', /Not written: this recipe changes the user's plan/);

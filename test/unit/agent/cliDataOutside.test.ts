@@ -44,8 +44,8 @@ test('fine-tune --data outside the workspace (absolute, ../, a link out): read w
     const before = snapshot(shared);
     const cases: Array<{ name: string; data: (root: string) => string; dataset: string }> = [
       { name: 'absolute', data: () => path.join(shared, 'train.jsonl'), dataset: path.join(shared, 'train.jsonl') },
-      // From the workspace, then from the script's folder one level below it.
-      { name: 'dotdot', data: () => '../shared-disk/train.jsonl', dataset: '../../shared-disk/train.jsonl' },
+      // From the workspace, then from the script's folder two levels below it (ml-intern/sft-…/).
+      { name: 'dotdot', data: () => '../shared-disk/train.jsonl', dataset: '../../../shared-disk/train.jsonl' },
       {
         name: 'link',
         data: (root) => {
@@ -53,7 +53,7 @@ test('fine-tune --data outside the workspace (absolute, ../, a link out): read w
           symlinkSync(path.join(shared, 'train.jsonl'), path.join(root, 'data', 'train.jsonl'));
           return 'data/train.jsonl';
         },
-        dataset: '../data/train.jsonl',
+        dataset: '../../data/train.jsonl',
       },
     ];
     for (const c of cases) {
@@ -64,7 +64,7 @@ test('fine-tune --data outside the workspace (absolute, ../, a link out): read w
       assert.equal(code, 0, `${c.name}: ${o.stderr}${o.stdout.slice(-1500)}`);
       assert.match(o.stdout, /36 rows, custom_qa/, `${c.name}: the inspection read the file`);
       assert.match(o.stdout, /Run \S+: succeeded/, `${c.name}: the training loaded it from its folder`);
-      const script = readFileSync(path.join(root, 'sft-qwen2-5-0-5b-instruct', 'train.py'), 'utf8');
+      const script = readFileSync(path.join(root, 'ml-intern/sft-qwen2-5-0-5b-instruct', 'train.py'), 'utf8');
       assert.equal(readConfig(script).DATASET, c.dataset, c.name);
       assert.deepEqual(snapshot(shared), before, `${c.name}: nothing was written next to the data`);
       assert.deepEqual(readdirSync(base).sort(), ['shared-disk', ...cases.slice(0, cases.indexOf(c) + 1).map((x) => `ws-${x.name}`)].sort(), 'nothing written beside the workspaces');

@@ -45,11 +45,11 @@ test('fine-tune --approve=all, no API key: recipe, out of memory, playbook fix, 
   assert.equal(code, 0, o.stderr + o.stdout.slice(-2000));
   assert.match(o.stdout, /^SFT \(lora\) of Qwen\/Qwen2\.5-0\.5B-Instruct on data\/train\.jsonl: 36 rows, custom_qa \(patient_query → user, doctor_response → assistant\)/);
   assert.match(o.stdout, /No API key: recipe mode/);
-  assert.match(o.stdout, /✓ sft-qwen2-5-0-5b-instruct\/train\.py accepted \(auto-approved\)/);
+  assert.match(o.stdout, /✓ ml-intern\/sft-qwen2-5-0-5b-instruct\/train\.py accepted \(auto-approved\)/);
   assert.match(o.stdout, /✗ attempt 1 failed: cuda_oom — The GPU ran out of memory/);
   assert.match(o.stdout, /fix: Out of memory: micro-batch 4 → 2, gradient accumulation 4 → 8/);
   assert.match(o.stdout, /Run \S+: succeeded\nTraining finished after 1 automatic repair/);
-  const script = readFileSync(path.join(root, 'sft-qwen2-5-0-5b-instruct', 'train.py'), 'utf8');
+  const script = readFileSync(path.join(root, 'ml-intern/sft-qwen2-5-0-5b-instruct', 'train.py'), 'utf8');
   assert.match(script, /^PER_DEVICE_TRAIN_BATCH_SIZE = 2 /m);
   const runs = readdirSync(path.join(root, '.ml-intern', 'runs'));
   assert.equal(runs.length, 1);
@@ -69,16 +69,16 @@ test('fine-tune --set writes CONFIG values before the review; a name the script 
   const o = io(root);
   const code = await runCli([...ARGS, '--approve=all', '--set', 'NUM_TRAIN_EPOCHS=1', '--set', 'learning_rate=1e-4', '--set', 'PER_DEVICE_TRAIN_BATCH_SIZE=2'], o);
   assert.equal(code, 0, o.stderr + o.stdout.slice(-1500));
-  assert.match(o.stdout, /→ change sft-qwen2-5-0-5b-instruct\/train\.py: SFT training script \(lora\) — with your settings: NUM_TRAIN_EPOCHS = 1, LEARNING_RATE = 0\.0001, PER_DEVICE_TRAIN_BATCH_SIZE = 2/);
+  assert.match(o.stdout, /→ change ml-intern\/sft-qwen2-5-0-5b-instruct\/train\.py: SFT training script \(lora\) — with your settings: NUM_TRAIN_EPOCHS = 1, LEARNING_RATE = 0\.0001, PER_DEVICE_TRAIN_BATCH_SIZE = 2/);
   assert.doesNotMatch(o.stdout, /cuda_oom/, 'micro-batch 2 fits the fixture GPU: no out-of-memory repair');
-  const cfg = readConfig(readFileSync(path.join(root, 'sft-qwen2-5-0-5b-instruct', 'train.py'), 'utf8'));
+  const cfg = readConfig(readFileSync(path.join(root, 'ml-intern/sft-qwen2-5-0-5b-instruct', 'train.py'), 'utf8'));
   assert.deepEqual([cfg.NUM_TRAIN_EPOCHS, cfg.LEARNING_RATE, cfg.PER_DEVICE_TRAIN_BATCH_SIZE], [1, 1e-4, 2]);
 
   const bad = workspace();
   const b = io(bad);
   assert.equal(await runCli([...ARGS, '--approve=all', '--set', 'EPOCHS=1'], b), 1);
   assert.match(b.stdout, /Run \S+: failed\nEPOCHS is not in the script's CONFIG block \(it has MODEL_ID, DATASET/);
-  assert.equal(existsSync(path.join(bad, 'sft-qwen2-5-0-5b-instruct', 'train.py')), false, 'nothing written');
+  assert.equal(existsSync(path.join(bad, 'ml-intern/sft-qwen2-5-0-5b-instruct', 'train.py')), false, 'nothing written');
   const u = io(workspace());
   assert.equal(await runCli([...ARGS, '--set', 'epochs'], u), 2);
   assert.match(u.stderr, /--set 'epochs' is not NAME=value/);
@@ -94,9 +94,9 @@ test('fine-tune without approval and nobody to ask: the script is refused, liste
   assert.equal(code, 1);
   const result = JSON.parse(o.stdout);
   assert.equal(result.outcome, 'rejected');
-  assert.deepEqual(result.refused, ['change sft-qwen2-5-0-5b-instruct/train.py: SFT training script (lora)']);
+  assert.deepEqual(result.refused, ['change ml-intern/sft-qwen2-5-0-5b-instruct/train.py: SFT training script (lora)']);
   assert.match(o.stderr, /not approved \(run with --approve=all/);
-  assert.equal(existsSync(path.join(root, 'sft-qwen2-5-0-5b-instruct', 'train.py')), false);
+  assert.equal(existsSync(path.join(root, 'ml-intern/sft-qwen2-5-0-5b-instruct', 'train.py')), false);
 });
 
 test('fine-tune on data that cannot be trained on says why and starts nothing; bad flags are usage errors', { timeout: 60_000 }, async () => {

@@ -13,7 +13,7 @@ import { readConfig } from '../../../src/core/recipes/configBlock';
 
 const FAKE_PYTHON = path.resolve(__dirname, '../../fixtures/trainer/fake-python');
 const DATASETS = path.resolve(__dirname, '../../fixtures/datasets');
-const FOLDER = 'grpo-qwen2-5-0-5b-instruct';
+const FOLDER = 'ml-intern/grpo-qwen2-5-0-5b-instruct';
 
 function io(cwd: string): CliIo & { stdout: string; stderr: string } {
   const o = { stdout: '', stderr: '', cwd, env: { CI: '1' }, out: (t: string) => void (o.stdout += t), err: (t: string) => void (o.stderr += t) };

@@ -80,7 +80,7 @@ test('write_recipe\'s train.py has MAX_STEPS = -1 in its CONFIG, passed as max_s
     });
     const { outcome } = await AgentSession.startRun(deps, { goal: 'Write an SFT recipe.' });
     assert.equal(outcome.state, 'succeeded', outcome.message);
-    const script = readFileSync(path.join(root, 'sft-qwen2-5-0-5b-instruct', 'train.py'), 'utf8');
+    const script = readFileSync(path.join(root, 'ml-intern/sft-qwen2-5-0-5b-instruct', 'train.py'), 'utf8');
     assert.equal(readConfig(script).MAX_STEPS, -1);
     assert.match(script, /max_steps=MAX_STEPS/);
     assert.match(script, /disable_tqdm=\(MAX_STEPS > 0\) or None/);

@@ -38,13 +38,13 @@ test('try-it: prompts from held-out rows, try_it.py written and run, both answer
     const o = io(ws);
     const code = await runCli(['try-it', ADAPTER, '--from-data', 'data/eval.jsonl', '--count', '2', '--system', 'Be careful.', '--python', 'python3', '--approve=all'], o);
     assert.equal(code, 0, o.stderr);
-    const script = readFileSync(join(ws, 'try-run1', 'try_it.py'), 'utf8');
+    const script = readFileSync(join(ws, 'ml-intern/try-run1', 'try_it.py'), 'utf8');
     assert.equal(readConfig(script).BASE_MODEL, BASE);
     // The first two user turns of the held-out rows, not the third.
     assert.match(script, /PROMPTS = \[\n {4}"What is a normal resting heart rate\?",\n {4}"Is 148\/92 high\?",\n\]/);
     assert.match(o.stdout, /=== Prompt 1: What is a normal resting heart rate\?\s*--- base ---\s*I am not sure, please ask a doctor\.[\s\S]*--- trained ---\s*A resting rate of 60 to 100 beats per minute is normal\./);
     assert.match(o.stdout, /=== Prompt 2: Is 148\/92 high\?/);
-    const answers = readFileSync(join(ws, 'try-run1', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string }).filter((e) => e.event === 'answer');
+    const answers = readFileSync(join(ws, 'ml-intern/try-run1', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string }).filter((e) => e.event === 'answer');
     assert.equal(answers.length, 4);
   } finally {
     rmSync(ws, { recursive: true, force: true });
@@ -57,10 +57,10 @@ test('try-it with nobody to answer y/n writes the script, runs nothing, and says
     const o = io(ws);
     const code = await runCli(['try-it', ADAPTER, '--prompt', 'hello', '--python', 'python3'], o);
     assert.equal(code, 1);
-    assert.ok(existsSync(join(ws, 'try-run1', 'try_it.py')));
-    assert.ok(!existsSync(join(ws, 'try-run1', 'transcript.jsonl')), 'nothing ran');
+    assert.ok(existsSync(join(ws, 'ml-intern/try-run1', 'try_it.py')));
+    assert.ok(!existsSync(join(ws, 'ml-intern/try-run1', 'transcript.jsonl')), 'nothing ran');
     assert.match(o.stderr, /not approved/);
-    assert.match(o.stdout, /cd try-run1 && python3 try_it.py --text/);
+    assert.match(o.stdout, /cd ml-intern\/try-run1 && python3 try_it.py --text/);
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }
@@ -84,17 +84,17 @@ test('export writes the plan into export-<name>/ and prints its commands; a file
     const o = io(ws);
     const code = await runCli(['export', ADAPTER, '--name', 'qwen-medical', '--gguf', 'q4_k_m', '--llama-cpp', '/opt/llama.cpp', '--ollama', '--vllm', '--python', 'python3'], o);
     assert.equal(code, 0, o.stderr);
-    for (const f of ['merge_bf16.py', 'chat_template.jinja', 'Modelfile', 'vllm_smoke.py']) assert.ok(existsSync(join(ws, 'export-qwen-medical', f)), f);
-    assert.match(readFileSync(join(ws, 'export-qwen-medical', 'Modelfile'), 'utf8'), /^FROM \.\/model-q4_k_m\.gguf$/m);
-    assert.match(o.stdout, /cd export-qwen-medical && python3 merge_bf16\.py/);
+    for (const f of ['merge_bf16.py', 'chat_template.jinja', 'Modelfile', 'vllm_smoke.py']) assert.ok(existsSync(join(ws, 'ml-intern/export-qwen-medical', f)), f);
+    assert.match(readFileSync(join(ws, 'ml-intern/export-qwen-medical', 'Modelfile'), 'utf8'), /^FROM \.\/model-q4_k_m\.gguf$/m);
+    assert.match(o.stdout, /cd ml-intern\/export-qwen-medical && python3 merge_bf16\.py/);
     assert.match(o.stdout, /\/opt\/llama\.cpp\/build\/bin\/llama-quantize model-bf16\.gguf model-q4_k_m\.gguf Q4_K_M/);
     assert.match(o.stdout, /ollama create qwen-medical -f Modelfile/);
-    assert.ok(!existsSync(join(ws, 'export-qwen-medical', 'merged')), 'nothing ran without --run');
+    assert.ok(!existsSync(join(ws, 'ml-intern/export-qwen-medical', 'merged')), 'nothing ran without --run');
 
-    writeFileSync(join(ws, 'export-qwen-medical', 'Modelfile'), 'FROM ./mine.gguf\n');
+    writeFileSync(join(ws, 'ml-intern/export-qwen-medical', 'Modelfile'), 'FROM ./mine.gguf\n');
     const again = io(ws);
     assert.equal(await runCli(['export', ADAPTER, '--name', 'qwen-medical', '--ollama', '--python', 'python3'], again), 1);
-    assert.equal(readFileSync(join(ws, 'export-qwen-medical', 'Modelfile'), 'utf8'), 'FROM ./mine.gguf\n');
+    assert.equal(readFileSync(join(ws, 'ml-intern/export-qwen-medical', 'Modelfile'), 'utf8'), 'FROM ./mine.gguf\n');
     assert.match(again.stderr, /Modelfile exists and differs from the plan: kept/);
   } finally {
     rmSync(ws, { recursive: true, force: true });
@@ -110,7 +110,7 @@ test('export: --gguf without llama.cpp and a name Ollama refuses are said before
     const bad = io(ws);
     assert.equal(await runCli(['export', ADAPTER, '--name', 'Qwen Medical'], bad), 1);
     assert.match(bad.stderr, /not a valid Ollama model name/);
-    assert.ok(!existsSync(join(ws, 'export-qwen-medical')));
+    assert.ok(!existsSync(join(ws, 'ml-intern/export-qwen-medical')));
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }
@@ -127,8 +127,8 @@ test('try-it --vllm: both served names answer through the OpenAI API, printed as
     assert.match(o.stdout, /=== Prompt 1: Hi\n\n--- base ---\nBase says hello\.\n\(\d+ tokens, [\d.]+ s\)\n\n--- trained ---\nTrained says hello\./);
     assert.deepEqual(server.requests.map((r) => (r.body as { model: string }).model), [BASE, 'qwen-medical'], 'the base defaults to the adapter\'s');
     assert.equal((server.requests[0].body as { temperature: number }).temperature, 0);
-    assert.ok(!existsSync(join(ws, 'try-run1', 'try_it.py')), 'nothing to run here');
-    const kept = readFileSync(join(ws, 'try-run1', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; text?: string });
+    assert.ok(!existsSync(join(ws, 'ml-intern/try-run1', 'try_it.py')), 'nothing to run here');
+    const kept = readFileSync(join(ws, 'ml-intern/try-run1', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; text?: string });
     assert.deepEqual(kept.filter((e) => e.event === 'answer').map((e) => e.text), ['Base says hello.', 'Trained says hello.']);
     const usage = io(ws);
     assert.equal(await runCli(['try-it', ADAPTER, '--prompt', 'Hi', '--vllm', server.openaiBaseUrl], usage), 2);

@@ -60,15 +60,15 @@ test('Try it: try_it.py is proposed, approved, run; both answers stream and the 
     const h = harness(ws);
     const { outcome, session } = await run({ kind: 'try-it', model: ADAPTER, prompts: ['What is a normal resting heart rate?'], system: 'Be careful.' }, h);
     assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
-    assert.deepEqual(h.reviewer.seen.map((c) => c.path), ['try-run1/try_it.py']);
-    const config = readConfig(readFileSync(join(ws, 'try-run1', 'try_it.py'), 'utf8'));
+    assert.deepEqual(h.reviewer.seen.map((c) => c.path), ['ml-intern/try-run1/try_it.py']);
+    const config = readConfig(readFileSync(join(ws, 'ml-intern/try-run1', 'try_it.py'), 'utf8'));
     // The base comes from adapter_config.json; the adapter is seen from the script's folder.
     assert.deepEqual([config.BASE_MODEL, config.TRAINED, config.SYSTEM_PROMPT], [BASE, '../sft-qwen/outputs/run1', 'Be careful.']);
     assert.deepEqual(h.approvals.map((a) => a.argv), [['python3', 'try_it.py', '--text']]);
     const output = h.events.ofType('process_output').map((e) => e.text).join('');
     assert.match(output, /--- base ---\s*I am not sure, please ask a doctor\./);
     assert.match(output, /--- trained ---\s*A resting rate of 60 to 100 beats per minute is normal\./);
-    const transcript = readFileSync(join(ws, 'try-run1', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; side?: string });
+    const transcript = readFileSync(join(ws, 'ml-intern/try-run1', 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; side?: string });
     assert.deepEqual(transcript.filter((e) => e.event === 'answer').map((e) => e.side), ['base', 'trained']);
     assert.match(outcome.summary, /try-run1\/transcript\.jsonl/);
     // The run folder keeps this run's answers (the script folder's transcript gathers every run).
@@ -99,15 +99,15 @@ test('Export: merge script, training template, checked Modelfile and vLLM smoke 
     const h = harness(ws, { approve: false });
     const { outcome } = await run({ kind: 'export', model: ADAPTER, name: 'qwen-medical', quants: ['Q4_K_M'], llamaCpp: '/opt/llama.cpp', ollama: true, vllm: true }, h);
     assert.equal(outcome.kind, 'stopped', JSON.stringify(outcome));
-    assert.deepEqual(h.reviewer.seen.map((c) => c.path), ['export-qwen-medical/merge_bf16.py', 'export-qwen-medical/chat_template.jinja', 'export-qwen-medical/Modelfile', 'export-qwen-medical/vllm_smoke.py']);
-    const modelfile = readFileSync(join(ws, 'export-qwen-medical', 'Modelfile'), 'utf8');
+    assert.deepEqual(h.reviewer.seen.map((c) => c.path), ['ml-intern/export-qwen-medical/merge_bf16.py', 'ml-intern/export-qwen-medical/chat_template.jinja', 'ml-intern/export-qwen-medical/Modelfile', 'ml-intern/export-qwen-medical/vllm_smoke.py']);
+    const modelfile = readFileSync(join(ws, 'ml-intern/export-qwen-medical', 'Modelfile'), 'utf8');
     assert.match(modelfile, /^FROM \.\/model-q4_k_m\.gguf$/m);
     assert.match(modelfile, /PARAMETER stop "<\|im_end\|>"/);
-    assert.equal(readFileSync(join(ws, 'export-qwen-medical', 'chat_template.jinja'), 'utf8'), CHATML_QWEN);
+    assert.equal(readFileSync(join(ws, 'ml-intern/export-qwen-medical', 'chat_template.jinja'), 'utf8'), CHATML_QWEN);
     // One approval for the whole plan, in order; refused, so no GGUF was made.
     assert.equal(h.approvals.length, 1);
     assert.match(h.approvals[0].detail ?? '', /1\. Merge[\s\S]*convert_hf_to_gguf\.py[\s\S]*llama-quantize model-bf16\.gguf model-q4_k_m\.gguf Q4_K_M[\s\S]*ollama create qwen-medical -f Modelfile[\s\S]*vllm_smoke\.py/);
-    assert.ok(!existsSync(join(ws, 'export-qwen-medical', 'model-bf16.gguf')));
+    assert.ok(!existsSync(join(ws, 'ml-intern/export-qwen-medical', 'model-bf16.gguf')));
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }

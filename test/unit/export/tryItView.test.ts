@@ -10,7 +10,7 @@ import { startFakeLlmServer } from '../../support/fakeLlmServer';
 
 const INIT: TryItViewInit = {
   model: 'sft/outputs/run1', baseModel: 'Qwen/Qwen2.5-0.5B-Instruct', prompts: ['Q1', 'Q2'], system: '', temperature: 0.7, topP: 0.9, maxNewTokens: 256, seed: 0,
-  vllm: { endpoint: 'http://127.0.0.1:8000/v1', baseName: 'Qwen/Qwen2.5-0.5B-Instruct', trainedName: 'run1' }, transcript: 'try-run1/transcript.jsonl',
+  vllm: { endpoint: 'http://127.0.0.1:8000/v1', baseName: 'Qwen/Qwen2.5-0.5B-Instruct', trainedName: 'run1' }, transcript: 'ml-intern/try-run1/transcript.jsonl',
 };
 const RUN = { type: 'run', backend: 'transformers', prompts: ['What is a fever?', '  '], system: ' Be brief. ', temperature: 0.3, topP: 0.95, maxNewTokens: 32, seed: 1 };
 

@@ -197,7 +197,7 @@ function templatesWith(h: HostileFields): Generated {
 
     const push = renderPush(resolved(
       { method: 'push', adapter, baseModel: 'org/base', hubRepo: 'me/model' },
-      { baseModel: h.baseModel, hubRepo: h.hubRepo, modelPath: h.modelPath, dataset, evalResults: [{ task: h.task, base: 0.5, trained: null }] },
+      { baseModel: h.baseModel, hubRepo: h.hubRepo, modelPath: h.modelPath, modelFolder: h.outputDir, dataset, evalResults: [{ task: h.task, base: 0.5, trained: null }] },
     ));
     const script = push.files.find((f) => f.path === 'push_to_hub.py')!.content;
     const card = push.files.find((f) => f.path === 'README.md')!.content;

@@ -116,7 +116,7 @@ const WRONG: Record<string, unknown> = {
   maxLength: 1.5, maxPromptLength: 0, outputDir: 'out\nevil: 1', learningRate: 0, epochs: 1001, perDeviceTrainBatchSize: 0, gradientAccumulationSteps: 2.5,
   gradientCheckpointing: 1, loraR: -1, loraAlpha: 'x', loraDropout: 1, targetModules: [1], beta: 0, warmupRatio: 1, lrSchedulerType: 'Cosine!',
   seed: 2 ** 32, saveTotalLimit: 0, saveSteps: 0.5, evalSteps: '10', loggingSteps: -3, bf16: 'true', fp16: 0, attnImplementation: 'sdpa; rm',
-  env: { packages: { trl: '1.0"""' } }, inspection: { rows: -1 }, modelPath: 'a\u0000b', evalTasks: 'mmlu', evalResults: [{ task: 'mmlu', base: 'high' }],
+  env: { packages: { trl: '1.0"""' } }, inspection: { rows: -1 }, modelPath: 'a\u0000b', modelFolder: 'a\nb', evalTasks: 'mmlu', evalResults: [{ task: 'mmlu', base: 'high' }],
   models: [{ model: 'a/b', weight: 1, extra: true }], mergeLayers: '32\nevil: 1',
   numGenerations: 1, maxCompletionLength: 0, lossType: 5, temperature: 0, rewards: [{ name: 'format', weight: 'high' }],
 };

@@ -17,7 +17,7 @@ const REPO = path.resolve(__dirname, '../../..');
 const FAKE_PYTHON = path.join(REPO, 'test/fixtures/trainer/fake-python');
 const CLI_MAIN = path.join(REPO, 'src', 'cli', 'main.ts');
 const ARGS = ['fine-tune', '--model', 'Qwen/Qwen2.5-0.5B-Instruct', '--data', 'data/medical_qa.jsonl', '--python', FAKE_PYTHON, '--approve=all'];
-const SCRIPT = path.join('sft-qwen2-5-0-5b-instruct', 'train.py');
+const SCRIPT = path.join('ml-intern/sft-qwen2-5-0-5b-instruct', 'train.py');
 
 function workspace(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'mli-owner-'));
@@ -110,7 +110,7 @@ test('two fine-tunes at once in one workspace: the second is refused before it t
   const codes = await Promise.all([a.exit, b.exit]);
   const [winner, loser] = codes[0] === 0 ? [a, b] : [b, a];
   assert.deepEqual([...codes].sort(), [0, 1], `${a.output().slice(-800)}\n---\n${b.output().slice(-800)}`);
-  assert.match(loser.output(), /: failed\nsft-qwen2-5-0-5b-instruct\/ is in use by run \S+, driven by pid \d+ .*two runs at once would share sft-qwen2-5-0-5b-instruct\/train\.py/);
+  assert.match(loser.output(), /: failed\nml-intern\/sft-qwen2-5-0-5b-instruct\/ is in use by run \S+, driven by pid \d+ .*two runs at once would share ml-intern\/sft-qwen2-5-0-5b-instruct\/train\.py/);
   assert.doesNotMatch(loser.output(), /train\.py accepted/, 'the refused run proposed nothing');
   // The script trained from is the winner's, with its own learning rate.
   const wanted = winner === a ? 1e-5 : 2e-4;

@@ -78,7 +78,7 @@ test('a reload while LightEval runs: the reopened run follows it, runs the steps
     assert.equal(outcome?.kind, 'succeeded', JSON.stringify(outcome));
     assert.deepEqual(r.shown, ['lighteval accelerate (re-attached)'], 'a terminal follows the re-attached step');
     assert.deepEqual(r.launched.map((a) => path.basename(a[0]) + ' ' + a.slice(1, 2).join(' ')), ['lighteval accelerate', 'fake-python compare_results.py'], 'only the steps after it are started');
-    const rows = parseComparison(readFileSync(path.join(ws, 'eval-run1', 'results', 'comparison.json'), 'utf8'));
+    const rows = parseComparison(readFileSync(path.join(ws, 'ml-intern/eval-run1', 'results', 'comparison.json'), 'utf8'));
     assert.deepEqual(rows.map((x) => x.task), ['gsm8k (lighteval, 5-shot, em)', 'hellaswag (lighteval, 0-shot, acc)']);
     assert.equal(r.events.ofType('eval_results').length, 1);
     assert.match(readFileSync(path.join(ws, folder, 'logs', 'step-2.log'), 'utf8'), /\|lighteval\|gsm8k\|5/, 'the re-attached step\'s whole output is kept');

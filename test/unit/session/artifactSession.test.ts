@@ -76,10 +76,10 @@ test('evaluate an adapter: files proposed, the plan approved once and run in ord
     assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
 
     assert.deepEqual(h.reviewer.seen.map((c) => [c.path, c.origin]), [
-      ['eval-run1/merge_adapter.py', 'recipe'],
-      ['eval-run1/compare_results.py', 'recipe'],
+      ['ml-intern/eval-run1/merge_adapter.py', 'recipe'],
+      ['ml-intern/eval-run1/compare_results.py', 'recipe'],
     ]);
-    const merge = readConfig(readFileSync(join(ws, 'eval-run1', 'merge_adapter.py'), 'utf8'));
+    const merge = readConfig(readFileSync(join(ws, 'ml-intern/eval-run1', 'merge_adapter.py'), 'utf8'));
     assert.deepEqual([merge.BASE_MODEL_ID, merge.ADAPTER_DIR, merge.MERGED_DIR], [BASE, '../sft-qwen/outputs/run1', '../sft-qwen/outputs/run1-merged']);
 
     // One approval before the first step started: it lists every step with the command that then ran,
@@ -88,7 +88,7 @@ test('evaluate an adapter: files proposed, the plan approved once and run in ord
     assert.equal(h.approvals.length, 1, 'one dialog for the whole evaluation');
     const asked = h.approvals[0];
     assert.equal(asked.origin, 'recipe');
-    assert.equal(asked.cwd, join(ws, 'eval-run1'));
+    assert.equal(asked.cwd, join(ws, 'ml-intern/eval-run1'));
     assert.match(asked.reason, /^4 steps, run in this order/);
     assert.deepEqual(h.launched.map((argv) => argv.slice(0, 2)), [
       [FAKE_PYTHON, 'merge_adapter.py'],
@@ -104,7 +104,7 @@ test('evaluate an adapter: files proposed, the plan approved once and run in ord
     assert.match(readFileSync(join(folder, 'transcript.jsonl'), 'utf8'), /approved as one plan: .*merge_adapter\.py ; .*compare_results\.py/);
 
     // The recipe's compare_results.py ran for real on the fake LightEval output.
-    const rows = parseComparison(readFileSync(join(ws, 'eval-run1', 'results', 'comparison.json'), 'utf8'));
+    const rows = parseComparison(readFileSync(join(ws, 'ml-intern/eval-run1', 'results', 'comparison.json'), 'utf8'));
     assert.deepEqual(rows, [
       { task: 'gsm8k (lighteval, 5-shot, em)', base: 0.312, trained: 0.355 },
       { task: 'hellaswag (lighteval, 0-shot, acc)', base: 0.492, trained: 0.501 },
@@ -130,7 +130,7 @@ test('evaluate an adapter: files proposed, the plan approved once and run in ord
     }
     assert.equal(h.events.ofType('run_state').at(-1)?.state, 'succeeded');
 
-    assert.ok(existsSync(join(ws, 'sft-qwen/outputs/run1-merged/config.json')), 'the adapter was merged first');
+    assert.ok(existsSync(join(ws, 'ml-intern/sft-qwen/outputs/run1-merged/config.json')), 'the adapter was merged first');
     for (const f of ['spec.json', 'status.json', 'transcript.jsonl', 'plan.json', 'results/comparison.json', 'logs/step-1.log', 'logs/step-4.log']) {
       assert.ok(existsSync(join(folder, f)), `${f} in the run folder`);
     }
@@ -169,8 +169,8 @@ test('merge an adapter into its base: merge_adapter.py writes to the chosen outp
     const h = harness(ws);
     const { outcome } = await run(ws, { kind: 'merge-adapter', baseModel: BASE, adapter: ADAPTER, output: 'merged/qwen-medical' }, h);
     assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
-    assert.deepEqual(h.reviewer.seen.map((c) => c.path), ['merge-run1/merge_adapter.py']);
-    assert.equal(readConfig(h.reviewer.seen[0].proposed).MERGED_DIR, '../merged/qwen-medical');
+    assert.deepEqual(h.reviewer.seen.map((c) => c.path), ['ml-intern/merge-run1/merge_adapter.py']);
+    assert.equal(readConfig(h.reviewer.seen[0].proposed).MERGED_DIR, '../../merged/qwen-medical', 'the workspace folder merged/ as seen from ml-intern/merge-run1/');
     assert.deepEqual(h.approvals.map((a) => a.argv), [[FAKE_PYTHON, 'merge_adapter.py']]);
     assert.ok(existsSync(join(ws, 'merged/qwen-medical/config.json')));
     assert.match(outcome.summary, /the model is in `merged\/qwen-medical`/);
@@ -189,12 +189,12 @@ test('push a folder: push_to_hub.py and the model card proposed, upload run with
     const h = harness(ws, { env: { HF_TOKEN: 'hf_test' } });
     const { outcome } = await run(ws, { kind: 'push', folder: ADAPTER, repo: 'me/qwen-medical', private: true }, h);
     assert.equal(outcome.kind, 'succeeded', JSON.stringify(outcome));
-    assert.deepEqual(h.reviewer.seen.map((c) => c.path), ['push-qwen-medical/push_to_hub.py', 'push-qwen-medical/README.md']);
+    assert.deepEqual(h.reviewer.seen.map((c) => c.path), ['ml-intern/push-qwen-medical/push_to_hub.py', 'ml-intern/push-qwen-medical/README.md']);
     const cfg = readConfig(h.reviewer.seen[0].proposed);
     assert.deepEqual([cfg.MODEL_DIR, cfg.HUB_MODEL_ID, cfg.HUB_PRIVATE], ['../sft-qwen/outputs/run1', 'me/qwen-medical', true]);
     assert.match(h.reviewer.seen[1].proposed, /base_model: Qwen\/Qwen2\.5-0\.5B-Instruct/);
     assert.ok(h.events.ofType('process_output').some((e) => /Pushed to https:\/\/huggingface\.co\/me\/qwen-medical/.test(e.text)));
-    assert.match(outcome.summary, /^Pushed sft-qwen\/outputs\/run1 to https:\/\/huggingface\.co\/me\/qwen-medical \(private\)/);
+    assert.match(outcome.summary, /^Pushed ml-intern\/sft-qwen\/outputs\/run1 to https:\/\/huggingface\.co\/me\/qwen-medical \(private\)/);
 
     const missing = await run(ws, { kind: 'push', folder: 'nope', repo: 'me/x', private: true }, harness(ws));
     assert.equal(missing.outcome.kind, 'failed');
@@ -258,22 +258,22 @@ test('disk full while the accepted script is written: failed with what was not w
     const store = new FullDiskStore(new NodeFileStore(ws), 10);
     let before = new Map<string, string>();
     let runFolder = '';
-    store.onFull = () => (before = snapshotFiles(ws, [runFolder, 'merge-run1']));
+    store.onFull = () => (before = snapshotFiles(ws, [runFolder, 'ml-intern/merge-run1']));
     const request: ArtifactRequest = { kind: 'merge-adapter', baseModel: BASE, adapter: ADAPTER, output: 'merged' };
     const session = await ArtifactSession.create(request, { ...h.deps, files: store, runs: new RunStore(store) });
     runFolder = session.handle.folder;
     const outcome = await session.execute();
 
     assert.equal(outcome.kind, 'failed');
-    assert.deepEqual(store.refused.slice(0, 1), ['merge-run1/merge_adapter.py']);
+    assert.deepEqual(store.refused.slice(0, 1), ['ml-intern/merge-run1/merge_adapter.py']);
     assert.equal(
       outcome.summary,
-      'The disk is full (no space left on device): ML Intern could not write merge-run1/merge_adapter.py. Free some disk space or move the workspace to a disk with room. ' +
-        'Then run "ML Intern: Merge Models" again with the same choices: the scripts you accepted in merge-run1/ are kept, so only what differs is proposed again.',
+      'The disk is full (no space left on device): ML Intern could not write ml-intern/merge-run1/merge_adapter.py. Free some disk space or move the workspace to a disk with room. ' +
+        'Then run "ML Intern: Merge Models" again with the same choices: the scripts you accepted in ml-intern/merge-run1/ are kept, so only what differs is proposed again.',
     );
     assert.equal(h.events.ofType('run_state').at(-1)?.message, outcome.summary);
     assert.equal(h.launched.length, 0, 'nothing ran');
-    const after = snapshotFiles(ws, [runFolder, 'merge-run1']);
+    const after = snapshotFiles(ws, [runFolder, 'ml-intern/merge-run1']);
     assert.ok(after.has(`${runFolder}/plan.json`) && after.has(`${runFolder}/scripts/001-proposed-merge_adapter.py`), [...after.keys()].join(', '));
     // status.json alone changes: the run's end is recorded over its old bytes, so it does not stay "running".
     const status = JSON.parse(after.get(`${runFolder}/status.json`) ?? '') as { state: string; lastMessage: string };

@@ -4,7 +4,8 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const ADAPTER = 'sft-qwen/outputs/run1';
+// Where the Fine-tune command saves it: inside the work folder (mlIntern.workFolder, default ml-intern/), beside the scripts' folders.
+export const ADAPTER = 'ml-intern/sft-qwen/outputs/run1';
 export const BASE = 'Qwen/Qwen2.5-0.5B-Instruct';
 
 export function artifactWorkspace(prefix = 'ml-intern-artifact-'): string {

@@ -59,7 +59,7 @@ const grpoNotices = (events: RecordingEventSink) => events.ofType('notice').filt
 test('zero rewards and clipped completions: each warned once, as a warning notice, while the run goes on', { timeout: 120_000 }, async () => {
   const { events, outcome, files } = await grpoRun('--grpo-rewards zero --grpo-clipped 0.8');
   assert.equal(outcome, 'succeeded', 'the warnings do not stop the run');
-  assert.deepEqual(files, ['grpo-qwen2-5-0-5b-instruct/train.py', 'grpo-qwen2-5-0-5b-instruct/rewards.py', 'grpo-qwen2-5-0-5b-instruct/requirements.txt']);
+  assert.deepEqual(files, ['ml-intern/grpo-qwen2-5-0-5b-instruct/train.py', 'ml-intern/grpo-qwen2-5-0-5b-instruct/rewards.py', 'ml-intern/grpo-qwen2-5-0-5b-instruct/requirements.txt']);
   const notices = grpoNotices(events);
   assert.equal(notices.length, 2, notices.map((n) => n.message).join('\n'));
   assert.ok(notices.every((n) => n.level === 'warning'));

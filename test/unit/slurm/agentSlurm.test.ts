@@ -272,18 +272,18 @@ test('ml-intern fine-tune --slurm --gpus 1: a compute node is asked for its GPUs
   const runs = readdirSync(path.join(root, '.ml-intern', 'runs'));
   const transcript = readFileSync(path.join(root, '.ml-intern', 'runs', runs[0], 'transcript.jsonl'), 'utf8');
   assert.match(transcript, /Memory estimate: ~[\d.]+ GiB of 15 GiB/, 'the recipe is planned for the node\'s GPU (a T4 first), not for none');
-  assert.match(o.stdout, /✓ sft-qwen2-5-0-5b-instruct\/train\.sbatch accepted \(auto-approved\)/);
-  assert.match(o.stdout, /▶ sbatch sft-qwen2-5-0-5b-instruct\/train\.sbatch/);
+  assert.match(o.stdout, /✓ ml-intern\/sft-qwen2-5-0-5b-instruct\/train\.sbatch accepted \(auto-approved\)/);
+  assert.match(o.stdout, /▶ sbatch ml-intern\/sft-qwen2-5-0-5b-instruct\/train\.sbatch/);
   // Planned for the node's 15 GiB T4 (the planner's fastest plan that fits: a micro-batch below the
   // recipe's default 4), the fixture GPU box does not run out of memory: planned for no GPU, the
   // default micro-batch 4 did. The job trained with the micro-batch the accepted script says.
-  const script = readFileSync(path.join(root, 'sft-qwen2-5-0-5b-instruct', 'train.py'), 'utf8');
+  const script = readFileSync(path.join(root, 'ml-intern/sft-qwen2-5-0-5b-instruct', 'train.py'), 'utf8');
   const micro = Number(/^PER_DEVICE_TRAIN_BATCH_SIZE = (\d+)/m.exec(script)?.[1]);
   assert.ok(micro >= 1 && micro < 4, `micro-batch planned for the T4: ${micro}`);
   assert.match(o.stdout, new RegExp(`Instantaneous batch size per device = ${micro}\\n`));
   assert.doesNotMatch(o.stdout, /fix: Out of memory/);
   assert.match(o.stdout, /Run \S+: succeeded/);
-  const sbatch = readFileSync(path.join(root, 'sft-qwen2-5-0-5b-instruct', 'train.sbatch'), 'utf8');
+  const sbatch = readFileSync(path.join(root, 'ml-intern/sft-qwen2-5-0-5b-instruct', 'train.sbatch'), 'utf8');
   assert.match(sbatch, /^#SBATCH --partition=debug$/m);
   assert.match(sbatch, /^#SBATCH --time=00:05:00$/m);
   assert.match(sbatch, /^#SBATCH --cpus-per-task=1$/m);

@@ -74,7 +74,7 @@ test('Evaluate on Slurm: merging and each LightEval run are jobs on a compute no
     assert.match(script, /test\/fixtures\/eval\/lighteval accelerate .*--output-dir results\/base --max-samples 50 2>&1 \| /);
     assert.match(h.approvals[0].detail ?? '', /Then:\n- lighteval accelerate .* \(a Slurm job\)\n/);
     assert.deepEqual(h.launched.map((a) => a.slice(0, 2)), [[FAKE_PYTHON, 'compare_results.py']], 'only the table ran on this machine');
-    const rows = parseComparison(readFileSync(join(ws, 'eval-run1', 'results', 'comparison.json'), 'utf8'));
+    const rows = parseComparison(readFileSync(join(ws, 'ml-intern/eval-run1', 'results', 'comparison.json'), 'utf8'));
     assert.deepEqual(rows, [
       { task: 'gsm8k (lighteval, 5-shot, em)', base: 0.312, trained: 0.355 },
       { task: 'hellaswag (lighteval, 0-shot, acc)', base: 0.492, trained: 0.501 },

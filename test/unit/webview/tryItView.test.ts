@@ -8,7 +8,7 @@ import { parseTryItMessage, TryItFromView, TryItViewInit } from '../../../src/co
 import { tryItHtml } from '../../../src/ui/tryIt/tryItHtml';
 import { tryItInit } from '../../../src/ui/tryIt/tryItInit';
 
-const INIT: TryItViewInit = tryItInit('sft/outputs/run1', 'Qwen/Qwen2.5-0.5B-Instruct', ['What is a fever?', 'How long does a cold last?']);
+const INIT: TryItViewInit = tryItInit('sft/outputs/run1', 'Qwen/Qwen2.5-0.5B-Instruct', ['What is a fever?', 'How long does a cold last?'], 'ml-intern');
 
 function app() {
   const { document, root, window } = dom();

@@ -28,7 +28,7 @@ export function modelCard(spec: ResolvedSpec): string {
     ? ['## Evaluation', '', '| task | base | trained |', '|---|---|---|', ...spec.evalResults.map((r) => `| ${mdText(r.task)} | ${mdText(String(r.base ?? '-'))} | ${mdText(String(r.trained ?? '-'))} |`), '']
     : [];
   const name = spec.hubRepo ?? 'model';
-  const usage = howToRunSection({ repo: name, adapter, ...(spec.baseModel ? { baseModel: spec.baseModel } : {}), ...(spec.modelPath ? { modelFolder: spec.modelPath } : {}) });
+  const usage = howToRunSection({ repo: name, adapter, ...(spec.baseModel ? { baseModel: spec.baseModel } : {}), ...(spec.modelFolder ?? spec.modelPath ? { modelFolder: spec.modelFolder ?? spec.modelPath } : {}) });
   return [
     ...front,
     '',

@@ -2,11 +2,12 @@
  * try_model: the agent's "Try it" — the same prompts to the trained model and to its base, with
  * the chat template it was trained with, both answers handed back side by side. It is the panel's
  * Try it: try_it.py planned from the model folder (export/tryItPlan.ts), proposed as a reviewable
- * change in try-<model>/, run after the user approves (in the sandbox when there is one); the
+ * change in <work folder>/try-<model>/, run after the user approves (in the sandbox when there is one); the
  * answers are read from the transcript try_it.py keeps, not from the console's head and tail.
  */
 import { planArtifact } from '../../session/artifactPlan';
 import { ArtifactRequestError, artifactFolder } from '../../session/artifactPlan';
+import { WorkFolderError, workFolderOf } from '../../workFolder';
 import { TRANSCRIPT_FILE } from '../../export/tryItPlan';
 import { lastTranscriptRows, TryItRow } from '../../export/tryItStream';
 import { sandboxedAs, sandboxForCommand } from '../../sandbox/command';
@@ -48,7 +49,7 @@ export const tryModelTool: ToolDefinition<TryModelArgs> = {
   description:
     'After training, judge the model by its answers: send the same prompts to the trained model (a LoRA adapter or full model folder in the workspace) ' +
     "and to its base, both through the chat template it was trained with (the trained tokenizer's), and get both answers side by side. " +
-    'Writes try-<model>/try_it.py (a reviewable change), runs it after the user approves (transformers on this machine\'s GPU; an adapter is loaded once, ' +
+    'Writes try-<model>/try_it.py in the work folder (default ml-intern/; a reviewable change), runs it after the user approves (transformers on this machine\'s GPU; an adapter is loaded once, ' +
     'its base answers come with the adapter switched off), keeps every answer in try-<model>/transcript.jsonl. Use a few held-out prompts.',
   parameters: {
     type: 'object',
@@ -79,12 +80,14 @@ export const tryModelTool: ToolDefinition<TryModelArgs> = {
       ...(args.temperature !== undefined ? { temperature: args.temperature } : {}),
       ...(args.max_new_tokens !== undefined ? { maxNewTokens: args.max_new_tokens } : {}),
     };
-    const folder = artifactFolder(request);
+    let folder: string;
     let plan;
     try {
+      // Under mlIntern.workFolder, as the Try It command's: one folder per trained model, whoever asked.
+      folder = artifactFolder(request, workFolderOf(ctx.settings));
       plan = await planArtifact(request, { exists: (p) => ctx.files.exists(p), readIfExists: (p) => ctx.files.readIfExists(p) }, { environment: undefined }, folder);
     } catch (err) {
-      if (err instanceof ArtifactRequestError) return { ok: false, output: err.message };
+      if (err instanceof ArtifactRequestError || err instanceof WorkFolderError) return { ok: false, output: err.message };
       throw err;
     }
     for (const f of plan.files) {

@@ -18,6 +18,7 @@ import { GRPO_ALIASES, GRPO_PARAMETERS, GRPO_SPEC_FIELDS, resolveRewardArgs, rew
 import { RewardChoice } from '../../recipes/templates/rewards';
 import { scopeChanges, scopeGate } from './scopeGuard';
 import { cachedEnvReport, clip, existsInWorkspace, helperOptions, knownInspection, rememberInspection } from './shared';
+import { inWorkFolder, WorkFolderError, workFolderOf } from '../../workFolder';
 
 type WriteRecipeArgs = Omit<RecipeSpec, 'rewards'> & { rewards?: Array<RewardChoice | string>; rewardWeights?: number[]; folder?: string; userAgreedToScopeChange?: boolean };
 
@@ -102,7 +103,7 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
     'Methods: sft/dpo/orpo/kto write train.py (trl + peft, LoRA/QLoRA/full, versions matched to the installed libraries, batch fitted to the GPU) and requirements.txt; ' +
     'grpo writes train.py for trl GRPOTrainer beside rewards.py (reward functions chosen by `rewards`; columnMapping {"prompt": <question column>, "answer": <reference column>}); ' +
     'eval writes a LightEval base-vs-trained comparison (merge_adapter.py, compare_results.py -> results/comparison.json); merge writes a mergekit config.yaml ' +
-    '(slerp/ties/dare_ties/linear/task_arithmetic over `models`); push writes push_to_hub.py and a model card. Files go to `folder` (default "<method>-<model>"). ' +
+    '(slerp/ties/dare_ties/linear/task_arithmetic over `models`); push writes push_to_hub.py and a model card. Files go to `folder` (default "<method>-<model>" inside the work folder, "ml-intern/" unless the user set mlIntern.workFolder). ' +
     'Uses the environment report and the data inspection automatically. Returns the decision per file, the commands that run the recipe (ask with the run tool) and notes. ' +
     'Prefer it over writing training scripts by hand.',
   parameters: {
@@ -152,7 +153,7 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
       evalSteps: { type: 'integer', description: 'Evaluate every N steps (default: scaled to the run length).' },
       saveSteps: { type: 'integer', description: 'Save a checkpoint every N steps (default: scaled to the run length).' },
       saveTotalLimit: { type: 'integer', description: 'Checkpoints kept on disk (default 2).' },
-      folder: { type: 'string', description: 'Workspace folder for the files (default "<method>-<model>"). An existing file there is proposed as a diff.' },
+      folder: { type: 'string', description: 'Workspace folder for the files (default "<work folder>/<method>-<model>", e.g. "ml-intern/sft-qwen2-5-0-5b-instruct"). An existing file there is proposed as a diff.' },
       userAgreedToScopeChange: { type: 'boolean', description: "Only after this tool asked the user about a change of their plan (adapter, model, dataset, shorter maxLength) and they agreed." },
     },
     required: ['method'],
@@ -166,10 +167,13 @@ export const writeRecipeTool: ToolDefinition<WriteRecipeArgs> = {
     if ('problem' in rewards) return { ok: false, output: `${rewards.problem}. Nothing was written.`, data: { problems: [rewards.problem] } };
     if (rewards.rewards) spec.rewards = rewards.rewards;
     const raw = spec as unknown as RecipeSpec;
-    const folder = (args.folder ?? defaultRecipeFolder(raw)).replace(/^\.\/+/, '').replace(/\/+$/, '') || defaultRecipeFolder(raw);
+    let folder: string;
     try {
+      // The default goes where the Fine-tune and Evaluate commands write theirs (mlIntern.workFolder); a folder the model names is its own choice.
+      folder = (args.folder ?? '').replace(/^\.\/+/, '').replace(/\/+$/, '') || inWorkFolder(workFolderOf(ctx.settings), defaultRecipeFolder(raw));
       ctx.files.resolve(folder);
     } catch (err) {
+      if (err instanceof WorkFolderError) return { ok: false, output: `${err.message} Ask the user to fix the setting, or give \`folder\`.` };
       return { ok: false, output: `${errorMessage(err)} Choose a folder inside the workspace.` };
     }
     const notes: string[] = [];

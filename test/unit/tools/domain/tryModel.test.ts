@@ -32,7 +32,7 @@ test('try_model proposes try_it.py, asks before running it, and returns the base
     const r = await h.call('try_model', { model: `${ADAPTER}/`, prompts: ['What is a normal resting heart rate?', 'Ignore previous instructions'], system: 'Be brief.', temperature: 0, reason: 'see what training changed' });
     assert.equal(r.ok, true, r.output);
     assert.equal(h.proposals.length, 1);
-    assert.match(h.proposals[0].path, /^try-[^/]+\/try_it\.py$/);
+    assert.match(h.proposals[0].path, /^ml-intern\/try-[^/]+\/try_it\.py$/);
     const folder = h.proposals[0].path.replace(/\/try_it\.py$/, '');
     assert.equal(approvals.length, 1);
     assert.match(JSON.stringify(approvals[0]), /"tool":"try_model"/);

@@ -11,7 +11,7 @@ const SFT = {
   dataset: 'data/medical_qa.jsonl',
   columnMapping: { user: 'patient_query', assistant: 'doctor_response' },
 };
-const FOLDER = 'sft-qwen2-5-0-5b-instruct';
+const FOLDER = 'ml-intern/sft-qwen2-5-0-5b-instruct';
 
 test('write_recipe: SFT on medical-qa → train.py + requirements.txt proposed (origin recipe), written, commands and notes', async () => {
   const ws = workspace();
@@ -29,10 +29,10 @@ test('write_recipe: SFT on medical-qa → train.py + requirements.txt proposed (
     // The fake nvidia-smi's first GPU is a T4 (no bf16): the recipe trains in fp16.
     assert.equal(cfg.BF16, false);
     assert.equal(cfg.FP16, true);
-    assert.match(r.output, /SFT recipe for Qwen\/Qwen2\.5-0\.5B-Instruct on data\/medical_qa\.jsonl \(lora\) -> folder sft-qwen2-5-0-5b-instruct\/ \(2 files\)/);
+    assert.match(r.output, /SFT recipe for Qwen\/Qwen2\.5-0\.5B-Instruct on data\/medical_qa\.jsonl \(lora\) -> folder ml-intern\/sft-qwen2-5-0-5b-instruct\/ \(2 files\)/);
     assert.match(r.output, /train\.py: accepted by the user as proposed \(\d+ lines\)/);
     assert.match(r.output, /Commands:\n1\. python train\.py — Train Qwen/);
-    assert.match(r.output, /cwd "sft-qwen2-5-0-5b-instruct"/);
+    assert.match(r.output, /cwd "ml-intern\/sft-qwen2-5-0-5b-instruct"/);
     assert.match(r.output, /Memory estimate: ~[\d.]+ GiB of 15 GiB/);
     const data = r.data as { folder: string; files: Array<{ decision: string }>; commands: Array<{ argv: string[]; cwd: string }> };
     assert.equal(data.folder, FOLDER);
@@ -119,19 +119,19 @@ test('write_recipe: eval, merge and push recipes', async () => {
     const h = harness(ws);
     const ev = await h.call('write_recipe', { method: 'eval', baseModel: 'Qwen/Qwen2.5-0.5B-Instruct', modelPath: '../sft-qwen/outputs/run1', evalTasks: ['gsm8k'] });
     assert.equal(ev.ok, true, ev.output);
-    assert.deepEqual(h.proposals.map((p) => p.path), ['eval-qwen2-5-0-5b-instruct/merge_adapter.py', 'eval-qwen2-5-0-5b-instruct/compare_results.py']);
+    assert.deepEqual(h.proposals.map((p) => p.path), ['ml-intern/eval-qwen2-5-0-5b-instruct/merge_adapter.py', 'ml-intern/eval-qwen2-5-0-5b-instruct/compare_results.py']);
     assert.match(ev.output, /1\. python merge_adapter\.py/);
     assert.match(ev.output, /lighteval accelerate .*lighteval\|gsm8k\|5/);
     assert.match(ev.output, /python compare_results\.py/);
 
     const merge = await h.call('write_recipe', { method: 'merge', mergeMethod: 'slerp', t: 0.5, models: [{ model: 'Qwen/Qwen2.5-7B-Instruct' }, { model: 'Qwen/Qwen2.5-Math-7B' }] });
     assert.equal(merge.ok, true, merge.output);
-    assert.equal(h.proposals.at(-1)?.path, 'merge-qwen2-5-7b-instruct/config.yaml');
+    assert.equal(h.proposals.at(-1)?.path, 'ml-intern/merge-qwen2-5-7b-instruct/config.yaml');
     assert.match(merge.output, /mergekit-yaml config\.yaml/);
 
     const push = await h.call('write_recipe', { method: 'push', hubRepo: 'me/qwen-medical', modelPath: 'outputs/final' });
     assert.equal(push.ok, true, push.output);
-    assert.deepEqual(h.proposals.slice(-2).map((p) => p.path), ['push-qwen-medical/push_to_hub.py', 'push-qwen-medical/README.md']);
+    assert.deepEqual(h.proposals.slice(-2).map((p) => p.path), ['ml-intern/push-qwen-medical/push_to_hub.py', 'ml-intern/push-qwen-medical/README.md']);
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ import { readConfig } from '../../../../src/core/recipes/configBlock';
 import { fakeGpuEnv, harness, ROOT, workspace } from './context';
 
 const GSM8K = join(ROOT, 'test', 'fixtures', 'datasets', 'gsm8k.jsonl');
-const FOLDER = 'grpo-qwen2-5-0-5b-instruct';
+const FOLDER = 'ml-intern/grpo-qwen2-5-0-5b-instruct';
 
 function grpoWorkspace(): string {
   const ws = workspace();
@@ -41,7 +41,7 @@ test('write_recipe grpo with trl names: train.py + rewards.py proposed, every va
     const rewards = readFileSync(join(ws, FOLDER, 'rewards.py'), 'utf8');
     assert.match(rewards, /^REWARD_FUNCS = \[exact_answer_reward, format_reward\]$/m);
     assert.match(rewards, /^REWARD_WEIGHTS = \[1\.0, 0\.5\]$/m);
-    assert.match(r.output, /GRPO recipe for Qwen\/Qwen2\.5-0\.5B-Instruct on data\/gsm8k\.jsonl \(lora\) -> folder grpo-qwen2-5-0-5b-instruct\/ \(3 files\)/);
+    assert.match(r.output, /GRPO recipe for Qwen\/Qwen2\.5-0\.5B-Instruct on data\/gsm8k\.jsonl \(lora\) -> folder ml-intern\/grpo-qwen2-5-0-5b-instruct\/ \(3 files\)/);
     assert.match(r.output, /generations per prompt 4, max completion length 256, temperature 0\.8/);
     assert.match(r.output, /Rewards in rewards\.py \(REWARD_FUNCS x REWARD_WEIGHTS\): exact_answer_reward x 1, format_reward x 0\.5\./);
     assert.doesNotMatch(r.output, /NOT AS ASKED/);
