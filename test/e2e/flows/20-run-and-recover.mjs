@@ -33,7 +33,7 @@ export const flow = {
     await runCommand(page, 'ML Intern: Accept Change');
 
     const folder = await waitForRunState(ctx.workspace, 'succeeded', 120000);
-    const script = readFileSync(join(ctx.workspace, 'sft-qwen2-5-0-5b-instruct', 'train.py'), 'utf8');
+    const script = readFileSync(join(ctx.workspace, 'ml-intern', 'sft-qwen2-5-0-5b-instruct', 'train.py'), 'utf8');
     if (!/PER_DEVICE_TRAIN_BATCH_SIZE = 2\b/.test(script)) throw new Error('the accepted fix did not halve the micro-batch to 2');
     if (!/GRADIENT_ACCUMULATION_STEPS = 8\b/.test(script)) throw new Error('the accepted fix did not double gradient accumulation to 8');
     const recovery = readFileSync(join(folder, 'recovery.jsonl'), 'utf8');

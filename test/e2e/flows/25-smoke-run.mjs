@@ -25,7 +25,7 @@ export const flow = {
     // A new file's review is the proposal alone (no blank left half); the fitted plan below, a change to it, is a diff.
     if ((await reviewKind(page, 'train.py')) !== 'new file') throw new Error('the new train.py opened as a diff, not as the proposal alone');
     await ctx.screenshot(page, '0-new-file-review');
-    const script = join(ctx.workspace, 'sft-qwen2-5-0-5b-instruct', 'train.py');
+    const script = join(ctx.workspace, 'ml-intern', 'sft-qwen2-5-0-5b-instruct', 'train.py');
     // Accepted with the keyboard (Ctrl+Alt+Enter) in the proposal's own editor, as a user would.
     await page.locator('.part.editor .monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+Alt+Enter');
