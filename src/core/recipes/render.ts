@@ -6,7 +6,7 @@ import { resolveTargets, TargetVersions, versionAtLeast } from './libraryVersion
 import { lookupModel, ModelDims } from './modelTable';
 import { planBatch } from './estimate';
 import { MeasuredLengths, planRowLength } from './lengthPlan';
-import { recipeVllm } from './vllmShare';
+import { recipeVllm, trainingGpuCount } from './vllmShare';
 import { fullWeightsDtype, kbitUpcast, planFullSharding, ShardPlan } from './shardPlan';
 import { DatasetInspectionLike, EnvReportLike, RecipeSpec, resolveSpec, ResolvedSpec, SpecError, SupervisedMethod, TRAINING_METHODS } from './spec';
 import { fitAccumulation, GRPO_MIN_TRL, renderGrpoScript } from './templates/grpo';
@@ -96,8 +96,7 @@ export function renderRecipe(input: RecipeSpec, options: RenderOptions = {}): Re
     if (!versionAtLeast(targets.trl, GRPO_MIN_TRL)) throw new SpecError([`method: grpo needs trl >= ${GRPO_MIN_TRL} (GRPOTrainer's first release; the environment has trl ${targets.trl}): pip install -U trl`]);
     const n = spec.numGenerations ?? 8;
     // In vLLM server mode one GPU serves generation: the groups are fitted to the GPUs that train.
-    const serverGpu = recipeVllm({ ...spec, packages: spec.env?.packages, gpus: spec.env?.gpus?.length }, targets.trl)?.mode === 'server' ? 1 : 0;
-    const gpus = Math.max(1, (spec.env?.gpus?.length || 1) - serverGpu);
+    const gpus = trainingGpuCount({ ...spec, packages: spec.env?.packages, gpus: spec.env?.gpus?.length }, targets.trl);
     // trl < 0.17 groups generations within micro-batch x GPUs (no accumulation): train.py says so at start.
     const counted = versionAtLeast(targets.trl, '0.17.0');
     const fitted = counted ? fitAccumulation(spec.perDeviceTrainBatchSize, spec.gradientAccumulationSteps, n, gpus) : spec.gradientAccumulationSteps;

@@ -41,6 +41,15 @@ export function recipeVllm(o: { method?: string; adapter?: string; packages?: Re
   return { mode: 'colocate', gpuMemoryUtilization: VLLM_COLOCATE_SHARE };
 }
 
+/**
+ * The GPUs that train: in vLLM server mode one of them serves generation (trl vllm-serve), so the
+ * generation groups and the steps per epoch are counted on the others.
+ */
+export function trainingGpuCount(o: { method?: string; adapter?: string; packages?: Record<string, string | null | undefined>; gpus?: number }, trl: string): number {
+  const all = o.gpus || 1;
+  return Math.max(1, all - (recipeVllm(o, trl)?.mode === 'server' ? 1 : 0));
+}
+
 /** What the plan says about vLLM (empty when it is not used). */
 export function vllmNotes(v: VllmGeneration | undefined, gpuMemoryMiB: number): string[] {
   if (!v) return [];

@@ -67,3 +67,15 @@ test('server mode counts the GPUs that train, not the one serving vLLM, when it 
   assert.equal(served.VLLM_MODE, 'server');
   assert.equal((4 * Number(served.GRADIENT_ACCUMULATION_STEPS)) % 8, 0, `4 x ${served.GRADIENT_ACCUMULATION_STEPS} on the one training GPU holds whole groups of 8`);
 });
+
+test('server mode: the logging/eval/save cadence is counted on the GPUs that train, not on the one serving vLLM', () => {
+  const batch = { perDeviceTrainBatchSize: 8, gradientAccumulationSteps: 2, epochs: 1, inspection: { rows: 1200 } };
+  const steps = (n: number, vllm: boolean) => {
+    const env = { packages: { trl: '0.19.1', transformers: '4.52.4', peft: '0.15.2', ...(vllm ? { vllm: '0.10.1' } : {}) }, gpus: gpus(n) };
+    const cfg = readConfig(renderRecipe({ ...MATH, adapter: 'lora', ...batch } as Parameters<typeof renderRecipe>[0], { env }).files[0].content);
+    return [cfg.LOGGING_STEPS, cfg.EVAL_STEPS, cfg.SAVE_STEPS];
+  };
+  // Two GPUs in server mode train on one: the same steps per epoch as one GPU without vLLM.
+  assert.deepEqual(steps(2, true), steps(1, false));
+  assert.notDeepEqual(steps(2, false), steps(1, false), 'two training GPUs halve the steps (the test would not tell otherwise)');
+});
