@@ -2,7 +2,7 @@
 // sandbox gives every command a private /tmp, so anything planted under /tmp would be hidden
 // for that reason alone and a test of the policy could not fail).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { prepareSandbox } from '../../../src/core/sandbox/prepare';
@@ -26,10 +26,17 @@ export interface Box {
   env: NodeJS.ProcessEnv;
 }
 
+// /var/tmp is not cleaned at boot as /tmp is: every box goes when the test file's process ends.
+const boxes: string[] = [];
+process.on('exit', () => {
+  for (const root of boxes) rmSync(root, { recursive: true, force: true });
+});
+
 /** A fresh workspace, a fake HOME with a planted ~/.ssh key and HF token, and a folder outside both. */
 export function makeBox(): Box {
   const base = existsSync('/var/tmp') ? '/var/tmp' : os.homedir();
   const root = mkdtempSync(path.join(base, 'ml-intern-sandbox-'));
+  boxes.push(root);
   const workspace = path.join(root, 'workspace');
   const home = path.join(root, 'home');
   const outside = path.join(root, 'outside');
