@@ -3,6 +3,7 @@
  * policy flag, y/n questions for changes and commands (refused, and listed, when nobody can
  * answer), and the event printer.
  */
+import { stripAnsi } from '../core/logs/logLine';
 import * as readline from 'node:readline';
 import { createPatch } from 'diff';
 import { formatPreflight } from '../core/preflight/format';
@@ -118,21 +119,41 @@ export function cliApprover(io: CliIo, _policy: AutoApprovePolicy, interactive: 
   };
 }
 
-export function printer(io: CliIo): (e: AgentEvent) => void {
+export type Printer = ((e: AgentEvent) => void) & {
+  /** Whether this text was already printed as a message (the end summary is then not repeated). */
+  said(text: string): boolean;
+};
+
+/** Model or session text without terminal control sequences (a message never drives the terminal). */
+const printable = (t: string) => stripAnsi(t).replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+
+export function printer(io: CliIo): Printer {
   let midLine = false;
+  // The agent streams its text as deltas, then sends it whole: printed once.
+  let streamed = false;
+  const said = new Set<string>();
   const line = (t: string) => {
     if (midLine) io.out('\n');
     midLine = false;
     io.out(`${t}\n`);
   };
-  return (e) => {
+  const print = (e: AgentEvent): void => {
     switch (e.type) {
       case 'run_started':
         return line(`Run ${e.runId} (${e.folder})`);
       case 'assistant_delta':
+        streamed = true;
         io.out(e.text);
         midLine = !e.text.endsWith('\n');
         return;
+      case 'assistant_message': {
+        said.add(e.text.trim());
+        const wasStreamed = streamed;
+        streamed = false;
+        if (wasStreamed) return;
+        // The session's own messages (what it wrote and why, the recipe's notes, each repair) come whole.
+        return line(`\n${printable(e.text).trimEnd()}\n`);
+      }
       case 'tool_call':
         return line(`→ ${e.name} ${JSON.stringify(e.args).slice(0, 160)}`);
       case 'tool_result':
@@ -169,4 +190,5 @@ export function printer(io: CliIo): (e: AgentEvent) => void {
         return;
     }
   };
+  return Object.assign(print, { said: (text: string) => said.has(text.trim()) });
 }

@@ -25,7 +25,7 @@ import { trainingEnvironment } from '../../core/exec/slurmProbe';
 import { slurmBackendFor } from '../../core/exec/slurmRun';
 import { NodeFileStore } from '../../core/util/nodeFileStore';
 import { redactor } from '../../core/util/redact';
-import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, pythonFrom, SHARDING_USAGE, shardingFrom, SLURM_NODES_USAGE, SLURM_USAGE, slurmFrom } from '../interaction';
+import { APPROVE, cliApprover, cliReviewer, PROVIDERS, printer, Printer, pythonFrom, SHARDING_USAGE, shardingFrom, SLURM_NODES_USAGE, SLURM_USAGE, slurmFrom } from '../interaction';
 import { stateText } from '../../core/exec/slurm';
 import { SANDBOX_USAGE, sandboxFrom } from './exec';
 import { sandboxTrainings } from '../../core/sandbox/trainings';
@@ -73,7 +73,7 @@ export const fineTuneCommand: CliCommand = {
     const settings = settingsFrom(args, io, root);
     const python = defaultPython(io.env, pythonFrom(args, io));
     const attachId = flagString(args, 'attach');
-    if (attachId) return attach(attachId, { args, io, settings, root, python, running: new DetachedRuns() });
+    if (attachId) return attach(attachId, { args, io, settings, root, python, running: new DetachedRuns(), print: printer(io) });
     const baseModel = flagString(args, 'model');
     const dataset = flagString(args, 'data');
     if (!baseModel || !dataset) throw new UsageError('--model and --data are required, e.g. --model Qwen/Qwen2.5-0.5B-Instruct --data data/train.jsonl');
@@ -90,7 +90,7 @@ export const fineTuneCommand: CliCommand = {
       return EXIT_FAILED;
     }
     const request = requestFrom(args, { baseModel, dataset, method }, inspection, grpo);
-    const ctx = { args, io, settings, root, python, running: new DetachedRuns() };
+    const ctx = { args, io, settings, root, python, running: new DetachedRuns(), print: printer(io) };
     const deps = await sessionDeps(ctx, inspection);
     if (!args.flags.json) {
       io.out(`${describe(request, inspection, grpo)}\n${deps.llm ? `LLM for repairs: ${deps.llm.id} ${deps.llm.model}` : 'No API key: recipe mode (the playbook repairs the well-known failures).'}\n`);
@@ -108,6 +108,8 @@ interface Ctx {
   python: string;
   /** The trainings this command started (a second Ctrl+C kills them). */
   running: DetachedRuns;
+  /** The session's events at the terminal. */
+  print: Printer;
 }
 
 /** The session's ports at a terminal: y/n approvals (or --approve), printed events, detached runs. */
@@ -145,7 +147,7 @@ async function sessionDeps(ctx: Ctx, inspection?: DatasetInspection): Promise<Se
     files,
     reviewer: cliReviewer(io, settings.autoApprove, interactive, refused),
     approveCommand: cliApprover(io, settings.autoApprove, interactive, refused),
-    events: { emit: args.flags.json ? () => undefined : printer(io) },
+    events: { emit: args.flags.json ? () => undefined : ctx.print },
     runs: new RunStore(files),
     settings: () => settings,
     python,
@@ -183,7 +185,9 @@ async function finish(ctx: Ctx, session: FineTuneSession, drive: () => Promise<S
   const result = { runId: session.runId, folder, outcome: outcome.kind, summary: outcome.summary, refused };
   if (args.flags.json) io.out(JSON.stringify(result, null, 2) + '\n');
   else {
-    const lines = ['', `Run ${result.runId}: ${outcome.kind}`, outcome.summary];
+    // The summary was usually the session's last message, printed already.
+    const said = ctx.print.said(outcome.summary);
+    const lines = [...(said ? [] : ['']), `Run ${result.runId}: ${outcome.kind}`, ...(said ? [] : [outcome.summary])];
     if (refused.length) lines.push('', 'Not approved (re-run with --approve=all, or from a terminal to answer y/n):', ...refused.map((x) => `  - ${x}`));
     lines.push(`Folder: ${folder}`);
     io.out(lines.join('\n') + '\n');
