@@ -219,7 +219,10 @@ export function renderChange(ctx: CardContext, e: EntryOf<'change'>): HTMLElemen
     doc,
     'div',
     { class: 'actions' },
-    button(doc, 'Review diff', 'reviewChange', { testid: 'change-review', data, aria: `Review the diff of ${e.path}` }),
+    // A new file opens as the proposal alone in a plain editor (issue 25 polish): there is no diff to review.
+    e.isNew
+      ? button(doc, 'Review', 'reviewChange', { testid: 'change-review', data, aria: `Review the new file ${e.path}` })
+      : button(doc, 'Review diff', 'reviewChange', { testid: 'change-review', data, aria: `Review the diff of ${e.path}` }),
     button(doc, 'Accept', 'acceptChange', { class: 'primary', testid: 'change-accept', data, aria: `Accept the change to ${e.path}`, attrs: { disabled: ctx.readOnly } }),
     button(doc, 'Reject…', 'rejectOpen', { testid: 'change-reject', data, aria: `Reject the change to ${e.path}` }),
   );

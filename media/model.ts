@@ -47,6 +47,8 @@ export type Entry = Base &
         reason?: string;
         /** Accepted in part or edited: the lines the written file adds and removes. */
         written?: { added: number; removed: number };
+        /** A file that does not exist yet: its review is the proposal alone, not a diff. */
+        isNew?: boolean;
       }
     | {
         kind: 'process';
@@ -182,7 +184,7 @@ export class ChatModel {
           added: e.added,
           removed: e.removed,
         })) as EntryOf<'change'>;
-        Object.assign(c, { path: e.path, description: e.description, origin: e.origin, added: e.added, removed: e.removed });
+        Object.assign(c, { path: e.path, description: e.description, origin: e.origin, added: e.added, removed: e.removed, isNew: e.isNew === true });
         c.rev++;
         this.headerRev++; // the header says the run waits for a review
         return;

@@ -68,7 +68,8 @@ export type AgentEvent =
   | { type: 'tool_call'; runId: string; callId: string; name: string; args: unknown }
   | { type: 'tool_result'; runId: string; callId: string; name: string; ok: boolean; summary: string; data?: unknown }
   | { type: 'plan'; runId: string; items: PlanItem[] }
-  | { type: 'change_proposed'; runId: string; changeId: string; path: string; description: string; origin: string; added: number; removed: number }
+  /** `isNew`: the file does not exist yet (its review shows the proposal alone, not a diff). */
+  | { type: 'change_proposed'; runId: string; changeId: string; path: string; description: string; origin: string; added: number; removed: number; isNew?: boolean }
   /** `written`: accepted in part or edited, the lines the written file adds and removes (the proposal's are in change_proposed). */
   | { type: 'change_decided'; runId: string; changeId: string; path: string; decision: 'accepted' | 'rejected'; auto: boolean; reason?: string; written?: { added: number; removed: number } }
   /** `sandbox`: where it runs when confined ("bubblewrap, network off"), the card's badge. */

@@ -82,7 +82,7 @@ export class ApprovalGate {
     const n = await d.nextChangeNumber();
     const savedAs = [await d.saveVersion(n, change.path, change.proposed, 'proposed')];
     const delta = lineDelta(change.original, change.proposed);
-    d.emit({ type: 'change_proposed', runId: d.runId, changeId, path: change.path, description: change.description, origin: change.origin, ...delta });
+    d.emit({ type: 'change_proposed', runId: d.runId, changeId, path: change.path, description: change.description, origin: change.origin, ...delta, ...(change.original === null ? { isNew: true } : {}) });
     let decision: ReviewDecision;
     if (isAutoApproved(d.policy(), change.origin)) decision = { kind: 'accepted', text: change.proposed, userPatch: '', auto: true };
     else decision = await d.reviewer.propose({ ...change, runId: d.runId, id: changeId }, signal);

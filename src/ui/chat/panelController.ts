@@ -51,6 +51,12 @@ export class PanelController {
   /** Every AgentEvent on the host's bus comes here. */
   onEvent(e: AgentEvent): void {
     const runId = e.type === 'notice' ? (e.runId ?? this.viewRunId ?? CHAT_RUN) : e.runId;
+    if (e.type === 'run_state' && !this.logs.has(runId)) {
+      // A state the host sets on a run this window has not shown (a reload's interrupted or lost run):
+      // its folder holds the whole story, so the panel loads it from there, not a log of this one line.
+      this.trackRun(e);
+      return;
+    }
     this.logs.append(runId, e);
     this.trackRun(e);
     if (e.type === 'run_started' || this.viewRunId === null) this.viewRunId = runId;

@@ -13,6 +13,7 @@ import { withCodeActions } from '../../core/codeActions/actionMode';
 import { loadMcp } from '../lazy/loader';
 import { RunStore } from '../../core/runs/runStore';
 import { drivenElsewhere } from '../../core/runs/runLocks';
+import { endInterrupted, isAgentKind, nothingToFollow } from '../../core/run/afterRestart';
 import { Host } from '../host';
 import type { ChatContext, ChatHandlers } from '../chat/handlers';
 import { defaultChat } from '../chat/defaultChat';
@@ -160,6 +161,12 @@ export class ChatAgent {
       }
       const commands = await pendingCommands(store, summary.id);
       if (commands.length) waiting.push(summary.id);
+      else if (await isChatRun(store, summary.id)) {
+        // Nothing of it outlived the old host (a review, an approval, a model call in flight): ended as interrupted; a message continues it.
+        const after = await nothingToFollow(files, summary, undefined);
+        if (after.kind === 'interrupted') await endInterrupted(await store.open(summary.id), after.message, host.events);
+        host.logger.info(`Agent run ${summary.id}: ${after.message}`);
+      }
       pending.push(...commands.map((record) => ({ folder: summary.folder, record })));
     }
     if (waiting.length === 0) return;
@@ -210,6 +217,15 @@ async function isAgentRun(deps: AgentDeps, runId: string): Promise<boolean> {
   try {
     const spec = await (deps.runs ?? new RunStore(deps.files)).open(runId).then((h) => h.spec());
     return spec.kind !== 'fine-tune';
+  } catch {
+    return false;
+  }
+}
+
+/** An agent (chat) run: its spec names no recipe kind (fine-tune, eval…), which the session manager resumes. */
+async function isChatRun(store: RunStore, runId: string): Promise<boolean> {
+  try {
+    return isAgentKind((await (await store.open(runId)).spec()).kind);
   } catch {
     return false;
   }

@@ -7,12 +7,14 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { reattachRun } from '../../core/run/reattach';
 import { LockBusyError } from '../../core/runs/ownerLock';
 import { FineTuneSession } from '../../core/session/fineTuneSession';
 import { FineTuneRequest } from '../../core/session/types';
 import { RunHandle, RunStore } from '../../core/runs/runStore';
 import { ArtifactSession } from '../../core/session/artifactSession';
+import { endInterrupted, fineTuneAfterRestart, nothingToFollow } from '../../core/run/afterRestart';
+import { RunSummary } from '../../core/runs/types';
+import { startFineTune } from './startFineTune';
 import { Host } from '../host';
 import type { ChatHandlers } from '../chat/handlers';
 import type { RunTracker } from '../statusBar';
@@ -27,6 +29,15 @@ export interface Stoppable {
 export interface SessionManagerServices extends SessionServices {
   /** The run the status bar shows: Stop Run without a run id stops it. */
   readonly runs: RunTracker;
+}
+
+/** The button on an interrupted fine-tune's notice: the same request again, through the wizard's own start. */
+const FINE_TUNE_AGAIN = 'Fine-tune again';
+
+/** The request a fine-tune run folder recorded (spec.json), when it has the fields a run needs. */
+function fineTuneRequestOf(v: unknown): FineTuneRequest | undefined {
+  const r = v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
+  return r && typeof r.method === 'string' && typeof r.baseModel === 'string' && typeof r.dataset === 'string' ? (r as unknown as FineTuneRequest) : undefined;
 }
 
 export class SessionManager {
@@ -82,7 +93,10 @@ export class SessionManager {
     return session;
   }
 
-  /** After activation: find fine-tune runs left 'running' and re-attach to them. */
+  /**
+   * After activation: find the runs left 'running' and re-attach to their training process or step;
+   * a run that was only waiting in the old extension host (a review, an approval) ends as interrupted.
+   */
   async resumeRuns(): Promise<void> {
     const host = this.host;
     const files = host.fileStore();
@@ -94,12 +108,20 @@ export class SessionManager {
       const handle = await new RunStore(files).open(summary.id);
       const spec = await handle.spec();
       if (spec.kind === 'eval' || spec.kind === 'merge' || spec.kind === 'push' || spec.kind === 'try-it' || spec.kind === 'export') {
-        await this.resumeArtifactRun(handle);
+        await this.resumeArtifactRun(handle, summary, spec.kind);
         continue;
       }
-      if (spec.kind !== 'fine-tune' || !status.scriptPath) continue;
-      const found = await reattachRun(files, summary);
-      if (!found) continue;
+      if (spec.kind !== 'fine-tune') continue;
+      const after = await fineTuneAfterRestart(files, summary);
+      if (after.kind === 'elsewhere') {
+        host.logger.info(after.message);
+        continue;
+      }
+      if (after.kind === 'interrupted') {
+        await this.interrupted(handle, after.message, fineTuneRequestOf(spec.request));
+        continue;
+      }
+      const found = after.found;
       if (found.kind === 'lost') {
         await handle.updateStatus({ state: 'lost', lastMessage: found.message });
         host.events.emit({ type: 'run_state', runId: summary.id, state: 'lost', message: found.message });
@@ -122,19 +144,40 @@ export class SessionManager {
         void vscode.window.showInformationMessage(`ML Intern: the run "${status.title}" ended while the window was closed (exit code ${found.code}).`);
       }
       const { run, recorded } = found;
-      void session.resume(run, status.scriptPath, recorded).finally(() => tracked.dispose());
+      void session.resume(run, found.scriptPath, recorded).finally(() => tracked.dispose());
     }
   }
 
-  /** An Evaluate / Merge / Push run left 'running': follow its step, then the steps after it. */
-  private async resumeArtifactRun(handle: RunHandle): Promise<void> {
+  /**
+   * A run the reload cut off while it waited in the old host: ended in its folder (the panel and the
+   * status bar follow), said once, and — for a fine-tune — offered again with the same request.
+   */
+  private async interrupted(handle: RunHandle, message: string, request?: FineTuneRequest): Promise<void> {
+    const host = this.host;
+    await endInterrupted(handle, message, host.events);
+    host.logger.info(`Run ${handle.id}: interrupted by the reload. ${message}`);
+    const again = request ? [FINE_TUNE_AGAIN] : [];
+    void vscode.window.showWarningMessage(`ML Intern: ${message}`, ...again).then(async (picked) => {
+      if (picked === FINE_TUNE_AGAIN && request) await startFineTune(host, this, request).catch((err: unknown) => host.logger.error(`Fine-tune again failed: ${err instanceof Error ? err.message : String(err)}`));
+    });
+  }
+
+  /** An Evaluate / Merge / Push run left 'running': follow its step, then the steps after it; with no step to pick up, it was interrupted. */
+  private async resumeArtifactRun(handle: RunHandle, summary: RunSummary, kind: string): Promise<void> {
     const host = this.host;
     const session = await ArtifactSession.reopen(handle, await this.deps({ withLlm: false }));
     const tracked = this.track(session);
     host.logger.info(`Run ${handle.id}: picking up its steps after the reload.`);
     void session
       .resume()
-      .then((outcome) => host.logger.info(outcome ? `Run ${handle.id} ended: ${outcome.kind}` : `Run ${handle.id}: no step to pick up.`))
+      .then(async (outcome) => {
+        if (outcome) return host.logger.info(`Run ${handle.id} ended: ${outcome.kind}`);
+        const files = host.fileStore();
+        const after = files ? await nothingToFollow(files, summary, kind) : undefined;
+        if (after?.kind === 'interrupted') await this.interrupted(handle, after.message);
+        else host.logger.info(`Run ${handle.id}: no step to pick up.${after ? ` ${after.message}` : ''}`);
+      })
+      .catch((err: unknown) => host.logger.error(`Run ${handle.id}: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => tracked.dispose());
   }
 }
@@ -142,13 +185,24 @@ export class SessionManager {
 /**
  * A run waiting for the user's answer has no process and no session in this window, yet the status
  * bar shows it: Stop ends it (recorded in its folder, so the panel and a reload agree) instead of
- * saying "no run is active". Typing in its chat can still continue an agent run later.
+ * saying "no run is active". Typing in its chat can still continue an agent run later. So does a
+ * fine-tune the reload cut off before its training started (Stop pressed before resumeRuns ended it).
  */
 async function stopWaitingRun(host: Host, runId: string): Promise<boolean> {
   const files = host.fileStore();
   if (!files || !host.isTrusted()) return false;
-  const handle = await new RunStore(files, { logger: host.logger }).open(runId).catch(() => undefined);
-  if (!handle || (await handle.readStatus()).state !== 'waiting') return false;
+  const store = new RunStore(files, { logger: host.logger });
+  const handle = await store.open(runId).catch(() => undefined);
+  if (!handle) return false;
+  const status = await handle.readStatus();
+  if (status.state === 'running' && !status.scriptPath && (await handle.spec().catch(() => undefined))?.kind === 'fine-tune') {
+    const after = await nothingToFollow(files, { id: runId, folder: handle.folder, status }, 'fine-tune');
+    if (after.kind !== 'interrupted') return false;
+    await endInterrupted(handle, after.message, host.events);
+    host.logger.info(`Run ${runId}: stopped; the reload had cut it off before its training.`);
+    return true;
+  }
+  if (status.state !== 'waiting') return false;
   const message = 'Stopped while it waited for your answer.';
   await handle.updateStatus({ state: 'stopped', lastMessage: message, question: undefined });
   await handle.appendTranscript({ kind: 'state', state: 'stopped', message });

@@ -35,3 +35,17 @@ test('an ended run with a change nobody decided reads as ended, not as waiting',
   );
   assert.equal(root.querySelector('[data-testid="run-state"]')!.textContent, 'stopped');
 });
+
+test("a new file's card says Review (it opens as the proposal alone), a changed file's says Review diff", () => {
+  const { root, apply } = makeView();
+  apply(
+    { type: 'run_started', runId: RUN, title: 'Fine-tune', folder: '.ml-intern/runs/r1' },
+    { type: 'change_proposed', runId: RUN, changeId: `${RUN}-change-1`, path: 'sft/train.py', description: '', origin: 'recipe', added: 40, removed: 0, isNew: true },
+    { type: 'change_proposed', runId: RUN, changeId: `${RUN}-change-2`, path: 'sft/requirements.txt', description: '', origin: 'recipe', added: 2, removed: 1 },
+  );
+  const buttons = [...root.querySelectorAll('[data-testid="change-review"]')].map((b) => [b.textContent, b.getAttribute('aria-label')]);
+  assert.deepEqual(buttons, [
+    ['Review', 'Review the new file sft/train.py'],
+    ['Review diff', 'Review the diff of sft/requirements.txt'],
+  ]);
+});
