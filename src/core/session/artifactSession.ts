@@ -211,7 +211,7 @@ export class ArtifactSession {
       // Also what a window reload needs to go on with the steps (see resume()).
       await this.handle.writeFile('plan.json', JSON.stringify({ folder: plan.folder, commands: plan.commands, notes: plan.notes, ...(plan.comparisonFile ? { comparisonFile: plan.comparisonFile } : {}) }, null, 2));
       const notes = plan.notes.length ? `\n\nNotes from the recipe:\n${plan.notes.map((n) => `- ${n}`).join('\n')}` : '';
-      await this.say(`${describeArtifact(this.request).goal} I wrote ${plan.files.map((f) => `\`${plan.folder}/${f.path}\``).join(', ')} from the recipe; review them in the diff.${notes}`);
+      await this.say(`${describeArtifact(this.request).goal} I wrote ${plan.files.map((f) => `\`${plan.folder}/${f.path}\``).join(', ')} from the recipe; review them (a new file opens on its own, a changed one as a diff).${notes}`);
 
       const rejected = await this.proposeFiles(plan);
       if (rejected) return rejected;

@@ -165,7 +165,9 @@ export class FineTuneSession {
     const rendered = renderRecipe(spec, { inspection, env: recipeEnvironment(this.deps.environment) });
     const recoveryEnv = recoveryEnvironment(this.deps.environment);
     const plan = rendered.notes.length ? `\n\nNotes from the recipe:\n${rendered.notes.map((n) => `- ${n}`).join('\n')}` : '';
-    await this.ctx.say(`I wrote a ${this.request.method.toUpperCase()} script for **${this.request.baseModel}** (${this.request.adapter}) on \`${this.request.dataset}\` from the recipe. Review it in the diff: accept or reject it whole or hunk by hunk.${plan}`);
+    // A new train.py opens as the proposal alone (no diff); one that is there already, as a diff against it.
+    const where = (await this.deps.files.exists(`${folder}/train.py`)) ? 'Review it in the diff' : 'Review it (a new file: it opens on its own)';
+    await this.ctx.say(`I wrote a ${this.request.method.toUpperCase()} script for **${this.request.baseModel}** (${this.request.adapter}) on \`${this.request.dataset}\` from the recipe. ${where}: accept or reject it whole or hunk by hunk.${plan}`);
     let scriptPath = '';
     for (const file of rendered.files) {
       const target = `${folder}/${file.path}`;

@@ -84,6 +84,9 @@ test('reload while the new train.py waits for review: the run ends as interrupte
     assert.deepEqual(events.ofType('run_state').map((e) => [e.state, e.message]), [['stopped', after.message]]);
     // What the panel shows after the reload: the run ended with the message, not running.
     const replayed = (await replayRun(files, host.runId)) ?? [];
+    // What the recipe said before the review: a new train.py opens on its own, so no "diff" is promised.
+    const wrote = replayed.find((e) => e.type === 'assistant_message' && e.text.startsWith('I wrote a SFT script'));
+    assert.match(wrote?.type === 'assistant_message' ? wrote.text : '', /Review it \(a new file: it opens on its own\): accept or reject it/);
     const states = replayed.filter((e) => e.type === 'run_state');
     assert.deepEqual([states[states.length - 1].state, states[states.length - 1].message], ['stopped', after.message]);
     // And no train.py anywhere in the workspace: the proposal stays only in the run folder.
