@@ -75,6 +75,8 @@ export function interruptedMessage(run: { kind: string | undefined; undecided: s
 
 /** Another live process drives the run: the owner lock a fine-tune holds, or the pid an agent records while it runs. */
 function owner(files: FileStore, summary: RunSummary): string | undefined {
+  // An agent run this process started a moment ago (its pid is ours): driven here, not left over.
+  if (summary.status.pid === process.pid) return `Run ${summary.id} is driven by this process.`;
   const held = liveOwner(files.resolve(runLockPath(summary.folder)));
   if (held && held.pid !== process.pid) return `Run ${summary.id} is followed by another process (${describeOwner(held)}): left to it.`;
   return drivenElsewhere(summary.status, summary.id);

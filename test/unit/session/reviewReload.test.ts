@@ -13,6 +13,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { endInterrupted, fineTuneAfterRestart, interruptedMessage } from '../../../src/core/run/afterRestart';
+import type { Reattached } from '../../../src/core/run/reattach';
 import { RunStore } from '../../../src/core/runs/runStore';
 import { RecordingEventSink } from '../../../src/core/testing/memoryPorts';
 import { NodeFileStore } from '../../../src/core/util/nodeFileStore';
@@ -129,27 +130,22 @@ test('a run whose host is still alive (another window, a terminal) is left to it
 
 test('reload while the training runs: the run is re-attached to its process, not interrupted', { timeout: 90_000 }, async () => {
   const ws = workspace();
-  let pid: number | undefined;
+  let found: Reattached | undefined;
   try {
     const status = (folder: string) => {
       const file = path.join(ws, folder, 'status.json');
       return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { pid?: number }) : {};
     };
     const host = await startHost(ws, { FAKE_DELAY_MS: '300' }, (o) => o.includes('\n') && typeof status(JSON.parse(o.split('\n')[0]).folder).pid === 'number', 'the training to start');
-    pid = status(host.folder).pid;
     await host.kill();
     const after = await fineTuneAfterRestart(new NodeFileStore(ws), await summaryOf(ws, host.runId));
     assert.equal(after.kind, 'reattach');
-    if (after.kind === 'reattach') assert.equal(after.found.kind, 'live', 'the training outlived its host');
+    if (after.kind === 'reattach') found = after.found;
+    assert.equal(found?.kind, 'live', 'the training outlived its host');
   } finally {
-    if (pid) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    rmSync(ws, { recursive: true, force: true });
+    // Stopped through its launcher, which records the exit: the folder is not written to while it is removed.
+    if (found && found.kind !== 'lost') await found.run.stop();
+    rmSync(ws, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 });
 
