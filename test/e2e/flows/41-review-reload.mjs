@@ -7,11 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, runCommand, waitForExtension } from '../workbench.mjs';
-import { openReady, fineTuneWizard, waitForDiff, reviewKind, writeWorkspaceSettings, panel, runFolders, readStatus } from '../lib.mjs';
+import { openReady, fineTuneWizard, waitForDiff, reviewKind, writeWorkspaceSettings, panel, runFolders, readStatus, openChatWithFakeLlm, waitForRunState } from '../lib.mjs';
 
 const INTERRUPTED = /The window reloaded while train\.py waited for your review, so the run stopped there: nothing was written\. Run "ML Intern: Fine-tune" again with the same choices\./;
 
-export const flow = {
+const fineTune = {
   id: 'review-reload',
   name: 'Reload with a new file under review: no restored proposal tab is left showing an error, the run ends as interrupted',
   async run(ctx) {
@@ -69,3 +69,54 @@ export const flow = {
     await ctx.screenshot(page, '2-fine-tune-again');
   },
 };
+
+// The same reload in a chat run: the agent's new notes.md waits for review. The run ends as
+// interrupted, saying a message continues it; the message does — the model is told the write was
+// interrupted (nothing was written) and goes on in the same run.
+const call = (id, name, args) => ({ id, name, arguments: JSON.stringify(args) });
+const TURNS = [
+  { text: 'Writing the notes.', toolCalls: [call('w1', 'write_file', { path: 'notes.md', content: '# Notes\n', description: 'the run notes' })] },
+  { toolCalls: [call('f1', 'finish', { summary: 'Went on after the reload.' })] },
+];
+const CHAT_INTERRUPTED = /The window reloaded while notes\.md waited for your review, so the run stopped there: nothing was written\. Send a message in this chat to continue the run from where it was\./;
+
+const chatRun = {
+  id: 'chat-review-reload',
+  name: 'Reload with a chat run\'s new file under review: the run ends as interrupted and a message continues it',
+  async run(ctx) {
+    const { llm, page, chat } = await openChatWithFakeLlm(ctx, TURNS);
+    await chat.locator('[data-testid="chat-input"]').fill('Write notes.md');
+    await chat.locator('[data-testid="send-button"]').click();
+    await waitForDiff(page, 'notes.md');
+    const [run] = runFolders(ctx.workspace);
+
+    await runCommand(page, 'Developer: Reload Window');
+    await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
+    await waitForExtension(page);
+    await waitFor("the run's status.json to say stopped", async () => readStatus(run)?.state === 'stopped', { timeoutMs: 30000 }).catch((err) => {
+      throw new Error(`${err.message}: it says ${JSON.stringify(readStatus(run)?.state)}`);
+    });
+    if (!CHAT_INTERRUPTED.test(readStatus(run).lastMessage)) throw new Error(`status.json's message: '${readStatus(run).lastMessage}'`);
+    await runCommand(page, 'ML Intern: Open Chat');
+    const state = chat.locator('[data-testid="run-state"]');
+    await waitFor("the panel's run state to read stopped", async () => (await state.innerText().catch(() => '')).trim() === 'stopped', { timeoutMs: 30000 });
+    if (await chat.locator('[data-testid="stop-button"]').isVisible()) throw new Error('the panel still shows Stop for the interrupted run');
+    await waitFor('the interrupted message in the panel', async () => CHAT_INTERRUPTED.test((await chat.locator('[data-testid="notice"]').allInnerTexts()).join('\n')), { timeoutMs: 20000 });
+    const busy = await page.locator('.statusbar-item', { hasText: /ML Intern: (waiting|running|starting)|to review/ }).allInnerTexts();
+    if (busy.length) throw new Error(`the status bar still says: ${busy.join(' | ')}`);
+    await ctx.screenshot(page, '1-chat-after-reload');
+
+    await chat.locator('[data-testid="chat-input"]').fill('go on');
+    await chat.locator('[data-testid="send-button"]').click();
+    await waitForRunState(ctx.workspace, 'succeeded', 60000);
+    if (runFolders(ctx.workspace).length !== 1) throw new Error('the message started another run instead of continuing this one');
+    const requests = JSON.parse(readFileSync(llm.record, 'utf8'));
+    const messages = requests[requests.length - 1].body.messages;
+    const result = messages.find((m) => m.role === 'tool' && m.tool_call_id === 'w1');
+    if (!result || !/Interrupted before this call completed/.test(String(result.content))) throw new Error(`the model was not told the write was interrupted: ${JSON.stringify(result)}`);
+    if (messages[messages.length - 1].role !== 'user' || messages[messages.length - 1].content !== 'go on') throw new Error('the message did not reach the model');
+    await ctx.screenshot(page, '2-chat-continued');
+  },
+};
+
+export const flows = [fineTune, chatRun];
