@@ -1,15 +1,15 @@
-// `npm test`: everything CI checks — build, then types, lint and the Python helper tests (side by
-// side: they are independent and each uses about one core), then the unit tests (node:test), then
-// the real-workbench E2E suite. Each step's own runner prints its counts; this prints one summary.
-import { spawn, spawnSync } from 'node:child_process';
+// `npm test`: everything CI checks — build; then the unit tests (node:test) with types, lint and the
+// Python helper tests beside them (independent; the unit files spend much of their time waiting on
+// real processes, so the CPUs have room); then the real-workbench E2E suite. The unit runner prints
+// as it goes; a step beside it prints its whole output when it ends. One summary at the end.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { ensureSystemPackages } from './system-packages.mjs';
 
 const npm = (script) => ['npm', ['run', script]];
 const stages = [
   [['build', ...npm('build')]],
-  [['check-types', ...npm('check-types')], ['lint', ...npm('lint')], ['python', ...npm('test:python')]],
-  [['unit', ...npm('test:unit')]],
+  [['unit', ...npm('test:unit')], ['check-types', ...npm('check-types')], ['lint', ...npm('lint')], ['python', ...npm('test:python')]],
 ];
 if (existsSync('test/e2e/run.mjs') && !process.env.ML_INTERN_SKIP_E2E) stages.push([['e2e', ...npm('test:e2e')]]);
 
@@ -21,13 +21,14 @@ try {
   process.exit(1);
 }
 
-/** One step; alone it prints as it goes, beside others its output is printed whole when it ends. */
-function run([name, cmd, args], alone) {
+/** One step; the first of a stage prints as it goes, the others print their whole output when they end. */
+function run([name, cmd, args], live) {
   const started = Date.now();
-  if (alone) {
+  if (live) {
     console.log(`\n=== ${name} ===`);
-    const r = spawnSync(cmd, args, { stdio: 'inherit' });
-    return Promise.resolve({ name, ok: r.status === 0, seconds: (Date.now() - started) / 1000 });
+    return new Promise((resolve) => {
+      spawn(cmd, args, { stdio: 'inherit' }).on('close', (code) => resolve({ name, ok: code === 0, seconds: (Date.now() - started) / 1000 }));
+    });
   }
   return new Promise((resolve) => {
     let out = '';
@@ -44,7 +45,7 @@ function run([name, cmd, args], alone) {
 const started = Date.now();
 const results = [];
 for (const stage of stages) {
-  const done = await Promise.all(stage.map((step) => run(step, stage.length === 1)));
+  const done = await Promise.all(stage.map((step, i) => run(step, i === 0)));
   results.push(...done);
   if (stage[0][0] === 'build' && !done[0].ok) break;
 }
