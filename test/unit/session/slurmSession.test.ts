@@ -158,7 +158,9 @@ test('Slurm target: sbatch script reviewed → job OOMs → playbook fix → res
     assert.ok(existsSync(join(runDir, 'logs/attempt-2.log')));
     assert.ok(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).length >= 3, 'metrics.jsonl filled from the job output');
     assert.ok(events.ofType('metrics').length > 0, 'loss points reached the UI');
-    assert.ok(events.ofType('run_state').some((e) => new RegExp(`^Slurm job ${first}: RUNNING`).test(e.message ?? '')), 'job states reached the panel');
+    // Which states are seen depends on the poll: a job that OOMs at once may be first seen FAILED.
+    assert.ok(events.ofType('run_state').some((e) => new RegExp(`^Slurm job ${first}: (PENDING|CONFIGURING|RUNNING|COMPLETING|FAILED)`).test(e.message ?? '')), 'job states reached the panel');
+    assert.ok(events.ofType('run_state').some((e) => new RegExp(`^Slurm job ${second}: `).test(e.message ?? '')), "the second job's states reached the panel");
     assert.deepEqual(shown.map((r) => (r as SlurmRun).jobId), [first, second], 'each job was shown in a terminal');
     assert.equal(JSON.parse(readFileSync(join(runDir, 'launch.json'), 'utf8')).target, 'slurm');
 
