@@ -8,29 +8,12 @@
 // files that boot a test Slurm cluster first. Each file's output is printed whole when it ends,
 // so parallel files never interleave; failures print their full spec report.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readDurations, writeDurations } from './durationCache.mjs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const CACHE = '.ml-intern-cache/unit-durations.json';
-
-function readCache() {
-  try {
-    const data = JSON.parse(readFileSync(CACHE, 'utf8'));
-    return data && typeof data === 'object' ? data : {};
-  } catch {
-    return {};
-  }
-}
-
-function writeCache(durations) {
-  try {
-    mkdirSync('.ml-intern-cache', { recursive: true });
-    writeFileSync(CACHE, JSON.stringify(durations, null, 1));
-  } catch {
-    // A read-only clone still runs its tests; only the ordering hint is lost.
-  }
-}
 
 /** Seconds a file is expected to take: last run's, else a guess from what it starts. */
 export function expectedSeconds(file, cache, text) {
@@ -87,7 +70,7 @@ export function defaultConcurrency() {
 
 /** Runs the files; prints a line per file as it ends and a summary. Resolves to the exit status. */
 export async function runUnitFiles(files, { concurrency = defaultConcurrency(), log = console.log } = {}) {
-  const cache = readCache();
+  const cache = readDurations(CACHE);
   const text = (f) => {
     try {
       return readFileSync(f, 'utf8');
@@ -113,7 +96,7 @@ export async function runUnitFiles(files, { concurrency = defaultConcurrency(), 
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
   rmSync(dir, { recursive: true, force: true });
-  writeCache({ ...cache, ...Object.fromEntries(results.map((r) => [r.file, Math.round(r.seconds * 10) / 10])) });
+  writeDurations(CACHE, cache, Object.fromEntries(results.map((r) => [r.file, Math.round(r.seconds * 10) / 10])));
 
   const sum = (k) => results.reduce((a, r) => a + r[k], 0);
   const failedFiles = results.filter((r) => r.code !== 0 || !r.reported || r.fail > 0 || r.cancelled > 0);

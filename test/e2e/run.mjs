@@ -2,11 +2,12 @@
 // starts code-server once with the extension under development, runs the
 // extension-host suite and the user flows in headless Chromium, stops everything,
 // and prints "N passed, N failed". Screenshots go to test-results/ (git-ignored).
-import { existsSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, cpSync, mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ensureWorkbench } from './setup.mjs';
+import { readDurations, writeDurations } from '../durationCache.mjs';
 import { REPO, startCodeServer, launchBrowser, screenshot } from './workbench.mjs';
 
 const only = process.argv.slice(2);
@@ -42,23 +43,6 @@ function concurrency() {
 
 // Last run's seconds per flow (git-ignored): the longest start first, so the two lanes end together.
 const TIMES = join(REPO, '.ml-intern-cache', 'e2e-durations.json');
-
-function readTimes() {
-  try {
-    return JSON.parse(readFileSync(TIMES, 'utf8')) ?? {};
-  } catch {
-    return {};
-  }
-}
-
-function writeTimes(results, previous) {
-  try {
-    mkdirSync(join(REPO, '.ml-intern-cache'), { recursive: true });
-    writeFileSync(TIMES, JSON.stringify({ ...previous, ...Object.fromEntries(results.map((r) => [r.id, Math.round(r.seconds)])) }, null, 1));
-  } catch {
-    // Only the ordering hint is lost.
-  }
-}
 
 async function runFlow(flow, chromium, codeServer) {
   const lines = [];
@@ -101,7 +85,7 @@ async function main() {
   }
   const { codeServer, chromium } = ensureWorkbench();
   const flows = await loadFlows();
-  const times = readTimes();
+  const times = readDurations(TIMES);
   const queue = [...flows].sort((a, b) => (times[b.id] ?? 30) - (times[a.id] ?? 30));
   const results = [];
   const workers = Math.min(concurrency(), flows.length);
@@ -112,7 +96,7 @@ async function main() {
       for (let flow = queue.shift(); flow; flow = queue.shift()) results.push(await runFlow(flow, chromium, codeServer));
     }),
   );
-  writeTimes(results, times);
+  writeDurations(TIMES, times, Object.fromEntries(results.map((r) => [r.id, Math.round(r.seconds)])));
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   console.log(`\nE2E results:`);
