@@ -7,7 +7,7 @@
  * says in the output which limit stopped it.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { findOnPath } from './detect';
 import { SandboxLimits } from './types';
@@ -87,10 +87,11 @@ export function limitWarnings(m: LimitMechanism, limits: SandboxLimits): string[
 
 /**
  * The wrapper's script. $1 mechanism, $2 max processes, $3 max memory bytes, $4 and $5 the
- * pids and memory cgroup folders (the same folder on cgroup v2; the systemd-run program), then the command.
+ * pids and memory cgroup folders (the same folder on cgroup v2; the systemd-run program), $6 the
+ * command's cgroup name, then the command.
  */
 const WRAPPER = String.raw`
-mech=$1; procs=$2; mem=$3; pbase=$4; mbase=$5; shift 5
+mech=$1; procs=$2; mem=$3; pbase=$4; mbase=$5; name=$6; shift 6
 say() { printf '\n[ml-intern sandbox] %s\n' "$1" >&2; }
 count() { n=0; while read -r k v; do [ "$k" = "$2" ] && n=$v; done 2>/dev/null < "$1"; echo "$n"; }
 case $mech in
@@ -100,7 +101,6 @@ case $mech in
     [ $rc -eq 137 ] && say "stopped by SIGKILL: most likely the sandbox's memory limit ($mem bytes) was reached."
     exit $rc ;;
 esac
-name=ml-intern-$$
 if [ "$mech" = cgroup2 ]; then
   pcg=$pbase/$name; mcg=$pcg; mkdir "$pcg" || { say "cannot create a cgroup in $pbase"; exit 125; }
   [ "$mem" -gt 0 ] && { echo "$mem" > "$mcg/memory.max"; { echo 0 > "$mcg/memory.swap.max"; } 2>/dev/null; }
@@ -142,7 +142,13 @@ wait $child; rc=$?
 while kill -0 $child 2>/dev/null; do wait $child; rc=$?; done
 [ $bomb = 1 ] && { say "stopped: the command tried to run more than $procs processes at once (a fork bomb?), the sandbox's process limit."; rc=137; }
 [ $bomb = 0 ] && [ "$(count "$mev" oom_kill)" -gt 0 ] && say "stopped: the command used more than the sandbox's memory limit ($((mem / 1048576)) MiB) and was killed."
-rmdir "$pcg" "$mcg" 2>/dev/null || { sleep 0.5; rmdir "$pcg" "$mcg" 2>/dev/null; }
+# A cgroup cannot be removed while its last processes are still being reaped: try for a few seconds.
+i=0
+while [ -d "$pcg" ] || [ -d "$mcg" ]; do
+  rmdir "$pcg" "$mcg" 2>/dev/null
+  i=$((i+1)); [ $i -ge 20 ] && break
+  sleep 0.25
+done
 exit $rc
 `;
 
@@ -153,9 +159,55 @@ export function limitArgv(m: LimitMechanism, limits: SandboxLimits, argv: string
   if (m.kind === 'ulimit') {
     // RLIMIT_NPROC counts every process of the user: the limit is on top of what runs now.
     const procs = limits.maxProcesses > 0 ? String(limits.maxProcesses + userProcessCount()) : '0';
-    return ['/bin/sh', '-c', WRAPPER, 'ml-intern-limits', 'ulimit', procs, mem, '', '', ...argv];
+    return ['/bin/sh', '-c', WRAPPER, 'ml-intern-limits', 'ulimit', procs, mem, '', '', '', ...argv];
   }
   const [pbase, mbase] = m.kind === 'cgroup2' ? [m.base, m.base] : m.kind === 'cgroup1' ? [m.pids, m.memory] : [m.program, ''];
+  if (m.kind !== 'systemd') sweepLeftCgroups([...new Set([pbase, mbase])]);
   const systemdMem = m.kind === 'systemd' && limits.maxMemoryBytes <= 0 ? 'infinity' : mem;
-  return ['/bin/sh', '-c', WRAPPER, 'ml-intern-limits', m.kind, String(Math.max(0, limits.maxProcesses)), systemdMem, pbase, mbase, ...argv];
+  return ['/bin/sh', '-c', WRAPPER, 'ml-intern-limits', m.kind, String(Math.max(0, limits.maxProcesses)), systemdMem, pbase, mbase, cgroupName(), ...argv];
+}
+
+let commands = 0;
+
+/**
+ * A name no other command's cgroup has, now or left over: the wrapper's pid alone is not, since a
+ * cgroup whose wrapper was killed stays behind and pids are reused (the next command with that pid
+ * could not create its cgroup and failed). The caller's pid keeps a process's own cgroups findable.
+ */
+export function cgroupName(): string {
+  return `ml-intern-${process.pid}-${++commands}-${Date.now().toString(36)}`;
+}
+
+const SWEEP_EVERY_MS = 10 * 60_000;
+let lastSweep = 0;
+
+/**
+ * Remove the command cgroups left behind by wrappers that were killed (SIGKILL, a crash) before
+ * they could remove theirs. Only empty ones can go (the kernel refuses rmdir while a process is
+ * in one), and only older than `minAgeMs`: a wrapper moves its command into its new cgroup at once.
+ */
+export function sweepLeftCgroups(bases: string[], opts: { minAgeMs?: number; now?: number; force?: boolean } = {}): string[] {
+  const now = opts.now ?? Date.now();
+  if (!opts.force && now - lastSweep < SWEEP_EVERY_MS) return [];
+  lastSweep = now;
+  const removed: string[] = [];
+  for (const base of bases) {
+    let names: string[];
+    try {
+      names = readdirSync(base).filter((n) => n.startsWith('ml-intern-'));
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const dir = path.join(base, n);
+      try {
+        if (now - statSync(dir).mtimeMs < (opts.minAgeMs ?? 60_000)) continue;
+        rmdirSync(dir);
+        removed.push(dir);
+      } catch {
+        // in use, not ours to remove, or gone meanwhile
+      }
+    }
+  }
+  return removed;
 }
