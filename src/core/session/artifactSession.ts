@@ -42,9 +42,12 @@ import { approvePlan } from './artifactApproval';
 import { WorkFolderError, workFolderOf } from '../workFolder';
 import { againHint } from './fineTuneParts';
 import { isRun, JobScript, stepJob } from './artifactJobs';
+import { claimRun } from '../runs/runLocks';
+import { HeldLock } from '../runs/ownerLock';
 
 // The plan of a request (and the texts of its results) lives in artifactPlan.ts; re-exported for this module's users.
-import { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, doneSummary, EVAL_FINISHED, evalTable, keepTryItAnswers, notInstalled, parseComparison, planArtifact, resolveProgram, ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow } from './artifactPlan';
+import { ArtifactRequestError, artifactFolder, describeArtifact, notInstalled, planArtifact, resolveProgram, ArtifactDeps, ArtifactPlan, ArtifactRequest } from './artifactPlan';
+import { finishedSummary } from './artifactFinish';
 export { ArtifactRequestError, artifactFolder, comparisonCaveats, describeArtifact, parseComparison, planArtifact, resolveProgram } from './artifactPlan';
 export type { ArtifactDeps, ArtifactPlan, ArtifactRequest, EvalRow, WorkspaceView } from './artifactPlan';
 
@@ -66,6 +69,8 @@ export class ArtifactSession {
   private readonly jobScripts = new Map<number, JobScript>();
   /** Where the scripts are (in mlIntern.workFolder; plan.json's folder for a reopened run); `scriptFolder` outside. */
   private folder: string | undefined;
+  /** The run folder's owner lock while this process drives it: another window leaves the run to it. */
+  private owner: HeldLock | undefined;
 
   private constructor(
     readonly handle: RunHandle,
@@ -88,14 +93,28 @@ export class ArtifactSession {
     // Workspace writes (the accepted scripts) name their file on a full disk, as run-folder writes do.
     deps = { ...deps, files: namingDiskFull(deps.files) };
     const handle = await deps.runs.create({ goal, title, request, kind: RECIPE_OF[request.kind], autoApprove: deps.settings().autoApprove });
-    return new ArtifactSession(handle, request, deps, gateFor(handle, deps));
+    return new ArtifactSession(handle, request, deps, gateFor(handle, deps)).claimed();
   }
 
-  /** A run whose folder exists (window reload): `resume()` then goes on with it. */
+  /** A run whose folder exists (window reload): `resume()` then goes on with it. LockBusyError while another process drives it. */
   static async reopen(handle: RunHandle, deps: ArtifactDeps): Promise<ArtifactSession> {
     const spec = await handle.spec();
     deps = { ...deps, files: namingDiskFull(deps.files) };
-    return new ArtifactSession(handle, spec.request as ArtifactRequest, deps, gateFor(handle, deps));
+    return new ArtifactSession(handle, spec.request as ArtifactRequest, deps, gateFor(handle, deps)).claimed();
+  }
+
+  private claimed(): this {
+    this.owner = claimRun(this.handle.files, this.handle.id);
+    return this;
+  }
+
+  /** The lock goes with the session's end, whatever the end (a later window may then pick the run up). */
+  private async owned<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } finally {
+      this.owner?.release();
+    }
   }
 
   /**
@@ -103,7 +122,11 @@ export class ArtifactSession {
    * it ended meanwhile — then the steps after it (all approved before the first one started), and
    * end as execute() does. Undefined when the run folder holds no step to pick up.
    */
-  async resume(): Promise<SessionOutcome | undefined> {
+  resume(): Promise<SessionOutcome | undefined> {
+    return this.owned(() => this.resumeSteps());
+  }
+
+  private async resumeSteps(): Promise<SessionOutcome | undefined> {
     let plan: ArtifactPlan;
     let i: number;
     let found: AttachResult | undefined;
@@ -191,7 +214,11 @@ export class ArtifactSession {
   }
 
   /** Recipe → review → approval → run each command → results. Never throws: every end is a state the panel shows. */
-  async execute(): Promise<SessionOutcome> {
+  execute(): Promise<SessionOutcome> {
+    return this.owned(() => this.executeSteps());
+  }
+
+  private async executeSteps(): Promise<SessionOutcome> {
     try {
       this.emit({ type: 'run_started', runId: this.runId, title: (await this.handle.readStatus()).title, folder: this.handle.folder });
       await this.setState('running', 'Writing the scripts from the recipe');
@@ -444,39 +471,7 @@ export class ArtifactSession {
   }
 
   private async finish(plan: ArtifactPlan): Promise<SessionOutcome> {
-    let summary: string;
-    let said: string | undefined;
-    const r = this.request;
-    if (r.kind === 'eval' && plan.comparisonFile) {
-      const text = await this.deps.files.readIfExists(plan.comparisonFile);
-      if (text === undefined) {
-        summary = `The evaluation finished but ${plan.comparisonFile} was not written; the LightEval results are under ${plan.folder}/results/.`;
-      } else {
-        let rows: EvalRow[];
-        try {
-          rows = parseComparison(text);
-        } catch (err) {
-          rows = [];
-          this.deps.logger?.warn(`${plan.comparisonFile}: ${err instanceof Error ? err.message : String(err)}`);
-        }
-        await this.handle.writeFile('results/comparison.json', text);
-        // A workspace folder (not a Hub id) can be tried from the card.
-        const model = r.model && (await this.deps.files.exists(r.model).catch(() => false)) ? { model: r.model } : {};
-        if (rows.length) this.emit({ type: 'eval_results', runId: this.runId, rows, ...model });
-        const caveats = rows.length ? comparisonCaveats(text) : [];
-        const caveatText = caveats.length ? `\n\nNot comparable (evaluated differently):\n${caveats.map((c) => `- ${c}`).join('\n')}` : '';
-        const where = `The table is in \`${plan.comparisonFile}\`; LightEval's details are under \`${plan.folder}/results/\`.`;
-        summary = rows.length
-          ? `${EVAL_FINISHED} ${r.model} against its base.\n\n${evalTable(rows)}${caveatText}\n\n${where}`
-          : `The evaluation finished but ${plan.comparisonFile} holds no rows.`;
-        // The panel shows the rows as its table card (emitted above): the message does not repeat them.
-        if (rows.length) said = `${EVAL_FINISHED} ${r.model} against its base (the table above).${caveatText}\n\n${where}`;
-      }
-    } else {
-      if (r.kind === 'try-it') await keepTryItAnswers(this.deps.files, plan, (name, text) => this.handle.writeFile(name, text)).catch((err) => this.deps.logger?.warn(`answers.jsonl: ${String(err)}`));
-      summary = doneSummary(r, plan, this.handle.folder);
-    }
-    said ??= summary;
+    const { summary, said } = await finishedSummary(this.request, plan, { files: this.deps.files, handle: this.handle, emit: (e) => this.emit(e), logger: this.deps.logger });
     await this.say(said);
     await this.setState('succeeded', said.split('\n')[0]);
     return { kind: 'succeeded', summary };

@@ -165,7 +165,13 @@ export class SessionManager {
   /** An Evaluate / Merge / Push run left 'running': follow its step, then the steps after it; with no step to pick up, it was interrupted. */
   private async resumeArtifactRun(handle: RunHandle, summary: RunSummary, kind: string): Promise<void> {
     const host = this.host;
-    const session = await ArtifactSession.reopen(handle, await this.deps({ withLlm: false }));
+    // Another window drives it (its review or its step is there): a second driver would run its steps twice.
+    const session = await ArtifactSession.reopen(handle, await this.deps({ withLlm: false })).catch((err: unknown) => {
+      if (!(err instanceof LockBusyError)) throw err;
+      host.logger.info(err.message);
+      return undefined;
+    });
+    if (!session) return;
     const tracked = this.track(session);
     host.logger.info(`Run ${handle.id}: picking up its steps after the reload.`);
     void session

@@ -11,6 +11,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { attachDetached, recordedArgv, startDetached } from '../../../src/core/exec/detached';
 import { RunStore } from '../../../src/core/runs/runStore';
+import { LockBusyError } from '../../../src/core/runs/ownerLock';
 import { ArtifactSession, parseComparison } from '../../../src/core/session/artifactSession';
 import { DEFAULT_SETTINGS } from '../../../src/core/settings';
 import { RecordingEventSink, ScriptedReviewer } from '../../../src/core/testing/memoryPorts';
@@ -21,7 +22,7 @@ import { artifactWorkspace } from './artifactWorkspace';
 const HOST = path.join(__dirname, 'fixtures', 'artifactHost.ts');
 
 /** Start the evaluation in a stand-in host, wait until its base-model LightEval step runs, kill the host. */
-async function killHostDuringStep2(ws: string): Promise<{ runId: string; folder: string }> {
+async function killHostDuringStep2(ws: string, whileAlive?: (ids: { runId: string; folder: string }, hostPid: number) => Promise<void>): Promise<{ runId: string; folder: string }> {
   const host = spawn(process.execPath, ['--import', 'tsx', HOST, ws], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FAKE_LIGHTEVAL_SECONDS: '1.5' } });
   let out = '';
   host.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -31,6 +32,7 @@ async function killHostDuringStep2(ws: string): Promise<{ runId: string; folder:
   const status = () => JSON.parse(readFileSync(path.join(ws, ids.folder, 'status.json'), 'utf8')) as { step?: number; pid?: number };
   const launched = () => (recordedArgv(path.join(ws, ids.folder)) ?? []).join(' ');
   await waitFor(() => status().step === 2 && typeof status().pid === 'number' && /lighteval accelerate .*results\/base/.test(launched()), 'the first LightEval run to start', 30_000);
+  await whileAlive?.(ids, host.pid as number);
   host.kill('SIGKILL');
   await exited;
   return ids;
@@ -69,7 +71,10 @@ function reopened(ws: string) {
 test('a reload while LightEval runs: the reopened run follows it, runs the steps after it, and ends with the table', { timeout: 120_000 }, async () => {
   const ws = artifactWorkspace('ml-intern-artifact-reload-');
   try {
-    const { runId, folder } = await killHostDuringStep2(ws);
+    const { runId, folder } = await killHostDuringStep2(ws, async (ids, hostPid) => {
+      // Another window opened meanwhile: the run is its host's, not picked up a second time.
+      await assert.rejects(reopened(ws).open(ids.runId), (err: Error) => err instanceof LockBusyError && err.message.includes(`pid ${hostPid}`), 'a live host keeps its run');
+    });
     const live = await attachDetached(path.join(ws, folder));
     assert.ok(live && 'detached' in live, 'the step outlives the host');
     (live as { dispose(): void }).dispose();
@@ -83,6 +88,7 @@ test('a reload while LightEval runs: the reopened run follows it, runs the steps
     assert.equal(r.events.ofType('eval_results').length, 1);
     assert.match(readFileSync(path.join(ws, folder, 'logs', 'step-2.log'), 'utf8'), /\|lighteval\|gsm8k\|5/, 'the re-attached step\'s whole output is kept');
     assert.equal(JSON.parse(readFileSync(path.join(ws, folder, 'status.json'), 'utf8')).state, 'succeeded');
+    assert.equal(existsSync(path.join(ws, folder, 'owner.lock')), false, 'the lock goes with the run\'s end');
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }
