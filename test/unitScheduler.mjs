@@ -31,6 +31,37 @@ export function parseTap(tap) {
   return { reported: /^# tests \d+$/m.test(tap), tests: count('tests'), pass: count('pass'), fail: count('fail'), cancelled: count('cancelled'), skipped: count('skipped'), todo: count('todo'), skips };
 }
 
+/**
+ * The failing tests of one TAP report with the first lines of each error: the summary repeats
+ * them, so the end of a long log (often all a CI page keeps) says what failed, not only where.
+ */
+export function failuresIn(tap) {
+  const failures = [];
+  const lines = tap.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = lines[i].match(/^(\s*)not ok \d+ - (.*?)(?: # .*)?$/);
+    if (!m) continue;
+    const block = [];
+    for (let j = i + 1; j < lines.length && !/^\s*\.\.\.$/.test(lines[j]); j++) block.push(lines[j]);
+    // A suite that failed only because a test inside it did adds nothing to read.
+    if (block.some((l) => /failureType: 'subtestsFailed'/.test(l))) continue;
+    const at = block.findIndex((l) => /^\s*error: /.test(l));
+    let error = '';
+    if (at >= 0) {
+      const first = block[at].replace(/^\s*error: ?/, '').replace(/^\|-?$/, '').replace(/^'(.*)'$/, '$1');
+      const indent = (block[at].match(/^\s*/)?.[0].length ?? 0) + 2;
+      const rest = [];
+      for (const l of block.slice(at + 1)) {
+        if (l.trim() && (l.match(/^\s*/)?.[0].length ?? 0) < indent) break;
+        rest.push(l.trim());
+      }
+      error = [first, ...rest].filter(Boolean).slice(0, 8).join('\n      ');
+    }
+    failures.push({ name: m[2], error });
+  }
+  return failures;
+}
+
 function runFile(file, dir) {
   const id = file.replace(/[^\w.-]+/g, '_');
   const specPath = join(dir, `${id}.spec`);
@@ -56,7 +87,8 @@ function runFile(file, dir) {
           return '';
         }
       };
-      resolve({ file, code, signal, seconds: (Date.now() - started) / 1000, output, spec: read(specPath), ...parseTap(read(tapPath)) });
+      const tap = read(tapPath);
+      resolve({ file, code, signal, seconds: (Date.now() - started) / 1000, output, spec: read(specPath), failures: failuresIn(tap), ...parseTap(tap) });
     });
   });
 }
@@ -104,6 +136,9 @@ export async function runUnitFiles(files, { concurrency = defaultConcurrency(), 
   log(`\nunit tests: ${sum('tests')} tests in ${results.length} files — ${sum('pass')} passed, ${sum('fail')} failed, ${sum('cancelled')} cancelled, ${sum('skipped')} skipped (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   log(`slowest files: ${slowest.map((r) => `${r.file.replace(/^test\/unit\//, '')} ${r.seconds.toFixed(0)} s`).join(', ')}`);
   if (sum('skipped')) log(`skipped tests are NOT passes: ${sum('skipped')} did not run (reasons above)`);
-  if (failedFiles.length) log(`FAILED files:\n${failedFiles.map((r) => `  ${r.file}`).join('\n')}`);
+  if (failedFiles.length) {
+    const why = (r) => (r.failures.length ? r.failures.map((f) => `\n    ✖ ${f.name}${f.error ? `\n      ${f.error}` : ''}`).join('') : `\n    (no failing test reported: exit ${r.signal ?? r.code}; its output is printed above)`);
+    log(`FAILED files:\n${failedFiles.map((r) => `  ${r.file}${why(r)}`).join('\n')}`);
+  }
   return failedFiles.length === 0 && results.length === files.length ? 0 : 1;
 }
