@@ -120,7 +120,7 @@ export class ChatView {
       d,
       'div',
       { class: 'empty', testid: 'empty-state' },
-      h(d, 'p', { text: 'ML Intern fine-tunes LLMs in this workspace: it inspects your data and GPU, writes the training script as a diff you review, runs it and fixes what fails.' }),
+      h(d, 'p', { text: 'ML Intern fine-tunes LLMs in this workspace: it inspects your data and GPU, writes the training script for you to review, runs it and fixes what fails.' }),
       button(d, 'Fine-tune a model…', 'fineTune', { class: 'primary', testid: 'empty-fine-tune' }),
     );
     const timeline = h(d, 'main', { class: 'timeline', testid: 'timeline', attrs: { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions text', 'aria-label': 'Conversation' } });

@@ -12,7 +12,7 @@ export function recipeModeAnswer(provider: string, trusted: boolean): string {
       '**Recipe mode** — no language model is configured, so I cannot answer free-form questions yet.',
       '',
       'What works right now:',
-      '- **ML Intern: Fine-tune** (the rocket button above) — pick a base model and a dataset; the recipe engine writes the training script as a diff for you to review, runs it and fixes well-known failures (out of memory, bf16 on an old GPU, missing pad token…).',
+      '- **ML Intern: Fine-tune** (the rocket button above) — pick a base model and a dataset; the recipe engine writes the training script for you to review (a changed file as a diff), runs it and fixes well-known failures (out of memory, bf16 on an old GPU, missing pad token…).',
       '- **ML Intern: Set API Key** (OpenAI, Anthropic or an OpenAI-compatible endpoint) or **ML Intern: Select Model** (e.g. GitHub Copilot models) — then I can chat, plan and adapt scripts.',
     );
   } else {

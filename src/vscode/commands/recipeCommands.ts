@@ -60,7 +60,7 @@ export async function evaluate(host: Host, handlers: Readonly<ChatHandlers>, fol
   const h = handlers.evaluate;
   if (!h) {
     notWired(
-      `write an evaluation script (lighteval) for ${model}${request.baseModel ? ` vs ${request.baseModel}` : ''} on ${request.tasks.join(', ')}${request.limit ? ` (${request.limit} samples each)` : ''} into a new run folder, show it as a diff for your review, run it, and show base vs trained scores in the chat panel.`,
+      `write an evaluation script (lighteval) for ${model}${request.baseModel ? ` vs ${request.baseModel}` : ''} on ${request.tasks.join(', ')}${request.limit ? ` (${request.limit} samples each)` : ''} into a new run folder, open it for your review, run it, and show base vs trained scores in the chat panel.`,
     );
     return request;
   }

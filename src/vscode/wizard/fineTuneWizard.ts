@@ -235,7 +235,7 @@ export async function runFineTuneWizard(host: Host, services: WizardServices) {
             })
           : await input(m, {
               prompt:
-                'Settings for the script (epochs, max length, lr, batch size, LoRA r/alpha, seed…) go into its CONFIG; with a language model set, it also follows the rest. Enter starts: the script comes as a diff for your review first.',
+                'Settings for the script (epochs, max length, lr, batch size, LoRA r/alpha, seed…) go into its CONFIG; with a language model set, it also follows the rest. Enter starts: the script opens for your review first (a changed one as a diff).',
               placeholder: 'e.g. 3 epochs, max length 512, lr 1e-4 (optional)',
               value: m.answers.instructions,
               validate: (s) => (s.length > 4000 ? 'Keep the instructions under 4,000 characters.' : undefined),
