@@ -6,6 +6,9 @@
 import { summarizeEnvironment } from '../tools/domain/environment';
 import { cachedEnvReport, helperFailure } from '../tools/domain/shared';
 import { ToolContext } from '../tools/types';
+import { BRIEFING_HEADING } from './briefingText';
+
+export { firstUserMessage } from './briefingText';
 
 /** Context for the first user message, computed once when the run is created. */
 export type Briefing = (ctx: ToolContext) => Promise<string | undefined>;
@@ -15,15 +18,11 @@ export const environmentBriefing: Briefing = async (ctx) => {
   try {
     const report = await cachedEnvReport(ctx);
     return [
-      '## This machine (checked when the run started; `environment` with refresh: true checks again)',
+      `${BRIEFING_HEADING} (checked when the run started; \`environment\` with refresh: true checks again)`,
       summarizeEnvironment(report),
       'These installed versions rule over what you remember of the libraries (see the renames guide).',
     ].join('\n');
   } catch (err) {
-    return `## This machine\n${helperFailure('The environment check', err, ctx.python)}\nCall \`environment\` before planning a training run.`;
+    return `${BRIEFING_HEADING}\n${helperFailure('The environment check', err, ctx.python)}\nCall \`environment\` before planning a training run.`;
   }
 };
-
-export function firstUserMessage(goal: string, briefing: string | undefined): string {
-  return briefing ? `${goal}\n\n${briefing}` : goal;
-}

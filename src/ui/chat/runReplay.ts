@@ -10,6 +10,7 @@ import type { AgentEvent, MetricPoint, PlanItem, RunState, UsageTotals } from '.
 import type { FileStore } from '../../core/ports';
 import type { RunSummary } from '../../core/protocol';
 import { thinPoints } from '../../core/runs/thinPoints';
+import { goalOf } from '../../core/agent/briefingText';
 import type { SmokeReport } from '../../core/recipes/smokeReport';
 import { SMOKE_MEASURED } from '../../core/session/smokeRun';
 import { EVAL_FINISHED, parseComparison } from '../../core/session/artifactPlan';
@@ -194,7 +195,8 @@ export function transcriptEvents(runId: string, lines: unknown[]): AgentEvent[] 
         if (!m || content === undefined) break;
         // A queued message was shown when it was sent (below); its delivery to the model is not shown again.
         if (m.role === 'user' && dequeuedNext) dequeuedNext = false;
-        else if (m.role === 'user') events.push({ type: 'user_message', runId, text: content });
+        // The first one carries the environment briefing the model was given: the user sees what they typed.
+        else if (m.role === 'user') events.push({ type: 'user_message', runId, text: events.some((x) => x.type === 'user_message') ? content : goalOf(content) });
         else if (m.role === 'assistant' && content.trim()) events.push({ type: 'assistant_message', runId, text: content });
         break;
       }

@@ -6,6 +6,7 @@ import { ChatApp, MAX_SAVED_EVENTS, SavedState } from '../../../media/app';
 import { PanelController, PanelActions } from '../../../src/ui/chat/panelController';
 import { RunEventLogs } from '../../../src/core/runs/eventLog';
 import { listRuns, replayRun, transcriptEvents } from '../../../src/ui/chat/runReplay';
+import { firstUserMessage } from '../../../src/core/agent/briefingText';
 import { MemoryFileStore } from '../../../src/core/testing/memoryPorts';
 import { dom, fakeCharts, identity, RUN } from './helpers';
 
@@ -243,7 +244,7 @@ test('a long live run: the event log keeps a few thousand of its points, every e
 test('runReplay: rebuilds a run from status.json, transcript.jsonl (corrupt line tolerated) and metrics.jsonl', async () => {
   const folder = '.ml-intern/runs/20250101-120000-sft';
   const transcript = [
-    { kind: 'message', message: { role: 'user', content: 'train it' } },
+    { kind: 'message', message: { role: 'user', content: firstUserMessage('train it\n\non 2 GPUs', '## This machine (checked when the run started)\n- torch 2.5.1, trl 0.19.0\n- 1 × H100 80 GB') } },
     { kind: 'limits', limits: { maxSteps: 40, maxTokens: 0, maxCostUsd: 2 } },
     { kind: 'plan', items: [{ text: 'inspect', status: 'done' }, { text: 'bad', status: 'weird' }] },
     { kind: 'message', message: { role: 'assistant', content: 'On it.' } },
@@ -251,6 +252,7 @@ test('runReplay: rebuilds a run from status.json, transcript.jsonl (corrupt line
     { kind: 'tool_result', callId: 'c1', name: 'inspect_data', ok: true, output: 'x'.repeat(2000), data: { format: 'alpaca' } },
     { kind: 'decision', subject: 'change', path: 'train.py', origin: 'recipe', description: 'SFT training script (lora)', added: 235, removed: 0, decision: 'accepted', auto: true },
     { kind: 'usage', usage: { inputTokens: 100, outputTokens: 20, cachedInputTokens: 50, cacheWriteTokens: 10 }, costUsd: 0.002, model: 'x', step: true },
+    { kind: 'message', message: { role: 'user', content: 'now this:\n\n## This machine is mine' } },
     { kind: 'state', state: 'failed', message: 'gave up' },
   ]
     .map((e) => JSON.stringify(e))
@@ -270,6 +272,8 @@ test('runReplay: rebuilds a run from status.json, transcript.jsonl (corrupt line
   const events = (await replayRun(files, '20250101-120000-sft'))!;
   const types = events.map((e) => e.type);
   assert.equal(types[0], 'run_started');
+  // What the user typed, without the environment briefing the model got with it; a later message stays whole.
+  assert.deepEqual(events.flatMap((e) => (e.type === 'user_message' ? [e.text] : [])), ['train it\n\non 2 GPUs', 'now this:\n\n## This machine is mine']);
   assert.ok(types.includes('user_message') && types.includes('assistant_message') && types.includes('tool_result') && types.includes('change_decided') && types.includes('usage') && types.includes('metrics'));
   // The change card comes back with its description and size, not +0/−0.
   const proposed = events.find((e) => e.type === 'change_proposed');
