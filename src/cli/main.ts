@@ -5,6 +5,7 @@
 import { CliCommand, CliIo, EXIT_FAILED, EXIT_USAGE, UsageError, parseArgs } from './command';
 import { COMMANDS } from './commands';
 import { redactor } from '../core/util/redact';
+import { nameLockHolder } from '../core/runs/ownerLock';
 
 export function helpText(commands: CliCommand[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -64,6 +65,8 @@ export async function runCli(argv: string[], io: CliIo, commands: CliCommand[] =
 }
 
 if (require.main === module) {
+  // A window that later finds a run this process drove and left (killed) says what ended it.
+  nameLockHolder('the `ml-intern` command that drove it in a terminal');
   const io: CliIo = {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

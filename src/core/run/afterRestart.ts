@@ -9,7 +9,7 @@
  * ('stopped', with a message saying what happened and how to go on).
  */
 import { EventSink, FileStore } from '../ports';
-import { liveOwner, describeOwner } from '../runs/ownerLock';
+import { describeOwner, lastOwner, liveOwner } from '../runs/ownerLock';
 import { drivenElsewhere, runLockPath } from '../runs/runLocks';
 import { RunHandle } from '../runs/runStore';
 import { RunSummary } from '../runs/types';
@@ -60,14 +60,16 @@ export async function reviewsLeft(files: FileStore, folder: string): Promise<{ u
 }
 
 /** What the user reads: what happened, what was (not) written, and how to go on. */
-export function interruptedMessage(run: { kind: string | undefined; undecided: string[]; accepted: number; scriptPath?: string }): string {
+export function interruptedMessage(run: { kind: string | undefined; undecided: string[]; accepted: number; scriptPath?: string; endedBy?: string }): string {
   const file = run.undecided[run.undecided.length - 1];
   const command = run.kind ? AGAIN[run.kind] : undefined;
+  // What went away: the window (a reload, a closed window), or what the run's lock names (a killed `ml-intern` in a terminal).
+  const cause = run.endedBy ? `${run.endedBy.charAt(0).toUpperCase()}${run.endedBy.slice(1)} ended` : 'The window reloaded';
   const what = file
-    ? `The window reloaded while ${file} waited for your review, so the run stopped there: ${run.accepted ? `${file} was not written` : 'nothing was written'}.`
+    ? `${cause} while ${file} waited for your review, so the run stopped there: ${run.accepted ? `${file} was not written` : 'nothing was written'}.`
     : run.scriptPath || run.accepted
-      ? 'The window reloaded before the run started its work, and nothing was left running to pick up again, so the run stopped there.'
-      : 'The window reloaded while the run was preparing its files, so the run stopped there: nothing was written.';
+      ? `${cause} before the run started its work, and nothing was left running to pick up again, so the run stopped there.`
+      : `${cause} while the run was preparing its files, so the run stopped there: nothing was written.`;
   if (!command) return `${what} Send a message in this chat to continue the run from where it was.`;
   const kept = run.accepted ? ': the scripts you already accepted are kept, so only what differs is proposed again' : '';
   return `${what} Run "ML Intern: ${command}" again with the same choices${kept}.`;
@@ -90,7 +92,8 @@ export async function nothingToFollow(files: FileStore, summary: RunSummary, kin
   const elsewhere = owner(files, summary);
   if (elsewhere) return { kind: 'elsewhere', message: elsewhere };
   const reviews = await reviewsLeft(files, summary.folder);
-  return { kind: 'interrupted', undecided: reviews.undecided, message: interruptedMessage({ kind, ...reviews, scriptPath: summary.status.scriptPath }) };
+  const endedBy = lastOwner(files.resolve(runLockPath(summary.folder)))?.by;
+  return { kind: 'interrupted', undecided: reviews.undecided, message: interruptedMessage({ kind, ...reviews, scriptPath: summary.status.scriptPath, endedBy }) };
 }
 
 /** A fine-tune run left 'running': its training found again, or interrupted (or another process's). */

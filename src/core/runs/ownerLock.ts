@@ -23,6 +23,15 @@ export interface LockOwner {
   since: string;
   /** The run the owner drives. */
   runId: string;
+  /** What the owner is, for a message once it is gone ("the `ml-intern` command … in a terminal"); unset for a window. */
+  by?: string;
+}
+
+let holderName: string | undefined;
+
+/** Name what this process is in the locks it takes (the CLI does; a window's extension host does not). */
+export function nameLockHolder(name: string): void {
+  holderName = name;
 }
 
 /** A lock this process holds; release() is idempotent and leaves a lock someone else took alone. */
@@ -51,7 +60,7 @@ const BEING_WRITTEN_MS = 5_000;
  * its message. A stale lock is taken over.
  */
 export function acquireLock(file: string, runId: string, busy: (owner: LockOwner, describe: string) => string): HeldLock {
-  const mine: LockOwner = { pid: process.pid, start: startToken(process.pid), host: hostname(), since: new Date().toISOString(), runId };
+  const mine: LockOwner = { pid: process.pid, start: startToken(process.pid), host: hostname(), since: new Date().toISOString(), runId, ...(holderName ? { by: holderName } : {}) };
   const text = JSON.stringify(mine) + '\n';
   mkdirSync(path.dirname(file), { recursive: true });
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -79,6 +88,12 @@ export function liveOwner(file: string): LockOwner | undefined {
   const seen = readOrUndefined(file);
   const owner = seen ? parseOwner(seen) : undefined;
   return owner && !isStale(owner) ? owner : undefined;
+}
+
+/** Who held `file` last, live or gone (a lock its owner could not release: killed, or its machine restarted). */
+export function lastOwner(file: string): LockOwner | undefined {
+  const seen = readOrUndefined(file);
+  return seen ? parseOwner(seen) : undefined;
 }
 
 /** "pid 123 (node dist/cli.js fine-tune …) since 2026-…Z" — enough to find it in a process list. */
@@ -139,7 +154,7 @@ function parseOwner(text: string): LockOwner | undefined {
   try {
     const v = JSON.parse(text) as Partial<LockOwner> | null;
     if (!v || typeof v !== 'object' || !Number.isInteger(v.pid) || typeof v.host !== 'string') return undefined;
-    return { pid: v.pid as number, start: typeof v.start === 'string' ? v.start : '', host: v.host, since: typeof v.since === 'string' ? v.since : '?', runId: typeof v.runId === 'string' ? v.runId : '?' };
+    return { pid: v.pid as number, start: typeof v.start === 'string' ? v.start : '', host: v.host, since: typeof v.since === 'string' ? v.since : '?', runId: typeof v.runId === 'string' ? v.runId : '?', ...(typeof v.by === 'string' && v.by ? { by: v.by.slice(0, 200) } : {}) };
   } catch {
     return undefined;
   }

@@ -94,7 +94,10 @@ test("a follower killed mid-run leaves a dead pid's lock: --attach takes it over
   const { id, folder } = onlyRun(root);
   first.child.kill('SIGKILL');
   await first.exit;
-  assert.equal(JSON.parse(readFileSync(path.join(folder, 'owner.lock'), 'utf8')).pid, first.child.pid, 'the dead follower left its lock');
+  const left = JSON.parse(readFileSync(path.join(folder, 'owner.lock'), 'utf8')) as { pid: number; by?: string };
+  assert.equal(left.pid, first.child.pid, 'the dead follower left its lock');
+  // A window finding this run later says a terminal's ml-intern ended, not that it reloaded (afterRestart.ts).
+  assert.match(left.by ?? '', /the `ml-intern` command .* in a terminal/);
 
   const o = io(root);
   assert.equal(await runCli(['fine-tune', '--attach', id, '--python', FAKE_PYTHON], o), 0, o.stderr + o.stdout.slice(-1500));

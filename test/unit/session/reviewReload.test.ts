@@ -8,9 +8,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync, ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { endInterrupted, fineTuneAfterRestart, interruptedMessage } from '../../../src/core/run/afterRestart';
 import type { Reattached } from '../../../src/core/run/reattach';
@@ -156,4 +156,22 @@ test('the message for each kind of run names what starts it again; an agent run 
   const beforeStart = interruptedMessage({ kind: 'fine-tune', undecided: [], accepted: 2, scriptPath: 'ml-intern/sft/train.py' });
   assert.match(beforeStart, /^The window reloaded before the run started its work, and nothing was left running to pick up again/);
   assert.doesNotMatch(beforeStart, /not written|nothing was written/);
+});
+
+test('a run whose `ml-intern` in a terminal was killed at the review says so, not that the window reloaded', async () => {
+  const ws = workspace();
+  try {
+    const files = new NodeFileStore(ws);
+    const handle = await new RunStore(files).create({ goal: 'fine-tune', kind: 'fine-tune', request: {} });
+    await handle.writeFile('scripts/001-proposed-train.py', 'print(1)\n');
+    // The lock the killed CLI could not release: its pid is gone.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const lock = { pid: Number(dead.stdout), start: '', host: hostname(), since: new Date().toISOString(), runId: handle.id, by: 'the `ml-intern` command that drove it in a terminal' };
+    writeFileSync(files.resolve(`${handle.folder}/owner.lock`), JSON.stringify(lock));
+    const after = await fineTuneAfterRestart(files, await summaryOf(ws, handle.id));
+    assert.equal(after.kind, 'interrupted', JSON.stringify(after));
+    assert.match(after.message, /^The `ml-intern` command that drove it in a terminal ended while train\.py waited for your review, so the run stopped there: nothing was written\./);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
 });
