@@ -38,7 +38,7 @@ export function stepsContext(args: ParsedArgs, io: CliIo, python: string | undef
     python: defaultPython(io.env, python),
     approveAll: approve === 'all',
     interactive: Boolean(process.stdin.isTTY) && !args.flags.json && !io.env.CI,
-    workFolder: workFolderFrom(args, root),
+    workFolder: workFolderFrom(args, root, io.env),
   };
 }
 

@@ -329,6 +329,6 @@ function settingsFrom(args: ParsedArgs, io: Pick<CliIo, 'cwd' | 'env'>, root: st
     // --sandbox here is for the trainings themselves: what the flag is for on this command.
     sandbox: { ...sandboxFrom(args), trainings: true },
     // The extension's folder for the same workspace: both drivers then share train.py and its lock.
-    workFolder: workFolderFrom(args, root),
+    workFolder: workFolderFrom(args, root, io.env),
   };
 }

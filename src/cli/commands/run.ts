@@ -168,7 +168,7 @@ function settingsFrom(args: ParsedArgs, io: CliIo, root: string): Settings {
     sandbox: sandboxFrom(args),
     agentActions: actionsFrom(args),
     // Where write_recipe and try_model put their scripts by default, as the extension does.
-    workFolder: workFolderFrom(args, root),
+    workFolder: workFolderFrom(args, root, io.env),
   };
 }
 

@@ -25,6 +25,15 @@ function io(cwd: string): CliIo & { stdout: string; stderr: string } {
   return o;
 }
 
+function homeWith(files: Record<string, string>): string {
+  const home = tempWorkspace('mli-cli-home-');
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(home, rel)), { recursive: true });
+    writeFileSync(path.join(home, rel), text);
+  }
+  return home;
+}
+
 function workspace(settings?: string): string {
   const root = tempWorkspace('mli-cli-wf-');
   cpSync(MEDICAL_QA, path.join(root, MEDICAL_QA_REQUEST.dataset));
@@ -36,8 +45,9 @@ function workspace(settings?: string): string {
 }
 
 /** What fine-tune proposed when nobody could approve it (--json: the refused changes, nothing written). */
-async function refusedChanges(root: string, extra: string[] = []): Promise<string[]> {
+async function refusedChanges(root: string, extra: string[] = [], env: Record<string, string> = {}): Promise<string[]> {
   const o = io(root);
+  o.env = { ...o.env, ...env };
   assert.equal(await runCli([...ARGS, ...extra, '--json'], o), 1, o.stderr);
   return (JSON.parse(o.stdout) as { refused: string[] }).refused;
 }
@@ -85,4 +95,23 @@ test('a work folder outside the workspace is a usage error naming the flag or th
   assert.match(s.stderr, /mlIntern\.workFolder in \.vscode\/settings\.json must be a folder inside the workspace.*an absolute path is outside the workspace/);
   for (const root of [flag, file]) assert.ok(!existsSync(path.join(root, '.ml-intern')), 'no run started');
   assert.ok(!existsSync(path.join(flag, '..', 'elsewhere')));
+});
+
+test('with no workspace setting the CLI reads mlIntern.workFolder where VS Code does: remote Machine settings, then user settings', { timeout: 90_000 }, async () => {
+  const userFile = process.platform === 'darwin' ? 'Library/Application Support/Code/User/settings.json' : '.config/Code/User/settings.json';
+  const user = homeWith({ [userFile]: '{ "mlIntern.workFolder": "from-user", }' });
+  assert.deepEqual(await refusedChanges(workspace(), [], { HOME: user}), ['change from-user/sft-qwen2-5-0-5b-instruct/train.py: SFT training script (lora)']);
+  // On a Remote-SSH host the Machine settings of VS Code Server rule over the user's, as in the extension.
+  const remote = homeWith({ [userFile]: '{ "mlIntern.workFolder": "from-user" }', '.vscode-server/data/Machine/settings.json': '{ "mlIntern.workFolder": "from-machine" }' });
+  assert.deepEqual(await refusedChanges(workspace(), [], { HOME: remote}), ['change from-machine/sft-qwen2-5-0-5b-instruct/train.py: SFT training script (lora)']);
+  // The workspace's own setting still comes first.
+  assert.deepEqual(await refusedChanges(workspace(VSCODE_SETTINGS), [], { HOME: remote}), ['change out/ml/sft-qwen2-5-0-5b-instruct/train.py: SFT training script (lora)']);
+  // A bad value in the user settings is refused naming that file, before anything is written.
+  const bad = homeWith({ [userFile]: '{ "mlIntern.workFolder": "../outside" }' });
+  const root = workspace();
+  const o = io(root);
+  o.env = { ...o.env, HOME: bad};
+  assert.equal(await runCli([...ARGS, '--json'], o), 2, o.stdout);
+  assert.match(o.stderr, new RegExp(`mlIntern\\.workFolder in ${path.join(bad, userFile).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} must be a folder inside the workspace`));
+  assert.deepEqual(readdirSync(root).filter((d) => d !== '.ml-intern').sort(), ['data'], 'nothing written');
 });
