@@ -237,11 +237,12 @@ export async function openChatWithFakeLlm(ctx, turns, files = {}) {
  * and the wizard answered (MMLU and GSM8K, 50 samples). `onBenchmarks(page)` runs at the benchmark
  * picker. Returns the page.
  */
-export async function startEvaluation(ctx, onBenchmarks) {
+/** `autoApprove`: the recipe's files and commands go through without review ('recipe', the default here) or wait for it ('never'). */
+export async function startEvaluation(ctx, onBenchmarks, { autoApprove = 'recipe' } = {}) {
   const adapter = join(ctx.workspace, 'outputs', 'final');
   mkdirSync(adapter, { recursive: true });
   writeFileSync(join(adapter, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: 'Qwen/Qwen2.5-0.5B-Instruct', peft_type: 'LORA', r: 16 }));
-  writeWorkspaceSettings(ctx.workspace, { 'mlIntern.pythonPath': EVAL_PYTHON, 'mlIntern.autoApprove': 'recipe' });
+  writeWorkspaceSettings(ctx.workspace, { 'mlIntern.pythonPath': EVAL_PYTHON, 'mlIntern.autoApprove': autoApprove });
   const page = await openReady(ctx);
   await runCommand(page, 'ML Intern: Evaluate');
   await answerQuickInput(page, 'Evaluate (1/4)', 'outputs/final');

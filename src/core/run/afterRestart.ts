@@ -33,6 +33,16 @@ const AGAIN: Record<string, string> = {
   export: 'Export Model…',
 };
 
+/**
+ * The button on an interrupted run's notice that starts it again with its saved request ("Evaluate
+ * again"), for the kinds a command starts from the request alone; Try It needs its own panel and an
+ * agent run is continued from its chat, so they have none.
+ */
+export function againLabel(kind: string | undefined): string | undefined {
+  if (!kind || kind === 'try-it' || !Object.hasOwn(AGAIN, kind)) return undefined;
+  return `${AGAIN[kind].replace(/…$/, '')} again`;
+}
+
 /** A run kind no recipe session drives (an agent's chat run has none): the chat agent picks it up, or ends it. */
 export function isAgentKind(kind: unknown): boolean {
   return typeof kind !== 'string' || !Object.hasOwn(AGAIN, kind);

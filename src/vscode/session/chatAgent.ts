@@ -30,6 +30,9 @@ import { launchWithTerminal } from './sessionDeps';
 import type { SessionManager, Stoppable } from './sessionManager';
 import { redactor } from '../../core/util/redact';
 
+/** The button on an interrupted chat run's notice. */
+const OPEN_CHAT = 'Open chat';
+
 /** The window's services the chat agent uses (services.ts). */
 export interface ChatAgentServices {
   /** The Reviewer the agent's writes go through. */
@@ -164,7 +167,11 @@ export class ChatAgent {
       else if (await isChatRun(store, summary.id)) {
         // Nothing of it outlived the old host (a review, an approval, a model call in flight): ended as interrupted; a message continues it.
         const after = await nothingToFollow(files, summary, undefined);
-        if (after.kind === 'interrupted') await endInterrupted(await store.open(summary.id), after.message, host.events);
+        if (after.kind === 'interrupted') {
+          await endInterrupted(await store.open(summary.id), after.message, host.events);
+          // Said where it is seen with the panel closed too, as an interrupted fine-tune is.
+          void vscode.window.showWarningMessage(`ML Intern: ${after.message}`, OPEN_CHAT).then((picked) => picked === OPEN_CHAT && vscode.commands.executeCommand('mlIntern.chat.focus'));
+        }
         host.logger.info(`Agent run ${summary.id}: ${after.message}`);
       }
       pending.push(...commands.map((record) => ({ folder: summary.folder, record })));

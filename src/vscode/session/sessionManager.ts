@@ -11,8 +11,9 @@ import { LockBusyError } from '../../core/runs/ownerLock';
 import { FineTuneSession } from '../../core/session/fineTuneSession';
 import { FineTuneRequest } from '../../core/session/types';
 import { RunHandle, RunStore } from '../../core/runs/runStore';
-import { ArtifactSession } from '../../core/session/artifactSession';
-import { endInterrupted, fineTuneAfterRestart, nothingToFollow } from '../../core/run/afterRestart';
+import { ArtifactRequest, ArtifactSession } from '../../core/session/artifactSession';
+import { startArtifact } from './recipeHandlers';
+import { againLabel, endInterrupted, fineTuneAfterRestart, nothingToFollow } from '../../core/run/afterRestart';
 import { RunSummary } from '../../core/runs/types';
 import { startFineTune } from './startFineTune';
 import { Host } from '../host';
@@ -31,8 +32,11 @@ export interface SessionManagerServices extends SessionServices {
   readonly runs: RunTracker;
 }
 
-/** The button on an interrupted fine-tune's notice: the same request again, through the wizard's own start. */
-const FINE_TUNE_AGAIN = 'Fine-tune again';
+/** An interrupted run's notice button (afterRestart.againLabel) and what it starts: the saved request, through the command's own start. */
+interface Again {
+  label: string;
+  start: () => Promise<unknown>;
+}
 
 /** The request a fine-tune run folder recorded (spec.json), when it has the fields a run needs. */
 function fineTuneRequestOf(v: unknown): FineTuneRequest | undefined {
@@ -118,7 +122,8 @@ export class SessionManager {
         continue;
       }
       if (after.kind === 'interrupted') {
-        await this.interrupted(handle, after.message, fineTuneRequestOf(spec.request));
+        const request = fineTuneRequestOf(spec.request);
+        await this.interrupted(handle, after.message, request && { label: againLabel('fine-tune')!, start: () => startFineTune(host, this, request) });
         continue;
       }
       const found = after.found;
@@ -152,14 +157,25 @@ export class SessionManager {
    * A run the reload cut off while it waited in the old host: ended in its folder (the panel and the
    * status bar follow), said once, and — for a fine-tune — offered again with the same request.
    */
-  private async interrupted(handle: RunHandle, message: string, request?: FineTuneRequest): Promise<void> {
+  private async interrupted(handle: RunHandle, message: string, again?: Again): Promise<void> {
     const host = this.host;
     await endInterrupted(handle, message, host.events);
-    host.logger.info(`Run ${handle.id}: interrupted by the reload. ${message}`);
-    const again = request ? [FINE_TUNE_AGAIN] : [];
-    void vscode.window.showWarningMessage(`ML Intern: ${message}`, ...again).then(async (picked) => {
-      if (picked === FINE_TUNE_AGAIN && request) await startFineTune(host, this, request).catch((err: unknown) => host.logger.error(`Fine-tune again failed: ${err instanceof Error ? err.message : String(err)}`));
+    host.logger.info(`Run ${handle.id}: interrupted. ${message}`);
+    void vscode.window.showWarningMessage(`ML Intern: ${message}`, ...(again ? [again.label] : [])).then(async (picked) => {
+      if (!again || picked !== again.label) return;
+      await again.start().catch((err: unknown) => {
+        const why = err instanceof Error ? err.message : String(err);
+        host.logger.error(`${again.label} failed: ${why}`);
+        void vscode.window.showErrorMessage(`ML Intern: ${again.label} failed: ${why}`);
+      });
     });
+  }
+
+  /** "Evaluate again" and the like: the run's saved request started as the command would (not for Try It, which needs its panel). */
+  private artifactAgain(kind: string, request: unknown): Again | undefined {
+    const label = againLabel(kind);
+    if (!label || !request || typeof request !== 'object') return undefined;
+    return { label, start: () => startArtifact(this.host, this, request as ArtifactRequest) };
   }
 
   /** An Evaluate / Merge / Push run left 'running': follow its step, then the steps after it; with no step to pick up, it was interrupted. */
@@ -180,7 +196,7 @@ export class SessionManager {
         if (outcome) return host.logger.info(`Run ${handle.id} ended: ${outcome.kind}`);
         const files = host.fileStore();
         const after = files ? await nothingToFollow(files, summary, kind) : undefined;
-        if (after?.kind === 'interrupted') await this.interrupted(handle, after.message);
+        if (after?.kind === 'interrupted') await this.interrupted(handle, after.message, this.artifactAgain(kind, (await handle.spec().catch(() => undefined))?.request));
         else host.logger.info(`Run ${handle.id}: no step to pick up.${after ? ` ${after.message}` : ''}`);
       })
       .catch((err: unknown) => host.logger.error(`Run ${handle.id}: ${err instanceof Error ? err.message : String(err)}`))

@@ -100,7 +100,11 @@ const chatRun = {
       throw new Error(`${err.message}: it says ${JSON.stringify(readStatus(run)?.state)}`);
     });
     if (!CHAT_INTERRUPTED.test(readStatus(run).lastMessage)) throw new Error(`status.json's message: '${readStatus(run).lastMessage}'`);
-    await runCommand(page, 'ML Intern: Open Chat');
+    // The notice says it with the panel closed too; its "Open chat" shows the run's chat.
+    const openChat = page.locator('.notification-toast, .notification-list-item', { hasText: 'waited for your review' }).locator('a.monaco-button, button', { hasText: 'Open chat' });
+    if (!(await openChat.first().isVisible().catch(() => false))) await runCommand(page, 'Notifications: Show Notifications');
+    await openChat.first().waitFor({ timeout: 20000 });
+    await openChat.first().click();
     const state = chat.locator('[data-testid="run-state"]');
     await waitFor("the panel's run state to read stopped", async () => (await state.innerText().catch(() => '')).trim() === 'stopped', { timeoutMs: 30000 });
     if (await chat.locator('[data-testid="stop-button"]').isVisible()) throw new Error('the panel still shows Stop for the interrupted run');

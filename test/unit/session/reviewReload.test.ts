@@ -12,7 +12,7 @@ import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { endInterrupted, fineTuneAfterRestart, interruptedMessage } from '../../../src/core/run/afterRestart';
+import { againLabel, endInterrupted, fineTuneAfterRestart, interruptedMessage } from '../../../src/core/run/afterRestart';
 import type { Reattached } from '../../../src/core/run/reattach';
 import { RunStore } from '../../../src/core/runs/runStore';
 import { RecordingEventSink } from '../../../src/core/testing/memoryPorts';
@@ -150,6 +150,8 @@ test('reload while the training runs: the run is re-attached to its process, not
 });
 
 test('the message for each kind of run names what starts it again; an agent run is continued from its chat', () => {
+  // The notice's button starts the saved request again where a command can; Try It needs its panel, a chat run a message.
+  assert.deepEqual(['fine-tune', 'eval', 'merge', 'push', 'export', 'try-it', undefined, 'constructor'].map(againLabel), ['Fine-tune again', 'Evaluate again', 'Merge Models again', 'Push to Hub again', 'Export Model again', undefined, undefined, undefined]);
   assert.match(interruptedMessage({ kind: 'eval', undecided: ['evaluate.py'], accepted: 0 }), /evaluate\.py waited for your review.*Run "ML Intern: Evaluate" again with the same choices\.$/);
   assert.match(interruptedMessage({ kind: undefined, undecided: ['train.py'], accepted: 2 }), /train\.py was not written\. Send a message in this chat to continue the run from where it was\.$/);
   // Nothing under review (a command's approval, the training about to start): no file is named as unwritten.
