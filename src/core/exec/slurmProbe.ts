@@ -204,9 +204,16 @@ export function withNodeGpus(login: EnvReport | undefined, node: NodeGpus): EnvR
     cudaVersion: node.cudaVersion,
     driverVersion: node.driverVersion,
     problems: [...login.problems.filter((p) => !isGpuProblem(p)), ...node.problems],
-    gpusFrom: `a compute node (Slurm job ${node.jobId}${node.partition ? `, partition ${node.partition}` : ''}, checked ${node.checkedAt.slice(0, 16).replace('T', ' ')} UTC)`,
+    gpusFrom: `${FROM_COMPUTE_NODE} (Slurm job ${node.jobId}${node.partition ? `, partition ${node.partition}` : ''}, checked ${node.checkedAt.slice(0, 16).replace('T', ' ')} UTC)`,
     ...(node.bubblewrap ? { nodeBubblewrap: node.bubblewrap } : {}),
   };
+}
+
+const FROM_COMPUTE_NODE = 'a compute node';
+
+/** Whether a report's GPU figures are a compute node's (the Slurm check job), not the login node's guess. */
+export function gpusFromComputeNode(report: Pick<EnvReport, 'gpusFrom'> | undefined): boolean {
+  return Boolean(report?.gpusFrom?.startsWith(FROM_COMPUTE_NODE));
 }
 
 /** The login node's report marked as such, when no compute node answered: the GPU plan is a guess. */

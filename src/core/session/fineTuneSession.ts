@@ -26,6 +26,7 @@ import { failedDiagnosis, repairLoop, RepairLoopOptions, RunResult } from '../re
 import { smokeArgv } from './smokeRun';
 import { runSmokeStage } from './smokeStage';
 import { proposeLengthFit } from './lengthFit';
+import type { MeasuredLengths } from '../recipes/lengthPlan';
 import { previewInSession } from '../preflight/sessionPreview';
 import { checkRewardsBeforeRun } from './rewardCheck';
 import { recipeEnvironment, recipeInspection, recoveryEnvironment } from './envAdapters';
@@ -33,8 +34,7 @@ import { archiveAttemptLog, Recorded } from '../run/watch';
 import { SAMPLES_ENV, SAMPLES_FILE } from '../recipes/templates/grpoSamples';
 import { RunContext, WatchSpec } from '../run/runContext';
 import { Launched, launchedRun, localLauncher } from '../run/launchers';
-import { missingRequirements, pipInstallArgv } from './missingPackages';
-import { pipFailureAdvice } from '../recovery/packages';
+import { installMissingRequirements } from './missingPackages';
 import { meterLlm } from './llmMeter';
 import { DetachedRun } from '../exec/detached';
 import { FineTuneRequest, SessionOutcome } from './types';
@@ -280,32 +280,13 @@ export class FineTuneSession {
     return this.repair(scriptPath);
   }
 
-  /**
-   * Before the first local run: the requirements the environment check found missing in the training
-   * interpreter (often trl and datasets on a fresh GPU box), installed with one approved pip command
-   * instead of one failed start per missing package. Declined: training starts anyway (a "No module
-   * named" failure proposes the install again). A Slurm job's nodes may have another environment, so
-   * jobs are left to the playbook.
-   */
+  /** Before the first local run: what the environment check found missing, installed after one approval (missingPackages.ts). */
   private async installMissing(scriptPath: string): Promise<SessionOutcome | undefined> {
-    const requirements = await this.deps.files.readIfExists(`${path.dirname(scriptPath)}/requirements.txt`);
-    const missing = requirements ? missingRequirements(requirements.split('\n'), this.deps.environment) : [];
-    if (!missing.length) return undefined;
-    const argv = pipInstallArgv(this.deps.python, missing);
-    const reason = `Install what ${path.basename(scriptPath)} needs and the environment check found missing in ${this.deps.python}: ${missing.join(', ')}`;
-    const approval = await this.gate.approveCommand({ argv, reason, origin: 'recipe', tool: 'run', cwd: this.deps.files.root }, this.abort.signal);
-    if (!approval.approved) {
-      await this.ctx.say(`Not installing ${missing.join(', ')}: training starts without them. If it stops with "No module named …", the fix proposes the install again.`);
-      return undefined;
-    }
-    const result = await this.runCommand(argv);
-    await this.ctx.record({ kind: 'note', text: `installed the missing requirements (${missing.join(' ')}): exit code ${result.exitCode}` });
-    if (result.exitCode === 0) return undefined;
-    const message =
-      `Installing ${missing.join(', ')} into ${this.deps.python} failed (exit code ${result.exitCode}; the terminal shows pip's error). ` +
-      `${pipFailureAdvice(result.logText, this.deps.python)} Then run "ML Intern: Fine-tune" again: the accepted scripts are kept.`;
-    await this.ctx.setState('failed', message);
-    return { kind: 'failed', summary: message };
+    const approve = async (argv: string[], reason: string) => (await this.gate.approveCommand({ argv, reason, origin: 'recipe', tool: 'run', cwd: this.deps.files.root }, this.abort.signal)).approved;
+    const failed = await installMissingRequirements({ files: this.deps.files, environment: this.deps.environment, python: this.deps.python, approve, run: (argv) => this.runCommand(argv), say: (t) => this.ctx.say(t), note: (text) => this.ctx.record({ kind: 'note', text }) }, scriptPath);
+    if (!failed) return undefined;
+    await this.ctx.setState('failed', failed);
+    return { kind: 'failed', summary: failed };
   }
 
   /** The repair loop over this session's runs: diagnose, fix as a reviewed diff, run again. */
@@ -314,10 +295,15 @@ export class FineTuneSession {
     return this.finish(result.outcome, result.question, result.attempts.length, scriptPath);
   }
 
-  /** Slurm target: the token preview runs here (a tokenizer, no GPU); no smoke run (it would not run on the compute node), said. */
+  /** Slurm target: the token preview runs here (a tokenizer, no GPU) and its rows fit the plan to the node's GPU; no smoke run (it would not run on the compute node), said. */
   private async checksBeforeSlurmJob(scriptPath: string): Promise<void> {
-    if (this.request.previewTokens) await this.previewTokens(scriptPath);
+    const preview = this.request.previewTokens ? await this.previewTokens(scriptPath) : undefined;
+    if (preview) await this.fitLengths(scriptPath, preview.lengths, 'slurm');
     if (this.request.smokeSteps) await this.ctx.say('No smoke run on the Slurm target: it would run on this machine, not on the compute node that trains. The job\'s first logged steps show its step time and memory; the card follows them.');
+  }
+
+  private fitLengths(scriptPath: string, lengths: MeasuredLengths, target: 'local' | 'slurm'): Promise<void> {
+    return proposeLengthFit({ runId: this.runId, method: this.request.method, environment: this.deps.environment, target, read: (p) => this.deps.files.read(p), propose: (c) => this.gate.proposeChange(c, this.abort.signal) as Promise<ReviewDecision>, say: (t) => this.ctx.say(t) }, scriptPath, lengths);
   }
 
   private async previewTokens(scriptPath: string): ReturnType<typeof previewInSession> {
@@ -329,8 +315,7 @@ export class FineTuneSession {
   private async smokeFirst(scriptPath: string): Promise<SessionOutcome | undefined> {
     const preview = this.request.previewTokens ? await this.previewTokens(scriptPath) : undefined;
     // Without a smoke run the plan for the measured rows is offered here; with one, its fitted plan counts them.
-    const gpuMemoryMiB = recipeEnvironment(this.deps.environment)?.gpus?.[0]?.memoryTotalMiB;
-    if (!this.request.smokeSteps && preview) await proposeLengthFit({ runId: this.runId, method: this.request.method, gpuMemoryMiB, read: (p) => this.deps.files.read(p), propose: (c) => this.gate.proposeChange(c, this.abort.signal) as Promise<ReviewDecision>, say: (t) => this.ctx.say(t) }, scriptPath, preview.lengths);
+    if (!this.request.smokeSteps && preview) await this.fitLengths(scriptPath, preview.lengths, 'local');
     if (!this.request.smokeSteps) return undefined;
     const approve = async (argv: string[], reason: string) => (await this.gate.approveCommand({ argv, reason, origin: 'recipe', tool: 'run', cwd: path.dirname(scriptPath) }, this.abort.signal)).approved;
     const ports = { runId: this.runId, runDir: this.handle.folder, files: this.deps.files, events: this.deps.events, method: this.request.method, datasetRows: this.request.datasetRows, processes: this.launchPlan(scriptPath).gpus, tokensPerRow: preview?.lengths.mean, lengths: preview?.lengths, argv: this.launchPlan(scriptPath).argv, approve, say: (t: string) => this.ctx.say(t) };

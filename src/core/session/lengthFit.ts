@@ -12,6 +12,18 @@ import { MeasuredLengths, planRowLength } from '../recipes/lengthPlan';
 import { Method } from '../recipes/spec';
 import { ProposedChange, ReviewDecision } from '../ports';
 import { adapterOf } from './smokeRun';
+import { EnvReport } from '../python/types';
+import { gpusFromComputeNode } from '../exec/slurmProbe';
+import { recipeEnvironment } from './envAdapters';
+
+/**
+ * The GPU memory the plan is made for: this machine's first GPU; on the Slurm target a compute
+ * node's only (asked with a short job), since the login node's card (or none) is not what trains.
+ */
+export function trainingGpuMemoryMiB(report: EnvReport | undefined, target: 'local' | 'slurm'): number | undefined {
+  if (target === 'slurm' && !gpusFromComputeNode(report)) return undefined;
+  return recipeEnvironment(report)?.gpus?.[0]?.memoryTotalMiB;
+}
 
 export interface LengthFit {
   /** CONFIG names → values to change (empty: the reviewed plan already fits these rows best). */
@@ -53,11 +65,14 @@ export function fitToLengths(config: Record<string, ConfigValue>, method: Method
   return { changes, why: rows.why, estimateGiB: plan.estimate.totalGiB };
 }
 
+export const NO_NODE_GPU = "No batch plan for the measured rows: the compute node's GPU is not known here (mlIntern.slurm.gpuCheck asks one with a short job). The job keeps the reviewed settings.";
+
 export interface LengthFitPorts {
   runId: string;
   method: Method;
-  /** The training GPU's memory (the environment report); without it nothing is planned. */
-  gpuMemoryMiB?: number;
+  /** The training environment's report and where it trains: the GPU planned for (trainingGpuMemoryMiB). */
+  environment: EnvReport | undefined;
+  target: 'local' | 'slurm';
   read: (path: string) => Promise<string>;
   propose: (change: ProposedChange) => Promise<ReviewDecision>;
   say: (text: string) => Promise<void>;
@@ -65,14 +80,16 @@ export interface LengthFitPorts {
 
 /** After the preview, before the full run: the plan for the measured rows as a reviewed diff of train.py, when it changes anything. */
 export async function proposeLengthFit(p: LengthFitPorts, scriptPath: string, lengths: MeasuredLengths): Promise<void> {
-  if (!p.gpuMemoryMiB) return;
+  const gpuMemoryMiB = trainingGpuMemoryMiB(p.environment, p.target);
+  // Without a GPU to plan for, nothing is planned; on Slurm that is said (the job keeps the reviewed plan).
+  if (!gpuMemoryMiB) return p.target === 'slurm' ? p.say(NO_NODE_GPU) : undefined;
   const accepted = await p.read(scriptPath);
-  const fit = fitToLengths(readConfig(accepted), p.method, lengths, p.gpuMemoryMiB);
+  const fit = fitToLengths(readConfig(accepted), p.method, lengths, gpuMemoryMiB);
   if (typeof fit === 'string' || !Object.keys(fit.changes).length) return;
   const what = Object.entries(fit.changes).map(([k, v]) => `${k} = ${String(v)}`).join(', ');
   const decision = await p.propose({
     path: scriptPath, original: accepted, proposed: applyOverrides(accepted, fit.changes), origin: 'recipe', runId: p.runId,
-    description: `Batch plan for the measured rows (${what}; ~${fit.estimateGiB} GiB of ${Math.round(p.gpuMemoryMiB / 1024)} GiB): ${fit.why}`,
+    description: `Batch plan for the measured rows (${what}; ~${fit.estimateGiB} GiB of ${Math.round(gpuMemoryMiB / 1024)} GiB): ${fit.why}`,
   });
   await p.say(decision.kind === 'accepted' ? `The batch plan for the measured rows is in train.py (${what}): the full run uses it.` : 'The batch plan for the measured rows was declined: the full run keeps the reviewed settings.');
 }

@@ -31,6 +31,7 @@ import { checkHubModel, isLocalModelPath } from '../../ui/wizard/hubModelCheck';
 import { notesFor, notesHeading } from '../../ui/wizard/wizardNotes';
 import { pickRewards } from './rewardPicker';
 import { workFolderOf } from '../../core/workFolder';
+import { gpusFromComputeNode } from '../../core/exec/slurmProbe';
 
 export const RECENT_MODELS_KEY = 'mlIntern.recentModels';
 
@@ -254,7 +255,7 @@ export async function runFineTuneWizard(host: Host, services: WizardServices) {
         );
         const gpu = gpuOf(report);
         // On Slurm the GPU is a compute node's (the check job), which the label says.
-        const where = report?.gpusFrom?.startsWith('a compute node') ? ' on a compute node' : '';
+        const where = gpusFromComputeNode(report) ? ' on a compute node' : '';
         ctx.gpu = gpu ? `${gpu.name}, ${Math.round(gpu.memoryMiB / 1024)} GiB${where}` : undefined;
         ctx.estimates = estimates(m.answers.baseModel ?? '', m.answers.method, gpu);
         ctx.missing = missingTrainingPackages(report?.libraries);

@@ -24,6 +24,8 @@ import { readConfig } from '../../../src/core/recipes/configBlock';
 import { LlmProvider } from '../../../src/core/llm/types';
 import { useTestCluster } from './slurmClusterHooks';
 import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
+import { EnvReport } from '../../../src/core/python/types';
+import { NO_NODE_GPU, proposeLengthFit, trainingGpuMemoryMiB } from '../../../src/core/session/lengthFit';
 
 const FAKE_PYTHON = resolve('test/fixtures/trainer/fake-python');
 const cluster = useTestCluster();
@@ -365,15 +367,23 @@ test('Slurm target: a job lost to a node failure before its first checkpoint end
   }
 });
 
-test('Slurm target with the checks before the full run: the token preview runs here, no smoke run (said), then the job', { timeout: 90_000 }, async () => {
+/** The real H200 report with a 24 GiB card, its GPU figures from the compute-node check (or, with `login`, from the login node). */
+function reportFrom(where: 'node' | 'login'): EnvReport {
+  const real = JSON.parse(readFileSync('test/fixtures/real-gpu/env-report-h200.json', 'utf8')) as EnvReport;
+  const gpus = real.gpus.map((g) => ({ ...g, memoryTotalMiB: 24 * 1024, memoryFreeMiB: 24 * 1024 }));
+  return { ...real, gpus, libraries: { ...real.libraries, trl: '1.0.0', datasets: '4.0.0' }, gpusFrom: where === 'node' ? 'a compute node (Slurm job 7, partition debug, checked 2026-12-07 10:00 UTC)' : 'this machine (the Slurm login node)' };
+}
+
+test('Slurm target with the checks before the full run: the token preview runs here, its rows fit the plan to the node\'s GPU, no smoke run (said), then the job', { timeout: 90_000 }, async () => {
   const ws = workspace();
   try {
     const files = new NodeFileStore(ws);
     const events = new RecordingEventSink();
+    const reviewer = new ScriptedReviewer();
     let launchedLocally = 0;
     const stubs = ['tokenizer_fake', 'trl_new'].map((s) => resolve('test/fixtures/stubs', s)).join(':');
-    const session = await FineTuneSession.create({ ...request, baseModel: 'stub/chatml', previewTokens: true, smokeSteps: 10 }, {
-      files, reviewer: new ScriptedReviewer(), events, runs: new RunStore(files), settings: () => settings, python: FAKE_PYTHON, llm: noLlm,
+    const session = await FineTuneSession.create({ ...request, previewTokens: true, smokeSteps: 10 }, {
+      files, reviewer, events, runs: new RunStore(files), settings: () => settings, python: FAKE_PYTHON, llm: noLlm, environment: reportFrom('node'),
       launch: async (spec) => {
         launchedLocally++;
         return startDetached(spec);
@@ -388,7 +398,26 @@ test('Slurm target with the checks before the full run: the token preview runs h
     assert.equal(events.ofType('smoke_result').length, 0, 'no smoke run');
     assert.equal(launchedLocally, 0, 'nothing trained on this machine');
     assert.ok(events.ofType('assistant_message').some((e) => /^No smoke run on the Slurm target/.test(e.text)));
+    // The plan for the measured rows on the compute node's 24 GiB card, reviewed like the rest; the job trains with it.
+    const plan = reviewer.seen.find((c) => /^Batch plan for the measured rows/.test(c.description));
+    assert.ok(plan, reviewer.seen.map((c) => c.description).join('\n'));
+    assert.match(plan.description, /of 24 GiB\)/);
+    const trained = readConfig(readFileSync(join(ws, scriptFolder(request, 'ml-intern'), 'train.py'), 'utf8'));
+    assert.deepEqual(readConfig(plan.proposed), trained, 'the job ran the accepted plan');
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }
+});
+
+test('on the Slurm target with only the login node\'s GPU figures, no plan is made for the measured rows, and that is said', async () => {
+  const said: string[] = [];
+  const proposed: string[] = [];
+  const ports = { runId: 'r', method: 'sft' as const, target: 'slurm' as const, read: async () => 'x', propose: async () => { proposed.push('x'); return { kind: 'rejected' as const }; }, say: async (t: string) => void said.push(t) };
+  const lengths = { rows: 10, mean: 100, p95: 200, longest: 300, overMaxLength: 0 } as unknown as Parameters<typeof proposeLengthFit>[2];
+  await proposeLengthFit({ ...ports, environment: reportFrom('login') }, 'train.py', lengths);
+  assert.deepEqual(proposed, []);
+  assert.deepEqual(said, [NO_NODE_GPU]);
+  assert.equal(trainingGpuMemoryMiB(reportFrom('login'), 'slurm'), undefined);
+  assert.equal(trainingGpuMemoryMiB(reportFrom('node'), 'slurm'), 24 * 1024);
+  assert.equal(trainingGpuMemoryMiB(reportFrom('login'), 'local'), 24 * 1024, 'on this machine its own card is the one that trains');
 });
