@@ -3,10 +3,13 @@
  * split), a system prompt, sampling settings and the backend, then one row per prompt with the
  * base and the trained model's answers streaming into two columns. Text only ever becomes text
  * nodes; every control is a labelled form element reachable with Tab; Ctrl+Enter runs.
+ * The vLLM fieldset can start the server itself ("Start a vLLM server": the host asks, starts it in a
+ * terminal and says when both names are served, filling the endpoint and the names) and stop it.
  */
 import { h, clear } from '../dom';
 import { TryItBoard, TryItColumn, TryItSide } from '../../src/core/export/tryItStream';
 import type { TryItFromView, TryItToView, TryItViewInit } from '../../src/core/export/tryItView';
+import type { VllmServerState } from '../../src/core/export/vllmServer';
 
 type Field = HTMLInputElement | HTMLTextAreaElement;
 
@@ -25,6 +28,10 @@ export class TryItApp {
   private readonly runButton: HTMLButtonElement;
   private readonly stopButton: HTMLButtonElement;
   private backend: HTMLSelectElement | undefined;
+  private readonly serveButton: HTMLButtonElement;
+  private readonly serveStopButton: HTMLButtonElement;
+  private readonly serverStatus: HTMLElement;
+  private readonly serverCommands: HTMLElement;
   /** The rendered column elements, by "row:side": only changed text is written. */
   private readonly columns = new Map<string, { text: HTMLElement; meta: HTMLElement; shown: string }>();
 
@@ -51,6 +58,16 @@ export class TryItApp {
     });
     this.runButton.addEventListener('click', () => this.run());
     this.stopButton.addEventListener('click', () => this.post({ type: 'stop' }));
+    this.serveButton = h(doc, 'button', { text: 'Start a vLLM server', testid: 'tryit-serve', attrs: { type: 'button', title: 'Serve the base and the adapter from one vLLM server on this machine (asks first)' } }) as HTMLButtonElement;
+    this.serveStopButton = h(doc, 'button', { text: 'Stop the server', testid: 'tryit-serve-stop', attrs: { type: 'button', disabled: true } }) as HTMLButtonElement;
+    this.serverStatus = h(doc, 'p', { class: 'status server', testid: 'tryit-server-status', attrs: { role: 'status', 'aria-live': 'polite' } });
+    this.serverCommands = h(doc, 'pre', { class: 'log', testid: 'tryit-server-commands' });
+    this.serverCommands.hidden = true;
+    this.serveButton.addEventListener('click', () => {
+      this.serveButton.disabled = true;
+      this.post({ type: 'serve' });
+    });
+    this.serveStopButton.addEventListener('click', () => this.post({ type: 'serve-stop' }));
   }
 
   start(): void {
@@ -79,6 +96,9 @@ export class TryItApp {
         this.logDetails.hidden = false;
         this.log.textContent = `${this.log.textContent ?? ''}${m.lines.join('\n')}\n`.slice(-20_000);
         return;
+      case 'server':
+        this.onServer(m.server);
+        return;
       case 'status': {
         this.status.textContent = m.message ?? m.state;
         this.status.setAttribute('data-state', m.state);
@@ -87,6 +107,25 @@ export class TryItApp {
         this.stopButton.disabled = !busy;
         return;
       }
+    }
+  }
+
+  private onServer(s: VllmServerState): void {
+    this.serverStatus.textContent = s.message;
+    this.serverStatus.setAttribute('data-state', s.state === 'declined' || s.state === 'unavailable' ? 'failed' : s.state);
+    this.serverCommands.hidden = !(s.state === 'unavailable' && s.commands?.length);
+    this.serverCommands.textContent = s.state === 'unavailable' ? (s.commands ?? []).join('\n') : '';
+    const live = s.state === 'waiting' || s.state === 'starting' || s.state === 'ready';
+    this.serveButton.disabled = live;
+    this.serveStopButton.disabled = !(s.state === 'starting' || s.state === 'ready');
+    if (s.state === 'ready') {
+      const set = (name: string, value: string) => {
+        const f = this.fields.get(name);
+        if (f) f.value = value;
+      };
+      set('endpoint', s.endpoint);
+      set('baseName', s.baseName);
+      set('trainedName', s.trainedName);
     }
   }
 
@@ -131,7 +170,8 @@ export class TryItApp {
       input.value = value;
       return this.field(name, label, input);
     };
-    const vllm = h(d, 'fieldset', { class: 'vllm' }, h(d, 'legend', { text: 'vLLM server' }), text('endpoint', 'Endpoint', init.vllm.endpoint), text('baseName', 'Base served as', init.vllm.baseName), text('trainedName', 'Trained served as', init.vllm.trainedName));
+    const vllm = h(d, 'fieldset', { class: 'vllm' }, h(d, 'legend', { text: 'vLLM server' }), text('endpoint', 'Endpoint', init.vllm.endpoint), text('baseName', 'Base served as', init.vllm.baseName), text('trainedName', 'Trained served as', init.vllm.trainedName),
+      h(d, 'div', { class: 'buttons' }, this.serveButton, this.serveStopButton), this.serverStatus, this.serverCommands);
     vllm.hidden = true;
     backend.addEventListener('change', () => (vllm.hidden = backend.value !== 'vllm'));
     this.form.append(

@@ -7,10 +7,13 @@
  * transformers: try_it.py through the runner (the host proposes it as a diff, asks before running
  * it, runs it in the sandbox when there is one; try_it.py keeps the transcript). vLLM: the
  * endpoint through the `openai` client (nothing runs here), the transcript kept by the controller.
+ * `serve` starts that endpoint (vllmServer.ts: approved, detached, polled until ready) and fills
+ * the view's vLLM fields; `serve-stop`, or the tab closed (`dispose`), stops it.
  */
 import { keptInTranscript, TryItEvent, TryItStreamParser } from './tryItStream';
 import type { TryItRequest } from './tryItPlan';
 import type { VllmTryItOptions } from './tryItVllm';
+import type { VllmServerState } from './vllmServer';
 
 export interface TryItSampling {
   temperature: number;
@@ -37,14 +40,15 @@ export interface TryItViewInit extends TryItSampling {
 }
 
 export type TryItRunMessage = { type: 'run'; backend: 'transformers' | 'vllm'; prompts: string[]; system: string } & TryItSampling & Partial<VllmTarget>;
-export type TryItFromView = { type: 'ready' } | { type: 'stop' } | TryItRunMessage;
+export type TryItFromView = { type: 'ready' } | { type: 'stop' } | { type: 'serve' } | { type: 'serve-stop' } | TryItRunMessage;
 
 export type TryItState = 'idle' | 'waiting' | 'running' | 'done' | 'failed' | 'stopped';
 export type TryItToView =
   | { type: 'init'; init: TryItViewInit }
   | { type: 'events'; events: TryItEvent[] }
   | { type: 'log'; lines: string[] }
-  | { type: 'status'; state: TryItState; message?: string };
+  | { type: 'status'; state: TryItState; message?: string }
+  | { type: 'server'; server: VllmServerState };
 
 export const TRY_IT_LIMITS = { prompts: 20, promptChars: 8_000, systemChars: 8_000, maxNewTokens: 8_192, nameChars: 200, endpointChars: 500 };
 
@@ -55,7 +59,7 @@ const str = (v: unknown, max: number): string | undefined => (typeof v === 'stri
 export function parseTryItMessage(raw: unknown): TryItFromView | string {
   if (!raw || typeof raw !== 'object') return 'not a message';
   const m = raw as Record<string, unknown>;
-  if (m.type === 'ready' || m.type === 'stop') return { type: m.type };
+  if (m.type === 'ready' || m.type === 'stop' || m.type === 'serve' || m.type === 'serve-stop') return { type: m.type };
   if (m.type !== 'run') return `unknown message type ${String(m.type).slice(0, 40)}`;
   if (m.backend !== 'transformers' && m.backend !== 'vllm') return 'backend must be transformers or vllm';
   if (!Array.isArray(m.prompts) || m.prompts.length > TRY_IT_LIMITS.prompts) return `prompts: up to ${TRY_IT_LIMITS.prompts}`;
@@ -91,10 +95,15 @@ export interface TryItRunners {
   vllm(o: VllmTryItOptions, emit: (e: TryItEvent) => void): Promise<void>;
   /** Append lines to the transcript (the vLLM path; try_it.py writes its own). */
   appendTranscript(text: string): Promise<void>;
+  /** Start a vLLM server for the model under try and keep it until `signal` aborts; resolves when it has ended. */
+  serve?(onState: (s: VllmServerState) => void, signal: AbortSignal): Promise<void>;
 }
 
 export class TryItViewController {
   private current: AbortController | undefined;
+  private server: AbortController | undefined;
+  /** The server's life (tests and the host wait on it). */
+  serving: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly init: TryItViewInit,
@@ -114,6 +123,11 @@ export class TryItViewController {
       this.current?.abort();
       return;
     }
+    if (m.type === 'serve') return this.startServer();
+    if (m.type === 'serve-stop') {
+      this.server?.abort();
+      return;
+    }
     if (this.current) return this.post({ type: 'status', state: 'running', message: 'Already running: stop it first.' });
     const abort = new AbortController();
     this.current = abort;
@@ -122,6 +136,26 @@ export class TryItViewController {
     } finally {
       this.current = undefined;
     }
+  }
+
+  /** The tab closed: stop the run and the server (nobody would see either). */
+  dispose(): void {
+    this.current?.abort();
+    this.server?.abort();
+  }
+
+  private startServer(): void {
+    const serve = this.runners.serve;
+    if (!serve) return this.post({ type: 'server', server: { state: 'failed', message: 'This window cannot start a vLLM server.' } });
+    if (this.server) return this.post({ type: 'server', server: { state: 'starting', message: 'A vLLM server is already started from this view: stop it first.' } });
+    const abort = new AbortController();
+    this.server = abort;
+    const post = (s: VllmServerState) => this.post({ type: 'server', server: s });
+    this.serving = serve(post, abort.signal)
+      .catch((err) => post({ state: 'failed', message: `The vLLM server could not start: ${err instanceof Error ? err.message : String(err)}` }))
+      .finally(() => {
+        if (this.server === abort) this.server = undefined;
+      });
   }
 
   private async runScript(m: TryItRunMessage, signal: AbortSignal): Promise<void> {

@@ -16,7 +16,7 @@ textarea.prompt{display:block;width:100%;box-sizing:border-box;margin:.2em 0;res
 .sampling{display:flex;gap:1em;flex-wrap:wrap}.sampling input{width:7em;display:block}
 button{font-family:inherit;color:var(--vscode-button-foreground);background:var(--vscode-button-background);border:none;padding:4px 12px;margin:.3em .5em .3em 0;cursor:pointer}
 button:hover{background:var(--vscode-button-hoverBackground)}button:disabled{opacity:.5;cursor:default}
-button[data-testid=tryit-stop],button[data-testid=tryit-add-prompt]{color:var(--vscode-button-secondaryForeground);background:var(--vscode-button-secondaryBackground)}
+button[data-testid=tryit-stop],button[data-testid=tryit-add-prompt],button[data-testid=tryit-serve-stop]{color:var(--vscode-button-secondaryForeground);background:var(--vscode-button-secondaryBackground)}
 :focus-visible{outline:1px solid var(--vscode-focusBorder);outline-offset:1px}
 .status[data-state=failed]{color:var(--vscode-errorForeground)}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:1em}

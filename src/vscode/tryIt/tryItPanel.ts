@@ -7,8 +7,11 @@
  * folder). The view reads the run's log as it grows (logs/train.log: every byte try_it.py prints),
  * not the panel's half-second tail, so no piece of an answer is lost.
  * vLLM: the endpoint through the `openai` client; the transcript goes where try_it.py keeps its own.
+ * "Start a vLLM server": core/export/vllmServer.ts with this window's python, approval dialog and
+ * detached terminal; its records and a written chat template in the try-it folder's vllm-server/.
  */
 import * as path from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { Host } from '../host';
@@ -22,6 +25,50 @@ import { followFile } from '../../core/exec/fileFollower';
 import { TryItRunners, TryItViewController, TryItViewInit } from '../../core/export/tryItView';
 export { tryItInit } from '../../ui/tryIt/tryItInit';
 import { loadLlm } from '../lazy/loader';
+import { resolvePython } from '../python/interpreter';
+import { askToRun } from '../session/approvals';
+import { launchWithTerminal } from '../session/sessionDeps';
+import { modelFolderFiles } from '../../core/export/exportPlan';
+import { resolveProgram } from '../../core/session/artifactPlan';
+import { serveVllm, VllmServerState } from '../../core/export/vllmServer';
+import type { FileStore } from '../../core/ports';
+
+/** `vllm serve` for the model under try: asked like the product's other commands (mlIntern.autoApprove 'all'/'recipe' let it through). */
+async function serveForView(host: Host, files: FileStore, init: TryItViewInit, onState: (s: VllmServerState) => void, signal: AbortSignal): Promise<void> {
+  const python = await resolvePython(host);
+  const token = await host.secrets.get('hf');
+  const folder = files.resolve(`${path.posix.dirname(init.transcript)}/vllm-server`);
+  await serveVllm(
+    {
+      modelDir: files.resolve(init.model),
+      model: init.model,
+      baseModel: init.baseModel,
+      seen: await modelFolderFiles(init.model, (p) => files.readIfExists(p)),
+      trainedName: init.vllm.trainedName,
+      python: python.path,
+      folder,
+      resolveProgram,
+      approve: async (r) => {
+        const policy = host.settings().autoApprove;
+        // The server runs on this machine, never in the sandbox: only 'all' and 'recipe' skip the dialog.
+        if (policy === 'all' || policy === 'recipe') return { approved: true };
+        return askToRun({ ...r, origin: 'recipe', tool: 'run' });
+      },
+      launch: (spec) => launchWithTerminal(spec),
+      writeFile: async (p, text) => {
+        await mkdir(path.dirname(p), { recursive: true });
+        await writeFile(p, text);
+      },
+      // A gated base (Llama, Gemma) downloads with the user's token.
+      ...(token ? { env: { HF_TOKEN: token } } : {}),
+    },
+    (s) => {
+      if (s.state === 'ready' || s.state === 'failed' || s.state === 'stopped') host.logger.info(`Try it vLLM server: ${s.state}: ${s.message}`);
+      onState(s);
+    },
+    signal,
+  );
+}
 
 /** try_it.py through the session; the log followed from its first byte until the session ends. */
 async function runScript(host: Host, sessions: SessionManager, request: Parameters<TryItRunners['script']>[0], onOutput: (text: string) => void, signal: AbortSignal): Promise<{ ok: boolean; message: string }> {
@@ -74,15 +121,19 @@ export function openTryItPanel(host: Host, sessions: SessionManager, init: TryIt
     // The openai SDK comes with dist/llm.js, loaded on first use, not at activation.
     vllm: (options, emit) => loadLlm().streamTryItVllm(options, emit),
     appendTranscript: (text) => files.append(init.transcript, text),
+    serve: (onState, signal) => serveForView(host, files, init, onState, signal),
   };
-  const controller = new TryItViewController(init, runners, (m) => void panel.webview.postMessage(m));
+  let open = true;
+  // The server's last word (stopped) comes after the tab closed: a disposed webview takes no message.
+  const controller = new TryItViewController(init, runners, (m) => void (open && panel.webview.postMessage(m)));
   const sub = panel.webview.onDidReceiveMessage((m: unknown) => {
     controller.receive(m).catch((err) => host.logger.error(`Try it view: ${err instanceof Error ? err.stack : String(err)}`));
   });
   // Closing the tab stops what it started: nobody would see the answers.
   panel.onDidDispose(() => {
+    open = false;
     sub.dispose();
-    void controller.receive({ type: 'stop' });
+    controller.dispose();
   });
   return panel;
 }

@@ -96,3 +96,28 @@ test('the page allows only its own nonce\'d script and style, nothing remote', (
   assert.match(html, /<script nonce="abc123" src="vscode-webview:\/\/x\/dist\/tryit.js"><\/script>/);
   assert.match(html, /<title>Try &lt;b><\/title>/);
 });
+
+test('"Start a vLLM server" posts serve; ready fills the endpoint and names; a full model shows why and the commands; Stop posts serve-stop', () => {
+  const { a, posted, q } = app();
+  assert.equal(q('tryit-serve').textContent, 'Start a vLLM server');
+  assert.equal(q('tryit-serve-stop').disabled, true);
+  q('tryit-serve').click();
+  assert.deepEqual(parseTryItMessage(posted.at(-1)), { type: 'serve' });
+  assert.equal(q('tryit-serve').disabled, true, 'one click, one server');
+  a.onMessage({ type: 'server', server: { state: 'starting', message: 'vLLM is starting at http://127.0.0.1:45123/v1' } });
+  assert.equal(q('tryit-serve-stop').disabled, false);
+  a.onMessage({ type: 'server', server: { state: 'ready', message: 'vLLM is ready', endpoint: 'http://127.0.0.1:45123/v1', baseName: 'Qwen/Qwen2.5-0.5B-Instruct', trainedName: 'served-run1' } });
+  assert.equal(q('tryit-endpoint').value, 'http://127.0.0.1:45123/v1');
+  assert.equal(q('tryit-trainedName').value, 'served-run1');
+  assert.equal(q('tryit-server-status').textContent, 'vLLM is ready');
+  q('tryit-serve-stop').click();
+  assert.deepEqual(parseTryItMessage(posted.at(-1)), { type: 'serve-stop' });
+  a.onMessage({ type: 'server', server: { state: 'stopped', message: 'The vLLM server was stopped.' } });
+  assert.equal(q('tryit-serve').disabled, false);
+  assert.equal(q('tryit-serve-stop').disabled, true);
+  a.onMessage({ type: 'server', server: { state: 'unavailable', message: 'merged is a full model, not a LoRA adapter: <b>x</b>', commands: ['vllm serve /ws/merged --port 1', 'vllm serve Qwen/Qwen2.5-0.5B-Instruct --port 2'] } });
+  assert.equal(q('tryit-server-status').getAttribute('data-state'), 'failed');
+  assert.equal(q('tryit-server-status').textContent, 'merged is a full model, not a LoRA adapter: <b>x</b>', 'text stays text');
+  assert.equal(q('tryit-server-commands').hidden, false);
+  assert.equal(q('tryit-server-commands').textContent, 'vllm serve /ws/merged --port 1\nvllm serve Qwen/Qwen2.5-0.5B-Instruct --port 2');
+});
