@@ -5,7 +5,8 @@
 // base and trained columns stream, then show whole answers; the transcript is in ml-intern/try-final/.
 // The adapter is where the Fine-tune command saves one (the work folder, mlIntern.workFolder's
 // default ml-intern/): the model picker lists it, and the prompts picker lists the data, never
-// ML Intern's own files (an earlier transcript in the work folder).
+// ML Intern's own files (an earlier transcript in the work folder). Then "Start a vLLM server" with the stand-in
+// vllm beside the fixture python: ready → the endpoint and names filled → Run answers from it → Stop ends it.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, runCommand } from '../workbench.mjs';
@@ -79,5 +80,28 @@ export const flow = {
     const answers = transcript.filter((e) => e.event === 'answer');
     if (answers.length !== 4) throw new Error(`the transcript keeps ${answers.length} answers, not 4`);
     if (transcript[0].system !== 'Answer in one sentence.') throw new Error(`the transcript's system prompt is '${transcript[0].system}'`);
+
+    // "Start a vLLM server": the fixture python's bin/ has a stand-in `vllm` (test/fixtures/fake-vllm/vllm, a python
+    // http.server with the OpenAI routes); auto-approved as a recipe command here. Ready fills the fields, Run streams both.
+    await view.locator('[data-testid="tryit-backend"]').selectOption('vllm');
+    await view.locator('[data-testid="tryit-serve"]').click();
+    const serverStatus = view.locator('[data-testid="tryit-server-status"]');
+    await waitFor('the vLLM server ready', async () => {
+      const state = await serverStatus.getAttribute('data-state');
+      if (state === 'failed') throw new Error(`the server did not start: ${await serverStatus.textContent()}`);
+      return state === 'ready';
+    }, { timeoutMs: 60000 });
+    const endpoint = await view.locator('[data-testid="tryit-endpoint"]').inputValue();
+    if (!/^http:\/\/127\.0\.0\.1:\d+\/v1$/.test(endpoint) || endpoint.endsWith(':8000/v1')) throw new Error(`the endpoint was not filled with the server's port: ${endpoint}`);
+    const trainedName = await view.locator('[data-testid="tryit-trainedName"]').inputValue();
+    await ctx.screenshot(page, '4-server-ready');
+    await view.locator('[data-testid="tryit-run"]').click();
+    await waitFor('both vLLM answers', async () => (await view.locator('[data-testid="tryit-trained-1"]').textContent()) === `${trainedName} answers: ${HELD_OUT[1]}` && (await view.locator('[data-testid="tryit-status"]').getAttribute('data-state')) === 'done', { timeoutMs: 60000 });
+    const vllmBase = await view.locator('[data-testid="tryit-base-0"]').textContent();
+    if (vllmBase !== `Qwen/Qwen2.5-0.5B-Instruct answers: ${HELD_OUT[0]}`) throw new Error(`the base column from vLLM: '${vllmBase}'`);
+    await ctx.screenshot(page, '5-vllm-answered');
+    await view.locator('[data-testid="tryit-serve-stop"]').click();
+    await waitFor('the server stopped', async () => (await serverStatus.getAttribute('data-state')) === 'stopped', { timeoutMs: 30000 });
+    if (await fetch(`${endpoint}/models`).then(() => true, () => false)) throw new Error(`${endpoint} still answers after Stop`);
   },
 };
