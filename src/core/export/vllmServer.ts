@@ -9,7 +9,7 @@
 import { createServer } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { DetachedRun, DetachedSpec } from '../exec/detached';
+import { attachDetached, DetachedRun, DetachedSpec } from '../exec/detached';
 import type { ExportFiles } from './exportPlan';
 import { explainVllmExit, planVllmServe, shellLine, VllmServeError } from './vllmServe';
 
@@ -96,6 +96,13 @@ export async function serveVllm(d: VllmServerDeps, onState: (s: VllmServerState)
   if (!decision.approved) return onState({ state: 'declined', message: `The vLLM server was not started (${decision.reason ?? 'declined'}): nothing ran.` });
   if (signal.aborted) return onState({ state: 'stopped', message: 'Stopped before it started.' });
   if (plan.writeTemplate) await d.writeFile(plan.writeTemplate.path, plan.writeTemplate.content);
+  // A server this view started before a window reload still runs in its folder, holding the GPU: a new Start replaces it.
+  const left = await attachDetached(d.folder).catch(() => undefined);
+  if (left && 'pid' in left) {
+    onState({ state: 'starting', message: `Stopping the vLLM server left running from before (pid ${left.pid}) …` });
+    await left.stop('replaced by a new Start from the Try it view');
+    left.dispose();
+  }
   const binDir = /[\\/]/.test(d.python) ? path.dirname(d.python) : undefined;
   const env = { ...(d.env ?? {}), ...(binDir ? { PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ''}` } : {}) };
   let run: DetachedRun;
@@ -103,8 +110,6 @@ export async function serveVllm(d: VllmServerDeps, onState: (s: VllmServerState)
     run = await d.launch({ argv: plan.argv, cwd: d.folder, env, runDir: d.folder, name: `ML Intern: vLLM ${plan.trainedName}`, python: d.python });
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);
-    // One left running (a window reloaded while it served) keeps its folder: said as it is, with how to stop it.
-    if (/still going/.test(text)) return onState({ state: 'failed', message: `A vLLM server started from this Try it earlier is still running: ${text}` });
     // A program that is not there fails here (the launcher's "could not start 'vllm'"), before any log.
     return onState({ state: 'failed', message: explainVllmExit(text, null, d.python) });
   }

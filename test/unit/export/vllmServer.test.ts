@@ -75,7 +75,7 @@ function harness(o: { withVllm?: boolean; approve?: boolean; env?: Record<string
     return states().find((x) => x.state === state)!;
   };
   const pid = () => Number(readFileSync(join(s.folder, 'logs/pid'), 'utf8').trim());
-  return { ...s, posted, approvals, controller, states, until, pid };
+  return { ...s, deps, init, posted, approvals, controller, states, until, pid };
 }
 
 const alive = (pid: number) => {
@@ -159,4 +159,22 @@ test('closing the tab stops the server', async () => {
   h.controller.dispose();
   await h.controller.serving;
   assert.equal(alive(pid), false);
+});
+
+test('a server left running from before (a window reloaded while it served) is stopped by a new Start, which then gets ready', async () => {
+  const h = harness();
+  await h.controller.receive({ type: 'serve' });
+  await h.until('ready');
+  const old = h.pid();
+  // The window reloads: the view and its controller are gone, the detached server is not.
+  const again = new TryItViewController(h.init, { script: async () => ({ ok: false, message: '' }), vllm: streamTryItVllm, appendTranscript: async () => undefined, serve: (onState, signal) => serveVllm(h.deps, onState, signal) }, (m) => h.posted.push(m));
+  h.posted.length = 0;
+  await again.receive({ type: 'serve' });
+  const ready = await h.until('ready');
+  assert.match(JSON.stringify(h.states()), new RegExp(`left running from before \\(pid ${old}\\)`));
+  assert.equal(alive(old), false, 'the old server is gone');
+  assert.notEqual(h.pid(), old);
+  assert.ok(ready.state === 'ready' && (await fetch(`${ready.endpoint}/models`)).ok);
+  again.dispose();
+  await again.serving;
 });
