@@ -132,7 +132,9 @@ export function explainVllmExit(tail: string, code: number | null, python: strin
     return `vLLM is not installed in the environment of ${python} (mlIntern.pythonPath): install it there with \`${python} -m pip install vllm\` (on a machine with an NVIDIA GPU), then start the server again.`;
   }
   if (/out of memory|OutOfMemoryError|No available memory for the cache blocks|larger than the (maximum number of tokens|available KV cache memory)|KV cache is needed/i.test(text)) {
-    return 'The GPU ran out of memory while vLLM started: add --gpu-memory-utilization (e.g. 0.8, less when another process holds the GPU) or a smaller --max-model-len (e.g. 4096) to the command, or free the GPU.';
+    // vLLM's KV-cache check says which length would fit ("the estimated maximum model length is N").
+    const fits = /estimated maximum model length is (\d+)/.exec(text)?.[1];
+    return `The GPU ran out of memory while vLLM started: add --gpu-memory-utilization (e.g. 0.8, less when another process holds the GPU) or a smaller --max-model-len (${fits ? `at most ${fits}, vLLM says` : 'e.g. 4096'}) to the command, or free the GPU.`;
   }
   if (/lora[_ ]rank|max_lora_rank|--max-lora-rank/i.test(text)) {
     const line = lastErrorLine(text);

@@ -73,6 +73,8 @@ test('a server that died at start is explained without its stack trace', () => {
   const oom = 'Traceback (most recent call last):\n  File "/x/vllm/worker.py", line 3, in f\ntorch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.\n';
   assert.match(explainVllmExit(oom, 1, '/venv/bin/python'), /--gpu-memory-utilization.*--max-model-len/);
   assert.doesNotMatch(explainVllmExit(oom, 1, '/venv/bin/python'), /Traceback|File "/);
+  const kv = "(EngineCore pid=110) ERROR [core.py:1346] ValueError: To serve at least one request with the model's max seq len (40960), (4.38 GiB KV cache is needed, which is larger than the available KV cache memory (1.0 GiB). Based on the available memory, the estimated maximum model length is 9344. Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when initializing the engine.\n";
+  assert.match(explainVllmExit(kv, 1, 'python3'), /--max-model-len \(at most 9344, vLLM says\)/);
   assert.match(explainVllmExit("ML Intern: could not start 'vllm': No such file or directory\n", 127, '/venv/bin/python'), /vLLM is not installed in the environment of \/venv\/bin\/python.*\/venv\/bin\/python -m pip install vllm/);
   assert.match(explainVllmExit("ModuleNotFoundError: No module named 'vllm'\n", 1, 'python3'), /not installed/);
   assert.match(explainVllmExit("vllm serve: error: argument --max-lora-rank: invalid choice: 100 (choose from 1, 8, 16)\n", 2, 'python3'), /refused the LoRA rank.*--max-lora-rank must be one of 1, 8, 16, 32, 64, 128, 256, 320, 512/);
