@@ -275,10 +275,12 @@ test('disk full while the accepted script is written: failed with what was not w
     assert.equal(h.launched.length, 0, 'nothing ran');
     const after = snapshotFiles(ws, [runFolder, 'ml-intern/merge-run1']);
     assert.ok(after.has(`${runFolder}/plan.json`) && after.has(`${runFolder}/scripts/001-proposed-merge_adapter.py`), [...after.keys()].join(', '));
-    // status.json alone changes: the run's end is recorded over its old bytes, so it does not stay "running".
+    // The run's end is recorded over status.json's old bytes, so it does not stay "running".
     const status = JSON.parse(after.get(`${runFolder}/status.json`) ?? '') as { state: string; lastMessage: string };
     assert.deepEqual([status.state, status.lastMessage], ['failed', outcome.summary]);
-    for (const files of [after, before]) files.delete(`${runFolder}/status.json`);
+    // status.json alone changes; the run's owner lock (held while it ran) goes with its end.
+    assert.equal(after.has(`${runFolder}/owner.lock`), false, 'the lock released');
+    for (const files of [after, before]) for (const name of ['status.json', 'owner.lock']) files.delete(`${runFolder}/${name}`);
     assert.deepEqual(after, before, 'nothing else written before the disk filled up changed, and no temp file is left');
   } finally {
     rmSync(ws, { recursive: true, force: true });
