@@ -113,6 +113,8 @@ export async function serveVllm(d: VllmServerDeps, onState: (s: VllmServerState)
     // A program that is not there fails here (the launcher's "could not start 'vllm'"), before any log.
     return onState({ state: 'failed', message: explainVllmExit(text, null, d.python) });
   }
+  // SIGINT goes out within the abort itself: a window closing does not wait for the loop below to notice.
+  signal.addEventListener('abort', () => void run.stop('stopped from the Try it view').catch(() => undefined), { once: true });
   onState({ state: 'starting', message: `vLLM is starting at ${plan.endpoint} (loading ${plan.baseName}; the first start downloads it). Its output is in the terminal "vLLM ${plan.trainedName}".` });
   const ended: { code: number | null; done: boolean } = { code: null, done: false };
   void run.exit.then((e) => Object.assign(ended, { code: e.code, done: true }));

@@ -130,7 +130,12 @@ export function openTryItPanel(host: Host, sessions: SessionManager, init: TryIt
     controller.receive(m).catch((err) => host.logger.error(`Try it view: ${err instanceof Error ? err.stack : String(err)}`));
   });
   // Closing the tab stops what it started: nobody would see the answers.
+  // The window closing or reloading (the extension deactivated) sends the server SIGINT; one that outlives it is replaced by the next Start.
+  const onExit = { dispose: () => controller.dispose() };
+  host.context.subscriptions.push(onExit);
   panel.onDidDispose(() => {
+    const i = host.context.subscriptions.indexOf(onExit);
+    if (i >= 0) host.context.subscriptions.splice(i, 1);
     open = false;
     sub.dispose();
     controller.dispose();

@@ -151,12 +151,14 @@ test('declined → nothing runs, the view says so', async () => {
   assert.equal(existsSync(join(h.folder, 'logs')), false, 'no process was started');
 });
 
-test('closing the tab stops the server', async () => {
+test('closing the tab (or the window) stops the server, the SIGINT sent at once', async () => {
   const h = harness();
   await h.controller.receive({ type: 'serve' });
   await h.until('ready');
   const pid = h.pid();
   h.controller.dispose();
+  // Synchronously: a window closing runs its disposables and does not wait for promises.
+  assert.match(readFileSync(join(h.folder, 'logs/train.log'), 'utf8'), /sent SIGINT to process group/);
   await h.controller.serving;
   assert.equal(alive(pid), false);
 });
