@@ -3,8 +3,8 @@ from data_families import indexed_preference, not_post_training
 from data_rl import grpo_proposal
 from data_shapes import (HISTORY_NAMES, ANSWER_WORDS, COMPLETION_NAMES, INPUT_NAMES, INSTRUCTION_NAMES, LABEL_NAMES,
                          MESSAGE_COL_PRIORITY, OUTPUT_NAMES, PREF_PAIRS, PROMPT_NAMES, QUESTION_WORDS, SYSTEM_NAMES,
-                         TEXT_NAMES, USER_ROLES, _first_named, _lower_map, _role_score, is_tree, message_roles,
-                         message_style)
+                         TEXT_NAMES, USER_ROLES, _first_named, _lower_map, _role_score, exchange_sides, is_tree,
+                         message_roles, message_style)
 
 class Detection(object):
     def __init__(self, fmt, task, mapping, trainable=True):
@@ -85,7 +85,7 @@ def detect(rows, columns):
         d = _detect_text(rows, cols, low, styles)
     if d is None:
         d = _explain_unknown(rows, cols, low, styles)
-    if d.format in ('preference_explicit', 'alpaca', 'custom_qa', 'prompt_completion', 'kto'):
+    if d.format in ('preference_explicit', 'alpaca', 'custom_qa', 'prompt_completion', 'kto', 'turn_pairs', 'parallel_turns'):
         _add_roles(rows, cols, d)
     used = set(d.mapping.values())
     other = [c for c in cols if c not in used]
@@ -131,7 +131,7 @@ def _add_roles(rows, cols, d):
         system = _first_named([c for c in cols if c not in used], SYSTEM_NAMES)
         if system and _string_col(rows, system):
             d.mapping['system'] = system
-    if 'messages' not in d.mapping and d.task == 'sft' and d.format != 'unknown':
+    if 'messages' not in d.mapping and d.task == 'sft' and d.format not in ('unknown', 'parallel_turns'):
         history = _history_column(rows, cols, used)
         if history:
             d.mapping['history'] = history
@@ -242,15 +242,22 @@ def _detect_conversation(rows, cols, low, styles):
         if tools:
             d.notes.append("'%s' holds tool definitions: pass them to the chat template (tools=...)" % tools)
         return d
-    # Nested conversational layouts trl cannot read directly.
+    # Nested conversational layouts trl cannot read directly: the script flattens one dict per exchange.
     for c in cols:
         st = styles.get(c)
         if st == 'turn_pairs' or (c.lower() in MESSAGE_COL_PRIORITY and _input_output_turns(rows, c)):
-            d = Detection('unknown', 'sft', {'messages': c}, False)
             keys = set()
             for v in _col_values(rows, c)[:20]:
                 for x in v:
                     keys.update(x.keys())
+            vals = _col_values(rows, c)
+            if vals and all(isinstance(v, list) and v and all(exchange_sides(x) for x in v) for v in vals):
+                d = Detection('turn_pairs', 'sft', {'messages': c})
+                d.notes.append(
+                    "'%s' holds one dict per exchange (keys %s, MOSS/Firefly/xtuner style): the script turns each into "
+                    "a user and an assistant message (exchange_messages)" % (c, '/'.join(sorted(keys))))
+                return d
+            d = Detection('unknown', 'sft', {'messages': c}, False)
             d.problems.append(
                 "'%s' is a list of exchanges with keys %s (one dict per user/assistant pair, MOSS/Firefly/xtuner style): "
                 "flatten each into messages [{role: user, content: ...}, {role: assistant, content: ...}] before training"
@@ -270,10 +277,16 @@ def _detect_conversation(rows, cols, low, styles):
         q = max(lists, key=lambda c: _role_score(c, QUESTION_WORDS))
         a = max([c for c in lists if c != q], key=lambda c: _role_score(c, ANSWER_WORDS))
         if _role_score(q, QUESTION_WORDS) > 0 and _role_score(a, ANSWER_WORDS) > 0:
-            d = Detection('unknown', 'sft', {'user': q, 'assistant': a}, False)
-            d.problems.append(
-                "'%s' and '%s' are parallel lists of turns (multi-turn): zip them into messages "
-                "[{role: user, content: %s[i]}, {role: assistant, content: %s[i]}, ...] before training" % (q, a, q, a))
+            d = Detection('parallel_turns', 'sft', {'user': q, 'assistant': a})
+            d.notes.append(
+                "'%s' and '%s' are parallel lists of turns (multi-turn): the script zips them in order into user and "
+                "assistant messages (%s[i] -> user, %s[i] -> assistant)" % (q, a, q, a))
+            uneven = [i for i, r in enumerate(rows) if isinstance(r.get(q), list) and isinstance(r.get(a), list)
+                      and len(r[q]) != len(r[a])]
+            if uneven:
+                d.notes.append(
+                    "%d of the first %d rows have more turns in one list than in the other: a user turn without an answer "
+                    "(the last, say) is not trained" % (len(uneven), len(rows)))
             return d
     return None
 

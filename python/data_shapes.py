@@ -76,6 +76,16 @@ def message_roles(v):
     return out
 
 
+def exchange_sides(x):
+    """The (user key, assistant key) of one exchange dict, by the lists above (case-insensitive); None when it lacks one."""
+    if not isinstance(x, dict):
+        return None
+    low = dict((str(k).lower(), k) for k in x)
+    user = next((low[k] for k in EXCHANGE_USER_KEYS if k in low), None)
+    assistant = next((low[k] for k in EXCHANGE_ASSISTANT_KEYS if k in low), None)
+    return (user, assistant) if user is not None and assistant is not None else None
+
+
 def is_tree(v):
     return isinstance(v, dict) and 'replies' in v and isinstance(v.get('replies'), list) and \
         any(k in v for k in ('text', 'content'))
@@ -97,6 +107,13 @@ LABEL_NAMES = ('label', 'labels', 'kto_label', 'kto_tag', 'is_desirable', 'desir
 COMPLETION_NAMES = ('completion', 'response', 'output', 'answer')
 HISTORY_NAMES = ('history', 'chat_history')  # LLaMA-Factory / ms-swift: earlier [user, assistant] pairs
 MESSAGE_COL_PRIORITY = ('messages', 'conversations', 'conversation', 'chat', 'dialog', 'dialogue', 'turns')
+# One dict per exchange (Firefly/MOSS {"human", "assistant"}, xtuner/Capybara {"system"?, "input", "output"}): the keys
+# of its user and assistant side, in priority order. The generated script's exchange_messages() uses the same
+# lists (src/core/recipes/templates/mapping.ts; a test keeps them equal).
+EXCHANGE_USER_KEYS = ('human', 'user', 'input', 'prompter', 'question', 'instruction', 'query', 'prompt', 'patient',
+                      'customer', 'usr', '用户')
+EXCHANGE_ASSISTANT_KEYS = ('assistant', 'gpt', 'output', 'bot', 'model', 'chatgpt', 'ai', 'answer', 'response',
+                           'completion', 'doctor', '助手')
 
 # Words that make a column look like the user side or the answer side.
 QUESTION_WORDS = ('question', 'query', 'prompt', 'input', 'patient', 'case', 'problem', 'ask', 'user',

@@ -38,7 +38,8 @@ FIXTURE_EXPECT = {
     'duplicated_columns.jsonl': ('alpaca', 'sft', A, True, ["duplicated columns: 'response' repeats 'output'"]),
     'duplicate_rows.jsonl': ('text', 'sft', {'text': 'text'}, True, ['2 duplicate row(s) (first at rows 3, 4)']),
     'nested_fields.jsonl': ('unknown', None, {}, False, ["nested inside 'data'"]),
-    'turn_pairs.jsonl': ('unknown', 'sft', {'messages': 'conversation'}, False, ['list of exchanges']),
+    'turn_pairs.jsonl': ('turn_pairs', 'sft', {'messages': 'conversation'}, True, []),
+    'parallel_turns.jsonl': ('parallel_turns', 'sft', {'user': 'input', 'assistant': 'output'}, True, []),
     'heterogeneous_keys.jsonl': ('custom_qa', 'sft', {'user': 'input', 'assistant': 'output', 'history': 'history'}, True,
                                  ['inconsistent keys across rows: 3 different key sets', 'history (1 of 3 rows)']),
     'qa.csv': ('custom_qa', 'sft', {'user': 'question', 'assistant': 'answer'}, True, []),
@@ -73,7 +74,7 @@ FIXTURE_EXPECT = {
                                                        'history': 'history'}, True, []),
     'llamafactory_alpaca_preference.jsonl': ('preference_explicit', 'dpo', dict(PREF, prompt='instruction', input='input'), True, []),
     'llamafactory_kto_tag.jsonl': ('kto', 'kto', {'prompt': 'instruction', 'input': 'input', 'completion': 'output', 'label': 'kto_tag'}, True, []),
-    'xtuner_conversation.jsonl': ('unknown', 'sft', {'messages': 'conversation'}, False, ['list of exchanges']),
+    'xtuner_conversation.jsonl': ('turn_pairs', 'sft', {'messages': 'conversation'}, True, []),
     'ultrachat_prompt_messages.jsonl': ('messages', 'sft', {'messages': 'messages'}, True, []),
     'rm_static_prompt_response.jsonl': ('preference_explicit', 'dpo', dict(PREF, prompt='prompt'), True, []),
     'argilla_dpo_mix_ratings.jsonl': ('preference_implicit', 'dpo', PREF, True, []),
@@ -99,11 +100,11 @@ SG = {'messages': 'conversations'}
 SHARED_EXPECT = {
     'anthropic_hh-rlhf_harmless-base.jsonl': ('preference_implicit', 'dpo', PREF, True),
     'chatdoctor_genmedgpt_5k.jsonl': ('alpaca', 'sft', A, True),
-    'chinese-vicuna_chat_parallel_lists.jsonl': ('unknown', 'sft', Q('input', 'output'), False),
+    'chinese-vicuna_chat_parallel_lists.jsonl': ('parallel_turns', 'sft', Q('input', 'output'), True),
     'codealpaca_new_codealpaca_dup_columns.jsonl': ('alpaca', 'sft', A, True),
     'fastchat_dummy_conversation.jsonl': ('sharegpt', 'sft', SG, True),
     'fastchat_mt_bench_questions_no_answers.jsonl': ('unknown', None, {'prompt': 'turns'}, False),
-    'firefly_moss_multiturn_human_assistant.jsonl': ('unknown', 'sft', {'messages': 'conversation'}, False),
+    'firefly_moss_multiturn_human_assistant.jsonl': ('turn_pairs', 'sft', {'messages': 'conversation'}, True),
     'gpteacher_toolformer_heterogeneous_keys.jsonl': ('alpaca', 'sft', dict(A, assistant='response'), True),
     'huatuogpt_med_dialog_case_diagnosis.jsonl': ('custom_qa', 'sft', Q('medical_case', 'doctor_diagnosis'), True),
     'huggingfaceh4_ultrafeedback_binarized.jsonl': ('preference_implicit', 'dpo', PREF, True),
@@ -137,10 +138,8 @@ SHARED_EXPECT = {
 SHARED_PROBLEMS = {
     'codealpaca_new_codealpaca_dup_columns.jsonl': ["duplicated columns: 'response' repeats 'output'"],
     'gpteacher_toolformer_heterogeneous_keys.jsonl': ['inconsistent keys', 'example_input (1 of 3 rows)'],
-    'chinese-vicuna_chat_parallel_lists.jsonl': ['parallel lists of turns'],
     'oasst_message_trees.jsonl': ['message trees'],
     'stanford_alpaca_seed_tasks_nested.jsonl': ["'instances' is a nested list"],
-    'firefly_moss_multiturn_human_assistant.jsonl': ['list of exchanges'],
     'fastchat_mt_bench_questions_no_answers.jsonl': ['no answer column'],
     'self-instruct_t0_prompt_completion.jsonl': ['literal end-of-text token'],
 }
@@ -212,6 +211,23 @@ class FixtureTests(unittest.TestCase):
             self.assertEqual(len(found['rows.jsonl']), 1, found)
             self.assertIn('2 duplicate row(s) (first at rows 3, 5)', found['rows.jsonl'][0])
             self.assertEqual(found['rows.jsonl'][0].split(' (')[0], found['rows.csv'][0].split(' (')[0])
+
+    def test_exchange_layouts_say_how_the_script_reads_them(self):
+        pairs = run(os.path.join(FIXTURES, 'turn_pairs.jsonl'))
+        self.assertTrue(any('one dict per exchange' in n and 'exchange_messages' in n for n in pairs['notes']), pairs['notes'])
+        lists = run(os.path.join(FIXTURES, 'parallel_turns.jsonl'))
+        self.assertTrue(any('zips them in order' in n for n in lists['notes']), lists['notes'])
+        # The third row has a user turn more than answers: said, not hidden.
+        self.assertTrue(any('1 of the first 3 rows have more turns in one list' in n for n in lists['notes']), lists['notes'])
+        # An exchange dict without a recognisable answer side stays unknown, with the explanation.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'rows.jsonl')
+            with open(path, 'w') as f:
+                f.write(json.dumps({'conversation': [{'human': 'hi', 'gpt': 'hello'}, {'human': 'and?', 'note': 'x'}]}) + '\n')
+                f.write(json.dumps({'conversation': [{'human': 'q', 'gpt': 'a'}]}) + '\n')
+            r = run(path)
+            self.assertEqual((r['format'], r['trainable']), ('unknown', False))
+            self.assertTrue(any('list of exchanges' in p for p in r['problems']), r['problems'])
 
     def test_ultrafeedback_prompt_note(self):
         r = run(os.path.join(FIXTURES, 'ultrafeedback_implicit.jsonl'))

@@ -14,6 +14,10 @@ export type DatasetFormat =
   | 'preference_implicit'
   | 'kto'
   | 'custom_qa'
+  /** One dict per exchange in a conversation column (Firefly/MOSS {human, assistant}, xtuner {system?, input, output}). */
+  | 'turn_pairs'
+  /** Two columns of parallel lists, the user's turns and the assistant's (Chinese-Vicuna's input/output lists). */
+  | 'parallel_turns'
   | 'unknown';
 
 /** The trl trainer family the data suits; null when it cannot be told (format 'unknown'). */

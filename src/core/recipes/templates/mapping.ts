@@ -5,6 +5,14 @@
 import { Role } from '../spec';
 import { pyDocText, pyStr as py } from './escape';
 
+/**
+ * The keys of an exchange dict's user and assistant side, in priority order: the same lists as
+ * python/data_shapes.py's EXCHANGE_USER_KEYS / EXCHANGE_ASSISTANT_KEYS, which decide that a data
+ * set is 'turn_pairs' (a test keeps them equal).
+ */
+export const EXCHANGE_USER_KEYS = ['human', 'user', 'input', 'prompter', 'question', 'instruction', 'query', 'prompt', 'patient', 'customer', 'usr', '用户'];
+export const EXCHANGE_ASSISTANT_KEYS = ['assistant', 'gpt', 'output', 'bot', 'model', 'chatgpt', 'ai', 'answer', 'response', 'completion', 'doctor', '助手'];
+
 /** A column name as docstring text (a name may hold quotes, backslashes or line breaks). */
 const doc = (column: string | undefined): string => pyDocText(String(column));
 
@@ -36,11 +44,36 @@ def transcript_messages(text):
     return turns
 
 
+# One dict per exchange (Firefly/MOSS {"human", "assistant"}, xtuner {"system"?, "input", "output"}): its sides' keys.
+EXCHANGE_USER_KEYS = (${EXCHANGE_USER_KEYS.map((k) => py(k)).join(', ')})
+EXCHANGE_ASSISTANT_KEYS = (${EXCHANGE_ASSISTANT_KEYS.map((k) => py(k)).join(', ')})
+
+
+def exchange_messages(exchange, first):
+    """One exchange dict becomes a user and an assistant message (a system text, in the first one only, before them)."""
+    keys = {str(k).lower(): k for k in exchange}
+    user = next((keys[k] for k in EXCHANGE_USER_KEYS if k in keys), None)
+    assistant = next((keys[k] for k in EXCHANGE_ASSISTANT_KEYS if k in keys), None)
+    if user is None or assistant is None:
+        raise ValueError("an exchange without a user or an assistant side: %r" % sorted(keys))
+    messages = []
+    if first and exchange.get(keys.get("system", "system")):
+        messages.append({"role": "system", "content": str(exchange[keys["system"]])})
+    messages.append({"role": "user", "content": str(exchange[user])})
+    messages.append({"role": "assistant", "content": str(exchange[assistant])})
+    return messages
+
+
 def as_messages(value, role):
-    """A cell becomes a list of messages: a list is normalized, one message object (LLaMA-Factory's
-    chosen/rejected) is wrapped, a Human:/Assistant: transcript is split, other text gets the given role."""
+    """A cell becomes a list of messages: a list is normalized (an exchange dict gives a user and an
+    assistant message), one message object (LLaMA-Factory's chosen/rejected) is wrapped, a
+    Human:/Assistant: transcript is split, other text gets the given role."""
     if isinstance(value, list):
-        return [normalize_message(m) for m in value]
+        messages = []
+        for i, m in enumerate(value):
+            is_exchange = isinstance(m, dict) and not ("role" in m or "from" in m)
+            messages.extend(exchange_messages(m, i == 0) if is_exchange else [normalize_message(m)])
+        return messages
     if isinstance(value, dict) and isinstance(value.get("messages"), list):
         # OpenAI's preference rows keep the prompt as {"messages": [...], "tools": [...]}.
         return [normalize_message(m) for m in value["messages"]]
@@ -97,22 +130,40 @@ function promptMessages(m: Partial<Record<Role, string>>, promptCol: string): st
   return `as_messages(${cell}, "user")`;
 }
 
+/** Parallel lists of turns (format 'parallel_turns'): zipped in order into user and assistant messages. */
+function parallelTurnsFunction(m: Partial<Record<Role, string>>, userCol: string, assistantCol: string): string {
+  return [
+    'def to_messages(row):',
+    `    """Columns "${doc(userCol)}" and "${doc(assistantCol)}" are parallel lists of turns: ${doc(userCol)}[i] -> user, ${doc(assistantCol)}[i] -> assistant${m.system ? `, ${doc(m.system)} -> system` : ''}."""`,
+    ...systemLines(m),
+    '    # zip() stops at the shorter list: a last question without an answer has nothing to learn from.',
+    `    for user, answer in zip(row[${py(userCol)}] or [], row[${py(assistantCol)}] or []):`,
+    '        messages.append({"role": "user", "content": str(user)})',
+    '        messages.append({"role": "assistant", "content": str(answer)})',
+    '    return {"messages": with_system(messages)}',
+    '',
+  ].join('\n');
+}
+
 /** SFT: `to_messages(row)` (conversational) or `to_text(row)` for raw text. */
-export function sftRowFunctions(m: Partial<Record<Role, string>>): { fn: 'to_messages' | 'to_text'; code: string; singleTurn: boolean } {
+export function sftRowFunctions(m: Partial<Record<Role, string>>, opts: { parallelTurns?: boolean; exchanges?: boolean } = {}): { fn: 'to_messages' | 'to_text'; code: string; singleTurn: boolean } {
+  if (opts.parallelTurns && m.user && m.assistant) return { fn: 'to_messages', singleTurn: false, code: parallelTurnsFunction(m, m.user, m.assistant) };
   if (m.messages) {
+    // What the reviewer reads: a column of exchange dicts is not a list of messages as it is.
+    const holds = opts.exchanges ? 'holds one dict per exchange; each becomes a user and an assistant message (exchange_messages)' : 'already holds a conversation; normalize its roles';
     return {
       fn: 'to_messages',
       singleTurn: false,
       code: m.system
         ? `def to_messages(row):
-    """Column "${doc(m.messages)}" already holds a conversation; normalize its roles. Column "${doc(m.system)}" -> system."""
+    """Column "${doc(m.messages)}" ${holds}. Column "${doc(m.system)}" -> system."""
     messages = as_messages(row[${py(m.messages)}], "user")
     if row.get(${py(m.system)}) and (not messages or messages[0]["role"] != "system"):
         messages = [{"role": "system", "content": str(row[${py(m.system)}])}] + messages
     return {"messages": with_system(messages)}
 `
         : `def to_messages(row):
-    """Column "${doc(m.messages)}" already holds a conversation; normalize its roles."""
+    """Column "${doc(m.messages)}" ${holds}."""
     return {"messages": with_system(as_messages(row[${py(m.messages)}], "user"))}
 `,
     };
