@@ -2,7 +2,7 @@
 import hashlib
 import json
 
-from data_shapes import ASSISTANT_ROLES, message_roles, type_name
+from data_shapes import ASSISTANT_ROLES, best_path, message_roles, type_name
 
 MAX_DUP_HASHES = 500000    # duplicate detection covers this many rows
 MAX_LINE_REPORTS = 5       # line numbers listed per problem
@@ -50,7 +50,9 @@ class RowChecks(object):
         for key, col in m.items():
             if key in ('label', 'chosen', 'rejected'):
                 continue
-            chars += _text_len(row.get(col))
+            # A message tree trains one path, not every branch.
+            chars += sum(len(t) for t in best_path(row.get(col))) if det.format == 'message_tree' and key == 'messages' \
+                else _text_len(row.get(col))
         # A preference row is trained as two sequences, prompt + chosen and prompt + rejected: the longer counts.
         if 'chosen' in m or 'rejected' in m:
             chars += max(_text_len(row.get(m.get('chosen'))), _text_len(row.get(m.get('rejected'))))

@@ -265,7 +265,15 @@ def _detect_conversation(rows, cols, low, styles):
             return d
     for c in cols:
         vals = _col_values(rows, c)
-        if vals and sum(1 for v in vals if is_tree(v)) >= len(vals) / 2:
+        trees = sum(1 for v in vals if is_tree(v))
+        if vals and trees == len(vals) and all(isinstance(v.get('replies'), list) and v['replies'] for v in vals):
+            d = Detection('message_tree', 'sft', {'messages': c})
+            d.notes.append(
+                "'%s' holds message trees (OpenAssistant export): each tree trains as one conversation, the best-ranked "
+                "reply at each level (rank 0; the first when unranked), deleted and review-failed messages left out; "
+                "the other branches are not used (tree_messages)" % c)
+            return d
+        if vals and trees >= len(vals) / 2:
             d = Detection('unknown', 'sft', {'messages': c}, False)
             d.problems.append(
                 "'%s' holds message trees (each node has 'replies'), as in OpenAssistant exports: flatten every "

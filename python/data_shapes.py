@@ -86,6 +86,18 @@ def exchange_sides(x):
     return (user, assistant) if user is not None and assistant is not None else None
 
 
+def best_path(node):
+    """The texts of a message tree's best-ranked path (rank 0, else the first reply), as the script's tree_messages() walks it."""
+    texts = []
+    while isinstance(node, dict):
+        texts.append(str(node.get('text', node.get('content', ''))))
+        replies = [r for r in node.get('replies') or [] if isinstance(r, dict) and not r.get('deleted')
+                   and r.get('review_result') is not False]
+        node = min(replies, key=lambda r: r['rank'] if isinstance(r.get('rank'), (int, float)) else float('inf')) \
+            if replies else None
+    return texts
+
+
 def is_tree(v):
     return isinstance(v, dict) and 'replies' in v and isinstance(v.get('replies'), list) and \
         any(k in v for k in ('text', 'content'))

@@ -18,6 +18,8 @@ export type DatasetFormat =
   | 'turn_pairs'
   /** Two columns of parallel lists, the user's turns and the assistant's (Chinese-Vicuna's input/output lists). */
   | 'parallel_turns'
+  /** OpenAssistant message trees (a prompt node with nested 'replies'): the best-ranked path trains. */
+  | 'message_tree'
   | 'unknown';
 
 /** The trl trainer family the data suits; null when it cannot be told (format 'unknown'). */

@@ -1,5 +1,6 @@
 // Conversations kept as one dict per exchange (Firefly/MOSS {human, assistant}, xtuner {system?, input,
-// output}) and as two parallel lists of turns (Chinese-Vicuna's input/output lists): the inspection
+// output}), as two parallel lists of turns (Chinese-Vicuna's input/output lists) and as OpenAssistant
+// message trees: the inspection
 // calls them trainable, and the generated train.py turns each row into exactly the user/assistant
 // turns it holds, in order. Before, both were 'unknown' and the user had to convert the file first.
 import { test } from 'node:test';
@@ -57,6 +58,19 @@ test('one dict per exchange: each becomes a user and an assistant message; a sys
     'user: Another about snow.',
     'assistant: Snow falls, the town forgets its noise.',
   ]);
+});
+
+test('an OpenAssistant message tree: the best-ranked path, deleted and review-failed replies left out, no unanswered last question', () => {
+  const { inspection, script, rows } = mapped('oasst_tree.jsonl');
+  assert.deepEqual([inspection.format, inspection.trainable], ['message_tree', true]);
+  assert.deepEqual(turns(rows[0]), [
+    'user: How do I keep basil alive indoors?',
+    'assistant: Give it six hours of sun and water when the topsoil is dry.',
+    'user: What if my window faces north?',
+    'assistant: Add a small grow light for a few hours a day.',
+  ]);
+  assert.deepEqual(turns(rows[1]), ['user: Name a prime number above 10.', 'assistant: 11.']);
+  assert.match(script, /holds a message tree; its best-ranked path becomes the conversation/);
 });
 
 test("the script's exchange keys are the inspection's (python/data_shapes.py)", () => {

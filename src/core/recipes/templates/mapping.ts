@@ -64,6 +64,22 @@ def exchange_messages(exchange, first):
     return messages
 
 
+def tree_messages(node):
+    """An OpenAssistant message tree becomes one conversation: from the root, the best-ranked reply at each
+    level (rank 0; the first when unranked), deleted and review-failed messages left out."""
+    messages = []
+    while node:
+        role = "user" if node.get("role") in ("prompter", "user") else "assistant"
+        messages.append({"role": role, "content": str(node.get("text", node.get("content", "")))})
+        replies = [r for r in node.get("replies") or [] if isinstance(r, dict) and not r.get("deleted") and r.get("review_result") is not False]
+        ranked = lambda r: r["rank"] if isinstance(r.get("rank"), (int, float)) else float("inf")
+        node = min(replies, key=ranked) if replies else None
+    # A last question without an answer has nothing to learn from.
+    while messages and messages[-1]["role"] == "user":
+        messages.pop()
+    return messages
+
+
 def as_messages(value, role):
     """A cell becomes a list of messages: a list is normalized (an exchange dict gives a user and an
     assistant message), one message object (LLaMA-Factory's chosen/rejected) is wrapped, a
@@ -74,6 +90,8 @@ def as_messages(value, role):
             is_exchange = isinstance(m, dict) and not ("role" in m or "from" in m)
             messages.extend(exchange_messages(m, i == 0) if is_exchange else [normalize_message(m)])
         return messages
+    if isinstance(value, dict) and isinstance(value.get("replies"), list):
+        return tree_messages(value)
     if isinstance(value, dict) and isinstance(value.get("messages"), list):
         # OpenAI's preference rows keep the prompt as {"messages": [...], "tools": [...]}.
         return [normalize_message(m) for m in value["messages"]]
@@ -146,11 +164,15 @@ function parallelTurnsFunction(m: Partial<Record<Role, string>>, userCol: string
 }
 
 /** SFT: `to_messages(row)` (conversational) or `to_text(row)` for raw text. */
-export function sftRowFunctions(m: Partial<Record<Role, string>>, opts: { parallelTurns?: boolean; exchanges?: boolean } = {}): { fn: 'to_messages' | 'to_text'; code: string; singleTurn: boolean } {
+export function sftRowFunctions(m: Partial<Record<Role, string>>, opts: { parallelTurns?: boolean; exchanges?: boolean; tree?: boolean } = {}): { fn: 'to_messages' | 'to_text'; code: string; singleTurn: boolean } {
   if (opts.parallelTurns && m.user && m.assistant) return { fn: 'to_messages', singleTurn: false, code: parallelTurnsFunction(m, m.user, m.assistant) };
   if (m.messages) {
     // What the reviewer reads: a column of exchange dicts is not a list of messages as it is.
-    const holds = opts.exchanges ? 'holds one dict per exchange; each becomes a user and an assistant message (exchange_messages)' : 'already holds a conversation; normalize its roles';
+    const holds = opts.exchanges
+      ? 'holds one dict per exchange; each becomes a user and an assistant message (exchange_messages)'
+      : opts.tree
+        ? 'holds a message tree; its best-ranked path becomes the conversation (tree_messages)'
+        : 'already holds a conversation; normalize its roles';
     return {
       fn: 'to_messages',
       singleTurn: false,

@@ -71,7 +71,7 @@ export function renderTrainScript(spec: ResolvedSpec, method: SupervisedMethod, 
   if (!trl(MIN_TRL)) notes.push(`trl ${t.trl} is older than ${MIN_TRL}, the oldest release these recipes support: upgrade with pip install -U trl.`);
 
   const m = spec.columnMapping;
-  const sft = method === 'sft' ? sftRowFunctions(m, { parallelTurns: spec.datasetFormat === 'parallel_turns', exchanges: spec.datasetFormat === 'turn_pairs' }) : undefined;
+  const sft = method === 'sft' ? sftRowFunctions(m, { parallelTurns: spec.datasetFormat === 'parallel_turns', exchanges: spec.datasetFormat === 'turn_pairs', tree: spec.datasetFormat === 'message_tree' }) : undefined;
   // Which tokens train (answers only, pad != eos on old trl) and the speed switches the environment has.
   const loss = sft ? sftLossPlan(sft.fn === 'to_text' ? 'text' : sft.singleTurn ? 'single' : 'multi', t) : undefined;
   const speed = sft ? sftSpeedPlan(spec, t, sft.fn !== 'to_text') : undefined;
