@@ -29,11 +29,11 @@ test('inspect-data prints a summary and exits 0 for trainable data', async () =>
 
 test('inspect-data --json prints the inspection; untrainable data exits 1', async () => {
   const o = io();
-  assert.equal(await runCli(['inspect-data', 'test/fixtures/datasets/turn_pairs.jsonl', '--json'], o), 1);
+  assert.equal(await runCli(['inspect-data', 'test/fixtures/datasets/nested_fields.jsonl', '--json'], o), 1);
   const r = JSON.parse(o.stdout);
   assert.equal(r.format, 'unknown');
   assert.equal(r.trainable, false);
-  assert.match(r.problems[0], /list of exchanges/);
+  assert.match(r.problems[0], /the fields are nested inside/);
 });
 
 test('inspect-data --max-length reaches the helper', async () => {

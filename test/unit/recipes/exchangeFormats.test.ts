@@ -1,8 +1,8 @@
 // Conversations kept as one dict per exchange (Firefly/MOSS {human, assistant}, xtuner {system?, input,
 // output}), as two parallel lists of turns (Chinese-Vicuna's input/output lists) and as OpenAssistant
-// message trees: the inspection
-// calls them trainable, and the generated train.py turns each row into exactly the user/assistant
-// turns it holds, in order. Before, both were 'unknown' and the user had to convert the file first.
+// message trees: the inspection calls them trainable, and the generated train.py turns each row into
+// exactly the user/assistant turns it holds, in order. Before, all were 'unknown' and the user had to
+// convert the file first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
