@@ -3,14 +3,17 @@ import { readlink, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CliCommand, CliIo, EXIT_OK, ParsedArgs, UsageError } from '../command';
 import { answerInJsonOnFailure } from '../jsonAnswer';
-import { diagnoseStream } from '../../core/recovery/diagnose';
+import { diagnoseWithTraining } from '../../core/recovery/diagnose';
+import { describeTraining, TrainingSummary } from '../../core/logs/trainingSummary';
 import { Diagnosis } from '../../core/recovery/types';
 import { specialFileKind } from '../../core/util/regularFile';
 
-function human(d: Diagnosis): string {
+function human(d: Diagnosis, training: TrainingSummary): string {
   const lines = [`${d.category}: ${d.summary}`];
   if (d.evidence.length) lines.push('Evidence:', ...d.evidence.map((e) => `  ${e}`));
   lines.push(`Fix (${d.fix.kind}): ${d.fix.description}`);
+  const shows = describeTraining(training, { failed: d.category !== 'unknown' });
+  if (shows) lines.push(shows);
   return lines.join('\n');
 }
 
@@ -30,8 +33,9 @@ async function diagnose(args: ParsedArgs, io: CliIo): Promise<number> {
   if (!file) throw new UsageError('give the log file to diagnose (or - for standard input)');
   const source = file === '-' ? process.stdin : createReadStream(await regularFile(path.resolve(io.cwd, file), file)).on('error', () => undefined);
   let d: Diagnosis;
+  let training: TrainingSummary;
   try {
-    d = await diagnoseStream(source);
+    ({ diagnosis: d, training } = await diagnoseWithTraining(source));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new Error(`cannot read '${file}': no such file`);
@@ -39,8 +43,8 @@ async function diagnose(args: ParsedArgs, io: CliIo): Promise<number> {
     throw err;
   }
   if (args.flags.json) {
-    io.out(JSON.stringify({ category: d.category, summary: d.summary, evidence: d.evidence, fix: { kind: d.fix.kind, description: d.fix.description } }, null, 2) + '\n');
-  } else io.out(human(d) + '\n');
+    io.out(JSON.stringify({ category: d.category, summary: d.summary, evidence: d.evidence, fix: { kind: d.fix.kind, description: d.fix.description }, training }, null, 2) + '\n');
+  } else io.out(human(d, training) + '\n');
   return EXIT_OK;
 }
 

@@ -6,6 +6,7 @@
  */
 import { redactor } from '../util/redact';
 import { LogLine, LogScanner, scanText } from './logScan';
+import { TrainingSummary, TrainingSummaryReader } from '../logs/trainingSummary';
 import { NAME_TO_MODULE, pipPackageFor, topModule } from './packages';
 import { ERROR_LINE_RE, MISSING_NAME_RE, RULES, UPLOAD_CONTEXT_RE, WARNING_LINE_RE } from './rules';
 import { Diagnosis, DiagnosisDetails, FailureCategory, FixKind } from './types';
@@ -25,13 +26,21 @@ export function diagnose(log: string | Iterable<string>): Diagnosis {
 
 /** Diagnose a log arriving as chunks of any size (a file stream, stdin). */
 export async function diagnoseStream(chunks: AsyncIterable<string | Uint8Array> | Iterable<string>): Promise<Diagnosis> {
+  return (await diagnoseWithTraining(chunks)).diagnosis;
+}
+
+/** The diagnosis and, from the same single pass (stdin cannot be read twice), what the log shows of the training. */
+export async function diagnoseWithTraining(chunks: AsyncIterable<string | Uint8Array> | Iterable<string>): Promise<{ diagnosis: Diagnosis; training: TrainingSummary }> {
   const s = new LogScanner();
+  const training = new TrainingSummaryReader();
   const decoder = new TextDecoder('utf-8');
-  for await (const chunk of chunks as AsyncIterable<string | Uint8Array>) {
-    s.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
-  }
-  s.push(decoder.decode());
-  return diagnoseLines(s.end());
+  const push = (text: string) => {
+    s.push(text);
+    training.push(text);
+  };
+  for await (const chunk of chunks as AsyncIterable<string | Uint8Array>) push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+  push(decoder.decode());
+  return { diagnosis: diagnoseLines(s.end()), training: training.end() };
 }
 
 interface CategoryHits {

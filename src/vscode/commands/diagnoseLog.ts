@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import { createReadStream } from 'node:fs';
-import { diagnoseStream } from '../../core/recovery/diagnose';
+import { diagnoseWithTraining } from '../../core/recovery/diagnose';
+import { describeTraining, TrainingSummary } from '../../core/logs/trainingSummary';
 import { Diagnosis } from '../../core/recovery/types';
 import { redactor } from '../../core/util/redact';
 import { NotRegularFileError, refuseSpecialFile } from '../../core/util/regularFile';
@@ -19,10 +20,12 @@ const WHO_FIXES: Record<Diagnosis['fix']['kind'], string> = {
 };
 
 /** The diagnosis as the Markdown document the user reads. */
-export function diagnosisMarkdown(file: string, d: Diagnosis): string {
+export function diagnosisMarkdown(file: string, d: Diagnosis, training?: TrainingSummary): string {
   const lines = [`# Diagnosis of ${file}`, '', `**${d.category}**: ${d.summary}`, ''];
   if (d.evidence.length) lines.push('## Evidence (verbatim from the log)', '', '```text', ...d.evidence.map((e) => redactor.redact(e)), '```', '');
   lines.push('## Fix', '', d.fix.description, '', WHO_FIXES[d.fix.kind], '');
+  const shows = training && describeTraining(training, { failed: d.category !== 'unknown' });
+  if (shows) lines.push('## What the log shows of the training', '', shows, '');
   return lines.join('\n');
 }
 
@@ -45,10 +48,11 @@ export async function diagnoseLog(host: Host, arg?: unknown): Promise<Diagnosis 
   if (!uri) return undefined;
   if (uri.scheme !== 'file') throw new UserFacingError(`ML Intern: cannot read ${uri.toString()}: pick a log file on this machine.`);
   let d: Diagnosis;
+  let training: TrainingSummary;
   try {
     // Checked before opening: a named pipe without a writer would block a thread of the extension host forever.
     await refuseSpecialFile(uri.fsPath);
-    d = await diagnoseStream(createReadStream(uri.fsPath));
+    ({ diagnosis: d, training } = await diagnoseWithTraining(createReadStream(uri.fsPath)));
   } catch (err) {
     if (err instanceof NotRegularFileError) throw new UserFacingError(`ML Intern: ${err.message}. Pick a log file (a run's logs/train.log, for example).`);
     const code = (err as NodeJS.ErrnoException).code;
@@ -57,7 +61,7 @@ export async function diagnoseLog(host: Host, arg?: unknown): Promise<Diagnosis 
     throw err;
   }
   const name = vscode.workspace.asRelativePath(uri, false);
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: diagnosisMarkdown(name, d) });
+  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: diagnosisMarkdown(name, d, training) });
   await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
   host.logger.info(`Diagnosed ${name}: ${d.category}`);
   return d;

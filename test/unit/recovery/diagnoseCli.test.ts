@@ -9,12 +9,12 @@ function io(): CliIo & { stdout: string; stderr: string } {
   return o;
 }
 
-test('ml-intern diagnose --json prints exactly category, summary, evidence, fix{kind, description}', async () => {
+test('ml-intern diagnose --json prints exactly category, summary, evidence, fix{kind, description}, training', async () => {
   const o = io();
   const code = await runCli(['diagnose', 'test/fixtures/failures/cuda_oom/torchrun_rank1_oom_childfailed.log', '--json'], o);
   assert.equal(code, 0, o.stderr);
   const j = JSON.parse(o.stdout);
-  assert.deepEqual(Object.keys(j), ['category', 'summary', 'evidence', 'fix']);
+  assert.deepEqual(Object.keys(j), ['category', 'summary', 'evidence', 'fix', 'training']);
   assert.deepEqual(Object.keys(j.fix), ['kind', 'description']);
   assert.equal(j.category, 'cuda_oom');
   assert.ok(j.evidence.length >= 1);
@@ -28,4 +28,14 @@ test('ml-intern diagnose prints a human report; a missing file is one clear line
   assert.equal(await runCli(['diagnose', 'no/such.log'], e), 1);
   assert.match(e.stderr, /cannot read 'no\/such.log'/);
   assert.equal(await runCli(['diagnose'], io()), 2);
+});
+
+test('ml-intern diagnose on a healthy log says what it shows of the training, not only that nothing matched', async () => {
+  const o = io();
+  assert.equal(await runCli(['diagnose', 'test/fixtures/real-gpu/transformers-5.17-trainer.log'], o), 0);
+  assert.match(o.stdout, /^unknown: No known failure pattern matched\./);
+  assert.match(o.stdout, /\nThe log shows training: \d+ logged training steps up to step 80 of 80; .*the training ran to its end\.\n$/);
+  const j = io();
+  await runCli(['diagnose', 'test/fixtures/real-gpu/transformers-5.17-trainer.log', '--json'], j);
+  assert.deepEqual([JSON.parse(j.stdout).training.finished, JSON.parse(j.stdout).training.lastStep], [true, 80]);
 });

@@ -53,6 +53,8 @@ suite('contributed commands', () => {
       assert.match(text, /# Diagnosis of diagnose-me\.log/);
       assert.match(text, /\*\*cuda_oom\*\*/);
       assert.match(text, /CUDA out of memory\. Tried to allocate 2\.00 GiB/);
+      // What the log shows of the training before it failed.
+      assert.match(text, /## What the log shows of the training\n\nThe log shows training: 1 logged training step up to step 1; loss 1\.90 → 1\.90\. The failure above stopped it after step 1\./);
     } finally {
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
       await fs.rm(log, { force: true });
