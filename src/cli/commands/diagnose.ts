@@ -3,12 +3,13 @@ import { readlink, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CliCommand, CliIo, EXIT_OK, ParsedArgs, UsageError } from '../command';
 import { answerInJsonOnFailure } from '../jsonAnswer';
-import { diagnoseWithTraining } from '../../core/recovery/diagnose';
+import { diagnoseWithTraining, ranCleanly } from '../../core/recovery/diagnose';
 import { describeTraining, TrainingSummary } from '../../core/logs/trainingSummary';
 import { Diagnosis } from '../../core/recovery/types';
 import { specialFileKind } from '../../core/util/regularFile';
 
 function human(d: Diagnosis, training: TrainingSummary): string {
+  if (ranCleanly(d, training)) return `no failure: ${describeTraining(training)}`;
   const lines = [`${d.category}: ${d.summary}`];
   if (d.evidence.length) lines.push('Evidence:', ...d.evidence.map((e) => `  ${e}`));
   lines.push(`Fix (${d.fix.kind}): ${d.fix.description}`);

@@ -29,6 +29,11 @@ export async function diagnoseStream(chunks: AsyncIterable<string | Uint8Array> 
   return (await diagnoseWithTraining(chunks)).diagnosis;
 }
 
+/** Nothing matched, no error line, and the trainer closed its run: a healthy log, not an unexplained failure. */
+export function ranCleanly(d: Diagnosis, training: TrainingSummary | undefined): boolean {
+  return d.category === 'unknown' && !d.evidence.length && Boolean(training?.finished);
+}
+
 /** The diagnosis and, from the same single pass (stdin cannot be read twice), what the log shows of the training. */
 export async function diagnoseWithTraining(chunks: AsyncIterable<string | Uint8Array> | Iterable<string>): Promise<{ diagnosis: Diagnosis; training: TrainingSummary }> {
   const s = new LogScanner();

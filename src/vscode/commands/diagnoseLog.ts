@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { createReadStream } from 'node:fs';
-import { diagnoseWithTraining } from '../../core/recovery/diagnose';
+import { diagnoseWithTraining, ranCleanly } from '../../core/recovery/diagnose';
 import { describeTraining, TrainingSummary } from '../../core/logs/trainingSummary';
 import { Diagnosis } from '../../core/recovery/types';
 import { redactor } from '../../core/util/redact';
@@ -21,6 +21,7 @@ const WHO_FIXES: Record<Diagnosis['fix']['kind'], string> = {
 
 /** The diagnosis as the Markdown document the user reads. */
 export function diagnosisMarkdown(file: string, d: Diagnosis, training?: TrainingSummary): string {
+  if (training && ranCleanly(d, training)) return [`# Diagnosis of ${file}`, '', `**No failure**: ${describeTraining(training)}`, ''].join('\n');
   const lines = [`# Diagnosis of ${file}`, '', `**${d.category}**: ${d.summary}`, ''];
   if (d.evidence.length) lines.push('## Evidence (verbatim from the log)', '', '```text', ...d.evidence.map((e) => redactor.redact(e)), '```', '');
   lines.push('## Fix', '', d.fix.description, '', WHO_FIXES[d.fix.kind], '');

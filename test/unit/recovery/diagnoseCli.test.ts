@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/main';
 import { CliIo } from '../../../src/cli/command';
@@ -33,8 +35,14 @@ test('ml-intern diagnose prints a human report; a missing file is one clear line
 test('ml-intern diagnose on a healthy log says what it shows of the training, not only that nothing matched', async () => {
   const o = io();
   assert.equal(await runCli(['diagnose', 'test/fixtures/real-gpu/transformers-5.17-trainer.log'], o), 0);
-  assert.match(o.stdout, /^unknown: No known failure pattern matched\./);
-  assert.match(o.stdout, /\nThe log shows training: \d+ logged training steps up to step 80 of 80; .*the training ran to its end\.\n$/);
+  assert.match(o.stdout, /^no failure: The log shows training: \d+ logged training steps up to step 80 of 80; .*the training ran to its end\.\n$/);
+  // An error after the closing summary (saving, pushing) is not a healthy log.
+  const dir = mkdtempSync(join(tmpdir(), 'ml-intern-diagnose-'));
+  writeFileSync(join(dir, 'after.log'), `${readFileSync('test/fixtures/real-gpu/transformers-5.17-trainer.log', 'utf8')}Traceback (most recent call last):\n  File "train.py", line 9, in <module>\nWeirdError: saving failed\n`);
+  const after = io();
+  await runCli(['diagnose', join(dir, 'after.log')], after);
+  assert.match(after.stdout, /^unknown: No known failure pattern matched; the last error was: WeirdError: saving failed/);
+  rmSync(dir, { recursive: true, force: true });
   const j = io();
   await runCli(['diagnose', 'test/fixtures/real-gpu/transformers-5.17-trainer.log', '--json'], j);
   assert.deepEqual([JSON.parse(j.stdout).training.finished, JSON.parse(j.stdout).training.lastStep], [true, 80]);
