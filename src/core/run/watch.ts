@@ -11,6 +11,7 @@ import { DetachedRun, DetachedSpec } from '../exec/detached';
 import { MetricsForwarder } from '../logs/metricsForwarder';
 import { RunHandle } from '../runs/runStore';
 import { RunResult } from '../recovery/repairLoop';
+import { ZeroLossWatch } from '../recovery/zeroLoss';
 import { GrpoWarningWatch } from '../recovery/grpoSignals';
 import { diskFullMessage } from '../util/diskErrors';
 import { ProcessOutput } from './processOutput';
@@ -53,7 +54,7 @@ export interface WatchOptions {
   attempt?: number;
   /** The process's output whole rather than the panel's short tail (see ProcessOutput). */
   fullOutput?: boolean;
-  /** GRPO warnings already given for this run (shared across its attempts): each is said once. */
+  /** Warnings already given for this run (GRPO's, a loss stuck at 0), shared across its attempts: each is said once. */
   grpoWarned?: Set<string>;
   /** GRPO: train.py's samples.jsonl (absolute), whose newest completions and rewards go to the panel. */
   samplesFile?: string;
@@ -86,6 +87,8 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
   };
   // A GRPO run that cannot learn (no reward variance, answers cut off) does not crash: say so while it runs.
   const grpo = new GrpoWarningWatch(o.grpoWarned);
+  // Nor does a loss stuck at exactly 0 (every label masked, saturated DPO margins): said once.
+  const zeroLoss = new ZeroLossWatch(o.grpoWarned);
   const metrics = new MetricsForwarder({
     runId: o.runId,
     processId: o.processId,
@@ -93,6 +96,8 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
       o.events.emit(e);
       if (e.type !== 'metrics') return;
       for (const w of grpo.add(e.points)) o.events.emit({ type: 'notice', runId: o.runId, level: 'warning', message: `Step ${w.step}: ${w.message}` });
+      const zero = zeroLoss.add(e.points);
+      if (zero) o.events.emit({ type: 'notice', runId: o.runId, level: 'warning', message: `Step ${zero.step}: ${zero.message}` });
     },
     write: (batch) => void o.handle.appendMetrics(batch, o.attempt).catch(onMetricsWriteFailed),
     skip: (point) => alreadyRecorded(point.step),
