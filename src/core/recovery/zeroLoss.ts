@@ -7,9 +7,10 @@
  * warnings cover a run without reward signal), so its points are left alone.
  */
 import { MetricPoint } from '../events';
+import { ZERO_LOSS_LOGS } from '../logs/trainingSummary';
 
-/** Logs of exactly 0 in a row before the warning (one or two can be rounding of a tiny loss). */
-export const ZERO_LOSS_RUN = 3;
+/** Logs of exactly 0 in a row before the warning: the same count as a diagnosed log's (trainingSummary.ts). */
+export const ZERO_LOSS_RUN = ZERO_LOSS_LOGS;
 
 export interface ZeroLossWarning {
   id: string;
