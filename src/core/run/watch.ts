@@ -12,6 +12,7 @@ import { MetricsForwarder } from '../logs/metricsForwarder';
 import { RunHandle } from '../runs/runStore';
 import { RunResult } from '../recovery/repairLoop';
 import { ZeroLossWatch } from '../recovery/zeroLoss';
+import { OverfitWatch } from '../recovery/overfit';
 import { GrpoWarningWatch } from '../recovery/grpoSignals';
 import { diskFullMessage } from '../util/diskErrors';
 import { ProcessOutput } from './processOutput';
@@ -89,6 +90,8 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
   const grpo = new GrpoWarningWatch(o.grpoWarned);
   // Nor does a loss stuck at exactly 0 (every label masked, saturated DPO margins): said once.
   const zeroLoss = new ZeroLossWatch(o.grpoWarned);
+  // Nor does overfitting: the eval loss rising while the training loss falls.
+  const overfit = new OverfitWatch(o.grpoWarned);
   const metrics = new MetricsForwarder({
     runId: o.runId,
     processId: o.processId,
@@ -96,8 +99,9 @@ export async function watchRun(run: DetachedRun, o: WatchOptions): Promise<RunRe
       o.events.emit(e);
       if (e.type !== 'metrics') return;
       for (const w of grpo.add(e.points)) o.events.emit({ type: 'notice', runId: o.runId, level: 'warning', message: `Step ${w.step}: ${w.message}` });
-      const zero = zeroLoss.add(e.points);
-      if (zero) o.events.emit({ type: 'notice', runId: o.runId, level: 'warning', message: `Step ${zero.step}: ${zero.message}` });
+      for (const w of [zeroLoss.add(e.points), overfit.add(e.points)]) {
+        if (w) o.events.emit({ type: 'notice', runId: o.runId, level: 'warning', message: `Step ${w.step}: ${w.message}` });
+      }
     },
     write: (batch) => void o.handle.appendMetrics(batch, o.attempt).catch(onMetricsWriteFailed),
     skip: (point) => alreadyRecorded(point.step),

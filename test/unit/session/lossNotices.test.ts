@@ -1,8 +1,8 @@
 /**
- * A run whose loss is exactly 0, log after log, learns nothing and fails nowhere (trl's SFTTrainer logs
- * 0.0 when every label of a batch is masked): the session says so once, as a warning notice, while
- * the run goes on. The fixture trainer logs 0.0 from a step on through the real session; DPO's and
- * GRPO's points are checked on the watch itself.
+ * Runs that fail nowhere and still go wrong, said once as a warning notice while they run: a loss of
+ * exactly 0 log after log (trl's SFTTrainer logs 0.0 when every label of a batch is masked), and an
+ * eval loss rising while the training loss falls (overfitting). The fixture trainer logs them through
+ * the real session; DPO's and GRPO's points and the edge cases are checked on the watches themselves.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +16,7 @@ import { DEFAULT_SETTINGS } from '../../../src/core/settings';
 import { FineTuneSession } from '../../../src/core/session/fineTuneSession';
 import { startDetached } from '../../../src/core/exec/detached';
 import { ZeroLossWatch, ZERO_LOSS_RUN } from '../../../src/core/recovery/zeroLoss';
+import { OverfitWatch } from '../../../src/core/recovery/overfit';
 import { MEDICAL_QA_REQUEST } from '../../support/sampleRequest';
 
 async function sftRun(trainerArgs: string): Promise<{ notices: string[]; outcome: string }> {
@@ -57,4 +58,24 @@ test('DPO at 0 names its saturated margins; GRPO points and a loss that comes ba
   assert.equal(grpo.add([1, 2, 3, 4].map((step) => ({ step, loss: 0, reward: 0.5, reward_std: 0.2 }))), undefined);
   const back = new ZeroLossWatch();
   assert.equal(back.add([{ step: 1, loss: 0 }, { step: 2, loss: 0 }, { step: 3, loss: 1.3 }, { step: 4, loss: 0 }]), undefined);
+});
+
+test('an SFT run whose eval loss rises from step 20 while its training loss falls: one overfitting warning naming the best step', { timeout: 120_000 }, async () => {
+  const { notices, outcome } = await sftRun('--eval-steps 5 --overfit-from 20');
+  assert.equal(outcome, 'succeeded');
+  const over = notices.filter((n) => /memorising/.test(n));
+  assert.equal(over.length, 1, notices.join('\n'));
+  assert.match(over[0], /^Step 30: The eval loss has risen for 2 evaluations \(from [\d.]+ at step 20 to [\d.]+\) while the training loss kept falling .*The lowest eval loss was at step 20/);
+  const healthy = await sftRun('--eval-steps 5');
+  assert.deepEqual(healthy.notices.filter((n) => /memorising/.test(n)), []);
+});
+
+test('no overfitting warning for noise, a single rise, or a training loss that rose too', () => {
+  const pts = (evals: number[], trains: number[]) => evals.flatMap((e, i) => [{ step: (i + 1) * 10, loss: trains[i] }, { step: (i + 1) * 10, evalLoss: e }]);
+  assert.equal(new OverfitWatch().add(pts([1.0, 0.9, 0.905, 0.91], [1.2, 1.0, 0.9, 0.8])), undefined, 'within 2% of the best: noise');
+  assert.equal(new OverfitWatch().add(pts([1.0, 0.9, 1.0, 0.95], [1.2, 1.0, 0.9, 0.8])), undefined, 'one rise, then down again');
+  assert.equal(new OverfitWatch().add(pts([1.0, 0.9, 1.0, 1.1], [1.2, 1.0, 1.1, 1.2])), undefined, 'both rising: diverging, not overfitting');
+  const w = new OverfitWatch();
+  assert.match(w.add(pts([1.0, 0.9, 1.0, 1.1], [1.2, 1.0, 0.9, 0.8]))?.message ?? '', /from 0\.900 at step 20 to 1\.10/);
+  assert.equal(w.add(pts([1.2], [0.7])), undefined, 'said once');
 });
