@@ -154,7 +154,7 @@ function parseOwner(text: string): LockOwner | undefined {
   try {
     const v = JSON.parse(text) as Partial<LockOwner> | null;
     if (!v || typeof v !== 'object' || !Number.isInteger(v.pid) || typeof v.host !== 'string') return undefined;
-    return { pid: v.pid as number, start: typeof v.start === 'string' ? v.start : '', host: v.host, since: typeof v.since === 'string' ? v.since : '?', runId: typeof v.runId === 'string' ? v.runId : '?', ...(typeof v.by === 'string' && v.by ? { by: v.by.slice(0, 200) } : {}) };
+    return { pid: v.pid as number, start: typeof v.start === 'string' ? v.start : '', host: v.host, since: typeof v.since === 'string' ? v.since : '?', runId: typeof v.runId === 'string' ? v.runId : '?', ...(typeof v.by === 'string' && v.by ? { by: v.by.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200) } : {}) };
   } catch {
     return undefined;
   }
