@@ -217,8 +217,8 @@ class FixtureTests(unittest.TestCase):
         self.assertTrue(any('one dict per exchange' in n and 'exchange_messages' in n for n in pairs['notes']), pairs['notes'])
         lists = run(os.path.join(FIXTURES, 'parallel_turns.jsonl'))
         self.assertTrue(any('zips them in order' in n for n in lists['notes']), lists['notes'])
-        # The third row has a user turn more than answers: said, not hidden.
-        self.assertTrue(any('1 of the first 3 rows have more turns in one list' in n for n in lists['notes']), lists['notes'])
+        # The third row has a user turn more than answers: said, not hidden (the fourth is one text per cell).
+        self.assertTrue(any('1 of the first 4 rows have more turns in one list' in n for n in lists['notes']), lists['notes'])
         # An exchange dict without a recognisable answer side stays unknown, with the explanation.
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, 'rows.jsonl')

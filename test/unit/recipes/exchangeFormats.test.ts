@@ -39,6 +39,8 @@ test('parallel lists of turns: zipped in order, a last question without an answe
     'assistant: Alternate 1 minute of jogging with 2 minutes of walking, 8 times.',
   ]);
   assert.deepEqual(turns(rows[2]), ['user: What is the capital of Japan?', 'assistant: Tokyo.', 'user: And its population, roughly?', 'assistant: About 14 million in the city proper.']);
+  // A row whose cells are one text each is one exchange, not one turn per character.
+  assert.deepEqual(turns(rows[3]), ['user: What colour is the sky on a clear day?', 'assistant: Blue.']);
   // Never the repr of a list as one turn's text (what str(row["input"]) would have trained on).
   assert.ok(rows.every((r) => !turns(r).some((t) => t.includes("['"))));
   assert.match(script, /are parallel lists of turns: input\[i\] -> user, output\[i\] -> assistant/);

@@ -154,8 +154,10 @@ function parallelTurnsFunction(m: Partial<Record<Role, string>>, userCol: string
     'def to_messages(row):',
     `    """Columns "${doc(userCol)}" and "${doc(assistantCol)}" are parallel lists of turns: ${doc(userCol)}[i] -> user, ${doc(assistantCol)}[i] -> assistant${m.system ? `, ${doc(m.system)} -> system` : ''}."""`,
     ...systemLines(m),
+    // A cell that is one text (not a list) is one turn: zip() over a string would split it into characters.
+    `    users, answers = ([] if v is None else v if isinstance(v, list) else [v] for v in (row[${py(userCol)}], row[${py(assistantCol)}]))`,
     '    # zip() stops at the shorter list: a last question without an answer has nothing to learn from.',
-    `    for user, answer in zip(row[${py(userCol)}] or [], row[${py(assistantCol)}] or []):`,
+    '    for user, answer in zip(users, answers):',
     '        messages.append({"role": "user", "content": str(user)})',
     '        messages.append({"role": "assistant", "content": str(answer)})',
     '    return {"messages": with_system(messages)}',
