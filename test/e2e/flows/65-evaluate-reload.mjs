@@ -3,7 +3,7 @@
 // base-vs-trained table — as if nothing happened.
 // Before that, a reload while the first script waits for review ends that run as interrupted, and
 // the notice's "Evaluate again" starts the same evaluation again.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand, waitFor, waitForExtension } from '../workbench.mjs';
 import { EVAL_PYTHON, startEvaluation, panel, waitForDiff, waitForRunState, runFolders, readStatus, writeWorkspaceSettings } from '../lib.mjs';
@@ -31,7 +31,8 @@ async function interruptedThenAgain(ctx) {
   await again.first().waitFor({ timeout: 20000 });
   await ctx.screenshot(page, '0-evaluate-again');
   await again.first().click();
-  const second = await waitFor('"Evaluate again" to start a new run', async () => runFolders(ctx.workspace).find((f) => f !== first), { timeoutMs: 30000 });
+  // The run folder appears a moment before its spec.json is written.
+  const second = await waitFor('"Evaluate again" to start a new run', async () => runFolders(ctx.workspace).find((f) => f !== first && existsSync(join(f, 'spec.json'))), { timeoutMs: 30000 });
   const request = (f) => JSON.stringify(JSON.parse(readFileSync(join(f, 'spec.json'), 'utf8')).request);
   if (request(second) !== request(first)) throw new Error(`"Evaluate again" started another request: ${request(second)} vs ${request(first)}`);
   return page;
