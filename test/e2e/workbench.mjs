@@ -194,6 +194,25 @@ export async function runCommand(page, title) {
   }
 }
 
+/** "Developer: Reload Window", then the workbench and the extension again, as a user's reload. */
+export async function reloadWindow(page) {
+  await runCommand(page, 'Developer: Reload Window');
+  await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
+  await waitForExtension(page);
+}
+
+/**
+ * The button `label` of the notification that says `text`: on its toast, or in the notification
+ * center where a user finds it once the toast has hidden itself (a warning hides after about 30 s,
+ * which checks on a loaded machine can outlast).
+ */
+export async function notificationButton(page, text, label) {
+  const button = page.locator('.notification-toast, .notification-list-item', { hasText: text }).locator('a.monaco-button, button', { hasText: label }).first();
+  if (!(await button.isVisible().catch(() => false))) await runCommand(page, 'Notifications: Show Notifications');
+  await button.waitFor({ timeout: 20000 });
+  return button;
+}
+
 /** Wait for the ML Intern extension to be active (its log channel line). */
 export async function waitForExtension(page) {
   await waitFor('the "ML Intern: Fine-tune" command in the palette', async () => {

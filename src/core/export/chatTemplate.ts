@@ -69,21 +69,21 @@ export function trainingTemplateFrom(files: { tokenizerConfig?: string; chatTemp
     }
   }
   const eos = tokenText(config.eos_token);
-  let source = files.chatTemplateJinja;
-  if (source === undefined) {
-    const raw = config.chat_template;
-    if (typeof raw === 'string') source = raw;
-    else if (Array.isArray(raw)) {
-      // A list of named templates: transformers uses "default" for chat.
-      const named = raw.find((x): x is { name: string; template: string } => !!x && typeof x === 'object' && (x as { name?: unknown }).name === 'default');
-      source = named?.template;
-    }
-  }
+  const source = files.chatTemplateJinja ?? chatTemplateOf(config);
   if (!source) {
     throw new TemplateRenderError(`${where} has no chat template (no chat_template.jinja, no chat_template in tokenizer_config.json): the model was trained without one, so there is no template to export. Train with a chat template, or write the Modelfile's TEMPLATE yourself.`);
   }
   if (!eos) throw new TemplateRenderError(`${where}/tokenizer_config.json names no eos_token: without it no stop token can be derived. Save the tokenizer with its EOS set.`);
   return { source, eosToken: eos };
+}
+
+/** tokenizer_config.json's chat_template: a string, or the "default" of a list of named templates (what transformers uses for chat). */
+export function chatTemplateOf(config: unknown): string | undefined {
+  const raw = config && typeof config === 'object' ? (config as { chat_template?: unknown }).chat_template : undefined;
+  if (typeof raw === 'string') return raw;
+  if (!Array.isArray(raw)) return undefined;
+  const named = raw.find((x): x is { name: string; template: unknown } => !!x && typeof x === 'object' && (x as { name?: unknown }).name === 'default');
+  return typeof named?.template === 'string' ? named.template : undefined;
 }
 
 function tokenText(v: unknown): string | undefined {

@@ -16,6 +16,7 @@
  * {"name", "path"}; --chat-template is a file path or the template itself; --host, --port).
  */
 import type { ExportFiles } from './exportPlan';
+import { chatTemplateOf } from './chatTemplate';
 
 /** The ranks vLLM's LoRAConfig accepts for --max-lora-rank (vllm/config/lora.py, MaxLoRARanks). */
 export const VLLM_LORA_RANKS = [1, 8, 16, 32, 64, 128, 256, 320, 512] as const;
@@ -57,20 +58,14 @@ export type VllmServePlan =
 
 export class VllmServeError extends Error {}
 
-const shellWord = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-export const shellLine = (argv: string[]): string => argv.map(shellWord).join(' ');
-
-/** The template tokenizer_config.json carries (a string, or the "default" of a named list, as transformers reads it). */
+/** The template tokenizer_config.json carries; none when it is not JSON (vLLM then uses the base tokenizer's own, said in a note). */
 function configTemplate(tokenizerConfig: string | undefined): string | undefined {
   if (tokenizerConfig === undefined) return undefined;
   try {
-    const raw = (JSON.parse(tokenizerConfig) as { chat_template?: unknown }).chat_template;
-    if (typeof raw === 'string') return raw;
-    if (Array.isArray(raw)) return (raw.find((x) => !!x && typeof x === 'object' && (x as { name?: unknown }).name === 'default') as { template?: string } | undefined)?.template;
+    return chatTemplateOf(JSON.parse(tokenizerConfig) as unknown);
   } catch {
-    // Not JSON: no template from it (vLLM then uses the base tokenizer's own, said in a note).
+    return undefined;
   }
-  return undefined;
 }
 
 /** The chat template flag: the folder's own chat_template.jinja when it has one, else the tokenizer's template written out. */

@@ -11,7 +11,8 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { attachDetached, DetachedRun, DetachedSpec } from '../exec/detached';
 import type { ExportFiles } from './exportPlan';
-import { explainVllmExit, planVllmServe, shellLine, VllmServeError } from './vllmServe';
+import { explainVllmExit, planVllmServe, VllmServeError } from './vllmServe';
+import { shellLine } from '../recipes/templates/escape';
 
 export type VllmServerState =
   | { state: 'unavailable'; message: string; commands?: string[] }

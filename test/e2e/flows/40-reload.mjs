@@ -2,7 +2,7 @@
 // its terminal and chart continue, nothing is lost (metrics.jsonl has every step once).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor, runCommand, waitForExtension } from '../workbench.mjs';
+import { waitFor, runCommand, reloadWindow } from '../workbench.mjs';
 import { openReady, fineTuneWizard, writeWorkspaceSettings, panel, waitForRunState, runFolders } from '../lib.mjs';
 
 function metricSteps(folder) {
@@ -37,9 +37,7 @@ export const flow = {
     mark(`${before} loss points before the reload`);
     await ctx.screenshot(page, '1-before-reload');
 
-    await runCommand(page, 'Developer: Reload Window');
-    await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
-    await waitForExtension(page);
+    await reloadWindow(page);
     mark('workbench and extension back after the reload');
     await waitFor('the re-attached terminal', async () => (await page.locator('.terminal-tabs-entry, .single-terminal-tab, .terminal-tab', { hasText: 're-attached' }).count()) > 0 || /re-attached/.test(await page.locator('.terminal-tabs-entry, .tabs-list, .pane-header').allTextContents().then((t) => t.join(' '))), { timeoutMs: 90000 });
     mark('re-attached terminal seen');

@@ -6,7 +6,7 @@
 // "Fine-tune again" starts the same request, which proposes train.py again.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor, runCommand, waitForExtension } from '../workbench.mjs';
+import { waitFor, runCommand, reloadWindow, notificationButton } from '../workbench.mjs';
 import { openReady, fineTuneWizard, waitForDiff, reviewKind, writeWorkspaceSettings, panel, runFolders, readStatus, openChatWithFakeLlm, waitForRunState } from '../lib.mjs';
 
 const INTERRUPTED = /The window reloaded while train\.py waited for your review, so the run stopped there: nothing was written\. Run "ML Intern: Fine-tune" again with the same choices\./;
@@ -27,9 +27,7 @@ const fineTune = {
     if ((await review.first().innerText()).trim() !== 'Review') throw new Error(`the new train.py's card button reads '${await review.first().innerText()}', not 'Review'`);
     const [run] = runFolders(ctx.workspace);
 
-    await runCommand(page, 'Developer: Reload Window');
-    await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
-    await waitForExtension(page);
+    await reloadWindow(page);
     const proposalTabs = () => page.locator('.tabs-container .tab', { hasText: 'ML Intern proposal' }).count();
     await waitFor('the restored proposal tab to close', async () => (await proposalTabs()) === 0, { timeoutMs: 30000 }).catch(async (err) => {
       throw new Error(`${err.message}: the editor shows '${(await page.locator('.part.editor').first().innerText()).replace(/\s+/g, ' ').slice(0, 200)}'`);
@@ -58,12 +56,7 @@ const fineTune = {
     await ctx.screenshot(page, '1-after-reload');
 
     // The notice's "Fine-tune again": the same request, a new run, train.py proposed again.
-    const again = page.locator('.notification-toast, .notification-list-item', { hasText: 'waited for your review' }).locator('a.monaco-button, button', { hasText: 'Fine-tune again' });
-    // A warning toast hides itself after a while (the panel checks above can outlast it on a loaded
-    // machine): then it is where a user finds it, in the notification center.
-    if (!(await again.first().isVisible().catch(() => false))) await runCommand(page, 'Notifications: Show Notifications');
-    await again.first().waitFor({ timeout: 20000 });
-    await again.first().click();
+    await (await notificationButton(page, 'waited for your review', 'Fine-tune again')).click();
     await waitForDiff(page, 'train.py');
     const folders = runFolders(ctx.workspace);
     if (folders.length !== 2) throw new Error(`Fine-tune again made ${folders.length - 1} new run folders, not 1`);
@@ -93,18 +86,13 @@ const chatRun = {
     await waitForDiff(page, 'notes.md');
     const [run] = runFolders(ctx.workspace);
 
-    await runCommand(page, 'Developer: Reload Window');
-    await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
-    await waitForExtension(page);
+    await reloadWindow(page);
     await waitFor("the run's status.json to say stopped", async () => readStatus(run)?.state === 'stopped', { timeoutMs: 30000 }).catch((err) => {
       throw new Error(`${err.message}: it says ${JSON.stringify(readStatus(run)?.state)}`);
     });
     if (!CHAT_INTERRUPTED.test(readStatus(run).lastMessage)) throw new Error(`status.json's message: '${readStatus(run).lastMessage}'`);
     // The notice says it with the panel closed too; its "Open chat" shows the run's chat.
-    const openChat = page.locator('.notification-toast, .notification-list-item', { hasText: 'waited for your review' }).locator('a.monaco-button, button', { hasText: 'Open chat' });
-    if (!(await openChat.first().isVisible().catch(() => false))) await runCommand(page, 'Notifications: Show Notifications');
-    await openChat.first().waitFor({ timeout: 20000 });
-    await openChat.first().click();
+    await (await notificationButton(page, 'waited for your review', 'Open chat')).click();
     const state = chat.locator('[data-testid="run-state"]');
     await waitFor("the panel's run state to read stopped", async () => (await state.innerText().catch(() => '')).trim() === 'stopped', { timeoutMs: 30000 });
     if (await chat.locator('[data-testid="stop-button"]').isVisible()) throw new Error('the panel still shows Stop for the interrupted run');

@@ -5,7 +5,7 @@
 // training still goes joins that run and reaches the model right after the command's result.
 import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor, runCommand, waitForExtension } from '../workbench.mjs';
+import { waitFor, runCommand, reloadWindow } from '../workbench.mjs';
 import { answerRunDialog, openChatWithFakeLlm, runFolders, waitForRunState } from '../lib.mjs';
 
 // The training goes on until the test releases it (the file `release` in the workspace), so the
@@ -53,9 +53,7 @@ export const flow = {
     await waitFor('a few loss points in metrics.jsonl', async () => lossCount(folder) >= 2, { timeoutMs: 60000 });
     await ctx.screenshot(page, '1-before-reload');
 
-    await runCommand(page, 'Developer: Reload Window');
-    await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
-    await waitForExtension(page);
+    await reloadWindow(page);
     await waitFor('the re-attached terminal', async () => /re-attached/.test(await page.locator('.terminal-tabs-entry, .tabs-list, .pane-header, .single-terminal-tab').allTextContents().then((t) => t.join(' '))), { timeoutMs: 90000 });
     await ctx.screenshot(page, '2-after-reload');
     // A message typed while the training still goes: it joins that run (not a new one) and the model reads it next.

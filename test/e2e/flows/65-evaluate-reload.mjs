@@ -5,14 +5,8 @@
 // the notice's "Evaluate again" starts the same evaluation again.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCommand, waitFor, waitForExtension } from '../workbench.mjs';
+import { waitFor, runCommand, reloadWindow, notificationButton } from '../workbench.mjs';
 import { EVAL_PYTHON, startEvaluation, panel, waitForDiff, waitForRunState, runFolders, readStatus, writeWorkspaceSettings } from '../lib.mjs';
-
-async function reload(page) {
-  await runCommand(page, 'Developer: Reload Window');
-  await page.waitForSelector('.monaco-workbench', { timeout: 90000 });
-  await waitForExtension(page);
-}
 
 /** Reload while merge_adapter.py waits for review → interrupted → "Evaluate again" → the same request, a new run. */
 async function interruptedThenAgain(ctx) {
@@ -21,16 +15,14 @@ async function interruptedThenAgain(ctx) {
   const [first] = runFolders(ctx.workspace);
   // The run started again goes through without review, as the rest of this flow expects.
   writeWorkspaceSettings(ctx.workspace, { 'mlIntern.pythonPath': EVAL_PYTHON, 'mlIntern.autoApprove': 'recipe' });
-  await reload(page);
+  await reloadWindow(page);
   await waitFor('the interrupted evaluation to end as stopped', async () => readStatus(first)?.state === 'stopped', { timeoutMs: 30000 }).catch((err) => {
     throw new Error(`${err.message}: it says ${JSON.stringify(readStatus(first)?.state)}`);
   });
   if (!/merge_adapter\.py waited for your review.*Run "ML Intern: Evaluate" again/.test(readStatus(first).lastMessage)) throw new Error(`status.json's message: '${readStatus(first).lastMessage}'`);
-  const again = page.locator('.notification-toast, .notification-list-item', { hasText: 'waited for your review' }).locator('a.monaco-button, button', { hasText: 'Evaluate again' });
-  if (!(await again.first().isVisible().catch(() => false))) await runCommand(page, 'Notifications: Show Notifications');
-  await again.first().waitFor({ timeout: 20000 });
+  const again = await notificationButton(page, 'waited for your review', 'Evaluate again');
   await ctx.screenshot(page, '0-evaluate-again');
-  await again.first().click();
+  await again.click();
   // The run folder appears a moment before its spec.json is written.
   const second = await waitFor('"Evaluate again" to start a new run', async () => runFolders(ctx.workspace).find((f) => f !== first && existsSync(join(f, 'spec.json'))), { timeoutMs: 30000 });
   const request = (f) => JSON.stringify(JSON.parse(readFileSync(join(f, 'spec.json'), 'utf8')).request);
@@ -52,7 +44,7 @@ export const flow = {
       return f && readStatus(f)?.step === 2 && typeof readStatus(f)?.pid === 'number' ? f : undefined;
     }, { timeoutMs: 90000 });
     await ctx.screenshot(page, '1-before-reload');
-    await reload(page);
+    await reloadWindow(page);
     await runCommand(page, 'ML Intern: Open Chat');
     await waitForRunState(ctx.workspace, 'succeeded', 120000);
     const status = readStatus(folder);
