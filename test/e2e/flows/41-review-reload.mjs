@@ -28,6 +28,13 @@ const fineTune = {
     const [run] = runFolders(ctx.workspace);
 
     await reloadWindow(page);
+    // The run ended as interrupted, in its folder, with what to do next. Waited for first: it shows the
+    // extension active again (its commands are in the palette before that), before which a restored
+    // tab may still appear, late, on a loaded machine.
+    await waitFor("the run's status.json to say stopped", async () => readStatus(run)?.state === 'stopped', { timeoutMs: 30000 }).catch((err) => {
+      throw new Error(`${err.message}: it says ${JSON.stringify(readStatus(run)?.state)}`);
+    });
+    if (!INTERRUPTED.test(readStatus(run).lastMessage)) throw new Error(`status.json's message: '${readStatus(run).lastMessage}'`);
     const proposalTabs = () => page.locator('.tabs-container .tab', { hasText: 'ML Intern proposal' }).count();
     await waitFor('the restored proposal tab to close', async () => (await proposalTabs()) === 0, { timeoutMs: 30000 }).catch(async (err) => {
       throw new Error(`${err.message}: the editor shows '${(await page.locator('.part.editor').first().innerText()).replace(/\s+/g, ' ').slice(0, 200)}'`);
@@ -37,11 +44,6 @@ const fineTune = {
     if ((await proposalTabs()) !== 0) throw new Error('a proposal tab came back after the reload');
     if ((await page.locator('.part.editor', { hasText: 'could not be opened' }).count()) > 0) throw new Error('an editor shows "could not be opened" after the reload');
 
-    // The run ended as interrupted, in its folder, with what to do next.
-    await waitFor("the run's status.json to say stopped", async () => readStatus(run)?.state === 'stopped', { timeoutMs: 30000 }).catch((err) => {
-      throw new Error(`${err.message}: it says ${JSON.stringify(readStatus(run)?.state)}`);
-    });
-    if (!INTERRUPTED.test(readStatus(run).lastMessage)) throw new Error(`status.json's message: '${readStatus(run).lastMessage}'`);
     // The panel: not running, no Stop, the message shown.
     await runCommand(page, 'ML Intern: Open Chat');
     const state = chat.locator('[data-testid="run-state"]');
